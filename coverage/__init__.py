@@ -1,0 +1,29 @@
+"""service-coverage: who can walk to a community service station within 15 minutes.
+
+The package is imported as ``coverage`` (the same import name as coverage.py;
+do not install both in one environment).
+"""
+
+from ._errors import CoverageInputError
+from .assess import CoverageResult, Summary, assess
+from .io import Points, read_points
+from .network import WalkNetwork, load_network
+from .reach import nearest_station, station_reach
+from .snapping import snap_points
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CoverageInputError",
+    "CoverageResult",
+    "Points",
+    "Summary",
+    "WalkNetwork",
+    "__version__",
+    "assess",
+    "load_network",
+    "nearest_station",
+    "read_points",
+    "snap_points",
+    "station_reach",
+]

@@ -1,0 +1,32 @@
+"""Progress bars for long steps (tqdm: terminal or notebook widget)."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("coverage")
+
+
+def progress_bar(iterable, *, desc: str, unit_scale: int = 1, total: int | None = None):
+    """Wrap ``iterable`` in a tqdm bar when tqdm is present and output is interactive.
+
+    ``unit_scale`` multiplies the count shown (chunks of stations count as
+    that many stations). The bar is disabled when stderr is not a terminal and
+    we are not in a notebook, so logs and CI output stay clean.
+    """
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return iterable
+    items = list(iterable)
+    bar = tqdm(total=(total or len(items)) * unit_scale, desc=desc, disable=None, leave=False)
+
+    def gen():
+        try:
+            for x in items:
+                yield x
+                bar.update(unit_scale)
+        finally:
+            bar.close()
+
+    return gen()

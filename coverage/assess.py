@@ -1,0 +1,429 @@
+"""Who is within a 15-minute walk of a station: the analysis and its result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from . import settings
+from ._errors import CoverageInputError, rows_text
+from .io import Points, read_points
+from .network import WalkNetwork, load_network
+from .reach import ReachTable, nearest_for_points, nearest_station, station_reach, within_pairs
+from .snapping import Snapped, snap_points
+
+log = logging.getLogger(__name__)
+
+#: Result columns added to the households table.
+HOUSEHOLD_COLUMNS = (
+    "station_id",
+    "walk_m",
+    "walk_min",
+    "covered",
+    "n_stations_within",
+    "status",
+    "access_m",
+    "note",
+)
+STATUSES = ("covered", "uncovered", "off_network", "invalid")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals and shares, by count and by household weight.
+
+    Shares are of all households with usable coordinates (covered +
+    uncovered + off_network); invalid rows are counted apart.
+    """
+
+    threshold_min: float
+    speed_kph: float
+    profile: str | None
+    max_snap_m: float
+    n_households: int
+    n_covered: int
+    n_uncovered: int
+    n_off_network: int
+    n_invalid: int
+    weight_total: float
+    weight_covered: float
+    weight_uncovered: float
+    weight_off_network: float
+    weight_invalid: float
+    n_stations: int
+    n_stations_on_network: int
+    bands: list[dict] = field(default_factory=list)
+
+    @property
+    def n_valid(self) -> int:
+        return self.n_covered + self.n_uncovered + self.n_off_network
+
+    @property
+    def share_covered(self) -> float:
+        return self.n_covered / self.n_valid if self.n_valid else float("nan")
+
+    @property
+    def share_covered_weight(self) -> float:
+        w = self.weight_covered + self.weight_uncovered + self.weight_off_network
+        return self.weight_covered / w if w else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["n_valid"] = self.n_valid
+        d["share_covered"] = self.share_covered
+        d["share_covered_weight"] = self.share_covered_weight
+        return d
+
+    def text(self, lang: str = "en") -> str:
+        """A short human summary."""
+        b = ", ".join(
+            f"{x['minutes']:g} min {x['share']:.1%}" + (f" ({x['share_weight']:.1%} of households)" if self._weighted else "")
+            for x in self.bands
+        )
+        if lang == "zh":
+            return (
+                f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / {self.n_valid:,} 个居住点"
+                f"（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} / "
+                f"{self.weight_covered + self.weight_uncovered + self.weight_off_network:,.0f}"
+                f"（{self.share_covered_weight:.1%}）；未覆盖 {self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，"
+                f"无效 {self.n_invalid:,}；社工站 {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
+            )
+        return (
+            f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
+            f"{self.n_covered:,} of {self.n_valid:,} residential points ({self.share_covered:.1%}), "
+            f"{self.weight_covered:,.0f} of {self.weight_covered + self.weight_uncovered + self.weight_off_network:,.0f} "
+            f"households ({self.share_covered_weight:.1%}). Uncovered {self.n_uncovered:,}, "
+            f"off the network {self.n_off_network:,}, invalid {self.n_invalid:,}. "
+            f"Stations on the network: {self.n_stations_on_network} of {self.n_stations}. Bands: {b}."
+        )
+
+    @property
+    def _weighted(self) -> bool:
+        return self.weight_total != self.n_households - self.n_invalid or self.weight_invalid != self.n_invalid
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageResult:
+    """Everything :func:`assess` found. Frames are in their input CRS.
+
+    Attributes
+    ----------
+    households
+        One row per input household row, in input order, with the input
+        columns plus ``station_id``, ``walk_m``, ``walk_min``, ``covered``,
+        ``n_stations_within``, ``status``, ``access_m`` and ``note``.
+    stations
+        One row per input station, with ``on_network``, ``access_m``,
+        ``households_within``/``weight_within`` (within the threshold) and
+        ``catchment_households``/``catchment_weight`` (nearest station).
+    summary
+        A :class:`Summary`.
+    network
+        The :class:`~coverage.network.WalkNetwork` used.
+    params
+        Every parameter of the run.
+    """
+
+    households: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    summary: Summary
+    network: WalkNetwork
+    params: dict
+    station_points: Points = field(repr=False)
+    household_points: Points = field(repr=False)
+    station_snap: Snapped = field(repr=False)
+    household_snap: Snapped = field(repr=False)
+    reach: ReachTable = field(repr=False)
+
+    @property
+    def speed_m_s(self) -> float:
+        return self.params["speed_kph"] / 3.6
+
+    def __repr__(self) -> str:
+        return f"CoverageResult({self.summary.text()})"
+
+    def to_files(self, out_dir, *, isochrones=None) -> dict[str, str]:
+        """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``."""
+        from .export import write_result
+
+        return write_result(self, out_dir)
+
+
+def _project(network: WalkNetwork, pts: Points) -> tuple[np.ndarray, np.ndarray]:
+    t = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+    x, y = t.transform(pts.lon, pts.lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def _outside_extent(network: WalkNetwork, lon, lat, margin_deg: float = 0.005) -> np.ndarray:
+    minx, miny, maxx, maxy = network.bounds_lonlat
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    inside = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg) & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+    return ok & ~inside
+
+
+def _check_extent(network: WalkNetwork, pts: Points) -> np.ndarray:
+    """Rows outside the network's extent; raise when the input is clearly misplaced."""
+    out = _outside_extent(network, pts.lon, pts.lat)
+    valid = np.isfinite(pts.lon)
+    n_valid = int(valid.sum())
+    if n_valid and out.sum() > 0.5 * n_valid:
+        swapped_in = ~_outside_extent(network, pts.lat, pts.lon) & valid
+        if swapped_in.sum() > 0.5 * n_valid:
+            msg = (
+                f"{pts.label}: longitude and latitude look swapped (rows {rows_text(np.flatnonzero(out))} "
+                "fall outside the network, and would fall inside with the columns exchanged); swap them."
+            )
+            raise CoverageInputError(msg)
+        if out.sum() == n_valid:
+            minx, miny, maxx, maxy = network.bounds_lonlat
+            msg = (
+                f"{pts.label}: none of the {n_valid} points lies inside the network's extent "
+                f"(lon {minx:.4f}..{maxx:.4f}, lat {miny:.4f}..{maxy:.4f}); check the coordinates' CRS "
+                "(--crs gcj02/bd09/EPSG:...) or use an extract that covers them."
+            )
+            raise CoverageInputError(msg)
+    if out.any():
+        log.warning(
+            "%s: %d points lie outside the network's extent; they are marked off_network",
+            pts.label,
+            int(out.sum()),
+        )
+    return out
+
+
+def _speed(profile, speed_kph) -> tuple[float, str | None]:
+    v = settings.speed_m_s(profile, speed_kph)
+    return v * 3.6, (None if speed_kph is not None else (profile or settings.default_profile))
+
+
+def assess(
+    network,
+    stations,
+    households,
+    *,
+    minutes: float | None = None,
+    profile: str | None = None,
+    speed_kph: float | None = None,
+    weight: str | None = None,
+    crs=None,
+    id_col: str | None = "id",
+    max_snap_m: float | None = None,
+    cutoffs_min: tuple[float, ...] | None = None,
+    progress: bool = False,
+) -> CoverageResult:
+    """Walking coverage of households by stations.
+
+    Parameters
+    ----------
+    network
+        A :class:`~coverage.network.WalkNetwork`, an OSM file path or an
+        osmnx graph (see :func:`~coverage.network.load_network`).
+    stations, households
+        Paths (CSV, GeoJSON, GeoPackage, Shapefile) or GeoDataFrames. See
+        :func:`~coverage.io.read_points`.
+    minutes
+        Coverage threshold in minutes (default 15).
+    profile, speed_kph
+        Walking speed: a named profile (``"adult"``, ``"elderly"``,
+        ``"planning"``) or a custom speed in km/h.
+    weight
+        Household-count column of ``households`` (default: each point is 1).
+    crs
+        CRS of CSV coordinates, or ``"gcj02"``/``"bd09"`` for Chinese web-map
+        coordinates (applies to both inputs).
+    id_col
+        Id column of both inputs.
+    max_snap_m
+        Points farther than this from every walkable street are off the
+        network (default :data:`coverage.settings.max_snap_m`).
+    cutoffs_min
+        Bands reported in the summary (default 5, 10 and 15 minutes).
+    """
+    t0 = time.perf_counter()
+    net = load_network(network)
+    minutes = settings.threshold_min if minutes is None else float(minutes)
+    if not (0 < minutes <= 240):
+        msg = f"minutes={minutes} is out of range; give a threshold between 0 and 240 minutes."
+        raise CoverageInputError(msg)
+    cutoffs = tuple(sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min)))
+    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+    kph, prof = _speed(profile, speed_kph)
+    v = kph / 3.6
+
+    st = read_points(stations, role="stations", id_col=id_col, crs=crs)
+    hh = read_points(households, role="households", id_col=id_col, weight=weight, crs=crs)
+    st_out = _check_extent(net, st)
+    hh_out = _check_extent(net, hh)
+
+    sx, sy = _project(net, st)
+    hx, hy = _project(net, hh)
+    s_snap = snap_points(net, sx, sy, max_snap_m=max_snap_m)
+    h_snap = snap_points(net, hx, hy, max_snap_m=max_snap_m)
+    if not s_snap.on_network.any():
+        msg = (
+            f"{st.label}: none of the {len(st)} stations lies within {max_snap_m:g} m of a walkable street "
+            "in the network; check their coordinates and CRS (--crs gcj02/bd09), or raise --max-snap-m."
+        )
+        raise CoverageInputError(msg)
+    off_st = st.valid & ~s_snap.on_network
+    if off_st.any():
+        log.warning(
+            "%s: %d stations are more than %g m from any walkable street (rows %s); they are left out",
+            st.label,
+            int(off_st.sum()),
+            max_snap_m,
+            rows_text(np.flatnonzero(off_st)),
+        )
+    t_snap = time.perf_counter()
+
+    threshold_m = minutes * 60 * v
+    limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
+    nearest = nearest_station(net, s_snap)
+    walk_m, st_row = nearest_for_points(net, h_snap, s_snap, nearest)
+    reach = station_reach(net, s_snap, limit_m, progress=progress)
+    within = within_pairs(net, h_snap, s_snap, reach, threshold_m)
+    n_within = np.diff(within.indptr)
+    t_reach = time.perf_counter()
+
+    households_gdf, summary_parts = _household_frame(
+        hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
+    )
+    stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
+    bands = []
+    valid = hh.valid
+    wv = hh.weight[valid]
+    for c in sorted(set(cutoffs) | {minutes}):
+        ok = (walk_m[valid] <= c * 60 * v + 1e-9)
+        bands.append(
+            {
+                "minutes": float(c),
+                "distance_m": float(c * 60 * v),
+                "n_within": int(ok.sum()),
+                "weight_within": float(wv[ok].sum()),
+                "share": float(ok.mean()) if ok.size else float("nan"),
+                "share_weight": float(wv[ok].sum() / wv.sum()) if wv.sum() else float("nan"),
+            }
+        )
+    summary = Summary(
+        threshold_min=minutes,
+        speed_kph=round(kph, 4),
+        profile=prof,
+        max_snap_m=max_snap_m,
+        n_stations=len(st),
+        n_stations_on_network=int(s_snap.on_network.sum()),
+        bands=bands,
+        **summary_parts,
+    )
+    params = {
+        "minutes": minutes,
+        "speed_kph": kph,
+        "profile": prof,
+        "weight": weight,
+        "crs": str(crs) if crs is not None else None,
+        "id_col": id_col,
+        "max_snap_m": max_snap_m,
+        "cutoffs_min": list(cutoffs),
+        "threshold_m": threshold_m,
+        "reach_limit_m": limit_m,
+        "network": dict(net.meta),
+    }
+    log.info(
+        "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s, total %.2f s",
+        len(hh),
+        len(st),
+        t_snap - t0,
+        t_reach - t_snap,
+        time.perf_counter() - t0,
+    )
+    return CoverageResult(
+        households=households_gdf,
+        stations=stations_gdf,
+        summary=summary,
+        network=net,
+        params=params,
+        station_points=st,
+        household_points=hh,
+        station_snap=s_snap,
+        household_snap=h_snap,
+        reach=reach,
+    )
+
+
+def _household_frame(hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m):
+    n = len(hh)
+    valid = hh.valid
+    on = h_snap.on_network & valid
+    reach_ok = on & np.isfinite(walk_m)
+    covered = reach_ok & (walk_m <= threshold_m + 1e-9)
+    status = np.full(n, "uncovered", dtype=object)
+    status[covered] = "covered"
+    status[valid & ~on] = "off_network"
+    status[~valid] = "invalid"
+    note = np.full(n, "", dtype=object)
+    note[~valid] = hh.reason[~valid]
+    off = valid & ~on
+    note[off] = f"more than {max_snap_m:g} m from a walkable street"
+    note[off & hh_out] = "outside the network's extent"
+    note[on & ~np.isfinite(walk_m)] = "no station reachable over the network"
+    wm = np.where(reach_ok, walk_m, np.nan)
+    sid = np.full(n, None, dtype=object)
+    sid[reach_ok] = st.ids[st_row[reach_ok]]
+    frame = hh.frame.copy()
+    clash = [c for c in HOUSEHOLD_COLUMNS if c in frame.columns]
+    if clash:
+        log.warning("%s: input columns %s are replaced by result columns", hh.label, clash)
+    frame["station_id"] = pd.array(sid, dtype=object)
+    frame["walk_m"] = np.round(wm, 2)
+    frame["walk_min"] = np.round(wm / v / 60, 3)
+    frame["covered"] = covered
+    frame["n_stations_within"] = np.where(on, n_within, 0).astype(np.int64)
+    frame["status"] = pd.Categorical(status, categories=STATUSES)
+    frame["access_m"] = np.round(np.where(on, h_snap.access_m, np.nan), 2)
+    frame["note"] = note
+    w = hh.weight
+    parts = {
+        "n_households": n,
+        "n_covered": int((status == "covered").sum()),
+        "n_uncovered": int((status == "uncovered").sum()),
+        "n_off_network": int((status == "off_network").sum()),
+        "n_invalid": int((status == "invalid").sum()),
+        "weight_total": float(w[valid].sum()),
+        "weight_covered": float(w[status == "covered"].sum()),
+        "weight_uncovered": float(w[status == "uncovered"].sum()),
+        "weight_off_network": float(w[status == "off_network"].sum()),
+        "weight_invalid": float(w[status == "invalid"].sum()),
+    }
+    return frame, parts
+
+
+def _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st):
+    n = len(st)
+    frame = st.frame.copy()
+    w = hh.weight
+    frame["on_network"] = s_snap.on_network
+    frame["access_m"] = np.round(np.where(s_snap.on_network, s_snap.access_m, np.nan), 2)
+    frame["households_within"] = np.asarray(within.sum(axis=0)).ravel().astype(np.int64)
+    frame["weight_within"] = np.asarray(within.T @ w).ravel()
+    reached = households_gdf["station_id"].notna().to_numpy()
+    rows = st_row[reached]
+    frame["catchment_households"] = np.bincount(rows, minlength=n).astype(np.int64)
+    frame["catchment_weight"] = np.bincount(rows, weights=w[reached], minlength=n)
+    status = np.where(s_snap.on_network, "on_network", "off_network").astype(object)
+    status[~st.valid] = "invalid"
+    frame["status"] = status
+    note = np.full(n, "", dtype=object)
+    note[~st.valid] = st.reason[~st.valid]
+    note[off_st] = "too far from a walkable street; left out"
+    frame["note"] = note
+    return frame

