@@ -36,7 +36,7 @@ from .crs import utm_crs_for
 log = logging.getLogger(__name__)
 
 #: Bump when the cached arrays change meaning.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 #: OSM file endings that pyosmium reads.
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
@@ -220,18 +220,29 @@ class WalkNetwork:
         }
 
     def save(self, path: str | Path) -> None:
-        """Save the network to a ``.npz`` file (reload with :meth:`load`)."""
+        """Save the network (and its junction graph) to ``.npz`` (reload with :meth:`load`)."""
+        from dataclasses import asdict
+
+        from .topology import chains_of
+
         arrays = self._arrays()
+        arrays.update({f"chains__{k}": v for k, v in asdict(chains_of(self)).items()})
         arrays["meta"] = np.array(json.dumps(self.meta))
         np.savez(path, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> WalkNetwork:
         """Load a network saved with :meth:`save`."""
+        from .topology import Chains
+
         with np.load(path, allow_pickle=False) as z:
-            kw = {k: z[k] for k in z.files if k != "meta"}
+            kw = {k: z[k] for k in z.files if k != "meta" and not k.startswith("chains__")}
+            chains = {k[len("chains__") :]: z[k] for k in z.files if k.startswith("chains__")}
             meta = json.loads(str(z["meta"]))
-        return cls(**kw, meta=meta)
+        net = cls(**kw, meta=meta)
+        if chains:
+            net.__dict__["_chains"] = Chains(**chains)
+        return net
 
 
 def _symmetric_csr(u, v, w, n) -> sparse.csr_matrix:

@@ -10,11 +10,13 @@ Two compiled passes, both with ``scipy.sparse.csgraph.dijkstra``:
   stations are within 15 minutes", per-station loads, isochrones and what-if
   questions without searching again.
 
-Stations sit *on* segments, not on nodes. Each station becomes an extra node
-joined to both ends of its segment by the along-segment distances plus its own
-access walk, so leaving the station in either direction costs exactly what it
-should. A point on the same segment as a station can also walk straight to
-it along the segment; :func:`point_distances` adds that case.
+Searches run on the junction graph (:mod:`coverage.topology`): chains of
+segments between junctions. Stations sit *on* chains, not on nodes. Each
+station becomes an extra node joined to both ends of its chain by the
+along-chain distances plus its own access walk, so leaving the station in
+either direction costs exactly what it should. A point on the same chain as a
+station can also walk straight to it along the chain; :func:`same_chain_pairs`
+adds that case.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from scipy.sparse import csgraph
 
 from .network import WalkNetwork, _symmetric_csr
 from .snapping import Snapped
+from .topology import Chains, chains_of
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +38,23 @@ log = logging.getLogger(__name__)
 _CHUNK_BYTES = 256 * 2**20
 
 
+def _on_chain(chains: Chains, snap: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows on the network, their chain, their chain position)."""
+    on = np.flatnonzero(snap.on_network)
+    c, p = chains.position(snap.edge[on], snap.along_m[on])
+    return on, c, p
+
+
 def _station_graph(network: WalkNetwork, stations: Snapped) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Network plus one node per snapped station. Returns (csr, station node index)."""
-    on = np.flatnonzero(stations.on_network)
-    n = network.n_nodes
+    """Junction graph plus one node per snapped station. Returns (csr, station node index)."""
+    ch = chains_of(network)
+    on, c, p = _on_chain(ch, stations)
+    n = ch.n_junctions
     s_nodes = n + np.arange(on.size)
-    e = stations.edge[on]
-    a = stations.along_m[on]
     acc = stations.access_m[on]
-    length = network.edge_length_m[e]
-    u = np.concatenate([network.edge_u, s_nodes, s_nodes])
-    v = np.concatenate([network.edge_v, network.edge_u[e], network.edge_v[e]])
-    w = np.concatenate([network.edge_length_m, acc + a, acc + (length - a)])
+    u = np.concatenate([ch.chain_a, s_nodes, s_nodes])
+    v = np.concatenate([ch.chain_b, ch.chain_a[c], ch.chain_b[c]])
+    w = np.concatenate([ch.chain_len, acc + p, acc + (ch.chain_len[c] - p)])
     csr = _symmetric_csr(u, v, w, n + on.size)
     node_of = np.full(len(stations), -1, dtype=np.int64)
     node_of[on] = s_nodes
@@ -57,15 +65,15 @@ def _station_graph(network: WalkNetwork, stations: Snapped) -> tuple[sparse.csr_
 class Nearest:
     """Result of the multi-source pass over nodes."""
 
-    dist_m: np.ndarray  # per network node, inf where unreachable
-    station: np.ndarray  # per network node, station row index or -1
+    dist_m: np.ndarray  # per junction, inf where unreachable
+    station: np.ndarray  # per junction, station row index or -1
 
 
 def nearest_station(network: WalkNetwork, stations: Snapped) -> Nearest:
-    """Distance from every node to its nearest station, in one compiled pass."""
+    """Distance from every junction to its nearest station, in one compiled pass."""
     csr, node_of = _station_graph(network, stations)
     src = node_of[node_of >= 0]
-    n = network.n_nodes
+    n = chains_of(network).n_junctions
     if src.size == 0:
         return Nearest(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
     dist, _pred, sources = csgraph.dijkstra(
@@ -79,9 +87,9 @@ def nearest_station(network: WalkNetwork, stations: Snapped) -> Nearest:
 
 @dataclass(frozen=True)
 class ReachTable:
-    """Sparse table of (station, node, distance) for distances <= ``limit_m``.
+    """Sparse table of (station, junction, distance) for distances <= ``limit_m``.
 
-    Station-major CSR: the nodes reached by station ``s`` are
+    Station-major CSR: the junctions reached by station ``s`` are
     ``node[indptr[s]:indptr[s + 1]]`` at ``dist_m[...]`` metres.
     """
 
@@ -111,13 +119,13 @@ class ReachTable:
 def station_reach(
     network: WalkNetwork, stations: Snapped, limit_m: float, *, progress: bool = False
 ) -> ReachTable:
-    """Bounded search from each station: all nodes within ``limit_m`` metres.
+    """Bounded search from each station: all junctions within ``limit_m`` metres.
 
     Searches run in chunks of stations so the dense scratch rows scipy returns
     stay under about 256 MB; only the reached entries are kept.
     """
     csr, node_of = _station_graph(network, stations)
-    n = network.n_nodes
+    n = chains_of(network).n_junctions
     n_st = len(stations)
     chunk = max(1, min(256, _CHUNK_BYTES // (8 * csr.shape[0])))
     nodes: list[np.ndarray] = []
@@ -143,47 +151,52 @@ def station_reach(
 
 
 def point_distances(
-    network: WalkNetwork, points: Snapped, node_dist_m: np.ndarray
+    network: WalkNetwork, points: Snapped, junction_dist_m: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Walking distance from each snapped point given per-node distances.
+    """Walking distance from each snapped point given per-junction distances.
 
-    Returns (distance in metres including the point's access walk, and which
-    end was used: 0 for ``u``, 1 for ``v``). Off-network points get inf.
+    Returns (distance in metres including the point's access walk, and the
+    junction used). Off-network points get inf. Same-chain walks are not
+    included: see :func:`same_chain_pairs`.
     """
-    on = points.on_network
-    e = np.where(on, points.edge, 0)
-    a = np.where(on, points.along_m, 0.0)
-    du = node_dist_m[network.edge_u[e]] + a
-    dv = node_dist_m[network.edge_v[e]] + (network.edge_length_m[e] - a)
-    end = (dv < du).astype(np.int8)
-    d = np.minimum(du, dv) + np.where(on, points.access_m, 0.0)
-    return np.where(on, d, np.inf), end
+    ch = chains_of(network)
+    n = len(points)
+    on, c, p = _on_chain(ch, points)
+    a, b = ch.chain_a[c], ch.chain_b[c]
+    da = junction_dist_m[a] + p
+    db = junction_dist_m[b] + (ch.chain_len[c] - p)
+    d = np.full(n, np.inf)
+    via = np.full(n, -1, dtype=np.int64)
+    d[on] = np.minimum(da, db) + points.access_m[on]
+    via[on] = np.where(db < da, b, a)
+    return d, via
 
 
-def same_edge_pairs(points: Snapped, stations: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(point, station, direct distance) for points on the same segment as a station.
+def same_chain_pairs(
+    network: WalkNetwork, points: Snapped, stations: Snapped
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(point, station, direct distance) for points on the same chain as a station.
 
-    Direct distance is the walk along the shared segment plus both access walks.
+    The direct distance is the walk along the shared chain plus both access
+    walks.
     """
-    s_on = np.flatnonzero(stations.on_network)
-    p_on = np.flatnonzero(points.on_network)
+    ch = chains_of(network)
+    s_on, s_c, s_p = _on_chain(ch, stations)
+    p_on, p_c, p_p = _on_chain(ch, points)
+    empty = np.zeros(0, dtype=np.int64)
     if s_on.size == 0 or p_on.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    s_edge = stations.edge[s_on]
-    order = np.argsort(s_edge, kind="stable")
-    s_sorted, s_edge_sorted = s_on[order], s_edge[order]
-    p_edge = points.edge[p_on]
-    lo = np.searchsorted(s_edge_sorted, p_edge, side="left")
-    hi = np.searchsorted(s_edge_sorted, p_edge, side="right")
+    order = np.argsort(s_c, kind="stable")
+    s_on, s_c, s_p = s_on[order], s_c[order], s_p[order]
+    lo = np.searchsorted(s_c, p_c, side="left")
+    hi = np.searchsorted(s_c, p_c, side="right")
     cnt = hi - lo
     if cnt.sum() == 0:
-        empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    pi = np.repeat(p_on, cnt)
-    offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    si = s_sorted[np.repeat(lo, cnt) + offs]
-    d = np.abs(points.along_m[pi] - stations.along_m[si]) + points.access_m[pi] + stations.access_m[si]
+    k = np.repeat(np.arange(p_on.size), cnt)
+    j = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    pi, si = p_on[k], s_on[j]
+    d = np.abs(p_p[k] - s_p[j]) + points.access_m[pi] + stations.access_m[si]
     return pi, si, d
 
 
@@ -191,12 +204,9 @@ def nearest_for_points(
     network: WalkNetwork, points: Snapped, stations: Snapped, nearest: Nearest
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact distance (m) and station row of the nearest station for each point."""
-    d, end = point_distances(network, points, nearest.dist_m)
-    on = points.on_network
-    e = np.where(on, points.edge, 0)
-    node = np.where(end == 0, network.edge_u[e], network.edge_v[e])
-    st = np.where(on & np.isfinite(d), nearest.station[node], -1)
-    pi, si, dd = same_edge_pairs(points, stations)
+    d, via = point_distances(network, points, nearest.dist_m)
+    st = np.where((via >= 0) & np.isfinite(d), nearest.station[np.maximum(via, 0)], -1)
+    pi, si, dd = same_chain_pairs(network, points, stations)
     if pi.size:
         # shortest direct pair per point, ties to the lower station row
         order = np.lexsort((si, dd, pi))
@@ -214,31 +224,31 @@ def within_pairs(
 ) -> sparse.csr_matrix:
     """Boolean points x stations matrix: station within ``limit_m`` of point.
 
-    Uses the reach table from both ends of each point's segment plus the
-    same-segment direct walks; ``limit_m`` must not exceed ``reach.limit_m``.
+    Uses the reach table from both ends of each point's chain plus the
+    same-chain direct walks; ``limit_m`` must not exceed ``reach.limit_m``.
     """
     if limit_m > reach.limit_m + 1e-9:
         msg = f"limit_m={limit_m} exceeds the reach table's limit {reach.limit_m}"
         raise ValueError(msg)
+    ch = chains_of(network)
     n_pts = len(points)
     n_st = reach.n_stations
-    on = np.flatnonzero(points.on_network)
+    on, c, p = _on_chain(ch, points)
+    acc = points.access_m[on]
     indptr, st, dist = reach.by_node()
     rows_all = []
     cols_all = []
-    for end_nodes, offset in (
-        (network.edge_u[points.edge[on]], points.along_m[on]),
-        (network.edge_v[points.edge[on]], network.edge_length_m[points.edge[on]] - points.along_m[on]),
-    ):
-        start = indptr[end_nodes]
-        cnt = indptr[end_nodes + 1] - start
+    for ends, offset in ((ch.chain_a[c], p), (ch.chain_b[c], ch.chain_len[c] - p)):
+        # skip the work for points that cannot be within the limit from this end
+        start = indptr[ends]
+        cnt = indptr[ends + 1] - start
         owner = np.repeat(np.arange(on.size), cnt)
         pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(cnt.sum())
-        total = dist[pos] + offset[owner] + points.access_m[on][owner]
+        total = dist[pos] + (offset + acc)[owner]
         ok = total <= limit_m
         rows_all.append(on[owner[ok]])
         cols_all.append(st[pos[ok]])
-    pi, si, dd = same_edge_pairs(points, stations)
+    pi, si, dd = same_chain_pairs(network, points, stations)
     ok = dd <= limit_m
     rows_all.append(pi[ok])
     cols_all.append(si[ok])
@@ -248,3 +258,29 @@ def within_pairs(
     m.sum_duplicates()
     m.data[:] = 1
     return m
+
+
+def node_distances(network: WalkNetwork, stations: Snapped, junction_dist_m: np.ndarray, which=None) -> np.ndarray:
+    """Walking distance at every network node from per-junction distances.
+
+    ``which`` restricts the same-chain direct walks to those station rows (for
+    one station's own distances); by default all stations count.
+    """
+    ch = chains_of(network)
+    c, p = ch.node_chain, ch.node_pos
+    d = np.minimum(junction_dist_m[ch.chain_a[c]] + p, junction_dist_m[ch.chain_b[c]] + (ch.chain_len[c] - p))
+    s_on, s_c, s_p = _on_chain(ch, stations)
+    if which is not None:
+        keep = np.isin(s_on, np.atleast_1d(which))
+        s_on, s_c, s_p = s_on[keep], s_c[keep], s_p[keep]
+    if s_on.size:
+        order = np.argsort(s_c, kind="stable")
+        s_on, s_c, s_p = s_on[order], s_c[order], s_p[order]
+        lo = np.searchsorted(s_c, c, side="left")
+        hi = np.searchsorted(s_c, c, side="right")
+        cnt = hi - lo
+        k = np.repeat(np.arange(c.size), cnt)
+        j = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        direct = np.abs(p[k] - s_p[j]) + stations.access_m[s_on[j]]
+        np.minimum.at(d, k, direct)
+    return d

@@ -163,3 +163,40 @@ def test_nearest_station_is_nearest(helsinki):
         best = min((d.get(("spt", s), np.inf), s) for s in range(5))
         assert r.households.loc[i, "walk_m"] == pytest.approx(best[0], abs=0.011)
         assert r.households.loc[i, "station_id"] == f"s{best[1]}"
+
+
+@pytest.mark.parametrize("shape", ["ring", "lollipop", "parallel"])
+def test_oracle_on_awkward_topologies(shape):
+    """Pure cycles, loop chains and parallel segments against the oracle."""
+    from coverage.network import from_arrays
+
+    k = 12
+    ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    lon = list(LON0 + 0.003 * np.cos(ang))
+    lat = list(LAT0 + 0.002 * np.sin(ang))
+    u = list(range(k))
+    v = [(i + 1) % k for i in range(k)]
+    if shape == "lollipop":  # a stick from node 0 out to a chain of 3 nodes
+        lon += [LON0 + 0.004, LON0 + 0.005, LON0 + 0.006]
+        lat += [LAT0, LAT0, LAT0]
+        u += [0, k, k + 1]
+        v += [k, k + 1, k + 2]
+    if shape == "parallel":  # a second segment between nodes 2 and 3
+        u += [2]
+        v += [3]
+    net = from_arrays(np.arange(len(lon)), lon, lat, u, v)
+    rng = np.random.default_rng(5)
+    st = pts([(f"s{i}", (LON0 + rng.uniform(-0.004, 0.006), LAT0 + rng.uniform(-0.003, 0.003))) for i in range(3)])
+    hh = pts([(f"h{i}", (LON0 + rng.uniform(-0.004, 0.006), LAT0 + rng.uniform(-0.003, 0.003))) for i in range(80)])
+    r = assess(net, st, hh, minutes=3)
+    g = _oracle(net, r.station_snap, r.household_snap)
+    sources = [("spt", i) for i in np.flatnonzero(r.station_snap.on_network)]
+    dist = nx.multi_source_dijkstra_path_length(g, sources, weight="w")
+    for i in np.flatnonzero(r.household_snap.on_network):
+        assert r.households.loc[i, "walk_m"] == pytest.approx(dist[("hpt", i)], abs=0.011)
+    limit = r.params["threshold_m"]
+    n_within = np.zeros(len(hh), dtype=int)
+    for s in sources:
+        d = nx.single_source_dijkstra_path_length(g, s, cutoff=limit + 1e-7, weight="w")
+        n_within[[key[1] for key in d if key[0] == "hpt"]] += 1
+    np.testing.assert_array_equal(r.households["n_stations_within"].to_numpy(), n_within)
