@@ -153,10 +153,30 @@ class CoverageResult:
         return f"CoverageResult({self.summary.text()})"
 
     def to_files(self, out_dir, *, isochrones=None) -> dict[str, str]:
-        """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``."""
-        from .export import write_result
+        """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``.
 
-        return write_result(self, out_dir)
+        With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``.
+        """
+        from .export import write_isochrones, write_result
+
+        files = write_result(self, out_dir)
+        if isochrones is not None:
+            files.update(write_isochrones(isochrones, out_dir))
+        return files
+
+    def isochrones(self, minutes=None, **kw):
+        """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
+        from .isochrones import isochrones
+
+        if minutes is None:
+            minutes = sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
+        return isochrones(self, minutes=minutes, **kw)
+
+    def explore(self, **kw):
+        """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
+        from .maps import coverage_map
+
+        return coverage_map(self, **kw)
 
 
 def _project(network: WalkNetwork, pts: Points) -> tuple[np.ndarray, np.ndarray]:

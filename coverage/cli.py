@@ -24,7 +24,10 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     if households:
         p.add_argument("--households", required=True, help="residential points, same formats as --stations")
         p.add_argument("--weight", help="column with households per point (default: each point is 1)")
-    p.add_argument("--minutes", type=float, default=settings.threshold_min, help="walking threshold (default 15)")
+    if households:
+        p.add_argument("--minutes", type=float, default=settings.threshold_min, help="walking threshold (default 15)")
+    else:
+        p.add_argument("--minutes", default="5,10,15", help="bands in minutes, comma-separated (default 5,10,15)")
     speed = p.add_mutually_exclusive_group()
     speed.add_argument("--speed-kmh", type=float, help="custom walking speed in km/h")
     speed.add_argument(
@@ -59,10 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="walking coverage of households by stations")
     _add_common(a)
     a.add_argument("--out", required=True, help="output folder")
+    _add_map_options(a)
+
+    i = sub.add_parser("isochrones", help="walking isochrones of stations")
+    _add_common(i, households=False)
+    i.add_argument("--out", required=True, help="output folder")
 
     d = sub.add_parser("demo", help="run the analysis on the embedded Helsinki extract")
     d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
+    d.add_argument("--map", default=str(Path("maps") / "demo.html"), help="map file (default maps/demo.html)")
+    d.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels")
     return parser
+
+
+def _add_map_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--map", help="where to write the HTML map (default OUT/map.html)")
+    p.add_argument("--png", nargs="?", const="", default=None, help="also write a PNG map (default OUT/map.png)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels: en or zh")
+    p.add_argument("--network-layer", action="store_true", help="draw the walking network on the map")
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -96,9 +113,44 @@ def cmd_analyze(args) -> int:
         progress=True,
         **_speed_kwargs(args),
     )
-    files = result.to_files(args.out)
-    print(result.summary.text())
-    print(f"Wrote {len(files)} files to {args.out} in {time.perf_counter() - t0:.1f} s")
+    iso = result.isochrones()
+    files = result.to_files(args.out, isochrones=iso)
+    files.update(_write_maps(result, iso, args))
+    print(result.summary.text(lang=args.lang))
+    print(f"Wrote {len(files)} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _write_maps(result, iso, args, sites=None) -> dict[str, str]:
+    from .maps import save_map, static_map
+
+    out = Path(args.out)
+    path = Path(args.map) if args.map else out / "map.html"
+    m = result.explore(isochrones=iso, sites=sites, lang=args.lang, network=getattr(args, "network_layer", False))
+    files = {"map": str(save_map(m, path))}
+    if getattr(args, "png", None) is not None:
+        png = Path(args.png) if args.png else out / "map.png"
+        files["png"] = str(static_map(result, png, isochrones=iso, sites=sites, lang=args.lang))
+    return files
+
+
+def cmd_isochrones(args) -> int:
+    from .export import write_isochrones
+    from .isochrones import isochrones_for_stations
+    from .network import load_network
+
+    try:
+        bands = [float(x) for x in args.minutes.split(",") if x.strip()]
+    except ValueError:
+        msg = f"--minutes {args.minutes!r} must be minutes separated by commas, like 5,10,15"
+        raise CoverageInputError(msg) from None
+    net = load_network(args.network, cache=not args.no_cache)
+    iso = isochrones_for_stations(
+        net, args.stations, bands, crs=args.crs, id_col=args.id_col, max_snap_m=args.max_snap_m,
+        **_speed_kwargs(args),
+    )
+    files = write_isochrones(iso, args.out, geojson=True)
+    print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: {', '.join(files.values())}")
     return 0
 
 
@@ -112,14 +164,17 @@ def cmd_demo(args) -> int:
     write_demo_inputs(out / "inputs")
     net = load_network(path)
     result = assess(net, stations, households, minutes=DEMO_MINUTES, weight="households")
-    files = result.to_files(out)
+    iso = result.isochrones()
+    files = result.to_files(out, isochrones=iso)
+    args.png = None
+    files.update(_write_maps(result, iso, args))
     print(f"Demo: central Helsinki (OpenStreetMap, © OpenStreetMap contributors), {DEMO_MINUTES:g}-minute walk")
-    print(result.summary.text())
-    print(f"Wrote {len(files)} result files to {out} (example inputs in {out / 'inputs'})")
+    print(result.summary.text(lang=args.lang))
+    print(f"Wrote {len(files)} result files to {out} (example inputs in {out / 'inputs'}); map: {files['map']}")
     return 0
 
 
-COMMANDS = {"analyze": cmd_analyze, "demo": cmd_demo}
+COMMANDS = {"analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -73,3 +73,20 @@ def write_result(result, out_dir) -> dict[str, str]:
     files["summary"] = str(out / "summary.json")
     log.info("Wrote results to %s", out)
     return files
+
+
+def write_isochrones(isochrones, out_dir, *, geojson: bool = False) -> dict[str, str]:
+    """Write per-station isochrones and their union per band to ``isochrones.gpkg`` (and .geojson)."""
+    per, uni = isochrones
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "isochrones.gpkg"
+    if path.exists():
+        path.unlink()
+    to_gpkg(per, path, layer="isochrones")
+    to_gpkg(uni, path, layer="isochrone_union")
+    files = {"isochrones_gpkg": str(path)}
+    if geojson:
+        _plain(per).to_crs("EPSG:4326").to_file(out / "isochrones.geojson", driver="GeoJSON")
+        files["isochrones_geojson"] = str(out / "isochrones.geojson")
+    return files

@@ -36,6 +36,8 @@ class Snapped:
         Straight walk from the point to the street, in metres (NaN if off).
     x, y
         The snapped position in the network's work CRS (NaN if off).
+    px, py
+        The point itself in the work CRS.
     """
 
     edge: np.ndarray
@@ -43,6 +45,8 @@ class Snapped:
     access_m: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    px: np.ndarray
+    py: np.ndarray
 
     @property
     def on_network(self) -> np.ndarray:
@@ -112,7 +116,7 @@ class SegmentIndex:
         qy = np.full(n, np.nan)
         ok = np.isfinite(x) & np.isfinite(y)
         if not ok.any() or self.network.n_edges == 0:
-            return Snapped(edge, tpar, dist, qx, qy)
+            return Snapped(edge, tpar, dist, qx, qy, x, y)
         tree, seg_of = self._tree
         idx = np.flatnonzero(ok)
         px, py = x[idx], y[idx]
@@ -174,7 +178,7 @@ class SegmentIndex:
         qy[sel] = best_y[hit]
         along = np.full(n, np.nan)
         along[sel] = tpar[sel] * self.network.edge_length_m[edge[sel]]
-        return Snapped(edge, along, dist, qx, qy)
+        return Snapped(edge, along, dist, qx, qy, x, y)
 
 
 def segment_index(network: WalkNetwork) -> SegmentIndex:

@@ -29,8 +29,8 @@ def test_environment_matches_pyproject():
     env = (REPO / "environment.yml").read_text()
     conda = {}
     for line in env.split("dependencies:", 1)[1].splitlines():
-        m = re.match(r"^\s{2}- ([A-Za-z0-9_.\-]+)(.*)$", line)
-        if m and m.group(1) not in ("python", "pip"):
+        m = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)(.*)$", line)
+        if m and m.group(1) not in ("python", "pip", "-e"):
             conda[m.group(1).lower()] = m.group(1) + m.group(2)
     assert set(conda) == set(wanted), (set(conda) ^ set(wanted))
     for name, req in wanted.items():

@@ -1,0 +1,523 @@
+"""Meeting-ready interactive maps (folium) that work without internet.
+
+Leaflet, jQuery and the heat-map plugin are inlined into the HTML as data
+URIs from installed packages (XStatic-Leaflet, XStatic-jQuery, folium's own
+``leaflet_heat.min.js``), so a saved map, and the map shown inline in a
+notebook, draws every layer on a meeting-room laptop with no network. Only the
+basemap tiles need internet; without them the map says so and shows the
+layers on a plain background.
+
+Every text that comes from data (station names, ids, OSM tags, CSV columns)
+is HTML-escaped before it reaches a popup, tooltip or title.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
+BAND_COLOURS = {5: "#1a9641", 10: "#a6d96a", 15: "#fdae61"}
+COVERED_COLOUR = "#2b83ba"
+UNCOVERED_COLOUR = "#d7191c"
+STATION_COLOUR = "#5e3c99"
+SITE_COLOUR = "#e66101"
+
+LABELS = {
+    "en": {
+        "title": "{m:g}-minute walking coverage",
+        "covered": "Covered households",
+        "uncovered": "Uncovered households",
+        "uncovered_hex": "Uncovered households (hex cells)",
+        "heat": "Uncovered households (heat map)",
+        "stations": "Stations",
+        "station_areas": "Station {m:g}-min areas (outline)",
+        "band": "Within {m:g} min walk",
+        "sites": "Proposed new stations",
+        "network": "Walking network",
+        "summary": "{cov:,.0f} of {tot:,.0f} households within {m:g} min walk ({share:.1%})",
+        "points": "{cov:,} of {n:,} residential points",
+        "name": "Name",
+        "id": "ID",
+        "within": "Households within {m:g} min",
+        "catchment": "Catchment (nearest station for)",
+        "walk": "Walk",
+        "min": "min",
+        "status": "Status",
+        "no_basemap": "Basemap unavailable offline: layers are drawn on a plain background.",
+        "legend": "Legend",
+        "rank": "Rank",
+        "added": "Households added",
+        "cum": "Covered share after",
+        "households": "households",
+        "speed": "walking at {v:g} km/h",
+        "fullscreen": "Full screen",
+    },
+    "zh": {
+        "title": "{m:g}分钟步行覆盖",
+        "covered": "已覆盖住户",
+        "uncovered": "未覆盖住户",
+        "uncovered_hex": "未覆盖住户（六边形格网）",
+        "heat": "未覆盖住户（热力图）",
+        "stations": "社工站",
+        "station_areas": "各站{m:g}分钟范围（轮廓）",
+        "band": "步行{m:g}分钟内",
+        "sites": "建议新增站点",
+        "network": "步行路网",
+        "summary": "{tot:,.0f} 户中 {cov:,.0f} 户在步行{m:g}分钟内（{share:.1%}）",
+        "points": "居住点 {cov:,} / {n:,}",
+        "name": "名称",
+        "id": "编号",
+        "within": "{m:g}分钟内住户",
+        "catchment": "服务范围（最近站点）住户",
+        "walk": "步行",
+        "min": "分钟",
+        "status": "状态",
+        "no_basemap": "离线状态下底图不可用：图层显示在空白背景上。",
+        "legend": "图例",
+        "rank": "排序",
+        "added": "新增覆盖住户",
+        "cum": "累计覆盖率",
+        "households": "户",
+        "speed": "步行速度 {v:g} km/h",
+        "fullscreen": "全屏",
+    },
+}
+
+
+def esc(value) -> str:
+    """HTML-escape any value for popups, tooltips and titles."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+# --------------------------------------------------------------- offline assets
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+@lru_cache(maxsize=1)
+def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Leaflet, jQuery and leaflet-heat as data URIs, from installed packages."""
+    import folium
+    import xstatic.pkg.jquery as xjq
+    import xstatic.pkg.leaflet as xl
+
+    base = Path(xl.BASE_DIR)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def img(m):
+        p = base / m.group(1)
+        return f"url({_data_uri(p.read_bytes(), 'image/png')})" if p.exists() else m.group(0)
+
+    css = re.sub(r"url\((images/[^)]+\.png)\)", img, css)
+    heat = Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"
+    return {
+        "js": (
+            ("leaflet", _data_uri((base / "leaflet.js").read_bytes(), "text/javascript")),
+            ("jquery", _data_uri((Path(xjq.BASE_DIR) / "jquery.min.js").read_bytes(), "text/javascript")),
+        ),
+        "css": (("leaflet_css", _data_uri(css.encode(), "text/css")),),
+        "heat": (("leaflet-heat.js", _data_uri(heat.read_bytes(), "text/javascript")),),
+    }
+
+
+def _offline_map(location, zoom_start, tiles=True):
+    import folium
+
+    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
+                   prefer_canvas=True, max_zoom=19)
+    assets = offline_assets()
+    # instance attributes: never mutate folium's class-level lists
+    m.default_js = list(assets["js"])
+    m.default_css = list(assets["css"])
+    if tiles:
+        folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
+    return m
+
+
+# --------------------------------------------------------------- helpers
+def hex_cells(x, y, weight, size_m: float):
+    """Aggregate points (projected metres) into pointy-top hexagons of ``size_m`` radius.
+
+    Returns (centres x, centres y, count, weight sum, polygons).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    q = (np.sqrt(3) / 3 * x - y / 3) / size_m
+    r = (2 / 3 * y) / size_m
+    # cube rounding
+    cx, cz = q, r
+    cy = -cx - cz
+    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
+    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
+    fx = (dx > dy) & (dx > dz)
+    fz = ~fx & (dz >= dy)
+    rx = np.where(fx, -ry - rz, rx)
+    rz = np.where(fz, -rx - ry, rz)
+    keys = np.column_stack([rx, rz]).astype(np.int64)
+    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    count = np.bincount(inv)
+    wsum = np.bincount(inv, weights=weight)
+    hx = size_m * np.sqrt(3) * (uniq[:, 0] + uniq[:, 1] / 2)
+    hy = size_m * 1.5 * uniq[:, 1]
+    ang = np.deg2rad(60 * np.arange(6) + 30)
+    ring = np.stack([hx[:, None] + size_m * np.cos(ang), hy[:, None] + size_m * np.sin(ang)], axis=-1)
+    polys = shapely.polygons(ring)
+    return hx, hy, count, wsum, polys
+
+
+def _round6(geoms):
+    """Round coordinates to 1e-6 degrees (about 0.1 m): a much smaller page."""
+    return shapely.transform(geoms, lambda c: np.round(c, 6))
+
+
+def _geojson(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
+    """GeoJSON FeatureCollection with escaped string properties (WGS-84)."""
+    g = gdf.to_crs("EPSG:4326")
+    out = {"type": "FeatureCollection", "features": []}
+    geoms = shapely.to_geojson(_round6(np.asarray(g.geometry.values, dtype=object)))
+    for i, gj in enumerate(geoms):
+        if gj is None:
+            continue
+        p = {}
+        for c in props:
+            v = g[c].iloc[i]
+            if isinstance(v, (float, np.floating)):
+                p[c] = None if np.isnan(v) else round(float(v), 2)
+            elif isinstance(v, (np.integer, int, bool, np.bool_)):
+                p[c] = v.item() if hasattr(v, "item") else v
+            else:
+                p[c] = esc(v)
+        out["features"].append({"type": "Feature", "geometry": json.loads(gj), "properties": p})
+    return out
+
+
+def _map_var(m) -> str:
+    return m.get_name()
+
+
+# --------------------------------------------------------------- the map
+def coverage_map(
+    result,
+    *,
+    isochrones=None,
+    sites=None,
+    lang: str = "en",
+    network: bool = False,
+    max_points: int = 5000,
+    hex_size_m: float = 150.0,
+    title: str | None = None,
+):
+    """The coverage map a planner shows: bands, households, stations, sites.
+
+    Parameters
+    ----------
+    result
+        A :class:`~coverage.assess.CoverageResult`.
+    isochrones
+        ``(per_station, union)`` from :func:`coverage.isochrones.isochrones`;
+        computed when omitted (bands from the result's cutoffs).
+    sites
+        Proposed new stations (a GeoDataFrame with ``rank``, ``id``,
+        ``households_added``, ``covered_share_after``) for a candidate layer.
+    lang
+        ``"en"`` or ``"zh"`` labels.
+    network
+        Draw the walking network as a light context layer (hidden at start).
+    max_points
+        Up to this many households are drawn one by one; beyond it the
+        uncovered ones are aggregated into hexagonal cells and a heat map.
+    """
+    import folium
+    from folium import plugins
+
+    if lang not in LABELS:
+        msg = f"lang must be one of {sorted(LABELS)}, not {lang!r}"
+        raise ValueError(msg)
+    T = LABELS[lang]
+    s = result.summary
+    m_thr = s.threshold_min
+    if isochrones is None:
+        from .isochrones import isochrones as iso
+
+        isochrones = iso(result, minutes=sorted(set(result.params["cutoffs_min"]) | {m_thr}))
+    per, uni = isochrones
+    hh = result.households
+    st = result.stations
+    lonlat = np.column_stack([result.household_points.lon, result.household_points.lat])
+    ok = np.isfinite(lonlat).all(axis=1)
+    if ok.any():
+        c = np.nanmean(lonlat[ok], axis=0)
+    else:
+        c = np.nanmean(np.column_stack([result.station_points.lon, result.station_points.lat]), axis=0)
+    m = _offline_map([float(c[1]), float(c[0])], 14)
+    mv = _map_var(m)
+
+    # isochrone bands, widest first so the narrow ones draw on top
+    for _, row in uni.sort_values("minutes", ascending=False).iterrows():
+        mins = float(row["minutes"])
+        colour = BAND_COLOURS.get(int(round(mins)), "#fee08b")
+        fg = folium.FeatureGroup(name=esc(T["band"].format(m=mins)), show=True)
+        gj = json.loads(shapely.to_geojson(_round6(gpd.GeoSeries([row.geometry], crs=uni.crs).to_crs(4326).iloc[0])))
+        folium.GeoJson(
+            {"type": "Feature", "geometry": gj, "properties": {}},
+            style_function=lambda _f, col=colour: {"fillColor": col, "color": col, "weight": 1, "fillOpacity": 0.35},
+        ).add_to(fg)
+        fg.add_to(m)
+    # per-station outlines of the threshold band (hidden at start)
+    p15 = per[np.isclose(per["minutes"], m_thr)]
+    if len(p15):
+        fg = folium.FeatureGroup(name=esc(T["station_areas"].format(m=m_thr)), show=False)
+        data = _geojson(gpd.GeoDataFrame({"station_id": p15["station_id"].astype(str)}, geometry=p15.geometry,
+                                         crs=per.crs), ["station_id"])
+        folium.GeoJson(
+            data, style_function=lambda _f: {"color": STATION_COLOUR, "weight": 1.5, "fill": False},
+            tooltip=folium.GeoJsonTooltip(fields=["station_id"], aliases=[T["stations"]]),
+        ).add_to(fg)
+        fg.add_to(m)
+
+    if network:
+        edges = result.network.edges_gdf()
+        fg = folium.FeatureGroup(name=esc(T["network"]), show=False)
+        merged = shapely.line_merge(shapely.multilinestrings(np.asarray(edges.geometry.values)))
+        folium.GeoJson(json.loads(shapely.to_geojson(_round6(merged))),
+                       style_function=lambda _f: {"color": "#777777", "weight": 1, "opacity": 0.6}).add_to(fg)
+        fg.add_to(m)
+
+    # households
+    status = hh["status"].astype(str).to_numpy()
+    fields = ["id", "walk_min", "status"]
+    hpts = gpd.GeoDataFrame(
+        {"id": result.household_points.ids.astype(str), "walk_min": hh["walk_min"].to_numpy(), "status": status},
+        geometry=gpd.points_from_xy(result.household_points.lon, result.household_points.lat), crs="EPSG:4326",
+    )
+    valid = ok
+    if valid.sum() <= max_points:
+        for cls, colour, label in (("covered", COVERED_COLOUR, T["covered"]), ("uncovered", UNCOVERED_COLOUR, T["uncovered"])):
+            sel = valid & (status == cls)
+            if cls == "uncovered":
+                sel |= valid & (status == "off_network")
+            fg = folium.FeatureGroup(name=esc(label), show=True)
+            folium.GeoJson(
+                _geojson(hpts[sel], fields),
+                marker=folium.CircleMarker(radius=3, weight=0, fill=True, fill_opacity=0.85),
+                style_function=lambda _f, col=colour: {"fillColor": col, "color": col},
+                tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[T["id"], T["walk"] + " (" + T["min"] + ")", T["status"]]),
+            ).add_to(fg)
+            fg.add_to(m)
+    unc = valid & (status != "covered")
+    if unc.any() and valid.sum() > max_points:
+        px, py = result.household_snap.px[unc], result.household_snap.py[unc]
+        w = result.household_points.weight[unc]
+        _, _, cnt, wsum, polys = hex_cells(px, py, w, hex_size_m)
+        cells = gpd.GeoDataFrame({"households": np.round(wsum, 1), "points": cnt}, geometry=polys,
+                                 crs=result.network.crs)
+        q = np.quantile(wsum, [0.5, 0.8, 0.95]) if len(wsum) > 3 else [1, 2, 3]
+        fg = folium.FeatureGroup(name=esc(T["uncovered_hex"]), show=True)
+        for lo, hi, alpha in ((-1, q[0], 0.25), (q[0], q[1], 0.45), (q[1], q[2], 0.65), (q[2], np.inf, 0.85)):
+            sel = (wsum > lo) & (wsum <= hi)
+            if not sel.any():
+                continue
+            folium.GeoJson(
+                _geojson(cells[sel], ["households", "points"]),
+                style_function=lambda _f, a=alpha: {"fillColor": UNCOVERED_COLOUR, "color": UNCOVERED_COLOUR,
+                                                     "weight": 0.5, "fillOpacity": a},
+                tooltip=folium.GeoJsonTooltip(fields=["households", "points"],
+                                              aliases=[T["uncovered"], T["points"].split(" ")[0] if lang == "en" else "点"]),
+            ).add_to(fg)
+        fg.add_to(m)
+        heat = plugins.HeatMap(
+            np.column_stack([result.household_points.lat[unc], result.household_points.lon[unc], w]).tolist(),
+            name=esc(T["heat"]), show=False, radius=12, min_opacity=0.3,
+        )
+        heat.default_js = list(offline_assets()["heat"])
+        heat.add_to(m)
+
+    # stations
+    fg = folium.FeatureGroup(name=esc(T["stations"]), show=True)
+    names = st[result.station_points.name_col] if result.station_points.name_col else pd.Series([""] * len(st))
+    for i in range(len(st)):
+        if not np.isfinite(result.station_points.lon[i]):
+            continue
+        name = names.iloc[i]
+        popup = (
+            f"<b>{esc(name) or esc(result.station_points.ids[i])}</b><br>"
+            f"{esc(T['id'])}: {esc(result.station_points.ids[i])}<br>"
+            f"{esc(T['within'].format(m=m_thr))}: {st['weight_within'].iloc[i]:,.0f}"
+            f" ({int(st['households_within'].iloc[i]):,} {esc(T['points'].split(' ')[-1] if lang == 'en' else '个点')})<br>"
+            f"{esc(T['catchment'])}: {st['catchment_weight'].iloc[i]:,.0f}"
+        )
+        folium.CircleMarker(
+            [float(result.station_points.lat[i]), float(result.station_points.lon[i])], radius=7,
+            color="#ffffff", weight=2, fill=True, fill_color=STATION_COLOUR, fill_opacity=1.0,
+            popup=folium.Popup(popup, max_width=320), tooltip=folium.Tooltip(esc(name) or esc(result.station_points.ids[i])),
+        ).add_to(fg)
+    fg.add_to(m)
+
+    if sites is not None and len(sites):
+        fg = folium.FeatureGroup(name=esc(T["sites"]), show=True)
+        s4326 = sites.to_crs(4326)
+        for _, r in s4326.iterrows():
+            popup = (
+                f"<b>{esc(T['rank'])} {esc(r.get('rank'))}</b><br>{esc(T['id'])}: {esc(r.get('id'))}<br>"
+                f"{esc(T['added'])}: {float(r.get('households_added', 0)):,.0f}<br>"
+                f"{esc(T['cum'])}: {float(r.get('covered_share_after', np.nan)):.1%}"
+            )
+            folium.RegularPolygonMarker(
+                [r.geometry.y, r.geometry.x], number_of_sides=4, radius=9, rotation=45, color="#ffffff",
+                weight=2, fill=True, fill_color=SITE_COLOUR, fill_opacity=1.0,
+                popup=folium.Popup(popup, max_width=300), tooltip=folium.Tooltip(f"{esc(T['rank'])} {esc(r.get('rank'))}"),
+            ).add_to(fg)
+        fg.add_to(m)
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    _decorate(m, result, T, title, lang)
+    bounds = np.column_stack([result.station_points.lat, result.station_points.lon])
+    allb = np.vstack([bounds[np.isfinite(bounds).all(axis=1)], lonlat[ok][:, ::-1]])
+    if len(allb):
+        m.fit_bounds([[float(allb[:, 0].min()), float(allb[:, 1].min())], [float(allb[:, 0].max()), float(allb[:, 1].max())]])
+    return m
+
+
+_FULLSCREEN_SVG = (
+    '<svg width="16" height="16" viewBox="0 0 16 16" style="vertical-align:middle">'
+    '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" stroke-width="2"/></svg>'
+)
+
+
+def _decorate(m, result, T, title, lang):
+    s = result.summary
+    tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
+    summary = T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min, share=s.share_covered_weight)
+    pts = T["points"].format(cov=s.n_covered, n=s.n_valid)
+    speed = T["speed"].format(v=round(s.speed_kph, 2))
+    title_text = esc(title or T["title"].format(m=s.threshold_min))
+    legend_rows = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:14px;background:{col};opacity:0.6;margin-right:6px"></span>'
+        f"{esc(T['band'].format(m=mins))}</div>"
+        for mins, col in sorted(BAND_COLOURS.items())
+    )
+    legend_rows += (
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{COVERED_COLOUR};margin:0 8px 0 2px"></span>{esc(T["covered"])}</div>'
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{UNCOVERED_COLOUR};margin:0 8px 0 2px"></span>{esc(T["uncovered"])}</div>'
+        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{STATION_COLOUR};margin:0 6px 0 1px"></span>{esc(T["stations"])}</div>'
+    )
+    box = (
+        '<div id="sc-title" style="position:absolute;top:10px;left:50px;z-index:1000;background:rgba(255,255,255,0.92);'
+        'padding:8px 12px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:14px sans-serif;max-width:420px">'
+        f'<div style="font-weight:bold;font-size:16px">{title_text}</div>'
+        f"<div>{esc(summary)}</div><div style='color:#555'>{esc(pts)}; {esc(speed)}</div></div>"
+        '<div id="sc-legend" style="position:absolute;bottom:30px;right:10px;z-index:1000;background:rgba(255,255,255,0.92);'
+        'padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px sans-serif">'
+        f'<div style="font-weight:bold">{esc(T["legend"])}</div>{legend_rows}</div>'
+        '<div id="sc-offline" style="display:none;position:absolute;bottom:70px;left:10px;z-index:1000;'
+        'background:#fff3cd;padding:6px 10px;border-radius:6px;font:12px sans-serif;max-width:320px">'
+        f'{esc(T["no_basemap"])}</div>'
+        "<style>.leaflet-container{background:#f2efe9}</style>"
+    )
+    mv = _map_var(m)
+    script = (
+        f"(function(){{var map={mv};var shown=false;"
+        "map.eachLayer(function(l){if(l instanceof L.TileLayer){l.on('tileerror',function(){if(!shown){shown=true;"
+        "document.getElementById('sc-offline').style.display='block';}});}});"
+        # a small full-screen control using the browser's Fullscreen API
+        "var FS=L.Control.extend({options:{position:'topleft'},onAdd:function(){"
+        "var b=L.DomUtil.create('a','leaflet-bar leaflet-control');b.href='#';"
+        f"b.innerHTML={json.dumps(_FULLSCREEN_SVG)};"
+        f"b.title={json.dumps(T['fullscreen'])};b.setAttribute('role','button');b.className+=' sc-fullscreen';"
+        "b.style.cssText='width:30px;height:30px;line-height:30px;text-align:center;background:#fff;font-size:18px;display:block';"
+        "L.DomEvent.on(b,'click',function(e){L.DomEvent.stop(e);var c=map.getContainer();"
+        "if(document.fullscreenElement){document.exitFullscreen();}else if(c.requestFullscreen){c.requestFullscreen();}});"
+        "return b;}});new FS().addTo(map);})();"
+    )
+    from branca.element import Element, MacroElement, Template
+
+    m.get_root().html.add_child(Element(box))
+    el = MacroElement()
+    el._template = Template("{% macro script(this, kwargs) %}" + script + "{% endmacro %}")
+    m.add_child(el)  # rendered after the map's own script, so the map exists
+
+
+def save_map(m, path) -> Path:
+    """Save a map as a self-contained HTML file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m.save(str(path))
+    return path
+
+
+def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", dpi: int = 150, title: str | None = None):
+    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    T = LABELS[lang]
+    if lang == "zh":
+        plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+    work = result.network.crs
+    fig, ax = plt.subplots(figsize=(10, 10))
+    if isochrones is None:
+        from .isochrones import isochrones as iso
+
+        isochrones = iso(result, minutes=sorted(set(result.params["cutoffs_min"]) | {result.summary.threshold_min}))
+    _, uni = isochrones
+    for _, row in uni.to_crs(work).sort_values("minutes", ascending=False).iterrows():
+        col = BAND_COLOURS.get(int(round(row["minutes"])), "#fee08b")
+        gpd.GeoSeries([row.geometry], crs=work).plot(ax=ax, color=col, alpha=0.45, linewidth=0)
+    hs = result.household_snap
+    status = result.households["status"].astype(str).to_numpy()
+    ok = np.isfinite(hs.px)
+    for cls, col in (("covered", COVERED_COLOUR), ("uncovered", UNCOVERED_COLOUR)):
+        sel = ok & ((status == cls) | ((cls == "uncovered") & (status == "off_network")))
+        ax.scatter(hs.px[sel], hs.py[sel], s=3, c=col, linewidths=0)
+    ss = result.station_snap
+    ax.scatter(ss.px, ss.py, s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
+    if sites is not None and len(sites):
+        sw = sites.to_crs(work)
+        ax.scatter(sw.geometry.x, sw.geometry.y, s=90, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    # scale bar
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    span = x1 - x0
+    bar = 10 ** np.floor(np.log10(span / 4))
+    bar = bar * (2 if span / 4 / bar >= 2 else 1)
+    bx, by = x0 + 0.04 * span, y0 + 0.04 * (y1 - y0)
+    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3)
+    ax.text(bx + bar / 2, by + 0.012 * (y1 - y0), f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m", ha="center")
+    s = result.summary
+    tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
+    ax.set_title((title or T["title"].format(m=result.summary.threshold_min)) + "\n" + T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min,
+                                                                    share=s.share_covered_weight), fontsize=12)
+    handles = [Patch(color=BAND_COLOURS[k], alpha=0.6, label=T["band"].format(m=k)) for k in sorted(BAND_COLOURS)]
+    handles += [
+        Line2D([], [], marker="o", linestyle="", color=COVERED_COLOUR, label=T["covered"]),
+        Line2D([], [], marker="o", linestyle="", color=UNCOVERED_COLOUR, label=T["uncovered"]),
+        Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]),
+    ]
+    if sites is not None and len(sites):
+        handles.append(Line2D([], [], marker="D", linestyle="", color=SITE_COLOUR, label=T["sites"]))
+    ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)
+    fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return path

@@ -1,0 +1,121 @@
+"""Isochrones: honest against the walking result, holes kept, no hulls."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from conftest import shared_osm
+
+from coverage import assess, load_network
+from coverage.network import from_arrays
+from coverage.reach import within_pairs
+
+
+def _check_honesty(result, per, minutes):
+    """Every household within `minutes` of a station lies in that station's polygon."""
+    v = result.speed_m_s
+    hh = result.households.to_crs(per.crs)
+    x, y = hh.geometry.x.to_numpy(), hh.geometry.y.to_numpy()
+    checked = 0
+    for m in minutes:
+        w = within_pairs(result.network, result.household_snap, result.station_snap, result.reach, m * 60 * v).tocsc()
+        polys = per[np.isclose(per["minutes"], m)].set_index("station_id").geometry
+        for s in range(len(result.stations)):
+            hs = w.indices[w.indptr[s] : w.indptr[s + 1]]
+            if hs.size == 0:
+                continue
+            inside = shapely.contains_xy(polys.loc[result.station_points.ids[s]], x[hs], y[hs])
+            assert inside.all(), (m, s, hs[~inside])
+            checked += hs.size
+    return checked
+
+
+def test_honesty_on_helsinki(helsinki, demo_data):
+    _, st, hh = demo_data
+    r = assess(helsinki, st, hh, minutes=5, weight="households")
+    per, uni = r.isochrones()
+    assert set(per.columns) >= {"station_id", "minutes", "geometry"}
+    assert per.crs == st.crs
+    assert _check_honesty(r, per, [5, 10, 15]) > 300
+    # the union contains every covered household and is not everything
+    u5 = uni.set_index("minutes").geometry.loc[5.0]
+    h = r.households
+    inside = shapely.contains_xy(u5, h.geometry.x, h.geometry.y)
+    assert inside[h["covered"].to_numpy()].all()
+    assert not inside[(h["status"] == "uncovered").to_numpy()].all()
+    # bands nest
+    areas = uni.to_crs(helsinki.crs).set_index("minutes").area
+    assert areas.loc[5.0] < areas.loc[10.0] <= areas.loc[15.0]
+
+
+def test_not_a_hull_and_holes_are_kept():
+    """A 1 km square ring road: the unreached middle of the block is a hole."""
+    lon0, lat0 = 9.0, 50.0
+    dlon, dlat = 0.014, 0.009  # about 1 km each way
+    corners = [(lon0, lat0), (lon0 + dlon, lat0), (lon0 + dlon, lat0 + dlat), (lon0, lat0 + dlat)]
+    k = 40
+    lon, lat = [], []
+    for i in range(4):
+        a, b = np.array(corners[i]), np.array(corners[(i + 1) % 4])
+        for t in np.arange(k) / k:
+            lon.append(a[0] + t * (b[0] - a[0]))
+            lat.append(a[1] + t * (b[1] - a[1]))
+    n = len(lon)
+    net = from_arrays(np.arange(n), lon, lat, np.arange(n), (np.arange(n) + 1) % n)
+    st = gpd.GeoDataFrame({"id": ["s"]}, geometry=gpd.points_from_xy([lon0], [lat0]), crs="EPSG:4326")
+    hh = gpd.GeoDataFrame({"id": ["h"]}, geometry=gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs="EPSG:4326")
+    r = assess(net, st, hh, minutes=60)  # 4.8 km: the whole ring is reached
+    per, _ = r.isochrones(minutes=[60])
+    poly = per.to_crs(net.crs).geometry.iloc[0]
+    assert poly.geom_type == "Polygon" and shapely.get_num_interior_rings(poly) == 1
+    centre = gpd.GeoSeries(gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs=4326).to_crs(net.crs).iloc[0]
+    assert not poly.contains(centre)
+    assert r.households.loc[0, "status"] == "off_network"  # 500 m from any street
+    hull = shapely.convex_hull(poly)
+    assert poly.area < 0.6 * hull.area  # a band along the ring, not its hull
+
+
+def test_isochrones_for_stations_cli(tmp_path, helsinki_path, demo_data):
+    from coverage.cli import main
+    from coverage.demo import write_demo_inputs
+
+    st, _ = write_demo_inputs(tmp_path / "in")
+    assert main(["-q", "isochrones", "--network", helsinki_path, "--stations", str(st), "--minutes", "5,10",
+                 "--out", str(tmp_path / "iso")]) == 0
+    per = gpd.read_file(tmp_path / "iso" / "isochrones.gpkg", layer="isochrones")
+    assert sorted(per["minutes"].unique()) == [5.0, 10.0]
+    assert (tmp_path / "iso" / "isochrones.geojson").exists()
+    uni = gpd.read_file(tmp_path / "iso" / "isochrones.gpkg", layer="isochrone_union")
+    assert len(uni) == 2
+
+
+def test_honesty_on_harbin():
+    from coverage.osm_features import place_nodes, residential_buildings
+
+    p = shared_osm("harbin-xiangfang-hongqi.osm.pbf")
+    net = load_network(p)
+    hh = residential_buildings(p)
+    st = place_nodes(shared_osm("harbin-central.osm.pbf"))
+    lon0, lat0, lon1, lat1 = net.bounds_lonlat
+    st = st.cx[lon0:lon1, lat0:lat1]
+    r = assess(net, st, hh)
+    per, _ = r.isochrones()
+    assert _check_honesty(r, per, [5, 10, 15]) > 100
+
+
+def test_against_valhalla_reference():
+    """The 15-min polygon of the 红旗街道 point is close to Valhalla's (an independent engine)."""
+    ref_path = shared_osm("reference/valhalla-pedestrian-15min-hongqi.geojson")
+    ref = gpd.read_file(ref_path)
+    net = load_network(shared_osm("harbin-central.osm.pbf"))
+    st = gpd.GeoDataFrame({"id": ["hongqi"]}, geometry=gpd.points_from_xy([126.6835167], [45.7323636]), crs=4326)
+    hh = st.copy()
+    r = assess(net, st, hh, speed_kph=5.1)  # Valhalla's pedestrian default
+    per, _ = r.isochrones(minutes=[15])
+    ours = per.to_crs(net.crs).geometry.iloc[0]
+    theirs = ref.to_crs(net.crs).geometry.union_all()
+    iou = ours.intersection(theirs).area / ours.union(theirs).area
+    assert 0.5 < ours.area / theirs.area < 1.6
+    assert iou > 0.5

@@ -1,0 +1,175 @@
+"""The HTML map: offline, escaped, every layer drawn; checked in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from coverage import assess
+from coverage.maps import coverage_map, save_map, static_map
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def result(helsinki, demo_data):
+    _, st, hh = demo_data
+    st = st.copy()
+    st.loc[0, "name"] = XSS
+    hh = hh.copy()
+    hh.loc[0, "id"] = "<b>bold</b>"
+    return assess(helsinki, st, hh, minutes=5, weight="households")
+
+
+@pytest.fixture(scope="module")
+def map_html(result, tmp_path_factory):
+    path = tmp_path_factory.mktemp("map") / "map.html"
+    save_map(coverage_map(result, lang="en", network=True), path)
+    return path
+
+
+def test_no_external_assets(map_html):
+    text = map_html.read_text(encoding="utf-8")
+    srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', text)
+    assert srcs and all(s.startswith("data:") for s in srcs), [s[:60] for s in srcs if not s.startswith("data:")]
+    urls = set(re.findall(r"https?://[^\"'\s)\\]+", text))
+    assert urls <= {"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://www.openstreetmap.org/copyright"}, urls
+    assert "openstreetmap.org/copyright" in text and "contributors (ODbL)" in text
+
+
+def test_data_text_is_escaped(map_html):
+    text = map_html.read_text(encoding="utf-8")
+    assert XSS not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "<b>bold</b>" not in text
+
+
+def test_chinese_labels(result, tmp_path):
+    path = save_map(coverage_map(result, lang="zh"), tmp_path / "zh.html")
+    assert "5分钟步行覆盖" in path.read_text(encoding="utf-8")
+
+
+def test_many_households_are_aggregated(result, tmp_path):
+    path = save_map(coverage_map(result, max_points=10), tmp_path / "agg.html")
+    text = path.read_text(encoding="utf-8")
+    assert "(hex cells)" in text and "heatLayer" in text
+    assert "cdn.jsdelivr" not in text
+
+
+def test_static_png(result, tmp_path):
+    p = static_map(result, tmp_path / "m.png")
+    assert p.stat().st_size > 10_000
+    assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_notebook_repr_is_offline(result):
+    html = coverage_map(result)._repr_html_()
+    assert "cdn.jsdelivr" not in html and "code.jquery" not in html
+
+
+# ---------------------------------------------------------------- in a browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, map_html):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800})
+    requests = []
+
+    def block(route):
+        requests.append(route.request.url)
+        route.abort()
+
+    ctx.route(re.compile(r"^https?://"), block)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.dialogs = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(map_html.as_uri())
+    pg.wait_for_timeout(800)
+    pg.requests = requests
+    yield pg
+    ctx.close()
+
+
+def test_loads_offline_without_errors(page):
+    assert page.errors == []
+    assert page.evaluate("typeof L") == "object"
+    # only basemap tiles were attempted
+    assert page.requests, "expected tile requests"
+    assert all(u.startswith("https://tile.openstreetmap.org/") for u in page.requests), page.requests
+    assert page.is_visible("#sc-offline")  # says the basemap is unavailable
+
+
+def test_every_layer_is_drawn(page, result):
+    n_layers = page.evaluate(
+        """() => { let n = 0; const m = Object.values(window).find(v => v instanceof L.Map);
+                   m.eachLayer(() => n++); return n; }"""
+    )
+    assert n_layers > 10
+    # bands and outlines are SVG paths; points are on the canvas renderer
+    counts = page.evaluate(
+        """() => { const m = Object.values(window).find(v => v instanceof L.Map);
+                   let circles = 0, polys = 0;
+                   m.eachLayer(l => { if (l instanceof L.CircleMarker) circles++;
+                                      else if (l instanceof L.Polygon) polys++; });
+                   return {circles, polys}; }"""
+    )
+    n_points = int(result.households["geometry"].notna().sum())
+    assert counts["circles"] == n_points + len(result.stations)
+    assert counts["polys"] >= 3
+    labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert any("Within 5 min walk" in t for t in labels)
+    assert any("Stations" in t for t in labels)
+
+
+def test_layer_control_toggles(page):
+    def n_circles():
+        return page.evaluate(
+            """() => { const m = Object.values(window).find(v => v instanceof L.Map); let c = 0;
+                       m.eachLayer(l => { if (l instanceof L.CircleMarker) c++; }); return c; }"""
+        )
+
+    before = n_circles()
+    box = page.get_by_role("checkbox", name="Covered households", exact=True)
+    box.uncheck()
+    assert n_circles() < before
+    box.check()
+    assert n_circles() == before
+
+
+def test_popup_shows_escaped_text_and_runs_nothing(page):
+    texts = page.evaluate(
+        """() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
+                   m.eachLayer(l => { if (l.getPopup && l.getPopup() && !l.feature) {
+                       l.openPopup(); const c = document.querySelector('.leaflet-popup-content');
+                       if (c) out.push(c.innerText); } });
+                   return out; }"""
+    )
+    page.wait_for_timeout(200)
+    assert any(XSS in t for t in texts), texts
+    assert page.locator(".leaflet-popup-content img").count() == 0
+    assert page.dialogs == []
+    assert page.errors == []
+
+
+def test_fullscreen_and_scale_controls(page):
+    assert page.locator(".sc-fullscreen").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator("#sc-legend").is_visible()
