@@ -9,6 +9,9 @@ from .assess import CoverageResult, Summary, assess
 from .io import Points, read_points
 from .network import WalkNetwork, load_network
 from .reach import nearest_station, station_reach
+from .isochrones import isochrones, isochrones_for_stations
+from .maps import coverage_map, save_map, static_map
+from .siting import SitingResult, suggest_sites
 from .snapping import snap_points
 
 __version__ = "0.1.0"
@@ -20,7 +23,14 @@ __all__ = [
     "Summary",
     "WalkNetwork",
     "__version__",
+    "SitingResult",
     "assess",
+    "coverage_map",
+    "isochrones",
+    "isochrones_for_stations",
+    "save_map",
+    "static_map",
+    "suggest_sites",
     "load_network",
     "nearest_station",
     "read_points",

@@ -68,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(i, households=False)
     i.add_argument("--out", required=True, help="output folder")
 
+    s = sub.add_parser("site", help="choose new station sites for the uncovered households")
+    _add_common(s)
+    goal = s.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--k", type=int, help="number of new sites (maximal covering)")
+    goal.add_argument("--target", type=float, help="coverage share to reach, e.g. 0.85 (set covering)")
+    s.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
+    s.add_argument("--spacing-m", type=float, default=150.0, help="spacing of automatic candidates (default 150 m)")
+    s.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
+    s.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
+    s.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+    s.add_argument("--out", required=True, help="output folder")
+    _add_map_options(s)
+
     d = sub.add_parser("demo", help="run the analysis on the embedded Helsinki extract")
     d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
     d.add_argument("--map", default=str(Path("maps") / "demo.html"), help="map file (default maps/demo.html)")
@@ -174,7 +187,41 @@ def cmd_demo(args) -> int:
     return 0
 
 
-COMMANDS = {"analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
+def cmd_site(args) -> int:
+    from .assess import assess
+    from .export import to_csv, to_gpkg, write_json
+    from .network import load_network
+    from .siting import suggest_sites
+
+    net = load_network(args.network, cache=not args.no_cache)
+    result = assess(
+        net, args.stations, args.households, minutes=args.minutes, weight=args.weight, crs=args.crs,
+        id_col=args.id_col, max_snap_m=args.max_snap_m, **_speed_kwargs(args),
+    )
+    sr = suggest_sites(
+        result, k=args.k, target_share=args.target, candidates=args.candidates, spacing_m=args.spacing_m,
+        min_spacing_m=args.min_spacing_m, method=args.method, time_limit_s=args.time_limit_s,
+        curve_max_k=max(10, args.k or 0), id_col=args.id_col, crs=args.crs,
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    to_csv(sr.sites.drop(columns=["lon", "lat"]), out / "sites.csv")
+    to_gpkg(sr.sites, out / "sites.gpkg", layer="sites")
+    write_json({**sr.summary, "curve": sr.curve, "analysis": result.summary.to_dict()}, out / "siting.json")
+    iso = result.isochrones()
+    files = _write_maps(result, iso, args, sites=sr.sites)
+    s = sr.summary
+    gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
+    print(result.summary.text(lang=args.lang))
+    print(
+        f"{s['problem']}: {s['n_sites']} new sites add {s['households_added']:,.0f} households; covered share "
+        f"{s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%} ({s['solver']}, {s['status']}, gap {gap})"
+    )
+    print(f"Wrote {out / 'sites.csv'}, sites.gpkg, siting.json and {files['map']}")
+    return 0
+
+
+COMMANDS = {"site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

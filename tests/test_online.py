@@ -1,0 +1,73 @@
+"""Online network download through osmnx, tested offline with a recorded Overpass response."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from coverage import load_network
+
+RECORDED = Path(__file__).parent / "data" / "overpass_helsinki_walk.json"
+BBOX = (24.9440, 60.1680, 24.9500, 60.1710)  # left, bottom, right, top
+
+
+@pytest.fixture
+def recorded_overpass(monkeypatch):
+    """Answer osmnx's Overpass POSTs with the recorded response; any other request fails."""
+    import osmnx as ox
+    from osmnx import _http, _overpass
+
+    calls = []
+
+    def fake_post(url, data=None, **kw):
+        calls.append((url, dict(data or {})))
+        r = requests.Response()
+        r.status_code = 200
+        r._content = RECORDED.read_bytes()
+        r.headers["content-type"] = "application/json"
+        r.url = url
+        r.reason = "OK"
+        return r
+
+    def no_network(*a, **k):
+        msg = "a test tried to use the network"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(_overpass.requests, "post", fake_post)
+    monkeypatch.setattr(_overpass.requests, "get", no_network)
+    monkeypatch.setattr(_http, "_config_dns", lambda url: None)
+    monkeypatch.setattr(ox.settings, "use_cache", False)
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+    return calls
+
+
+def test_bbox_download_with_recorded_response(recorded_overpass):
+    net = load_network(bbox=BBOX)
+    assert recorded_overpass, "osmnx did not ask Overpass"
+    query = recorded_overpass[0][1]["data"]
+    assert '"highway"' in query and "motor" in query  # osmnx's walk filter went out
+    assert net.n_nodes > 100
+    assert net.meta["source"].startswith("osmnx bbox")
+    # the same ways as read from the file directly
+    ways = {e["id"] for e in json.loads(RECORDED.read_text())["elements"] if e["type"] == "way"}
+    assert set(net.edge_way.tolist()) <= ways
+
+
+def test_osmnx_graph_is_accepted(recorded_overpass):
+    import osmnx as ox
+
+    G = ox.graph_from_bbox(BBOX, network_type="walk", simplify=True)
+    net = load_network(G)
+    # edge geometries become segments: the same walkable length as osmnx's undirected graph
+    total = sum(d["length"] for _, _, d in ox.convert.to_undirected(G).edges(data=True))
+    assert net.edge_length_m.sum() == pytest.approx(total, rel=1e-3)
+    assert (net.node_id < 0).any()  # interior vertices of edge geometries
+
+
+@pytest.mark.network
+def test_live_place_download():  # pragma: no cover - needs internet
+    net = load_network(place="Kamppi, Helsinki, Finland")
+    assert net.n_nodes > 500
