@@ -418,6 +418,26 @@ def auto_candidates(result, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
     )
 
 
+def _with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
+    """Add community facilities and public buildings from the OSM extract to the candidates."""
+    import pandas as pd
+
+    from .osm_features import facilities
+
+    try:
+        fac = facilities(pbf_path, amenities=("community_centre", "social_facility", "townhall", "library",
+                                               "social_centre"))
+    except Exception as exc:  # a candidate source, not a requirement
+        log.warning("Could not read facilities from %s: %s", pbf_path, exc)
+        return cand
+    if len(fac) == 0:
+        return cand
+    fac = fac.assign(id=["osm_" + str(i) for i in fac["id"]], source="osm " + fac["amenity"].astype(str))
+    log.info("Siting: %d community facilities from the OSM extract added as candidates", len(fac))
+    return gpd.GeoDataFrame(pd.concat([cand, fac[["id", "name", "source", "geometry"]]], ignore_index=True),
+                            geometry="geometry", crs="EPSG:4326")
+
+
 @dataclass(frozen=True, eq=False)
 class SitingResult:
     """New sites and how they were found."""
@@ -455,7 +475,10 @@ def suggest_sites(
     ----------
     candidates
         Candidate sites (file or GeoDataFrame with ``id``); default: network
-        locations around uncovered households, one per ``spacing_m`` cell.
+        locations around uncovered households, one per ``spacing_m`` cell
+        (the node nearest each cell's centre), plus community facilities
+        (community centres, social facilities, town halls, libraries) from
+        the OSM extract when the network came from a ``.pbf`` file.
     min_spacing_m
         Optional minimum straight-line distance between new sites.
     method
@@ -480,6 +503,9 @@ def suggest_sites(
     net = result.network
     if candidates is None:
         cand_gdf = auto_candidates(result, spacing_m=spacing_m)
+        src = result.params["network"].get("source", "")
+        if str(src).lower().endswith(".pbf"):
+            cand_gdf = _with_osm_facilities(cand_gdf, src)
     else:
         cand_gdf = candidates
     cand_pts = read_points(cand_gdf, role="candidates", id_col=id_col, crs=crs)

@@ -76,7 +76,8 @@ def test_missing_network_file(tmp_path, inputs, capsys):
 
 
 def test_demo(tmp_path, capsys):
-    assert main(["-q", "demo", "--out", str(tmp_path / "demo")]) == 0
+    assert main(["-q", "demo", "--out", str(tmp_path / "demo"), "--map", str(tmp_path / "demo.html")]) == 0
+    assert (tmp_path / "demo.html").exists()
     assert (tmp_path / "demo" / "summary.json").exists()
     assert (tmp_path / "demo" / "inputs" / "stations.csv").exists()
     assert "central Helsinki" in capsys.readouterr().out
