@@ -175,8 +175,12 @@ def case_heidelberg(n_households, n_stations, classic=True):
     from coverage.reach import nearest_for_points, nearest_station, station_reach, within_pairs
     from coverage.snapping import segment_index, snap_points
 
+    from coverage.topology import chains_of
+
     path = OSM / "heidelberg-roads.osm.pbf"
-    net, t_build = timed(load_network, path, cache=False)
+    net, t_build = timed(lambda: chains_of(load_network(path, cache=False)) and None)
+    net = load_network(path)
+    chains_of(net)
     rng = np.random.default_rng(42)
     hh = synthetic_points(net, n_households, rng)
     st = synthetic_points(net, n_stations, rng, max_offset_m=20.0)

@@ -219,13 +219,24 @@ def nearest_for_points(
     return d, st
 
 
+def _gather(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) of every CSR entry of ``rows``, owners ascending."""
+    start = indptr[rows]
+    cnt = indptr[rows + 1] - start
+    owner = np.repeat(np.arange(rows.size), cnt)
+    pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+    return owner, pos
+
+
 def within_pairs(
     network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float
 ) -> sparse.csr_matrix:
     """Boolean points x stations matrix: station within ``limit_m`` of point.
 
-    Uses the reach table from both ends of each point's chain plus the
-    same-chain direct walks; ``limit_m`` must not exceed ``reach.limit_m``.
+    Works chain by chain: the stations that reach either end of a chain are
+    listed once per chain (with their distance to both ends), then every point
+    on the chain checks that short list; same-chain direct walks are added.
+    ``limit_m`` must not exceed ``reach.limit_m``.
     """
     if limit_m > reach.limit_m + 1e-9:
         msg = f"limit_m={limit_m} exceeds the reach table's limit {reach.limit_m}"
@@ -236,27 +247,36 @@ def within_pairs(
     on, c, p = _on_chain(ch, points)
     acc = points.access_m[on]
     indptr, st, dist = reach.by_node()
-    rows_all = []
-    cols_all = []
-    for ends, offset in ((ch.chain_a[c], p), (ch.chain_b[c], ch.chain_len[c] - p)):
-        # skip the work for points that cannot be within the limit from this end
-        start = indptr[ends]
-        cnt = indptr[ends + 1] - start
-        owner = np.repeat(np.arange(on.size), cnt)
-        pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(cnt.sum())
-        total = dist[pos] + (offset + acc)[owner]
-        ok = total <= limit_m
-        rows_all.append(on[owner[ok]])
-        cols_all.append(st[pos[ok]])
+    uc, inv = np.unique(c, return_inverse=True)
+    # stations reaching each used chain's ends: one row per (chain, station)
+    oa, pa = _gather(indptr, ch.chain_a[uc])
+    ob, pb = _gather(indptr, ch.chain_b[uc])
+    key = np.concatenate([oa * n_st + st[pa], ob * n_st + st[pb]])
+    ukey, kinv = np.unique(key, return_inverse=True)
+    da = np.full(ukey.size, np.inf)
+    db = np.full(ukey.size, np.inf)
+    np.minimum.at(da, kinv[: oa.size], dist[pa])
+    np.minimum.at(db, kinv[oa.size :], dist[pb])
+    pair_chain = ukey // n_st
+    pair_station = ukey % n_st
+    cptr = np.concatenate([[0], np.cumsum(np.bincount(pair_chain, minlength=uc.size))])
+    # every point checks its chain's list (rows come out sorted by point)
+    owner, pos = _gather(cptr, inv)
+    to_a = p + acc  # from the point to end a, and to end b
+    to_b = ch.chain_len[uc][inv] - p + acc
+    ok = np.minimum(da[pos] + to_a[owner], db[pos] + to_b[owner]) <= limit_m
+    rows = on[owner[ok]]
+    cols = pair_station[pos[ok]]
+    rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
+    m = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), cols.astype(np.int32), rptr), shape=(n_pts, n_st))
     pi, si, dd = same_chain_pairs(network, points, stations)
-    ok = dd <= limit_m
-    rows_all.append(pi[ok])
-    cols_all.append(si[ok])
-    rows = np.concatenate(rows_all)
-    cols = np.concatenate(cols_all)
-    m = sparse.coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n_pts, n_st)).tocsr()
-    m.sum_duplicates()
-    m.data[:] = 1
+    okd = dd <= limit_m
+    if okd.any():
+        extra = sparse.csr_matrix(
+            (np.ones(int(okd.sum()), dtype=np.int8), (pi[okd], si[okd])), shape=(n_pts, n_st)
+        )
+        m = m + extra
+        m.data[:] = 1
     return m
 
 
