@@ -6,9 +6,11 @@ do not install both in one environment).
 
 from ._errors import CoverageInputError
 from .assess import CoverageResult, Summary, assess
+from .areas import summarize_by_area
 from .io import Points, read_points
 from .network import WalkNetwork, load_network
 from .reach import nearest_station, station_reach
+from .report import export_report
 from .isochrones import isochrones, isochrones_for_stations
 from .maps import coverage_map, save_map, static_map
 from .siting import SitingResult, suggest_sites
@@ -26,6 +28,8 @@ __all__ = [
     "SitingResult",
     "assess",
     "coverage_map",
+    "export_report",
+    "summarize_by_area",
     "isochrones",
     "isochrones_for_stations",
     "save_map",

@@ -144,6 +144,7 @@ class CoverageResult:
     station_snap: Snapped = field(repr=False)
     household_snap: Snapped = field(repr=False)
     reach: ReachTable = field(repr=False)
+    _outside: np.ndarray = field(repr=False, default=None)
 
     @property
     def speed_m_s(self) -> float:
@@ -172,11 +173,88 @@ class CoverageResult:
             minutes = sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
         return isochrones(self, minutes=minutes, **kw)
 
+    def what_if(
+        self,
+        *,
+        add_stations=None,
+        remove_stations=(),
+        minutes: float | None = None,
+        profile: str | None = None,
+        speed_kph: float | None = None,
+    ) -> CoverageResult:
+        """Coverage after adding or removing stations, or with other minutes or speed.
+
+        Reuses the built network, its search graph and the households'
+        snapping; only new stations are snapped and the searches rerun (well
+        under a second on a city district). ``add_stations`` takes what
+        :func:`assess` takes for stations (file or GeoDataFrame, same id
+        column and CRS option); ``remove_stations`` is a list of station ids.
+        """
+        from .snapping import Snapped
+
+        net = self.network
+        p = dict(self.params)
+        st, s_snap = self.station_points, self.station_snap
+        keep = ~np.isin(st.ids.astype(str), [str(x) for x in remove_stations])
+        unknown = set(map(str, remove_stations)) - set(st.ids.astype(str))
+        if unknown:
+            msg = f"remove_stations: no station with id {sorted(unknown)}; ids are like {list(st.ids[:3])}."
+            raise CoverageInputError(msg)
+        st = _subset_points(st, keep)
+        s_snap = Snapped(*(getattr(s_snap, f)[keep] for f in Snapped.__dataclass_fields__))
+        if add_stations is not None:
+            new = read_points(add_stations, role="added stations", id_col=p["id_col"],
+                              crs=p["crs"] if is_offset_name(p["crs"]) else None)
+            dup = set(map(str, new.ids)) & set(map(str, st.ids))
+            if dup:
+                msg = f"added stations reuse existing ids {sorted(dup)[:5]}; give them new ids."
+                raise CoverageInputError(msg)
+            nx_, ny_ = _project(net, new)
+            n_snap = snap_points(net, nx_, ny_, max_snap_m=p["max_snap_m"])
+            st = _concat_points(st, new)
+            s_snap = Snapped(*(np.concatenate([getattr(s_snap, f), getattr(n_snap, f)])
+                               for f in Snapped.__dataclass_fields__))
+        if minutes is not None:
+            p["minutes"] = float(minutes)
+        if profile is not None or speed_kph is not None:
+            p["speed_kph"], p["profile"] = _speed(profile, speed_kph)
+        same_stations = add_stations is None and keep.all()
+        return _compute(net, st, self.household_points, s_snap, self.household_snap, self._outside, p,
+                        reach=self.reach if same_stations else None)
+
     def explore(self, **kw):
         """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
         from .maps import coverage_map
 
         return coverage_map(self, **kw)
+
+
+def is_offset_name(crs) -> bool:
+    from .crs import is_china_offset
+
+    return is_china_offset(crs)
+
+
+def _subset_points(pts: Points, keep: np.ndarray) -> Points:
+    from dataclasses import replace
+
+    return replace(
+        pts, frame=pts.frame[keep].reset_index(drop=True), ids=pts.ids[keep], lon=pts.lon[keep],
+        lat=pts.lat[keep], weight=pts.weight[keep], reason=pts.reason[keep],
+    )
+
+
+def _concat_points(a: Points, b: Points) -> Points:
+    from dataclasses import replace
+
+    fb = b.frame.to_crs(a.frame.crs) if (a.frame.crs is not None and b.frame.crs is not None) else b.frame
+    frame = gpd.GeoDataFrame(pd.concat([a.frame, fb], ignore_index=True), geometry=a.frame.geometry.name,
+                             crs=a.frame.crs)
+    return replace(
+        a, frame=frame, ids=np.concatenate([a.ids.astype(object), b.ids.astype(object)]),
+        lon=np.concatenate([a.lon, b.lon]), lat=np.concatenate([a.lat, b.lat]),
+        weight=np.concatenate([a.weight, b.weight]), reason=np.concatenate([a.reason, b.reason]),
+    )
 
 
 def _project(network: WalkNetwork, pts: Points) -> tuple[np.ndarray, np.ndarray]:
@@ -306,16 +384,44 @@ def assess(
             rows_text(np.flatnonzero(off_st)),
         )
     t_snap = time.perf_counter()
+    params = {
+        "minutes": minutes,
+        "speed_kph": kph,
+        "profile": prof,
+        "weight": weight,
+        "crs": str(crs) if crs is not None else None,
+        "id_col": id_col,
+        "max_snap_m": max_snap_m,
+        "cutoffs_min": list(cutoffs),
+        "network": dict(net.meta),
+    }
+    result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress)
+    log.info(
+        "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s",
+        len(hh),
+        len(st),
+        t_snap - t0,
+        time.perf_counter() - t_snap,
+    )
+    return result
 
+
+def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False) -> CoverageResult:
+    """Distances, statuses and summary from snapped inputs (shared by assess and what-if)."""
+    minutes = params["minutes"]
+    kph = params["speed_kph"]
+    v = kph / 3.6
+    cutoffs = params["cutoffs_min"]
+    max_snap_m = params["max_snap_m"]
+    off_st = st.valid & ~s_snap.on_network
     threshold_m = minutes * 60 * v
     limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
     nearest = nearest_station(net, s_snap)
     walk_m, st_row = nearest_for_points(net, h_snap, s_snap, nearest)
-    reach = station_reach(net, s_snap, limit_m, progress=progress)
+    if reach is None or reach.limit_m < limit_m - 1e-9 or reach.n_stations != len(st):
+        reach = station_reach(net, s_snap, limit_m, progress=progress)
     within = within_pairs(net, h_snap, s_snap, reach, threshold_m)
     n_within = np.diff(within.indptr)
-    t_reach = time.perf_counter()
-
     households_gdf, summary_parts = _household_frame(
         hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
     )
@@ -324,7 +430,7 @@ def assess(
     valid = hh.valid
     wv = hh.weight[valid]
     for c in sorted(set(cutoffs) | {minutes}):
-        ok = (walk_m[valid] <= c * 60 * v + 1e-9)
+        ok = walk_m[valid] <= c * 60 * v + 1e-9
         bands.append(
             {
                 "minutes": float(c),
@@ -338,34 +444,14 @@ def assess(
     summary = Summary(
         threshold_min=minutes,
         speed_kph=round(kph, 4),
-        profile=prof,
+        profile=params["profile"],
         max_snap_m=max_snap_m,
         n_stations=len(st),
         n_stations_on_network=int(s_snap.on_network.sum()),
         bands=bands,
         **summary_parts,
     )
-    params = {
-        "minutes": minutes,
-        "speed_kph": kph,
-        "profile": prof,
-        "weight": weight,
-        "crs": str(crs) if crs is not None else None,
-        "id_col": id_col,
-        "max_snap_m": max_snap_m,
-        "cutoffs_min": list(cutoffs),
-        "threshold_m": threshold_m,
-        "reach_limit_m": limit_m,
-        "network": dict(net.meta),
-    }
-    log.info(
-        "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s, total %.2f s",
-        len(hh),
-        len(st),
-        t_snap - t0,
-        t_reach - t_snap,
-        time.perf_counter() - t0,
-    )
+    params = {**params, "threshold_m": threshold_m, "reach_limit_m": reach.limit_m}
     return CoverageResult(
         households=households_gdf,
         stations=stations_gdf,
@@ -377,6 +463,7 @@ def assess(
         station_snap=s_snap,
         household_snap=h_snap,
         reach=reach,
+        _outside=hh_out,
     )
 
 

@@ -81,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output folder")
     _add_map_options(s)
 
+    r = sub.add_parser("report", help="the meeting pack: map, GeoPackage, CSVs, Excel, PNG, manifest")
+    _add_common(r)
+    rg = r.add_mutually_exclusive_group()
+    rg.add_argument("--k", type=int, help="also propose this many new sites")
+    rg.add_argument("--target", type=float, help="also propose the fewest sites to reach this share")
+    r.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
+    r.add_argument("--areas", help="street/community boundaries (any vector format) for the by-area table")
+    r.add_argument("--area-name", help="name column of --areas (default: name)")
+    r.add_argument("--area-target", type=float, default=0.85, help="share each area should reach (default 0.85)")
+    r.add_argument("--lang", choices=["en", "zh"], default="en", help="labels: en or zh")
+    r.add_argument("--out", required=True, help="output folder")
+
     d = sub.add_parser("demo", help="run the analysis on the embedded Helsinki extract")
     d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
     d.add_argument("--map", default=str(Path("maps") / "demo.html"), help="map file (default maps/demo.html)")
@@ -221,7 +233,31 @@ def cmd_site(args) -> int:
     return 0
 
 
-COMMANDS = {"site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
+def cmd_report(args) -> int:
+    from .assess import assess
+    from .network import load_network
+    from .report import export_report
+    from .siting import suggest_sites
+
+    t0 = time.perf_counter()
+    net = load_network(args.network, cache=not args.no_cache)
+    result = assess(
+        net, args.stations, args.households, minutes=args.minutes, weight=args.weight, crs=args.crs,
+        id_col=args.id_col, max_snap_m=args.max_snap_m, progress=True, **_speed_kwargs(args),
+    )
+    sites = None
+    if args.k or args.target:
+        sites = suggest_sites(result, k=args.k, target_share=args.target, candidates=args.candidates,
+                              id_col=args.id_col, crs=args.crs, curve_max_k=max(10, args.k or 0))
+    files = export_report(result, args.out, sites=sites, areas=args.areas, area_name_col=args.area_name,
+                          target_share=args.area_target, lang=args.lang)
+    print(result.summary.text(lang=args.lang))
+    print(f"Meeting pack in {args.out}: {', '.join(sorted(Path(f).name for f in files.values()))} "
+          f"({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+COMMANDS = {"report": cmd_report, "site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

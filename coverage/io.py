@@ -64,6 +64,7 @@ class Points:
     input_crs: object
     weight_col: str | None = None
     name_col: str | None = None
+    source: str | None = None  # the file read, when it was a file
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -357,4 +358,5 @@ def read_points(
         input_crs=crs if offset else frame.crs,
         weight_col=weight,
         name_col=ncol,
+        source=str(source) if isinstance(source, (str, Path)) else None,
     )

@@ -464,13 +464,37 @@ def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", d
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    if lang == "zh":
+        font = _cjk_font()
+        if font is None:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "No Chinese font found for the PNG (install e.g. fonts-noto-cjk); its labels are in English"
+            )
+            lang = "en"
+    T = LABELS[lang]
+    rc = {"font.sans-serif": [_cjk_font(), "DejaVu Sans"]} if lang == "zh" else {}
+    with plt.rc_context(rc):
+        return _static_map(result, path, isochrones, sites, T, dpi, title, work=result.network.crs)
+
+
+def _cjk_font() -> str | None:
+    """The name of an installed font that has Chinese glyphs, if any."""
+    from matplotlib import font_manager
+
+    wanted = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+              "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP")
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((w for w in wanted if w in names), None)
+
+
+def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
+    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    T = LABELS[lang]
-    if lang == "zh":
-        plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
-    work = result.network.crs
     fig, ax = plt.subplots(figsize=(10, 10))
     if isochrones is None:
         from .isochrones import isochrones as iso

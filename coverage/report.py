@@ -1,0 +1,218 @@
+"""The meeting pack: one folder with everything a planning meeting needs.
+
+``export_report(result, out_dir)`` writes:
+
+* ``map.html``: the interactive map (offline apart from basemap tiles);
+* ``map.png``: the same as a static picture for slides;
+* ``coverage.gpkg``: every layer, ready for QGIS: stations, households (with
+  status), isochrones, isochrone_union, gaps (hexagonal cells of uncovered
+  households), sites (proposed) and areas (with their shares), when given;
+* CSVs of the same tables;
+* ``summary.xlsx``: summary, by station, by area and proposed sites;
+* ``manifest.json``: input file hashes, the OSM data timestamp, every
+  parameter, and library and dependency versions, so the numbers can be
+  reproduced later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .export import _plain, to_csv, to_gpkg, write_json
+
+log = logging.getLogger(__name__)
+
+SHEETS = {
+    "en": {"summary": "Summary", "stations": "By station", "areas": "By area", "sites": "Proposed sites",
+           "item": "Item", "value": "Value"},
+    "zh": {"summary": "汇总", "stations": "各站点", "areas": "各街道社区", "sites": "建议新增站点",
+           "item": "项目", "value": "数值"},
+}
+SUMMARY_LABELS = {
+    "en": {
+        "threshold_min": "Walking threshold (min)", "speed_kph": "Walking speed (km/h)", "profile": "Speed profile",
+        "n_households": "Residential points", "n_covered": "Points covered", "n_uncovered": "Points uncovered",
+        "n_off_network": "Points off the network", "n_invalid": "Points with invalid input",
+        "weight_total": "Households", "weight_covered": "Households covered",
+        "share_covered_weight": "Share of households covered", "n_stations": "Stations",
+        "n_stations_on_network": "Stations on the network",
+    },
+    "zh": {
+        "threshold_min": "步行时间阈值（分钟）", "speed_kph": "步行速度（km/h）", "profile": "速度类型",
+        "n_households": "居住点数", "n_covered": "已覆盖居住点", "n_uncovered": "未覆盖居住点",
+        "n_off_network": "不在路网上的居住点", "n_invalid": "输入无效的居住点",
+        "weight_total": "住户数", "weight_covered": "已覆盖住户数",
+        "share_covered_weight": "住户覆盖率", "n_stations": "站点数", "n_stations_on_network": "在路网上的站点数",
+    },
+}
+VERSIONED = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "pyogrio", "networkx", "osmnx",
+             "osmium", "pyrosm", "folium", "matplotlib", "contourpy", "openpyxl", "xstatic-leaflet", "xstatic-jquery")
+
+
+def _sha256(path) -> str | None:
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def _versions() -> dict:
+    from . import __version__
+
+    out = {"service-coverage": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    try:
+        import pyogrio
+
+        out["GDAL"] = pyogrio.__gdal_version_string__
+    except Exception:  # pragma: no cover
+        pass
+    return out
+
+
+def gaps_layer(result, hex_size_m: float = 150.0) -> gpd.GeoDataFrame:
+    """Hexagonal cells with the uncovered households in them (the gap areas)."""
+    from .maps import hex_cells
+
+    unc = (result.households["status"].astype(str) == "uncovered").to_numpy()
+    hs = result.household_snap
+    if not unc.any():
+        return gpd.GeoDataFrame({"households": [], "points": []}, geometry=[], crs=result.network.crs)
+    _, _, cnt, wsum, polys = hex_cells(hs.px[unc], hs.py[unc], result.household_points.weight[unc], hex_size_m)
+    return gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=result.network.crs)
+
+
+def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) -> dict:
+    """Inputs (with hashes), the OSM data timestamp, parameters and versions."""
+    meta = result.network.meta
+    inputs = {
+        "network": {"file": meta.get("source"), "sha256": meta.get("sha256") or (
+            _sha256(meta["source"]) if meta.get("source") and Path(str(meta["source"])).exists() else None)},
+        "stations": {"file": result.station_points.source,
+                     "sha256": _sha256(result.station_points.source) if result.station_points.source else None,
+                     "rows": len(result.station_points)},
+        "households": {"file": result.household_points.source,
+                       "sha256": _sha256(result.household_points.source) if result.household_points.source else None,
+                       "rows": len(result.household_points)},
+    }
+    if areas_file is not None and not isinstance(areas_file, gpd.GeoDataFrame):
+        inputs["areas"] = {"file": str(areas_file), "sha256": _sha256(areas_file)}
+    return {
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "inputs": inputs,
+        "osm_data_timestamp": meta.get("osm_timestamp"),
+        "network": {k: v for k, v in meta.items() if k not in ("sha256",)},
+        "parameters": {k: v for k, v in result.params.items() if k != "network"},
+        "summary": result.summary.to_dict(),
+        "siting": sites.summary if sites is not None else None,
+        "versions": _versions(),
+        "licence": "OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0",
+        **(extra or {}),
+    }
+
+
+def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str | None = None,
+                  target_share: float = 0.85, lang: str = "en", png: bool = True) -> dict[str, str]:
+    """Write the meeting pack for ``result`` to ``out_dir``; returns the files written.
+
+    Parameters
+    ----------
+    sites
+        A :class:`~coverage.siting.SitingResult` (proposed new stations).
+    areas
+        Street or community boundaries (file or GeoDataFrame) for the
+        by-area table; see :func:`coverage.areas.summarize_by_area`.
+    target_share
+        The share each area is checked against (default 0.85).
+    """
+    from .areas import read_areas, summarize_by_area
+    from .maps import coverage_map, save_map, static_map
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    iso = result.isochrones()
+    site_gdf = sites.sites if sites is not None else None
+    files["map"] = str(save_map(coverage_map(result, isochrones=iso, sites=site_gdf, lang=lang), out / "map.html"))
+    if png:
+        files["png"] = str(static_map(result, out / "map.png", isochrones=iso, sites=site_gdf, lang=lang))
+
+    by_area = None
+    area_gdf = None
+    if areas is not None:
+        by_area = summarize_by_area(result, areas, name_col=area_name_col, target_share=target_share)
+        area_polys, name_col = read_areas(areas, area_name_col)
+        area_gdf = area_polys[[name_col, "geometry"]].rename(columns={name_col: "area"}).merge(
+            by_area, on="area", how="left")
+
+    gpkg = out / "coverage.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    layers = {
+        "stations": result.stations,
+        "households": result.households,
+        "isochrones": iso[0],
+        "isochrone_union": iso[1],
+        "gaps": gaps_layer(result),
+    }
+    if site_gdf is not None:
+        layers["sites"] = site_gdf
+    if area_gdf is not None:
+        layers["areas"] = area_gdf
+    for name, frame in layers.items():
+        if len(frame):
+            to_gpkg(frame, gpkg, layer=name)
+    files["gpkg"] = str(gpkg)
+    to_csv(result.households, out / "households.csv")
+    to_csv(result.stations, out / "stations.csv")
+    files["households_csv"] = str(out / "households.csv")
+    files["stations_csv"] = str(out / "stations.csv")
+    if site_gdf is not None:
+        to_csv(site_gdf.drop(columns=["lon", "lat"]), out / "sites.csv")
+        files["sites_csv"] = str(out / "sites.csv")
+    if by_area is not None:
+        by_area.to_csv(out / "areas.csv", index=False, encoding="utf-8-sig")
+        files["areas_csv"] = str(out / "areas.csv")
+
+    # Excel workbook
+    S = SHEETS.get(lang, SHEETS["en"])
+    L = SUMMARY_LABELS.get(lang, SUMMARY_LABELS["en"])
+    sd = result.summary.to_dict()
+    summary_rows = [(L[k], sd[k]) for k in L]
+    for b in sd["bands"]:
+        label = f"{b['minutes']:g} min" if lang == "en" else f"{b['minutes']:g} 分钟"
+        summary_rows.append((label, round(b["share_weight"], 4)))
+    xlsx = out / "summary.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
+        pd.DataFrame(summary_rows, columns=[S["item"], S["value"]]).to_excel(xw, sheet_name=S["summary"], index=False)
+        st = pd.DataFrame(_plain(result.stations).drop(columns=result.stations.geometry.name))
+        st.to_excel(xw, sheet_name=S["stations"], index=False)
+        if by_area is not None:
+            by_area.to_excel(xw, sheet_name=S["areas"], index=False)
+        if site_gdf is not None:
+            pd.DataFrame(site_gdf.drop(columns=site_gdf.geometry.name)).to_excel(xw, sheet_name=S["sites"], index=False)
+    files["xlsx"] = str(xlsx)
+    write_json(manifest(result, sites=sites, areas_file=areas, extra={"files": sorted(Path(f).name for f in files.values())}),
+               out / "manifest.json")
+    files["manifest"] = str(out / "manifest.json")
+    log.info("Meeting pack written to %s in %.1f s", out, time.perf_counter() - t0)
+    return files
