@@ -219,6 +219,8 @@ def coverage_map(
     max_points: int = 5000,
     hex_size_m: float = 150.0,
     title: str | None = None,
+    highlight=None,
+    highlight_label: str = "Highlighted households",
 ):
     """The coverage map a planner shows: bands, households, stations, sites.
 
@@ -239,6 +241,9 @@ def coverage_map(
     max_points
         Up to this many households are drawn one by one; beyond it the
         uncovered ones are aggregated into hexagonal cells and a heat map.
+    highlight, highlight_label
+        Extra points to draw on top in orange (e.g. the households that lose
+        coverage at the older-adult walking speed), as a named layer.
     """
     import folium
     from folium import plugins
@@ -375,15 +380,34 @@ def coverage_map(
                 f"{esc(T['added'])}: {float(r.get('households_added', 0)):,.0f}<br>"
                 f"{esc(T['cum'])}: {float(r.get('covered_share_after', np.nan)):.1%}"
             )
-            folium.RegularPolygonMarker(
-                [r.geometry.y, r.geometry.x], number_of_sides=4, radius=9, rotation=45, color="#ffffff",
-                weight=2, fill=True, fill_color=SITE_COLOUR, fill_opacity=1.0,
+            icon = folium.DivIcon(
+                html=(f'<div style="width:18px;height:18px;background:{SITE_COLOUR};border:2px solid #fff;'
+                      'transform:rotate(45deg);box-shadow:0 0 3px rgba(0,0,0,0.5)"></div>'
+                      f'<div style="position:relative;top:-18px;width:18px;text-align:center;color:#fff;'
+                      f'font:bold 11px sans-serif">{esc(r.get("rank"))}</div>'),
+                icon_size=(18, 18), icon_anchor=(9, 9), class_name="sc-site",
+            )
+            folium.Marker(
+                [r.geometry.y, r.geometry.x], icon=icon,
                 popup=folium.Popup(popup, max_width=300), tooltip=folium.Tooltip(f"{esc(T['rank'])} {esc(r.get('rank'))}"),
             ).add_to(fg)
         fg.add_to(m)
 
+    if highlight is not None and len(highlight):
+        fg = folium.FeatureGroup(name=esc(highlight_label), show=True)
+        hl = highlight[highlight.geometry.notna()].to_crs(4326)
+        props = [c for c in ("id", "walk_min") if c in hl.columns]
+        hl = hl.assign(**{c: hl[c].astype(str) for c in props if c == "id"})
+        folium.GeoJson(
+            _geojson(hl, props),
+            marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.95),
+            style_function=lambda _f: {"fillColor": SITE_COLOUR, "color": "#ffffff"},
+            tooltip=folium.GeoJsonTooltip(fields=props) if props else None,
+        ).add_to(fg)
+        fg.add_to(m)
+
     folium.LayerControl(collapsed=False).add_to(m)
-    _decorate(m, result, T, title, lang)
+    _decorate(m, result, T, title, lang, has_sites=sites is not None and len(sites) > 0)
     bounds = np.column_stack([result.station_points.lat, result.station_points.lon])
     allb = np.vstack([bounds[np.isfinite(bounds).all(axis=1)], lonlat[ok][:, ::-1]])
     if len(allb):
@@ -397,7 +421,7 @@ _FULLSCREEN_SVG = (
 )
 
 
-def _decorate(m, result, T, title, lang):
+def _decorate(m, result, T, title, lang, has_sites=False):
     s = result.summary
     tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
     summary = T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min, share=s.share_covered_weight)
@@ -414,6 +438,11 @@ def _decorate(m, result, T, title, lang):
         f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{UNCOVERED_COLOUR};margin:0 8px 0 2px"></span>{esc(T["uncovered"])}</div>'
         f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{STATION_COLOUR};margin:0 6px 0 1px"></span>{esc(T["stations"])}</div>'
     )
+    if has_sites:
+        legend_rows += (
+            f'<div><span style="display:inline-block;width:10px;height:10px;background:{SITE_COLOUR};'
+            f'transform:rotate(45deg);margin:0 8px 0 2px"></span>{esc(T["sites"])}</div>'
+        )
     box = (
         '<div id="sc-title" style="position:absolute;top:10px;left:50px;z-index:1000;background:rgba(255,255,255,0.92);'
         'padding:8px 12px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:14px sans-serif;max-width:420px">'

@@ -25,8 +25,11 @@ def result(helsinki, demo_data):
 
 @pytest.fixture(scope="module")
 def map_html(result, tmp_path_factory):
+    from coverage import suggest_sites
+
+    sites = suggest_sites(result, k=2).sites
     path = tmp_path_factory.mktemp("map") / "map.html"
-    save_map(coverage_map(result, lang="en", network=True), path)
+    save_map(coverage_map(result, lang="en", network=True, sites=sites), path)
     return path
 
 
@@ -137,6 +140,8 @@ def test_every_layer_is_drawn(page, result):
     labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert any("Within 5 min walk" in t for t in labels)
     assert any("Stations" in t for t in labels)
+    assert any("Proposed new stations" in t for t in labels)
+    assert page.locator(".sc-site").count() == 2
 
 
 def test_layer_control_toggles(page):
