@@ -30,3 +30,28 @@ def progress_bar(iterable, *, desc: str, unit_scale: int = 1, total: int | None 
             bar.close()
 
     return gen()
+
+
+class counter:
+    """A cheap counting bar for loops of unknown length (updates every 5,000 items)."""
+
+    def __init__(self, desc: str, unit: str = " it", every: int = 5000):
+        self.n = 0
+        self.every = every
+        try:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(desc=desc, unit=unit, disable=None, leave=False)
+        except ImportError:  # pragma: no cover
+            self.bar = None
+
+    def tick(self) -> None:
+        self.n += 1
+        if self.bar is not None and self.n % self.every == 0:
+            self.bar.update(self.every)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.n % self.every)
+            self.bar.close()
+            self.bar = None

@@ -176,7 +176,9 @@ def station_isochrones(
     pad = access_m + 3 * cell_m
     out = []
     union_masks = {b: [] for b in bands_m}
-    for s in rows:
+    from ._progress import progress_bar
+
+    for s in progress_bar(rows, desc="isochrones"):
         nodes, d = reach.rows(s)
         jd = np.full(ch.n_junctions, np.inf)
         jd[nodes] = d

@@ -365,9 +365,13 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
     run_way: list[int] = []
     stats = {"n_ways_walkable": 0, "n_ways_clipped": 0, "n_node_refs_missing": 0, "osm_timestamp": None}
     newest = [0.0]
+    from ._progress import counter
+
+    bar = counter(f"reading {path.name}", unit=" ways")
 
     class Ways(osmium.SimpleHandler):
         def way(self, w):
+            bar.tick()
             tags = w.tags
             if "highway" not in tags or not walk_filter(tags):
                 return
@@ -405,7 +409,9 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
 
     try:
         Ways().apply_file(str(path), locations=True, idx="flex_mem")
+        bar.close()
     except RuntimeError as exc:
+        bar.close()
         msg = (
             f"Network file '{path}' could not be read as OpenStreetMap data ({exc}). "
             "Give an .osm, .osm.bz2, .osm.gz or .osm.pbf extract."

@@ -278,6 +278,8 @@ def _mclp_milp(problem: SitingProblem, k: int, *, conf, time_limit_s: float) -> 
     t0 = time.perf_counter()
     A = problem.cover.tocsr().astype(float)
     G, C = A.shape
+    log.info("Solving maximal covering with HiGHS: %d candidates x %d demand groups, k=%d, limit %g s",
+             C, G, k, time_limit_s)
     n = C + G
     obj = np.concatenate([np.zeros(C), -problem.weight])
     # y_g - sum x_c <= 0
@@ -308,6 +310,7 @@ def _lscp_milp(problem: SitingProblem, target_weight: float, *, conf, time_limit
     t0 = time.perf_counter()
     A = problem.cover.tocsr().astype(float)
     G, C = A.shape
+    log.info("Solving set covering with HiGHS: %d candidates x %d demand groups, limit %g s", C, G, time_limit_s)
     n = C + G
     obj = np.concatenate([np.ones(C), np.zeros(G)])
     link = sparse.hstack([-A, sparse.identity(G, format="csr")], format="csr")
