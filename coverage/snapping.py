@@ -103,8 +103,16 @@ class SegmentIndex:
         ex, ey = rx - t * dx, ry - t * dy
         return ex * ex + ey * ey
 
-    def snap(self, x, y, max_snap_m: float | None = None) -> Snapped:
-        """Snap points given in the network's work CRS."""
+    def snap(self, x, y, max_snap_m: float | None = None, *, chunk: int = 131_072) -> Snapped:
+        """Snap points given in the network's work CRS (in chunks, to keep temporaries small)."""
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if x.size <= chunk:
+            return self._snap(x, y, max_snap_m)
+        parts = [self._snap(x[i : i + chunk], y[i : i + chunk], max_snap_m) for i in range(0, x.size, chunk)]
+        return Snapped(*(np.concatenate([getattr(p, f) for p in parts]) for f in Snapped.__dataclass_fields__))
+
+    def _snap(self, x, y, max_snap_m: float | None = None) -> Snapped:
         max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
