@@ -172,7 +172,7 @@ def synthetic_points(net, n, rng, max_offset_m=40.0):
 
 def case_heidelberg(n_households, n_stations, classic=True):
     from coverage import load_network
-    from coverage.reach import nearest_for_points, nearest_station, station_reach, within_pairs
+    from coverage.reach import nearest_for_points, nearest_station, same_chain_pairs, station_reach, within_pairs
     from coverage.snapping import segment_index, snap_points
 
     from coverage.topology import chains_of
@@ -191,11 +191,12 @@ def case_heidelberg(n_households, n_stations, classic=True):
     t_snap = time.perf_counter() - t0
     t0 = time.perf_counter()
     nearest = nearest_station(net, s_snap)
-    walk_m, _ = nearest_for_points(net, h_snap, s_snap, nearest)
+    pairs = same_chain_pairs(net, h_snap, s_snap)
+    walk_m, _ = nearest_for_points(net, h_snap, s_snap, nearest, pairs=pairs)
     t_nearest = time.perf_counter() - t0
     t0 = time.perf_counter()
     reach = station_reach(net, s_snap, RADIUS_M)
-    within = within_pairs(net, h_snap, s_snap, reach, RADIUS_M)
+    within = within_pairs(net, h_snap, s_snap, reach, RADIUS_M, pairs=pairs)
     t_within = time.perf_counter() - t0
     covered = walk_m <= RADIUS_M
     out = {

@@ -16,7 +16,14 @@ from . import settings
 from ._errors import CoverageInputError, rows_text
 from .io import Points, read_points
 from .network import WalkNetwork, load_network
-from .reach import ReachTable, nearest_for_points, nearest_station, station_reach, within_pairs
+from .reach import (
+    ReachTable,
+    nearest_for_points,
+    nearest_station,
+    same_chain_pairs,
+    station_reach,
+    within_pairs,
+)
 from .snapping import Snapped, snap_points
 
 log = logging.getLogger(__name__)
@@ -357,11 +364,10 @@ def assess(
     cutoffs = tuple(sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min)))
     max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
     kph, prof = _speed(profile, speed_kph)
-    v = kph / 3.6
 
     st = read_points(stations, role="stations", id_col=id_col, crs=crs)
     hh = read_points(households, role="households", id_col=id_col, weight=weight, crs=crs)
-    st_out = _check_extent(net, st)
+    _check_extent(net, st)  # raises or warns; stations outside end up off the network
     hh_out = _check_extent(net, hh)
 
     sx, sy = _project(net, st)
@@ -417,10 +423,11 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     threshold_m = minutes * 60 * v
     limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
     nearest = nearest_station(net, s_snap)
-    walk_m, st_row = nearest_for_points(net, h_snap, s_snap, nearest)
+    pairs = same_chain_pairs(net, h_snap, s_snap)
+    walk_m, st_row = nearest_for_points(net, h_snap, s_snap, nearest, pairs=pairs)
     if reach is None or reach.limit_m < limit_m - 1e-9 or reach.n_stations != len(st):
         reach = station_reach(net, s_snap, limit_m, progress=progress)
-    within = within_pairs(net, h_snap, s_snap, reach, threshold_m)
+    within = within_pairs(net, h_snap, s_snap, reach, threshold_m, pairs=pairs)
     n_within = np.diff(within.indptr)
     households_gdf, summary_parts = _household_frame(
         hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m

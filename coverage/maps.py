@@ -268,7 +268,6 @@ def coverage_map(
     else:
         c = np.nanmean(np.column_stack([result.station_points.lon, result.station_points.lat]), axis=0)
     m = _offline_map([float(c[1]), float(c[0])], 14)
-    mv = _map_var(m)
 
     # isochrone bands, widest first so the narrow ones draw on top
     for _, row in uni.sort_values("minutes", ascending=False).iterrows():

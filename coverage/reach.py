@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Upper bound on the dense scratch rows one bounded-search chunk may use.
 _CHUNK_BYTES = 256 * 2**20
+#: Points handled at once when expanding point x station pairs.
+_POINT_CHUNK = 65_536
 
 
 def _on_chain(chains: Chains, snap: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -201,12 +203,15 @@ def same_chain_pairs(
 
 
 def nearest_for_points(
-    network: WalkNetwork, points: Snapped, stations: Snapped, nearest: Nearest
+    network: WalkNetwork, points: Snapped, stations: Snapped, nearest: Nearest, *, pairs=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact distance (m) and station row of the nearest station for each point."""
+    """Exact distance (m) and station row of the nearest station for each point.
+
+    ``pairs`` may pass in :func:`same_chain_pairs` already computed.
+    """
     d, via = point_distances(network, points, nearest.dist_m)
     st = np.where((via >= 0) & np.isfinite(d), nearest.station[np.maximum(via, 0)], -1)
-    pi, si, dd = same_chain_pairs(network, points, stations)
+    pi, si, dd = same_chain_pairs(network, points, stations) if pairs is None else pairs
     if pi.size:
         # shortest direct pair per point, ties to the lower station row
         order = np.lexsort((si, dd, pi))
@@ -229,7 +234,7 @@ def _gather(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def within_pairs(
-    network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float
+    network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float, *, pairs=None
 ) -> sparse.csr_matrix:
     """Boolean points x stations matrix: station within ``limit_m`` of point.
 
@@ -260,16 +265,29 @@ def within_pairs(
     pair_chain = ukey // n_st
     pair_station = ukey % n_st
     cptr = np.concatenate([[0], np.cumsum(np.bincount(pair_chain, minlength=uc.size))])
-    # every point checks its chain's list (rows come out sorted by point)
-    owner, pos = _gather(cptr, inv)
+    # every point checks its chain's list (rows come out sorted by point);
+    # in chunks, so the temporaries stay small enough to be reused
     to_a = p + acc  # from the point to end a, and to end b
     to_b = ch.chain_len[uc][inv] - p + acc
-    ok = np.minimum(da[pos] + to_a[owner], db[pos] + to_b[owner]) <= limit_m
-    rows = on[owner[ok]]
-    cols = pair_station[pos[ok]]
+    def chunk(i):
+        sl = slice(i, i + _POINT_CHUNK)
+        owner, pos = _gather(cptr, inv[sl])
+        ok = np.minimum(da[pos] + to_a[sl][owner], db[pos] + to_b[sl][owner]) <= limit_m
+        return on[sl][owner[ok]], pair_station[pos[ok]]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .snapping import _n_threads
+
+    with ThreadPoolExecutor(max_workers=_n_threads()) as pool:  # numpy releases the GIL
+        parts = list(pool.map(chunk, range(0, on.size, _POINT_CHUNK)))
+    rows_l = [r for r, _ in parts]
+    cols_l = [c for _, c in parts]
+    rows = np.concatenate(rows_l) if rows_l else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(cols_l) if cols_l else np.zeros(0, dtype=np.int64)
     rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
     m = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), cols.astype(np.int32), rptr), shape=(n_pts, n_st))
-    pi, si, dd = same_chain_pairs(network, points, stations)
+    pi, si, dd = same_chain_pairs(network, points, stations) if pairs is None else pairs
     okd = dd <= limit_m
     if okd.any():
         extra = sparse.csr_matrix(

@@ -25,7 +25,6 @@ from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from .export import _plain, to_csv, to_gpkg, write_json

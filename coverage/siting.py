@@ -256,7 +256,7 @@ class Solution:
 
 
 def _milp(c, A_rows, lb, ub, integrality, bounds, time_limit_s):
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import LinearConstraint, milp
 
     cons = [LinearConstraint(a, l, u) for a, l, u in zip(A_rows, lb, ub)]
     return milp(c=c, constraints=cons, integrality=integrality, bounds=bounds,

@@ -12,6 +12,8 @@ re-searched with a radius query: the answer is always the true nearest segment.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -54,6 +56,14 @@ class Snapped:
 
     def __len__(self) -> int:
         return int(self.edge.size)
+
+
+def _n_threads() -> int:
+    """Threads for chunked work: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class SegmentIndex:
@@ -103,16 +113,21 @@ class SegmentIndex:
         ex, ey = rx - t * dx, ry - t * dy
         return ex * ex + ey * ey
 
-    def snap(self, x, y, max_snap_m: float | None = None, *, chunk: int = 131_072) -> Snapped:
+    def snap(self, x, y, max_snap_m: float | None = None, *, chunk: int = 65_536) -> Snapped:
         """Snap points given in the network's work CRS (in chunks, to keep temporaries small)."""
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         if x.size <= chunk:
             return self._snap(x, y, max_snap_m)
-        parts = [self._snap(x[i : i + chunk], y[i : i + chunk], max_snap_m) for i in range(0, x.size, chunk)]
+        self._tree  # build once, before the threads start
+        starts = range(0, x.size, chunk)
+        # numpy and cKDTree release the GIL: chunks run in parallel threads
+        with ThreadPoolExecutor(max_workers=_n_threads()) as pool:
+            parts = list(pool.map(lambda i: self._snap(x[i : i + chunk], y[i : i + chunk], max_snap_m, workers=1),
+                                  starts))
         return Snapped(*(np.concatenate([getattr(p, f) for p in parts]) for f in Snapped.__dataclass_fields__))
 
-    def _snap(self, x, y, max_snap_m: float | None = None) -> Snapped:
+    def _snap(self, x, y, max_snap_m: float | None = None, workers: int = -1) -> Snapped:
         max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
@@ -142,7 +157,7 @@ class SegmentIndex:
                 break
             k = min(k, tree.n)
             dk, ik = tree.query(
-                np.column_stack([px[todo], py[todo]]), k=k, distance_upper_bound=bound, workers=-1
+                np.column_stack([px[todo], py[todo]]), k=k, distance_upper_bound=bound, workers=workers
             )
             dk = dk.reshape(todo.size, k)
             ik = ik.reshape(todo.size, k)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pytest
 import shapely
 from conftest import shared_osm
 
