@@ -332,17 +332,89 @@ def _lscp_milp(problem: SitingProblem, target_weight: float, *, conf, time_limit
     return Solution(cols, covered_weight_of(problem, cols), "highs-milp", status, gap, secs, bound)
 
 
+def mclp_lp_bound(problem: SitingProblem, k: int, *, time_limit_s: float = 30.0) -> float | None:
+    """Upper bound on maximal covering from its LP relaxation (HiGHS), or None."""
+    from scipy.optimize import linprog
+
+    A = problem.cover.tocsr().astype(float)
+    G, C = A.shape
+    if G == 0:
+        return 0.0
+    link = sparse.hstack([-A, sparse.identity(G, format="csr")], format="csr")
+    card = sparse.csr_matrix(np.concatenate([np.ones(C), np.zeros(G)])[None, :])
+    res = linprog(
+        np.concatenate([np.zeros(C), -problem.weight]),
+        A_ub=sparse.vstack([link, card], format="csr"),
+        b_ub=np.concatenate([np.zeros(G), [float(k)]]),
+        bounds=(0, 1), method="highs", options={"time_limit": float(time_limit_s)},
+    )
+    return float(-res.fun) if res.status == 0 else None
+
+
+#: Seconds a solver may run past its own time limit before the guard stops it.
+_GUARD_GRACE_S = 15.0
+#: Instances with fewer coverage entries than this are solved in-process.
+_GUARD_MIN_NNZ = 200_000
+
+
+def _guarded(fn, guard_s: float, *args, **kwargs):
+    """Run a solver with a wall-clock guard: a forked process killed past the limit (+15 s grace).
+
+    scipy's MILP can run well past its own time limit on large instances.
+    Returns None when the guard fired. Where fork is unavailable, runs inline.
+    """
+    import multiprocessing as mp
+
+    problem = args[0] if args else None
+    if isinstance(problem, SitingProblem) and problem.cover.nnz < _GUARD_MIN_NNZ:
+        return fn(*args, **kwargs)  # small instances finish long before any limit
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # pragma: no cover - not on Linux
+        return fn(*args, **kwargs)
+    parent, child = ctx.Pipe(duplex=False)
+
+    def target():
+        try:
+            child.send(fn(*args, **kwargs))
+        except BaseException as exc:  # pragma: no cover - reported to the parent
+            child.send(exc)
+
+    proc = ctx.Process(target=target, daemon=True)
+    proc.start()
+    if parent.poll(guard_s + _GUARD_GRACE_S):
+        out = parent.recv()
+        proc.join()
+        if isinstance(out, BaseException):
+            raise out
+        return out
+    proc.kill()
+    proc.join()
+    log.warning("The solver ran past its time limit of %g s and was stopped", guard_s)
+    return None
+
+
 def solve_mclp(problem: SitingProblem, k: int, *, method: str = "exact", xy=None, min_spacing_m=None,
                time_limit_s: float = 60.0) -> Solution:
-    """Choose ``k`` columns maximising covered weight."""
+    """Choose ``k`` columns maximising covered weight.
+
+    The greedy + swap answer is always computed: it is returned for
+    ``method="greedy"`` (with the LP-relaxation bound and gap) and whenever
+    the MILP does not beat it within the time limit.
+    """
     conf = _conflicts(xy, min_spacing_m)
     t0 = time.perf_counter()
     g = greedy(problem, k, xy=xy, min_spacing_m=min_spacing_m)
     g_obj = covered_weight_of(problem, g)
-    g_sol = Solution(g, g_obj, "greedy+swap", "heuristic", None, time.perf_counter() - t0)
     if method == "greedy" or problem.n_groups == 0:
-        return g_sol
-    sol = _mclp_milp(problem, k, conf=conf, time_limit_s=time_limit_s)
+        bound = mclp_lp_bound(problem, k, time_limit_s=time_limit_s) if problem.n_groups and not conf else None
+        gap = max(0.0, (bound - g_obj) / bound) if bound else (0.0 if problem.n_groups == 0 else None)
+        return Solution(g, g_obj, "greedy+swap", "heuristic", gap, time.perf_counter() - t0, bound)
+    sol = _guarded(_mclp_milp, time_limit_s, problem, k, conf=conf, time_limit_s=time_limit_s)
+    if sol is None:
+        bound = mclp_lp_bound(problem, k, time_limit_s=min(30.0, time_limit_s)) if not conf else None
+        gap = max(0.0, (bound - g_obj) / bound) if bound else None
+        return Solution(g, g_obj, "greedy+swap (MILP stopped)", "time limit", gap, time.perf_counter() - t0, bound)
     if sol.objective + 1e-9 < g_obj:  # a timed-out MILP worse than greedy: keep greedy, with the MILP bound
         gap = (sol.bound - g_obj) / sol.bound if sol.bound else None
         return Solution(g, g_obj, "greedy+swap (MILP incumbent worse)", sol.status, gap, sol.seconds, sol.bound)
@@ -358,9 +430,11 @@ def solve_lscp(problem: SitingProblem, target_weight: float, *, method: str = "e
     g_sol = Solution(g, covered_weight_of(problem, g), "greedy", "heuristic", None, time.perf_counter() - t0)
     if method == "greedy" or target_weight <= 0:
         return g_sol
-    sol = _lscp_milp(problem, target_weight, conf=conf, time_limit_s=time_limit_s)
-    if not sol.columns or sol.objective + 1e-6 < target_weight:
-        return Solution(g, g_sol.objective, "greedy (MILP found nothing better)", sol.status, None, sol.seconds)
+    sol = _guarded(_lscp_milp, time_limit_s, problem, target_weight, conf=conf, time_limit_s=time_limit_s)
+    if sol is None or not sol.columns or sol.objective + 1e-6 < target_weight:
+        status = "time limit" if sol is None else sol.status
+        return Solution(g, g_sol.objective, "greedy (MILP found nothing better)", status, None,
+                        time.perf_counter() - t0)
     if len(g) < len(sol.columns):
         return Solution(g, g_sol.objective, "greedy (better than the MILP incumbent)", sol.status, None, sol.seconds)
     return sol

@@ -153,3 +153,25 @@ def test_equals_spopt_when_installed():
         chosen = [j for j in range(a.shape[1]) if m.fac2cli[j]]
         ref = float(w[a[:, chosen].toarray().any(axis=1)].sum())
         assert solve_mclp(prob, k).objective == pytest.approx(ref)
+
+
+def test_wall_clock_guard(monkeypatch):
+    import time
+
+    from coverage import siting
+
+    monkeypatch.setattr(siting, "_GUARD_GRACE_S", 0.5)
+    t = time.perf_counter()
+    assert siting._guarded(time.sleep, 0.1, 30) is None
+    assert time.perf_counter() - t < 5
+    assert siting._guarded(sum, 1.0, [1, 2]) == 3
+
+
+def test_greedy_reports_lp_bound():
+    rng = np.random.default_rng(8)
+    a, w = random_instance(rng, n_h=40, n_c=12, p=0.2)
+    prob = build_problem(a, w, total_weight=w.sum(), covered_weight=0)
+    g = solve_mclp(prob, 3, method="greedy")
+    exact = solve_mclp(prob, 3)
+    assert g.bound >= exact.objective - 1e-6
+    assert g.gap >= 0 and g.objective <= exact.objective + 1e-9
