@@ -11,7 +11,7 @@ from .io import Points, read_points
 from .network import WalkNetwork, load_network
 from .reach import nearest_station, station_reach
 from .report import export_report
-from .isochrones import isochrones, isochrones_for_stations
+from .isochrones import gap_areas, isochrones, isochrones_for_stations
 from .maps import coverage_map, save_map, static_map
 from .siting import SitingResult, suggest_sites
 from .snapping import snap_points
@@ -29,6 +29,7 @@ __all__ = [
     "assess",
     "coverage_map",
     "export_report",
+    "gap_areas",
     "summarize_by_area",
     "isochrones",
     "isochrones_for_stations",

@@ -163,13 +163,15 @@ class CoverageResult:
     def to_files(self, out_dir, *, isochrones=None) -> dict[str, str]:
         """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``.
 
-        With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``.
+        With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``
+        (layers ``isochrones``, ``isochrone_union`` and ``gaps``).
         """
         from .export import write_isochrones, write_result
+        from .isochrones import gap_areas
 
         files = write_result(self, out_dir)
         if isochrones is not None:
-            files.update(write_isochrones(isochrones, out_dir))
+            files.update(write_isochrones(isochrones, out_dir, gaps=gap_areas(self, isochrones)))
         return files
 
     def isochrones(self, minutes=None, **kw):

@@ -75,8 +75,8 @@ def write_result(result, out_dir) -> dict[str, str]:
     return files
 
 
-def write_isochrones(isochrones, out_dir, *, geojson: bool = False) -> dict[str, str]:
-    """Write per-station isochrones and their union per band to ``isochrones.gpkg`` (and .geojson)."""
+def write_isochrones(isochrones, out_dir, *, geojson: bool = False, gaps=None) -> dict[str, str]:
+    """Write per-station isochrones, their union per band (and gap areas) to ``isochrones.gpkg``."""
     per, uni = isochrones
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,6 +85,8 @@ def write_isochrones(isochrones, out_dir, *, geojson: bool = False) -> dict[str,
         path.unlink()
     to_gpkg(per, path, layer="isochrones")
     to_gpkg(uni, path, layer="isochrone_union")
+    if gaps is not None and len(gaps):
+        to_gpkg(gaps, path, layer="gaps")
     files = {"isochrones_gpkg": str(path)}
     if geojson:
         _plain(per).to_crs("EPSG:4326").to_file(out / "isochrones.geojson", driver="GeoJSON")

@@ -295,3 +295,32 @@ def isochrones_for_stations(
     ).to_crs(st.frame.crs)
     uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=[unions[b] for b in bands_m], crs=net.crs).to_crs(st.frame.crs)
     return per, uni
+
+
+def gap_areas(result, isochrones=None, *, cell_m: float = 150.0) -> gpd.GeoDataFrame:
+    """The residential area left uncovered, as polygons in the households' CRS.
+
+    Residential area is approximated by hexagonal cells (``cell_m`` across the
+    flats' radius) around the uncovered households; the area that some station
+    covers within the threshold (the isochrone union) is cut out. Columns:
+    ``households`` (uncovered weight) and ``points`` per cell.
+    """
+    from .maps import hex_cells
+
+    net = result.network
+    unc = (result.households["status"].astype(str) == "uncovered").to_numpy()
+    crs_out = result.households.crs or "EPSG:4326"
+    if not unc.any():
+        return gpd.GeoDataFrame({"households": [], "points": []}, geometry=[], crs=crs_out)
+    hs = result.household_snap
+    _, _, cnt, wsum, polys = hex_cells(hs.px[unc], hs.py[unc], result.household_points.weight[unc], cell_m)
+    if isochrones is None:
+        isochrones = result.isochrones(minutes=[result.summary.threshold_min])
+    _, uni = isochrones
+    thr = uni[np.isclose(uni["minutes"], result.summary.threshold_min)]
+    if len(thr):
+        covered = thr.to_crs(net.crs).geometry.iloc[0]
+        polys = shapely.difference(polys, covered)
+    out = gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=net.crs)
+    out = out[~out.geometry.is_empty]
+    return out.to_crs(crs_out).reset_index(drop=True)

@@ -87,18 +87,6 @@ def _versions() -> dict:
     return out
 
 
-def gaps_layer(result, hex_size_m: float = 150.0) -> gpd.GeoDataFrame:
-    """Hexagonal cells with the uncovered households in them (the gap areas)."""
-    from .maps import hex_cells
-
-    unc = (result.households["status"].astype(str) == "uncovered").to_numpy()
-    hs = result.household_snap
-    if not unc.any():
-        return gpd.GeoDataFrame({"households": [], "points": []}, geometry=[], crs=result.network.crs)
-    _, _, cnt, wsum, polys = hex_cells(hs.px[unc], hs.py[unc], result.household_points.weight[unc], hex_size_m)
-    return gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=result.network.crs)
-
-
 def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) -> dict:
     """Inputs (with hashes), the OSM data timestamp, parameters and versions."""
     meta = result.network.meta
@@ -143,6 +131,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         The share each area is checked against (default 0.85).
     """
     from .areas import read_areas, summarize_by_area
+    from .isochrones import gap_areas
     from .maps import coverage_map, save_map, static_map
 
     t0 = time.perf_counter()
@@ -171,7 +160,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         "households": result.households,
         "isochrones": iso[0],
         "isochrone_union": iso[1],
-        "gaps": gaps_layer(result),
+        "gaps": gap_areas(result, iso),
     }
     if site_gdf is not None:
         layers["sites"] = site_gdf

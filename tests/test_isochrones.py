@@ -118,3 +118,18 @@ def test_against_valhalla_reference():
     iou = ours.intersection(theirs).area / ours.union(theirs).area
     assert 0.5 < ours.area / theirs.area < 1.6
     assert iou > 0.5
+
+
+def test_gap_areas(helsinki, demo_data):
+    from coverage import gap_areas
+
+    _, st, hh = demo_data
+    r = assess(helsinki, st, hh, minutes=5, weight="households")
+    iso = r.isochrones()
+    gaps = gap_areas(r, iso)
+    assert set(gaps.columns) >= {"households", "points", "geometry"}
+    # cells wholly inside the covered area drop out (their households sit beside a reached street)
+    assert 0 < gaps["points"].sum() <= (r.households["status"] == "uncovered").sum()
+    u5 = iso[1].set_index("minutes").geometry.loc[5.0]
+    overlap = gaps.to_crs(helsinki.crs).union_all().intersection(gpd.GeoSeries([u5], crs=iso[1].crs).to_crs(helsinki.crs).iloc[0])
+    assert overlap.area < 1.0  # the covered area is cut out
