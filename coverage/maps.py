@@ -61,6 +61,7 @@ LABELS = {
         "households": "households",
         "speed": "walking at {v:g} km/h",
         "fullscreen": "Full screen",
+        "after": "With {n} proposed stations: {share:.1%} (+{add:,.0f} households)",
     },
     "zh": {
         "title": "{m:g}分钟步行覆盖",
@@ -90,6 +91,7 @@ LABELS = {
         "households": "户",
         "speed": "步行速度 {v:g} km/h",
         "fullscreen": "全屏",
+        "after": "新增 {n} 个建议站点后：{share:.1%}（+{add:,.0f} 户）",
     },
 }
 
@@ -406,7 +408,7 @@ def coverage_map(
         fg.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
-    _decorate(m, result, T, title, lang, has_sites=sites is not None and len(sites) > 0)
+    _decorate(m, result, T, title, lang, sites=sites if sites is not None and len(sites) else None)
     bounds = np.column_stack([result.station_points.lat, result.station_points.lon])
     allb = np.vstack([bounds[np.isfinite(bounds).all(axis=1)], lonlat[ok][:, ::-1]])
     if len(allb):
@@ -420,13 +422,19 @@ _FULLSCREEN_SVG = (
 )
 
 
-def _decorate(m, result, T, title, lang, has_sites=False):
+def _decorate(m, result, T, title, lang, sites=None):
+    has_sites = sites is not None
     s = result.summary
     tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
     summary = T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min, share=s.share_covered_weight)
     pts = T["points"].format(cov=s.n_covered, n=s.n_valid)
     speed = T["speed"].format(v=round(s.speed_kph, 2))
     title_text = esc(title or T["title"].format(m=s.threshold_min))
+    after = ""
+    if has_sites and "covered_share_after" in sites:
+        after = "<div style='color:#b35806'>" + esc(T["after"].format(
+            n=len(sites), share=float(sites["covered_share_after"].iloc[-1]),
+            add=float(sites["households_added"].sum()))) + "</div>"
     legend_rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:14px;background:{col};opacity:0.6;margin-right:6px"></span>'
         f"{esc(T['band'].format(m=mins))}</div>"
@@ -446,7 +454,7 @@ def _decorate(m, result, T, title, lang, has_sites=False):
         '<div id="sc-title" style="position:absolute;top:10px;left:50px;z-index:1000;background:rgba(255,255,255,0.92);'
         'padding:8px 12px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:14px sans-serif;max-width:420px">'
         f'<div style="font-weight:bold;font-size:16px">{title_text}</div>'
-        f"<div>{esc(summary)}</div><div style='color:#555'>{esc(pts)}; {esc(speed)}</div></div>"
+        f"<div>{esc(summary)}</div>{after}<div style='color:#555'>{esc(pts)}; {esc(speed)}</div></div>"
         '<div id="sc-legend" style="position:absolute;bottom:30px;right:10px;z-index:1000;background:rgba(255,255,255,0.92);'
         'padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px sans-serif">'
         f'<div style="font-weight:bold">{esc(T["legend"])}</div>{legend_rows}</div>'

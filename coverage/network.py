@@ -186,8 +186,13 @@ class WalkNetwork:
         )
         return g
 
-    def edges_gdf(self, crs="EPSG:4326"):
-        """The segments as a GeoDataFrame (``u``, ``v``, ``length_m``, ``way_id``)."""
+    def walk_s(self, speed_kph: float | None = None, profile: str | None = None) -> np.ndarray:
+        """Walking time of every segment in seconds at a speed or profile (default: adult)."""
+        return self.edge_length_m / settings.speed_m_s(profile, speed_kph)
+
+    def edges_gdf(self, crs="EPSG:4326", *, speed_kph: float | None = None, profile: str | None = None):
+        """The segments as a GeoDataFrame: ``u``, ``v``, ``length_m``, ``walk_s`` (at the given
+        speed or profile, default adult 4.8 km/h) and ``way_id``."""
         import geopandas as gpd
         import shapely
 
@@ -200,6 +205,7 @@ class WalkNetwork:
                 "u": self.edge_u,
                 "v": self.edge_v,
                 "length_m": self.edge_length_m,
+                "walk_s": self.walk_s(speed_kph, profile),
                 "way_id": self.edge_way,
             },
             geometry=lines,

@@ -142,6 +142,7 @@ def test_every_layer_is_drawn(page, result):
     assert any("Stations" in t for t in labels)
     assert any("Proposed new stations" in t for t in labels)
     assert page.locator(".sc-site").count() == 2
+    assert "With 2 proposed stations" in page.locator("#sc-title").inner_text()
 
 
 def test_layer_control_toggles(page):

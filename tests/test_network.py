@@ -188,3 +188,10 @@ def test_harbin_xml_and_pbf_agree():
     b = load_network(shared_osm("harbin-xiangfang-hongqi.osm.bz2"), cache=False)
     assert a.n_nodes == b.n_nodes and a.n_edges == b.n_edges
     np.testing.assert_allclose(np.sort(a.edge_length_m), np.sort(b.edge_length_m))
+
+
+def test_edges_have_length_and_walking_time(toy_osm):
+    net = load_network(toy_osm, cache=False)
+    e = net.edges_gdf(profile="elderly")
+    np.testing.assert_allclose(e["walk_s"], e["length_m"] / 0.8)
+    np.testing.assert_allclose(net.walk_s(speed_kph=3.6), net.edge_length_m)

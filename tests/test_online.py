@@ -11,6 +11,7 @@ import requests
 from coverage import load_network
 
 RECORDED = Path(__file__).parent / "data" / "overpass_helsinki_walk.json"
+NOMINATIM = Path(__file__).parent / "data" / "nominatim_test_block.json"
 BBOX = (24.9440, 60.1680, 24.9500, 60.1710)  # left, bottom, right, top
 
 
@@ -36,8 +37,23 @@ def recorded_overpass(monkeypatch):
         msg = "a test tried to use the network"
         raise AssertionError(msg)
 
+    def fake_get(url, params=None, **kw):
+        if "nominatim" not in url:
+            no_network()
+        calls.append((url, dict(params or {})))
+        r = requests.Response()
+        r.status_code = 200
+        r._content = NOMINATIM.read_bytes()
+        r.headers["content-type"] = "application/json"
+        r.url = url
+        r.reason = "OK"
+        return r
+
+    from osmnx import _nominatim
+
     monkeypatch.setattr(_overpass.requests, "post", fake_post)
     monkeypatch.setattr(_overpass.requests, "get", no_network)
+    monkeypatch.setattr(_nominatim.requests, "get", fake_get)
     monkeypatch.setattr(_http, "_config_dns", lambda url: None)
     monkeypatch.setattr(ox.settings, "use_cache", False)
     monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
@@ -54,6 +70,16 @@ def test_bbox_download_with_recorded_response(recorded_overpass):
     # the same ways as read from the file directly
     ways = {e["id"] for e in json.loads(RECORDED.read_text())["elements"] if e["type"] == "way"}
     assert set(net.edge_way.tolist()) <= ways
+
+
+def test_place_and_polygon_with_recorded_responses(recorded_overpass):
+    import shapely
+
+    by_place = load_network(place="Test block, Helsinki")
+    assert any("nominatim" in url for url, _ in recorded_overpass)
+    by_polygon = load_network(polygon=shapely.box(*BBOX))
+    assert by_place.n_nodes > 50 and by_polygon.n_nodes > 50
+    assert by_place.meta["source"] == "osmnx place 'Test block, Helsinki'"
 
 
 def test_osmnx_graph_is_accepted(recorded_overpass):
