@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     except CoverageInputError as exc:
         print(f"service-coverage: error: {exc}", file=sys.stderr)
         return 2
-    except (OSError, TypeError) as exc:
+    except OSError as exc:  # unreadable input, unwritable output folder
         print(f"service-coverage: error: {exc}", file=sys.stderr)
         return 2
 

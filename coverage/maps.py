@@ -61,6 +61,8 @@ LABELS = {
         "households": "households",
         "speed": "walking at {v:g} km/h",
         "fullscreen": "Full screen",
+        "n_points": "Residential points",
+        "point_word": "points",
         "after": "With {n} proposed stations: {share:.1%} (+{add:,.0f} households)",
     },
     "zh": {
@@ -91,6 +93,8 @@ LABELS = {
         "households": "户",
         "speed": "步行速度 {v:g} km/h",
         "fullscreen": "全屏",
+        "n_points": "居住点数",
+        "point_word": "个居住点",
         "after": "新增 {n} 个建议站点后：{share:.1%}（+{add:,.0f} 户）",
     },
 }
@@ -341,7 +345,7 @@ def coverage_map(
                 style_function=lambda _f, a=alpha: {"fillColor": UNCOVERED_COLOUR, "color": UNCOVERED_COLOUR,
                                                      "weight": 0.5, "fillOpacity": a},
                 tooltip=folium.GeoJsonTooltip(fields=["households", "points"],
-                                              aliases=[T["uncovered"], T["points"].split(" ")[0] if lang == "en" else "点"]),
+                                              aliases=[T["uncovered"], T["n_points"]]),
             ).add_to(fg)
         fg.add_to(m)
         heat = plugins.HeatMap(
@@ -362,7 +366,7 @@ def coverage_map(
             f"<b>{esc(name) or esc(result.station_points.ids[i])}</b><br>"
             f"{esc(T['id'])}: {esc(result.station_points.ids[i])}<br>"
             f"{esc(T['within'].format(m=m_thr))}: {st['weight_within'].iloc[i]:,.0f}"
-            f" ({int(st['households_within'].iloc[i]):,} {esc(T['points'].split(' ')[-1] if lang == 'en' else '个点')})<br>"
+            f" ({int(st['households_within'].iloc[i]):,} {esc(T['point_word'])})<br>"
             f"{esc(T['catchment'])}: {st['catchment_weight'].iloc[i]:,.0f}"
         )
         folium.CircleMarker(
