@@ -58,6 +58,15 @@ class Snapped:
         return int(self.edge.size)
 
 
+def _gather(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) of every CSR entry of ``rows``, owners ascending."""
+    start = ptr[rows]
+    cnt = ptr[rows + 1] - start
+    owner = np.repeat(np.arange(rows.size), cnt)
+    pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+    return owner, pos
+
+
 def _n_threads() -> int:
     """Threads for chunked work: the CPUs this process may use."""
     try:
@@ -86,16 +95,32 @@ class SegmentIndex:
 
     @cached_property
     def _tree(self):
+        """KD-tree of samples: one per network node (shared by its segments) and
+        interior points every <= step_m along each segment.
+
+        Returns the tree and a CSR map from sample to segments (``ptr``, ``seg``).
+        """
+        net = self.network
         d = self.b - self.a
         seg_len = np.hypot(d[:, 0], d[:, 1])
         n_pieces = np.maximum(1, np.ceil(seg_len / self.step_m).astype(np.int64))
-        n_samples = n_pieces + 1
-        seg_of = np.repeat(np.arange(seg_len.size), n_samples)
-        starts = np.cumsum(n_samples) - n_samples
-        j = np.arange(seg_of.size) - np.repeat(starts, n_samples)
-        t = j / np.repeat(n_pieces, n_samples)
-        pts = self.a[seg_of] + t[:, None] * d[seg_of]
-        return cKDTree(pts), seg_of
+        n_inner = n_pieces - 1
+        inner_seg = np.repeat(np.arange(seg_len.size), n_inner)
+        starts = np.cumsum(n_inner) - n_inner
+        j = np.arange(inner_seg.size) - np.repeat(starts, n_inner) + 1
+        t = j / np.repeat(n_pieces, n_inner)
+        inner_pts = self.a[inner_seg] + t[:, None] * d[inner_seg]
+        # node samples map to every incident segment
+        n = net.n_nodes
+        ends = np.concatenate([net.edge_u, net.edge_v]).astype(np.int64)
+        eid = np.concatenate([np.arange(net.n_edges), np.arange(net.n_edges)])
+        order = np.argsort(ends, kind="stable")
+        node_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))])
+        node_seg = eid[order]
+        pts = np.concatenate([net.xy, inner_pts])
+        ptr = np.concatenate([node_ptr, node_ptr[-1] + 1 + np.arange(inner_seg.size)])
+        seg = np.concatenate([node_seg, inner_seg])
+        return cKDTree(pts), (ptr, seg)
 
     def _exact(self, px, py, seg):
         """Distance, parameter t and foot point of points on segments (broadcasting)."""
@@ -140,7 +165,7 @@ class SegmentIndex:
         ok = np.isfinite(x) & np.isfinite(y)
         if not ok.any() or self.network.n_edges == 0:
             return Snapped(edge, tpar, dist, qx, qy, x, y)
-        tree, seg_of = self._tree
+        tree, (sptr, sseg) = self._tree
         idx = np.flatnonzero(ok)
         px, py = x[idx], y[idx]
         best_d = np.full(idx.size, np.inf)
@@ -167,7 +192,10 @@ class SegmentIndex:
             limit = np.minimum(best_d[todo], dk[:, 0]) + self.step_m / 2
             rr, cc = np.nonzero(dk < limit[:, None])
             if rr.size:
-                seg = seg_of[ik[rr, cc]]
+                # samples -> their segments (a node sample stands for all its segments)
+                owner, pos = _gather(sptr, ik[rr, cc])
+                seg = sseg[pos]
+                rr = rr[owner]
                 d2 = self._dist2(px[todo[rr]], py[todo[rr]], seg)
                 starts = np.flatnonzero(np.r_[True, rr[1:] != rr[:-1]])
                 rows = rr[starts]
@@ -187,8 +215,8 @@ class SegmentIndex:
             sure = ~np.isfinite(dk[:, 0]) | (dk[:, -1] >= bd + self.step_m / 2) | (k == tree.n)
             todo = todo[~sure]
         for r in todo:  # rare: very dense spots
-            near = tree.query_ball_point([px[r], py[r]], best_d[r] + self.step_m / 2)
-            segs = np.unique(seg_of[np.asarray(near, dtype=np.int64)])
+            near = np.asarray(tree.query_ball_point([px[r], py[r]], best_d[r] + self.step_m / 2), dtype=np.int64)
+            segs = np.unique(sseg[_gather(sptr, near)[1]])
             dd, tt, xx, yy = self._exact(px[r], py[r], segs)
             j = np.flatnonzero(dd == dd.min())[0]
             best_d[r], best_seg[r], best_t[r], best_x[r], best_y[r] = dd[j], segs[j], tt[j], xx[j], yy[j]
