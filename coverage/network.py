@@ -164,6 +164,14 @@ class WalkNetwork:
             float(self.lat.max()),
         )
 
+    def derived(self, name: str, build):
+        """A structure derived from the network (search graph, snapping index), built once and kept."""
+        value = self.__dict__.get(name)
+        if value is None:
+            value = build(self)
+            self.__dict__[name] = value
+        return value
+
     @cached_property
     def csr(self) -> sparse.csr_matrix:
         """Symmetric adjacency matrix with the shortest parallel edge's length."""

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from ._csr import gather
 from .network import WalkNetwork, _symmetric_csr
 from .snapping import Snapped
 from .topology import Chains, chains_of
@@ -224,15 +225,6 @@ def nearest_for_points(
     return d, st
 
 
-def _gather(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, position) of every CSR entry of ``rows``, owners ascending."""
-    start = indptr[rows]
-    cnt = indptr[rows + 1] - start
-    owner = np.repeat(np.arange(rows.size), cnt)
-    pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
-    return owner, pos
-
-
 def within_pairs(
     network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float, *, pairs=None
 ) -> sparse.csr_matrix:
@@ -254,8 +246,8 @@ def within_pairs(
     indptr, st, dist = reach.by_node()
     uc, inv = np.unique(c, return_inverse=True)
     # stations reaching each used chain's ends: one row per (chain, station)
-    oa, pa = _gather(indptr, ch.chain_a[uc])
-    ob, pb = _gather(indptr, ch.chain_b[uc])
+    oa, pa = gather(indptr, ch.chain_a[uc])
+    ob, pb = gather(indptr, ch.chain_b[uc])
     key = np.concatenate([oa * n_st + st[pa], ob * n_st + st[pb]])
     ukey, kinv = np.unique(key, return_inverse=True)
     da = np.full(ukey.size, np.inf)
@@ -271,7 +263,7 @@ def within_pairs(
     to_b = ch.chain_len[uc][inv] - p + acc
     def chunk(i):
         sl = slice(i, i + _POINT_CHUNK)
-        owner, pos = _gather(cptr, inv[sl])
+        owner, pos = gather(cptr, inv[sl])
         ok = np.minimum(da[pos] + to_a[sl][owner], db[pos] + to_b[sl][owner]) <= limit_m
         return on[sl][owner[ok]], pair_station[pos[ok]]
 

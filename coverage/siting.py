@@ -255,15 +255,7 @@ class Solution:
     bound: float | None = None
 
 
-def _milp(c, A_rows, lb, ub, integrality, bounds, time_limit_s):
-    from scipy.optimize import LinearConstraint, milp
-
-    cons = [LinearConstraint(a, l, u) for a, l, u in zip(A_rows, lb, ub)]
-    return milp(c=c, constraints=cons, integrality=integrality, bounds=bounds,
-                options={"time_limit": float(time_limit_s), "disp": False, "mip_rel_gap": 1e-9})
-
-
-def _conflict_rows(conf, n_var, n_c):
+def _conflict_rows(conf, n_var):
     if not conf:
         return []
     r = np.repeat(np.arange(len(conf)), 2)
@@ -271,60 +263,70 @@ def _conflict_rows(conf, n_var, n_c):
     return [sparse.csr_matrix((np.ones(r.size), (r, cidx)), shape=(len(conf), n_var))]
 
 
-def _mclp_milp(problem: SitingProblem, k: int, *, conf, time_limit_s: float) -> Solution:
-    """max sum w_g y_g  s.t.  y_g <= sum_{c in N(g)} x_c,  sum x_c <= k,  x binary, 0 <= y <= 1."""
-    from scipy.optimize import Bounds
-
-    t0 = time.perf_counter()
+def _link_rows(problem: SitingProblem) -> tuple[int, int, sparse.csr_matrix]:
+    """(G, C, rows y_g - sum_{c in N(g)} x_c <= 0) over variables [x_1..x_C, y_1..y_G]."""
     A = problem.cover.tocsr().astype(float)
     G, C = A.shape
-    log.info("Solving maximal covering with HiGHS: %d candidates x %d demand groups, k=%d, limit %g s",
-             C, G, k, time_limit_s)
+    return G, C, sparse.hstack([-A, sparse.identity(G, format="csr")], format="csr")
+
+
+def _solve_milp(problem, obj, row, row_lb, row_ub, *, conf, time_limit_s):
+    """HiGHS MILP over [x (binary), y (0..1)] with the link rows, one extra row and spacing rows.
+
+    Returns (result, seconds, chosen columns, status text).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t0 = time.perf_counter()
+    G, C, link = _link_rows(problem)
     n = C + G
-    obj = np.concatenate([np.zeros(C), -problem.weight])
-    # y_g - sum x_c <= 0
-    link = sparse.hstack([-A, sparse.identity(G, format="csr")], format="csr")
-    card = sparse.csr_matrix(np.concatenate([np.ones(C), np.zeros(G)])[None, :])
-    rows = [link, card] + _conflict_rows(conf, n, C)
-    lbs = [np.full(G, -np.inf), np.array([-np.inf])] + [np.full(len(conf), -np.inf)] * bool(conf)
-    ubs = [np.zeros(G), np.array([float(k)])] + [np.ones(len(conf))] * bool(conf)
-    integ = np.concatenate([np.ones(C), np.zeros(G)])
-    res = _milp(obj, rows, lbs, ubs, integ, Bounds(np.zeros(n), np.ones(n)), time_limit_s)
+    rows = [link, sparse.csr_matrix(row[None, :])] + _conflict_rows(conf, n)
+    lbs = [np.full(G, -np.inf), np.array([row_lb])] + [np.full(len(conf), -np.inf)] * bool(conf)
+    ubs = [np.zeros(G), np.array([row_ub])] + [np.ones(len(conf))] * bool(conf)
+    res = milp(
+        c=obj,
+        constraints=[LinearConstraint(a, lo, hi) for a, lo, hi in zip(rows, lbs, ubs)],
+        integrality=np.concatenate([np.ones(C), np.zeros(G)]),
+        bounds=Bounds(np.zeros(n), np.ones(n)),
+        options={"time_limit": float(time_limit_s), "disp": False, "mip_rel_gap": 1e-9},
+    )
     secs = time.perf_counter() - t0
     if res.x is None:
-        return Solution([], 0.0, "highs-milp", f"no solution ({res.message})", None, secs)
-    cols = [int(c) for c in np.flatnonzero(res.x[:C] > 0.5)]
-    obj_val = covered_weight_of(problem, cols)
-    bound = -getattr(res, "mip_dual_bound", np.nan) if getattr(res, "mip_dual_bound", None) is not None else None
-    gap = getattr(res, "mip_gap", None)
+        return res, secs, None, f"no solution ({res.message})"
     status = "optimal" if res.status == 0 else ("time limit" if res.status == 1 else str(res.message))
-    if bound is not None and np.isfinite(bound) and bound > 0:
+    return res, secs, [int(c) for c in np.flatnonzero(res.x[:C] > 0.5)], status
+
+
+def _mclp_milp(problem: SitingProblem, k: int, *, conf, time_limit_s: float) -> Solution:
+    """max sum w_g y_g  s.t.  y_g <= sum_{c in N(g)} x_c,  sum x_c <= k,  x binary, 0 <= y <= 1."""
+    G, C = problem.cover.shape
+    log.info("Solving maximal covering with HiGHS: %d candidates x %d demand groups, k=%d, limit %g s",
+             C, G, k, time_limit_s)
+    obj = np.concatenate([np.zeros(C), -problem.weight])
+    card = np.concatenate([np.ones(C), np.zeros(G)])
+    res, secs, cols, status = _solve_milp(problem, obj, card, -np.inf, float(k), conf=conf,
+                                          time_limit_s=time_limit_s)
+    if cols is None:
+        return Solution([], 0.0, "highs-milp", status, None, secs)
+    obj_val = covered_weight_of(problem, cols)
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = -dual if dual is not None and np.isfinite(dual) else None
+    gap = getattr(res, "mip_gap", None)
+    if bound is not None and bound > 0:
         gap = max(0.0, (bound - obj_val) / bound)
     return Solution(cols, obj_val, "highs-milp", status, gap, secs, bound)
 
 
 def _lscp_milp(problem: SitingProblem, target_weight: float, *, conf, time_limit_s: float) -> Solution:
     """min sum x_c  s.t.  sum w_g y_g >= target,  y_g <= sum_{c in N(g)} x_c."""
-    from scipy.optimize import Bounds
-
-    t0 = time.perf_counter()
-    A = problem.cover.tocsr().astype(float)
-    G, C = A.shape
+    G, C = problem.cover.shape
     log.info("Solving set covering with HiGHS: %d candidates x %d demand groups, limit %g s", C, G, time_limit_s)
-    n = C + G
     obj = np.concatenate([np.ones(C), np.zeros(G)])
-    link = sparse.hstack([-A, sparse.identity(G, format="csr")], format="csr")
-    tgt = sparse.csr_matrix(np.concatenate([np.zeros(C), problem.weight])[None, :])
-    rows = [link, tgt] + _conflict_rows(conf, n, C)
-    lbs = [np.full(G, -np.inf), np.array([target_weight - 1e-9])] + [np.full(len(conf), -np.inf)] * bool(conf)
-    ubs = [np.zeros(G), np.array([np.inf])] + [np.ones(len(conf))] * bool(conf)
-    integ = np.concatenate([np.ones(C), np.zeros(G)])
-    res = _milp(obj, rows, lbs, ubs, integ, Bounds(np.zeros(n), np.ones(n)), time_limit_s)
-    secs = time.perf_counter() - t0
-    if res.x is None:
-        return Solution([], 0.0, "highs-milp", f"no solution ({res.message})", None, secs)
-    cols = [int(c) for c in np.flatnonzero(res.x[:C] > 0.5)]
-    status = "optimal" if res.status == 0 else ("time limit" if res.status == 1 else str(res.message))
+    tgt = np.concatenate([np.zeros(C), problem.weight])
+    res, secs, cols, status = _solve_milp(problem, obj, tgt, target_weight - 1e-9, np.inf, conf=conf,
+                                          time_limit_s=time_limit_s)
+    if cols is None:
+        return Solution([], 0.0, "highs-milp", status, None, secs)
     bound = getattr(res, "mip_dual_bound", None)
     gap = None
     if bound is not None and np.isfinite(bound) and len(cols):
@@ -336,11 +338,9 @@ def mclp_lp_bound(problem: SitingProblem, k: int, *, time_limit_s: float = 30.0)
     """Upper bound on maximal covering from its LP relaxation (HiGHS), or None."""
     from scipy.optimize import linprog
 
-    A = problem.cover.tocsr().astype(float)
-    G, C = A.shape
+    G, C, link = _link_rows(problem)
     if G == 0:
         return 0.0
-    link = sparse.hstack([-A, sparse.identity(G, format="csr")], format="csr")
     card = sparse.csr_matrix(np.concatenate([np.ones(C), np.zeros(G)])[None, :])
     res = linprog(
         np.concatenate([np.zeros(C), -problem.weight]),

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from . import settings
+from ._csr import gather
 from .network import WalkNetwork
 
 
@@ -56,15 +57,6 @@ class Snapped:
 
     def __len__(self) -> int:
         return int(self.edge.size)
-
-
-def _gather(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, position) of every CSR entry of ``rows``, owners ascending."""
-    start = ptr[rows]
-    cnt = ptr[rows + 1] - start
-    owner = np.repeat(np.arange(rows.size), cnt)
-    pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
-    return owner, pos
 
 
 def _n_threads() -> int:
@@ -144,7 +136,7 @@ class SegmentIndex:
         y = np.asarray(y, dtype=float)
         if x.size <= chunk:
             return self._snap(x, y, max_snap_m)
-        self._tree  # build once, before the threads start
+        _ = self._tree  # build once, before the threads start
         starts = range(0, x.size, chunk)
         # numpy and cKDTree release the GIL: chunks run in parallel threads
         with ThreadPoolExecutor(max_workers=_n_threads()) as pool:
@@ -193,7 +185,7 @@ class SegmentIndex:
             rr, cc = np.nonzero(dk < limit[:, None])
             if rr.size:
                 # samples -> their segments (a node sample stands for all its segments)
-                owner, pos = _gather(sptr, ik[rr, cc])
+                owner, pos = gather(sptr, ik[rr, cc])
                 seg = sseg[pos]
                 rr = rr[owner]
                 d2 = self._dist2(px[todo[rr]], py[todo[rr]], seg)
@@ -216,7 +208,7 @@ class SegmentIndex:
             todo = todo[~sure]
         for r in todo:  # rare: very dense spots
             near = np.asarray(tree.query_ball_point([px[r], py[r]], best_d[r] + self.step_m / 2), dtype=np.int64)
-            segs = np.unique(sseg[_gather(sptr, near)[1]])
+            segs = np.unique(sseg[gather(sptr, near)[1]])
             dd, tt, xx, yy = self._exact(px[r], py[r], segs)
             j = np.flatnonzero(dd == dd.min())[0]
             best_d[r], best_seg[r], best_t[r], best_x[r], best_y[r] = dd[j], segs[j], tt[j], xx[j], yy[j]
@@ -234,11 +226,7 @@ class SegmentIndex:
 
 def segment_index(network: WalkNetwork) -> SegmentIndex:
     """The (cached) :class:`SegmentIndex` of a network."""
-    idx = network.__dict__.get("_segment_index")
-    if idx is None:
-        idx = SegmentIndex(network)
-        network.__dict__["_segment_index"] = idx
-    return idx
+    return network.derived("_segment_index", SegmentIndex)
 
 
 def snap_points(network: WalkNetwork, x, y, *, max_snap_m: float | None = None) -> Snapped:

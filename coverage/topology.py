@@ -155,8 +155,4 @@ def build_chains(network: WalkNetwork) -> Chains:
 
 def chains_of(network: WalkNetwork) -> Chains:
     """The (cached) chain decomposition of ``network``."""
-    ch = network.__dict__.get("_chains")
-    if ch is None:
-        ch = build_chains(network)
-        network.__dict__["_chains"] = ch
-    return ch
+    return network.derived("_chains", build_chains)
