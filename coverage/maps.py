@@ -319,6 +319,8 @@ def coverage_map(
             sel = valid & (status == cls)
             if cls == "uncovered":
                 sel |= valid & (status == "off_network")
+            if not sel.any():  # folium cannot put a tooltip on an empty layer
+                continue
             fg = folium.FeatureGroup(name=esc(label), show=True)
             folium.GeoJson(
                 _geojson(hpts[sel], fields),

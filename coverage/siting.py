@@ -515,6 +515,23 @@ def _with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
                             geometry="geometry", crs="EPSG:4326")
 
 
+def _nothing_to_site(result, k, target_share) -> SitingResult:
+    empty = gpd.GeoDataFrame(
+        {"rank": [], "id": [], "lon": [], "lat": [], "households_added": [], "covered_share_after": []},
+        geometry=[], crs=result.households.crs,
+    )
+    share = result.summary.share_covered_weight
+    summary = {
+        "problem": "maximal covering (MCLP)" if k is not None else "set covering (LSCP)",
+        "k": k, "target_share": target_share, "solver": None, "status": "nothing to cover", "gap": 0.0,
+        "bound": None, "n_sites": 0, "households_added": 0.0, "covered_share_before": share,
+        "covered_share_after": share, "uncovered_households": 0,
+    }
+    problem = build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0),
+                            total_weight=result.summary.weight_total, covered_weight=result.summary.weight_covered)
+    return SitingResult(sites=empty, summary=summary, problem=problem, candidates=empty)
+
+
 @dataclass(frozen=True, eq=False)
 class SitingResult:
     """New sites and how they were found."""
@@ -578,6 +595,9 @@ def suggest_sites(
         raise CoverageInputError(msg)
     t0 = time.perf_counter()
     net = result.network
+    if not (result.households["status"].astype(str) == "uncovered").any():
+        log.info("Siting: every household that can be reached is already covered; nothing to site")
+        return _nothing_to_site(result, k, target_share)
     if candidates is None:
         cand_gdf = auto_candidates(result, spacing_m=spacing_m)
         src = result.params["network"].get("source", "")

@@ -179,3 +179,11 @@ def test_fullscreen_and_scale_controls(page):
     assert page.locator(".sc-fullscreen").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator("#sc-legend").is_visible()
+
+
+def test_map_when_every_household_is_covered(helsinki, demo_data, tmp_path):
+    _, st, hh = demo_data
+    r = assess(helsinki, st, hh.iloc[:3], minutes=60)
+    assert (r.households["status"] == "covered").all()
+    path = save_map(coverage_map(r), tmp_path / "all.html")
+    assert path.stat().st_size > 0

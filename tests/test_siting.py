@@ -175,3 +175,10 @@ def test_greedy_reports_lp_bound():
     exact = solve_mclp(prob, 3)
     assert g.bound >= exact.objective - 1e-6
     assert g.gap >= 0 and g.objective <= exact.objective + 1e-9
+
+
+def test_nothing_to_site(helsinki, demo_data):
+    _, stations, households = demo_data
+    r = assess(helsinki, stations, households.iloc[:3], minutes=60)
+    s = suggest_sites(r, k=3)
+    assert s.summary["status"] == "nothing to cover" and len(s.sites) == 0
