@@ -382,12 +382,21 @@ def _guarded(fn, guard_s: float, *args, **kwargs):
 
     proc = ctx.Process(target=target, daemon=True)
     proc.start()
-    if parent.poll(guard_s + _GUARD_GRACE_S):
-        out = parent.recv()
-        proc.join()
-        if isinstance(out, BaseException):
-            raise out
-        return out
+    # a progress bar over the time budget while HiGHS works (it reports nothing itself)
+    from tqdm.auto import tqdm
+
+    deadline = time.perf_counter() + guard_s + _GUARD_GRACE_S
+    with tqdm(total=round(guard_s), desc="solving (HiGHS), s of time limit", disable=None, leave=False) as bar:
+        while True:
+            if parent.poll(min(1.0, max(0.0, deadline - time.perf_counter()))):
+                out = parent.recv()
+                proc.join()
+                if isinstance(out, BaseException):
+                    raise out
+                return out
+            bar.update(min(1, bar.total - bar.n))
+            if time.perf_counter() >= deadline:
+                break
     proc.kill()
     proc.join()
     log.warning("The solver ran past its time limit of %g s and was stopped", guard_s)
