@@ -81,3 +81,17 @@ def test_demo(tmp_path, capsys):
     assert (tmp_path / "demo" / "summary.json").exists()
     assert (tmp_path / "demo" / "inputs" / "stations.csv").exists()
     assert "central Helsinki" in capsys.readouterr().out
+
+
+def test_analyze_with_png_and_chinese_map(tmp_path, helsinki_path, inputs):
+    st, hh = inputs
+    out = tmp_path / "out"
+    rc = main(["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
+               "--minutes", "5", "--out", str(out), "--png", "--lang", "zh", "--map", str(tmp_path / "m.html"),
+               "--network-layer"])
+    assert rc == 0
+    assert (out / "map.png").exists()
+    assert "5分钟步行覆盖" in (tmp_path / "m.html").read_text(encoding="utf-8")
+    import pyogrio
+
+    assert {n for n, _ in pyogrio.list_layers(out / "isochrones.gpkg")} >= {"isochrones", "isochrone_union", "gaps"}

@@ -33,3 +33,14 @@ def test_more_minutes_never_lowers_coverage(helsinki, demo_data, m1, dm, speed):
     b = assess(helsinki, stations, households, minutes=m1 + dm, speed_kph=speed)
     assert b.summary.n_covered >= a.summary.n_covered
     assert np.all(b.households["covered"].to_numpy() >= a.households["covered"].to_numpy())
+
+
+def test_results_are_deterministic(helsinki, demo_data):
+    from coverage import suggest_sites
+
+    _, stations, households = demo_data
+    a = assess(helsinki, stations, households, minutes=5)
+    b = assess(helsinki, stations, households, minutes=5)
+    assert a.households.drop(columns="geometry").equals(b.households.drop(columns="geometry"))
+    sa, sb = suggest_sites(a, k=3), suggest_sites(b, k=3)
+    assert list(sa.sites["id"]) == list(sb.sites["id"])
