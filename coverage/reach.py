@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -110,8 +111,9 @@ class ReachTable:
         sl = slice(self.indptr[s], self.indptr[s + 1])
         return self.node[sl], self.dist_m[sl]
 
+    @cached_property
     def by_node(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Node-major view: (indptr over nodes, station, dist_m)."""
+        """Node-major view: (indptr over nodes, station, dist_m), built once."""
         station = np.repeat(np.arange(self.n_stations), np.diff(self.indptr))
         order = np.argsort(self.node, kind="stable")
         indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
@@ -175,6 +177,21 @@ def point_distances(
     return d, via
 
 
+def _stations_on_chains(ch: Chains, stations: Snapped, chains: np.ndarray, which=None):
+    """Match positions on ``chains`` with the stations on the same chain.
+
+    Returns (index into ``chains``, station row, station chain position) per match.
+    """
+    s_on, s_c, s_p = _on_chain(ch, stations)
+    if which is not None:
+        keep = np.isin(s_on, np.atleast_1d(which))
+        s_on, s_c, s_p = s_on[keep], s_c[keep], s_p[keep]
+    order = np.argsort(s_c, kind="stable")
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(s_c, minlength=ch.n_chains))])
+    k, pos = gather(ptr, chains)
+    return k, s_on[order][pos], s_p[order][pos]
+
+
 def same_chain_pairs(
     network: WalkNetwork, points: Snapped, stations: Snapped
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -184,22 +201,10 @@ def same_chain_pairs(
     walks.
     """
     ch = chains_of(network)
-    s_on, s_c, s_p = _on_chain(ch, stations)
     p_on, p_c, p_p = _on_chain(ch, points)
-    empty = np.zeros(0, dtype=np.int64)
-    if s_on.size == 0 or p_on.size == 0:
-        return empty, empty, np.zeros(0)
-    order = np.argsort(s_c, kind="stable")
-    s_on, s_c, s_p = s_on[order], s_c[order], s_p[order]
-    lo = np.searchsorted(s_c, p_c, side="left")
-    hi = np.searchsorted(s_c, p_c, side="right")
-    cnt = hi - lo
-    if cnt.sum() == 0:
-        return empty, empty, np.zeros(0)
-    k = np.repeat(np.arange(p_on.size), cnt)
-    j = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-    pi, si = p_on[k], s_on[j]
-    d = np.abs(p_p[k] - s_p[j]) + points.access_m[pi] + stations.access_m[si]
+    k, si, s_p = _stations_on_chains(ch, stations, p_c)
+    pi = p_on[k]
+    d = np.abs(p_p[k] - s_p) + points.access_m[pi] + stations.access_m[si]
     return pi, si, d
 
 
@@ -243,7 +248,7 @@ def within_pairs(
     n_st = reach.n_stations
     on, c, p = _on_chain(ch, points)
     acc = points.access_m[on]
-    indptr, st, dist = reach.by_node()
+    indptr, st, dist = reach.by_node
     uc, inv = np.unique(c, return_inverse=True)
     # stations reaching each used chain's ends: one row per (chain, station)
     oa, pa = gather(indptr, ch.chain_a[uc])
@@ -299,18 +304,6 @@ def node_distances(network: WalkNetwork, stations: Snapped, junction_dist_m: np.
     ch = chains_of(network)
     c, p = ch.node_chain, ch.node_pos
     d = np.minimum(junction_dist_m[ch.chain_a[c]] + p, junction_dist_m[ch.chain_b[c]] + (ch.chain_len[c] - p))
-    s_on, s_c, s_p = _on_chain(ch, stations)
-    if which is not None:
-        keep = np.isin(s_on, np.atleast_1d(which))
-        s_on, s_c, s_p = s_on[keep], s_c[keep], s_p[keep]
-    if s_on.size:
-        order = np.argsort(s_c, kind="stable")
-        s_on, s_c, s_p = s_on[order], s_c[order], s_p[order]
-        lo = np.searchsorted(s_c, c, side="left")
-        hi = np.searchsorted(s_c, c, side="right")
-        cnt = hi - lo
-        k = np.repeat(np.arange(c.size), cnt)
-        j = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-        direct = np.abs(p[k] - s_p[j]) + stations.access_m[s_on[j]]
-        np.minimum.at(d, k, direct)
+    k, si, s_p = _stations_on_chains(ch, stations, c, which)
+    np.minimum.at(d, k, np.abs(p[k] - s_p) + stations.access_m[si])
     return d
