@@ -17,21 +17,24 @@ BBOX = (24.9440, 60.1680, 24.9500, 60.1710)  # left, bottom, right, top
 
 @pytest.fixture
 def recorded_overpass(monkeypatch):
-    """Answer osmnx's Overpass POSTs with the recorded response; any other request fails."""
+    """Answer osmnx's Overpass POSTs and Nominatim GETs with recorded responses; any other request fails."""
     import osmnx as ox
     from osmnx import _http, _overpass
 
     calls = []
 
-    def fake_post(url, data=None, **kw):
-        calls.append((url, dict(data or {})))
+    def replay(url, recorded: Path):
         r = requests.Response()
         r.status_code = 200
-        r._content = RECORDED.read_bytes()
+        r._content = recorded.read_bytes()
         r.headers["content-type"] = "application/json"
         r.url = url
         r.reason = "OK"
         return r
+
+    def fake_post(url, data=None, **kw):
+        calls.append((url, dict(data or {})))
+        return replay(url, RECORDED)
 
     def no_network(*a, **k):
         msg = "a test tried to use the network"
@@ -41,13 +44,7 @@ def recorded_overpass(monkeypatch):
         if "nominatim" not in url:
             no_network()
         calls.append((url, dict(params or {})))
-        r = requests.Response()
-        r.status_code = 200
-        r._content = NOMINATIM.read_bytes()
-        r.headers["content-type"] = "application/json"
-        r.url = url
-        r.reason = "OK"
-        return r
+        return replay(url, NOMINATIM)
 
     from osmnx import _nominatim
 
