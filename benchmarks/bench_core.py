@@ -94,10 +94,10 @@ def case_harbin():
     walk_cov = h["covered"].to_numpy()
     on = (h["status"].astype(str) != "off_network").to_numpy()
     # crow-fly circles
-    from coverage.assess import _project
+    from coverage.locate import project
 
-    sx, sy = _project(net, result.station_points)
-    hx, hy = _project(net, result.household_points)
+    sx, sy = project(net, result.station_points.lon, result.station_points.lat)
+    hx, hy = project(net, result.household_points.lon, result.household_points.lat)
     d, _ = cKDTree(np.column_stack([sx, sy])).query(np.column_stack([hx, hy]))
     crow = d <= RADIUS_M
     classic, t_classic = classic_hulls(net, np.column_stack([sx, sy]), np.column_stack([hx, hy]), RADIUS_M)

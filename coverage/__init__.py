@@ -2,43 +2,66 @@
 
 The package is imported as ``coverage`` (the same import name as coverage.py;
 do not install both in one environment).
+
+The public names below are loaded on first use (PEP 562), so that
+``import coverage`` and the command line start in a fraction of a second;
+``from coverage import assess`` works as usual.
 """
 
-from ._errors import CoverageInputError
-from .assess import CoverageResult, Summary, assess
-from .areas import summarize_by_area
-from .io import Points, read_points
-from .network import WalkNetwork, load_network
-from .reach import nearest_station, station_reach
-from .report import export_report
-from .isochrones import gap_areas, isochrones, isochrones_for_stations
-from .maps import coverage_map, save_map, static_map
-from .siting import SitingResult, suggest_sites
-from .snapping import snap_points
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-__all__ = [
-    "CoverageInputError",
-    "CoverageResult",
-    "Points",
-    "Summary",
-    "WalkNetwork",
-    "__version__",
-    "SitingResult",
-    "assess",
-    "coverage_map",
-    "export_report",
-    "gap_areas",
-    "summarize_by_area",
-    "isochrones",
-    "isochrones_for_stations",
-    "save_map",
-    "static_map",
-    "suggest_sites",
-    "load_network",
-    "nearest_station",
-    "read_points",
-    "snap_points",
-    "station_reach",
-]
+from ._version import __version__
+
+#: public name -> module that defines it
+_EXPORTS = {
+    "CoverageInputError": "._errors",
+    "settings": ".settings",
+    "WalkNetwork": ".network",
+    "load_network": ".network",
+    "Chains": ".topology",
+    "Points": ".io",
+    "read_points": ".io",
+    "Snapped": ".snapping",
+    "snap_points": ".snapping",
+    "Located": ".locate",
+    "locate": ".locate",
+    "project": ".locate",
+    "Nearest": ".reach",
+    "ReachTable": ".reach",
+    "nearest_station": ".reach",
+    "station_reach": ".reach",
+    "CoverageResult": ".assess",
+    "Summary": ".assess",
+    "assess": ".assess",
+    "isochrones": ".isochrones",
+    "isochrones_for_stations": ".isochrones",
+    "gap_areas": ".isochrones",
+    "summarize_by_area": ".areas",
+    "SitingProblem": ".siting",
+    "SitingResult": ".siting",
+    "Solution": ".siting",
+    "from_cost_matrix": ".siting",
+    "suggest_sites": ".siting",
+    "export_report": ".report",
+    "coverage_map": ".maps",
+    "save_map": ".maps",
+    "static_map": ".static_map",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name) if name != "settings" else (
+            importlib.import_module(".settings", __name__))
+        globals()[name] = value
+        return value
+    msg = f"module 'coverage' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 log = logging.getLogger("coverage")
 
@@ -55,3 +56,11 @@ class counter:
             self.bar.update(self.n % self.every)
             self.bar.close()
             self.bar = None
+
+
+def n_threads() -> int:
+    """Threads for chunked work: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -10,11 +10,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 
 from . import settings
 from ._errors import CoverageInputError, rows_text
-from .io import Points, read_points
+from .crs import is_china_offset
+from .io import Points
+from .locate import locate
 from .network import WalkNetwork, load_network
 from .reach import (
     ReachTable,
@@ -24,7 +25,7 @@ from .reach import (
     station_reach,
     within_pairs,
 )
-from .snapping import Snapped, snap_points
+from .snapping import Snapped
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,11 @@ class CoverageResult:
     def speed_m_s(self) -> float:
         return self.params["speed_kph"] / 3.6
 
+    @property
+    def bands_min(self) -> list[float]:
+        """The reported bands and the threshold, in minutes, ascending (5, 10, 15 by default)."""
+        return sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
+
     def __repr__(self) -> str:
         return f"CoverageResult({self.summary.text()})"
 
@@ -178,9 +184,7 @@ class CoverageResult:
         """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
         from .isochrones import isochrones
 
-        if minutes is None:
-            minutes = sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
-        return isochrones(self, minutes=minutes, **kw)
+        return isochrones(self, minutes=self.bands_min if minutes is None else minutes, **kw)
 
     def what_if(
         self,
@@ -199,8 +203,6 @@ class CoverageResult:
         :func:`assess` takes for stations (file or GeoDataFrame, same id
         column and CRS option); ``remove_stations`` is a list of station ids.
         """
-        from .snapping import Snapped
-
         net = self.network
         p = dict(self.params)
         st, s_snap = self.station_points, self.station_snap
@@ -209,20 +211,15 @@ class CoverageResult:
         if unknown:
             msg = f"remove_stations: no station with id {sorted(unknown)}; ids are like {list(st.ids[:3])}."
             raise CoverageInputError(msg)
-        st = _subset_points(st, keep)
-        s_snap = Snapped(*(getattr(s_snap, f)[keep] for f in Snapped.__dataclass_fields__))
+        st, s_snap = st.subset(keep), s_snap.subset(keep)
         if add_stations is not None:
-            new = read_points(add_stations, role="added stations", id_col=p["id_col"],
-                              crs=p["crs"] if is_offset_name(p["crs"]) else None)
-            dup = set(map(str, new.ids)) & set(map(str, st.ids))
+            new = locate(net, add_stations, role="added stations", id_col=p["id_col"],
+                         crs=p["crs"] if is_china_offset(p["crs"]) else None, max_snap_m=p["max_snap_m"])
+            dup = set(map(str, new.points.ids)) & set(map(str, st.ids))
             if dup:
                 msg = f"added stations reuse existing ids {sorted(dup)[:5]}; give them new ids."
                 raise CoverageInputError(msg)
-            nx_, ny_ = _project(net, new)
-            n_snap = snap_points(net, nx_, ny_, max_snap_m=p["max_snap_m"])
-            st = _concat_points(st, new)
-            s_snap = Snapped(*(np.concatenate([getattr(s_snap, f), getattr(n_snap, f)])
-                               for f in Snapped.__dataclass_fields__))
+            st, s_snap = st.concat(new.points), s_snap.concat(new.snap)
         if minutes is not None:
             p["minutes"] = float(minutes)
         if profile is not None or speed_kph is not None:
@@ -236,77 +233,6 @@ class CoverageResult:
         from .maps import coverage_map
 
         return coverage_map(self, **kw)
-
-
-def is_offset_name(crs) -> bool:
-    from .crs import is_china_offset
-
-    return is_china_offset(crs)
-
-
-def _subset_points(pts: Points, keep: np.ndarray) -> Points:
-    from dataclasses import replace
-
-    return replace(
-        pts, frame=pts.frame[keep].reset_index(drop=True), ids=pts.ids[keep], lon=pts.lon[keep],
-        lat=pts.lat[keep], weight=pts.weight[keep], reason=pts.reason[keep],
-    )
-
-
-def _concat_points(a: Points, b: Points) -> Points:
-    from dataclasses import replace
-
-    fb = b.frame.to_crs(a.frame.crs) if (a.frame.crs is not None and b.frame.crs is not None) else b.frame
-    frame = gpd.GeoDataFrame(pd.concat([a.frame, fb], ignore_index=True), geometry=a.frame.geometry.name,
-                             crs=a.frame.crs)
-    return replace(
-        a, frame=frame, ids=np.concatenate([a.ids.astype(object), b.ids.astype(object)]),
-        lon=np.concatenate([a.lon, b.lon]), lat=np.concatenate([a.lat, b.lat]),
-        weight=np.concatenate([a.weight, b.weight]), reason=np.concatenate([a.reason, b.reason]),
-    )
-
-
-def _project(network: WalkNetwork, pts: Points) -> tuple[np.ndarray, np.ndarray]:
-    t = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    x, y = t.transform(pts.lon, pts.lat)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-
-
-def _outside_extent(network: WalkNetwork, lon, lat, margin_deg: float = 0.005) -> np.ndarray:
-    minx, miny, maxx, maxy = network.bounds_lonlat
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    inside = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg) & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
-    return ok & ~inside
-
-
-def _check_extent(network: WalkNetwork, pts: Points) -> np.ndarray:
-    """Rows outside the network's extent; raise when the input is clearly misplaced."""
-    out = _outside_extent(network, pts.lon, pts.lat)
-    valid = np.isfinite(pts.lon)
-    n_valid = int(valid.sum())
-    if n_valid and out.sum() > 0.5 * n_valid:
-        swapped_in = ~_outside_extent(network, pts.lat, pts.lon) & valid
-        if swapped_in.sum() > 0.5 * n_valid:
-            msg = (
-                f"{pts.label}: longitude and latitude look swapped (rows {rows_text(np.flatnonzero(out))} "
-                "fall outside the network, and would fall inside with the columns exchanged); swap them."
-            )
-            raise CoverageInputError(msg)
-        if out.sum() == n_valid:
-            minx, miny, maxx, maxy = network.bounds_lonlat
-            msg = (
-                f"{pts.label}: none of the {n_valid} points lies inside the network's extent "
-                f"(lon {minx:.4f}..{maxx:.4f}, lat {miny:.4f}..{maxy:.4f}); check the coordinates' CRS "
-                "(--crs gcj02/bd09/EPSG:...) or use an extract that covers them."
-            )
-            raise CoverageInputError(msg)
-    if out.any():
-        log.warning(
-            "%s: %d points lie outside the network's extent; they are marked off_network",
-            pts.label,
-            int(out.sum()),
-        )
-    return out
 
 
 def _speed(profile, speed_kph) -> tuple[float, str | None]:
@@ -367,15 +293,10 @@ def assess(
     max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
     kph, prof = _speed(profile, speed_kph)
 
-    st = read_points(stations, role="stations", id_col=id_col, crs=crs)
-    hh = read_points(households, role="households", id_col=id_col, weight=weight, crs=crs)
-    _check_extent(net, st)  # raises or warns; stations outside end up off the network
-    hh_out = _check_extent(net, hh)
-
-    sx, sy = _project(net, st)
-    hx, hy = _project(net, hh)
-    s_snap = snap_points(net, sx, sy, max_snap_m=max_snap_m)
-    h_snap = snap_points(net, hx, hy, max_snap_m=max_snap_m)
+    sl = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m)
+    hl = locate(net, households, role="households", id_col=id_col, weight=weight, crs=crs, max_snap_m=max_snap_m)
+    st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
+    hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
     if not s_snap.on_network.any():
         msg = (
             f"{st.label}: none of the {len(st)} stations lies within {max_snap_m:g} m of a walkable street "
@@ -438,7 +359,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     bands = []
     valid = hh.valid
     wv = hh.weight[valid]
-    for c in sorted(set(cutoffs) | {minutes}):
+    for c in sorted(set(cutoffs) | {minutes}):  # CoverageResult.bands_min
         ok = walk_m[valid] <= c * 60 * v + 1e-9
         bands.append(
             {

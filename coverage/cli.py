@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, settings
+from . import settings
+from ._version import __version__
 from ._errors import CoverageInputError
 
 log = logging.getLogger("coverage")
@@ -70,23 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("site", help="choose new station sites for the uncovered households")
     _add_common(s)
-    goal = s.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--k", type=int, help="number of new sites (maximal covering)")
-    goal.add_argument("--target", type=float, help="coverage share to reach, e.g. 0.85 (set covering)")
-    s.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
-    s.add_argument("--spacing-m", type=float, default=150.0, help="spacing of automatic candidates (default 150 m)")
-    s.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
-    s.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
-    s.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+    _add_siting_options(s, required=True)
     s.add_argument("--out", required=True, help="output folder")
     _add_map_options(s)
 
     r = sub.add_parser("report", help="the meeting pack: map, GeoPackage, CSVs, Excel, PNG, manifest")
     _add_common(r)
-    rg = r.add_mutually_exclusive_group()
-    rg.add_argument("--k", type=int, help="also propose this many new sites")
-    rg.add_argument("--target", type=float, help="also propose the fewest sites to reach this share")
-    r.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
+    _add_siting_options(r, required=False)
     r.add_argument("--areas", help="street/community boundaries (any vector format) for the by-area table")
     r.add_argument("--area-name", help="name column of --areas (default: name)")
     r.add_argument("--area-target", type=float, default=0.85, help="share each area should reach (default 0.85)")
@@ -98,6 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--map", default=str(Path("maps") / "demo.html"), help="map file (default maps/demo.html)")
     d.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels")
     return parser
+
+
+def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    also = "" if required else "also propose "
+    goal = p.add_mutually_exclusive_group(required=required)
+    goal.add_argument("--k", type=int, help=f"{also}this many new sites (maximal covering)")
+    goal.add_argument("--target", type=float,
+                      help=f"{also}the fewest sites to cover this share of all households, e.g. 0.85 (set covering)")
+    p.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
+    p.add_argument("--spacing-m", type=float, default=150.0, help="spacing of automatic candidates (default 150 m)")
+    p.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
+    p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
+    p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+
+
+def _siting_kwargs(args) -> dict:
+    return {"k": args.k, "target_share": args.target, "candidates": args.candidates, "spacing_m": args.spacing_m,
+            "min_spacing_m": args.min_spacing_m, "method": args.method, "time_limit_s": args.time_limit_s,
+            "curve_max_k": max(10, args.k or 0), "id_col": args.id_col, "crs": args.crs}
 
 
 def _add_map_options(p: argparse.ArgumentParser) -> None:
@@ -122,6 +132,7 @@ def _speed_kwargs(args) -> dict:
 
 def cmd_analyze(args) -> int:
     from .assess import assess
+    from .export import write_maps
     from .network import load_network
 
     t0 = time.perf_counter()
@@ -140,23 +151,16 @@ def cmd_analyze(args) -> int:
     )
     iso = result.isochrones()
     files = result.to_files(args.out, isochrones=iso)
-    files.update(_write_maps(result, iso, args))
+    files.update(write_maps(result, args.out, isochrones=iso, **_map_kwargs(args)))
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files)} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
-def _write_maps(result, iso, args, sites=None) -> dict[str, str]:
-    from .maps import save_map, static_map
-
-    out = Path(args.out)
-    path = Path(args.map) if args.map else out / "map.html"
-    m = result.explore(isochrones=iso, sites=sites, lang=args.lang, network=getattr(args, "network_layer", False))
-    files = {"map": str(save_map(m, path))}
-    if getattr(args, "png", None) is not None:
-        png = Path(args.png) if args.png else out / "map.png"
-        files["png"] = str(static_map(result, png, isochrones=iso, sites=sites, lang=args.lang))
-    return files
+def _map_kwargs(args) -> dict:
+    png = getattr(args, "png", None)
+    return {"map_path": getattr(args, "map", None), "png": png is not None, "png_path": png or None,
+            "lang": args.lang, "network_layer": getattr(args, "network_layer", False)}
 
 
 def cmd_isochrones(args) -> int:
@@ -182,6 +186,7 @@ def cmd_isochrones(args) -> int:
 def cmd_demo(args) -> int:
     from .assess import assess
     from .demo import DEMO_MINUTES, demo_inputs, write_demo_inputs
+    from .export import write_maps
     from .network import load_network
 
     path, stations, households = demo_inputs()
@@ -191,8 +196,7 @@ def cmd_demo(args) -> int:
     result = assess(net, stations, households, minutes=DEMO_MINUTES, weight="households")
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
-    args.png = None
-    files.update(_write_maps(result, iso, args))
+    files.update(write_maps(result, out, isochrones=iso, map_path=args.map, lang=args.lang))
     print(f"Demo: central Helsinki (OpenStreetMap, © OpenStreetMap contributors), {DEMO_MINUTES:g}-minute walk")
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files)} result files to {out} (example inputs in {out / 'inputs'}); map: {files['map']}")
@@ -201,7 +205,7 @@ def cmd_demo(args) -> int:
 
 def cmd_site(args) -> int:
     from .assess import assess
-    from .export import to_csv, to_gpkg, write_json
+    from .export import write_maps
     from .network import load_network
     from .siting import suggest_sites
 
@@ -210,26 +214,12 @@ def cmd_site(args) -> int:
         net, args.stations, args.households, minutes=args.minutes, weight=args.weight, crs=args.crs,
         id_col=args.id_col, max_snap_m=args.max_snap_m, **_speed_kwargs(args),
     )
-    sr = suggest_sites(
-        result, k=args.k, target_share=args.target, candidates=args.candidates, spacing_m=args.spacing_m,
-        min_spacing_m=args.min_spacing_m, method=args.method, time_limit_s=args.time_limit_s,
-        curve_max_k=max(10, args.k or 0), id_col=args.id_col, crs=args.crs,
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    to_csv(sr.sites.drop(columns=["lon", "lat"]), out / "sites.csv")
-    to_gpkg(sr.sites, out / "sites.gpkg", layer="sites")
-    write_json({**sr.summary, "curve": sr.curve, "analysis": result.summary.to_dict()}, out / "siting.json")
-    iso = result.isochrones()
-    files = _write_maps(result, iso, args, sites=sr.sites)
-    s = sr.summary
-    gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
+    sr = suggest_sites(result, **_siting_kwargs(args))
+    files = sr.to_files(args.out)
+    files.update(write_maps(result, args.out, sites=sr.sites, **_map_kwargs(args)))
     print(result.summary.text(lang=args.lang))
-    print(
-        f"{s['problem']}: {s['n_sites']} new sites add {s['households_added']:,.0f} households; covered share "
-        f"{s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%} ({s['solver']}, {s['status']}, gap {gap})"
-    )
-    print(f"Wrote {out / 'sites.csv'}, sites.gpkg, siting.json and {files['map']}")
+    print(sr.text(lang=args.lang))
+    print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
     return 0
 
 
@@ -247,11 +237,12 @@ def cmd_report(args) -> int:
     )
     sites = None
     if args.k or args.target:
-        sites = suggest_sites(result, k=args.k, target_share=args.target, candidates=args.candidates,
-                              id_col=args.id_col, crs=args.crs, curve_max_k=max(10, args.k or 0))
+        sites = suggest_sites(result, **_siting_kwargs(args))
     files = export_report(result, args.out, sites=sites, areas=args.areas, area_name_col=args.area_name,
                           target_share=args.area_target, lang=args.lang)
     print(result.summary.text(lang=args.lang))
+    if sites is not None:
+        print(sites.text(lang=args.lang))
     print(f"Meeting pack in {args.out}: {', '.join(sorted(Path(f).name for f in files.values()))} "
           f"({time.perf_counter() - t0:.1f} s)")
     return 0

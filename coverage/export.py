@@ -13,7 +13,7 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 
-def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Columns GDAL can write: categoricals and objects as text."""
     out = frame.copy()
     for c in out.columns:
@@ -40,7 +40,7 @@ def to_csv(frame: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def to_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    _plain(frame).to_file(path, layer=layer, driver="GPKG")
+    plain_columns(frame).to_file(path, layer=layer, driver="GPKG")
 
 
 def _json_default(o):
@@ -89,6 +89,47 @@ def write_isochrones(isochrones, out_dir, *, geojson: bool = False, gaps=None) -
         to_gpkg(gaps, path, layer="gaps")
     files = {"isochrones_gpkg": str(path)}
     if geojson:
-        _plain(per).to_crs("EPSG:4326").to_file(out / "isochrones.geojson", driver="GeoJSON")
+        plain_columns(per).to_crs("EPSG:4326").to_file(out / "isochrones.geojson", driver="GeoJSON")
         files["isochrones_geojson"] = str(out / "isochrones.geojson")
+    return files
+
+
+def write_siting(siting, out_dir) -> dict[str, str]:
+    """Write a SitingResult: ``sites.csv``, ``sites.gpkg`` (when the sites are places) and ``siting.json``.
+
+    siting.json holds the summary, the k-curve and, when the siting came from
+    an assessment, that assessment's summary (``analysis``).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    sites = siting.sites
+    if isinstance(sites, gpd.GeoDataFrame):
+        to_csv(sites.drop(columns=[c for c in ("lon", "lat") if c in sites.columns]), out / "sites.csv")
+        to_gpkg(sites, out / "sites.gpkg", layer="sites")
+        files["sites_gpkg"] = str(out / "sites.gpkg")
+    else:
+        pd.DataFrame(sites).to_csv(out / "sites.csv", index=False, encoding="utf-8-sig")
+    files["sites_csv"] = str(out / "sites.csv")
+    doc = {**siting.summary, "curve": siting.curve}
+    if siting.analysis is not None:
+        doc["analysis"] = siting.analysis
+    write_json(doc, out / "siting.json")
+    files["siting_json"] = str(out / "siting.json")
+    return files
+
+
+def write_maps(result, out_dir, *, isochrones=None, sites=None, map_path=None, png_path=None, png: bool = False,
+               lang: str = "en", network_layer: bool = False) -> dict[str, str]:
+    """Write the HTML map (default ``OUT/map.html``) and, with ``png``, the PNG (default ``OUT/map.png``)."""
+    from .maps import coverage_map, save_map
+    from .static_map import static_map
+
+    out = Path(out_dir)
+    iso = result.isochrones() if isochrones is None else isochrones
+    m = coverage_map(result, isochrones=iso, sites=sites, lang=lang, network=network_layer)
+    files = {"map": str(save_map(m, Path(map_path) if map_path else out / "map.html"))}
+    if png or png_path:
+        files["png"] = str(static_map(result, Path(png_path) if png_path else out / "map.png", isochrones=iso,
+                                      sites=sites, lang=lang))
     return files

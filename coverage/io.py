@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -76,6 +76,29 @@ class Points:
     @property
     def crs(self):
         return self.frame.crs
+
+    @property
+    def valid_weight(self) -> float:
+        """Households of the rows with usable coordinates."""
+        return float(self.weight[self.valid].sum())
+
+    def subset(self, keep: np.ndarray) -> Points:
+        """The rows where ``keep`` is true, in order."""
+        return replace(
+            self, frame=self.frame[keep].reset_index(drop=True), ids=self.ids[keep], lon=self.lon[keep],
+            lat=self.lat[keep], weight=self.weight[keep], reason=self.reason[keep],
+        )
+
+    def concat(self, other: Points) -> Points:
+        """These rows followed by ``other``'s (its frame in this CRS)."""
+        a, b = self.frame, other.frame
+        fb = b.to_crs(a.crs) if (a.crs is not None and b.crs is not None) else b
+        frame = gpd.GeoDataFrame(pd.concat([a, fb], ignore_index=True), geometry=a.geometry.name, crs=a.crs)
+        return replace(
+            self, frame=frame, ids=np.concatenate([self.ids.astype(object), other.ids.astype(object)]),
+            lon=np.concatenate([self.lon, other.lon]), lat=np.concatenate([self.lat, other.lat]),
+            weight=np.concatenate([self.weight, other.weight]), reason=np.concatenate([self.reason, other.reason]),
+        )
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -275,17 +275,13 @@ def isochrones_for_stations(
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``."""
     from . import settings
-    from .assess import _check_extent, _project
-    from .io import read_points
+    from .locate import locate
     from .network import load_network
-    from .snapping import snap_points
 
     net = load_network(network)
     v = settings.speed_m_s(profile, speed_kph)
-    st = read_points(stations, role="stations", id_col=id_col, crs=crs)
-    _check_extent(net, st)
-    sx, sy = _project(net, st)
-    snap = snap_points(net, sx, sy, max_snap_m=max_snap_m)
+    located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m)
+    st, snap = located.points, located.snap
     minutes = sorted(float(m) for m in minutes)
     bands_m = [m * 60 * v for m in minutes]
     polys, unions, _ = station_isochrones(net, snap, bands_m, access_m=access_m, cell_m=cell_m)
@@ -305,7 +301,7 @@ def gap_areas(result, isochrones=None, *, cell_m: float = 150.0) -> gpd.GeoDataF
     covers within the threshold (the isochrone union) is cut out. Columns:
     ``households`` (uncovered weight) and ``points`` per cell.
     """
-    from .maps import hex_cells
+    from ._hex import hex_cells
 
     net = result.network
     unc = (result.households["status"].astype(str) == "uncovered").to_numpy()

@@ -14,7 +14,6 @@ is HTML-escaped before it reaches a popup, tooltip or title.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 from functools import lru_cache
@@ -25,87 +24,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
-BAND_COLOURS = {5: "#1a9641", 10: "#a6d96a", 15: "#fdae61"}
-COVERED_COLOUR = "#2b83ba"
-UNCOVERED_COLOUR = "#d7191c"
-STATION_COLOUR = "#5e3c99"
-SITE_COLOUR = "#e66101"
-
-LABELS = {
-    "en": {
-        "title": "{m:g}-minute walking coverage",
-        "covered": "Covered households",
-        "uncovered": "Uncovered households",
-        "uncovered_hex": "Uncovered households (hex cells)",
-        "heat": "Uncovered households (heat map)",
-        "stations": "Stations",
-        "station_areas": "Station {m:g}-min areas (outline)",
-        "band": "Within {m:g} min walk",
-        "sites": "Proposed new stations",
-        "network": "Walking network",
-        "summary": "{cov:,.0f} of {tot:,.0f} households within {m:g} min walk ({share:.1%})",
-        "points": "{cov:,} of {n:,} residential points",
-        "name": "Name",
-        "id": "ID",
-        "within": "Households within {m:g} min",
-        "catchment": "Catchment (nearest station for)",
-        "walk": "Walk",
-        "min": "min",
-        "status": "Status",
-        "no_basemap": "Basemap unavailable offline: layers are drawn on a plain background.",
-        "legend": "Legend",
-        "rank": "Rank",
-        "added": "Households added",
-        "cum": "Covered share after",
-        "households": "households",
-        "speed": "walking at {v:g} km/h",
-        "fullscreen": "Full screen",
-        "n_points": "Residential points",
-        "point_word": "points",
-        "after": "With {n} proposed stations: {share:.1%} (+{add:,.0f} households)",
-    },
-    "zh": {
-        "title": "{m:g}分钟步行覆盖",
-        "covered": "已覆盖住户",
-        "uncovered": "未覆盖住户",
-        "uncovered_hex": "未覆盖住户（六边形格网）",
-        "heat": "未覆盖住户（热力图）",
-        "stations": "社工站",
-        "station_areas": "各站{m:g}分钟范围（轮廓）",
-        "band": "步行{m:g}分钟内",
-        "sites": "建议新增站点",
-        "network": "步行路网",
-        "summary": "{tot:,.0f} 户中 {cov:,.0f} 户在步行{m:g}分钟内（{share:.1%}）",
-        "points": "居住点 {cov:,} / {n:,}",
-        "name": "名称",
-        "id": "编号",
-        "within": "{m:g}分钟内住户",
-        "catchment": "服务范围（最近站点）住户",
-        "walk": "步行",
-        "min": "分钟",
-        "status": "状态",
-        "no_basemap": "离线状态下底图不可用：图层显示在空白背景上。",
-        "legend": "图例",
-        "rank": "排序",
-        "added": "新增覆盖住户",
-        "cum": "累计覆盖率",
-        "households": "户",
-        "speed": "步行速度 {v:g} km/h",
-        "fullscreen": "全屏",
-        "n_points": "居住点数",
-        "point_word": "个居住点",
-        "after": "新增 {n} 个建议站点后：{share:.1%}（+{add:,.0f} 户）",
-    },
-}
-
-
-def esc(value) -> str:
-    """HTML-escape any value for popups, tooltips and titles."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
-
+from ._hex import hex_cells
+from .mapdata import (
+    BAND_COLOURS,
+    COVERED_COLOUR,
+    LABELS,
+    OSM_ATTRIBUTION,
+    SITE_COLOUR,
+    STATION_COLOUR,
+    UNCOVERED_COLOUR,
+    MapData,
+    esc,
+)
+from .static_map import static_map  # noqa: F401  (kept importable from here)
 
 # --------------------------------------------------------------- offline assets
 def _data_uri(data: bytes, mime: str) -> str:
@@ -153,37 +84,6 @@ def _offline_map(location, zoom_start, tiles=True):
 
 
 # --------------------------------------------------------------- helpers
-def hex_cells(x, y, weight, size_m: float):
-    """Aggregate points (projected metres) into pointy-top hexagons of ``size_m`` radius.
-
-    Returns (centres x, centres y, count, weight sum, polygons).
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    q = (np.sqrt(3) / 3 * x - y / 3) / size_m
-    r = (2 / 3 * y) / size_m
-    # cube rounding
-    cx, cz = q, r
-    cy = -cx - cz
-    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
-    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
-    fx = (dx > dy) & (dx > dz)
-    fz = ~fx & (dz >= dy)
-    rx = np.where(fx, -ry - rz, rx)
-    rz = np.where(fz, -rx - ry, rz)
-    keys = np.column_stack([rx, rz]).astype(np.int64)
-    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    count = np.bincount(inv)
-    wsum = np.bincount(inv, weights=weight)
-    hx = size_m * np.sqrt(3) * (uniq[:, 0] + uniq[:, 1] / 2)
-    hy = size_m * 1.5 * uniq[:, 1]
-    ang = np.deg2rad(60 * np.arange(6) + 30)
-    ring = np.stack([hx[:, None] + size_m * np.cos(ang), hy[:, None] + size_m * np.sin(ang)], axis=-1)
-    polys = shapely.polygons(ring)
-    return hx, hy, count, wsum, polys
-
-
 def _round6(geoms):
     """Round coordinates to 1e-6 degrees (about 0.1 m): a much smaller page."""
     return shapely.transform(geoms, lambda c: np.round(c, 6))
@@ -252,30 +152,38 @@ def coverage_map(
         coverage at the older-adult walking speed), as a named layer.
     """
     import folium
-    from folium import plugins
 
     if lang not in LABELS:
         msg = f"lang must be one of {sorted(LABELS)}, not {lang!r}"
         raise ValueError(msg)
     T = LABELS[lang]
-    s = result.summary
-    m_thr = s.threshold_min
-    if isochrones is None:
-        from .isochrones import isochrones as iso
+    md = MapData.of(result)
+    per, uni = result.isochrones() if isochrones is None else isochrones
+    lon0, lat0 = md.centre_lonlat(result)
+    m = _offline_map([lat0, lon0], 14)
+    _add_bands(m, uni, T)
+    _add_station_areas(m, per, result.summary.threshold_min, T)
+    if network:
+        _add_network(m, result, T)
+    if md.valid.sum() <= max_points:
+        _add_household_points(m, result, md, T)
+    elif md.uncovered.any():
+        _add_household_cells(m, result, md, T, hex_size_m)
+    _add_stations(m, result, T)
+    if sites is not None and len(sites):
+        _add_sites(m, sites, T)
+    if highlight is not None and len(highlight):
+        _add_highlight(m, highlight, highlight_label)
+    folium.LayerControl(collapsed=False).add_to(m)
+    _decorate(m, result, T, title, lang, sites=sites if sites is not None and len(sites) else None)
+    _fit(m, result, md)
+    return m
 
-        isochrones = iso(result, minutes=sorted(set(result.params["cutoffs_min"]) | {m_thr}))
-    per, uni = isochrones
-    hh = result.households
-    st = result.stations
-    lonlat = np.column_stack([result.household_points.lon, result.household_points.lat])
-    ok = np.isfinite(lonlat).all(axis=1)
-    if ok.any():
-        c = np.nanmean(lonlat[ok], axis=0)
-    else:
-        c = np.nanmean(np.column_stack([result.station_points.lon, result.station_points.lat]), axis=0)
-    m = _offline_map([float(c[1]), float(c[0])], 14)
 
-    # isochrone bands, widest first so the narrow ones draw on top
+def _add_bands(m, uni, T) -> None:
+    """Isochrone bands, widest first so the narrow ones draw on top."""
+    import folium
+
     for _, row in uni.sort_values("minutes", ascending=False).iterrows():
         mins = float(row["minutes"])
         colour = BAND_COLOURS.get(int(round(mins)), "#fee08b")
@@ -286,140 +194,160 @@ def coverage_map(
             style_function=lambda _f, col=colour: {"fillColor": col, "color": col, "weight": 1, "fillOpacity": 0.35},
         ).add_to(fg)
         fg.add_to(m)
-    # per-station outlines of the threshold band (hidden at start)
+
+
+def _add_station_areas(m, per, m_thr, T) -> None:
+    """Per-station outlines of the threshold band (hidden at start)."""
+    import folium
+
     p15 = per[np.isclose(per["minutes"], m_thr)]
-    if len(p15):
-        fg = folium.FeatureGroup(name=esc(T["station_areas"].format(m=m_thr)), show=False)
-        data = _geojson(gpd.GeoDataFrame({"station_id": p15["station_id"].astype(str)}, geometry=p15.geometry,
-                                         crs=per.crs), ["station_id"])
+    if not len(p15):
+        return
+    fg = folium.FeatureGroup(name=esc(T["station_areas"].format(m=m_thr)), show=False)
+    data = _geojson(gpd.GeoDataFrame({"station_id": p15["station_id"].astype(str)}, geometry=p15.geometry,
+                                     crs=per.crs), ["station_id"])
+    folium.GeoJson(
+        data, style_function=lambda _f: {"color": STATION_COLOUR, "weight": 1.5, "fill": False},
+        tooltip=folium.GeoJsonTooltip(fields=["station_id"], aliases=[T["stations"]]),
+    ).add_to(fg)
+    fg.add_to(m)
+
+
+def _add_network(m, result, T) -> None:
+    """The walking network as a light context layer (hidden at start)."""
+    import folium
+
+    edges = result.network.edges_gdf()
+    fg = folium.FeatureGroup(name=esc(T["network"]), show=False)
+    merged = shapely.line_merge(shapely.multilinestrings(np.asarray(edges.geometry.values)))
+    folium.GeoJson(json.loads(shapely.to_geojson(_round6(merged))),
+                   style_function=lambda _f: {"color": "#777777", "weight": 1, "opacity": 0.6}).add_to(fg)
+    fg.add_to(m)
+
+
+def _add_household_points(m, result, md: MapData, T) -> None:
+    """Covered and uncovered households, one dot each."""
+    import folium
+
+    fields = ["id", "walk_min", "status"]
+    hpts = gpd.GeoDataFrame(
+        {"id": result.household_points.ids.astype(str), "walk_min": result.households["walk_min"].to_numpy(),
+         "status": md.status},
+        geometry=gpd.points_from_xy(md.lon, md.lat), crs="EPSG:4326",
+    )
+    for sel, colour, label in ((md.covered, COVERED_COLOUR, T["covered"]), (md.uncovered, UNCOVERED_COLOUR, T["uncovered"])):
+        if not sel.any():  # folium cannot put a tooltip on an empty layer
+            continue
+        fg = folium.FeatureGroup(name=esc(label), show=True)
         folium.GeoJson(
-            data, style_function=lambda _f: {"color": STATION_COLOUR, "weight": 1.5, "fill": False},
-            tooltip=folium.GeoJsonTooltip(fields=["station_id"], aliases=[T["stations"]]),
+            _geojson(hpts[sel], fields),
+            marker=folium.CircleMarker(radius=3, weight=0, fill=True, fill_opacity=0.85),
+            style_function=lambda _f, col=colour: {"fillColor": col, "color": col},
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[T["id"], T["walk"] + " (" + T["min"] + ")", T["status"]]),
         ).add_to(fg)
         fg.add_to(m)
 
-    if network:
-        edges = result.network.edges_gdf()
-        fg = folium.FeatureGroup(name=esc(T["network"]), show=False)
-        merged = shapely.line_merge(shapely.multilinestrings(np.asarray(edges.geometry.values)))
-        folium.GeoJson(json.loads(shapely.to_geojson(_round6(merged))),
-                       style_function=lambda _f: {"color": "#777777", "weight": 1, "opacity": 0.6}).add_to(fg)
-        fg.add_to(m)
 
-    # households
-    status = hh["status"].astype(str).to_numpy()
-    fields = ["id", "walk_min", "status"]
-    hpts = gpd.GeoDataFrame(
-        {"id": result.household_points.ids.astype(str), "walk_min": hh["walk_min"].to_numpy(), "status": status},
-        geometry=gpd.points_from_xy(result.household_points.lon, result.household_points.lat), crs="EPSG:4326",
-    )
-    valid = ok
-    if valid.sum() <= max_points:
-        for cls, colour, label in (("covered", COVERED_COLOUR, T["covered"]), ("uncovered", UNCOVERED_COLOUR, T["uncovered"])):
-            sel = valid & (status == cls)
-            if cls == "uncovered":
-                sel |= valid & (status == "off_network")
-            if not sel.any():  # folium cannot put a tooltip on an empty layer
-                continue
-            fg = folium.FeatureGroup(name=esc(label), show=True)
-            folium.GeoJson(
-                _geojson(hpts[sel], fields),
-                marker=folium.CircleMarker(radius=3, weight=0, fill=True, fill_opacity=0.85),
-                style_function=lambda _f, col=colour: {"fillColor": col, "color": col},
-                tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[T["id"], T["walk"] + " (" + T["min"] + ")", T["status"]]),
-            ).add_to(fg)
-            fg.add_to(m)
-    unc = valid & (status != "covered")
-    if unc.any() and valid.sum() > max_points:
-        px, py = result.household_snap.px[unc], result.household_snap.py[unc]
-        w = result.household_points.weight[unc]
-        _, _, cnt, wsum, polys = hex_cells(px, py, w, hex_size_m)
-        cells = gpd.GeoDataFrame({"households": np.round(wsum, 1), "points": cnt}, geometry=polys,
-                                 crs=result.network.crs)
-        q = np.quantile(wsum, [0.5, 0.8, 0.95]) if len(wsum) > 3 else [1, 2, 3]
-        fg = folium.FeatureGroup(name=esc(T["uncovered_hex"]), show=True)
-        for lo, hi, alpha in ((-1, q[0], 0.25), (q[0], q[1], 0.45), (q[1], q[2], 0.65), (q[2], np.inf, 0.85)):
-            sel = (wsum > lo) & (wsum <= hi)
-            if not sel.any():
-                continue
-            folium.GeoJson(
-                _geojson(cells[sel], ["households", "points"]),
-                style_function=lambda _f, a=alpha: {"fillColor": UNCOVERED_COLOUR, "color": UNCOVERED_COLOUR,
-                                                     "weight": 0.5, "fillOpacity": a},
-                tooltip=folium.GeoJsonTooltip(fields=["households", "points"],
-                                              aliases=[T["uncovered"], T["n_points"]]),
-            ).add_to(fg)
-        fg.add_to(m)
-        heat = plugins.HeatMap(
-            np.column_stack([result.household_points.lat[unc], result.household_points.lon[unc], w]).tolist(),
-            name=esc(T["heat"]), show=False, radius=12, min_opacity=0.3,
-        )
-        heat.default_js = list(offline_assets()["heat"])
-        heat.add_to(m)
+def _add_household_cells(m, result, md: MapData, T, hex_size_m: float) -> None:
+    """Uncovered households aggregated into hexagonal cells, plus a heat map (hidden)."""
+    import folium
+    from folium import plugins
 
-    # stations
+    unc = md.uncovered
+    w = md.weight[unc]
+    _, _, cnt, wsum, polys = hex_cells(md.px[unc], md.py[unc], w, hex_size_m)
+    cells = gpd.GeoDataFrame({"households": np.round(wsum, 1), "points": cnt}, geometry=polys, crs=result.network.crs)
+    q = np.quantile(wsum, [0.5, 0.8, 0.95]) if len(wsum) > 3 else [1, 2, 3]
+    fg = folium.FeatureGroup(name=esc(T["uncovered_hex"]), show=True)
+    for lo, hi, alpha in ((-1, q[0], 0.25), (q[0], q[1], 0.45), (q[1], q[2], 0.65), (q[2], np.inf, 0.85)):
+        sel = (wsum > lo) & (wsum <= hi)
+        if not sel.any():
+            continue
+        folium.GeoJson(
+            _geojson(cells[sel], ["households", "points"]),
+            style_function=lambda _f, a=alpha: {"fillColor": UNCOVERED_COLOUR, "color": UNCOVERED_COLOUR,
+                                                 "weight": 0.5, "fillOpacity": a},
+            tooltip=folium.GeoJsonTooltip(fields=["households", "points"], aliases=[T["uncovered"], T["n_points"]]),
+        ).add_to(fg)
+    fg.add_to(m)
+    heat = plugins.HeatMap(np.column_stack([md.lat[unc], md.lon[unc], w]).tolist(),
+                           name=esc(T["heat"]), show=False, radius=12, min_opacity=0.3)
+    heat.default_js = list(offline_assets()["heat"])
+    heat.add_to(m)
+
+
+def _add_stations(m, result, T) -> None:
+    import folium
+
+    st, sp = result.stations, result.station_points
+    m_thr = result.summary.threshold_min
     fg = folium.FeatureGroup(name=esc(T["stations"]), show=True)
-    names = st[result.station_points.name_col] if result.station_points.name_col else pd.Series([""] * len(st))
+    names = st[sp.name_col] if sp.name_col else pd.Series([""] * len(st))
     for i in range(len(st)):
-        if not np.isfinite(result.station_points.lon[i]):
+        if not np.isfinite(sp.lon[i]):
             continue
         name = names.iloc[i]
         popup = (
-            f"<b>{esc(name) or esc(result.station_points.ids[i])}</b><br>"
-            f"{esc(T['id'])}: {esc(result.station_points.ids[i])}<br>"
+            f"<b>{esc(name) or esc(sp.ids[i])}</b><br>"
+            f"{esc(T['id'])}: {esc(sp.ids[i])}<br>"
             f"{esc(T['within'].format(m=m_thr))}: {st['weight_within'].iloc[i]:,.0f}"
             f" ({int(st['households_within'].iloc[i]):,} {esc(T['point_word'])})<br>"
             f"{esc(T['catchment'])}: {st['catchment_weight'].iloc[i]:,.0f}"
         )
         folium.CircleMarker(
-            [float(result.station_points.lat[i]), float(result.station_points.lon[i])], radius=7,
+            [float(sp.lat[i]), float(sp.lon[i])], radius=7,
             color="#ffffff", weight=2, fill=True, fill_color=STATION_COLOUR, fill_opacity=1.0,
-            popup=folium.Popup(popup, max_width=320), tooltip=folium.Tooltip(esc(name) or esc(result.station_points.ids[i])),
+            popup=folium.Popup(popup, max_width=320), tooltip=folium.Tooltip(esc(name) or esc(sp.ids[i])),
         ).add_to(fg)
     fg.add_to(m)
 
-    if sites is not None and len(sites):
-        fg = folium.FeatureGroup(name=esc(T["sites"]), show=True)
-        s4326 = sites.to_crs(4326)
-        for _, r in s4326.iterrows():
-            popup = (
-                f"<b>{esc(T['rank'])} {esc(r.get('rank'))}</b><br>{esc(T['id'])}: {esc(r.get('id'))}<br>"
-                f"{esc(T['added'])}: {float(r.get('households_added', 0)):,.0f}<br>"
-                f"{esc(T['cum'])}: {float(r.get('covered_share_after', np.nan)):.1%}"
-            )
-            icon = folium.DivIcon(
-                html=(f'<div style="width:18px;height:18px;background:{SITE_COLOUR};border:2px solid #fff;'
-                      'transform:rotate(45deg);box-shadow:0 0 3px rgba(0,0,0,0.5)"></div>'
-                      f'<div style="position:relative;top:-18px;width:18px;text-align:center;color:#fff;'
-                      f'font:bold 11px sans-serif">{esc(r.get("rank"))}</div>'),
-                icon_size=(18, 18), icon_anchor=(9, 9), class_name="sc-site",
-            )
-            folium.Marker(
-                [r.geometry.y, r.geometry.x], icon=icon,
-                popup=folium.Popup(popup, max_width=300), tooltip=folium.Tooltip(f"{esc(T['rank'])} {esc(r.get('rank'))}"),
-            ).add_to(fg)
-        fg.add_to(m)
 
-    if highlight is not None and len(highlight):
-        fg = folium.FeatureGroup(name=esc(highlight_label), show=True)
-        hl = highlight[highlight.geometry.notna()].to_crs(4326)
-        props = [c for c in ("id", "walk_min") if c in hl.columns]
-        hl = hl.assign(**{c: hl[c].astype(str) for c in props if c == "id"})
-        folium.GeoJson(
-            _geojson(hl, props),
-            marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.95),
-            style_function=lambda _f: {"fillColor": SITE_COLOUR, "color": "#ffffff"},
-            tooltip=folium.GeoJsonTooltip(fields=props) if props else None,
+def _add_sites(m, sites, T) -> None:
+    import folium
+
+    fg = folium.FeatureGroup(name=esc(T["sites"]), show=True)
+    for _, r in sites.to_crs(4326).iterrows():
+        popup = (
+            f"<b>{esc(T['rank'])} {esc(r.get('rank'))}</b><br>{esc(T['id'])}: {esc(r.get('id'))}<br>"
+            f"{esc(T['added'])}: {float(r.get('households_added', 0)):,.0f}<br>"
+            f"{esc(T['cum'])}: {float(r.get('covered_share_after', np.nan)):.1%}"
+        )
+        icon = folium.DivIcon(
+            html=(f'<div style="width:18px;height:18px;background:{SITE_COLOUR};border:2px solid #fff;'
+                  'transform:rotate(45deg);box-shadow:0 0 3px rgba(0,0,0,0.5)"></div>'
+                  f'<div style="position:relative;top:-18px;width:18px;text-align:center;color:#fff;'
+                  f'font:bold 11px sans-serif">{esc(r.get("rank"))}</div>'),
+            icon_size=(18, 18), icon_anchor=(9, 9), class_name="sc-site",
+        )
+        folium.Marker(
+            [r.geometry.y, r.geometry.x], icon=icon,
+            popup=folium.Popup(popup, max_width=300), tooltip=folium.Tooltip(f"{esc(T['rank'])} {esc(r.get('rank'))}"),
         ).add_to(fg)
-        fg.add_to(m)
+    fg.add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
-    _decorate(m, result, T, title, lang, sites=sites if sites is not None and len(sites) else None)
-    bounds = np.column_stack([result.station_points.lat, result.station_points.lon])
-    allb = np.vstack([bounds[np.isfinite(bounds).all(axis=1)], lonlat[ok][:, ::-1]])
+
+def _add_highlight(m, highlight, label) -> None:
+    import folium
+
+    fg = folium.FeatureGroup(name=esc(label), show=True)
+    hl = highlight[highlight.geometry.notna()].to_crs(4326)
+    props = [c for c in ("id", "walk_min") if c in hl.columns]
+    hl = hl.assign(**{c: hl[c].astype(str) for c in props if c == "id"})
+    folium.GeoJson(
+        _geojson(hl, props),
+        marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.95),
+        style_function=lambda _f: {"fillColor": SITE_COLOUR, "color": "#ffffff"},
+        tooltip=folium.GeoJsonTooltip(fields=props) if props else None,
+    ).add_to(fg)
+    fg.add_to(m)
+
+
+def _fit(m, result, md: MapData) -> None:
+    st = np.column_stack([result.station_points.lat, result.station_points.lon])
+    allb = np.vstack([st[np.isfinite(st).all(axis=1)], np.column_stack([md.lat, md.lon])[md.valid]])
     if len(allb):
-        m.fit_bounds([[float(allb[:, 0].min()), float(allb[:, 1].min())], [float(allb[:, 0].max()), float(allb[:, 1].max())]])
-    return m
+        m.fit_bounds([[float(allb[:, 0].min()), float(allb[:, 1].min())],
+                      [float(allb[:, 0].max()), float(allb[:, 1].max())]])
 
 
 _FULLSCREEN_SVG = (
@@ -497,93 +425,4 @@ def save_map(m, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     m.save(str(path))
-    return path
-
-
-def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", dpi: int = 150, title: str | None = None):
-    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if lang == "zh":
-        font = _cjk_font()
-        if font is None:
-            import logging
-
-            logging.getLogger(__name__).warning(
-                "No Chinese font found for the PNG (install e.g. fonts-noto-cjk); its labels are in English"
-            )
-            lang = "en"
-    T = LABELS[lang]
-    rc = {"font.sans-serif": [_cjk_font(), "DejaVu Sans"]} if lang == "zh" else {}
-    with plt.rc_context(rc):
-        return _static_map(result, path, isochrones, sites, T, dpi, title, work=result.network.crs)
-
-
-def _cjk_font() -> str | None:
-    """The name of an installed font that has Chinese glyphs, if any."""
-    from matplotlib import font_manager
-
-    wanted = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-              "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP")
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((w for w in wanted if w in names), None)
-
-
-def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    fig, ax = plt.subplots(figsize=(10, 10))
-    if isochrones is None:
-        from .isochrones import isochrones as iso
-
-        isochrones = iso(result, minutes=sorted(set(result.params["cutoffs_min"]) | {result.summary.threshold_min}))
-    _, uni = isochrones
-    for _, row in uni.to_crs(work).sort_values("minutes", ascending=False).iterrows():
-        col = BAND_COLOURS.get(int(round(row["minutes"])), "#fee08b")
-        gpd.GeoSeries([row.geometry], crs=work).plot(ax=ax, color=col, alpha=0.45, linewidth=0)
-    hs = result.household_snap
-    status = result.households["status"].astype(str).to_numpy()
-    ok = np.isfinite(hs.px)
-    for cls, col in (("covered", COVERED_COLOUR), ("uncovered", UNCOVERED_COLOUR)):
-        sel = ok & ((status == cls) | ((cls == "uncovered") & (status == "off_network")))
-        ax.scatter(hs.px[sel], hs.py[sel], s=3, c=col, linewidths=0)
-    ss = result.station_snap
-    ax.scatter(ss.px, ss.py, s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
-    if sites is not None and len(sites):
-        sw = sites.to_crs(work)
-        ax.scatter(sw.geometry.x, sw.geometry.y, s=90, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    # scale bar
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    span = x1 - x0
-    bar = 10 ** np.floor(np.log10(span / 4))
-    bar = bar * (2 if span / 4 / bar >= 2 else 1)
-    bx, by = x0 + 0.04 * span, y0 + 0.04 * (y1 - y0)
-    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3)
-    ax.text(bx + bar / 2, by + 0.012 * (y1 - y0), f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m", ha="center")
-    s = result.summary
-    tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
-    ax.set_title((title or T["title"].format(m=result.summary.threshold_min)) + "\n" + T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min,
-                                                                    share=s.share_covered_weight), fontsize=12)
-    handles = [Patch(color=BAND_COLOURS[k], alpha=0.6, label=T["band"].format(m=k)) for k in sorted(BAND_COLOURS)]
-    handles += [
-        Line2D([], [], marker="o", linestyle="", color=COVERED_COLOUR, label=T["covered"]),
-        Line2D([], [], marker="o", linestyle="", color=UNCOVERED_COLOUR, label=T["uncovered"]),
-        Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]),
-    ]
-    if sites is not None and len(sites):
-        handles.append(Line2D([], [], marker="D", linestyle="", color=SITE_COLOUR, label=T["sites"]))
-    ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)
-    fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return path

@@ -31,6 +31,7 @@ from scipy.sparse import csgraph
 
 from . import settings
 from ._errors import CoverageInputError
+from ._csr import symmetric_csr
 from .crs import utm_crs_for
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ class WalkNetwork:
     @cached_property
     def csr(self) -> sparse.csr_matrix:
         """Symmetric adjacency matrix with the shortest parallel edge's length."""
-        return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+        return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
 
     def to_networkx(self):
         """The network as an undirected ``networkx.Graph`` (lengths as ``length``).
@@ -257,25 +258,6 @@ class WalkNetwork:
         if chains:
             net.__dict__["_chains"] = Chains(**chains)
         return net
-
-
-def _symmetric_csr(u, v, w, n) -> sparse.csr_matrix:
-    """CSR matrix with both directions of every edge, min over duplicates."""
-    rows = np.concatenate([u, v])
-    cols = np.concatenate([v, u])
-    data = np.concatenate([w, w]).astype(float)
-    order = np.lexsort((data, cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    keep = np.ones(rows.size, dtype=bool)
-    keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, data = rows[keep], cols[keep], data[keep]
-    # scipy's csgraph would read an explicit 0 as "no edge" in some paths:
-    # coincident nodes get a length of one micrometre instead.
-    data = np.maximum(data, 1e-6)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(indptr, rows + 1, 1)
-    indptr = np.cumsum(indptr)
-    return sparse.csr_matrix((data, cols.astype(np.int32), indptr), shape=(n, n))
 
 
 def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:

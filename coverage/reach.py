@@ -30,7 +30,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from ._csr import gather
-from .network import WalkNetwork, _symmetric_csr
+from ._progress import n_threads
+from ._csr import symmetric_csr
+from .network import WalkNetwork
 from .snapping import Snapped
 from .topology import Chains, chains_of
 
@@ -59,7 +61,7 @@ def _station_graph(network: WalkNetwork, stations: Snapped) -> tuple[sparse.csr_
     u = np.concatenate([ch.chain_a, s_nodes, s_nodes])
     v = np.concatenate([ch.chain_b, ch.chain_a[c], ch.chain_b[c]])
     w = np.concatenate([ch.chain_len, acc + p, acc + (ch.chain_len[c] - p)])
-    csr = _symmetric_csr(u, v, w, n + on.size)
+    csr = symmetric_csr(u, v, w, n + on.size)
     node_of = np.full(len(stations), -1, dtype=np.int64)
     node_of[on] = s_nodes
     return csr, node_of
@@ -274,9 +276,7 @@ def within_pairs(
 
     from concurrent.futures import ThreadPoolExecutor
 
-    from .snapping import _n_threads
-
-    with ThreadPoolExecutor(max_workers=_n_threads()) as pool:  # numpy releases the GIL
+    with ThreadPoolExecutor(max_workers=n_threads()) as pool:  # numpy releases the GIL
         parts = list(pool.map(chunk, range(0, on.size, _POINT_CHUNK)))
     rows_l = [r for r, _ in parts]
     cols_l = [c for _, c in parts]

@@ -27,7 +27,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .export import _plain, to_csv, to_gpkg, write_json
+from ._version import __version__
+from .export import plain_columns, to_csv, to_gpkg, write_json
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def _sha256(path) -> str | None:
 
 
 def _versions() -> dict:
-    from . import __version__
-
     out = {"service-coverage": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
     for name in VERSIONED:
         try:
@@ -192,7 +191,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     xlsx = out / "summary.xlsx"
     with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
         pd.DataFrame(summary_rows, columns=[S["item"], S["value"]]).to_excel(xw, sheet_name=S["summary"], index=False)
-        st = pd.DataFrame(_plain(result.stations).drop(columns=result.stations.geometry.name))
+        st = pd.DataFrame(plain_columns(result.stations).drop(columns=result.stations.geometry.name))
         st.to_excel(xw, sheet_name=S["stations"], index=False)
         if by_area is not None:
             by_area.to_excel(xw, sheet_name=S["areas"], index=False)

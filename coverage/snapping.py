@@ -12,7 +12,6 @@ re-searched with a radius query: the answer is always the true nearest segment.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +21,7 @@ from scipy.spatial import cKDTree
 
 from . import settings
 from ._csr import gather
+from ._progress import n_threads
 from .network import WalkNetwork
 
 
@@ -58,13 +58,13 @@ class Snapped:
     def __len__(self) -> int:
         return int(self.edge.size)
 
+    def subset(self, rows) -> Snapped:
+        """The rows ``rows`` (a boolean mask or indices), in that order."""
+        return Snapped(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
 
-def _n_threads() -> int:
-    """Threads for chunked work: the CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+    def concat(self, other: Snapped) -> Snapped:
+        """These rows followed by ``other``'s."""
+        return Snapped(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__))
 
 
 class SegmentIndex:
@@ -139,7 +139,7 @@ class SegmentIndex:
         _ = self._tree  # build once, before the threads start
         starts = range(0, x.size, chunk)
         # numpy and cKDTree release the GIL: chunks run in parallel threads
-        with ThreadPoolExecutor(max_workers=_n_threads()) as pool:
+        with ThreadPoolExecutor(max_workers=n_threads()) as pool:
             parts = list(pool.map(lambda i: self._snap(x[i : i + chunk], y[i : i + chunk], max_snap_m, workers=1),
                                   starts))
         return Snapped(*(np.concatenate([getattr(p, f) for p in parts]) for f in Snapped.__dataclass_fields__))

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
-from .network import WalkNetwork, _symmetric_csr
+from ._csr import symmetric_csr
 
+
+if TYPE_CHECKING:  # annotations only: the network module builds on this one
+    from .network import WalkNetwork
 
 @dataclass(frozen=True, eq=False)
 class Chains:
@@ -63,7 +67,7 @@ class Chains:
     @cached_property
     def csr(self) -> sparse.csr_matrix:
         """Junction graph with the shortest chain between each pair."""
-        return _symmetric_csr(self.chain_a, self.chain_b, self.chain_len, self.n_junctions)
+        return symmetric_csr(self.chain_a, self.chain_b, self.chain_len, self.n_junctions)
 
     def position(self, edge: np.ndarray, along_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(chain, chain position) of points on segments."""

@@ -1,13 +1,12 @@
-"""Where new stations should go: maximal covering and set covering over walking distance.
+"""The siting core: maximal covering and set covering on any coverage matrix.
 
-The question is asked of the households the existing stations leave uncovered
-(existing stations stay fixed, so only still-uncovered households count as
-gains), with the same network, speed and snapping as the analysis.
+Nothing here knows about networks. :func:`from_cost_matrix` takes a demand x
+candidate cost matrix (from a web-map routing service, a survey, another
+model) and :func:`coverage.siting.suggest_sites` builds the same matrix from
+walking distances; both end in :func:`solve_covering`.
 
-* **Coverage sets.** Each candidate site is snapped like a station and one
-  bounded search per candidate (on the junction graph, chunked, never a dense
-  candidates x nodes matrix kept) gives the uncovered households it would
-  bring within the threshold: a sparse households x candidates matrix.
+* **Fixed columns.** Already open sites (existing stations) cover their rows;
+  only the rows they leave uncovered count as gains.
 * **Reduction.** Households with identical candidate sets are merged into one
   weighted demand row; candidates with identical sets are merged (the lowest
   index is kept); candidates whose set is contained in another's are dropped
@@ -34,12 +33,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
-from ._errors import CoverageInputError
-from .reach import station_reach, within_pairs
+from .._errors import CoverageInputError
 
 log = logging.getLogger(__name__)
 
@@ -471,242 +469,358 @@ def rank_sites(problem: SitingProblem, columns) -> tuple[list[int], list[float]]
     return order, gains
 
 
-# ------------------------------------------------------------------ candidates and the full pipeline
-def auto_candidates(result, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
-    """Network locations near uncovered households, thinned to one per ``spacing_m`` grid cell.
-
-    Takes the network nodes within the threshold walk of some uncovered
-    household (crow-fly pre-filter, then exact coverage sets drop the rest)
-    and keeps, per square cell of ``spacing_m``, the node nearest the cell
-    centre. Deterministic.
-    """
-    from scipy.spatial import cKDTree
-
-    net = result.network
-    hs = result.household_snap
-    unc = (result.households["status"].astype(str) == "uncovered").to_numpy()
-    if not unc.any():
-        return gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326")
-    xy = net.xy
-    tree = cKDTree(np.column_stack([hs.px[unc], hs.py[unc]]))
-    d, _ = tree.query(xy, distance_upper_bound=result.params["threshold_m"])
-    near = np.flatnonzero(np.isfinite(d))
-    cell = np.floor(xy[near] / spacing_m).astype(np.int64)
-    centre = (cell + 0.5) * spacing_m
-    dist_c = np.hypot(*(xy[near] - centre).T)
-    order = np.lexsort((near, dist_c, cell[:, 1], cell[:, 0]))
-    cs = cell[order]
-    first = np.r_[True, (cs[1:] != cs[:-1]).any(axis=1)]
-    pick = np.sort(near[order][first])
-    return gpd.GeoDataFrame(
-        {"id": [f"node{int(net.node_id[i])}" for i in pick], "source": "network"},
-        geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]), crs="EPSG:4326",
-    )
+# ------------------------------------------------------------------ the shared core
+PROBLEM_NAMES = {"mclp": "maximal covering (MCLP)", "lscp": "set covering (LSCP)"}
 
 
-def _with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
-    """Add community facilities and public buildings from the OSM extract to the candidates."""
-    import pandas as pd
-
-    from .osm_features import facilities
-
-    try:
-        fac = facilities(pbf_path, amenities=("community_centre", "social_facility", "townhall", "library",
-                                               "social_centre"))
-    except Exception as exc:  # a candidate source, not a requirement
-        log.warning("Could not read facilities from %s: %s", pbf_path, exc)
-        return cand
-    if len(fac) == 0:
-        return cand
-    fac = fac.assign(id=["osm_" + str(i) for i in fac["id"]], source="osm " + fac["amenity"].astype(str))
-    log.info("Siting: %d community facilities from the OSM extract added as candidates", len(fac))
-    return gpd.GeoDataFrame(pd.concat([cand, fac[["id", "name", "source", "geometry"]]], ignore_index=True),
-                            geometry="geometry", crs="EPSG:4326")
-
-
-def _nothing_to_site(result, k, target_share) -> SitingResult:
-    empty = gpd.GeoDataFrame(
-        {"rank": [], "id": [], "lon": [], "lat": [], "households_added": [], "covered_share_after": []},
-        geometry=[], crs=result.households.crs,
-    )
-    share = result.summary.share_covered_weight
-    summary = {
-        "problem": "maximal covering (MCLP)" if k is not None else "set covering (LSCP)",
-        "k": k, "target_share": target_share, "solver": None, "status": "nothing to cover", "gap": 0.0,
-        "bound": None, "n_sites": 0, "households_added": 0.0, "covered_share_before": share,
-        "covered_share_after": share, "uncovered_households": 0,
-    }
-    problem = build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0),
-                            total_weight=result.summary.weight_total, covered_weight=result.summary.weight_covered)
-    return SitingResult(sites=empty, summary=summary, problem=problem, candidates=empty)
-
-
-@dataclass(frozen=True, eq=False)
-class SitingResult:
-    """New sites and how they were found."""
-
-    sites: gpd.GeoDataFrame
-    summary: dict
-    problem: SitingProblem = field(repr=False)
-    candidates: gpd.GeoDataFrame = field(repr=False)
-    curve: list[dict] = field(default_factory=list)
-
-
-def suggest_sites(
-    result,
-    *,
-    k: int | None = None,
-    target_share: float | None = None,
-    candidates=None,
-    spacing_m: float = 150.0,
-    min_spacing_m: float | None = None,
-    method: str = "exact",
-    time_limit_s: float = 60.0,
-    curve_max_k: int | None = None,
-    id_col: str = "id",
-    crs=None,
-) -> SitingResult:
-    """Choose new station sites for the households ``result`` leaves uncovered.
-
-    Give ``k`` (maximal covering: k sites that bring the most households
-    within the threshold) or ``target_share`` (set covering: the fewest sites
-    so that this share of the households that can be covered at all, by the
-    existing stations or by some candidate, is covered; so a target is never
-    infeasible). Existing stations stay.
-
-    Parameters
-    ----------
-    candidates
-        Candidate sites (file or GeoDataFrame with ``id``); default: network
-        locations around uncovered households, one per ``spacing_m`` cell
-        (the node nearest each cell's centre), plus community facilities
-        (community centres, social facilities, town halls, libraries) from
-        the OSM extract when the network came from a ``.pbf`` file.
-    min_spacing_m
-        Optional minimum straight-line distance between new sites.
-    method
-        ``"exact"`` (HiGHS MILP, default) or ``"greedy"``.
-    curve_max_k
-        Also compute the greedy coverage curve for k = 1..curve_max_k.
-    """
-    from .assess import _project
-    from .io import read_points
-    from .snapping import snap_points
-
+def check_goal(k, target_share) -> None:
     if (k is None) == (target_share is None):
         msg = "Give exactly one of k (number of new sites) or target_share (e.g. 0.85)."
         raise CoverageInputError(msg)
-    if k is not None and (int(k) != k or k < 1):
+    if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
         msg = f"k={k} must be a whole number of sites, at least 1."
         raise CoverageInputError(msg)
     if target_share is not None and not (0 < target_share <= 1):
         msg = f"target_share={target_share} must be a share between 0 and 1, like 0.85."
         raise CoverageInputError(msg)
-    t0 = time.perf_counter()
-    net = result.network
-    if not (result.households["status"].astype(str) == "uncovered").any():
-        log.info("Siting: every household that can be reached is already covered; nothing to site")
-        return _nothing_to_site(result, k, target_share)
-    if candidates is None:
-        cand_gdf = auto_candidates(result, spacing_m=spacing_m)
-        src = result.params["network"].get("source", "")
-        if str(src).lower().endswith(".pbf"):
-            cand_gdf = _with_osm_facilities(cand_gdf, src)
-    else:
-        cand_gdf = candidates
-    cand_pts = read_points(cand_gdf, role="candidates", id_col=id_col, crs=crs)
-    cx, cy = _project(net, cand_pts)
-    c_snap = snap_points(net, cx, cy, max_snap_m=result.params["max_snap_m"])
-    threshold_m = result.params["threshold_m"]
-    status = result.households["status"].astype(str).to_numpy()
-    unc = np.flatnonzero(status == "uncovered")
-    hs = result.household_snap
-    w_all = result.household_points.weight
-    valid = result.household_points.valid
-    t_cand = time.perf_counter()
-    from .snapping import Snapped
 
-    sub = Snapped(*(getattr(hs, f)[unc] for f in ("edge", "along_m", "access_m", "x", "y", "px", "py")))
-    reach = station_reach(net, c_snap, threshold_m, progress=True)
-    cover = within_pairs(net, sub, c_snap, reach, threshold_m)
-    t_sets = time.perf_counter()
-    problem = build_problem(
-        cover, w_all[unc], total_weight=float(w_all[valid].sum()),
-        covered_weight=float(w_all[status == "covered"].sum()),
-    )
-    log.info(
-        "Siting: %d candidates (%d reach nobody, %d duplicates, %d dominated) -> %d; %d uncovered households -> %d groups",
-        problem.n_candidates_in, problem.n_candidates_unreaching, problem.n_candidates_merged,
-        problem.n_candidates_dominated, problem.candidates.size, unc.size, problem.n_groups,
-    )
-    xy = np.column_stack([cx, cy])[problem.candidates] if min_spacing_m else None
-    if k is not None:
-        sol = solve_mclp(problem, int(k), method=method, xy=xy, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s)
-    else:
-        # the share is of everything coverable at all: already covered + what candidates can reach
-        reachable = problem.covered_weight + problem.coverable_weight
-        target_w = max(0.0, target_share * reachable - problem.covered_weight)
-        sol = solve_lscp(problem, target_w, method=method, xy=xy, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s)
-    order, gains = rank_sites(problem, sol.columns)
-    rows = problem.candidates[order] if order else np.zeros(0, dtype=np.int64)
+
+@dataclass(frozen=True)
+class Siting:
+    """What :func:`solve_covering` found, in reduced-column terms.
+
+    ``columns`` are input columns (candidate rows) in rank order with their
+    marginal ``gains``; ``curve`` is the greedy build-out for k = 1..K.
+    """
+
+    problem: SitingProblem
+    solution: Solution
+    columns: np.ndarray
+    gains: list[float]
+    curve_columns: np.ndarray
+    curve_weight: list[float]
+    summary: dict
+
+
+def solve_covering(
+    cover_hc,
+    weight_h,
+    *,
+    total_weight: float,
+    covered_weight: float,
+    k: int | None = None,
+    target_share: float | None = None,
+    method: str = "exact",
+    time_limit_s: float = 60.0,
+    xy=None,
+    min_spacing_m: float | None = None,
+    curve_max_k: int | None = None,
+) -> Siting:
+    """Reduce and solve one covering instance; the core of every siting call.
+
+    Parameters
+    ----------
+    cover_hc
+        Boolean (still uncovered demand rows x candidate columns) matrix.
+    weight_h
+        Weight (households) of each of those rows.
+    total_weight
+        Weight of all demand, covered or not: shares are of this.
+    covered_weight
+        Weight already covered by the fixed (existing) sites.
+    k, target_share
+        Maximal covering with ``k`` new sites, or set covering: the fewest
+        sites so that ``target_share`` of ``total_weight`` is covered. When
+        the target cannot be reached (some demand is beyond every
+        candidate), the fewest sites that cover everything coverable are
+        returned and the summary's ``status`` is ``"target unreachable"``.
+    xy, min_spacing_m
+        Candidate positions (metres, one row per column) and an optional
+        minimum distance between new sites.
+    curve_max_k
+        Also the greedy (nested) build-out for k = 1..curve_max_k.
+    """
+    check_goal(k, target_share)
+    if method not in ("exact", "greedy"):
+        msg = f"method={method!r}: use 'exact' (HiGHS MILP) or 'greedy'."
+        raise CoverageInputError(msg)
+    problem = build_problem(cover_hc, np.asarray(weight_h, dtype=float), total_weight=total_weight,
+                            covered_weight=covered_weight)
+    xy_red = np.asarray(xy, dtype=float)[problem.candidates] if (xy is not None and min_spacing_m) else None
     base = problem.covered_weight
-    cum = base + np.cumsum(gains) if gains else np.zeros(0)
-    frame = cand_pts.frame
-    sites = gpd.GeoDataFrame(
-        {
-            "rank": np.arange(1, len(rows) + 1),
-            "id": cand_pts.ids[rows],
-            "lon": np.round(cand_pts.lon[rows], 7),
-            "lat": np.round(cand_pts.lat[rows], 7),
-            "households_added": np.round(gains, 3),
-            "covered_share_after": cum / problem.total_weight if problem.total_weight else cum,
-        },
-        geometry=frame.geometry.values[rows] if len(rows) else [],
-        crs=frame.crs,
-    )
-    for extra in ("name", "source"):
-        if extra in frame.columns:
-            sites[extra] = frame[extra].to_numpy()[rows]
-    curve = []
-    if curve_max_k:
-        g = greedy(problem, int(curve_max_k), xy=xy, min_spacing_m=min_spacing_m, swap=False)
-        A = problem.cover.tocsc()
-        covered = np.zeros(problem.n_groups, dtype=bool)
-        tot = base
-        for i, c in enumerate(g, start=1):
-            r = A.indices[A.indptr[c] : A.indptr[c + 1]]
-            tot += float(problem.weight[r[~covered[r]]].sum())
-            covered[r] = True
-            curve.append({"k": i, "id": str(cand_pts.ids[problem.candidates[c]]), "covered_weight": tot,
-                          "covered_share": tot / problem.total_weight})
+    total = problem.total_weight
+    reachable_share = (base + problem.coverable_weight) / total if total else None
+    extra: dict = {}
+    if problem.n_groups == 0:
+        sol = Solution([], 0.0, None, "nothing to cover", 0.0, 0.0, None)
+    elif k is not None:
+        sol = solve_mclp(problem, int(k), method=method, xy=xy_red, min_spacing_m=min_spacing_m,
+                         time_limit_s=time_limit_s)
+    else:
+        needed = target_share * total - base
+        reachable = needed <= problem.coverable_weight + 1e-9
+        extra = {"target_reachable": bool(reachable)}
+        target_w = max(0.0, min(needed, problem.coverable_weight))
+        sol = solve_lscp(problem, target_w, method=method, xy=xy_red, min_spacing_m=min_spacing_m,
+                         time_limit_s=time_limit_s)
+        if needed <= 1e-9:
+            sol = Solution([], 0.0, sol.solver, "target already met", 0.0, sol.seconds, None)
+    order, gains = rank_sites(problem, sol.columns)
+    columns = problem.candidates[order] if order else np.zeros(0, dtype=np.int64)
+    curve_cols, curve_w = np.zeros(0, dtype=np.int64), []
+    if curve_max_k and problem.n_groups:
+        c_order, c_gains = rank_sites(problem, greedy(problem, int(curve_max_k), xy=xy_red,
+                                                      min_spacing_m=min_spacing_m, swap=False))
+        curve_cols = problem.candidates[c_order] if c_order else curve_cols
+        curve_w = list(base + np.cumsum(c_gains))
+    after = base + float(sum(gains))
+    status = sol.status
+    if extra.get("target_reachable") is False:
+        status = "target unreachable"
     summary = {
-        "problem": "maximal covering (MCLP)" if k is not None else "set covering (LSCP)",
+        "problem": PROBLEM_NAMES["mclp" if k is not None else "lscp"],
         "k": k,
         "target_share": target_share,
-        "target_of": (
-            "households covered now or reachable by some candidate" if target_share is not None else None
-        ),
+        "target_of": "all households" if target_share is not None else None,
+        **extra,
+        "max_share_reachable": reachable_share,
         "solver": sol.solver,
-        "status": sol.status,
+        "status": status,
+        "solver_status": sol.status,
         "gap": sol.gap,
         "bound": sol.bound,
-        "n_sites": len(rows),
+        "n_sites": int(columns.size),
         "households_added": float(sum(gains)),
-        "covered_share_before": base / problem.total_weight if problem.total_weight else None,
-        "covered_share_after": float(cum[-1] / problem.total_weight) if len(cum) else base / problem.total_weight,
+        "covered_share_before": base / total if total else None,
+        "covered_share_after": after / total if total else None,
         "coverable_weight": problem.coverable_weight,
-        "coverable_share_of_uncovered": problem.coverable_weight / max(1e-12, problem.total_weight - base),
+        "coverable_share_of_uncovered": problem.coverable_weight / max(1e-12, total - base),
         "candidates_in": problem.n_candidates_in,
         "candidates_unreaching": problem.n_candidates_unreaching,
         "candidates_merged": problem.n_candidates_merged,
         "candidates_dominated": problem.n_candidates_dominated,
         "candidates_used": int(problem.candidates.size),
-        "uncovered_households": int(unc.size),
+        "uncovered_households": problem.n_households_uncovered,
         "demand_groups": problem.n_groups,
         "min_spacing_m": min_spacing_m,
-        "threshold_min": result.summary.threshold_min,
-        "speed_kph": result.summary.speed_kph,
-        "seconds": {"candidates": t_cand - t0, "coverage_sets": t_sets - t_cand, "solve": sol.seconds,
-                    "total": time.perf_counter() - t0},
     }
-    return SitingResult(sites=sites, summary=summary, problem=problem, candidates=cand_gdf, curve=curve)
+    if target_share is not None and not extra.get("target_reachable", True):
+        log.warning(
+            "Siting: a target of %.1f%% of all households is not reachable; the candidates reach at most "
+            "%.1f%%, which takes %d sites", 100 * target_share, 100 * (reachable_share or 0), columns.size,
+        )
+    return Siting(problem, sol, columns, gains, curve_cols, curve_w, summary)
+
+
+# ------------------------------------------------------------------ the result
+@dataclass(frozen=True, eq=False)
+class SitingResult:
+    """New sites and how they were found.
+
+    Attributes
+    ----------
+    sites
+        One row per chosen site in rank order (best marginal gain first):
+        ``rank``, ``id``, ``households_added``, ``covered_share_after``, plus
+        ``lon``/``lat`` and geometry when the sites are places.
+    summary
+        Problem, solver, status, proven gap, shares before and after, and
+        the reduction counts.
+    problem
+        The reduced :class:`SitingProblem`.
+    candidates
+        The candidates considered (a GeoDataFrame, or the column labels).
+    curve
+        The greedy build-out for k = 1..K: ``k``, ``id``, ``covered_weight``,
+        ``covered_share``.
+    analysis
+        The assessment summary the siting started from, when there is one.
+    """
+
+    sites: pd.DataFrame
+    summary: dict
+    problem: SitingProblem = field(repr=False)
+    candidates: object = field(repr=False)
+    curve: list[dict] = field(default_factory=list)
+    analysis: dict | None = field(default=None, repr=False)
+
+    @property
+    def chosen(self) -> list:
+        """The chosen columns' labels (positions for an ndarray) in rank order."""
+        return self.sites["id"].tolist()
+
+    @property
+    def covered_weight(self) -> float:
+        """Weight covered after the new sites (fixed sites included)."""
+        return self.problem.covered_weight + float(self.summary["households_added"])
+
+    @property
+    def covered_share(self) -> float | None:
+        return self.summary["covered_share_after"]
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def gap(self) -> float | None:
+        """Proven relative gap to the optimum (0 = optimal; None when unknown)."""
+        return self.summary["gap"]
+
+    def __repr__(self) -> str:
+        return f"SitingResult({self.text()})"
+
+    def text(self, lang: str = "en") -> str:
+        """One line a planner can read: sites, gain, shares, solver and gap."""
+        s = self.summary
+        gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
+        before, after = s["covered_share_before"] or 0.0, s["covered_share_after"] or 0.0
+        if lang == "zh":
+            line = (f"{'最大覆盖' if s['k'] is not None else '集合覆盖'}：新增 {s['n_sites']} 个站点，"
+                    f"增加覆盖 {s['households_added']:,.0f} 户；覆盖率 {before:.1%} → {after:.1%}"
+                    f"（{s['solver']}，{s['solver_status']}，间隙 {gap}）")
+            if s.get("target_reachable") is False:
+                line += (f"。目标 {s['target_share']:.0%} 无法达到：候选点最多覆盖 {s['max_share_reachable']:.1%}，"
+                         f"需 {s['n_sites']} 个站点")
+            return line
+        line = (f"{s['problem']}: {s['n_sites']} new sites add {s['households_added']:,.0f} households; "
+                f"covered share {before:.1%} -> {after:.1%} ({s['solver']}, {s['solver_status']}, gap {gap})")
+        if s.get("target_reachable") is False:
+            line += (f". The target of {s['target_share']:.0%} of all households is not reachable: the candidates "
+                     f"reach at most {s['max_share_reachable']:.1%}, which takes {s['n_sites']} sites")
+        return line
+
+    def to_files(self, out_dir) -> dict[str, str]:
+        """Write ``sites.csv``, ``sites.gpkg`` (when the sites are places) and ``siting.json``."""
+        from ..export import write_siting
+
+        return write_siting(self, out_dir)
+
+
+def sites_frame(siting: Siting, labels, extra: dict | None = None) -> pd.DataFrame:
+    """rank, id, households_added, covered_share_after (+ extra columns) in rank order."""
+    p = siting.problem
+    cum = p.covered_weight + np.cumsum(siting.gains) if siting.gains else np.zeros(0)
+    frame = pd.DataFrame({
+        "rank": np.arange(1, siting.columns.size + 1),
+        "id": [labels[int(c)] for c in siting.columns],
+        "households_added": np.round(siting.gains, 3),
+        "covered_share_after": cum / p.total_weight if p.total_weight else cum,
+    })
+    for name, values in (extra or {}).items():
+        frame[name] = values
+    return frame
+
+
+def curve_rows(siting: Siting, labels) -> list[dict]:
+    t = siting.problem.total_weight
+    return [{"k": i, "id": str(labels[int(c)]), "covered_weight": float(w), "covered_share": w / t if t else None}
+            for i, (c, w) in enumerate(zip(siting.curve_columns, siting.curve_weight), start=1)]
+
+
+def _cover_from_cost(cost, max_cost: float):
+    """(boolean sparse demand x candidate matrix, column labels) from a cost matrix."""
+    labels = None
+    if isinstance(cost, pd.DataFrame):
+        labels = list(cost.columns)
+        cost = cost.to_numpy(dtype=float, na_value=np.nan)
+    if sparse.issparse(cost):
+        coo = sparse.coo_matrix(cost)
+        ok = np.isfinite(coo.data) & (coo.data <= max_cost)
+        cover = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=bool), (coo.row[ok], coo.col[ok])), shape=coo.shape)
+    else:
+        arr = np.asarray(cost, dtype=float)
+        if arr.ndim != 2:
+            msg = f"cost must be a 2-D matrix (demand rows x candidate columns), not {arr.ndim}-D."
+            raise CoverageInputError(msg)
+        with np.errstate(invalid="ignore"):
+            cover = sparse.csr_matrix(np.isfinite(arr) & (arr <= max_cost))
+    if labels is None:
+        labels = list(range(cover.shape[1]))
+    return cover, labels
+
+
+def from_cost_matrix(
+    cost,
+    weights=None,
+    *,
+    max_cost: float,
+    k: int | None = None,
+    target_share: float | None = None,
+    fixed=(),
+    method: str = "exact",
+    time_limit_s: float = 60.0,
+    curve_max_k: int | None = None,
+) -> SitingResult:
+    """Maximal or set covering on your own cost matrix (spopt's ``from_cost_matrix``, exact with HiGHS).
+
+    Parameters
+    ----------
+    cost
+        Demand rows x candidate columns: a numpy array (``inf``/NaN =
+        unreachable), a scipy sparse matrix (missing entries = unreachable)
+        or a DataFrame (its columns are the candidate labels). Any unit:
+        minutes from a web-map routing service, metres, survey answers.
+    weights
+        Demand weight per row (households); default 1 per row.
+    max_cost
+        A row is covered by a column when its cost is at most this (same
+        unit as ``cost``).
+    k
+        Maximal covering: the ``k`` new columns that cover the most weight.
+    target_share
+        Set covering: the fewest new columns so that this share of *all*
+        the weight is covered. When rows beyond every column make that
+        impossible, the fewest columns that cover everything coverable are
+        returned and ``status`` is ``"target unreachable"``.
+    fixed
+        Labels (positions for an array) of columns already open, such as
+        existing stations. They cover their rows but do not count in ``k``.
+
+    Returns
+    -------
+    SitingResult
+        ``.chosen`` lists the chosen labels in rank order; ``.sites`` adds
+        each one's marginal gain and the share after it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from coverage.siting import from_cost_matrix
+    >>> minutes = np.array([[5, 20, 30], [12, 9, 40], [30, 25, 8]])
+    >>> from_cost_matrix(minutes, [10, 20, 5], max_cost=15, k=1).chosen
+    [0]
+    """
+    t0 = time.perf_counter()
+    check_goal(k, target_share)
+    if not np.isfinite(max_cost):
+        msg = f"max_cost={max_cost} must be a finite number (the covering distance or time)."
+        raise CoverageInputError(msg)
+    cover, labels = _cover_from_cost(cost, float(max_cost))
+    n_rows, n_cols = cover.shape
+    w = np.ones(n_rows) if weights is None else np.asarray(
+        weights.reindex(cost.index) if isinstance(weights, pd.Series) and isinstance(cost, pd.DataFrame) else weights,
+        dtype=float).ravel()
+    if w.size != n_rows:
+        msg = f"weights has {w.size} values but cost has {n_rows} rows; give one weight per row."
+        raise CoverageInputError(msg)
+    if not np.isfinite(w).all() or (w < 0).any():
+        msg = f"weights must be finite and non-negative (rows {np.flatnonzero(~np.isfinite(w) | (w < 0))[:5].tolist()})."
+        raise CoverageInputError(msg)
+    pos = {lab: i for i, lab in enumerate(labels)}
+    missing = [f for f in fixed if f not in pos]
+    if missing:
+        msg = f"fixed: no column labelled {missing[:5]}; columns are like {labels[:3]}."
+        raise CoverageInputError(msg)
+    fixed_pos = np.array([pos[f] for f in fixed], dtype=np.int64)
+    covered = (np.asarray(cover[:, fixed_pos].sum(axis=1)).ravel() > 0) if fixed_pos.size else np.zeros(n_rows, bool)
+    open_cols = np.setdiff1d(np.arange(n_cols), fixed_pos)
+    siting = solve_covering(
+        cover[~covered][:, open_cols], w[~covered], total_weight=float(w.sum()), covered_weight=float(w[covered].sum()),
+        k=k, target_share=target_share, method=method, time_limit_s=time_limit_s, curve_max_k=curve_max_k,
+    )
+    col_labels = [labels[int(c)] for c in open_cols]
+    summary = {**siting.summary, "max_cost": float(max_cost), "n_fixed": int(fixed_pos.size),
+               "seconds": {"total": time.perf_counter() - t0, "solve": siting.solution.seconds}}
+    return SitingResult(sites=sites_frame(siting, col_labels), summary=summary, problem=siting.problem,
+                        candidates=col_labels, curve=curve_rows(siting, col_labels))

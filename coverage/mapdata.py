@@ -1,0 +1,132 @@
+"""What the maps draw, shared by the HTML map and the static map: one data model, one classification.
+
+Labels (en/zh), colours and the escaping rule live here too, so the two maps
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
+BAND_COLOURS = {5: "#1a9641", 10: "#a6d96a", 15: "#fdae61"}
+COVERED_COLOUR = "#2b83ba"
+UNCOVERED_COLOUR = "#d7191c"
+STATION_COLOUR = "#5e3c99"
+SITE_COLOUR = "#e66101"
+
+LABELS = {
+    "en": {
+        "title": "{m:g}-minute walking coverage",
+        "covered": "Covered households",
+        "uncovered": "Uncovered households",
+        "uncovered_hex": "Uncovered households (hex cells)",
+        "heat": "Uncovered households (heat map)",
+        "stations": "Stations",
+        "station_areas": "Station {m:g}-min areas (outline)",
+        "band": "Within {m:g} min walk",
+        "sites": "Proposed new stations",
+        "network": "Walking network",
+        "summary": "{cov:,.0f} of {tot:,.0f} households within {m:g} min walk ({share:.1%})",
+        "points": "{cov:,} of {n:,} residential points",
+        "name": "Name",
+        "id": "ID",
+        "within": "Households within {m:g} min",
+        "catchment": "Catchment (nearest station for)",
+        "walk": "Walk",
+        "min": "min",
+        "status": "Status",
+        "no_basemap": "Basemap unavailable offline: layers are drawn on a plain background.",
+        "legend": "Legend",
+        "rank": "Rank",
+        "added": "Households added",
+        "cum": "Covered share after",
+        "households": "households",
+        "speed": "walking at {v:g} km/h",
+        "fullscreen": "Full screen",
+        "n_points": "Residential points",
+        "point_word": "points",
+        "after": "With {n} proposed stations: {share:.1%} (+{add:,.0f} households)",
+    },
+    "zh": {
+        "title": "{m:g}分钟步行覆盖",
+        "covered": "已覆盖住户",
+        "uncovered": "未覆盖住户",
+        "uncovered_hex": "未覆盖住户（六边形格网）",
+        "heat": "未覆盖住户（热力图）",
+        "stations": "社工站",
+        "station_areas": "各站{m:g}分钟范围（轮廓）",
+        "band": "步行{m:g}分钟内",
+        "sites": "建议新增站点",
+        "network": "步行路网",
+        "summary": "{tot:,.0f} 户中 {cov:,.0f} 户在步行{m:g}分钟内（{share:.1%}）",
+        "points": "居住点 {cov:,} / {n:,}",
+        "name": "名称",
+        "id": "编号",
+        "within": "{m:g}分钟内住户",
+        "catchment": "服务范围（最近站点）住户",
+        "walk": "步行",
+        "min": "分钟",
+        "status": "状态",
+        "no_basemap": "离线状态下底图不可用：图层显示在空白背景上。",
+        "legend": "图例",
+        "rank": "排序",
+        "added": "新增覆盖住户",
+        "cum": "累计覆盖率",
+        "households": "户",
+        "speed": "步行速度 {v:g} km/h",
+        "fullscreen": "全屏",
+        "n_points": "居住点数",
+        "point_word": "个居住点",
+        "after": "新增 {n} 个建议站点后：{share:.1%}（+{add:,.0f} 户）",
+    },
+}
+
+
+def esc(value) -> str:
+    """HTML-escape any value for popups, tooltips and titles."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+@dataclass(frozen=True)
+class MapData:
+    """The households and stations of a result, classified once for drawing.
+
+    ``covered`` and ``uncovered`` are masks over the household rows with
+    usable coordinates; off-network households are drawn as uncovered.
+    """
+
+    lon: np.ndarray
+    lat: np.ndarray
+    px: np.ndarray
+    py: np.ndarray
+    weight: np.ndarray
+    status: np.ndarray
+    valid: np.ndarray
+    covered: np.ndarray
+    uncovered: np.ndarray
+    bands_min: list
+
+    @classmethod
+    def of(cls, result) -> MapData:
+        hp, hs = result.household_points, result.household_snap
+        status = result.households["status"].astype(str).to_numpy()
+        valid = np.isfinite(hp.lon) & np.isfinite(hp.lat)
+        return cls(
+            lon=hp.lon, lat=hp.lat, px=hs.px, py=hs.py, weight=hp.weight, status=status, valid=valid,
+            covered=valid & (status == "covered"),
+            uncovered=valid & ((status == "uncovered") | (status == "off_network")),
+            bands_min=result.bands_min,
+        )
+
+    def centre_lonlat(self, result) -> tuple[float, float]:
+        if self.valid.any():
+            c = np.nanmean(np.column_stack([self.lon[self.valid], self.lat[self.valid]]), axis=0)
+        else:
+            c = np.nanmean(np.column_stack([result.station_points.lon, result.station_points.lat]), axis=0)
+        return float(c[0]), float(c[1])

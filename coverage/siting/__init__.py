@@ -1,0 +1,164 @@
+"""Where new stations should go: maximal covering and set covering over walking distance.
+
+Two entry points share one core (:func:`~coverage.siting.problem.solve_covering`):
+
+* :func:`suggest_sites` asks the question of a
+  :class:`~coverage.assess.CoverageResult`: candidate sites are snapped like
+  stations, one bounded search per candidate (on the junction graph, chunked)
+  gives the still-uncovered households each would bring within the threshold,
+  and that sparse households x candidates matrix goes to the core. Existing
+  stations stay fixed, so only still-uncovered households count as gains.
+* :func:`from_cost_matrix` takes any demand x candidate cost matrix.
+
+See :mod:`coverage.siting.problem` for the reduction and the solvers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import geopandas as gpd
+import numpy as np
+
+from ..locate import locate
+from ..reach import station_reach, within_pairs
+from .candidates import auto_candidates, with_osm_facilities
+from .problem import (
+    Siting,
+    SitingProblem,
+    SitingResult,
+    Solution,
+    build_problem,
+    covered_weight_of,
+    from_cost_matrix,
+    greedy,
+    mclp_lp_bound,
+    rank_sites,
+    solve_covering,
+    solve_lscp,
+    check_goal,
+    curve_rows,
+    sites_frame,
+    solve_mclp,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Siting",
+    "SitingProblem",
+    "SitingResult",
+    "Solution",
+    "auto_candidates",
+    "build_problem",
+    "covered_weight_of",
+    "from_cost_matrix",
+    "greedy",
+    "mclp_lp_bound",
+    "rank_sites",
+    "solve_covering",
+    "solve_lscp",
+    "solve_mclp",
+    "suggest_sites",
+]
+
+
+def suggest_sites(
+    result,
+    *,
+    k: int | None = None,
+    target_share: float | None = None,
+    candidates=None,
+    spacing_m: float = 150.0,
+    min_spacing_m: float | None = None,
+    method: str = "exact",
+    time_limit_s: float = 60.0,
+    curve_max_k: int | None = None,
+    id_col: str = "id",
+    crs=None,
+) -> SitingResult:
+    """Choose new station sites for the households ``result`` leaves uncovered.
+
+    Give ``k`` (maximal covering: k sites that bring the most households
+    within the threshold) or ``target_share`` (set covering: the fewest sites
+    so that this share of all households is covered; when that cannot be
+    reached, the fewest sites that cover everything the candidates can reach,
+    with ``status`` ``"target unreachable"``). Existing stations stay.
+
+    Parameters
+    ----------
+    candidates
+        Candidate sites (file or GeoDataFrame with ``id``); default: network
+        locations around uncovered households, one per ``spacing_m`` cell
+        (the node nearest each cell's centre), plus community facilities
+        (community centres, social facilities, town halls, libraries) from
+        the OSM extract when the network came from a ``.pbf`` file.
+    min_spacing_m
+        Optional minimum straight-line distance between new sites.
+    method
+        ``"exact"`` (HiGHS MILP, default) or ``"greedy"``.
+    curve_max_k
+        Also compute the greedy coverage curve for k = 1..curve_max_k.
+    """
+    check_goal(k, target_share)
+    t0 = time.perf_counter()
+    net = result.network
+    status = result.households["status"].astype(str).to_numpy()
+    unc = np.flatnonzero(status == "uncovered")
+    if unc.size == 0:
+        log.info("Siting: every household that can be reached is already covered; nothing to site")
+        cand_gdf = gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326")
+    elif candidates is None:
+        cand_gdf = auto_candidates(result, spacing_m=spacing_m)
+        src = result.params["network"].get("source", "")
+        if str(src).lower().endswith(".pbf"):
+            cand_gdf = with_osm_facilities(cand_gdf, src)
+    else:
+        cand_gdf = candidates
+    t_cand = time.perf_counter()
+    threshold_m = result.params["threshold_m"]
+    w_all = result.household_points.weight
+    if len(cand_gdf):
+        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=result.params["max_snap_m"])
+        cand_pts, c_snap = cl.points, cl.snap
+        reach = station_reach(net, c_snap, threshold_m, progress=True)
+        cover = within_pairs(net, result.household_snap.subset(unc), c_snap, reach, threshold_m)
+        xy = np.column_stack([c_snap.px, c_snap.py])
+        labels = list(cand_pts.ids)
+    else:
+        cand_pts, cover, xy, labels = None, np.zeros((unc.size, 0), dtype=bool), None, []
+    t_sets = time.perf_counter()
+    siting = solve_covering(
+        cover, w_all[unc], total_weight=result.household_points.valid_weight,
+        covered_weight=float(w_all[status == "covered"].sum()), k=k, target_share=target_share,
+        method=method, time_limit_s=time_limit_s, xy=xy, min_spacing_m=min_spacing_m, curve_max_k=curve_max_k,
+    )
+    p = siting.problem
+    log.info(
+        "Siting: %d candidates (%d reach nobody, %d duplicates, %d dominated) -> %d; %d uncovered households -> %d groups",
+        p.n_candidates_in, p.n_candidates_unreaching, p.n_candidates_merged, p.n_candidates_dominated,
+        p.candidates.size, unc.size, p.n_groups,
+    )
+    rows = siting.columns
+    extra = {}
+    if cand_pts is not None:
+        extra = {"lon": np.round(cand_pts.lon[rows], 7), "lat": np.round(cand_pts.lat[rows], 7)}
+        for col in ("name", "source"):
+            if col in cand_pts.frame.columns:
+                extra[col] = cand_pts.frame[col].to_numpy()[rows]
+    frame = sites_frame(siting, labels, extra)
+    geometry = cand_pts.frame.geometry.values[rows] if (cand_pts is not None and rows.size) else []
+    crs_out = cand_pts.frame.crs if cand_pts is not None else result.households.crs
+    sites = gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_out)
+    sites = sites[[c for c in ("rank", "id", "lon", "lat", "households_added", "covered_share_after", "name",
+                               "source", "geometry") if c in sites.columns]]
+    summary = {
+        **siting.summary,
+        "threshold_min": result.summary.threshold_min,
+        "speed_kph": result.summary.speed_kph,
+        "seconds": {"candidates": t_cand - t0, "coverage_sets": t_sets - t_cand, "solve": siting.solution.seconds,
+                    "total": time.perf_counter() - t0},
+    }
+    return SitingResult(sites=sites, summary=summary, problem=p, candidates=cand_gdf,
+                        curve=curve_rows(siting, labels), analysis=result.summary.to_dict())

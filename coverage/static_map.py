@@ -1,0 +1,93 @@
+"""The static coverage map (PNG) for slides: matplotlib, no basemap, works offline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from .mapdata import BAND_COLOURS, COVERED_COLOUR, LABELS, SITE_COLOUR, STATION_COLOUR, UNCOVERED_COLOUR, MapData
+
+log = logging.getLogger(__name__)
+
+
+def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", dpi: int = 150, title: str | None = None):
+    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if lang == "zh":
+        font = _cjk_font()
+        if font is None:
+            log.warning(
+                "No Chinese font found for the PNG (install e.g. fonts-noto-cjk); its labels are in English"
+            )
+            lang = "en"
+    T = LABELS[lang]
+    rc = {"font.sans-serif": [_cjk_font(), "DejaVu Sans"]} if lang == "zh" else {}
+    with plt.rc_context(rc):
+        return _static_map(result, path, isochrones, sites, T, dpi, title, work=result.network.crs)
+
+
+def _cjk_font() -> str | None:
+    """The name of an installed font that has Chinese glyphs, if any."""
+    from matplotlib import font_manager
+
+    wanted = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+              "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP")
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((w for w in wanted if w in names), None)
+
+
+def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig, ax = plt.subplots(figsize=(10, 10))
+    _, uni = result.isochrones() if isochrones is None else isochrones
+    for _, row in uni.to_crs(work).sort_values("minutes", ascending=False).iterrows():
+        col = BAND_COLOURS.get(int(round(row["minutes"])), "#fee08b")
+        gpd.GeoSeries([row.geometry], crs=work).plot(ax=ax, color=col, alpha=0.45, linewidth=0)
+    md = MapData.of(result)
+    for sel, col in ((md.covered, COVERED_COLOUR), (md.uncovered, UNCOVERED_COLOUR)):
+        ax.scatter(md.px[sel], md.py[sel], s=3, c=col, linewidths=0)
+    ss = result.station_snap
+    ax.scatter(ss.px, ss.py, s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
+    if sites is not None and len(sites):
+        sw = sites.to_crs(work)
+        ax.scatter(sw.geometry.x, sw.geometry.y, s=90, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    # scale bar
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    span = x1 - x0
+    bar = 10 ** np.floor(np.log10(span / 4))
+    bar = bar * (2 if span / 4 / bar >= 2 else 1)
+    bx, by = x0 + 0.04 * span, y0 + 0.04 * (y1 - y0)
+    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3)
+    ax.text(bx + bar / 2, by + 0.012 * (y1 - y0), f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m", ha="center")
+    s = result.summary
+    tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
+    ax.set_title((title or T["title"].format(m=result.summary.threshold_min)) + "\n" + T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min,
+                                                                    share=s.share_covered_weight), fontsize=12)
+    handles = [Patch(color=BAND_COLOURS[k], alpha=0.6, label=T["band"].format(m=k)) for k in sorted(BAND_COLOURS)]
+    handles += [
+        Line2D([], [], marker="o", linestyle="", color=COVERED_COLOUR, label=T["covered"]),
+        Line2D([], [], marker="o", linestyle="", color=UNCOVERED_COLOUR, label=T["uncovered"]),
+        Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]),
+    ]
+    if sites is not None and len(sites):
+        handles.append(Line2D([], [], marker="D", linestyle="", color=SITE_COLOUR, label=T["sites"]))
+    ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)
+    fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return path
