@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
-from conftest import shared_osm
+from helpers import shared_osm
 
 from coverage import assess, load_network
 from coverage.network import from_arrays

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from coverage import assess
@@ -186,4 +187,8 @@ def test_map_when_every_household_is_covered(helsinki, demo_data, tmp_path):
     r = assess(helsinki, st, hh.iloc[:3], minutes=60)
     assert (r.households["status"] == "covered").all()
     path = save_map(coverage_map(r), tmp_path / "all.html")
-    assert path.stat().st_size > 0
+    html = path.read_text(encoding="utf-8")
+    # three covered dots, no uncovered ones, every station drawn
+    assert html.count('"status": "covered"') == 3
+    assert '"status": "uncovered"' not in html and '"status": "off_network"' not in html
+    assert html.count("L.circleMarker(") >= int(np.isfinite(r.station_points.lon).sum())

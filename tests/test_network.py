@@ -4,39 +4,13 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import math
 
 import numpy as np
 import pytest
-from conftest import shared_osm, write_osm
+from helpers import LAT0, LON0, M_PER_STEP, STEP, shared_osm, toy_nodes, toy_ways, write_osm
 
 from coverage import CoverageInputError, load_network
 from coverage.network import WalkFilter, network_from_graph
-
-LON0, LAT0 = 9.0, 50.0  # on the central meridian of UTM zone 32: no grid convergence
-STEP = 0.001
-M_PER_STEP = 6371009 * math.pi / 180 * STEP  # 111.195 m along a meridian
-
-
-def toy_nodes():
-    return {
-        1: (LON0, LAT0),
-        2: (LON0, LAT0 + STEP),
-        3: (LON0, LAT0 + 2 * STEP),
-        4: (LON0, LAT0 + 3 * STEP),
-        5: (LON0 + 0.002, LAT0 + 0.0015),  # only on the motorway
-        6: (LON0 - 0.002, LAT0 + 0.0015),  # only on a foot=no road
-    }
-
-
-def toy_ways():
-    return [
-        (100, [1, 2, 3, 4], {"highway": "footway"}),
-        (101, [1, 5, 4], {"highway": "motorway"}),
-        (102, [1, 6, 4], {"highway": "primary", "foot": "no"}),
-        (103, [3, 2], {"highway": "residential", "oneway": "yes"}),
-    ]
-
 
 @pytest.fixture
 def toy_osm(tmp_path):
@@ -77,10 +51,25 @@ def test_toy_network_keeps_only_walkable_ways(toy_osm):
     np.testing.assert_allclose(np.sort(net.edge_length_m), [M_PER_STEP] * 4, rtol=1e-9)
 
 
-def test_oneway_is_ignored_for_walking(toy_osm):
-    net = load_network(toy_osm, cache=False)
-    csr = net.csr
-    assert (csr != csr.T).nnz == 0
+@pytest.mark.parametrize("oneway", ["yes", "-1", "reversible"])
+def test_oneway_is_ignored_for_walking(tmp_path, oneway):
+    """A one-way street is the only link: walkers use it both ways, at the same length."""
+    import geopandas as gpd
+
+    from coverage import assess
+
+    nodes = {1: (LON0, LAT0), 2: (LON0, LAT0 + STEP), 3: (LON0, LAT0 + 2 * STEP)}
+    ways = [(1, [1, 2], {"highway": "footway"}), (2, [2, 3], {"highway": "primary", "oneway": oneway})]
+    net = load_network(write_osm(tmp_path / "oneway.osm", nodes, ways), cache=False)
+    assert net.n_edges == 2  # the one-way street is kept
+    ends = gpd.GeoDataFrame({"id": ["south", "north"]}, geometry=gpd.points_from_xy(
+        [LON0, LON0], [LAT0, LAT0 + 2 * STEP]), crs=4326)
+    # along the one-way direction (north), and against it (south)
+    with_flow = assess(net, ends.iloc[[1]], ends.iloc[[0]], minutes=60)
+    against = assess(net, ends.iloc[[0]], ends.iloc[[1]], minutes=60)
+    for r in (with_flow, against):
+        assert r.households["status"].tolist() == ["covered"]
+        assert r.households["walk_m"].iloc[0] == pytest.approx(2 * M_PER_STEP, abs=0.01)
 
 
 @pytest.mark.parametrize("opener", [bz2.open, gzip.open])

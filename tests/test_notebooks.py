@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_OSM
+from helpers import SHARED_OSM
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 nbformat = pytest.importorskip("nbformat")

@@ -7,8 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from conftest import write_osm
-from test_network import LAT0, LON0, M_PER_STEP, STEP, toy_nodes, toy_ways
+from helpers import LAT0, LON0, M_PER_STEP, STEP, toy_nodes, toy_ways, write_osm
 
 from coverage import assess, load_network
 from coverage.snapping import snap_points
