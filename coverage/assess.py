@@ -79,7 +79,7 @@ class Summary:
 
     @property
     def share_covered_weight(self) -> float:
-        w = self.weight_covered + self.weight_uncovered + self.weight_off_network
+        w = self.weight_total
         return self.weight_covered / w if w else float("nan")
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,14 +99,14 @@ class Summary:
             return (
                 f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / {self.n_valid:,} 个居住点"
                 f"（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} / "
-                f"{self.weight_covered + self.weight_uncovered + self.weight_off_network:,.0f}"
+                f"{self.weight_total:,.0f}"
                 f"（{self.share_covered_weight:.1%}）；未覆盖 {self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，"
                 f"无效 {self.n_invalid:,}；社工站 {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
             )
         return (
             f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
             f"{self.n_covered:,} of {self.n_valid:,} residential points ({self.share_covered:.1%}), "
-            f"{self.weight_covered:,.0f} of {self.weight_covered + self.weight_uncovered + self.weight_off_network:,.0f} "
+            f"{self.weight_covered:,.0f} of {self.weight_total:,.0f} "
             f"households ({self.share_covered_weight:.1%}). Uncovered {self.n_uncovered:,}, "
             f"off the network {self.n_off_network:,}, invalid {self.n_invalid:,}. "
             f"Stations on the network: {self.n_stations_on_network} of {self.n_stations}. Bands: {b}."
@@ -359,6 +359,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     bands = []
     valid = hh.valid
     wv = hh.weight[valid]
+    w_total = hh.valid_weight
     for c in sorted(set(cutoffs) | {minutes}):  # CoverageResult.bands_min
         ok = walk_m[valid] <= c * 60 * v + 1e-9
         bands.append(
@@ -368,7 +369,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
                 "n_within": int(ok.sum()),
                 "weight_within": float(wv[ok].sum()),
                 "share": float(ok.mean()) if ok.size else float("nan"),
-                "share_weight": float(wv[ok].sum() / wv.sum()) if wv.sum() else float("nan"),
+                "share_weight": float(wv[ok].sum() / w_total) if w_total else float("nan"),
             }
         )
     summary = Summary(
@@ -435,7 +436,7 @@ def _household_frame(hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, h
         "n_uncovered": int((status == "uncovered").sum()),
         "n_off_network": int((status == "off_network").sum()),
         "n_invalid": int((status == "invalid").sum()),
-        "weight_total": float(w[valid].sum()),
+        "weight_total": hh.valid_weight,
         "weight_covered": float(w[status == "covered"].sum()),
         "weight_uncovered": float(w[status == "uncovered"].sum()),
         "weight_off_network": float(w[status == "off_network"].sum()),

@@ -359,7 +359,7 @@ _FULLSCREEN_SVG = (
 def _decorate(m, result, T, title, lang, sites=None):
     has_sites = sites is not None
     s = result.summary
-    tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
+    tot = s.weight_total
     summary = T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min, share=s.share_covered_weight)
     pts = T["points"].format(cov=s.n_covered, n=s.n_valid)
     speed = T["speed"].format(v=round(s.speed_kph, 2))

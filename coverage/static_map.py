@@ -73,7 +73,7 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3)
     ax.text(bx + bar / 2, by + 0.012 * (y1 - y0), f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m", ha="center")
     s = result.summary
-    tot = s.weight_covered + s.weight_uncovered + s.weight_off_network
+    tot = s.weight_total
     ax.set_title((title or T["title"].format(m=result.summary.threshold_min)) + "\n" + T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min,
                                                                     share=s.share_covered_weight), fontsize=12)
     handles = [Patch(color=BAND_COLOURS[k], alpha=0.6, label=T["band"].format(m=k)) for k in sorted(BAND_COLOURS)]
