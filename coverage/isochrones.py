@@ -1,26 +1,28 @@
-"""Walking isochrones: the area within 5/10/15 minutes of each station.
+"""Walking isochrones that are the verdicts drawn.
 
-Polygons are built from the parts of the network a station actually reaches,
-never from convex hulls or crow-fly circles:
+**The rule.** A location belongs to station s's t-minute area if, and only if,
+a household placed there would be within t minutes of s under the analysis's
+own rules: it snaps to its nearest walkable segment within ``max_snap_m``, and
+its access walk plus its network walk to s is at most t x speed. There are no
+hulls, no widening caps and no per-household corridors: the polygons and the
+household verdicts cannot contradict each other, up to the drawing
+resolution (``cell_m``, 10 m by default).
 
-1. For each band, every segment's reached part is found from the exact
-   distances at its two ends (including the partial piece up to where time
-   runs out, and the station's own segment).
-2. The reached pieces are sampled densely and widened by the walk from the
-   street that the remaining time allows, in steps, up to ``access_m``
-   (default 60 m). A point whose street point is reached with ``r`` metres to
-   spare is inside if it lies within ``r`` of it (capped at ``access_m``).
-3. Households the walking result counts as covered but which sit deeper than
-   ``access_m`` from their street get the straight corridor of their access
-   walk added, so the polygon contains every household that is within the
-   band of that station (the honesty rule), and little else.
-4. This is done on a fine grid (``cell_m``, default 10 m) and traced into
-   polygons with contourpy (matplotlib's contouring library). Holes (rail
-   yards, walled compounds, water not reached) are kept. The grid is dilated
-   by one cell so the traced outline never cuts a marked cell.
+**How.** The nearest-segment raster (:mod:`coverage.raster`) holds, for every
+10 m cell within ``max_snap_m`` of a street, the chain its centre snaps to,
+the position on that chain and the access walk; it is built once per network
+and cached. For each station, the cells on the chains it reaches get their
+walk in one vectorised step: ``min(d[a] + p, d[b] + L - p) + access``, with
+``d`` the station's distances at the chain's end junctions (and the direct
+walk along the station's own chain). The bands are then thresholds of that
+walk, traced with contourpy (matplotlib's contouring library) midway between
+cells in and out; holes (rail yards, water, unreached blocks) are kept. The
+union per band uses the same formula with the distance to the nearest
+station, so it is exactly the union of the station areas, and the gap areas
+are cut from it.
 
 Coverage itself is always decided from distances, never from these polygons;
-the polygons are for maps.
+the polygons show it.
 """
 
 from __future__ import annotations
@@ -31,266 +33,200 @@ import time
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy import ndimage
 
-from .reach import node_distances, station_reach, within_pairs
+from ._csr import gather
+from .reach import nearest_station, station_reach
+from .topology import chains_of
 
 log = logging.getLogger(__name__)
 
-#: Walk from the street allowed in the polygons, metres.
-ACCESS_M = 60.0
-#: Grid cell size for tracing polygons, metres.
+#: Grid cell size for the isochrones, metres.
 CELL_M = 10.0
-#: Number of steps in which the access widening grows with the time left.
-ACCESS_STEPS = 3
 
 
-def _pieces(network, dist, limit_m, station_edge=None, station_along=None, station_budget=None):
-    """Reached pieces of segments: arrays (a_xy, b_xy, d_a, d_b) with distances at both ends."""
-    xy = network.xy
-    L = network.edge_length_m
-    du = dist[network.edge_u]
-    dv = dist[network.edge_v]
-    ru = limit_m - du
-    rv = limit_m - dv
-    e = np.flatnonzero((ru >= 0) | (rv >= 0))
-    ru_e, rv_e, Le = np.maximum(ru[e], -1), np.maximum(rv[e], -1), L[e]
-    A, B = xy[network.edge_u[e]], xy[network.edge_v[e]]
-    full = (ru_e + rv_e) >= Le
-    out_a, out_b, out_da, out_db = [A[full]], [B[full]], [du[e][full]], [dv[e][full]]
-    part = ~full
-    fu = np.clip(ru_e[part] / np.maximum(Le[part], 1e-9), 0, 1)[:, None]
-    fv = np.clip(rv_e[part] / np.maximum(Le[part], 1e-9), 0, 1)[:, None]
-    Ap, Bp = A[part], B[part]
-    m1 = ru_e[part] >= 0
-    out_a.append(Ap[m1])
-    out_b.append((Ap + fu * (Bp - Ap))[m1])
-    out_da.append(du[e][part][m1])
-    out_db.append(np.full(int(m1.sum()), limit_m))
-    m2 = rv_e[part] >= 0
-    out_a.append(Bp[m2])
-    out_b.append((Bp + fv * (Ap - Bp))[m2])
-    out_da.append(dv[e][part][m2])
-    out_db.append(np.full(int(m2.sum()), limit_m))
-    if station_edge is not None and station_budget > 0:
-        # the station's own segment, both ways from the station
-        es = int(station_edge)
-        a0, b0 = xy[network.edge_u[es]], xy[network.edge_v[es]]
-        t = station_along / max(L[es], 1e-9)
-        p = a0 + t * (b0 - a0)
-        for end, along_to_end in ((a0, station_along), (b0, L[es] - station_along)):
-            f = min(1.0, station_budget / max(along_to_end, 1e-9))
-            out_a.append(p[None, :])
-            out_b.append((p + f * (end - p))[None, :])
-            out_da.append(np.array([limit_m - station_budget]))
-            out_db.append(np.array([limit_m - station_budget + f * along_to_end]))
-    return (np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_da), np.concatenate(out_db))
+def _trace_bands(walk: np.ndarray, bands_m, r0: int, c0: int, raster) -> list:
+    """Polygons (holes kept) per band from a window of cell walks (metres; inf where not reached).
 
-
-def _samples(a, b, da, db, step):
-    """Points every <= step metres along pieces, with their network distance."""
-    d = b - a
-    length = np.hypot(d[:, 0], d[:, 1])
-    n = np.maximum(1, np.ceil(length / step).astype(np.int64)) + 1
-    owner = np.repeat(np.arange(len(a)), n)
-    j = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    t = j / np.repeat(n - 1, n)
-    pts = a[owner] + t[:, None] * d[owner]
-    dist = da[owner] + t * (db[owner] - da[owner])
-    return pts, dist
-
-
-def _trace(mask, x0, y0, cell):
-    """Polygons (with holes) of a boolean grid, in work-CRS coordinates."""
+    A band's area is where ``walk <= band``. The outline is the zero line of
+    the slack ``band - walk``, interpolated between cell centres (marching
+    squares, contourpy) with the slack clipped to one cell either way, so it
+    follows the true boundary within the cell rather than a staircase. Every
+    cell centre with slack >= 0 is inside. Vertices closer than a tenth of a
+    cell to a straight line are dropped.
+    """
     import contourpy
 
-    if not mask.any():
-        return shapely.Polygon()
-    z = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2))
-    z[1:-1, 1:-1] = mask
-    gen = contourpy.contour_generator(z=z, fill_type=contourpy.FillType.OuterOffset)
-    polys = []
-    for pts, offs in zip(*gen.filled(0.5, 2.0)):
-        rings = [pts[offs[i] : offs[i + 1]] for i in range(len(offs) - 1)]
-        rings = [np.column_stack([x0 + (r[:, 0] - 1) * cell, y0 + (r[:, 1] - 1) * cell]) for r in rings]
-        polys.append(shapely.Polygon(rings[0], rings[1:]))
-    poly = shapely.union_all(polys) if len(polys) > 1 else polys[0]
-    # Remove the grid staircase. The outline is at least half a cell from any
-    # marked cell (one-cell dilation), so a 0.4-cell tolerance keeps every
-    # marked cell, and so every covered household, inside.
-    return shapely.simplify(poly, 0.4 * cell, preserve_topology=True)
+    cell = raster.cell_m
+    ox = raster.x0 + (c0 - 0.5) * cell  # z column j is window column j - 1
+    oy = raster.y0 + (r0 - 0.5) * cell
+    z = np.full((walk.shape[0] + 2, walk.shape[1] + 2), -cell, dtype=np.float64)
+    out = []
+    for band in bands_m:
+        with np.errstate(invalid="ignore"):
+            z[1:-1, 1:-1] = np.clip(band - walk, -cell, cell)
+        z[1:-1, 1:-1][~np.isfinite(walk)] = -cell
+        polys = []
+        if (z >= 0).any():
+            gen = contourpy.contour_generator(z=z, fill_type=contourpy.FillType.OuterOffset)
+            for pts, offs in zip(*gen.filled(0.0, 2 * cell)):
+                xy = np.column_stack([ox + pts[:, 0] * cell, oy + pts[:, 1] * cell])
+                polys.append(shapely.Polygon(xy[offs[0] : offs[1]],
+                                             [xy[offs[j] : offs[j + 1]] for j in range(1, len(offs) - 1)]))
+        out.append(shapely.Polygon() if not polys else polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys))
+    geoms = np.array(out, dtype=object)
+    fast = shapely.simplify(geoms, 0.1 * cell, preserve_topology=False)
+    bad = ~shapely.is_valid(fast)  # rare: a simplified ring crossed another; redo those carefully
+    if bad.any():
+        fast[bad] = shapely.simplify(geoms[bad], 0.1 * cell, preserve_topology=True)
+    return list(fast)
 
 
-def _station_mask(pts, dist, limit_m, corridors, access_m, cell, x0, y0, shape):
-    """Grid cells within the band: reached samples widened by the time left."""
-    mask = np.zeros(shape, dtype=bool)
-    step = access_m / ACCESS_STEPS
-    ij_all = np.floor((pts - [x0, y0]) / cell).astype(np.int64)
-    for k in range(ACCESS_STEPS + 1):
-        sel = dist <= limit_m - k * step
-        if not sel.any():
-            continue
-        seed = np.zeros(shape, dtype=bool)
-        ij = ij_all[sel]
-        seed[ij[:, 1], ij[:, 0]] = True
-        # radius: (k+1) steps of access, plus sample spacing and cell diagonal
-        radius = min(access_m, (k + 1) * step) + cell * 1.5
-        edt = ndimage.distance_transform_edt(~seed, sampling=cell)
-        mask |= edt <= radius
-    if corridors is not None and len(corridors[0]):
-        cp, _ = _samples(corridors[0], corridors[1], np.zeros(len(corridors[0])), np.zeros(len(corridors[0])), cell / 2)
-        ij = np.floor((cp - [x0, y0]) / cell).astype(np.int64)
-        ok = (ij[:, 0] >= 0) & (ij[:, 1] >= 0) & (ij[:, 0] < shape[1]) & (ij[:, 1] < shape[0])
-        mask[ij[ok, 1], ij[ok, 0]] = True
-    # one cell of safety so the traced outline never cuts a marked cell
-    return ndimage.binary_dilation(mask, structure=np.ones((3, 3), dtype=bool))
+def _window(raster, cells: np.ndarray, walk: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """A dense window of the grid around ``cells`` holding their ``walk`` (inf elsewhere)."""
+    row, col = np.divmod(cells, raster.nx)
+    r0, c0 = int(row.min()), int(col.min())
+    win = np.full((int(row.max()) - r0 + 1, int(col.max()) - c0 + 1), np.inf, dtype=np.float32)
+    win[row - r0, col - c0] = walk
+    return win, r0, c0
 
 
-def station_isochrones(
-    network,
-    station_snap,
-    bands_m,
-    *,
-    reach=None,
-    household_snap=None,
-    station_rows=None,
-    access_m: float = ACCESS_M,
-    cell_m: float = CELL_M,
-):
-    """Isochrone polygons (work CRS) per station and band.
+def _cell_walk(raster, ch, chains: np.ndarray, junction_dist_m: np.ndarray):
+    """Every raster cell on ``chains``: (raster positions, walk in metres, start of each chain's run).
 
-    Returns a list of (station row, band index, polygon) and the union per band.
+    The walk is ``min(d[a] + p, d[b] + L - p) + access`` from per-junction distances.
     """
-    from .topology import chains_of
+    owner, pos = gather(raster.chain_ptr, chains)
+    c = chains[owner]
+    p = raster.pos_m[pos]
+    walk = np.minimum(junction_dist_m[ch.chain_a[c]] + p, junction_dist_m[ch.chain_b[c]] + (ch.chain_len[c] - p))
+    counts = raster.chain_ptr[chains + 1] - raster.chain_ptr[chains]
+    return pos, walk + raster.access_m[pos], np.cumsum(counts) - counts
 
+
+def _direct(raster, ch, station_snap, rows, chains, starts, walk: np.ndarray) -> None:
+    """Lower ``walk`` by the direct walk along each station's own chain (for the stations ``rows``)."""
+    on = rows[station_snap.on_network[rows]]
+    if on.size == 0:
+        return
+    s_chain, s_pos = ch.position(station_snap.edge[on], station_snap.along_m[on])
+    k = np.searchsorted(chains, s_chain)
+    for c, ki, sp, sa in zip(s_chain, k, s_pos, station_snap.access_m[on]):
+        if ki >= chains.size or chains[ki] != c:
+            continue
+        lo, hi = raster.chain_ptr[c], raster.chain_ptr[c + 1]
+        w0 = starts[ki]
+        d = np.abs(raster.pos_m[lo:hi] - sp) + sa + raster.access_m[lo:hi]
+        np.minimum(walk[w0 : w0 + hi - lo], d, out=walk[w0 : w0 + hi - lo])
+
+
+def station_isochrones(network, station_snap, bands_m, *, reach=None, station_rows=None,
+                       cell_m: float = CELL_M, max_snap_m: float | None = None):
+    """Isochrone polygons (work CRS) per station and band, and the union per band.
+
+    Returns ``(list of (station row, band index, polygon), {band: union polygon}, reach)``.
+    """
+    from ._progress import progress_bar
+    from .raster import snap_raster
+
+    raster = snap_raster(network, cell_m, max_snap_m)
     ch = chains_of(network)
     bands_m = sorted(float(b) for b in bands_m)
     limit = max(bands_m)
-    if reach is None or reach.limit_m < limit - 1e-9:
+    eps = 1e-9
+    if reach is None or reach.limit_m < limit - eps:
         reach = station_reach(network, station_snap, limit)
     rows = np.flatnonzero(station_snap.on_network) if station_rows is None else np.asarray(station_rows)
-    within = {}
-    if household_snap is not None:
-        for b in bands_m:
-            within[b] = within_pairs(network, household_snap, station_snap, reach, b).tocsc()
-    pad = access_m + 3 * cell_m
+    n_b = len(bands_m)
+    jd = np.full(ch.n_junctions, np.inf)
     out = []
-    union_masks = {b: [] for b in bands_m}
-    from ._progress import progress_bar
-
     for s in progress_bar(rows, desc="isochrones"):
         nodes, d = reach.rows(s)
-        jd = np.full(ch.n_junctions, np.inf)
         jd[nodes] = d
-        dist = node_distances(network, station_snap, jd, which=[s])
-        e_s = station_snap.edge[s]
-        band_data = []
-        for b in bands_m:
-            a, bb, da, db = _pieces(
-                network, dist, b, station_edge=e_s, station_along=station_snap.along_m[s],
-                station_budget=b - station_snap.access_m[s],
-            )
-            pts, pd_ = _samples(a, bb, da, db, cell_m / 2)
-            corridors = None
-            if household_snap is not None:
-                col = within[b]
-                hs = col.indices[col.indptr[s] : col.indptr[s + 1]]
-                deep = hs[household_snap.access_m[hs] > access_m]
-                if deep.size:
-                    corridors = (
-                        np.column_stack([household_snap.x[deep], household_snap.y[deep]]),
-                        np.column_stack([household_snap.px[deep], household_snap.py[deep]]),
-                    )
-            band_data.append((b, pts, pd_, corridors))
-        # one grid per station, spanning its largest band
-        spots = [band_data[-1][1], [[station_snap.x[s], station_snap.y[s]]]]
-        if band_data[-1][3] is not None:
-            spots.append(band_data[-1][3][1])
-        allp = np.concatenate(spots)
-        x0, y0 = allp.min(axis=0) - pad
-        hi = allp.max(axis=0) + pad
-        shape = (int(np.ceil((hi[1] - y0) / cell_m)) + 1, int(np.ceil((hi[0] - x0) / cell_m)) + 1)
-        for bi, (b, pts, pd_, corridors) in enumerate(band_data):
-            mask = _station_mask(pts, pd_, b, corridors, access_m, cell_m, x0, y0, shape)
-            out.append((int(s), bi, _trace(mask, x0, y0, cell_m)))
-            union_masks[b].append((x0, y0, mask))
-    unions = {b: _union_of_masks(union_masks[b], cell_m) for b in bands_m}
-    return out, unions, reach
+        reached = np.zeros(ch.n_junctions, dtype=bool)
+        reached[nodes] = True
+        reached_chain = reached[ch.chain_a] | reached[ch.chain_b]
+        reached_chain[ch.edge_chain[station_snap.edge[s]]] = True  # the station's own chain
+        chains = np.flatnonzero(reached_chain)
+        pos, walk, starts = _cell_walk(raster, ch, chains, jd)
+        _direct(raster, ch, station_snap, np.array([s]), chains, starts, walk)
+        jd[nodes] = np.inf
+        keep = walk <= limit + raster.cell_m  # a margin of cells for the interpolation
+        if not (walk <= limit + eps).any():
+            out += [(int(s), bi, shapely.Polygon()) for bi in range(n_b)]
+            continue
+        win, r0, c0 = _window(raster, raster.cell[pos[keep]], walk[keep])
+        out += [(int(s), bi, g) for bi, g in enumerate(_trace_bands(win, bands_m, r0, c0, raster))]
+    return out, _unions(network, raster, ch, station_snap, bands_m), reach
 
 
-def _union_of_masks(items, cell):
-    """Union of per-station grids on one common grid, traced once."""
-    if not items:
-        return shapely.Polygon()
-    gx0 = min(x0 for x0, _, _ in items)
-    gy0 = min(y0 for _, y0, _ in items)
-    # snap origins to the common grid (each station grid is offset by a fraction of a cell)
-    offs = [(int(round((x0 - gx0) / cell)), int(round((y0 - gy0) / cell)), m) for x0, y0, m in items]
-    w = max(ox + m.shape[1] for ox, _, m in offs) + 1
-    h = max(oy + m.shape[0] for _, oy, m in offs) + 1
-    grid = np.zeros((h, w), dtype=bool)
-    for ox, oy, m in offs:
-        grid[oy : oy + m.shape[0], ox : ox + m.shape[1]] |= m
-    # a cell of slack for the sub-cell origin shifts
-    grid = ndimage.binary_dilation(grid)
-    return _trace(grid, gx0, gy0, cell)
+def _unions(network, raster, ch, station_snap, bands_m) -> dict[float, shapely.Geometry]:
+    """The area within each band of some station: the same rule with the nearest station's distances."""
+    nearest = nearest_station(network, station_snap)
+    chains = np.arange(ch.n_chains)
+    pos, walk, starts = _cell_walk(raster, ch, chains, nearest.dist_m)
+    _direct(raster, ch, station_snap, np.arange(len(station_snap)), chains, starts, walk)
+    limit = max(bands_m)
+    keep = walk <= limit + raster.cell_m
+    if not (walk <= limit + 1e-9).any():
+        return {b: shapely.Polygon() for b in bands_m}
+    win, r0, c0 = _window(raster, raster.cell[pos[keep]], walk[keep])
+    return dict(zip(bands_m, _trace_bands(win, bands_m, r0, c0, raster)))
 
 
-def isochrones(result, minutes=(5, 10, 15), *, access_m: float = ACCESS_M, cell_m: float = CELL_M):
+def _frames(polys, unions, ids, minutes, bands_m, work_crs, crs_out):
+    per = gpd.GeoDataFrame(
+        {"station_id": [ids[s] for s, _, _ in polys], "minutes": [minutes[bi] for _, bi, _ in polys]},
+        geometry=[g for _, _, g in polys], crs=work_crs,
+    ).to_crs(crs_out)
+    uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=[unions[b] for b in bands_m], crs=work_crs).to_crs(crs_out)
+    return per, uni
+
+
+def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
     """Isochrones of a :class:`~coverage.assess.CoverageResult`.
 
     Returns ``(per_station, union)``: GeoDataFrames in the stations' input CRS.
     ``per_station`` has ``station_id``, ``minutes``, ``geometry``; ``union``
-    has ``minutes`` and ``geometry`` (the area any station covers).
+    has ``minutes`` and ``geometry`` (the area any station covers). The areas
+    follow the result's own rules (speed, ``max_snap_m``), so a household
+    inside a station's t-minute polygon is within t minutes of it.
     """
     t0 = time.perf_counter()
     v = result.speed_m_s
     minutes = sorted(float(m) for m in minutes)
     bands_m = [m * 60 * v for m in minutes]
     polys, unions, _ = station_isochrones(
-        result.network, result.station_snap, bands_m, reach=result.reach,
-        household_snap=result.household_snap, access_m=access_m, cell_m=cell_m,
+        result.network, result.station_snap, bands_m, reach=result.reach, cell_m=cell_m,
+        max_snap_m=result.params["max_snap_m"],
     )
-    crs_out = result.stations.crs or "EPSG:4326"
-    work = result.network.crs
-    per = gpd.GeoDataFrame(
-        {
-            "station_id": [result.station_points.ids[s] for s, _, _ in polys],
-            "minutes": [minutes[bi] for _, bi, _ in polys],
-        },
-        geometry=[g for _, _, g in polys],
-        crs=work,
-    ).to_crs(crs_out)
-    uni = gpd.GeoDataFrame(
-        {"minutes": minutes}, geometry=[unions[b] for b in bands_m], crs=work
-    ).to_crs(crs_out)
-    log.info("Isochrones for %d stations x %d bands in %.1f s", len(set(per["station_id"])), len(minutes),
+    out = _frames(polys, unions, result.station_points.ids, minutes, bands_m, result.network.crs,
+                  result.stations.crs or "EPSG:4326")
+    log.info("Isochrones for %d stations x %d bands in %.2f s", len(set(out[0]["station_id"])), len(minutes),
              time.perf_counter() - t0)
-    return per, uni
+    return out
 
 
 def isochrones_for_stations(
     network, stations, minutes=(5, 10, 15), *, profile=None, speed_kph=None, crs=None, id_col="id",
-    max_snap_m=None, access_m: float = ACCESS_M, cell_m: float = CELL_M,
+    max_snap_m=None, cell_m: float = CELL_M,
 ):
-    """Isochrones of stations alone (no households): ``(per_station, union)``."""
+    """Isochrones of stations alone (no households): ``(per_station, union)``.
+
+    The same areas as :func:`isochrones` gives after :func:`~coverage.assess.assess`
+    with the same stations, speed and ``max_snap_m``.
+    """
     from . import settings
     from .locate import locate
     from .network import load_network
 
     net = load_network(network)
     v = settings.speed_m_s(profile, speed_kph)
+    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
     located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m)
-    st, snap = located.points, located.snap
     minutes = sorted(float(m) for m in minutes)
     bands_m = [m * 60 * v for m in minutes]
-    polys, unions, _ = station_isochrones(net, snap, bands_m, access_m=access_m, cell_m=cell_m)
-    per = gpd.GeoDataFrame(
-        {"station_id": [st.ids[s] for s, _, _ in polys], "minutes": [minutes[bi] for _, bi, _ in polys]},
-        geometry=[g for _, _, g in polys], crs=net.crs,
-    ).to_crs(st.frame.crs)
-    uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=[unions[b] for b in bands_m], crs=net.crs).to_crs(st.frame.crs)
-    return per, uni
+    polys, unions, _ = station_isochrones(net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m)
+    return _frames(polys, unions, located.points.ids, minutes, bands_m, net.crs, located.points.frame.crs)
 
 
 def gap_areas(result, isochrones=None, *, cell_m: float = 150.0) -> gpd.GeoDataFrame:
@@ -298,8 +234,9 @@ def gap_areas(result, isochrones=None, *, cell_m: float = 150.0) -> gpd.GeoDataF
 
     Residential area is approximated by hexagonal cells (``cell_m`` across the
     flats' radius) around the uncovered households; the area that some station
-    covers within the threshold (the isochrone union) is cut out. Columns:
-    ``households`` (uncovered weight) and ``points`` per cell.
+    covers within the threshold (the isochrone union, drawn by the same rule
+    as the verdicts) is cut out. Columns: ``households`` (uncovered weight)
+    and ``points`` per cell.
     """
     from ._hex import hex_cells
 
@@ -320,3 +257,43 @@ def gap_areas(result, isochrones=None, *, cell_m: float = 150.0) -> gpd.GeoDataF
     out = gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=net.crs)
     out = out[~out.geometry.is_empty]
     return out.to_crs(crs_out).reset_index(drop=True)
+
+
+def honesty(result, isochrones=None):
+    """How well the drawn areas agree with the household verdicts, per band (a DataFrame).
+
+    Columns: ``minutes``; ``pairs``, the (household, station) pairs within
+    the band; ``share_inside_own``, the share of them whose household lies
+    inside that station's polygon; ``n_in_union``, the households inside the
+    band's union; ``share_union_outside_band``, the share of those that are
+    not within the band of any station. By construction the first is close to
+    1 and the second close to 0; what is left is the drawing resolution.
+    """
+    import pandas as pd
+
+    from .reach import within_pairs
+
+    per, uni = result.isochrones() if isochrones is None else isochrones
+    hh = result.households.to_crs(per.crs)
+    ok = ~(hh.geometry.isna() | hh.geometry.is_empty).to_numpy()
+    x = np.where(ok, hh.geometry.x.where(ok), np.nan)
+    y = np.where(ok, hh.geometry.y.where(ok), np.nan)
+    walk = np.nan_to_num(result.households["walk_m"].to_numpy(dtype=float), nan=np.inf)
+    v = result.speed_m_s
+    rows = []
+    for m in sorted(set(per["minutes"])):
+        band_m = m * 60 * v
+        w = within_pairs(result.network, result.household_snap, result.station_snap, result.reach, band_m).tocsc()
+        polys = per[np.isclose(per["minutes"], m)].set_index("station_id").geometry
+        n_pairs = n_in = 0
+        for s in range(w.shape[1]):
+            hs = w.indices[w.indptr[s] : w.indptr[s + 1]]
+            if hs.size:
+                n_in += int(shapely.contains_xy(polys.loc[result.station_points.ids[s]], x[hs], y[hs]).sum())
+                n_pairs += hs.size
+        u = uni[np.isclose(uni["minutes"], m)].geometry.iloc[0]
+        in_u = ok & shapely.contains_xy(u, x, y)
+        rows.append({"minutes": m, "pairs": n_pairs, "share_inside_own": n_in / n_pairs if n_pairs else None,
+                     "n_in_union": int(in_u.sum()),
+                     "share_union_outside_band": float((in_u & (walk > band_m + 1e-9)).sum() / max(1, in_u.sum()))})
+    return pd.DataFrame(rows)

@@ -174,6 +174,14 @@ class WalkNetwork:
         return value
 
     @cached_property
+    def fingerprint(self) -> str:
+        """sha256 of the node positions and segments: names this network in derived caches."""
+        h = hashlib.sha256()
+        for a in (self.lon, self.lat, self.edge_u, self.edge_v, self.edge_length_m):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+    @cached_property
     def csr(self) -> sparse.csr_matrix:
         """Symmetric adjacency matrix with the shortest parallel edge's length."""
         return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)

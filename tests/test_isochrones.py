@@ -9,26 +9,36 @@ from helpers import shared_osm
 
 from coverage import assess, load_network
 from coverage.network import from_arrays
-from coverage.reach import within_pairs
+from coverage.isochrones import honesty
 
 
-def _check_honesty(result, per, minutes):
-    """Every household within `minutes` of a station lies in that station's polygon."""
-    v = result.speed_m_s
-    hh = result.households.to_crs(per.crs)
-    x, y = hh.geometry.x.to_numpy(), hh.geometry.y.to_numpy()
-    checked = 0
-    for m in minutes:
-        w = within_pairs(result.network, result.household_snap, result.station_snap, result.reach, m * 60 * v).tocsc()
-        polys = per[np.isclose(per["minutes"], m)].set_index("station_id").geometry
-        for s in range(len(result.stations)):
-            hs = w.indices[w.indptr[s] : w.indptr[s + 1]]
-            if hs.size == 0:
-                continue
-            inside = shapely.contains_xy(polys.loc[result.station_points.ids[s]], x[hs], y[hs])
-            assert inside.all(), (m, s, hs[~inside])
-            checked += hs.size
-    return checked
+def _check_honesty(result, iso, *, threshold_min):
+    """The polygons are the verdicts drawn: the issue's targets at the threshold, and close in every band."""
+    h = honesty(result, iso).set_index("minutes")
+    thr = h.loc[threshold_min]
+    assert thr["share_inside_own"] >= 0.99, h
+    assert thr["share_union_outside_band"] <= 0.01, h
+    assert (h["share_inside_own"] >= 0.985).all(), h  # the 5-minute band has the most edge per area
+    assert (h["share_union_outside_band"] <= 0.015).all(), h
+    return int(h["pairs"].sum())
+
+
+def test_honesty_is_measured_independently(helsinki, demo_data):
+    """honesty() against a plain point-in-polygon count over the walking result."""
+    _, st, hh = demo_data
+    r = assess(helsinki, st, hh, minutes=5, weight="households")
+    per, uni = iso = r.isochrones(minutes=[5])
+    h = honesty(r, iso).iloc[0]
+    hh4326 = r.households.to_crs(per.crs)
+    x, y = hh4326.geometry.x.to_numpy(), hh4326.geometry.y.to_numpy()
+    poly = per.set_index("station_id").geometry
+    covered = r.households["covered"].to_numpy()
+    own = r.households["station_id"].to_numpy()
+    inside = [shapely.contains_xy(poly.loc[own[i]], x[i], y[i]) for i in np.flatnonzero(covered)]
+    # the nearest station's polygon is one of the pairs honesty() counts
+    assert np.mean(inside) >= h["share_inside_own"] - 0.01
+    in_u = shapely.contains_xy(uni.geometry.iloc[0], x, y) & np.isfinite(x)
+    assert h["share_union_outside_band"] == (in_u & ~covered).sum() / in_u.sum()
 
 
 def test_honesty_on_helsinki(helsinki, demo_data):
@@ -37,13 +47,13 @@ def test_honesty_on_helsinki(helsinki, demo_data):
     per, uni = r.isochrones()
     assert set(per.columns) >= {"station_id", "minutes", "geometry"}
     assert per.crs == st.crs
-    assert _check_honesty(r, per, [5, 10, 15]) > 300
-    # the union contains every covered household and is not everything
+    assert _check_honesty(r, (per, uni), threshold_min=5) > 300
+    # the union holds (almost) every covered household and (almost) no uncovered one
     u5 = uni.set_index("minutes").geometry.loc[5.0]
     h = r.households
     inside = shapely.contains_xy(u5, h.geometry.x, h.geometry.y)
-    assert inside[h["covered"].to_numpy()].all()
-    assert not inside[(h["status"] == "uncovered").to_numpy()].all()
+    assert inside[h["covered"].to_numpy()].mean() >= 0.99
+    assert inside[(h["status"] == "uncovered").to_numpy()].mean() <= 0.02  # was 88 of 179 before the raster rule
     # bands nest
     areas = uni.to_crs(helsinki.crs).set_index("minutes").area
     assert areas.loc[5.0] < areas.loc[10.0] <= areas.loc[15.0]
@@ -65,7 +75,8 @@ def test_not_a_hull_and_holes_are_kept():
     net = from_arrays(np.arange(n), lon, lat, np.arange(n), (np.arange(n) + 1) % n)
     st = gpd.GeoDataFrame({"id": ["s"]}, geometry=gpd.points_from_xy([lon0], [lat0]), crs="EPSG:4326")
     hh = gpd.GeoDataFrame({"id": ["h"]}, geometry=gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs="EPSG:4326")
-    r = assess(net, st, hh, minutes=60)  # 4.8 km: the whole ring is reached
+    # 4.8 km: the whole ring is reached; a household up to 100 m off the ring would be covered
+    r = assess(net, st, hh, minutes=60, max_snap_m=100)
     per, _ = r.isochrones(minutes=[60])
     poly = per.to_crs(net.crs).geometry.iloc[0]
     assert poly.geom_type == "Polygon" and shapely.get_num_interior_rings(poly) == 1
@@ -100,8 +111,29 @@ def test_honesty_on_harbin():
     lon0, lat0, lon1, lat1 = net.bounds_lonlat
     st = st.cx[lon0:lon1, lat0:lat1]
     r = assess(net, st, hh)
-    per, _ = r.isochrones()
-    assert _check_honesty(r, per, [5, 10, 15]) > 100
+    assert _check_honesty(r, r.isochrones(), threshold_min=15) > 100
+
+
+def test_honesty_on_harbin_centre():
+    """The issue's targets on the whole of Harbin centre (88 stations, 8,935 buildings)."""
+    from coverage.osm_features import place_nodes, residential_buildings
+
+    p = shared_osm("harbin-central.osm.pbf")
+    r = assess(load_network(p), place_nodes(p), residential_buildings(p))
+    assert _check_honesty(r, r.isochrones(), threshold_min=15) > 9000
+
+
+def test_areas_follow_the_snap_distance():
+    """Off-network cells (beyond max_snap_m) are never inside; within it, the budget decides."""
+    lon0, lat0 = 9.0, 50.0
+    net = from_arrays(np.arange(3), [lon0, lon0 + 0.01, lon0 + 0.02], [lat0] * 3, np.arange(2), np.arange(1, 3))
+    st = gpd.GeoDataFrame({"id": ["s"]}, geometry=gpd.points_from_xy([lon0 + 0.01], [lat0]), crs=4326)
+    for snap in (50, 150):
+        r = assess(net, st, st, minutes=15, max_snap_m=snap)
+        poly = r.isochrones(minutes=[15])[0].to_crs(net.crs).geometry.iloc[0]
+        y0 = gpd.GeoSeries(gpd.points_from_xy([lon0 + 0.01], [lat0]), crs=4326).to_crs(net.crs).iloc[0]
+        half_width = poly.bounds[3] - y0.y
+        assert abs(half_width - snap) < 7, (snap, half_width)  # to the drawing resolution
 
 
 def test_against_valhalla_reference():

@@ -4,7 +4,7 @@ Layers, lowest first (a module may import from its own layer or below):
 
 0. helpers: errors, CSR, hex grid, progress, version, settings, CRS
 1. the network: its arrays, the junction graph, OSM readers (and the cache)
-2. points, the locate step, snapping and reach
+2. points, the locate step, snapping, reach and the nearest-segment raster
 3. the analyses: assess (and what-if), isochrones, areas, siting
 4. outputs: files, the map data model, the HTML map, the static map, the meeting pack
 5. the CLI and the demo
@@ -24,7 +24,7 @@ PKG = Path(__file__).resolve().parents[1] / "coverage"
 LAYERS = {
     0: ["_errors", "_csr", "_hex", "_progress", "_version", "settings", "crs"],
     1: ["network", "topology", "osm_features"],
-    2: ["io", "snapping", "reach", "locate"],
+    2: ["io", "snapping", "reach", "locate", "raster"],
     3: ["assess", "isochrones", "areas", "siting", "siting.problem", "siting.candidates"],
     4: ["export", "mapdata", "maps", "static_map", "report"],
     5: ["cli", "demo", "__main__"],
