@@ -13,17 +13,40 @@ import numpy as np
 
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
 BAND_COLOURS = {5: "#1a9641", 10: "#a6d96a", 15: "#fdae61"}
+#: Fill opacity of the band rings; legend swatches use the same colour and opacity.
+BAND_OPACITY = 0.35
 COVERED_COLOUR = "#2b83ba"
 UNCOVERED_COLOUR = "#d7191c"
+OFF_NETWORK_COLOUR = "#7f7f7f"
 STATION_COLOUR = "#5e3c99"
 SITE_COLOUR = "#e66101"
+#: Station names show as labels from this zoom level on (neighbourhood scale).
+LABEL_MIN_ZOOM = 15
+
+
+def band_colour(minutes: float) -> str:
+    return BAND_COLOURS.get(int(round(minutes)), "#fee08b")
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def band_label(T: dict, lower: float | None, upper: float) -> str:
+    """'Within 5 min walk' for the first band, '5-10 min walk' for the rings after it."""
+    return T["band"].format(m=upper) if lower is None else T["ring"].format(lo=lower, hi=upper)
 
 LABELS = {
     "en": {
         "title": "{m:g}-minute walking coverage",
-        "covered": "Covered households",
-        "uncovered": "Uncovered households",
+        "covered": "Covered residential points",
+        "uncovered": "Uncovered residential points",
+        "off_network": "Residential points off the network (> {snap:g} m from a street)",
         "uncovered_hex": "Uncovered households (hex cells)",
+        "station_off": "Station off the network (left out)",
+        "ring": "{lo:g}-{hi:g} min walk",
         "heat": "Uncovered households (heat map)",
         "stations": "Stations",
         "station_areas": "Station {m:g}-min areas (outline)",
@@ -53,9 +76,12 @@ LABELS = {
     },
     "zh": {
         "title": "{m:g}分钟步行覆盖",
-        "covered": "已覆盖住户",
-        "uncovered": "未覆盖住户",
+        "covered": "已覆盖居住点",
+        "uncovered": "未覆盖居住点",
+        "off_network": "不在路网上的居住点（距道路 > {snap:g} 米）",
         "uncovered_hex": "未覆盖住户（六边形格网）",
+        "station_off": "不在路网上的站点（未计入）",
+        "ring": "步行{lo:g}-{hi:g}分钟",
         "heat": "未覆盖住户（热力图）",
         "stations": "社工站",
         "station_areas": "各站{m:g}分钟范围（轮廓）",
@@ -97,8 +123,8 @@ def esc(value) -> str:
 class MapData:
     """The households and stations of a result, classified once for drawing.
 
-    ``covered`` and ``uncovered`` are masks over the household rows with
-    usable coordinates; off-network households are drawn as uncovered.
+    ``covered``, ``uncovered`` and ``off_network`` are masks over the
+    household rows with usable coordinates; each is drawn with its own symbol.
     """
 
     lon: np.ndarray
@@ -110,6 +136,7 @@ class MapData:
     valid: np.ndarray
     covered: np.ndarray
     uncovered: np.ndarray
+    off_network: np.ndarray
     bands_min: list
 
     @classmethod
@@ -120,7 +147,8 @@ class MapData:
         return cls(
             lon=hp.lon, lat=hp.lat, px=hs.px, py=hs.py, weight=hp.weight, status=status, valid=valid,
             covered=valid & (status == "covered"),
-            uncovered=valid & ((status == "uncovered") | (status == "off_network")),
+            uncovered=valid & (status == "uncovered"),
+            off_network=valid & (status == "off_network"),
             bands_min=result.bands_min,
         )
 
@@ -130,3 +158,20 @@ class MapData:
         else:
             c = np.nanmean(np.column_stack([result.station_points.lon, result.station_points.lat]), axis=0)
         return float(c[0]), float(c[1])
+
+
+def band_rings(uni) -> list[tuple[float | None, float, object]]:
+    """The union per band as non-overlapping rings, narrowest first: (lower, upper minutes, geometry).
+
+    Drawn this way every place shows exactly one band colour, so the legend's
+    swatches are the colours on the map.
+    """
+    import shapely
+
+    rows = uni.sort_values("minutes")
+    out, inner, lower = [], None, None
+    for mins, geom in zip(rows["minutes"], rows.geometry):
+        ring = geom if inner is None else shapely.difference(geom, inner)
+        out.append((lower, float(mins), ring))
+        inner, lower = geom, float(mins)
+    return out

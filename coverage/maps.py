@@ -26,15 +26,21 @@ import shapely
 
 from ._hex import hex_cells
 from .mapdata import (
-    BAND_COLOURS,
+    BAND_OPACITY,
     COVERED_COLOUR,
+    LABEL_MIN_ZOOM,
     LABELS,
+    OFF_NETWORK_COLOUR,
     OSM_ATTRIBUTION,
     SITE_COLOUR,
     STATION_COLOUR,
     UNCOVERED_COLOUR,
     MapData,
+    band_colour,
+    band_label,
+    band_rings,
     esc,
+    rgba,
 )
 from .static_map import static_map  # noqa: F401  (kept importable from here)
 
@@ -161,39 +167,66 @@ def coverage_map(
     per, uni = result.isochrones() if isochrones is None else isochrones
     lon0, lat0 = md.centre_lonlat(result)
     m = _offline_map([lat0, lon0], 14)
-    _add_bands(m, uni, T)
+    snap_m = result.params["max_snap_m"]
+    legend = _add_bands(m, uni, T)
     _add_station_areas(m, per, result.summary.threshold_min, T)
     if network:
         _add_network(m, result, T)
     if md.valid.sum() <= max_points:
-        _add_household_points(m, result, md, T)
-    elif md.uncovered.any():
-        _add_household_cells(m, result, md, T, hex_size_m)
-    _add_stations(m, result, T)
+        legend += _add_household_points(m, result, md, T, snap_m)
+    else:
+        legend += _add_household_cells(m, result, md, T, hex_size_m, snap_m)
+    legend += _add_stations(m, result, T)
     if sites is not None and len(sites):
-        _add_sites(m, sites, T)
+        legend += _add_sites(m, sites, T)
     if highlight is not None and len(highlight):
         _add_highlight(m, highlight, highlight_label)
     folium.LayerControl(collapsed=False).add_to(m)
-    _decorate(m, result, T, title, lang, sites=sites if sites is not None and len(sites) else None)
+    _decorate(m, result, T, title, legend, sites=sites if sites is not None and len(sites) else None)
     _fit(m, result, md)
     return m
 
 
-def _add_bands(m, uni, T) -> None:
-    """Isochrone bands, widest first so the narrow ones draw on top."""
+#: Legend symbols (HTML), drawn like the layers they stand for.
+def _swatch_fill(colour: str, alpha: float) -> str:
+    return (f'<span class="sc-sw" style="display:inline-block;width:14px;height:14px;background:{rgba(colour, alpha)};'
+            f'border:1px solid {colour};margin-right:6px;vertical-align:middle"></span>')
+
+
+def _swatch_dot(fill: str, stroke: str | None = None, size: int = 10) -> str:
+    border = f"border:2px solid {stroke};" if stroke else ""
+    return (f'<span class="sc-sw" style="display:inline-block;width:{size}px;height:{size}px;border-radius:50%;'
+            f'background:{fill};{border}margin:0 8px 0 2px;vertical-align:middle;box-sizing:border-box"></span>')
+
+
+def _swatch_hex(colour: str) -> str:
+    return (f'<svg class="sc-sw" width="14" height="14" viewBox="0 0 14 14" style="margin-right:6px;vertical-align:middle">'
+            f'<polygon points="7,0 13,3.5 13,10.5 7,14 1,10.5 1,3.5" fill="{rgba(colour, 0.65)}" stroke="{colour}"/></svg>')
+
+
+def _swatch_diamond(colour: str) -> str:
+    return (f'<span class="sc-sw" style="display:inline-block;width:10px;height:10px;background:{colour};'
+            f'transform:rotate(45deg);margin:0 8px 0 2px;vertical-align:middle"></span>')
+
+
+def _add_bands(m, uni, T) -> list[tuple[str, str]]:
+    """Isochrone bands as non-overlapping rings, so each place shows exactly its band's colour."""
     import folium
 
-    for _, row in uni.sort_values("minutes", ascending=False).iterrows():
-        mins = float(row["minutes"])
-        colour = BAND_COLOURS.get(int(round(mins)), "#fee08b")
-        fg = folium.FeatureGroup(name=esc(T["band"].format(m=mins)), show=True)
-        gj = json.loads(shapely.to_geojson(_round6(gpd.GeoSeries([row.geometry], crs=uni.crs).to_crs(4326).iloc[0])))
+    legend = []
+    for lower, upper, ring in band_rings(uni):
+        colour = band_colour(upper)
+        label = band_label(T, lower, upper)
+        fg = folium.FeatureGroup(name=esc(label), show=True)
+        gj = json.loads(shapely.to_geojson(_round6(gpd.GeoSeries([ring], crs=uni.crs).to_crs(4326).iloc[0])))
         folium.GeoJson(
             {"type": "Feature", "geometry": gj, "properties": {}},
-            style_function=lambda _f, col=colour: {"fillColor": col, "color": col, "weight": 1, "fillOpacity": 0.35},
+            style_function=lambda _f, col=colour: {"fillColor": col, "color": col, "weight": 1,
+                                                    "fillOpacity": BAND_OPACITY},
         ).add_to(fg)
         fg.add_to(m)
+        legend.append((_swatch_fill(colour, BAND_OPACITY), label))
+    return legend
 
 
 def _add_station_areas(m, per, m_thr, T) -> None:
@@ -225,84 +258,122 @@ def _add_network(m, result, T) -> None:
     fg.add_to(m)
 
 
-def _add_household_points(m, result, md: MapData, T) -> None:
-    """Covered and uncovered households, one dot each."""
+def _point_layer(m, hpts, sel, fields, aliases, label, *, fill, stroke=None) -> None:
     import folium
 
-    fields = ["id", "walk_min", "status"]
-    hpts = gpd.GeoDataFrame(
+    fg = folium.FeatureGroup(name=esc(label), show=True)
+    folium.GeoJson(
+        _geojson(hpts[sel], fields),
+        marker=folium.CircleMarker(radius=3 if stroke is None else 3.5, weight=0 if stroke is None else 1.5,
+                                   fill=True, fill_opacity=0.85),
+        style_function=lambda _f: {"fillColor": fill, "color": stroke or fill},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(fg)
+    fg.add_to(m)
+
+
+def _household_points_frame(result, md: MapData) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         {"id": result.household_points.ids.astype(str), "walk_min": result.households["walk_min"].to_numpy(),
          "status": md.status},
         geometry=gpd.points_from_xy(md.lon, md.lat), crs="EPSG:4326",
     )
-    for sel, colour, label in ((md.covered, COVERED_COLOUR, T["covered"]), (md.uncovered, UNCOVERED_COLOUR, T["uncovered"])):
+
+
+def _add_household_points(m, result, md: MapData, T, snap_m: float) -> list[tuple[str, str]]:
+    """Covered, uncovered and off-network residential points, one dot each, each class its own symbol."""
+    fields = ["id", "walk_min", "status"]
+    aliases = [T["id"], T["walk"] + " (" + T["min"] + ")", T["status"]]
+    hpts = _household_points_frame(result, md)
+    legend = []
+    for sel, fill, stroke, label in (
+        (md.covered, COVERED_COLOUR, None, T["covered"]),
+        (md.uncovered, UNCOVERED_COLOUR, None, T["uncovered"]),
+        (md.off_network, "#ffffff", OFF_NETWORK_COLOUR, T["off_network"].format(snap=snap_m)),
+    ):
         if not sel.any():  # folium cannot put a tooltip on an empty layer
             continue
-        fg = folium.FeatureGroup(name=esc(label), show=True)
-        folium.GeoJson(
-            _geojson(hpts[sel], fields),
-            marker=folium.CircleMarker(radius=3, weight=0, fill=True, fill_opacity=0.85),
-            style_function=lambda _f, col=colour: {"fillColor": col, "color": col},
-            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[T["id"], T["walk"] + " (" + T["min"] + ")", T["status"]]),
-        ).add_to(fg)
-        fg.add_to(m)
+        _point_layer(m, hpts, sel, fields, aliases, label, fill=fill, stroke=stroke)
+        legend.append((_swatch_dot(fill, stroke), label))
+    return legend
 
 
-def _add_household_cells(m, result, md: MapData, T, hex_size_m: float) -> None:
+def _add_household_cells(m, result, md: MapData, T, hex_size_m: float, snap_m: float) -> list[tuple[str, str]]:
     """Uncovered households aggregated into hexagonal cells, plus a heat map (hidden)."""
     import folium
     from folium import plugins
 
+    legend = []
     unc = md.uncovered
-    w = md.weight[unc]
-    _, _, cnt, wsum, polys = hex_cells(md.px[unc], md.py[unc], w, hex_size_m)
-    cells = gpd.GeoDataFrame({"households": np.round(wsum, 1), "points": cnt}, geometry=polys, crs=result.network.crs)
-    q = np.quantile(wsum, [0.5, 0.8, 0.95]) if len(wsum) > 3 else [1, 2, 3]
-    fg = folium.FeatureGroup(name=esc(T["uncovered_hex"]), show=True)
-    for lo, hi, alpha in ((-1, q[0], 0.25), (q[0], q[1], 0.45), (q[1], q[2], 0.65), (q[2], np.inf, 0.85)):
-        sel = (wsum > lo) & (wsum <= hi)
-        if not sel.any():
-            continue
-        folium.GeoJson(
-            _geojson(cells[sel], ["households", "points"]),
-            style_function=lambda _f, a=alpha: {"fillColor": UNCOVERED_COLOUR, "color": UNCOVERED_COLOUR,
-                                                 "weight": 0.5, "fillOpacity": a},
-            tooltip=folium.GeoJsonTooltip(fields=["households", "points"], aliases=[T["uncovered"], T["n_points"]]),
-        ).add_to(fg)
-    fg.add_to(m)
-    heat = plugins.HeatMap(np.column_stack([md.lat[unc], md.lon[unc], w]).tolist(),
-                           name=esc(T["heat"]), show=False, radius=12, min_opacity=0.3)
-    heat.default_js = list(offline_assets()["heat"])
-    heat.add_to(m)
+    if unc.any():
+        w = md.weight[unc]
+        _, _, cnt, wsum, polys = hex_cells(md.px[unc], md.py[unc], w, hex_size_m)
+        cells = gpd.GeoDataFrame({"households": np.round(wsum, 1), "points": cnt}, geometry=polys,
+                                 crs=result.network.crs)
+        q = np.quantile(wsum, [0.5, 0.8, 0.95]) if len(wsum) > 3 else [1, 2, 3]
+        fg = folium.FeatureGroup(name=esc(T["uncovered_hex"]), show=True)
+        for lo, hi, alpha in ((-1, q[0], 0.25), (q[0], q[1], 0.45), (q[1], q[2], 0.65), (q[2], np.inf, 0.85)):
+            sel = (wsum > lo) & (wsum <= hi)
+            if not sel.any():
+                continue
+            folium.GeoJson(
+                _geojson(cells[sel], ["households", "points"]),
+                style_function=lambda _f, a=alpha: {"fillColor": UNCOVERED_COLOUR, "color": UNCOVERED_COLOUR,
+                                                     "weight": 0.5, "fillOpacity": a},
+                tooltip=folium.GeoJsonTooltip(fields=["households", "points"],
+                                              aliases=[T["uncovered_hex"], T["n_points"]]),
+            ).add_to(fg)
+        fg.add_to(m)
+        legend.append((_swatch_hex(UNCOVERED_COLOUR), T["uncovered_hex"]))
+        heat = plugins.HeatMap(np.column_stack([md.lat[unc], md.lon[unc], w]).tolist(),
+                               name=esc(T["heat"]), show=False, radius=12, min_opacity=0.3)
+        heat.default_js = list(offline_assets()["heat"])
+        heat.add_to(m)
+    if md.off_network.any():  # usually few: drawn one by one, in their own symbol
+        label = T["off_network"].format(snap=snap_m)
+        _point_layer(m, _household_points_frame(result, md), md.off_network, ["id", "status"],
+                     [T["id"], T["status"]], label, fill="#ffffff", stroke=OFF_NETWORK_COLOUR)
+        legend.append((_swatch_dot("#ffffff", OFF_NETWORK_COLOUR), label))
+    return legend
 
 
-def _add_stations(m, result, T) -> None:
+def _add_stations(m, result, T) -> list[tuple[str, str]]:
+    """Stations with popups, and their names as labels at neighbourhood zoom; off-network ones in their own symbol."""
     import folium
 
     st, sp = result.stations, result.station_points
     m_thr = result.summary.threshold_min
+    on = result.station_snap.on_network
     fg = folium.FeatureGroup(name=esc(T["stations"]), show=True)
     names = st[sp.name_col] if sp.name_col else pd.Series([""] * len(st))
     for i in range(len(st)):
         if not np.isfinite(sp.lon[i]):
             continue
         name = names.iloc[i]
+        label = esc(name) or esc(sp.ids[i])
         popup = (
-            f"<b>{esc(name) or esc(sp.ids[i])}</b><br>"
+            f"<b>{label}</b><br>"
             f"{esc(T['id'])}: {esc(sp.ids[i])}<br>"
-            f"{esc(T['within'].format(m=m_thr))}: {st['weight_within'].iloc[i]:,.0f}"
-            f" ({int(st['households_within'].iloc[i]):,} {esc(T['point_word'])})<br>"
-            f"{esc(T['catchment'])}: {st['catchment_weight'].iloc[i]:,.0f}"
+            + (f"{esc(T['within'].format(m=m_thr))}: {st['weight_within'].iloc[i]:,.0f}"
+               f" ({int(st['households_within'].iloc[i]):,} {esc(T['point_word'])})<br>"
+               f"{esc(T['catchment'])}: {st['catchment_weight'].iloc[i]:,.0f}" if on[i] else esc(T["station_off"]))
         )
         folium.CircleMarker(
             [float(sp.lat[i]), float(sp.lon[i])], radius=7,
-            color="#ffffff", weight=2, fill=True, fill_color=STATION_COLOUR, fill_opacity=1.0,
-            popup=folium.Popup(popup, max_width=320), tooltip=folium.Tooltip(esc(name) or esc(sp.ids[i])),
+            color="#ffffff" if on[i] else STATION_COLOUR, weight=2, fill=True,
+            fill_color=STATION_COLOUR if on[i] else OFF_NETWORK_COLOUR, fill_opacity=1.0,
+            popup=folium.Popup(popup, max_width=320),
+            tooltip=folium.Tooltip(label, permanent=True, direction="right", offset=[8, 0],
+                                   class_name="sc-station-label"),
         ).add_to(fg)
     fg.add_to(m)
+    legend = [(_swatch_dot(STATION_COLOUR, "#ffffff", 14), T["stations"])]
+    if (~on & np.isfinite(sp.lon)).any():
+        legend.append((_swatch_dot(OFF_NETWORK_COLOUR, STATION_COLOUR, 14), T["station_off"]))
+    return legend
 
 
-def _add_sites(m, sites, T) -> None:
+def _add_sites(m, sites, T) -> list[tuple[str, str]]:
     import folium
 
     fg = folium.FeatureGroup(name=esc(T["sites"]), show=True)
@@ -324,6 +395,7 @@ def _add_sites(m, sites, T) -> None:
             popup=folium.Popup(popup, max_width=300), tooltip=folium.Tooltip(f"{esc(T['rank'])} {esc(r.get('rank'))}"),
         ).add_to(fg)
     fg.add_to(m)
+    return [(_swatch_diamond(SITE_COLOUR), T["sites"])]
 
 
 def _add_highlight(m, highlight, label) -> None:
@@ -356,34 +428,22 @@ _FULLSCREEN_SVG = (
 )
 
 
-def _decorate(m, result, T, title, lang, sites=None):
+def _decorate(m, result, T, title, legend, sites=None):
+    """Title box, legend (from what was drawn), offline note, full-screen control, page title, label zoom."""
     has_sites = sites is not None
     s = result.summary
     tot = s.weight_total
     summary = T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min, share=s.share_covered_weight)
     pts = T["points"].format(cov=s.n_covered, n=s.n_valid)
     speed = T["speed"].format(v=round(s.speed_kph, 2))
-    title_text = esc(title or T["title"].format(m=s.threshold_min))
+    title_plain = title or T["title"].format(m=s.threshold_min)
+    title_text = esc(title_plain)
     after = ""
     if has_sites and "covered_share_after" in sites:
         after = "<div style='color:#b35806'>" + esc(T["after"].format(
             n=len(sites), share=float(sites["covered_share_after"].iloc[-1]),
             add=float(sites["households_added"].sum()))) + "</div>"
-    legend_rows = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:14px;background:{col};opacity:0.6;margin-right:6px"></span>'
-        f"{esc(T['band'].format(m=mins))}</div>"
-        for mins, col in sorted(BAND_COLOURS.items())
-    )
-    legend_rows += (
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{COVERED_COLOUR};margin:0 8px 0 2px"></span>{esc(T["covered"])}</div>'
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{UNCOVERED_COLOUR};margin:0 8px 0 2px"></span>{esc(T["uncovered"])}</div>'
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{STATION_COLOUR};margin:0 6px 0 1px"></span>{esc(T["stations"])}</div>'
-    )
-    if has_sites:
-        legend_rows += (
-            f'<div><span style="display:inline-block;width:10px;height:10px;background:{SITE_COLOUR};'
-            f'transform:rotate(45deg);margin:0 8px 0 2px"></span>{esc(T["sites"])}</div>'
-        )
+    legend_rows = "".join(f'<div class="sc-legend-row">{sym}{esc(label)}</div>' for sym, label in legend)
     box = (
         '<div id="sc-title" style="position:absolute;top:10px;left:50px;z-index:1000;background:rgba(255,255,255,0.92);'
         'padding:8px 12px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:14px sans-serif;max-width:420px">'
@@ -395,7 +455,10 @@ def _decorate(m, result, T, title, lang, sites=None):
         '<div id="sc-offline" style="display:none;position:absolute;bottom:70px;left:10px;z-index:1000;'
         'background:#fff3cd;padding:6px 10px;border-radius:6px;font:12px sans-serif;max-width:320px">'
         f'{esc(T["no_basemap"])}</div>'
-        "<style>.leaflet-container{background:#f2efe9}</style>"
+        "<style>.leaflet-container{background:#f2efe9}"
+        ".sc-station-label{background:rgba(255,255,255,0.85);border:none;box-shadow:none;padding:0 4px;"
+        "font:12px sans-serif;color:#3f2a66}.sc-station-label:before{display:none}"
+        ".sc-labels-off .sc-station-label{display:none}</style>"
     )
     mv = _map_var(m)
     script = (
@@ -410,10 +473,14 @@ def _decorate(m, result, T, title, lang, sites=None):
         "b.style.cssText='width:30px;height:30px;line-height:30px;text-align:center;background:#fff;font-size:18px;display:block';"
         "L.DomEvent.on(b,'click',function(e){L.DomEvent.stop(e);var c=map.getContainer();"
         "if(document.fullscreenElement){document.exitFullscreen();}else if(c.requestFullscreen){c.requestFullscreen();}});"
-        "return b;}});new FS().addTo(map);})();"
+        "return b;}});new FS().addTo(map);"
+        # station names as labels from neighbourhood zoom on
+        f"var lab=function(){{map.getContainer().classList.toggle('sc-labels-off',map.getZoom()<{LABEL_MIN_ZOOM});}};"
+        "map.on('zoomend',lab);lab();})();"
     )
     from branca.element import Element, MacroElement, Template
 
+    m.get_root().title = title_text
     m.get_root().html.add_child(Element(box))
     el = MacroElement()
     el._template = Template("{% macro script(this, kwargs) %}" + script + "{% endmacro %}")

@@ -42,8 +42,10 @@ _CACHE_VERSION = 2
 #: OSM file endings that pyosmium reads.
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
 
-# osmnx 2.1.1's walk filter, used only if osmnx's private helper moves.
-_FALLBACK_WALK_FILTER = (
+#: osmnx's ``walk`` network filter (osmnx 2.1.1, ``_overpass._get_network_filter("walk")``).
+#: Frozen here so that start-up never imports osmnx (about 2 s); tests/test_network.py
+#: keeps it in step with the installed osmnx.
+WALK_FILTER = (
     '["highway"]["area"!~"yes"]["access"!~"private"]'
     '["highway"!~"abandoned|bus_guideway|construction|cycleway|motor|no|planned|'
     'platform|proposed|raceway|razed|rest_area|services"]'
@@ -52,15 +54,13 @@ _FALLBACK_WALK_FILTER = (
     '["sidewalk:left"!~"separate"]["sidewalk:right"!~"separate"]'
 )
 
+#: The earth radius osmnx uses for great-circle lengths, metres.
+EARTH_RADIUS_M = 6_371_009.0
+
 
 def walk_filter_text() -> str:
-    """The Overpass filter osmnx uses for ``network_type="walk"``."""
-    try:
-        from osmnx import _overpass
-
-        return _overpass._get_network_filter("walk")
-    except Exception:  # pragma: no cover - depends on osmnx internals
-        return _FALLBACK_WALK_FILTER
+    """The Overpass filter of osmnx's ``network_type="walk"`` (frozen copy: :data:`WALK_FILTER`)."""
+    return WALK_FILTER
 
 
 def parse_overpass_filter(text: str) -> list[tuple[str, str | None, bool]]:
@@ -269,10 +269,11 @@ class WalkNetwork:
 
 
 def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in metres (osmnx's formula and earth radius)."""
-    from osmnx.distance import great_circle
-
-    return np.asarray(great_circle(lat1, lon1, lat2, lon2), dtype=float)
+    """Great-circle distance in metres: the haversine on a sphere of :data:`EARTH_RADIUS_M`, as osmnx's ``length``."""
+    y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
+    dx = np.deg2rad(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
+    return 2 * np.arcsin(np.sqrt(np.minimum(1.0, h))) * EARTH_RADIUS_M
 
 
 def from_arrays(

@@ -8,7 +8,21 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from .mapdata import BAND_COLOURS, COVERED_COLOUR, LABELS, SITE_COLOUR, STATION_COLOUR, UNCOVERED_COLOUR, MapData
+from .mapdata import (
+    COVERED_COLOUR,
+    LABELS,
+    OFF_NETWORK_COLOUR,
+    SITE_COLOUR,
+    STATION_COLOUR,
+    UNCOVERED_COLOUR,
+    MapData,
+    band_colour,
+    band_label,
+    band_rings,
+)
+
+#: Opacity of the band rings in the PNG (legend patches use the same).
+PNG_BAND_ALPHA = 0.45
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +64,30 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
 
     fig, ax = plt.subplots(figsize=(10, 10))
     _, uni = result.isochrones() if isochrones is None else isochrones
-    for _, row in uni.to_crs(work).sort_values("minutes", ascending=False).iterrows():
-        col = BAND_COLOURS.get(int(round(row["minutes"])), "#fee08b")
-        gpd.GeoSeries([row.geometry], crs=work).plot(ax=ax, color=col, alpha=0.45, linewidth=0)
+    handles = []
+    for lower, upper, ring in band_rings(uni.to_crs(work)):  # non-overlapping: each place shows one colour
+        col = band_colour(upper)
+        gpd.GeoSeries([ring], crs=work).plot(ax=ax, color=col, alpha=PNG_BAND_ALPHA, linewidth=0)
+        handles.append(Patch(color=col, alpha=PNG_BAND_ALPHA, label=band_label(T, lower, upper)))
     md = MapData.of(result)
-    for sel, col in ((md.covered, COVERED_COLOUR), (md.uncovered, UNCOVERED_COLOUR)):
-        ax.scatter(md.px[sel], md.py[sel], s=3, c=col, linewidths=0)
+    for sel, col, label in ((md.covered, COVERED_COLOUR, T["covered"]), (md.uncovered, UNCOVERED_COLOUR, T["uncovered"])):
+        if sel.any():
+            ax.scatter(md.px[sel], md.py[sel], s=3, c=col, linewidths=0)
+            handles.append(Line2D([], [], marker="o", linestyle="", color=col, label=label))
+    if md.off_network.any():
+        ax.scatter(md.px[md.off_network], md.py[md.off_network], s=6, facecolors="white", edgecolors=OFF_NETWORK_COLOUR,
+                   linewidths=0.8)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color=OFF_NETWORK_COLOUR,
+                              label=T["off_network"].format(snap=result.params["max_snap_m"])))
     ss = result.station_snap
-    ax.scatter(ss.px, ss.py, s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
+    on = ss.on_network
+    ax.scatter(ss.px[on], ss.py[on], s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
+    handles.append(Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]))
+    if (~on & np.isfinite(ss.px)).any():
+        ax.scatter(ss.px[~on], ss.py[~on], s=60, c=OFF_NETWORK_COLOUR, edgecolors=STATION_COLOUR, linewidths=1.2,
+                   zorder=5)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=OFF_NETWORK_COLOUR,
+                              color=STATION_COLOUR, markersize=9, label=T["station_off"]))
     if sites is not None and len(sites):
         sw = sites.to_crs(work)
         ax.scatter(sw.geometry.x, sw.geometry.y, s=90, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6)
@@ -76,12 +106,6 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     tot = s.weight_total
     ax.set_title((title or T["title"].format(m=result.summary.threshold_min)) + "\n" + T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min,
                                                                     share=s.share_covered_weight), fontsize=12)
-    handles = [Patch(color=BAND_COLOURS[k], alpha=0.6, label=T["band"].format(m=k)) for k in sorted(BAND_COLOURS)]
-    handles += [
-        Line2D([], [], marker="o", linestyle="", color=COVERED_COLOUR, label=T["covered"]),
-        Line2D([], [], marker="o", linestyle="", color=UNCOVERED_COLOUR, label=T["uncovered"]),
-        Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]),
-    ]
     if sites is not None and len(sites):
         handles.append(Line2D([], [], marker="D", linestyle="", color=SITE_COLOUR, label=T["sites"]))
     ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)

@@ -6,6 +6,7 @@ import re
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from coverage import assess
@@ -154,7 +155,7 @@ def test_layer_control_toggles(page):
         )
 
     before = n_circles()
-    box = page.get_by_role("checkbox", name="Covered households", exact=True)
+    box = page.get_by_role("checkbox", name="Covered residential points", exact=True)
     box.uncheck()
     assert n_circles() < before
     box.check()
@@ -192,3 +193,70 @@ def test_map_when_every_household_is_covered(helsinki, demo_data, tmp_path):
     assert html.count('"status": "covered"') == 3
     assert '"status": "uncovered"' not in html and '"status": "off_network"' not in html
     assert html.count("L.circleMarker(") >= int(np.isfinite(r.station_points.lon).sum())
+
+
+# ---------------------------------------------------------------- the map says what the data says
+@pytest.fixture(scope="module")
+def tight(helsinki, demo_data):
+    """A result with off-network households and an off-network station (a 25 m snap distance)."""
+    import geopandas as gpd
+
+    _, st, hh = demo_data
+    first = assess(helsinki, st, hh, minutes=5, weight="households", max_snap_m=25)
+    off = first.households[first.households["status"] == "off_network"].to_crs(st.crs)
+    far = gpd.GeoDataFrame({"id": ["far"], "name": ["Far away"]}, geometry=[off.geometry.iloc[0]], crs=st.crs)
+    st2 = gpd.GeoDataFrame(pd.concat([st, far], ignore_index=True), crs=st.crs)
+    return assess(helsinki, st2, hh, minutes=5, weight="households", max_snap_m=25)
+
+
+def _open(browser, path, zoom=None):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800})
+    ctx.route(re.compile(r"^https?://"), lambda r: r.abort())
+    pg = ctx.new_page()
+    pg.goto(path.as_uri())
+    pg.wait_for_timeout(500)
+    if zoom is not None:
+        pg.evaluate(f"() => {{ Object.values(window).find(v => v instanceof L.Map).setZoom({zoom}, {{animate: false}}); }}")
+        pg.wait_for_timeout(300)
+    return ctx, pg
+
+
+def test_legend_colours_are_the_drawn_colours(browser, map_html):
+    ctx, pg = _open(browser, map_html)
+    drawn = pg.evaluate(
+        """() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
+                   m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fillOpacity < 0.5 && !l.feature?.properties?.households)
+                       out.push([l.options.fillColor, l.options.fillOpacity]); });
+                   return out; }""")
+    swatches = pg.evaluate("() => [...document.querySelectorAll('#sc-legend .sc-sw')].map(e => getComputedStyle(e).backgroundColor)")
+    ctx.close()
+    assert len(drawn) == 3  # three rings, each drawn once: no overlap that would mix colours
+    for col, alpha in drawn:
+        r, g, b = (int(col[i : i + 2], 16) for i in (1, 3, 5))
+        assert f"rgba({r}, {g}, {b}, {alpha:g})" in swatches, (col, alpha, swatches)
+
+
+def test_every_symbol_has_its_legend_entry(browser, tight, tmp_path):
+    status = tight.households["status"].astype(str)
+    assert (status == "off_network").any() and not tight.station_snap.on_network[-1]
+    path = save_map(coverage_map(tight), tmp_path / "tight.html")
+    html = path.read_text(encoding="utf-8")
+    assert "<title>5-minute walking coverage</title>" in html
+    legend = re.search(r'id="sc-legend".*?</div></div>', html, re.S).group(0)
+    for label in ("Covered residential points", "Uncovered residential points",
+                  "Residential points off the network (&gt; 25 m from a street)", "Station off the network"):
+        assert label in legend, label
+    assert "households" not in re.sub(r"Uncovered households \(hex cells\)", "", legend).replace("Proposed", "")
+    cells = save_map(coverage_map(tight, max_points=10), tmp_path / "cells.html").read_text(encoding="utf-8")
+    assert "Uncovered households (hex cells)</div>" in cells and "<polygon points=" in cells
+    assert "Uncovered residential points" not in re.search(r'id="sc-legend".*?</div></div>', cells, re.S).group(0)
+
+
+def test_station_names_are_labels_at_neighbourhood_zoom(browser, map_html):
+    ctx, pg = _open(browser, map_html, zoom=16)
+    near = pg.locator(".sc-station-label").first.is_visible()
+    pg.evaluate("() => { Object.values(window).find(v => v instanceof L.Map).setZoom(12, {animate: false}); }")
+    pg.wait_for_timeout(300)
+    far = pg.locator(".sc-station-label").first.is_visible()
+    ctx.close()
+    assert near and not far

@@ -43,6 +43,38 @@ def test_walk_filter_follows_osmnx(tags, walkable):
     assert WalkFilter()(tags) is walkable
 
 
+def test_frozen_walk_filter_is_osmnx_s():
+    """The frozen copy (so start-up never imports osmnx) equals the installed osmnx's walk filter."""
+    from osmnx import _overpass
+
+    from coverage.network import WALK_FILTER
+
+    assert WALK_FILTER == _overpass._get_network_filter("walk")
+
+
+def test_great_circle_is_osmnx_s():
+    from osmnx.distance import great_circle
+
+    from coverage.network import great_circle_m
+
+    rng = np.random.default_rng(0)
+    lat1, lat2 = rng.uniform(-80, 80, (2, 1000))
+    lon1, lon2 = rng.uniform(-180, 180, (2, 1000))
+    np.testing.assert_allclose(great_circle_m(lat1, lon1, lat2, lon2), great_circle(lat1, lon1, lat2, lon2), rtol=1e-12)
+
+
+def test_start_up_imports_no_heavy_library():
+    """Importing the CLI (and the network module) loads none of the heavy libraries."""
+    import subprocess
+    import sys
+
+    code = ("import sys, coverage.cli, coverage.network; "
+            "print(sorted(m for m in ('osmnx', 'folium', 'matplotlib', 'openpyxl', 'playwright', 'geopandas') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_toy_network_keeps_only_walkable_ways(toy_osm):
     net = load_network(toy_osm, cache=False)
     assert sorted(net.node_id.tolist()) == [1, 2, 3, 4]
