@@ -165,3 +165,25 @@ def test_gap_areas(helsinki, demo_data):
     u5 = iso[1].set_index("minutes").geometry.loc[5.0]
     overlap = gaps.to_crs(helsinki.crs).union_all().intersection(gpd.GeoSeries([u5], crs=iso[1].crs).to_crs(helsinki.crs).iloc[0])
     assert overlap.area < 1.0  # the covered area is cut out
+
+
+def test_analyze_and_isochrones_draw_the_same_areas(tmp_path, helsinki_path):
+    """One definition: the polygons `isochrones` writes are the ones `analyze` writes for the same stations."""
+    from coverage.cli import main
+    from coverage.demo import write_demo_inputs
+
+    st, hh = write_demo_inputs(tmp_path / "in")
+    assert main(["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
+                 "--minutes", "15", "--out", str(tmp_path / "a")]) == 0
+    assert main(["-q", "isochrones", "--network", helsinki_path, "--stations", str(st), "--minutes", "5,10,15",
+                 "--out", str(tmp_path / "i")]) == 0
+    for layer in ("isochrones", "isochrone_union"):
+        a = gpd.read_file(tmp_path / "a" / "isochrones.gpkg", layer=layer)
+        i = gpd.read_file(tmp_path / "i" / "isochrones.gpkg", layer=layer)
+        assert len(a) == len(i)
+        keys = ["station_id", "minutes"] if layer == "isochrones" else ["minutes"]
+        a, i = a.sort_values(keys).reset_index(drop=True), i.sort_values(keys).reset_index(drop=True)
+        assert (a[keys].astype(str).to_numpy() == i[keys].astype(str).to_numpy()).all()
+        work = a.estimate_utm_crs()
+        diff = a.to_crs(work).geometry.symmetric_difference(i.to_crs(work).geometry).area
+        assert diff.max() < 1.0, diff.max()  # square metres
