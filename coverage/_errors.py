@@ -17,3 +17,20 @@ def rows_text(rows, limit: int = 5) -> str:
     shown = ", ".join(str(r) for r in rows[:limit])
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
     return f"[{shown}]{more}"
+
+
+def check_share(value, what: str, *, allow_zero: bool = False) -> float:
+    """A share from a user: 0.85, 85 or "85%" all mean 0.85; anything else is refused clearly."""
+    text = str(value).strip()
+    pct = text.endswith("%")
+    try:
+        v = float(text.rstrip("%").strip())
+    except ValueError:
+        msg = f"{what} {value!r} is not a share; give it like 0.85 or 85%."
+        raise CoverageInputError(msg) from None
+    if pct or 1 < v <= 100:
+        v = v / 100
+    if not (0 <= v <= 1) or (v == 0 and not allow_zero):
+        msg = f"{what} {value!r} is not a share between 0 and 1 (or 0% and 100%); give it like 0.85 or 85%."
+        raise CoverageInputError(msg)
+    return v

@@ -8,6 +8,17 @@ import os
 log = logging.getLogger("coverage")
 
 
+def tqdm_class():
+    """tqdm's notebook widget when ipywidgets is there, its text bar otherwise (never tqdm's IProgress warning)."""
+    try:
+        import ipywidgets  # noqa: F401
+
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
+    return tqdm
+
+
 def progress_bar(iterable, *, desc: str, unit_scale: int = 1, total: int | None = None):
     """Wrap ``iterable`` in a tqdm bar when tqdm is present and output is interactive.
 
@@ -15,10 +26,7 @@ def progress_bar(iterable, *, desc: str, unit_scale: int = 1, total: int | None 
     that many stations). The bar is disabled when stderr is not a terminal and
     we are not in a notebook, so logs and CI output stay clean.
     """
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return iterable
+    tqdm = tqdm_class()
     items = list(iterable)
     bar = tqdm(total=(total or len(items)) * unit_scale, desc=desc, disable=None, leave=False)
 
@@ -39,12 +47,7 @@ class counter:
     def __init__(self, desc: str, unit: str = " it", every: int = 5000):
         self.n = 0
         self.every = every
-        try:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(desc=desc, unit=unit, disable=None, leave=False)
-        except ImportError:  # pragma: no cover
-            self.bar = None
+        self.bar = tqdm_class()(desc=desc, unit=unit, disable=None, leave=False)
 
     def tick(self) -> None:
         self.n += 1

@@ -14,70 +14,93 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import CoverageInputError
+from ._errors import CoverageInputError, check_share
 
 OUTSIDE = "(outside all areas)"
 
 
-def read_areas(areas, name_col: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Read area polygons (any vector format) and pick the name column."""
+def read_areas(areas, name_col: str | None = None, id_col: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
+    """Read area polygons (any vector format); returns them with ``area_id`` and ``area`` columns.
+
+    ``area`` is the name (the ``name_col`` column, default name / 名称 / NAME);
+    an area without a name gets a generated label ("unnamed area 3"). Areas
+    that share a name (common for 社区 names across streets) stay apart:
+    ``area_id`` is the ``id_col`` column, or the feature number from 1.
+    """
+    label = "areas" if isinstance(areas, gpd.GeoDataFrame) else f"areas file '{areas}'"
     if not isinstance(areas, gpd.GeoDataFrame):
         try:
             areas = gpd.read_file(areas)
         except Exception as exc:
-            msg = f"areas file '{areas}' could not be read as a vector file ({exc})."
+            msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
             raise CoverageInputError(msg) from None
     if areas.crs is None:
-        msg = "areas have no CRS; set it (gdf.set_crs(...)) or save the file with one."
+        msg = f"{label} has no CRS; set it (gdf.set_crs(...)) or save the file with one."
         raise CoverageInputError(msg)
     if len(areas) == 0:
-        msg = "areas are empty."
+        msg = f"{label} is empty."
         raise CoverageInputError(msg)
+    cols = {str(c).lower(): c for c in areas.columns}
     if name_col is None:
-        for c in ("name", "名称", "NAME", "Name", "id"):
-            if c in areas.columns:
-                name_col = c
-                break
-    if name_col is None or name_col not in areas.columns:
-        msg = f"areas have no name column {name_col!r}; columns are {[c for c in areas.columns if c != 'geometry']}."
-        raise CoverageInputError(msg)
+        name_col = next((cols[c] for c in ("name", "名称", "area", "街道", "社区") if c in cols), None)
+    elif name_col not in areas.columns:
+        name_col = cols.get(str(name_col).lower())
+        if name_col is None:
+            msg = f"{label} has no name column; columns are {[c for c in areas.columns if c != 'geometry']}."
+            raise CoverageInputError(msg)
+    if id_col is not None and id_col not in areas.columns:
+        id_col = cols.get(str(id_col).lower())
+        if id_col is None:
+            msg = f"{label} has no id column; columns are {[c for c in areas.columns if c != 'geometry']}."
+            raise CoverageInputError(msg)
     areas = areas.reset_index(drop=True)
-    areas = areas[areas.geometry.notna()].copy()
-    areas["geometry"] = areas.geometry.make_valid()
-    return areas, name_col
+    ids = areas[id_col] if id_col is not None else pd.Series(np.arange(1, len(areas) + 1))
+    if ids.duplicated().any():
+        msg = f"{label} column {id_col!r} has duplicate ids {list(ids[ids.duplicated()].astype(str))[:5]}."
+        raise CoverageInputError(msg)
+    names = areas[name_col] if name_col is not None else pd.Series([None] * len(areas))
+    blank = names.isna() | (names.astype(str).str.strip() == "")
+    labels = names.astype(object).where(~blank, [f"unnamed area {i}" for i in ids.astype(str)])
+    out = gpd.GeoDataFrame({"area_id": ids.to_numpy(), "area": labels.to_numpy()}, geometry=areas.geometry.values,
+                           crs=areas.crs)
+    out = out[out.geometry.notna()].copy()
+    out["geometry"] = out.geometry.make_valid()
+    return out, name_col
 
 
-def summarize_by_area(result, areas, *, name_col: str | None = None, target_share: float = 0.85,
-                      tiers_min=(5, 10, 15)) -> pd.DataFrame:
-    """One row per area: households, shares within each tier, and whether the target is met."""
-    areas, name_col = read_areas(areas, name_col)
+def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str | None = None,
+                      target_share: float = 0.85, tiers_min=(5, 10, 15)) -> pd.DataFrame:
+    """One row per area: households, shares within each tier, and whether the target is met.
+
+    Each area keeps its own row, even when names repeat; ``area_id`` tells
+    them apart. ``target_share`` may be given as 0.85, 85 or "85%".
+    """
+    target_share = check_share(target_share, "target_share", allow_zero=True)
+    areas, _ = read_areas(areas, name_col, id_col)
     hp = result.household_points
     pts = gpd.GeoDataFrame({"row": np.arange(len(hp))}, geometry=gpd.points_from_xy(hp.lon, hp.lat), crs=4326)
     pts = pts[np.isfinite(hp.lon)].to_crs(areas.crs)
-    joined = gpd.sjoin(pts, areas[[name_col, "geometry"]], predicate="within", how="left")
+    joined = gpd.sjoin(pts, areas[["geometry"]], predicate="within", how="inner")
     joined = joined.sort_values(["row", "index_right"]).drop_duplicates("row")
-    area_of = np.full(len(hp), OUTSIDE, dtype=object)
-    names = joined[name_col].astype(object).where(joined[name_col].notna(), OUTSIDE)
-    area_of[joined["row"].to_numpy()] = names.to_numpy()
+    area_of = np.full(len(hp), -1, dtype=np.int64)
+    area_of[joined["row"].to_numpy()] = joined["index_right"].to_numpy()
     h = result.households
-    walk_min = h["walk_min"].to_numpy()
-    status = h["status"].astype(str).to_numpy()
-    w = hp.weight
-    df = pd.DataFrame({"area": area_of, "w": w, "walk_min": walk_min, "status": status})
+    df = pd.DataFrame({"area": area_of, "w": hp.weight, "walk_min": h["walk_min"].to_numpy(),
+                       "status": h["status"].astype(str).to_numpy()})
     df = df[df["status"] != "invalid"]
+    thr = result.summary.threshold_min
     rows = []
-    order = list(dict.fromkeys(areas[name_col].astype(object))) + [OUTSIDE]
-    for name in order:
-        d = df[df["area"] == name]
-        if name == OUTSIDE and d.empty:
+    keys = [(i, areas.loc[i, "area_id"], areas.loc[i, "area"]) for i in areas.index] + [(-1, None, OUTSIDE)]
+    for key, area_id, name in keys:
+        d = df[df["area"] == key]
+        if key == -1 and d.empty:
             continue
         tot = float(d["w"].sum())
-        row = {"area": name, "points": int(len(d)), "households": tot}
+        row = {"area_id": area_id, "area": name, "points": int(len(d)), "households": tot}
         for t in tiers_min:
             cov = float(d["w"][d["walk_min"] <= t + 1e-9].sum())
             row[f"within_{t:g}min"] = cov
             row[f"share_{t:g}min"] = cov / tot if tot else np.nan
-        thr = result.summary.threshold_min
         cov_thr = float(d["w"][d["status"] == "covered"].sum())
         row["share_threshold"] = cov_thr / tot if tot else np.nan
         row["off_network"] = float(d["w"][d["status"] == "off_network"].sum())

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from ._errors import CoverageInputError, rows_text
+from ._errors import CoverageInputError
 from .crs import is_china_offset
 from .io import Points
 from .locate import locate
@@ -254,6 +254,10 @@ def assess(
     max_snap_m: float | None = None,
     cutoffs_min: tuple[float, ...] | None = None,
     progress: bool = False,
+    station_id_col: str | None = None,
+    household_id_col: str | None = None,
+    station_options: dict | None = None,
+    household_options: dict | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -276,7 +280,13 @@ def assess(
         CRS of CSV coordinates, or ``"gcj02"``/``"bd09"`` for Chinese web-map
         coordinates (applies to both inputs).
     id_col
-        Id column of both inputs.
+        Id column of both inputs (any case; ``id`` also finds 编号).
+    station_id_col, household_id_col
+        Id column of one input, when the two differ (default ``id_col``).
+    station_options, household_options
+        More ways to read each input (:func:`~coverage.io.read_points`):
+        ``sheet`` (Excel), ``layer`` (GeoPackage), ``lon_col``/``lat_col``,
+        ``name_col``.
     max_snap_m
         Points farther than this from every walkable street are off the
         network (default :data:`coverage.settings.max_snap_m`).
@@ -293,8 +303,12 @@ def assess(
     max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
     kph, prof = _speed(profile, speed_kph)
 
-    sl = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m)
-    hl = locate(net, households, role="households", id_col=id_col, weight=weight, crs=crs, max_snap_m=max_snap_m)
+    s_id = id_col if station_id_col is None else station_id_col
+    h_id = id_col if household_id_col is None else household_id_col
+    sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
+                read_options=station_options)
+    hl = locate(net, households, role="households", id_col=h_id, weight=weight, crs=crs, max_snap_m=max_snap_m,
+                read_options=household_options)
     st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
     hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
     if not s_snap.on_network.any():
@@ -306,11 +320,11 @@ def assess(
     off_st = st.valid & ~s_snap.on_network
     if off_st.any():
         log.warning(
-            "%s: %d stations are more than %g m from any walkable street (rows %s); they are left out",
+            "%s: %d stations are more than %g m from any walkable street (%s); they are left out",
             st.label,
             int(off_st.sum()),
             max_snap_m,
-            rows_text(np.flatnonzero(off_st)),
+            st.rows(np.flatnonzero(off_st)),
         )
     t_snap = time.perf_counter()
     params = {
@@ -319,7 +333,8 @@ def assess(
         "profile": prof,
         "weight": weight,
         "crs": str(crs) if crs is not None else None,
-        "id_col": id_col,
+        "id_col": s_id,
+        "household_id_col": h_id,
         "max_snap_m": max_snap_m,
         "cutoffs_min": list(cutoffs),
         "network": dict(net.meta),

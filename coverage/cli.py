@@ -1,7 +1,8 @@
 """Command-line interface: ``service-coverage``.
 
 A thin layer over the Python API: it parses arguments, calls the library and
-writes files. On bad input it prints one line naming the problem and exits 2.
+prints. On bad input it prints one line naming the problem and exits 2, for
+argparse's own checks too.
 """
 
 from __future__ import annotations
@@ -13,19 +14,38 @@ import time
 from pathlib import Path
 
 from . import settings
+from ._errors import CoverageInputError, check_share
 from ._version import __version__
-from ._errors import CoverageInputError
 
 log = logging.getLogger("coverage")
+
+#: Files each command may write into --out (checked against the inputs before any work).
+OUTPUTS = {
+    "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
+                "isochrones.gpkg", "map.html", "map.png", "manifest.json"),
+    "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
+    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json"),
+    "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
+               "summary.xlsx", "manifest.json"),
+    "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
+             "isochrones.gpkg", "map.html", "manifest.json"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are one line like every other error (exit 2)."""
+
+    def error(self, message):  # noqa: D102
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--network", required=True, help="OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf)")
-    p.add_argument("--stations", required=True, help="stations: CSV (id,lon,lat), GeoJSON, GeoPackage or Shapefile")
+    p.add_argument("--stations", required=True,
+                   help="stations: CSV or Excel (id, name, lon, lat), GeoJSON, GeoPackage or Shapefile")
     if households:
-        p.add_argument("--households", required=True, help="residential points, same formats as --stations")
-        p.add_argument("--weight", help="column with households per point (default: each point is 1)")
-    if households:
+        p.add_argument("--households", required=True, help="residential points or compound outlines, same formats")
+        p.add_argument("--weight", help="column with households per point, e.g. 户数 (default: each point is 1)")
         p.add_argument("--minutes", type=float, default=settings.threshold_min, help="walking threshold (default 15)")
     else:
         p.add_argument("--minutes", default="5,10,15", help="bands in minutes, comma-separated (default 5,10,15)")
@@ -37,28 +57,51 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
         help=f"named walking speed (default {settings.default_profile}: "
         f"{settings.SPEED_PROFILES_KPH[settings.default_profile]} km/h)",
     )
-    p.add_argument(
-        "--crs",
-        help="CRS of CSV coordinates: gcj02 (Amap/Tencent), bd09 (Baidu) or EPSG:code (default WGS-84 lon/lat)",
-    )
-    p.add_argument("--id-col", default="id", help="id column (default 'id')")
-    p.add_argument(
-        "--max-snap-m",
-        type=float,
-        default=settings.max_snap_m,
-        help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)",
-    )
+    p.add_argument("--crs", help="CRS of the coordinates: gcj02 (Amap/Tencent), bd09 (Baidu) or EPSG:code "
+                                 "(default WGS-84 lon/lat; for a file with its own CRS, used only when it has none)")
+    p.add_argument("--id-col", default="id", help="id column of every input (default 'id', any case; also 编号)")
+    p.add_argument("--station-id-col", help="id column of --stations (default --id-col)")
+    p.add_argument("--sheet", help="Excel sheet of every input (default the first)")
+    p.add_argument("--station-sheet", help="Excel sheet of --stations")
+    p.add_argument("--layer", help="GeoPackage layer of every input (needed when a file has several)")
+    p.add_argument("--station-layer", help="GeoPackage layer of --stations")
+    if households:
+        p.add_argument("--household-id-col", help="id column of --households (default --id-col)")
+        p.add_argument("--household-sheet", help="Excel sheet of --households")
+        p.add_argument("--household-layer", help="GeoPackage layer of --households")
+    p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
+                   help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
     p.add_argument("--no-cache", action="store_true", help="rebuild the network instead of using the cache")
 
 
+def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    also = "" if required else "also propose "
+    goal = p.add_mutually_exclusive_group(required=required)
+    goal.add_argument("--k", type=int, help=f"{also}this many new sites (maximal covering)")
+    goal.add_argument("--target",
+                      help=f"{also}the fewest sites to cover this share of all households: 0.85 or 85%% (set covering)")
+    p.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
+    p.add_argument("--spacing-m", type=float, default=150.0, help="spacing of automatic candidates (default 150 m)")
+    p.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
+    p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
+    p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+
+
+def _add_map_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--map", help="where to write the HTML map (default OUT/map.html)")
+    p.add_argument("--png", nargs="?", const="", default=None, help="also write a PNG map (default OUT/map.png)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels: en or zh")
+    p.add_argument("--network-layer", action="store_true", help="draw the walking network on the map")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="service-coverage",
         description="Which households are outside a 15-minute walk of a community service station.",
     )
     parser.add_argument("--version", action="version", version=f"service-coverage {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     a = sub.add_parser("analyze", help="walking coverage of households by stations")
     _add_common(a)
@@ -79,42 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(r)
     _add_siting_options(r, required=False)
     r.add_argument("--areas", help="street/community boundaries (any vector format) for the by-area table")
-    r.add_argument("--area-name", help="name column of --areas (default: name)")
-    r.add_argument("--area-target", type=float, default=0.85, help="share each area should reach (default 0.85)")
+    r.add_argument("--area-name", help="name column of --areas (default: name / 名称)")
+    r.add_argument("--area-id-col", help="id column of --areas (areas with the same name stay apart)")
+    r.add_argument("--area-target", default="0.85", help="share each area should reach: 0.85 or 85%% (default 0.85)")
     r.add_argument("--lang", choices=["en", "zh"], default="en", help="labels: en or zh")
     r.add_argument("--out", required=True, help="output folder")
 
-    d = sub.add_parser("demo", help="run the analysis on the embedded Helsinki extract")
+    d = sub.add_parser("demo", help="run the analysis on the embedded data (Harbin 红旗街道, 15 minutes)")
+    d.add_argument("--city", choices=["hongqi", "helsinki"], default="hongqi",
+                   help="hongqi: Harbin 红旗街道 at 15 min (default); helsinki: central Helsinki at 5 min")
     d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
-    d.add_argument("--map", default=str(Path("maps") / "demo.html"), help="map file (default maps/demo.html)")
+    d.add_argument("--map", help="map file (default OUT/map.html)")
     d.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels")
     return parser
-
-
-def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
-    also = "" if required else "also propose "
-    goal = p.add_mutually_exclusive_group(required=required)
-    goal.add_argument("--k", type=int, help=f"{also}this many new sites (maximal covering)")
-    goal.add_argument("--target", type=float,
-                      help=f"{also}the fewest sites to cover this share of all households, e.g. 0.85 (set covering)")
-    p.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
-    p.add_argument("--spacing-m", type=float, default=150.0, help="spacing of automatic candidates (default 150 m)")
-    p.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
-    p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
-    p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
-
-
-def _siting_kwargs(args) -> dict:
-    return {"k": args.k, "target_share": args.target, "candidates": args.candidates, "spacing_m": args.spacing_m,
-            "min_spacing_m": args.min_spacing_m, "method": args.method, "time_limit_s": args.time_limit_s,
-            "curve_max_k": max(10, args.k or 0), "id_col": args.id_col, "crs": args.crs}
-
-
-def _add_map_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--map", help="where to write the HTML map (default OUT/map.html)")
-    p.add_argument("--png", nargs="?", const="", default=None, help="also write a PNG map (default OUT/map.png)")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels: en or zh")
-    p.add_argument("--network-layer", action="store_true", help="draw the walking network on the map")
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -126,97 +146,146 @@ def _setup_logging(quiet: bool) -> None:
     root.propagate = False
 
 
+# ---------------------------------------------------------------- parsing helpers (no work done here)
 def _speed_kwargs(args) -> dict:
     return {"profile": args.profile, "speed_kph": args.speed_kmh}
 
 
+def _options(args, role: str) -> dict:
+    """read_points options of one input: sheet and layer (per file, or for all)."""
+    sheet = getattr(args, f"{role}_sheet", None) or args.sheet
+    layer = getattr(args, f"{role}_layer", None) or args.layer
+    return {k: v for k, v in (("sheet", sheet), ("layer", layer)) if v is not None}
+
+
+def _assess_kwargs(args, *, progress: bool = False) -> dict:
+    return {
+        "minutes": args.minutes, "weight": args.weight, "crs": args.crs, "id_col": args.id_col,
+        "station_id_col": args.station_id_col, "household_id_col": args.household_id_col,
+        "station_options": _options(args, "station"), "household_options": _options(args, "household"),
+        "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
+    }
+
+
+def _siting_kwargs(args) -> dict:
+    target = None if args.target is None else check_share(args.target, "--target")
+    return {"k": args.k, "target_share": target, "candidates": args.candidates, "spacing_m": args.spacing_m,
+            "min_spacing_m": args.min_spacing_m, "method": args.method, "time_limit_s": args.time_limit_s,
+            "curve_max_k": max(10, args.k or 0), "id_col": args.id_col, "crs": args.crs}
+
+
+def _map_kwargs(args) -> dict:
+    png = getattr(args, "png", None)
+    map_path = getattr(args, "map", None)
+    if map_path and Path(map_path).suffix.lower() not in (".html", ".htm"):
+        msg = f"--map '{map_path}': the map is a web page; give a file ending in .html."
+        raise CoverageInputError(msg)
+    if png and Path(png).suffix.lower() != ".png":
+        msg = f"--png '{png}': the picture must be a .png file."
+        raise CoverageInputError(msg)
+    return {"map_path": map_path, "png": png is not None, "png_path": png or None,
+            "lang": args.lang, "network_layer": getattr(args, "network_layer", False)}
+
+
+def _minutes_list(text: str) -> list[float]:
+    try:
+        bands = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        bands = []
+    if not bands or not all(0 < b <= 240 for b in bands):
+        msg = f"--minutes {text!r} must be minutes between 0 and 240 separated by commas, like 5,10,15."
+        raise CoverageInputError(msg)
+    return bands
+
+
+def _out_folder(args, command: str):
+    from ._files import OutputFolder
+
+    inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas")]
+    planned = list(OUTPUTS[command]) + [p for p in (getattr(args, "map", None), getattr(args, "png", None)) if p]
+    return OutputFolder(args.out, inputs=inputs, planned=planned)
+
+
+def _load(args):
+    from .network import load_network
+
+    return load_network(args.network, cache=not args.no_cache)
+
+
+# ---------------------------------------------------------------- commands
 def cmd_analyze(args) -> int:
     from .assess import assess
     from .export import write_maps
-    from .network import load_network
 
     t0 = time.perf_counter()
-    net = load_network(args.network, cache=not args.no_cache)
-    result = assess(
-        net,
-        args.stations,
-        args.households,
-        minutes=args.minutes,
-        weight=args.weight,
-        crs=args.crs,
-        id_col=args.id_col,
-        max_snap_m=args.max_snap_m,
-        progress=True,
-        **_speed_kwargs(args),
-    )
+    maps = _map_kwargs(args)
+    out = _out_folder(args, "analyze")
+    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
     iso = result.isochrones()
-    files = result.to_files(args.out, isochrones=iso)
-    files.update(write_maps(result, args.out, isochrones=iso, **_map_kwargs(args)))
+    files = result.to_files(out, isochrones=iso)
+    files.update(write_maps(result, out, isochrones=iso, **maps))
+    out.finish(extra={"command": "analyze", "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files)} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
-def _map_kwargs(args) -> dict:
-    png = getattr(args, "png", None)
-    return {"map_path": getattr(args, "map", None), "png": png is not None, "png_path": png or None,
-            "lang": args.lang, "network_layer": getattr(args, "network_layer", False)}
-
-
 def cmd_isochrones(args) -> int:
     from .export import write_isochrones
     from .isochrones import isochrones_for_stations
-    from .network import load_network
 
-    try:
-        bands = [float(x) for x in args.minutes.split(",") if x.strip()]
-    except ValueError:
-        msg = f"--minutes {args.minutes!r} must be minutes separated by commas, like 5,10,15"
-        raise CoverageInputError(msg) from None
-    net = load_network(args.network, cache=not args.no_cache)
+    bands = _minutes_list(args.minutes)
+    out = _out_folder(args, "isochrones")
     iso = isochrones_for_stations(
-        net, args.stations, bands, crs=args.crs, id_col=args.id_col, max_snap_m=args.max_snap_m,
-        **_speed_kwargs(args),
+        _load(args), args.stations, bands, crs=args.crs, id_col=args.station_id_col or args.id_col,
+        max_snap_m=args.max_snap_m, read_options=_options(args, "station"), **_speed_kwargs(args),
     )
-    files = write_isochrones(iso, args.out, geojson=True)
+    files = write_isochrones(iso, out, geojson=True)
+    out.finish(extra={"command": "isochrones", "minutes": bands})
     print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: {', '.join(files.values())}")
     return 0
 
 
 def cmd_demo(args) -> int:
+    from ._files import OutputFolder
     from .assess import assess
-    from .demo import DEMO_MINUTES, demo_inputs, write_demo_inputs
+    from .demo import DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
     from .export import write_maps
     from .network import load_network
 
-    path, stations, households = demo_inputs()
-    out = Path(args.out)
-    write_demo_inputs(out / "inputs")
-    net = load_network(path)
-    result = assess(net, stations, households, minutes=DEMO_MINUTES, weight="households")
+    maps = _map_kwargs(args)
+    out = OutputFolder(args.out, planned=OUTPUTS["demo"])
+    path, stations, households = demo_inputs(args.city)
+    st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
+    minutes = DEMO_MINUTES[args.city]
+    result = assess(load_network(path), stations, households, minutes=minutes, weight="households")
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
-    files.update(write_maps(result, out, isochrones=iso, map_path=args.map, lang=args.lang))
-    print(f"Demo: central Helsinki (OpenStreetMap, © OpenStreetMap contributors), {DEMO_MINUTES:g}-minute walk")
+    files.update(write_maps(result, out, isochrones=iso, **maps))
+    out.finish(extra={"command": "demo", "city": args.city})
+    print(f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk (OpenStreetMap data © OpenStreetMap contributors, ODbL)")
     print(result.summary.text(lang=args.lang))
-    print(f"Wrote {len(files)} result files to {out} (example inputs in {out / 'inputs'}); map: {files['map']}")
+    print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
+    weight = "户数" if args.city == "hongqi" else "households"
+    print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
+          f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
+          f"--weight {weight} --minutes {minutes:g} --out my-output")
     return 0
 
 
 def cmd_site(args) -> int:
     from .assess import assess
     from .export import write_maps
-    from .network import load_network
     from .siting import suggest_sites
 
-    net = load_network(args.network, cache=not args.no_cache)
-    result = assess(
-        net, args.stations, args.households, minutes=args.minutes, weight=args.weight, crs=args.crs,
-        id_col=args.id_col, max_snap_m=args.max_snap_m, **_speed_kwargs(args),
-    )
-    sr = suggest_sites(result, **_siting_kwargs(args))
-    files = sr.to_files(args.out)
-    files.update(write_maps(result, args.out, sites=sr.sites, **_map_kwargs(args)))
+    maps = _map_kwargs(args)
+    siting = _siting_kwargs(args)
+    out = _out_folder(args, "site")
+    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
+    sr = suggest_sites(result, **siting)
+    files = sr.to_files(out)
+    files.update(write_maps(result, out, sites=sr.sites, **maps))
+    out.finish(extra={"command": "site", "siting": sr.summary})
     print(result.summary.text(lang=args.lang))
     print(sr.text(lang=args.lang))
     print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
@@ -225,21 +294,20 @@ def cmd_site(args) -> int:
 
 def cmd_report(args) -> int:
     from .assess import assess
-    from .network import load_network
     from .report import export_report
     from .siting import suggest_sites
 
     t0 = time.perf_counter()
-    net = load_network(args.network, cache=not args.no_cache)
-    result = assess(
-        net, args.stations, args.households, minutes=args.minutes, weight=args.weight, crs=args.crs,
-        id_col=args.id_col, max_snap_m=args.max_snap_m, progress=True, **_speed_kwargs(args),
-    )
+    area_target = check_share(args.area_target, "--area-target")
+    siting = _siting_kwargs(args)
+    out = _out_folder(args, "report")
+    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
     sites = None
-    if args.k or args.target:
-        sites = suggest_sites(result, **_siting_kwargs(args))
-    files = export_report(result, args.out, sites=sites, areas=args.areas, area_name_col=args.area_name,
-                          target_share=args.area_target, lang=args.lang)
+    if args.k is not None or args.target is not None:
+        sites = suggest_sites(result, **siting)
+    files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
+                          area_id_col=args.area_id_col, target_share=area_target, lang=args.lang)
+    out.finish(extra={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:
         print(sites.text(lang=args.lang))

@@ -128,6 +128,59 @@ def to_wgs84(lon, lat, crs: str):
     raise ValueError(msg)
 
 
+def parse_crs(crs, what: str = "--crs"):
+    """Check a CRS given by a user: ``"gcj02"``/``"bd09"`` (any case, with or without a dash) or anything
+    pyproj reads. Returns ``"gcj02"``, ``"bd09"`` or a :class:`pyproj.CRS`; ``None`` stays ``None``.
+
+    Raises :class:`~coverage.CoverageInputError` naming the value and the fix.
+    """
+    from ._errors import CoverageInputError
+
+    if crs is None or isinstance(crs, pyproj.CRS):
+        return crs
+    if isinstance(crs, str):
+        key = crs.strip().lower().replace("-", "").replace("_", "")
+        if key in CHINA_OFFSET_CRS:
+            return key
+        hint = {"gcj": "gcj02", "gcj2": "gcj02", "amap": "gcj02", "gaode": "gcj02", "tencent": "gcj02",
+                "bd": "bd09", "bd9": "bd09", "baidu": "bd09", "wgs84": "EPSG:4326"}.get(key)
+        if hint:
+            msg = f"{what} {crs!r} is not a CRS name; did you mean {hint}?"
+            raise CoverageInputError(msg)
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except Exception:
+        msg = (f"{what} {crs!r} is not a CRS pyproj knows; use gcj02 (Amap, Tencent), bd09 (Baidu) or an EPSG code "
+               "such as EPSG:4326 (WGS-84 lon/lat) or EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E).")
+        raise CoverageInputError(msg) from None
+
+
+def suggest_projected_crs(x, y, lon_hint: float | None = None) -> str:
+    """Likely EPSG codes for projected x/y in metres (for a message), from their size and a rough longitude.
+
+    Eight-digit eastings carry the Gauss-Kruger zone number in front
+    (CGCS2000 3-degree zones: EPSG:4513-4533); six-digit ones are UTM or
+    Gauss-Kruger without the zone number, told apart only by the longitude.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return "EPSG:4547 or the UTM zone of the area"
+    mx = float(np.median(x))
+    if 1e7 <= mx < 1e8:  # zone number in front of a 3-degree Gauss-Kruger easting
+        zone = int(mx // 1e6)
+        if 25 <= zone <= 45:
+            return f"EPSG:{4513 + zone - 25} (CGCS2000 / 3-degree Gauss-Kruger zone {zone})"
+        if 13 <= zone <= 23:
+            return f"EPSG:{4491 + zone - 13} (CGCS2000 / 6-degree Gauss-Kruger zone {zone})"
+    if lon_hint is not None and np.isfinite(lon_hint):
+        cm = int(round(lon_hint / 3) * 3)
+        utm = int((lon_hint + 180) // 6) + 1
+        gk = f"EPSG:{4534 + (cm - 75) // 3} (CGCS2000 / 3-degree Gauss-Kruger CM {cm}E)" if 75 <= cm <= 135 else None
+        return " or ".join(c for c in (gk, f"EPSG:{32600 + utm} (WGS 84 / UTM zone {utm}N)") if c)
+    return "EPSG:4534-4554 (CGCS2000 / 3-degree Gauss-Kruger, by central meridian) or the UTM zone (EPSG:326xx)"
+
+
 def is_china_offset(crs) -> bool:
     """True when ``crs`` names GCJ-02 or BD-09."""
     return isinstance(crs, str) and crs.lower().replace("-", "").replace("_", "") in CHINA_OFFSET_CRS

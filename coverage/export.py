@@ -1,96 +1,197 @@
-"""Write analysis results to files (CSV, GeoPackage, JSON)."""
+"""Write analysis results to files (CSV, GeoPackage, JSON), safely.
+
+Every file is written to a temporary name and renamed into place
+(:func:`~coverage._files.atomic_path`), so an interrupted run leaves no
+half-written file. Writers take an output folder as a path or as an
+:class:`~coverage._files.OutputFolder`, which also refuses to overwrite the
+run's inputs and lists what it wrote in ``manifest.json``. Text from the data
+is made safe for the programs planners open it with: no live formulas in CSV
+or Excel, no control characters, GeoPackage column names unique regardless of
+case and never the reserved ``fid``, and strictly valid JSON.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+
+from ._files import OutputFolder, atomic_path, safe_cell, strict_json
 
 log = logging.getLogger(__name__)
 
 
+def folder(out, result=None) -> OutputFolder:
+    """``out`` as an :class:`OutputFolder` (a path gets one guarding ``result``'s input files)."""
+    if isinstance(out, OutputFolder):
+        return out
+    return OutputFolder(out, inputs=input_files(result) if result is not None else ())
+
+
+def input_files(result) -> list[str]:
+    """The files a result was computed from (network, stations, households)."""
+    files = [result.station_points.source, result.household_points.source, result.network.meta.get("source")]
+    return [f for f in files if f]
+
+
 def plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns GDAL can write: categoricals and objects as text."""
+    """Columns GDAL can write: categoricals and objects as text (control characters removed)."""
     out = frame.copy()
     for c in out.columns:
         if c == out.geometry.name:
             continue
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(str)
-        elif out[c].dtype == object:
-            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        elif out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
+            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                else safe_cell(str(v)))
     return out
 
 
-def to_csv(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel)."""
+def gpkg_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Column names a GeoPackage accepts: unique regardless of case, and none called ``fid``.
+
+    ``FID`` (ArcGIS) becomes ``FID_input``; a second ``ID`` beside ``id``
+    becomes ``ID_2``.
+    """
+    seen: set[str] = {"fid"}
+    rename = {}
+    for c in frame.columns:
+        if c == frame.geometry.name:
+            continue
+        name = str(c)
+        if name.lower() == "fid":
+            name = f"{name}_input"
+        base, k = name, 2
+        while name.lower() in seen:
+            name = f"{base}_{k}"
+            k += 1
+        seen.add(name.lower())
+        if name != c:
+            rename[c] = name
+    if rename:
+        log.info("GeoPackage columns renamed (names must differ regardless of case, fid is reserved): %s", rename)
+    return frame.rename(columns=rename)
+
+
+def to_csv(frame: gpd.GeoDataFrame, path) -> Path:
+    """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel), written atomically.
+
+    Non-point geometries (compound outlines) give the point inside them that
+    the analysis walked from. Text cells are safe to open in Excel.
+    """
     geo = frame.geometry.to_crs("EPSG:4326") if frame.crs is not None else frame.geometry
+    empty = (geo.isna() | geo.is_empty).to_numpy()
+    pts = np.asarray(geo.values, dtype=object).copy()
+    nonpoint = ~empty & (geo.geom_type != "Point").to_numpy()
+    if nonpoint.any():
+        pts[nonpoint] = shapely.point_on_surface(pts[nonpoint])
+    xy = np.full((len(frame), 2), np.nan)
+    if (~empty).any():
+        xy[~empty] = shapely.get_coordinates(pts[~empty])[:, :2]
     df = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     for c in ("lon", "lat"):
         if c in df.columns:
             df = df.rename(columns={c: f"{c}_input"})
-    empty = geo.isna() | geo.is_empty
-    df["lon"] = np.where(empty, np.nan, geo.x.where(~empty)).round(7)
-    df["lat"] = np.where(empty, np.nan, geo.y.where(~empty)).round(7)
-    df.to_csv(path, index=False, encoding="utf-8-sig")
+    for c in df.columns:
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
+            df[c] = df[c].map(lambda v: safe_cell(v, csv=True))
+    df["lon"] = np.round(xy[:, 0], 7)
+    df["lat"] = np.round(xy[:, 1], 7)
+    return write_table(df, path)
 
 
-def to_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    plain_columns(frame).to_file(path, layer=layer, driver="GPKG")
+def write_table(df: pd.DataFrame, path) -> Path:
+    """A plain table as CSV (UTF-8 with BOM), written atomically."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
 
 
-def _json_default(o):
+def _geometry_type(frame: gpd.GeoDataFrame) -> str | None:
+    kinds = set(frame.geometry.geom_type.dropna())
+    if len(kinds) <= 1:
+        return None
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon"
+    if kinds <= {"Point", "MultiPoint"}:
+        return "MultiPoint"
+    if kinds <= {"LineString", "MultiLineString"}:
+        return "MultiLineString"
+    return "Unknown"  # e.g. points and compound outlines in one layer
+
+
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path) -> Path:
+    """One GeoPackage with these layers (empty ones skipped), written atomically."""
+    with atomic_path(path) as tmp:
+        for name, frame in layers.items():
+            if frame is None or not len(frame):
+                continue
+            out = gpkg_columns(plain_columns(frame))
+            gtype = _geometry_type(out)
+            kw = {"geometry_type": gtype, "promote_to_multi": gtype not in (None, "Unknown")} if gtype else {}
+            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **kw)
+    return Path(path)
+
+
+def to_gpkg(frame: gpd.GeoDataFrame, path, layer: str) -> Path:
+    return write_gpkg({layer: frame}, path)
+
+
+def json_default(o):
     if isinstance(o, (np.integer,)):
         return int(o)
     if isinstance(o, (np.floating,)):
         return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
     if isinstance(o, np.ndarray):
         return o.tolist()
     return str(o)
 
 
-def write_json(obj, path: Path) -> None:
-    Path(path).write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+def write_json(obj, path) -> Path:
+    """Strictly valid JSON (NaN becomes null), written atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(strict_json(obj, default=json_default), encoding="utf-8")
+    return Path(path)
 
 
 def write_result(result, out_dir) -> dict[str, str]:
     """Write households, stations and the summary of a CoverageResult."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = folder(out_dir, result)
     files = {}
     for name, frame in (("households", result.households), ("stations", result.stations)):
-        to_csv(frame, out / f"{name}.csv")
-        to_gpkg(frame, out / f"{name}.gpkg", layer=name)
-        files[f"{name}_csv"] = str(out / f"{name}.csv")
-        files[f"{name}_gpkg"] = str(out / f"{name}.gpkg")
+        with out.write(f"{name}.csv") as tmp:
+            to_csv(frame, tmp)
+        with out.write(f"{name}.gpkg") as tmp:
+            to_gpkg(frame, tmp, layer=name)
+        files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
+        files[f"{name}_gpkg"] = str(out.path(f"{name}.gpkg"))
     summary = result.summary.to_dict()
     summary["params"] = result.params
-    write_json(summary, out / "summary.json")
-    files["summary"] = str(out / "summary.json")
-    log.info("Wrote results to %s", out)
+    with out.write("summary.json") as tmp:
+        write_json(summary, tmp)
+    files["summary"] = str(out.path("summary.json"))
+    log.info("Wrote results to %s", out.dir)
     return files
 
 
 def write_isochrones(isochrones, out_dir, *, geojson: bool = False, gaps=None) -> dict[str, str]:
     """Write per-station isochrones, their union per band (and gap areas) to ``isochrones.gpkg``."""
     per, uni = isochrones
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "isochrones.gpkg"
-    if path.exists():
-        path.unlink()
-    to_gpkg(per, path, layer="isochrones")
-    to_gpkg(uni, path, layer="isochrone_union")
-    if gaps is not None and len(gaps):
-        to_gpkg(gaps, path, layer="gaps")
-    files = {"isochrones_gpkg": str(path)}
+    out = folder(out_dir)
+    with out.write("isochrones.gpkg") as tmp:
+        write_gpkg({"isochrones": per, "isochrone_union": uni, "gaps": gaps}, tmp)
+    files = {"isochrones_gpkg": str(out.path("isochrones.gpkg"))}
     if geojson:
-        plain_columns(per).to_crs("EPSG:4326").to_file(out / "isochrones.geojson", driver="GeoJSON")
-        files["isochrones_geojson"] = str(out / "isochrones.geojson")
+        with out.write("isochrones.geojson") as tmp:
+            plain_columns(per).to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
+        files["isochrones_geojson"] = str(out.path("isochrones.geojson"))
     return files
 
 
@@ -100,22 +201,25 @@ def write_siting(siting, out_dir) -> dict[str, str]:
     siting.json holds the summary, the k-curve and, when the siting came from
     an assessment, that assessment's summary (``analysis``).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = folder(out_dir)
     files = {}
     sites = siting.sites
+    with out.write("sites.csv") as tmp:
+        if isinstance(sites, gpd.GeoDataFrame):
+            to_csv(sites.drop(columns=[c for c in ("lon", "lat") if c in sites.columns]), tmp)
+        else:
+            write_table(pd.DataFrame(sites).map(lambda v: safe_cell(v, csv=True)), tmp)
+    files["sites_csv"] = str(out.path("sites.csv"))
     if isinstance(sites, gpd.GeoDataFrame):
-        to_csv(sites.drop(columns=[c for c in ("lon", "lat") if c in sites.columns]), out / "sites.csv")
-        to_gpkg(sites, out / "sites.gpkg", layer="sites")
-        files["sites_gpkg"] = str(out / "sites.gpkg")
-    else:
-        pd.DataFrame(sites).to_csv(out / "sites.csv", index=False, encoding="utf-8-sig")
-    files["sites_csv"] = str(out / "sites.csv")
+        with out.write("sites.gpkg") as tmp:
+            to_gpkg(sites, tmp, layer="sites")
+        files["sites_gpkg"] = str(out.path("sites.gpkg"))
     doc = {**siting.summary, "curve": siting.curve}
     if siting.analysis is not None:
         doc["analysis"] = siting.analysis
-    write_json(doc, out / "siting.json")
-    files["siting_json"] = str(out / "siting.json")
+    with out.write("siting.json") as tmp:
+        write_json(doc, tmp)
+    files["siting_json"] = str(out.path("siting.json"))
     return files
 
 
@@ -125,11 +229,16 @@ def write_maps(result, out_dir, *, isochrones=None, sites=None, map_path=None, p
     from .maps import coverage_map, save_map
     from .static_map import static_map
 
-    out = Path(out_dir)
+    out = folder(out_dir, result)
     iso = result.isochrones() if isochrones is None else isochrones
     m = coverage_map(result, isochrones=iso, sites=sites, lang=lang, network=network_layer)
-    files = {"map": str(save_map(m, Path(map_path) if map_path else out / "map.html"))}
+    target = out.path(map_path or "map.html")
+    with out.write(target) as tmp:
+        save_map(m, tmp)
+    files = {"map": str(target)}
     if png or png_path:
-        files["png"] = str(static_map(result, Path(png_path) if png_path else out / "map.png", isochrones=iso,
-                                      sites=sites, lang=lang))
+        target = out.path(png_path or "map.png")
+        with out.write(target) as tmp:
+            static_map(result, tmp, isochrones=iso, sites=sites, lang=lang)
+        files["png"] = str(target)
     return files

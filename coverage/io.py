@@ -1,16 +1,33 @@
 """Read stations and residential points; write results.
 
-Accepted inputs: CSV (``lon``/``lat`` in WGS-84 by default, or x/y in a stated
-CRS, or GCJ-02/BD-09 lon/lat), GeoJSON, GeoPackage, Shapefile, or a
-GeoDataFrame in any CRS. Every input row is kept: rows with unusable
-coordinates are marked invalid with a reason, never dropped. Problems that make
-the whole input unusable raise :class:`CoverageInputError` with the file,
-column, rows and fix.
+Accepted inputs, as planners have them:
+
+* CSV or text in any common encoding (UTF-8 with or without BOM, UTF-16 as
+  Excel's "Unicode text", GBK/GB18030) and separator (comma, semicolon, tab,
+  vertical bar; sniffed, and named in every message);
+* Excel workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``; the first sheet, or
+  ``sheet=``), read with python-calamine;
+* GeoJSON, GeoPackage (``layer=`` when it has several), Shapefile (``crs=`` when
+  it has no ``.prj``), FlatGeobuf, or a GeoDataFrame in any CRS; polygon and
+  multi-point households (compound outlines) walk from a point inside and keep
+  their geometry.
+
+Coordinates are ``lon``/``lat`` in WGS-84 by default (also 经度/纬度, x/y,
+decimal commas, ``126.66°`` and degrees-minutes-seconds), or x/y in a stated
+CRS, or GCJ-02/BD-09 lon/lat. Headers are matched without regard to case, and
+the usual Chinese names count (编号, 名称, 经度, 纬度, 户数, 人口). Every input
+row is kept: rows with unusable coordinates are marked invalid with a reason,
+never dropped; an input where no row is usable is an error. Problems raise
+:class:`CoverageInputError` with the file, column, rows (as the spreadsheet
+numbers them: header = row 1) and the fix.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
+import re
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,14 +39,20 @@ import pyproj
 import shapely
 
 from ._errors import CoverageInputError, rows_text
-from .crs import is_china_offset, to_wgs84
+from .crs import is_china_offset, parse_crs, suggest_projected_crs, to_wgs84
 
 log = logging.getLogger(__name__)
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 LON_ALIASES = ("lon", "lng", "long", "longitude", "经度", "x")
 LAT_ALIASES = ("lat", "latitude", "纬度", "y")
+ID_ALIASES = ("id", "编号", "编码")
+NAME_ALIASES = ("name", "名称", "名字", "站点名称", "小区名称")
+#: A weight asked for by one of these names also finds the others.
+WEIGHT_ALIASES = (("households", "户数", "住户数", "户数（户）"), ("population", "人口", "人口数", "常住人口"))
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,12 @@ class Points:
     weight_col: str | None = None
     name_col: str | None = None
     source: str | None = None  # the file read, when it was a file
+    row_base: int = 0  # added to a 0-based row index to give the number the user sees
+    row_word: str = "rows"
+
+    def rows(self, idx) -> str:
+        """Rows for a message, numbered as the user sees them (spreadsheet rows: header = row 1)."""
+        return f"{self.row_word} {rows_text(np.asarray(idx, dtype=np.int64) + self.row_base)}"
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -101,31 +130,106 @@ class Points:
         )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    last = None
-    for enc in ("utf-8-sig", "gb18030"):  # Excel in China often saves GBK
+# ---------------------------------------------------------------- tables
+def _decode(path: Path, label: str) -> tuple[str, str]:
+    """The text of a CSV file and the encoding that read it."""
+    raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" is UTF-16 with a BOM
+        return raw.decode("utf-16"), "UTF-16"
+    for enc, name in (("utf-8-sig", "UTF-8"), ("gb18030", "GBK")):  # Excel in China often saves GBK
         try:
-            return pd.read_csv(path, sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
-        except UnicodeDecodeError as exc:
-            last = exc
-        except pd.errors.EmptyDataError:
-            msg = f"'{path}' is empty; it needs a header row (id,lon,lat) and one row per point."
-            raise CoverageInputError(msg) from None
-        except pd.errors.ParserError as exc:
-            msg = f"'{path}' is not a readable CSV file ({exc})."
-            raise CoverageInputError(msg) from None
-    msg = f"'{path}' is neither UTF-8 nor GBK text ({last}); save it as UTF-8 CSV."
+            return raw.decode(enc), name
+        except UnicodeDecodeError:
+            continue
+    msg = f"{label} is neither UTF-8, UTF-16 nor GBK text; save it as 'CSV UTF-8' from Excel."
     raise CoverageInputError(msg)
 
 
+def _sniff_separator(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        # one column, or a file the sniffer cannot settle: count the header's candidates
+        counts = {s: lines[0].count(s) for s in SEPARATORS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _read_csv(path: Path, label: str) -> tuple[pd.DataFrame, str]:
+    """(table of text, label naming the separator and encoding)."""
+    text, enc = _decode(path, label)
+    sep = _sniff_separator(text)
+    label = f"{label} ({SEPARATORS[sep]}-separated, {enc})"
+    if not text.strip():
+        msg = f"{label} is empty; it needs a header row (id,lon,lat) and one row per point."
+        raise CoverageInputError(msg)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                         skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        msg = f"{label} is not a readable table ({str(exc).strip()}); check that every row has the header's columns."
+        raise CoverageInputError(msg) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, label
+
+
+def _read_excel(path: Path, label: str, sheet) -> tuple[pd.DataFrame, str]:
+    try:
+        book = pd.ExcelFile(path, engine="calamine")
+    except Exception as exc:  # not a workbook, or a damaged one
+        msg = f"{label} could not be read as an Excel workbook ({str(exc).strip()[:120]}); save it again from Excel."
+        raise CoverageInputError(msg) from None
+    names = book.sheet_names
+    if sheet is None:
+        sheet = names[0]
+        if len(names) > 1:
+            log.info("%s: reading its first sheet %r (of %s); choose another with --sheet", label, sheet, names)
+    elif sheet not in names:
+        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with --sheet."
+        raise CoverageInputError(msg)
+    df = book.parse(sheet, dtype=str)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, f"{label} sheet {sheet!r}"
+
+
+def _read_vector(path: Path, label: str, layer, crs) -> tuple[gpd.GeoDataFrame, str]:
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:
+        msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
+        raise CoverageInputError(msg) from None
+    names = [str(x) for x in layers[:, 0]]
+    if layer is None and len(names) > 1:
+        msg = f"{label} has {len(names)} layers {names}; choose one with --layer (layer= in Python)."
+        raise CoverageInputError(msg)
+    if layer is not None and layer not in names:
+        msg = f"{label} has no layer {layer!r}; its layers are {names}."
+        raise CoverageInputError(msg)
+    try:
+        gdf = gpd.read_file(path, layer=layer)
+    except Exception as exc:
+        msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
+        raise CoverageInputError(msg) from None
+    if layer is not None:
+        label = f"{label} layer {layer!r}"
+    if gdf.crs is None and crs is not None and not is_china_offset(crs):
+        gdf = gdf.set_crs(parse_crs(crs))  # a shapefile without its .prj
+    return gdf, label
+
+
 def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: str) -> str:
+    """A column by name (any case) or, when none is asked for, by its usual names."""
     cols = {str(c).strip().lower(): c for c in df.columns}
     if wanted is not None:
         if wanted in df.columns:
             return wanted
-        if wanted.lower() in cols:
-            return cols[wanted.lower()]
+        if str(wanted).lower() in cols:
+            return cols[str(wanted).lower()]
         msg = f"{label} has no {what} column {wanted!r}; columns are {list(map(str, df.columns))}."
         raise CoverageInputError(msg)
     for a in aliases:
@@ -138,22 +242,29 @@ def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: s
     raise CoverageInputError(msg)
 
 
-def _frame_from_csv(path: Path, crs, lon_col, lat_col, label):
-    df = _read_csv(path)
-    if df.empty:
-        msg = f"{label} has a header but no rows."
-        raise CoverageInputError(msg)
-    projected = False
-    if crs is not None and not is_china_offset(crs):
-        projected = pyproj.CRS.from_user_input(crs).is_projected
-    xa = ("x", "easting", "lon", "lng") if projected else LON_ALIASES
-    ya = ("y", "northing", "lat") if projected else LAT_ALIASES
-    cx = _find_col(df, lon_col, xa, label, "x" if projected else "longitude")
-    cy = _find_col(df, lat_col, ya, label, "y" if projected else "latitude")
-    x = pd.to_numeric(df[cx], errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(df[cy], errors="coerce").to_numpy(dtype=float)
-    bad_text = (df[cx].notna() & np.isnan(x)) | (df[cy].notna() & np.isnan(y))
-    return df, x, y, bad_text.to_numpy(), (cx, cy)
+_DMS = re.compile(
+    r"^\s*([NSEW东西南北])?\s*([+-]?\d+(?:\.\d+)?)\s*(?:[°º度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分]\s*)?"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”]|''|秒)\s*)?)?([NSEW东西南北])?\s*$"
+)
+
+
+def _parse_coordinates(text: pd.Series) -> np.ndarray:
+    """Numbers from coordinate text: decimals (also with a decimal comma), ``126.66°`` and degrees-minutes-seconds."""
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    todo = np.flatnonzero(np.isnan(values) & text.notna().to_numpy())
+    for i in todo:
+        raw = str(text.iloc[i]).strip()
+        if re.fullmatch(r"[+-]?\d+,\d+", raw):
+            values[i] = float(raw.replace(",", "."))
+            continue
+        m = _DMS.match(raw)
+        if not m or (m.group(1) and m.group(5)):
+            continue
+        deg = float(m.group(2))
+        v = abs(deg) + float(m.group(3) or 0) / 60 + float(m.group(4) or 0) / 3600
+        hemi = m.group(1) or m.group(5)
+        values[i] = -v if (deg < 0 or hemi in ("S", "W", "南", "西")) else v
+    return values
 
 
 @dataclass(frozen=True)
@@ -161,17 +272,39 @@ class _Source:
     """What the source-dispatch stage read: a table of rows and their raw coordinates."""
 
     label: str
-    table: pd.DataFrame  # a GeoDataFrame for vector input, else the CSV's columns (text)
-    x: np.ndarray | None  # raw CSV coordinates (None for vector input)
+    table: pd.DataFrame  # a GeoDataFrame for vector input, else the file's columns (text)
+    x: np.ndarray | None  # raw table coordinates (None for vector input)
     y: np.ndarray | None
-    bad_text: np.ndarray | None  # CSV cells that are not numbers
+    bad_text: np.ndarray | None  # table cells that are not coordinates
     path: str | None
+    row_base: int = 0
+    row_word: str = "rows"
+    xy_cols: tuple | None = None
+
+    def rows(self, idx) -> str:
+        return f"{self.row_word} {rows_text(np.asarray(idx, dtype=np.int64) + self.row_base)}"
 
 
-def _source(source, role: str, crs, lon_col, lat_col) -> _Source:
-    """Stage 1, source dispatch: a GeoDataFrame, or a CSV / vector file by its suffix."""
+def _table_source(df: pd.DataFrame, label: str, path: Path, crs, lon_col, lat_col) -> _Source:
+    """Coordinates from a table's lon/lat (or x/y) columns."""
+    if df.empty:
+        msg = f"{label} has a header but no rows."
+        raise CoverageInputError(msg)
+    projected = crs is not None and not is_china_offset(crs) and parse_crs(crs).is_projected
+    xa = ("x", "easting", "lon", "lng", "经度") if projected else LON_ALIASES
+    ya = ("y", "northing", "lat", "纬度") if projected else LAT_ALIASES
+    cx = _find_col(df, lon_col, xa, label, "x" if projected else "longitude")
+    cy = _find_col(df, lat_col, ya, label, "y" if projected else "latitude")
+    x, y = _parse_coordinates(df[cx]), _parse_coordinates(df[cy])
+    bad_text = ((df[cx].notna() & np.isnan(x)) | (df[cy].notna() & np.isnan(y))).to_numpy()
+    return _Source(label, df, x, y, bad_text, str(path), row_base=2, xy_cols=(cx, cy))
+
+
+def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None) -> _Source:
+    """Stage 1, source dispatch: a GeoDataFrame, or a CSV, Excel or vector file by its suffix."""
     if isinstance(source, gpd.GeoDataFrame):
-        return _Source(f"{role} GeoDataFrame", source.reset_index(drop=True).copy(), None, None, None, None)
+        return _Source(f"{role} GeoDataFrame", source.reset_index(drop=True).copy(), None, None, None, None,
+                       row_base=0, row_word="index")
     if isinstance(source, pd.DataFrame):
         msg = f"{role} is a plain DataFrame; make it a GeoDataFrame with a CRS (geopandas.points_from_xy)."
         raise TypeError(msg)
@@ -184,23 +317,23 @@ def _source(source, role: str, crs, lon_col, lat_col) -> _Source:
         msg = f"{label} does not exist."
         raise CoverageInputError(msg)
     if path.is_dir():
-        msg = f"{label} is a folder; give a CSV, GeoJSON, GeoPackage or Shapefile."
+        msg = f"{label} is a folder; give a CSV, Excel, GeoJSON, GeoPackage or Shapefile."
         raise CoverageInputError(msg)
     if path.stat().st_size == 0:
         msg = f"{label} is empty."
         raise CoverageInputError(msg)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        df, x, y, bad_text, _ = _frame_from_csv(path, crs, lon_col, lat_col, label)
-        return _Source(label, df, x, y, bad_text, str(source))
+        df, label = _read_csv(path, label)
+        return _table_source(df, label, path, crs, lon_col, lat_col)
+    if suffix in EXCEL_SUFFIXES:
+        df, label = _read_excel(path, label, sheet)
+        return _table_source(df, label, path, crs, lon_col, lat_col)
     if suffix in VECTOR_SUFFIXES:
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:
-            msg = f"{label} could not be read as a vector file ({exc})."
-            raise CoverageInputError(msg) from None
-        return _Source(label, gdf, None, None, None, str(source))
-    msg = f"{label} has an unknown format {suffix!r}; give .csv, .geojson, .gpkg or .shp (or a GeoDataFrame)."
+        gdf, label = _read_vector(path, label, layer, crs)
+        return _Source(label, gdf, None, None, None, str(source), row_base=1, row_word="features")
+    msg = (f"{label} has an unknown format {suffix!r}; give .csv, .xlsx/.xls, .geojson, .gpkg or .shp "
+           "(or a GeoDataFrame).")
     raise CoverageInputError(msg)
 
 
@@ -234,11 +367,12 @@ def _to_lonlat(x, y, src_crs, offset: bool) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def _coordinate_reasons(x, y, bad_text, geographic: bool, label: str) -> np.ndarray:
+def _coordinate_reasons(x, y, bad_text, geographic: bool, label: str, rows=None) -> np.ndarray:
     """Stage 3, coordinate checks: why each row is unusable ("" when it is fine).
 
     Raises when longitude and latitude are clearly swapped for the whole input.
     """
+    rows = rows or (lambda idx: f"rows {rows_text(idx)}")
     reason = np.full(len(x), "", dtype=object)
     missing = ~(np.isfinite(x) & np.isfinite(y))
     reason[bad_text] = "non-numeric coordinate"
@@ -249,70 +383,122 @@ def _coordinate_reasons(x, y, bad_text, geographic: bool, label: str) -> np.ndar
             swapped = out & (np.abs(y) <= 180) & (np.abs(x) <= 90)
             if swapped.sum() > 0.5 * out.sum() and swapped.sum() >= max(1, 0.5 * (~missing).sum()):
                 msg = (
-                    f"{label}: longitude and latitude look swapped (latitude > 90 in rows "
-                    f"{rows_text(np.flatnonzero(swapped))}); swap the two columns."
+                    f"{label}: longitude and latitude look swapped (latitude > 90 in "
+                    f"{rows(np.flatnonzero(swapped))}); swap the two columns."
                 )
                 raise CoverageInputError(msg)
             reason[out] = "coordinate out of range"
     return reason
 
 
-def _ids(frame: pd.DataFrame, id_col: str | None, label: str) -> np.ndarray:
+def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputError:
+    """The one-line error for an input where no row has usable coordinates: a sample and the fix."""
+    n = len(reason)
+    first = 0
+    if src.xy_cols is not None:
+        cx, cy = src.xy_cols
+        filled = np.flatnonzero(src.table[cx].notna().to_numpy() | src.table[cy].notna().to_numpy())
+        first = int(filled[0]) if filled.size else 0
+        sample = (f"{src.rows([first]).rstrip('s').replace('rows', 'row')}: {cx}={src.table[cx].iloc[first]!r}, "
+                  f"{cy}={src.table[cy].iloc[first]!r}")
+        cols = f"columns {cx!r}/{cy!r}"
+    else:
+        geom = src.table.geometry.iloc[first]
+        sample = f"first geometry {'empty' if geom is None or geom.is_empty else geom.wkt[:60]}"
+        cols = "geometries"
+    big = np.isfinite(x) & np.isfinite(y) & ((np.abs(x) > 1000) | (np.abs(y) > 1000))
+    if big.sum() > 0.5 * n:
+        fix = (f"they look like projected metres, not degrees: pass their CRS, e.g. --crs "
+               f"{suggest_projected_crs(x[big], y[big], lon_hint)}")
+    elif (reason == "non-numeric coordinate").any():
+        fix = "give decimal degrees like 126.6612 (degrees-minutes-seconds like 126°39'40\"E are read too)"
+    elif (reason == "coordinate out of range").any():
+        fix = "give longitude/latitude in degrees, or pass the coordinates' CRS with --crs"
+    else:
+        fix = "fill in the coordinates"
+    msg = f"{src.label}: none of the {n} rows has usable coordinates in its {cols} ({sample}); {fix}."
+    return CoverageInputError(msg)
+
+
+def _resolve(frame: pd.DataFrame, wanted: str, aliases=()) -> str | None:
+    """A column named ``wanted`` (any case), or one of its aliases."""
+    if wanted in frame.columns:
+        return wanted
+    cols = {str(c).strip().lower(): c for c in frame.columns}
+    for name in (wanted, *aliases):
+        if str(name).lower() in cols:
+            return cols[str(name).lower()]
+    return None
+
+
+def _ids(frame: pd.DataFrame, id_col: str | None, label: str, rows=None) -> np.ndarray:
     """Stage 4, ids: the id column as given (unique, never empty), or row numbers."""
+    rows = rows or (lambda idx: f"rows {rows_text(idx)}")
     if id_col is None:
         return np.arange(len(frame))
-    if id_col not in frame.columns:
+    col = _resolve(frame, id_col, ID_ALIASES if str(id_col).lower() in ID_ALIASES else ())
+    if col is None:
         msg = (
             f"{label} has no id column {id_col!r}; columns are "
             f"{[c for c in map(str, frame.columns) if c != 'geometry']}. "
-            "Add an id column (or pass id_col=... / --id-col)."
+            "Add an id column, or name it with --station-id-col / --household-id-col (id_col=... in Python)."
         )
         raise CoverageInputError(msg)
-    idser = frame[id_col]
+    idser = frame[col]
     null = idser.isna().to_numpy()
     if null.any():
-        msg = f"{label} column {id_col!r} is empty in rows {rows_text(np.flatnonzero(null))}; give every row an id."
+        msg = f"{label} column {col!r} is empty in {rows(np.flatnonzero(null))}; give every row an id."
         raise CoverageInputError(msg)
     dup = idser.duplicated(keep=False).to_numpy()
     if dup.any():
         vals = list(dict.fromkeys(idser[dup].astype(str)))
         msg = (
-            f"{label} column {id_col!r} has duplicate ids {rows_text(vals)} "
-            f"(rows {rows_text(np.flatnonzero(dup))}); make the ids unique."
+            f"{label} column {col!r} has duplicate ids {rows_text(vals)} "
+            f"({rows(np.flatnonzero(dup))}); make the ids unique."
         )
         raise CoverageInputError(msg)
     return idser.to_numpy()
 
 
-def _weights(frame: pd.DataFrame, weight: str | None, label: str) -> np.ndarray:
+def _weight_column(frame: pd.DataFrame, weight: str) -> str | None:
+    for group in WEIGHT_ALIASES:
+        if str(weight).lower() in group:
+            return _resolve(frame, weight, group)
+    return _resolve(frame, weight)
+
+
+def _weights(frame: pd.DataFrame, weight: str | None, label: str, rows=None) -> np.ndarray:
     """Stage 5, weights: households per row (non-negative numbers), 1 when no column is given."""
+    rows = rows or (lambda idx: f"rows {rows_text(idx)}")
     if weight is None:
         return np.ones(len(frame))
-    if weight not in frame.columns:
+    col = _weight_column(frame, weight)
+    if col is None:
         msg = (
             f"{label} has no weight column {weight!r}; columns are "
             f"{[c for c in map(str, frame.columns) if c != 'geometry']}."
         )
         raise CoverageInputError(msg)
-    raw = frame[weight]
+    raw = frame[col]
     w = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     nonnum = np.isnan(w) & raw.notna().to_numpy()
     if nonnum.any():
+        i = np.flatnonzero(nonnum)
         msg = (
-            f"{label} column {weight!r} is not a number in rows {rows_text(np.flatnonzero(nonnum))}; "
+            f"{label} column {col!r} is not a number in {rows(i)} (e.g. {raw.iloc[i[0]]!r}); "
             "give households as numbers."
         )
         raise CoverageInputError(msg)
     if np.isnan(w).any():
         msg = (
-            f"{label} column {weight!r} is empty in rows {rows_text(np.flatnonzero(np.isnan(w)))}; "
+            f"{label} column {col!r} is empty in {rows(np.flatnonzero(np.isnan(w)))}; "
             "fill them (0 if nobody lives there)."
         )
         raise CoverageInputError(msg)
     if (w < 0).any() or not np.isfinite(w).all():
         msg = (
-            f"{label} column {weight!r} is negative or infinite in rows "
-            f"{rows_text(np.flatnonzero((w < 0) | ~np.isfinite(w)))}; households cannot be negative."
+            f"{label} column {col!r} is negative or infinite in "
+            f"{rows(np.flatnonzero((w < 0) | ~np.isfinite(w)))}; households cannot be negative."
         )
         raise CoverageInputError(msg)
     return w
@@ -328,6 +514,9 @@ def read_points(
     crs=None,
     lon_col: str | None = None,
     lat_col: str | None = None,
+    sheet: str | None = None,
+    layer: str | None = None,
+    lon_hint: float | None = None,
 ) -> Points:
     """Read and validate stations or residential points.
 
@@ -337,26 +526,34 @@ def read_points(
     Parameters
     ----------
     source
-        A CSV/GeoJSON/GeoPackage/Shapefile path or a GeoDataFrame.
+        A CSV/Excel/GeoJSON/GeoPackage/Shapefile path or a GeoDataFrame.
     role
         "stations" or "households"; used in messages.
     id_col
-        Column with the point ids, kept as given. ``None`` numbers the rows
-        from 0.
+        Column with the point ids (any case; ``id`` also finds 编号), kept as
+        given. ``None`` numbers the rows from 0.
     name_col
-        Optional column with display names.
+        Optional column with display names (``name`` also finds 名称).
     weight
-        Column with households per point (non-negative numbers). ``None``
-        counts every point as one.
+        Column with households per point (non-negative numbers; any case;
+        ``households`` also finds 户数, ``population`` 人口). ``None`` counts
+        every point as one.
     crs
         CRS of the coordinates: ``"gcj02"`` or ``"bd09"`` for Chinese web-map
-        coordinates, or anything pyproj accepts (``"EPSG:4547"``). For CSV it
-        defaults to WGS-84 lon/lat; for a GeoDataFrame or vector file it
-        overrides the stored CRS only when it is GCJ-02/BD-09.
+        coordinates, or anything pyproj accepts (``"EPSG:4547"``). For tables
+        it defaults to WGS-84 lon/lat; for a vector file it is used when the
+        file has no CRS (a shapefile without ``.prj``); GCJ-02/BD-09 always
+        override.
     lon_col, lat_col
-        CSV coordinate columns, when they are not called lon/lat (or x/y).
+        Table coordinate columns, when they are not called lon/lat (or x/y, 经度/纬度).
+    sheet, layer
+        The Excel sheet (default the first) or the GeoPackage layer (needed
+        when there are several).
+    lon_hint
+        A rough longitude of the area, only to suggest a CRS in messages.
     """
-    src = _source(source, role, crs, lon_col, lat_col)
+    crs = parse_crs(crs, "crs") if crs is not None else None
+    src = _source(source, role, crs, lon_col, lat_col, sheet=sheet, layer=layer)
     label = src.label
     offset = is_china_offset(crs)
     vector = src.x is None
@@ -366,16 +563,19 @@ def read_points(
             msg = f"{label} has no rows."
             raise CoverageInputError(msg)
         if gdf.crs is None and not offset:
-            msg = f"{label} has no CRS; set it (gdf.set_crs('EPSG:4326')) or pass crs=."
+            msg = f"{label} has no CRS (a shapefile without its .prj?); pass its CRS, e.g. --crs EPSG:4326."
             raise CoverageInputError(msg)
         x, y = _xy_from_geometry(gdf, label)
         bad_text = np.zeros(len(gdf), dtype=bool)
         src_crs = "EPSG:4326" if (offset or gdf.crs is None) else gdf.crs
     else:
         x, y, bad_text = src.x, src.y, src.bad_text
-        src_crs = "EPSG:4326" if (offset or crs is None) else pyproj.CRS.from_user_input(crs)
+        src_crs = "EPSG:4326" if (offset or crs is None) else crs
     lon, lat = _to_lonlat(x, y, src_crs, offset)
-    reason = _coordinate_reasons(x, y, bad_text, offset or pyproj.CRS.from_user_input(src_crs).is_geographic, label)
+    geographic = offset or pyproj.CRS.from_user_input(src_crs).is_geographic
+    reason = _coordinate_reasons(x, y, bad_text, geographic, label, src.rows)
+    if not (reason == "").any():
+        raise _no_usable_rows(src, x, y, reason, crs, lon_hint)
     if offset:
         ok = reason == ""
         lon[ok], lat[ok] = to_wgs84(lon[ok], lat[ok], crs)
@@ -385,7 +585,7 @@ def read_points(
     if vector and not offset:
         frame = src.table
     else:
-        # CSV rows, or GCJ-02/BD-09 input: the geometry is the WGS-84 position
+        # table rows, or GCJ-02/BD-09 input: the geometry is the WGS-84 position
         base = pd.DataFrame(src.table.drop(columns=src.table.geometry.name)) if vector else src.table
         if offset:
             geometry, gcrs = gpd.points_from_xy(lon, lat), "EPSG:4326"
@@ -393,12 +593,13 @@ def read_points(
             geometry, gcrs = gpd.points_from_xy(x, y), src_crs
         geometry[reason != ""] = None
         frame = gpd.GeoDataFrame(base, geometry=geometry, crs=gcrs)
-    ids = _ids(frame, id_col, label)
-    w = _weights(frame, weight, label)
-    ncol = name_col if (name_col and name_col in frame.columns) else None
+    ids = _ids(frame, id_col, label, src.rows)
+    w = _weights(frame, weight, label, src.rows)
+    ncol = _resolve(frame, name_col, NAME_ALIASES if str(name_col).lower() in NAME_ALIASES else ()) if name_col else None
     n_bad = int((reason != "").sum())
     if n_bad:
-        log.warning("%s: %d of %d rows have unusable coordinates; they are kept as 'invalid'", label, n_bad, len(x))
+        log.warning("%s: %d of %d rows have unusable coordinates (%s); they are kept as 'invalid'", label, n_bad,
+                    len(x), src.rows(np.flatnonzero(reason != "")))
     return Points(
         frame=frame,
         ids=np.asarray(ids),
@@ -408,7 +609,9 @@ def read_points(
         reason=reason,
         label=label,
         input_crs=crs if offset else frame.crs,
-        weight_col=weight,
+        weight_col=_weight_column(frame, weight) if weight else None,
         name_col=ncol,
         source=src.path,
+        row_base=src.row_base,
+        row_word=src.row_word,
     )

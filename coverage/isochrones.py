@@ -208,7 +208,7 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
 
 def isochrones_for_stations(
     network, stations, minutes=(5, 10, 15), *, profile=None, speed_kph=None, crs=None, id_col="id",
-    max_snap_m=None, cell_m: float = CELL_M,
+    max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None,
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``.
 
@@ -222,7 +222,8 @@ def isochrones_for_stations(
     net = load_network(network)
     v = settings.speed_m_s(profile, speed_kph)
     max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
-    located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m)
+    located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
+                     read_options=read_options)
     minutes = sorted(float(m) for m in minutes)
     bands_m = [m * 60 * v for m in minutes]
     polys, unions, _ = station_isochrones(net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m)

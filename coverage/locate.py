@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import settings
-from ._errors import CoverageInputError, rows_text
+from ._errors import CoverageInputError
 from .io import Points, read_points
 from .network import WalkNetwork
 from .snapping import Snapped, snap_points
@@ -61,7 +61,7 @@ def check_extent(network: WalkNetwork, pts: Points) -> np.ndarray:
         swapped_in = ~outside_extent(network, pts.lat, pts.lon) & valid
         if swapped_in.sum() > 0.5 * n_valid:
             msg = (
-                f"{pts.label}: longitude and latitude look swapped (rows {rows_text(np.flatnonzero(out))} "
+                f"{pts.label}: longitude and latitude look swapped ({pts.rows(np.flatnonzero(out))} "
                 "fall outside the network, and would fall inside with the columns exchanged); swap them."
             )
             raise CoverageInputError(msg)
@@ -110,14 +110,21 @@ def locate(
     weight: str | None = None,
     crs=None,
     max_snap_m: float | None = None,
+    read_options: dict | None = None,
 ) -> Located:
     """Read ``source`` (file or GeoDataFrame), check its extent, project and snap it.
 
     ``source`` may also be :class:`~coverage.io.Points` already read. See
-    :func:`~coverage.io.read_points` for ``id_col``, ``weight`` and ``crs``.
+    :func:`~coverage.io.read_points` for ``id_col``, ``weight``, ``crs`` and
+    the ``read_options`` (``sheet``, ``layer``, ``lon_col``, ``lat_col``,
+    ``name_col``).
     """
-    pts = source if isinstance(source, Points) else read_points(
-        source, role=role, id_col=id_col, weight=weight, crs=crs)
+    if isinstance(source, Points):
+        pts = source
+    else:
+        lon_hint = float(np.mean(network.bounds_lonlat[::2]))
+        pts = read_points(source, role=role, id_col=id_col, weight=weight, crs=crs, lon_hint=lon_hint,
+                          **(read_options or {}))
     out = check_extent(network, pts)
     x, y = project(network, pts.lon, pts.lat)
     snap = snap_points(network, x, y, max_snap_m=settings.max_snap_m if max_snap_m is None else max_snap_m)

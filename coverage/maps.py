@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._files import atomic_path
 from ._hex import hex_cells
 from .mapdata import (
     BAND_OPACITY,
@@ -488,8 +489,8 @@ def _decorate(m, result, T, title, legend, sites=None):
 
 
 def save_map(m, path) -> Path:
-    """Save a map as a self-contained HTML file."""
+    """Save a map as a self-contained HTML file (written to a temporary name, then renamed into place)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    m.save(str(path))
+    with atomic_path(path) as tmp:
+        m.save(str(tmp))
     return path

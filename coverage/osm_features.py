@@ -42,7 +42,7 @@ def _ids(frame) -> list[str]:
 
 
 def residential_buildings(path, *, include_untyped_in_landuse: bool = True) -> gpd.GeoDataFrame:
-    """Residential buildings as points (``id``, ``name``, ``building``, ``levels``), WGS-84.
+    """Residential buildings as points (``id``, ``name``, ``building``, ``levels``, footprint ``area_m2``), WGS-84.
 
     ``id`` is ``w<way id>`` or ``r<relation id>``. Sorted by id (deterministic).
     """
@@ -70,6 +70,7 @@ def residential_buildings(path, *, include_untyped_in_landuse: bool = True) -> g
         hit = gpd.sjoin(cand, res[["geometry"]], predicate="within", how="inner").index.unique()
         idx = np.flatnonzero(untyped)[np.asarray(hit, dtype=int)]
         keep[idx] = True
+    area_m2 = b.to_crs(utm).area.to_numpy()
     out = gpd.GeoDataFrame(
         {
             "id": b["id"].to_numpy()[keep],
@@ -78,6 +79,7 @@ def residential_buildings(path, *, include_untyped_in_landuse: bool = True) -> g
             "levels": pd.to_numeric(b.get("building:levels"), errors="coerce").to_numpy()[keep]
             if "building:levels" in b
             else np.nan,
+            "area_m2": np.round(area_m2[keep], 1),
         },
         geometry=pts.to_crs("EPSG:4326").values[keep],
         crs="EPSG:4326",

@@ -27,8 +27,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._files import OutputFolder, safe_cell
 from ._version import __version__
-from .export import plain_columns, to_csv, to_gpkg, write_json
+from .export import json_default, folder, plain_columns, to_csv, write_gpkg, write_table
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,8 @@ def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) 
 
 
 def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str | None = None,
-                  target_share: float = 0.85, lang: str = "en", png: bool = True) -> dict[str, str]:
+                  area_id_col: str | None = None, target_share: float = 0.85, lang: str = "en",
+                  png: bool = True) -> dict[str, str]:
     """Write the meeting pack for ``result`` to ``out_dir``; returns the files written.
 
     Parameters
@@ -134,51 +136,53 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     from .maps import coverage_map, save_map, static_map
 
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    own = not isinstance(out_dir, OutputFolder)
+    out = folder(out_dir, result)
+    if areas is not None and not isinstance(areas, gpd.GeoDataFrame):
+        out.add_input(areas)
     files: dict[str, str] = {}
     iso = result.isochrones()
     site_gdf = sites.sites if sites is not None else None
-    files["map"] = str(save_map(coverage_map(result, isochrones=iso, sites=site_gdf, lang=lang), out / "map.html"))
+    with out.write("map.html") as tmp:
+        save_map(coverage_map(result, isochrones=iso, sites=site_gdf, lang=lang), tmp)
+    files["map"] = str(out.path("map.html"))
     if png:
-        files["png"] = str(static_map(result, out / "map.png", isochrones=iso, sites=site_gdf, lang=lang))
+        with out.write("map.png") as tmp:
+            static_map(result, tmp, isochrones=iso, sites=site_gdf, lang=lang)
+        files["png"] = str(out.path("map.png"))
 
     by_area = None
     area_gdf = None
     if areas is not None:
-        by_area = summarize_by_area(result, areas, name_col=area_name_col, target_share=target_share)
-        area_polys, name_col = read_areas(areas, area_name_col)
-        area_gdf = area_polys[[name_col, "geometry"]].rename(columns={name_col: "area"}).merge(
-            by_area, on="area", how="left")
+        by_area = summarize_by_area(result, areas, name_col=area_name_col, id_col=area_id_col,
+                                    target_share=target_share)
+        area_polys, _ = read_areas(areas, area_name_col, area_id_col)
+        area_gdf = area_polys.merge(by_area.drop(columns="area"), on="area_id", how="left")
 
-    gpkg = out / "coverage.gpkg"
-    if gpkg.exists():
-        gpkg.unlink()
     layers = {
         "stations": result.stations,
         "households": result.households,
         "isochrones": iso[0],
         "isochrone_union": iso[1],
         "gaps": gap_areas(result, iso),
+        "sites": site_gdf,
+        "areas": area_gdf,
     }
+    with out.write("coverage.gpkg") as tmp:
+        write_gpkg(layers, tmp)
+    files["gpkg"] = str(out.path("coverage.gpkg"))
+    for name, frame in (("households", result.households), ("stations", result.stations)):
+        with out.write(f"{name}.csv") as tmp:
+            to_csv(frame, tmp)
+        files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
     if site_gdf is not None:
-        layers["sites"] = site_gdf
-    if area_gdf is not None:
-        layers["areas"] = area_gdf
-    for name, frame in layers.items():
-        if len(frame):
-            to_gpkg(frame, gpkg, layer=name)
-    files["gpkg"] = str(gpkg)
-    to_csv(result.households, out / "households.csv")
-    to_csv(result.stations, out / "stations.csv")
-    files["households_csv"] = str(out / "households.csv")
-    files["stations_csv"] = str(out / "stations.csv")
-    if site_gdf is not None:
-        to_csv(site_gdf.drop(columns=["lon", "lat"]), out / "sites.csv")
-        files["sites_csv"] = str(out / "sites.csv")
+        with out.write("sites.csv") as tmp:
+            to_csv(site_gdf.drop(columns=["lon", "lat"]), tmp)
+        files["sites_csv"] = str(out.path("sites.csv"))
     if by_area is not None:
-        by_area.to_csv(out / "areas.csv", index=False, encoding="utf-8-sig")
-        files["areas_csv"] = str(out / "areas.csv")
+        with out.write("areas.csv") as tmp:
+            write_table(by_area.map(lambda v: safe_cell(v, csv=True)), tmp)
+        files["areas_csv"] = str(out.path("areas.csv"))
 
     # Excel workbook
     S = SHEETS.get(lang, SHEETS["en"])
@@ -188,18 +192,30 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     for b in sd["bands"]:
         label = f"{b['minutes']:g} min" if lang == "en" else f"{b['minutes']:g} 分钟"
         summary_rows.append((label, round(b["share_weight"], 4)))
-    xlsx = out / "summary.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
-        pd.DataFrame(summary_rows, columns=[S["item"], S["value"]]).to_excel(xw, sheet_name=S["summary"], index=False)
-        st = pd.DataFrame(plain_columns(result.stations).drop(columns=result.stations.geometry.name))
-        st.to_excel(xw, sheet_name=S["stations"], index=False)
-        if by_area is not None:
-            by_area.to_excel(xw, sheet_name=S["areas"], index=False)
-        if site_gdf is not None:
-            pd.DataFrame(site_gdf.drop(columns=site_gdf.geometry.name)).to_excel(xw, sheet_name=S["sites"], index=False)
-    files["xlsx"] = str(xlsx)
-    write_json(manifest(result, sites=sites, areas_file=areas, extra={"files": sorted(Path(f).name for f in files.values())}),
-               out / "manifest.json")
-    files["manifest"] = str(out / "manifest.json")
-    log.info("Meeting pack written to %s in %.1f s", out, time.perf_counter() - t0)
+    with out.write("summary.xlsx") as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            pd.DataFrame(summary_rows, columns=[S["item"], S["value"]]).to_excel(xw, sheet_name=S["summary"], index=False)
+            st = pd.DataFrame(plain_columns(result.stations).drop(columns=result.stations.geometry.name))
+            st.to_excel(xw, sheet_name=S["stations"], index=False)
+            if by_area is not None:
+                by_area.map(safe_cell).to_excel(xw, sheet_name=S["areas"], index=False)
+            if site_gdf is not None:
+                pd.DataFrame(plain_columns(site_gdf).drop(columns=site_gdf.geometry.name)).to_excel(
+                    xw, sheet_name=S["sites"], index=False)
+            text_never_formula(xw.book)
+    files["xlsx"] = str(out.path("summary.xlsx"))
+    out.extra.update(manifest(result, sites=sites, areas_file=areas))
+    if own:
+        out.finish(cleanup=False, default=json_default)
+    files["manifest"] = str(out.path("manifest.json"))
+    log.info("Meeting pack written to %s in %.1f s", out.dir, time.perf_counter() - t0)
     return files
+
+
+def text_never_formula(book) -> None:
+    """Every text cell of an openpyxl workbook stays text: a name like '=SUM(A1)' is shown, never run."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

@@ -8,6 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
+from ._errors import CoverageInputError
+from ._files import atomic_path
 from .mapdata import (
     COVERED_COLOUR,
     LABELS,
@@ -28,7 +30,13 @@ log = logging.getLogger(__name__)
 
 
 def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", dpi: int = 150, title: str | None = None):
-    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline)."""
+    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline).
+
+    ``path`` ends in ``.png`` (``.pdf`` and ``.svg`` work too).
+    """
+    if Path(path).suffix.lower() not in (".png", ".pdf", ".svg"):
+        msg = f"--png '{path}': the picture must be a .png file (or .pdf/.svg)."
+        raise CoverageInputError(msg)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -111,7 +119,7 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)
     fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -34,4 +34,4 @@ def helsinki(helsinki_path):
 def demo_data():
     from coverage.demo import demo_inputs
 
-    return demo_inputs()
+    return demo_inputs("helsinki")

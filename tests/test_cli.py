@@ -17,7 +17,7 @@ from coverage.cli import main
 def inputs(tmp_path, demo_data):
     from coverage.demo import write_demo_inputs
 
-    return write_demo_inputs(tmp_path / "in")
+    return write_demo_inputs(tmp_path / "in", "helsinki")
 
 
 def test_analyze_writes_all_files(tmp_path, helsinki_path, inputs, capsys):
@@ -80,7 +80,20 @@ def test_demo(tmp_path, capsys):
     assert (tmp_path / "demo.html").exists()
     assert (tmp_path / "demo" / "summary.json").exists()
     assert (tmp_path / "demo" / "inputs" / "stations.csv").exists()
-    assert "central Helsinki" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "红旗街道" in out and "15-minute walk" in out and "demonstration" in out
+    # the inputs it wrote, as a planner's files look (Chinese headers), read back with the command it prints
+    rerun = out.split("rerun them with\n", 1)[1].split()[1:]
+    rerun[rerun.index("--out") + 1] = str(tmp_path / "again")
+    assert main(["-q", *rerun]) == 0
+    a = json.loads((tmp_path / "demo" / "summary.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
+    assert a["n_covered"] == b["n_covered"] and a["weight_covered"] == pytest.approx(b["weight_covered"])
+
+
+def test_demo_helsinki(tmp_path, capsys):
+    assert main(["-q", "demo", "--city", "helsinki", "--out", str(tmp_path / "demo")]) == 0
+    assert "central Helsinki" in capsys.readouterr().out and (tmp_path / "demo" / "map.html").exists()
 
 
 def test_analyze_with_png_and_chinese_map(tmp_path, helsinki_path, inputs):

@@ -44,7 +44,9 @@ def test_header_only(tmp_path):
 
 
 def test_unknown_format(tmp_path):
-    with pytest.raises(CoverageInputError, match=r"unknown format '.xlsx'"):
+    with pytest.raises(CoverageInputError, match=r"unknown format '.docx'"):
+        read_points(write(tmp_path, "h.docx", "x"), role="households")
+    with pytest.raises(CoverageInputError, match=r"could not be read as an Excel workbook"):
         read_points(write(tmp_path, "h.xlsx", "x"), role="households")
 
 
@@ -86,24 +88,24 @@ def test_swapped_lat_lon_in_range(tmp_path, helsinki, stations_csv):
 
 def test_duplicate_ids(tmp_path):
     text = "id,lon,lat\na,24.9,60.1\nb,24.9,60.1\na,24.9,60.1\n"
-    with pytest.raises(CoverageInputError, match=r"duplicate ids \[a\] \(rows \[0, 2\]\)"):
+    with pytest.raises(CoverageInputError, match=r"duplicate ids \[a\] \(rows \[2, 4\]\)"):
         read_points(write(tmp_path, "h.csv", text), role="households")
 
 
 def test_empty_id(tmp_path):
-    with pytest.raises(CoverageInputError, match=r"column 'id' is empty in rows \[1\]"):
+    with pytest.raises(CoverageInputError, match=r"column 'id' is empty in rows \[3\]"):
         read_points(write(tmp_path, "h.csv", "id,lon,lat\na,24.9,60.1\n,24.9,60.1\n"), role="households")
 
 
 def test_non_numeric_weight(tmp_path):
     text = "id,lon,lat,hh\na,24.9,60.1,10\nb,24.9,60.1,many\n"
-    with pytest.raises(CoverageInputError, match=r"column 'hh' is not a number in rows \[1\]"):
+    with pytest.raises(CoverageInputError, match=r"column 'hh' is not a number in rows \[3\]"):
         read_points(write(tmp_path, "h.csv", text), role="households", weight="hh")
 
 
 def test_negative_weight(tmp_path):
     text = "id,lon,lat,hh\na,24.9,60.1,-3\nb,24.9,60.1,1\n"
-    with pytest.raises(CoverageInputError, match=r"column 'hh' is negative or infinite in rows \[0\]"):
+    with pytest.raises(CoverageInputError, match=r"column 'hh' is negative or infinite in rows \[2\]"):
         read_points(write(tmp_path, "h.csv", text), role="households", weight="hh")
 
 

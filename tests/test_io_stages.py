@@ -16,7 +16,7 @@ def test_source_dispatch(tmp_path):
     csv = tmp_path / "p.csv"
     csv.write_text("id,lon,lat\na,126.6,45.7\nb,x,45.8\n", encoding="utf-8")
     s = cio._source(csv, "households", None, None, None)
-    assert s.label == f"households file '{csv}'" and s.path == str(csv)
+    assert s.label == f"households file '{csv}' (comma-separated, UTF-8)" and s.path == str(csv)
     assert s.x[0] == pytest.approx(126.6) and s.bad_text.tolist() == [False, True]
     gdf = gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(1, 2)], crs=4326, index=[7])
     s = cio._source(gdf, "stations", None, None, None)

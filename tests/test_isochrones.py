@@ -91,7 +91,7 @@ def test_isochrones_for_stations_cli(tmp_path, helsinki_path, demo_data):
     from coverage.cli import main
     from coverage.demo import write_demo_inputs
 
-    st, _ = write_demo_inputs(tmp_path / "in")
+    st, _ = write_demo_inputs(tmp_path / "in", "helsinki")
     assert main(["-q", "isochrones", "--network", helsinki_path, "--stations", str(st), "--minutes", "5,10",
                  "--out", str(tmp_path / "iso")]) == 0
     per = gpd.read_file(tmp_path / "iso" / "isochrones.gpkg", layer="isochrones")
@@ -172,7 +172,7 @@ def test_analyze_and_isochrones_draw_the_same_areas(tmp_path, helsinki_path):
     from coverage.cli import main
     from coverage.demo import write_demo_inputs
 
-    st, hh = write_demo_inputs(tmp_path / "in")
+    st, hh = write_demo_inputs(tmp_path / "in", "helsinki")
     assert main(["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
                  "--minutes", "15", "--out", str(tmp_path / "a")]) == 0
     assert main(["-q", "isochrones", "--network", helsinki_path, "--stations", str(st), "--minutes", "5,10,15",

@@ -22,7 +22,7 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "coverage"
 
 LAYERS = {
-    0: ["_errors", "_csr", "_hex", "_progress", "_version", "settings", "crs"],
+    0: ["_errors", "_csr", "_files", "_hex", "_progress", "_version", "settings", "crs"],
     1: ["network", "topology", "osm_features"],
     2: ["io", "snapping", "reach", "locate", "raster"],
     3: ["assess", "isochrones", "areas", "siting", "siting.problem", "siting.candidates"],

@@ -56,7 +56,7 @@ def test_report_files(result, areas, tmp_path):
     assert {"stations", "households", "isochrones", "isochrone_union", "gaps", "sites", "areas"} <= layers
     hh = gpd.read_file(tmp_path / "pack" / "coverage.gpkg", layer="households")
     assert len(hh) == len(result.households)
-    xl = pd.ExcelFile(tmp_path / "pack" / "summary.xlsx")
+    xl = pd.ExcelFile(tmp_path / "pack" / "summary.xlsx", engine="openpyxl")
     assert xl.sheet_names == ["汇总", "各站点", "各街道社区", "建议新增站点"]
     man = json.loads((tmp_path / "pack" / "manifest.json").read_text(encoding="utf-8"))
     assert man["osm_data_timestamp"] == "2019-04-17T18:21:00Z"
@@ -70,7 +70,7 @@ def test_report_cli(tmp_path, helsinki_path):
     from coverage.cli import main
     from coverage.demo import write_demo_inputs
 
-    st, hh = write_demo_inputs(tmp_path / "in")
+    st, hh = write_demo_inputs(tmp_path / "in", "helsinki")
     rc = main(["-q", "report", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
                "--weight", "households", "--minutes", "5", "--k", "1", "--out", str(tmp_path / "pack")])
     assert rc == 0

@@ -129,7 +129,7 @@ def test_site_cli(tmp_path, helsinki_path):
     from coverage.cli import main
     from coverage.demo import write_demo_inputs
 
-    st_csv, hh_csv = write_demo_inputs(tmp_path / "in")
+    st_csv, hh_csv = write_demo_inputs(tmp_path / "in", "helsinki")
     out = tmp_path / "site"
     assert main(["-q", "site", "--network", helsinki_path, "--stations", str(st_csv), "--households", str(hh_csv),
                  "--weight", "households", "--minutes", "5", "--k", "2", "--out", str(out)]) == 0

@@ -381,8 +381,9 @@ def _guarded(fn, guard_s: float, *args, **kwargs):
     proc = ctx.Process(target=target, daemon=True)
     proc.start()
     # a progress bar over the time budget while HiGHS works (it reports nothing itself)
-    from tqdm.auto import tqdm
+    from .._progress import tqdm_class
 
+    tqdm = tqdm_class()
     deadline = time.perf_counter() + guard_s + _GUARD_GRACE_S
     with tqdm(total=round(guard_s), desc="solving (HiGHS), s of time limit", disable=None, leave=False) as bar:
         while True:
