@@ -301,6 +301,9 @@ def assess(
         raise CoverageInputError(msg)
     cutoffs = tuple(sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min)))
     max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+    if not (0 < max_snap_m <= 5000):
+        msg = f"max_snap_m={max_snap_m:g} is out of range; give the farthest walk to a street in metres, 1 to 5000."
+        raise CoverageInputError(msg)
     kph, prof = _speed(profile, speed_kph)
 
     s_id = id_col if station_id_col is None else station_id_col

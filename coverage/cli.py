@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but its errors are one line like every other error (exit 2)."""
 
     def error(self, message):  # noqa: D102
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"service-coverage: error: {message} (see {self.prog} --help)\n")
 
 
 def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:

@@ -190,7 +190,7 @@ def _read_excel(path: Path, label: str, sheet) -> tuple[pd.DataFrame, str]:
     elif sheet not in names:
         msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with --sheet."
         raise CoverageInputError(msg)
-    df = book.parse(sheet, dtype=str)
+    df = pd.read_excel(book, sheet_name=sheet, dtype=str)
     df.columns = [str(c).strip() for c in df.columns]
     return df, f"{label} sheet {sheet!r}"
 
@@ -250,7 +250,7 @@ _DMS = re.compile(
 
 def _parse_coordinates(text: pd.Series) -> np.ndarray:
     """Numbers from coordinate text: decimals (also with a decimal comma), ``126.66°`` and degrees-minutes-seconds."""
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a writable copy
     todo = np.flatnonzero(np.isnan(values) & text.notna().to_numpy())
     for i in todo:
         raw = str(text.iloc[i]).strip()
@@ -399,8 +399,11 @@ def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputE
         cx, cy = src.xy_cols
         filled = np.flatnonzero(src.table[cx].notna().to_numpy() | src.table[cy].notna().to_numpy())
         first = int(filled[0]) if filled.size else 0
-        sample = (f"{src.rows([first]).rstrip('s').replace('rows', 'row')}: {cx}={src.table[cx].iloc[first]!r}, "
-                  f"{cy}={src.table[cy].iloc[first]!r}")
+        def cell(c):
+            v = src.table[c].iloc[first]
+            return "''" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(v)
+
+        sample = f"row {first + src.row_base}: {cx}={cell(cx)}, {cy}={cell(cy)}"
         cols = f"columns {cx!r}/{cy!r}"
     else:
         geom = src.table.geometry.iloc[first]

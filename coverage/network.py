@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -612,7 +614,12 @@ def load_network(
         msg = f"Network file '{path}' is a folder; give an .osm, .osm.bz2, .osm.gz or .osm.pbf file."
         raise CoverageInputError(msg)
     if path.suffix.lower() == ".npz":
-        return WalkNetwork.load(path)
+        try:
+            return WalkNetwork.load(path)
+        except Exception as exc:  # not a saved network, or a truncated one
+            msg = (f"Network file '{path}' is not a walking network saved by service-coverage ({type(exc).__name__}); "
+                   "give the OpenStreetMap extract (.osm.pbf) instead.")
+            raise CoverageInputError(msg) from None
     if not _is_osm_path(path):
         msg = (
             f"Network file '{path}' has an unknown format; give an OpenStreetMap extract "
@@ -620,35 +627,52 @@ def load_network(
         )
         raise CoverageInputError(msg)
     use_cache = settings.use_cache if cache is None else cache
-    key = None
-    if use_cache:
-        digest = _file_sha256(path)
-        opts = json.dumps(
-            {"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text()}, sort_keys=True
-        )
-        key = hashlib.sha256((digest + opts).encode()).hexdigest()
-        cp = _cache_path(key)
-        if cp.exists():
-            try:
-                net = WalkNetwork.load(cp)
-                net.meta["cache"] = "hit"
-                log.info("Loaded cached walking network for %s from %s", path.name, cp)
-                return net
-            except Exception:  # a broken cache file is rebuilt
-                log.warning("Ignoring unreadable network cache %s", cp)
-    net = network_from_osm_file(path, retain_all=retain_all)
-    if key is not None:
+    if not use_cache:
+        return network_from_osm_file(path, retain_all=retain_all)
+    digest = _file_sha256(path)
+    opts = json.dumps({"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text()}, sort_keys=True)
+    cp = _cache_path(hashlib.sha256((digest + opts).encode()).hexdigest())
+    net = _from_cache(cp, digest, path)
+    if net is None:
+        net = network_from_osm_file(path, retain_all=retain_all)
         net.meta["sha256"] = digest
+        _to_cache(net, cp)
         net.meta["cache"] = "miss"
-        cp = _cache_path(key)
-        try:
-            cp.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cp.with_suffix(".tmp.npz")
-            net.save(tmp)
-            tmp.replace(cp)
-        except OSError as exc:  # a read-only home must not stop the analysis
-            log.warning("Could not write the network cache %s: %s", cp, exc)
+    # provenance always comes from this call, never from the run that wrote the cache
+    net.meta["source"] = str(path)
+    net.meta["source_name"] = path.name
     return net
+
+
+def _from_cache(cp: Path, digest: str, path: Path) -> WalkNetwork | None:
+    """The cached network for this file content, or None (a foreign or broken cache is rebuilt, with a warning)."""
+    if not cp.exists():
+        return None
+    try:
+        net = WalkNetwork.load(cp)
+    except Exception as exc:
+        log.warning("Rebuilding the network: the cache %s is unreadable (%s)", cp, type(exc).__name__)
+        return None
+    if net.meta.get("sha256") != digest:
+        log.warning("Rebuilding the network: the cache %s was not made from this file's content", cp)
+        return None
+    net.meta["cache"] = "hit"
+    log.info("Loaded cached walking network for %s from %s", path.name, cp)
+    return net
+
+
+def _to_cache(net: WalkNetwork, cp: Path) -> None:
+    """Write the cache atomically under a name no other writer uses."""
+    tmp = cp.with_name(f".{cp.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.npz")
+    try:
+        cp.parent.mkdir(parents=True, exist_ok=True)
+        net.save(tmp)
+        os.replace(tmp, cp)
+    except OSError as exc:  # a read-only home must not stop the analysis
+        log.warning("Could not write the network cache %s: %s", cp, exc)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _network_online(*, place=None, polygon=None, bbox=None, retain_all=False) -> WalkNetwork:

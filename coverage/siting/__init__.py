@@ -21,6 +21,7 @@ import time
 import geopandas as gpd
 import numpy as np
 
+from .._errors import CoverageInputError
 from ..locate import locate
 from ..reach import station_reach, within_pairs
 from .candidates import auto_candidates, with_osm_facilities
@@ -102,6 +103,12 @@ def suggest_sites(
         Also compute the greedy coverage curve for k = 1..curve_max_k.
     """
     check_goal(k, target_share)
+    for name, value, ok in (("spacing_m", spacing_m, spacing_m is not None and spacing_m > 0),
+                            ("min_spacing_m", min_spacing_m, min_spacing_m is None or min_spacing_m >= 0),
+                            ("time_limit_s", time_limit_s, time_limit_s is not None and time_limit_s > 0)):
+        if not ok or (value is not None and not np.isfinite(value)):
+            msg = f"{name}={value} must be a positive number (--{name.replace('_', '-')})."
+            raise CoverageInputError(msg)
     t0 = time.perf_counter()
     net = result.network
     status = result.households["status"].astype(str).to_numpy()

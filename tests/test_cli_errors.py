@@ -1,0 +1,138 @@
+"""Every error path of the command line: one line, exit code 2, never a traceback.
+
+Each case is a command a planner could type; the expected fragment is the
+part of the one-line message that names the problem or the fix.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+
+from coverage.cli import main
+from coverage.demo import HONGQI_PBF
+
+NET = str(HONGQI_PBF)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("inputs")
+    (d / "stations.csv").write_text("id,name,lon,lat\ns1,红旗社工站,126.6855,45.73202\n", encoding="utf-8")
+    (d / "households.csv").write_text("id,lon,lat,hh\nh1,126.6845,45.7330,10\nh2,126.7000,45.7200,5\n",
+                                      encoding="utf-8")
+    (d / "degrees.csv").write_text("id,lon,lat\nh1,126.66 deg,45.7 deg\nh2,126.67 deg,45.71 deg\n", encoding="utf-8")
+    (d / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    (d / "junk.osm").write_text("<osm><node id='1' lat='x'", encoding="utf-8")
+    (d / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (d / "afile").write_text("x", encoding="utf-8")
+    pts = gpd.GeoDataFrame({"id": ["a"]}, geometry=gpd.points_from_xy([126.6855], [45.732]), crs=4326)
+    pts.to_file(d / "two.gpkg", layer="one")
+    pts.to_file(d / "two.gpkg", layer="two")
+    areas = gpd.GeoDataFrame({"name": ["x"]}, geometry=[pts.geometry.iloc[0].buffer(0.01)], crs=4326)
+    areas.to_file(d / "areas.gpkg")
+    return d
+
+
+def _cases():
+    a = ["analyze", "--network", NET, "--stations", "{d}/stations.csv", "--households", "{d}/households.csv",
+         "--out", "{d}/out"]
+    s = ["site", *a[1:]]
+    r = ["report", *a[1:]]
+    i = ["isochrones", "--network", NET, "--stations", "{d}/stations.csv", "--out", "{d}/iso"]
+    return [
+        # CRS strings
+        (a + ["--crs", "EPSG:999999"], "is not a CRS pyproj knows"),
+        (a + ["--crs", "gcj"], "did you mean gcj02"),
+        (a + ["--crs", "baidu"], "did you mean bd09"),
+        # minutes, speeds, distances
+        (i + ["--minutes", "-5"], "must be minutes between 0 and 240"),
+        (i + ["--minutes", ","], "must be minutes between 0 and 240"),
+        (i + ["--minutes", "5,ten"], "must be minutes between 0 and 240"),
+        (a + ["--minutes", "0"], "out of range"),
+        (a + ["--minutes", "500"], "out of range"),
+        (a + ["--speed-kmh", "50"], "is not a walking speed"),
+        (a + ["--max-snap-m", "0"], "max_snap_m=0 is out of range"),
+        # network files
+        (["analyze", "--network", "{d}/junk.npz", *a[3:]], "is not a walking network saved by service-coverage"),
+        (["analyze", "--network", "{d}/junk.osm", *a[3:]], "could not be read as OpenStreetMap"),
+        (["analyze", "--network", "{d}/table.csv", *a[3:]], "has an unknown format"),
+        (["analyze", "--network", "{d}/missing.osm.pbf", *a[3:]], "does not exist"),
+        # output paths
+        (a + ["--png", "{d}/x.jpgx"], "the picture must be a .png file"),
+        (a + ["--map", "{d}/x.txt"], "give a file ending in .html"),
+        (a[:-1] + ["{d}/afile"], "is a file, not a folder"),
+        (a[:-1] + ["{d}"], "would overwrite the input file"),
+        # inputs
+        (["analyze", *a[1:5], "--households", "{d}/missing.csv", *a[7:]], "does not exist"),
+        (["analyze", *a[1:5], "--households", "{d}/degrees.csv", *a[7:]], "none of the 2 rows has usable coordinates"),
+        (a + ["--weight", "households"], "has no weight column 'households'"),
+        (["analyze", *a[1:5], "--households", "{d}/two.gpkg", *a[7:]], "choose one with --layer"),
+        (["analyze", *a[1:5], "--households", "{d}/two.gpkg", "--household-layer", "x", *a[7:]], "has no layer 'x'"),
+        (a + ["--household-id-col", "code"], "has no id column 'code'"),
+        # siting options
+        (s + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),
+        (r + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),
+        (s + ["--target", "150"], "is not a share"),
+        (s + ["--target", "abc"], "is not a share"),
+        (s + ["--k", "2", "--spacing-m", "0"], "spacing_m=0.0 must be a positive number"),
+        (s + ["--k", "2", "--min-spacing-m", "-5"], "min_spacing_m=-5.0 must be a positive number"),
+        (s + ["--k", "2", "--time-limit-s", "0"], "time_limit_s=0.0 must be a positive number"),
+        (s + ["--k", "2", "--candidates", "{d}/missing.csv"], "does not exist"),
+        # areas
+        (r + ["--areas", "{d}/missing.gpkg"], "could not be read as a vector file"),
+        (r + ["--areas", "{d}/areas.gpkg", "--area-target", "150"], "--area-target '150' is not a share"),
+        (r + ["--areas", "{d}/areas.gpkg", "--area-name", "nope"], "has no name column"),
+        # argparse's own checks are one line too
+        (s + ["--k", "two"], "invalid int value"),
+        (a + ["--lang", "fr"], "invalid choice"),
+        (a + ["--bogus"], "unrecognized arguments"),
+        (["analyze", "--network", NET], "the following arguments are required"),
+        (["demo", "--city", "paris"], "invalid choice"),
+    ]
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize(("argv", "fragment"), CASES, ids=[f"{c[0][0]}:{c[1][:30]}" for c in CASES])
+def test_error_is_one_line_with_exit_2(files, capsys, argv, fragment):
+    argv = [a.format(d=files) for a in argv]
+    with pytest.raises(SystemExit) as e:
+        raise SystemExit(main(["-q", *argv]))
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("service-coverage: error: ") and fragment in err[0], err[0]
+
+
+def test_no_traceback_in_a_real_process(files):
+    """The same, in a real process: exit 2, one line, no traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "coverage", "-q", "analyze", "--network", NET, "--stations", f"{files}/stations.csv",
+         "--households", f"{files}/households.csv", "--crs", "gcj", "--out", f"{files}/o"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_every_option_is_walked():
+    """Every option of every command that takes a value appears in at least one error case or is free-form."""
+    from coverage.cli import build_parser
+
+    free = {"--out", "--network", "--stations", "--households", "--id-col", "--station-id-col", "--sheet",
+            "--station-sheet", "--layer", "--station-layer", "--household-sheet", "--profile", "--method",
+            "--png", "--help", "--version", "--city", "--area-id-col"}
+    used = {a for argv, _ in CASES for a in argv if a.startswith("--")}
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    missing = set()
+    for cmd in sub.choices.values():
+        for act in cmd._actions:
+            for opt in act.option_strings:
+                if opt.startswith("--") and act.nargs != 0 and opt not in used | free:
+                    missing.add(opt)
+    assert not missing, f"add an error case for {sorted(missing)}"
