@@ -6,10 +6,11 @@ import numpy as np
 import shapely
 
 
-def hex_cells(x, y, weight, size_m: float):
+def hex_cells(x, y, weight, size_m: float, *, return_index: bool = False):
     """Aggregate points (projected metres) into pointy-top hexagons of ``size_m`` radius.
 
-    Returns (centres x, centres y, count, weight sum, polygons).
+    Returns (centres x, centres y, count, weight sum, polygons), and with
+    ``return_index`` also the cell of each point.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -34,4 +35,6 @@ def hex_cells(x, y, weight, size_m: float):
     ang = np.deg2rad(60 * np.arange(6) + 30)
     ring = np.stack([hx[:, None] + size_m * np.cos(ang), hy[:, None] + size_m * np.sin(ang)], axis=-1)
     polys = shapely.polygons(ring)
+    if return_index:
+        return hx, hy, count, wsum, polys, inv
     return hx, hy, count, wsum, polys

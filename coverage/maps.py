@@ -44,6 +44,7 @@ from .mapdata import (
     rgba,
 )
 from .static_map import static_map  # noqa: F401  (kept importable from here)
+from .whatif_map import CANDIDATE_COLOUR
 
 # --------------------------------------------------------------- offline assets
 def _data_uri(data: bytes, mime: str) -> str:
@@ -134,8 +135,10 @@ def coverage_map(
     title: str | None = None,
     highlight=None,
     highlight_label: str = "Highlighted households",
+    what_if: bool = True,
+    candidates=None,
 ):
-    """The coverage map a planner shows: bands, households, stations, sites.
+    """The coverage map a planner shows: bands, households, stations, sites, and what-if.
 
     Parameters
     ----------
@@ -157,6 +160,14 @@ def coverage_map(
     highlight, highlight_label
         Extra points to draw on top in orange (e.g. the households that lose
         coverage at the older-adult walking speed), as a named layer.
+    what_if
+        Carry the what-if data (:mod:`coverage.whatif_map`): close stations,
+        open candidates and see coverage change, offline. ``False`` draws a
+        static map.
+    candidates
+        Candidate places for the what-if (default: the proposed sites,
+        network places near the gaps, and co-location places from a ``.pbf``
+        extract; see :func:`coverage.scenario.scenario`).
     """
     import folium
 
@@ -169,23 +180,82 @@ def coverage_map(
     lon0, lat0 = md.centre_lonlat(result)
     m = _offline_map([lat0, lon0], 14)
     snap_m = result.params["max_snap_m"]
-    legend = _add_bands(m, uni, T)
-    _add_station_areas(m, per, result.summary.threshold_min, T)
+    legend, band_layers = _add_bands(m, uni, T)
+    band_layers += _add_station_areas(m, per, result.summary.threshold_min, T)
     if network:
         _add_network(m, result, T)
-    if md.valid.sum() <= max_points:
+    points = md.valid.sum() <= max_points
+    heat = None
+    if what_if:
+        from .scenario import scenario
+        from .whatif_map import add_what_if, payload
+
+        legend += _what_if_legend(md, T, snap_m, points, result)
+        if not points and md.uncovered.any():
+            heat = _add_heat(m, md, T)
+    elif points:
         legend += _add_household_points(m, result, md, T, snap_m)
     else:
         legend += _add_household_cells(m, result, md, T, hex_size_m, snap_m)
-    legend += _add_stations(m, result, T)
+    if not what_if:
+        legend += _add_stations(m, result, T)
     if sites is not None and len(sites):
         legend += _add_sites(m, sites, T)
     if highlight is not None and len(highlight):
         _add_highlight(m, highlight, highlight_label)
-    folium.LayerControl(collapsed=False).add_to(m)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
     _decorate(m, result, T, title, legend, sites=sites if sites is not None and len(sites) else None)
+    if what_if:
+        sc = scenario(result, sites=sites, candidates=candidates)
+        labels = {k: T[k] for k in ("whatif_title", "stale", "reset", "download", "new_station", "drag_hint",
+                                    "click_open", "station", "within_n", "within_w", "min", "candidates", "stations",
+                                    "points_layer", "uncovered_hex")}
+        labels["summary"] = T["panel_summary"]
+        labels["title_summary"] = _template(T["summary"], s_min=result.summary.threshold_min)
+        add_what_if(m, payload(result, sc, md, points=bool(points), hex_size_m=hex_size_m, labels=labels,
+                               band_layers=band_layers, heat_layer=heat), layer_control=control)
     _fit(m, result, md)
     return m
+
+
+def _template(text: str, *, s_min: float) -> str:
+    """A label with its number formats replaced by plain placeholders the page fills in."""
+    return (text.replace("{cov:,.0f}", "{cov}").replace("{tot:,.0f}", "{tot}").replace("{share:.1%}", "{share}")
+            .replace("{m:g}", f"{s_min:g}"))
+
+
+def _what_if_legend(md: MapData, T, snap_m, points: bool, result) -> list[tuple[str, str]]:
+    """Legend entries for what the what-if layer draws (households, stations, candidates)."""
+    legend = []
+    if points:
+        for sel, fill, stroke, label in ((md.covered, COVERED_COLOUR, None, T["covered"]),
+                                         (md.uncovered, UNCOVERED_COLOUR, None, T["uncovered"]),
+                                         (md.off_network, "#ffffff", OFF_NETWORK_COLOUR,
+                                          T["off_network"].format(snap=snap_m))):
+            if sel.any() or label != T["off_network"].format(snap=snap_m):
+                legend.append((_swatch_dot(fill, stroke), label))
+    else:
+        legend.append((_swatch_hex(UNCOVERED_COLOUR), T["uncovered_hex"]))
+    legend.append((_swatch_dot(STATION_COLOUR, "#ffffff", 14), T["stations"]))
+    legend.append((_swatch_dot("#ffffff", STATION_COLOUR, 14), T["closed_legend"]))
+    if (~result.station_snap.on_network & np.isfinite(result.station_points.lon)).any():
+        legend.append((_swatch_dot("#ffffff", OFF_NETWORK_COLOUR, 14), T["station_off"]))
+    legend.append((_swatch_dot(CANDIDATE_COLOUR, "#8c510a", 9), T["candidate_legend"]))
+    legend.append((_swatch_dot(STATION_COLOUR, SITE_COLOUR, 14), T["opened_legend"]))
+    return legend
+
+
+def _add_heat(m, md: MapData, T) -> str:
+    """A heat map of the uncovered households (hidden at start); returns its JS name."""
+    from folium import plugins
+
+    unc = md.uncovered
+    heat = plugins.HeatMap(np.column_stack([md.lat[unc], md.lon[unc], md.weight[unc]]).tolist(),
+                           name=esc(T["heat"]), show=False, radius=12, min_opacity=0.3)
+    heat.default_js = list(offline_assets()["heat"])
+    heat.add_to(m)
+    return heat.get_name()
 
 
 #: Legend symbols (HTML), drawn like the layers they stand for.
@@ -210,11 +280,14 @@ def _swatch_diamond(colour: str) -> str:
             f'transform:rotate(45deg);margin:0 8px 0 2px;vertical-align:middle"></span>')
 
 
-def _add_bands(m, uni, T) -> list[tuple[str, str]]:
-    """Isochrone bands as non-overlapping rings, so each place shows exactly its band's colour."""
+def _add_bands(m, uni, T) -> tuple[list[tuple[str, str]], list[str]]:
+    """Isochrone bands as non-overlapping rings, so each place shows exactly its band's colour.
+
+    Returns the legend entries and the layers' JS names.
+    """
     import folium
 
-    legend = []
+    legend, names = [], []
     for lower, upper, ring in band_rings(uni):
         colour = band_colour(upper)
         label = band_label(T, lower, upper)
@@ -226,17 +299,18 @@ def _add_bands(m, uni, T) -> list[tuple[str, str]]:
                                                     "fillOpacity": BAND_OPACITY},
         ).add_to(fg)
         fg.add_to(m)
+        names.append(fg.get_name())
         legend.append((_swatch_fill(colour, BAND_OPACITY), label))
-    return legend
+    return legend, names
 
 
-def _add_station_areas(m, per, m_thr, T) -> None:
-    """Per-station outlines of the threshold band (hidden at start)."""
+def _add_station_areas(m, per, m_thr, T) -> list[str]:
+    """Per-station outlines of the threshold band (hidden at start); returns the layer's JS name."""
     import folium
 
     p15 = per[np.isclose(per["minutes"], m_thr)]
     if not len(p15):
-        return
+        return []
     fg = folium.FeatureGroup(name=esc(T["station_areas"].format(m=m_thr)), show=False)
     data = _geojson(gpd.GeoDataFrame({"station_id": p15["station_id"].astype(str)}, geometry=p15.geometry,
                                      crs=per.crs), ["station_id"])
@@ -245,6 +319,7 @@ def _add_station_areas(m, per, m_thr, T) -> None:
         tooltip=folium.GeoJsonTooltip(fields=["station_id"], aliases=[T["stations"]]),
     ).add_to(fg)
     fg.add_to(m)
+    return [fg.get_name()]
 
 
 def _add_network(m, result, T) -> None:
@@ -449,11 +524,11 @@ def _decorate(m, result, T, title, legend, sites=None):
         '<div id="sc-title" style="position:absolute;top:10px;left:50px;z-index:1000;background:rgba(255,255,255,0.92);'
         'padding:8px 12px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:14px sans-serif;max-width:420px">'
         f'<div style="font-weight:bold;font-size:16px">{title_text}</div>'
-        f"<div>{esc(summary)}</div>{after}<div style='color:#555'>{esc(pts)}; {esc(speed)}</div></div>"
+        f"<div id='sc-title-summary'>{esc(summary)}</div>{after}<div style='color:#555'>{esc(pts)}; {esc(speed)}</div></div>"
         '<div id="sc-legend" style="position:absolute;bottom:30px;right:10px;z-index:1000;background:rgba(255,255,255,0.92);'
         'padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px sans-serif">'
         f'<div style="font-weight:bold">{esc(T["legend"])}</div>{legend_rows}</div>'
-        '<div id="sc-offline" style="display:none;position:absolute;bottom:70px;left:10px;z-index:1000;'
+        '<div id="sc-offline" style="display:none;position:absolute;top:92px;left:50px;z-index:1000;'
         'background:#fff3cd;padding:6px 10px;border-radius:6px;font:12px sans-serif;max-width:320px">'
         f'{esc(T["no_basemap"])}</div>'
         "<style>.leaflet-container{background:#f2efe9}"

@@ -233,9 +233,14 @@ def nearest_for_points(
 
 
 def within_pairs(
-    network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float, *, pairs=None
+    network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float, *, pairs=None,
+    walk: bool = False,
 ) -> sparse.csr_matrix:
     """Boolean points x stations matrix: station within ``limit_m`` of point.
+
+    With ``walk=True`` the entries are the walks themselves (metres, the
+    same exact distances as the analysis: access walks at both ends and the
+    direct walk along a shared chain included).
 
     Works chain by chain: the stations that reach either end of a chain are
     listed once per chain (with their distance to both ends), then every point
@@ -271,28 +276,39 @@ def within_pairs(
     def chunk(i):
         sl = slice(i, i + _POINT_CHUNK)
         owner, pos = gather(cptr, inv[sl])
-        ok = np.minimum(da[pos] + to_a[sl][owner], db[pos] + to_b[sl][owner]) <= limit_m
-        return on[sl][owner[ok]], pair_station[pos[ok]]
+        d = np.minimum(da[pos] + to_a[sl][owner], db[pos] + to_b[sl][owner])
+        ok = d <= limit_m
+        return on[sl][owner[ok]], pair_station[pos[ok]], d[ok]
 
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=n_threads()) as pool:  # numpy releases the GIL
         parts = list(pool.map(chunk, range(0, on.size, _POINT_CHUNK)))
-    rows_l = [r for r, _ in parts]
-    cols_l = [c for _, c in parts]
-    rows = np.concatenate(rows_l) if rows_l else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate(cols_l) if cols_l else np.zeros(0, dtype=np.int64)
-    rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
-    m = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), cols.astype(np.int32), rptr), shape=(n_pts, n_st))
+    rows = np.concatenate([r for r, _, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([c for _, c, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    dist = np.concatenate([d for _, _, d in parts]) if parts else np.zeros(0)
     pi, si, dd = same_chain_pairs(network, points, stations) if pairs is None else pairs
     okd = dd <= limit_m
-    if okd.any():
-        extra = sparse.csr_matrix(
-            (np.ones(int(okd.sum()), dtype=np.int8), (pi[okd], si[okd])), shape=(n_pts, n_st)
-        )
-        m = m + extra
-        m.data[:] = 1
-    return m
+    if not walk:
+        rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
+        m = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), cols.astype(np.int32), rptr), shape=(n_pts, n_st))
+        if okd.any():
+            extra = sparse.csr_matrix(
+                (np.ones(int(okd.sum()), dtype=np.int8), (pi[okd], si[okd])), shape=(n_pts, n_st)
+            )
+            m = m + extra
+            m.data[:] = 1
+        return m
+    # the walks: the shorter of the two ways round where a direct same-chain walk exists too
+    rows = np.concatenate([rows, pi[okd]])
+    cols = np.concatenate([cols, si[okd]])
+    dist = np.concatenate([dist, dd[okd]])
+    order = np.lexsort((dist, cols, rows))
+    rows, cols, dist = rows[order], cols[order], dist[order]
+    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
+    rows, cols, dist = rows[first], cols[first], dist[first]
+    rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
+    return sparse.csr_matrix((dist, cols.astype(np.int32), rptr), shape=(n_pts, n_st))
 
 
 def node_distances(network: WalkNetwork, stations: Snapped, junction_dist_m: np.ndarray, which=None) -> np.ndarray:

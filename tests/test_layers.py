@@ -25,8 +25,8 @@ LAYERS = {
     0: ["_errors", "_csr", "_files", "_hex", "_progress", "_version", "settings", "crs"],
     1: ["network", "topology", "osm_features"],
     2: ["io", "snapping", "reach", "locate", "raster"],
-    3: ["assess", "isochrones", "areas", "siting", "siting.problem", "siting.candidates"],
-    4: ["export", "mapdata", "maps", "static_map", "report"],
+    3: ["assess", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario"],
+    4: ["export", "mapdata", "whatif_map", "maps", "static_map", "report"],
     5: ["cli", "demo", "__main__"],
 }
 LAYER_OF = {m: n for n, mods in LAYERS.items() for m in mods}

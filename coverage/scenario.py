@@ -1,0 +1,203 @@
+"""Scenarios: coverage for any choice of stations, from one table of who is within reach of whom.
+
+For every existing station and every candidate site, the households within
+the largest band (15 minutes by default) with the band each one falls in.
+With that table, the coverage of any set of open sites is a minimum over a
+few thousand short lists: what the what-if map recomputes in the browser in
+milliseconds, and what :meth:`Scenario.evaluate` recomputes here.
+
+The band codes come from the same exact walks as the analysis (access walks
+at both ends, the direct walk along a shared chain) compared with the same
+rule (``walk <= band + 1e-9``), so a scenario's numbers equal what
+:meth:`~coverage.assess.CoverageResult.what_if` and
+:func:`~coverage.assess.assess` give for the same stations.
+
+Candidates are the proposed sites (when given), network places near the
+gaps (one per ``spacing_m`` cell, :func:`~coverage.siting.auto_candidates`)
+and, when the network came from a ``.pbf`` extract, the places stations are
+co-located with: community and party-service centres, social facilities,
+town halls, libraries, schools and clinics, named as in OpenStreetMap.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .locate import locate
+from .reach import station_reach, within_pairs
+
+log = logging.getLogger(__name__)
+
+#: OSM amenities where social-work stations are often co-located (candidates on the what-if map).
+CO_LOCATION_AMENITIES = ("community_centre", "social_facility", "social_centre", "townhall", "library", "school",
+                         "kindergarten", "clinic", "doctors")
+#: Spacing of the automatic candidates on the what-if map, metres.
+MAP_CANDIDATE_SPACING_M = 250.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Who is within reach of which site, in bands.
+
+    Sites ``0 .. n_stations - 1`` are the existing stations (open at the
+    start), the rest candidates. ``household[ptr[s]:ptr[s + 1]]`` are the
+    households within the largest band of site ``s`` and ``code`` the band
+    each falls in (0 = the narrowest).
+    """
+
+    bands_min: list
+    bands_m: list
+    threshold_index: int
+    site_id: list
+    site_name: list
+    site_kind: list
+    site_lon: np.ndarray
+    site_lat: np.ndarray
+    n_stations: int
+    start_open: np.ndarray
+    ptr: np.ndarray
+    household: np.ndarray
+    code: np.ndarray
+    weight: np.ndarray
+    valid: np.ndarray
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_id)
+
+    def sites_of(self, ids) -> np.ndarray:
+        index = {str(i): k for k, i in enumerate(self.site_id)}
+        missing = [i for i in ids if str(i) not in index]
+        if missing:
+            msg = f"no station or candidate with id {missing[:5]}"
+            raise KeyError(msg)
+        return np.array([index[str(i)] for i in ids], dtype=np.int64)
+
+    def open_mask(self, *, remove=(), add=()) -> np.ndarray:
+        """The starting stations, less ``remove``, plus ``add`` (ids)."""
+        mask = self.start_open.copy()
+        mask[self.sites_of(remove)] = False
+        mask[self.sites_of(add)] = True
+        return mask
+
+    def evaluate(self, open_mask) -> dict:
+        """The summary for the open sites: the same numbers the what-if map shows."""
+        n_codes = len(self.bands_m)
+        best = np.full(self.weight.size, n_codes, dtype=np.int64)
+        load_n, load_w = {}, {}
+        for s in np.flatnonzero(open_mask):
+            sl = slice(self.ptr[s], self.ptr[s + 1])
+            h, c = self.household[sl], self.code[sl]
+            np.minimum.at(best, h, c)
+            within = c <= self.threshold_index
+            load_n[self.site_id[s]] = int(within.sum())
+            load_w[self.site_id[s]] = float(self.weight[h[within]].sum())
+        v = self.valid
+        w_total = float(self.weight[v].sum())
+        n_valid = int(v.sum())
+        bands = []
+        for i, m in enumerate(self.bands_min):
+            ok = v & (best <= i)
+            bands.append({"minutes": m, "n_within": int(ok.sum()), "weight_within": float(self.weight[ok].sum()),
+                          "share": int(ok.sum()) / n_valid if n_valid else None,
+                          "share_weight": float(self.weight[ok].sum()) / w_total if w_total else None})
+        thr = bands[self.threshold_index]
+        return {"households_covered": thr["n_within"], "weight_covered": thr["weight_within"],
+                "share": thr["share"], "share_weight": thr["share_weight"], "bands": bands,
+                "load_households": load_n, "load_weight": load_w}
+
+
+def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
+    from .siting import auto_candidates
+
+    parts = []
+    if sites is not None and len(sites):
+        s = sites.to_crs(4326)
+        parts.append(gpd.GeoDataFrame({"id": s["id"].astype(str).to_numpy(),
+                                       "name": s["name"].fillna("").astype(str).to_numpy() if "name" in s else "",
+                                       "kind": "proposed"}, geometry=s.geometry.values, crs=4326))
+    src = str(result.params["network"].get("source", ""))
+    if facilities and src.lower().endswith(".pbf"):
+        from .osm_features import facilities as osm_facilities
+
+        try:
+            fac = osm_facilities(src, amenities=CO_LOCATION_AMENITIES)
+        except Exception as exc:  # a candidate source, never a requirement
+            log.warning("Could not read co-location facilities from %s: %s", src, exc)
+            fac = None
+        if fac is not None and len(fac):
+            parts.append(gpd.GeoDataFrame({"id": fac["id"].astype(str).to_numpy(), "name": fac["name"].to_numpy(),
+                                           "kind": fac["amenity"].to_numpy()}, geometry=fac.geometry.values, crs=4326))
+    auto = auto_candidates(result, spacing_m=spacing_m)
+    if len(auto):
+        parts.append(gpd.GeoDataFrame({"id": auto["id"].to_numpy(), "name": "", "kind": "network"},
+                                      geometry=auto.geometry.values, crs=4326))
+    if not parts:
+        return gpd.GeoDataFrame({"id": [], "name": [], "kind": []}, geometry=[], crs=4326)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
+    out = out[~out["id"].duplicated()].reset_index(drop=True)
+    taken = set(map(str, result.station_points.ids))
+    out["id"] = [i if i not in taken else f"candidate-{i}" for i in out["id"]]
+    return out
+
+
+def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CANDIDATE_SPACING_M,
+             facilities: bool = True) -> Scenario:
+    """The what-if table of a :class:`~coverage.assess.CoverageResult`.
+
+    Parameters
+    ----------
+    sites
+        Proposed sites (``SitingResult.sites``), added as candidates.
+    candidates
+        Candidate places (GeoDataFrame with ``id``, optional ``name`` and
+        ``kind``); default: network places near the gaps every ``spacing_m``
+        and, with ``facilities``, the co-location places of a ``.pbf`` extract.
+    """
+    t0 = time.perf_counter()
+    net = result.network
+    bands_min = [float(b) for b in result.bands_min]
+    v = result.speed_m_s
+    bands_m = [b * 60 * v for b in bands_min]
+    limit = max(bands_m)
+    thr = bands_min.index(float(result.summary.threshold_min))
+    edges = np.asarray(bands_m) + 1e-9
+    hs = result.household_snap
+    st_pairs = within_pairs(net, hs, result.station_snap, result.reach, limit, walk=True).tocsc()
+    cand = _candidates(result, sites, spacing_m, facilities) if candidates is None else candidates
+    cols = [st_pairs]
+    if len(cand):
+        cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=result.params["max_snap_m"])
+        c_reach = station_reach(net, cl.snap, limit)
+        cols.append(within_pairs(net, hs, cl.snap, c_reach, limit, walk=True).tocsc())
+        c_lon, c_lat = cl.points.lon, cl.points.lat
+    else:
+        c_lon = c_lat = np.zeros(0)
+    ptrs, hh, code = [np.zeros(1, dtype=np.int64)], [], []
+    for m in cols:
+        m.sort_indices()
+        ptrs.append(m.indptr[1:].astype(np.int64) + ptrs[-1][-1])
+        hh.append(m.indices)
+        code.append(np.searchsorted(edges, m.data, side="left").astype(np.uint8))
+    sp = result.station_points
+    names = sp.frame[sp.name_col].fillna("").astype(str).tolist() if sp.name_col else [""] * len(sp)
+    out = Scenario(
+        bands_min=bands_min, bands_m=bands_m, threshold_index=thr,
+        site_id=[str(i) for i in sp.ids] + [str(i) for i in cand["id"]] if len(cand) else [str(i) for i in sp.ids],
+        site_name=names + (cand["name"].fillna("").astype(str).tolist() if len(cand) else []),
+        site_kind=["station"] * len(sp) + (cand["kind"].astype(str).tolist() if len(cand) else []),
+        site_lon=np.concatenate([sp.lon, c_lon]), site_lat=np.concatenate([sp.lat, c_lat]),
+        n_stations=len(sp),
+        start_open=np.r_[result.station_snap.on_network & sp.valid, np.zeros(len(cand), dtype=bool)],
+        ptr=np.concatenate(ptrs), household=np.concatenate(hh).astype(np.int64), code=np.concatenate(code),
+        weight=result.household_points.weight, valid=result.household_points.valid,
+    )
+    log.info("What-if table: %d stations and %d candidates, %d pairs, in %.2f s", len(sp), len(cand),
+             out.household.size, time.perf_counter() - t0)
+    return out
