@@ -95,8 +95,12 @@ def _cell_walk(raster, ch, chains: np.ndarray, junction_dist_m: np.ndarray):
 
     The walk is ``min(d[a] + p, d[b] + L - p) + access`` from per-junction distances.
     """
-    owner, pos = gather(raster.chain_ptr, chains)
-    c = chains[owner]
+    if chains.size == raster.chain_ptr.size - 1:  # every chain (the union): the raster's own order
+        pos = np.arange(raster.cell.size)
+        c = np.repeat(chains, np.diff(raster.chain_ptr))
+    else:
+        owner, pos = gather(raster.chain_ptr, chains)
+        c = chains[owner]
     p = raster.pos_m[pos]
     walk = np.minimum(junction_dist_m[ch.chain_a[c]] + p, junction_dist_m[ch.chain_b[c]] + (ch.chain_len[c] - p))
     counts = raster.chain_ptr[chains + 1] - raster.chain_ptr[chains]

@@ -39,7 +39,6 @@ from .mapdata import (
     MapData,
     band_colour,
     band_label,
-    band_rings,
     esc,
     rgba,
 )
@@ -280,6 +279,21 @@ def _swatch_diamond(colour: str) -> str:
             f'transform:rotate(45deg);margin:0 8px 0 2px;vertical-align:middle"></span>')
 
 
+def _ring_geojson(outer, inner) -> dict:
+    """A band ring for Leaflet: the band's polygons and, inside them, the narrower band's.
+
+    The bands nest by construction, so drawn with Leaflet's even-odd fill the
+    narrower band's area is left out: the ring, without a costly overlay.
+    """
+    parts = []
+    for g in (outer, inner):
+        if g is None or g.is_empty:
+            continue
+        gj = json.loads(shapely.to_geojson(_round6(g)))
+        parts += [gj["coordinates"]] if gj["type"] == "Polygon" else gj["coordinates"]
+    return {"type": "MultiPolygon", "coordinates": parts}
+
+
 def _add_bands(m, uni, T) -> tuple[list[tuple[str, str]], list[str]]:
     """Isochrone bands as non-overlapping rings, so each place shows exactly its band's colour.
 
@@ -288,19 +302,23 @@ def _add_bands(m, uni, T) -> tuple[list[tuple[str, str]], list[str]]:
     import folium
 
     legend, names = [], []
-    for lower, upper, ring in band_rings(uni):
+    rows = uni.sort_values("minutes")
+    geoms = list(gpd.GeoSeries(rows.geometry.values, crs=uni.crs).to_crs(4326))
+    lower = None
+    for i, upper in enumerate(rows["minutes"].astype(float)):
         colour = band_colour(upper)
         label = band_label(T, lower, upper)
         fg = folium.FeatureGroup(name=esc(label), show=True)
-        gj = json.loads(shapely.to_geojson(_round6(gpd.GeoSeries([ring], crs=uni.crs).to_crs(4326).iloc[0])))
+        ring = _ring_geojson(geoms[i], geoms[i - 1] if i else None)
         folium.GeoJson(
-            {"type": "Feature", "geometry": gj, "properties": {}},
+            {"type": "Feature", "geometry": ring, "properties": {}},
             style_function=lambda _f, col=colour: {"fillColor": col, "color": col, "weight": 1,
-                                                    "fillOpacity": BAND_OPACITY},
+                                                    "fillOpacity": BAND_OPACITY, "fillRule": "evenodd"},
         ).add_to(fg)
         fg.add_to(m)
         names.append(fg.get_name())
         legend.append((_swatch_fill(colour, BAND_OPACITY), label))
+        lower = upper
     return legend, names
 
 

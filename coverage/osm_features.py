@@ -104,7 +104,44 @@ def place_nodes(path, *, name_suffix: str = "街道") -> gpd.GeoDataFrame:
 
 
 def facilities(path, amenities=FACILITY_AMENITIES) -> gpd.GeoDataFrame:
-    """Community facilities (``amenity`` in ``amenities``) as points, WGS-84."""
+    """Community facilities (``amenity`` in ``amenities``) as points, WGS-84.
+
+    Cached on disk (beside the network cache) by the file's content and the
+    amenities, since reading them means parsing the whole extract.
+    """
+    import hashlib
+    import os
+    import uuid
+
+    from . import settings
+
+    cached = None
+    if settings.use_cache:
+        h = hashlib.sha256(Path(path).read_bytes())
+        h.update(repr(sorted(amenities)).encode())
+        cached = Path(settings.cache_folder) / f"facilities-{h.hexdigest()[:32]}.csv"
+        if cached.exists():
+            try:
+                df = pd.read_csv(cached, dtype={"id": str, "name": str, "amenity": str}, keep_default_na=False)
+                return gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]),
+                                        geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+            except Exception:  # a broken cache is rebuilt
+                log.warning("Rebuilding the unreadable facilities cache %s", cached)
+    out = _read_facilities(path, amenities)
+    if cached is not None:
+        tmp = cached.with_name(f".{cached.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.csv")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame({"id": out["id"], "name": out["name"], "amenity": out["amenity"],
+                          "lon": out.geometry.x, "lat": out.geometry.y}).to_csv(tmp, index=False)
+            os.replace(tmp, cached)
+        except OSError as exc:
+            log.warning("Could not write the facilities cache %s: %s", cached, exc)
+            tmp.unlink(missing_ok=True)
+    return out
+
+
+def _read_facilities(path, amenities) -> gpd.GeoDataFrame:
     osm = _osm(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

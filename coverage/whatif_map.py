@@ -165,8 +165,9 @@ def add_what_if(m, data: dict, *, layer_control=None) -> None:
     el = MacroElement()
     refs = ("{bands: [" + ", ".join(data["bandLayers"]) + "], heat: " + (data["heat"] or "null")
             + ", control: " + (layer_control.get_name() if layer_control is not None else "null") + "}")
-    el._template = Template("{% macro script(this, kwargs) %}" + _JS.replace("__MAP__", m.get_name())
-                            .replace("__LAYERS__", refs) + "{% endmacro %}")
+    # {% raw %}: the page code is not a template (and jinja need not tokenise it)
+    el._template = Template("{% macro script(this, kwargs) %}{% raw %}" + _JS.replace("__MAP__", m.get_name())
+                            .replace("__LAYERS__", refs) + "{% endraw %}{% endmacro %}")
     m.add_child(el)
 
 
