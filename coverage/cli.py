@@ -26,7 +26,7 @@ OUTPUTS = {
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
     "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-               "summary.xlsx", "manifest.json"),
+               "summary.xlsx", "brief.pdf", "manifest.json"),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
              "isochrones.gpkg", "map.html", "manifest.json"),
 }
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--area-id-col", help="id column of --areas (areas with the same name stay apart)")
     r.add_argument("--area-target", default="0.85", help="share each area should reach: 0.85 or 85%% (default 0.85)")
     r.add_argument("--lang", choices=["en", "zh"], default="en", help="labels: en or zh")
+    r.add_argument("--no-brief", action="store_true", help="skip brief.pdf, the printable A4 pages")
     r.add_argument("--out", required=True, help="output folder")
 
     d = sub.add_parser("demo", help="run the analysis on the embedded data (Harbin 红旗街道, 15 minutes)")
@@ -306,7 +307,8 @@ def cmd_report(args) -> int:
     if args.k is not None or args.target is not None:
         sites = suggest_sites(result, **siting)
     files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
-                          area_id_col=args.area_id_col, target_share=area_target, lang=args.lang)
+                          area_id_col=args.area_id_col, target_share=area_target, lang=args.lang,
+                          brief=not args.no_brief)
     out.finish(extra={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:

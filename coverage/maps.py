@@ -85,8 +85,10 @@ def _offline_map(location, zoom_start, tiles=True):
     # instance attributes: never mutate folium's class-level lists
     m.default_js = list(assets["js"])
     m.default_css = list(assets["css"])
+    m._sc_tiles = None
     if tiles:
-        folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
+        m._sc_tiles = folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19)
+        m._sc_tiles.add_to(m)
     return m
 
 
@@ -136,6 +138,7 @@ def coverage_map(
     highlight_label: str = "Highlighted households",
     what_if: bool = True,
     candidates=None,
+    streets: bool = True,
 ):
     """The coverage map a planner shows: bands, households, stations, sites, and what-if.
 
@@ -163,6 +166,10 @@ def coverage_map(
         Carry the what-if data (:mod:`coverage.whatif_map`): close stations,
         open candidates and see coverage change, offline. ``False`` draws a
         static map.
+    streets
+        Draw the walking network as a light street basemap, with street
+        names from neighbourhood zoom on (:mod:`coverage.basemap`), so the
+        map is readable offline; it steps aside when map tiles load.
     candidates
         Candidate places for the what-if (default: the proposed sites,
         network places near the gaps, and co-location places from a ``.pbf``
@@ -202,6 +209,10 @@ def coverage_map(
         legend += _add_sites(m, sites, T)
     if highlight is not None and len(highlight):
         _add_highlight(m, highlight, highlight_label)
+    if streets:
+        from .basemap import add_street_basemap
+
+        add_street_basemap(m, result.network, m._sc_tiles)
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     _decorate(m, result, T, title, legend, sites=sites if sites is not None and len(sites) else None)

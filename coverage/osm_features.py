@@ -158,3 +158,38 @@ def _read_facilities(path, amenities) -> gpd.GeoDataFrame:
         geometry=pts.values,
         crs="EPSG:4326",
     ).sort_values("id").reset_index(drop=True)
+
+
+def way_names(path) -> dict[int, str]:
+    """``name`` of every way that has one (for street labels), cached on disk by the file's content."""
+    import hashlib
+    import json
+    import os
+    import uuid
+
+    import osmium
+
+    from . import settings
+
+    cached = None
+    if settings.use_cache:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:32]
+        cached = Path(settings.cache_folder) / f"way-names-{digest}.json"
+        if cached.exists():
+            try:
+                return {int(k): v for k, v in json.loads(cached.read_text(encoding="utf-8")).items()}
+            except (OSError, ValueError):
+                log.warning("Rebuilding the unreadable street-name cache %s", cached)
+    names = {}
+    for w in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("name")):
+        names[int(w.id)] = w.tags.get("name:zh") or w.tags.get("name")
+    if cached is not None:
+        tmp = cached.with_name(f".{cached.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.json")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, cached)
+        except OSError as exc:
+            log.warning("Could not write the street-name cache %s: %s", cached, exc)
+            tmp.unlink(missing_ok=True)
+    return names

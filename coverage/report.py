@@ -8,7 +8,10 @@
   status), isochrones, isochrone_union, gaps (hexagonal cells of uncovered
   households), sites (proposed) and areas (with their shares), when given;
 * CSVs of the same tables;
-* ``summary.xlsx``: summary, by station, by area and proposed sites;
+* ``summary.xlsx``: notes (definitions, parameters, sources), summary, by
+  station, by area and proposed sites, formatted as a report;
+* ``brief.pdf``: one or two printable A4 pages (map, key figures, areas below
+  target, proposed sites);
 * ``manifest.json``: input file hashes, the OSM data timestamp, every
   parameter, and library and dependency versions, so the numbers can be
   reproduced later.
@@ -29,33 +32,12 @@ import pandas as pd
 
 from ._files import OutputFolder, safe_cell
 from ._version import __version__
-from .export import json_default, folder, plain_columns, to_csv, write_gpkg, write_table
+from .brief import write_brief
+from .export import json_default, folder, to_csv, write_gpkg, write_table
+from .workbook import write_workbook
 
 log = logging.getLogger(__name__)
 
-SHEETS = {
-    "en": {"summary": "Summary", "stations": "By station", "areas": "By area", "sites": "Proposed sites",
-           "item": "Item", "value": "Value"},
-    "zh": {"summary": "汇总", "stations": "各站点", "areas": "各街道社区", "sites": "建议新增站点",
-           "item": "项目", "value": "数值"},
-}
-SUMMARY_LABELS = {
-    "en": {
-        "threshold_min": "Walking threshold (min)", "speed_kph": "Walking speed (km/h)", "profile": "Speed profile",
-        "n_households": "Residential points", "n_covered": "Points covered", "n_uncovered": "Points uncovered",
-        "n_off_network": "Points off the network", "n_invalid": "Points with invalid input",
-        "weight_total": "Households", "weight_covered": "Households covered",
-        "share_covered_weight": "Share of households covered", "n_stations": "Stations",
-        "n_stations_on_network": "Stations on the network",
-    },
-    "zh": {
-        "threshold_min": "步行时间阈值（分钟）", "speed_kph": "步行速度（km/h）", "profile": "速度类型",
-        "n_households": "居住点数", "n_covered": "已覆盖居住点", "n_uncovered": "未覆盖居住点",
-        "n_off_network": "不在路网上的居住点", "n_invalid": "输入无效的居住点",
-        "weight_total": "住户数", "weight_covered": "已覆盖住户数",
-        "share_covered_weight": "住户覆盖率", "n_stations": "站点数", "n_stations_on_network": "在路网上的站点数",
-    },
-}
 VERSIONED = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "pyogrio", "networkx", "osmnx",
              "osmium", "pyrosm", "folium", "matplotlib", "contourpy", "openpyxl", "xstatic-leaflet", "xstatic-jquery")
 
@@ -118,7 +100,7 @@ def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) 
 
 def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str | None = None,
                   area_id_col: str | None = None, target_share: float = 0.85, lang: str = "en",
-                  png: bool = True) -> dict[str, str]:
+                  png: bool = True, brief: bool = True) -> dict[str, str]:
     """Write the meeting pack for ``result`` to ``out_dir``; returns the files written.
 
     Parameters
@@ -130,6 +112,8 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         by-area table; see :func:`coverage.areas.summarize_by_area`.
     target_share
         The share each area is checked against (default 0.85).
+    brief
+        Also write ``brief.pdf``, one or two printable A4 pages.
     """
     from .areas import read_areas, summarize_by_area
     from .isochrones import gap_areas
@@ -184,38 +168,18 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
             write_table(by_area.map(lambda v: safe_cell(v, csv=True)), tmp)
         files["areas_csv"] = str(out.path("areas.csv"))
 
-    # Excel workbook
-    S = SHEETS.get(lang, SHEETS["en"])
-    L = SUMMARY_LABELS.get(lang, SUMMARY_LABELS["en"])
-    sd = result.summary.to_dict()
-    summary_rows = [(L[k], sd[k]) for k in L]
-    for b in sd["bands"]:
-        label = f"{b['minutes']:g} min" if lang == "en" else f"{b['minutes']:g} 分钟"
-        summary_rows.append((label, round(b["share_weight"], 4)))
+    # the workbook and the printable brief
+    man = manifest(result, sites=sites, areas_file=areas)
     with out.write("summary.xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(summary_rows, columns=[S["item"], S["value"]]).to_excel(xw, sheet_name=S["summary"], index=False)
-            st = pd.DataFrame(plain_columns(result.stations).drop(columns=result.stations.geometry.name))
-            st.to_excel(xw, sheet_name=S["stations"], index=False)
-            if by_area is not None:
-                by_area.map(safe_cell).to_excel(xw, sheet_name=S["areas"], index=False)
-            if site_gdf is not None:
-                pd.DataFrame(plain_columns(site_gdf).drop(columns=site_gdf.geometry.name)).to_excel(
-                    xw, sheet_name=S["sites"], index=False)
-            text_never_formula(xw.book)
+        write_workbook(tmp, result, lang=lang, sites=sites, by_area=by_area, manifest=man)
     files["xlsx"] = str(out.path("summary.xlsx"))
-    out.extra.update(manifest(result, sites=sites, areas_file=areas))
+    if brief:
+        with out.write("brief.pdf") as tmp:
+            write_brief(tmp, result, isochrones=iso, sites=sites, by_area=by_area, lang=lang)
+        files["brief"] = str(out.path("brief.pdf"))
+    out.extra.update(man)
     if own:
         out.finish(cleanup=False, default=json_default)
     files["manifest"] = str(out.path("manifest.json"))
     log.info("Meeting pack written to %s in %.1f s", out.dir, time.perf_counter() - t0)
     return files
-
-
-def text_never_formula(book) -> None:
-    """Every text cell of an openpyxl workbook stays text: a name like '=SUM(A1)' is shown, never run."""
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"

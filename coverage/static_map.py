@@ -55,22 +55,60 @@ def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", d
         return _static_map(result, path, isochrones, sites, T, dpi, title, work=result.network.crs)
 
 
-def _cjk_font() -> str | None:
-    """The name of an installed font that has Chinese glyphs, if any."""
+#: Fonts with Chinese glyphs, best first, and the file names they come in.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+             "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP", "Noto Serif CJK SC")
+_CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "msyh", "simhei", "wqy", "pingfang", "notosanssc")
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs, if any.
+
+    matplotlib keeps a font list cached from its first run; a font installed
+    after that (``apt install fonts-noto-cjk``) is not in it. When no known
+    CJK font is listed, the system font folders are searched and such files
+    added by path, so the font is found without clearing any cache by hand.
+    """
     from matplotlib import font_manager
 
-    wanted = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-              "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP")
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((w for w in wanted if w in names), None)
+    found = next((w for w in CJK_FONTS if w in names), None)
+    if found is None:
+        for f in font_manager.findSystemFonts():
+            if any(k in Path(f).name.lower().replace("-", "").replace("_", "") for k in _CJK_FILES):
+                try:
+                    font_manager.fontManager.addfont(f)
+                except Exception:  # an unreadable font file is skipped
+                    continue
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((w for w in CJK_FONTS if w in names), None)
+    return found
+
+
+_cjk_font = cjk_font
 
 
 def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 10))
+    draw_map(ax, result, isochrones, sites, T, work=work)
+    s = result.summary
+    ax.set_title((title or T["title"].format(m=s.threshold_min)) + "\n" + T["summary"].format(
+        cov=s.weight_covered, tot=s.weight_total, m=s.threshold_min, share=s.share_covered_weight), fontsize=12)
+    fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
+    """The coverage map on a matplotlib axes: bands, points, stations, sites, scale bar and legend."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    fig, ax = plt.subplots(figsize=(10, 10))
     _, uni = result.isochrones() if isochrones is None else isochrones
     handles = []
     for lower, upper, ring in band_rings(uni.to_crs(work)):  # non-overlapping: each place shows one colour
@@ -110,16 +148,6 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     bx, by = x0 + 0.04 * span, y0 + 0.04 * (y1 - y0)
     ax.plot([bx, bx + bar], [by, by], color="black", linewidth=3)
     ax.text(bx + bar / 2, by + 0.012 * (y1 - y0), f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m", ha="center")
-    s = result.summary
-    tot = s.weight_total
-    ax.set_title((title or T["title"].format(m=result.summary.threshold_min)) + "\n" + T["summary"].format(cov=s.weight_covered, tot=tot, m=s.threshold_min,
-                                                                    share=s.share_covered_weight), fontsize=12)
     if sites is not None and len(sites):
         handles.append(Line2D([], [], marker="D", linestyle="", color=SITE_COLOUR, label=T["sites"]))
-    ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)
-    fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    ax.legend(handles=handles, loc="upper right", fontsize=legend_size, framealpha=0.9)

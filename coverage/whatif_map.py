@@ -27,10 +27,10 @@ and the DOM as text (never as HTML).
 from __future__ import annotations
 
 import base64
-import json
 
 import numpy as np
 
+from ._encode import b64_array, json_for_html, varint
 from ._hex import hex_cells
 from .mapdata import (
     COVERED_COLOUR,
@@ -41,28 +41,6 @@ from .mapdata import (
 )
 
 CANDIDATE_COLOUR = "#f4a582"
-
-
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()).decode()
-
-
-def varint(values) -> bytes:
-    """LEB128 encoding of non-negative integers (vectorised)."""
-    v = np.asarray(values, dtype=np.uint64)
-    if v.size == 0:
-        return b""
-    nbytes = np.ones(v.size, dtype=np.int64)
-    for k in range(1, 10):
-        nbytes += v >= np.uint64(1) << np.uint64(7 * k)
-    starts = np.cumsum(nbytes) - nbytes
-    out = np.zeros(int(nbytes.sum()), dtype=np.uint8)
-    for k in range(int(nbytes.max())):
-        sel = nbytes > k
-        byte = (v[sel] >> np.uint64(7 * k)) & np.uint64(0x7F)
-        more = (nbytes[sel] > k + 1).astype(np.uint64) << np.uint64(7)
-        out[starts[sel] + k] = (byte | more).astype(np.uint8)
-    return out.tobytes()
 
 
 def _morton_order(x, y, ok) -> np.ndarray:
@@ -77,13 +55,6 @@ def _morton_order(x, y, ok) -> np.ndarray:
             k |= ((qx >> b) & 1) << (2 * b) | ((qy >> b) & 1) << (2 * b + 1)
         key[ok] = k
     return np.lexsort((np.arange(x.size), key))
-
-
-def _json_for_html(obj) -> str:
-    """JSON safe inside a <script> element (no '</script>', no HTML)."""
-    return (json.dumps(obj, ensure_ascii=False, allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, band_layers: list,
@@ -108,8 +79,8 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
         counts.append(p.size)
     data = {
         "bandsMin": sc.bands_min, "thr": sc.threshold_index, "nCodes": n_codes, "n": int(perm.size),
-        "lon": _b64(lon[perm]), "lat": _b64(lat[perm]), "w": _b64(hp.weight[perm].astype(np.float64)),
-        "st": _b64(status[perm]),
+        "lon": b64_array(lon[perm]), "lat": b64_array(lat[perm]), "w": b64_array(hp.weight[perm].astype(np.float64)),
+        "st": b64_array(status[perm]),
         "cnt": base64.b64encode(varint(counts)).decode(),
         "pairs": base64.b64encode(varint(np.concatenate(pairs) if pairs else np.zeros(0))).decode(),
         "sites": {
@@ -137,7 +108,7 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
             ring = gpd.GeoSeries(polys, crs=result.network.crs).to_crs(4326)
             xy = shapely.get_coordinates(shapely.get_exterior_ring(np.asarray(ring.values)))
             verts = np.round(xy.reshape(len(ring), -1, 2)[:, :6, :] * 1e6).astype(np.int32)
-            data["hex"] = {"of": base64.b64encode(varint(hid[perm])).decode(), "verts": _b64(verts.ravel()),
+            data["hex"] = {"of": base64.b64encode(varint(hid[perm])).decode(), "verts": b64_array(verts.ravel()),
                            "n": int(len(ring))}
             unc0 = md.uncovered[ok]
             wsum = np.bincount(inv[unc0], weights=md.weight[ok][unc0], minlength=len(ring))
@@ -151,7 +122,7 @@ def add_what_if(m, data: dict, *, layer_control=None) -> None:
     from branca.element import Element, MacroElement, Template
 
     m.get_root().html.add_child(Element(
-        f'<script type="application/json" id="sc-whatif-data">{_json_for_html(data)}</script>'
+        f'<script type="application/json" id="sc-whatif-data">{json_for_html(data)}</script>'
         '<div id="sc-whatif" class="sc-panel"></div>'
         "<style>.sc-panel{position:absolute;bottom:30px;left:10px;z-index:1000;background:rgba(255,255,255,0.95);"
         "padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px sans-serif;max-width:340px}"

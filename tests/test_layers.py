@@ -22,11 +22,11 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "coverage"
 
 LAYERS = {
-    0: ["_errors", "_csr", "_files", "_hex", "_progress", "_version", "settings", "crs"],
+    0: ["_errors", "_csr", "_encode", "_files", "_hex", "_progress", "_version", "settings", "crs"],
     1: ["network", "topology", "osm_features"],
     2: ["io", "snapping", "reach", "locate", "raster"],
     3: ["assess", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario"],
-    4: ["export", "mapdata", "whatif_map", "maps", "static_map", "report"],
+    4: ["export", "mapdata", "whatif_map", "basemap", "maps", "static_map", "workbook", "brief", "report"],
     5: ["cli", "demo", "__main__"],
 }
 LAYER_OF = {m: n for n, mods in LAYERS.items() for m in mods}

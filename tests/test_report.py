@@ -57,7 +57,7 @@ def test_report_files(result, areas, tmp_path):
     hh = gpd.read_file(tmp_path / "pack" / "coverage.gpkg", layer="households")
     assert len(hh) == len(result.households)
     xl = pd.ExcelFile(tmp_path / "pack" / "summary.xlsx", engine="openpyxl")
-    assert xl.sheet_names == ["汇总", "各站点", "各街道社区", "建议新增站点"]
+    assert xl.sheet_names == ["说明", "汇总", "各站点", "各街道社区", "建议新增站点"]
     man = json.loads((tmp_path / "pack" / "manifest.json").read_text(encoding="utf-8"))
     assert man["osm_data_timestamp"] == "2019-04-17T18:21:00Z"
     assert man["parameters"]["minutes"] == 5

@@ -1,0 +1,157 @@
+"""brief.pdf: one or two A4 pages a planner can print for the meeting.
+
+Page 1: the title, the static map, and the key figures (by residential point
+and by household, the 5/10/15-minute bands, and what the proposed sites add).
+Page 2, when there is anything for it: the areas below target and the
+proposed sites with their gains. Chinese or English; made with matplotlib's
+PDF backend, with the fonts embedded (the CJK font is found even when
+matplotlib's font cache predates its installation).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from ._files import atomic_path
+from .mapdata import LABELS
+from .static_map import cjk_font, draw_map
+
+log = logging.getLogger(__name__)
+
+A4_IN = (8.27, 11.69)
+
+TEXT = {
+    "en": {
+        "title": "{m:g}-minute walking coverage of community service stations",
+        "made": "Made {date} with service-coverage {v}; walking at {kph:g} km/h over the OpenStreetMap street network",
+        "key": "Key figures", "item": "", "points": "Residential points", "households": "Households",
+        "covered": "Within {m:g} min", "uncovered": "Outside {m:g} min", "off": "Off the network",
+        "band": "Within {m:g} min", "sites_gain": "With the {n} proposed stations",
+        "areas": "Areas below the target of {t:.0%}", "area": "Area", "share": "Share", "short": "Households short",
+        "sites": "Proposed new stations", "rank": "Rank", "id": "Site", "added": "Households added",
+        "after": "Covered share after", "more": "... and {n} more (see summary.xlsx)",
+        "source": "Data © OpenStreetMap contributors, ODbL. Stations and households as given; see summary.xlsx (Notes).",
+    },
+    "zh": {
+        "title": "社工站{m:g}分钟步行覆盖情况",
+        "made": "{date} 由 service-coverage {v} 生成；按步行速度 {kph:g} km/h、沿 OpenStreetMap 路网计算",
+        "key": "主要指标", "item": "", "points": "居住点", "households": "住户",
+        "covered": "{m:g}分钟内", "uncovered": "{m:g}分钟外", "off": "不在路网上",
+        "band": "{m:g}分钟内", "sites_gain": "新增{n}个建议站点后",
+        "areas": "未达到目标（{t:.0%}）的街道/社区", "area": "区域", "share": "覆盖率", "short": "距目标差住户",
+        "sites": "建议新增站点", "rank": "排序", "id": "站址", "added": "新增覆盖住户", "after": "累计覆盖率",
+        "more": "……另有 {n} 项（见 summary.xlsx）",
+        "source": "数据 © OpenStreetMap 贡献者，ODbL。站点与住户按输入数据；详见 summary.xlsx（说明）。",
+    },
+}
+
+
+def _fmt_share(x) -> str:
+    return "-" if x is None or x != x else f"{x:.1%}"
+
+
+def key_figures(result, lang: str, sites=None) -> list[list[str]]:
+    """Rows (label, residential points, households) of the key-figure table."""
+    X = TEXT[lang]
+    s = result.summary
+    m = s.threshold_min
+    rows = [
+        [X["covered"].format(m=m), f"{s.n_covered:,} ({_fmt_share(s.share_covered)})",
+         f"{s.weight_covered:,.0f} ({_fmt_share(s.share_covered_weight)})"],
+        [X["uncovered"].format(m=m), f"{s.n_uncovered:,}", f"{s.weight_uncovered:,.0f}"],
+        [X["off"], f"{s.n_off_network:,}", f"{s.weight_off_network:,.0f}"],
+    ]
+    for b in s.bands:
+        rows.append([X["band"].format(m=b["minutes"]), f"{b['n_within']:,} ({_fmt_share(b['share'])})",
+                     f"{b['weight_within']:,.0f} ({_fmt_share(b['share_weight'])})"])
+    if sites is not None and sites.summary.get("n_sites"):
+        ss = sites.summary
+        rows.append([X["sites_gain"].format(n=ss["n_sites"]), "",
+                     f"+{ss['households_added']:,.0f} → {_fmt_share(ss['covered_share_after'])}"])
+    return rows
+
+
+def _table(ax, rows, header, widths, *, font_size=9):
+    ax.set_axis_off()
+    t = ax.table(cellText=rows, colLabels=header, colWidths=widths, loc="upper left", cellLoc="left")
+    t.auto_set_font_size(False)
+    t.set_fontsize(font_size)
+    t.scale(1, 1.35)
+    for (r, _c), cell in t.get_celld().items():
+        cell.set_edgecolor("#bbbbbb")
+        if r == 0:
+            cell.set_facecolor("#dde7f0")
+            cell.set_text_props(weight="bold")
+    return t
+
+
+def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang: str = "en",
+                title: str | None = None, max_rows: int = 18) -> Path:
+    """Write brief.pdf (one or two A4 pages)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from ._version import __version__
+
+    if lang == "zh" and cjk_font() is None:
+        log.warning("No Chinese font found for brief.pdf (install e.g. fonts-noto-cjk); it is written in English")
+        lang = "en"
+    X, T = TEXT[lang], LABELS[lang]
+    s = result.summary
+    rc = {"font.sans-serif": [cjk_font(), "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans"],
+          "pdf.fonttype": 42, "axes.unicode_minus": False}
+    path = Path(path)
+    with plt.rc_context(rc), atomic_path(path) as tmp, PdfPages(tmp, metadata={
+            "Title": title or X["title"].format(m=s.threshold_min), "Creator": f"service-coverage {__version__}"}) as pdf:
+        fig = plt.figure(figsize=A4_IN)
+        fig.text(0.06, 0.965, title or X["title"].format(m=s.threshold_min), fontsize=15, weight="bold", va="top")
+        fig.text(0.06, 0.94, X["made"].format(date=time.strftime("%Y-%m-%d"), v=__version__, kph=s.speed_kph),
+                 fontsize=8, color="#444", va="top")
+        ax = fig.add_axes((0.04, 0.36, 0.92, 0.56))
+        draw_map(ax, result, isochrones, sites.sites if sites is not None else None, T, work=result.network.crs,
+                 legend_size=7)
+        fig.text(0.06, 0.345, X["key"], fontsize=12, weight="bold", va="top")
+        _table(fig.add_axes((0.06, 0.04, 0.88, 0.29)), key_figures(result, lang, sites),
+               [X["item"], X["points"], X["households"]], [0.34, 0.33, 0.33])
+        fig.text(0.06, 0.015, X["source"], fontsize=7, color="#444")
+        pdf.savefig(fig)
+        plt.close(fig)
+        below = by_area[~by_area["meets_target"]] if by_area is not None and len(by_area) else None
+        has_sites = sites is not None and len(sites.sites)
+        if (below is not None and len(below)) or has_sites:
+            fig = plt.figure(figsize=A4_IN)
+            top = 0.95
+            if below is not None and len(below):
+                t = float(below["target_share"].iloc[0])
+                fig.text(0.06, top, X["areas"].format(t=t), fontsize=12, weight="bold", va="top")
+                rows = [[str(r["area"]), _fmt_share(r["share_threshold"]), f"{r['households']:,.0f}",
+                         f"{r['households_short_of_target']:,.0f}"] for _, r in below.head(max_rows).iterrows()]
+                if len(below) > max_rows:
+                    rows.append([X["more"].format(n=len(below) - max_rows), "", "", ""])
+                h = 0.03 * (len(rows) + 1)
+                _table(fig.add_axes((0.06, top - 0.03 - h, 0.88, h)), rows,
+                       [X["area"], X["share"], X["households"], X["short"]], [0.46, 0.16, 0.19, 0.19])
+                top = top - 0.08 - h
+            if has_sites:
+                fig.text(0.06, top, X["sites"], fontsize=12, weight="bold", va="top")
+                sf = sites.sites
+                def label(r):
+                    name = r.get("name")
+                    name = name if isinstance(name, str) and name.strip() else str(r["id"])
+                    return f"{name} ({r['lon']:.5f}, {r['lat']:.5f})" if "lon" in r else name
+
+                rows = [[str(r["rank"]), label(r), f"{r['households_added']:,.0f}",
+                         _fmt_share(r["covered_share_after"])] for _, r in sf.head(max_rows).iterrows()]
+                if len(sf) > max_rows:
+                    rows.append([X["more"].format(n=len(sf) - max_rows), "", "", ""])
+                h = 0.03 * (len(rows) + 1)
+                _table(fig.add_axes((0.06, max(0.03, top - 0.03 - h), 0.88, h)), rows,
+                       [X["rank"], X["id"], X["added"], X["after"]], [0.1, 0.5, 0.2, 0.2])
+            pdf.savefig(fig)
+            plt.close(fig)
+    return path

@@ -1,0 +1,284 @@
+"""summary.xlsx as a report a planner can hand over (openpyxl styles, no hand-written XML).
+
+* A first sheet, 说明 / Notes: what the figures mean (covered, served, the
+  bands, off the network), the parameters that produced them and the data
+  sources with their dates.
+* Every sheet has headers in the chosen language, a bold frozen header row,
+  column widths that fit (CJK characters count double), and number formats:
+  shares as percentages, counts and households with thousands separators,
+  metres and minutes with sensible decimals. Numbers stay numbers.
+* Text from the data stays text: a name like ``=SUM(A1)`` is shown, never run,
+  and control characters are removed.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from ._files import strip_control
+
+#: Column headers per language. Columns not listed keep their own name.
+HEADERS = {
+    "zh": {
+        "id": "编号", "name": "名称", "lon": "经度", "lat": "纬度", "on_network": "在路网上", "access_m": "到道路距离（米）",
+        "households_within": "{m}分钟内居住点", "weight_within": "{m}分钟内住户", "catchment_households": "最近站服务居住点",
+        "catchment_weight": "最近站服务住户", "status": "状态", "note": "说明", "rank": "排序",
+        "households_added": "新增覆盖住户", "covered_share_after": "累计覆盖率", "source": "来源", "kind": "类型",
+        "area_id": "区域编号", "area": "区域", "points": "居住点数", "households": "住户数",
+        "within_5min": "5分钟内住户", "share_5min": "5分钟覆盖率", "within_10min": "10分钟内住户",
+        "share_10min": "10分钟覆盖率", "within_15min": "15分钟内住户", "share_15min": "15分钟覆盖率",
+        "share_threshold": "阈值内覆盖率", "off_network": "不在路网上的住户", "target_share": "目标覆盖率",
+        "meets_target": "是否达标", "households_short_of_target": "距目标差住户", "threshold_min": "阈值（分钟）",
+        "item": "项目", "value": "数值", "amenity": "设施类型", "capacity": "容量（户）",
+        "assigned_weight": "实际服务住户", "utilisation": "负荷率", "spare_weight": "剩余容量（户）",
+    },
+    "en": {
+        "id": "ID", "name": "Name", "lon": "Longitude", "lat": "Latitude", "on_network": "On the network",
+        "access_m": "Walk to street (m)", "households_within": "Points within {m} min",
+        "weight_within": "Households within {m} min", "catchment_households": "Points nearest to it",
+        "catchment_weight": "Households nearest to it", "status": "Status", "note": "Note", "rank": "Rank",
+        "households_added": "Households added", "covered_share_after": "Covered share after", "source": "Source",
+        "kind": "Kind", "area_id": "Area ID", "area": "Area", "points": "Residential points", "households": "Households",
+        "within_5min": "Households within 5 min", "share_5min": "Share within 5 min",
+        "within_10min": "Households within 10 min", "share_10min": "Share within 10 min",
+        "within_15min": "Households within 15 min", "share_15min": "Share within 15 min",
+        "share_threshold": "Share within the threshold", "off_network": "Households off the network",
+        "target_share": "Target share", "meets_target": "Meets the target",
+        "households_short_of_target": "Households short of target", "threshold_min": "Threshold (min)",
+        "item": "Item", "value": "Value", "amenity": "Amenity", "capacity": "Capacity (households)",
+        "assigned_weight": "Households served", "utilisation": "Utilisation", "spare_weight": "Spare capacity",
+    },
+}
+SHEETS = {
+    "en": {"notes": "Notes", "summary": "Summary", "stations": "By station", "areas": "By area",
+           "sites": "Proposed sites"},
+    "zh": {"notes": "说明", "summary": "汇总", "stations": "各站点", "areas": "各街道社区", "sites": "建议新增站点"},
+}
+PERCENT = {"share", "utilisation", "covered_share_after", "target_share"}
+DECIMAL = {"access_m": "#,##0.0", "lon": "0.0000000", "lat": "0.0000000", "threshold_min": "0.##",
+           "walk_min": "0.0", "walk_m": "#,##0"}
+
+NOTES = {
+    "en": [
+        ("What the figures mean", None),
+        ("Covered", "A residential point (building or compound) whose walk to the nearest station, over the street "
+                    "network, is within the threshold. The walk includes the straight walk from the point to its "
+                    "nearest street and from the station to its street."),
+        ("Households", "The household count of each point (the weight column); without one, each point counts once."),
+        ("Served", "Where stations have a capacity: the households a station can take within its capacity, assigned "
+                   "so that the most households are served, then the shortest total walk."),
+        ("Bands", "5, 10 and 15 minutes of walking at the stated speed; shares are of all households with usable "
+                  "coordinates."),
+        ("Off the network", "A point farther than the snap distance from every walkable street; counted, never "
+                            "covered."),
+        ("Parameters", None),
+    ],
+    "zh": [
+        ("指标说明", None),
+        ("已覆盖", "居住点（楼栋或小区）沿步行路网到最近社工站的步行距离在阈值之内；步行距离包括居住点到最近道路、"
+                "站点到其道路的直线步行。"),
+        ("住户", "每个居住点的户数（权重列）；没有户数时每个居住点计为1。"),
+        ("实际服务", "站点有容量时：在容量之内能够服务的住户，按服务住户最多、其次总步行距离最短的方式分配。"),
+        ("时间圈", "按所列步行速度计算的5、10、15分钟步行范围；覆盖率以坐标有效的全部住户为分母。"),
+        ("不在路网上", "距任何可步行道路都超过吸附距离的居住点；计入总数，但不算覆盖。"),
+        ("参数", None),
+    ],
+}
+
+
+def _width(value) -> int:
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _header(col: str, lang: str, minutes: float) -> str:
+    label = HEADERS.get(lang, HEADERS["en"]).get(col, col)
+    return label.replace("{m}", f"{minutes:g}")
+
+
+def _number_format(col: str) -> str | None:
+    if col in PERCENT or col.startswith("share"):
+        return "0.0%"
+    if col in DECIMAL:
+        return DECIMAL[col]
+    if col.startswith(("households", "weight", "within", "catchment", "points", "assigned", "spare", "capacity",
+                       "off_network")):
+        return "#,##0"
+    return None
+
+
+def _cell_value(v):
+    if v is None:
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if not math.isfinite(float(v)) else float(v)
+    if isinstance(v, str):
+        return strip_control(v)
+    if pd.isna(v) if not isinstance(v, (list, dict)) else False:
+        return None
+    return strip_control(str(v))
+
+
+def write_sheet(ws, frame: pd.DataFrame, *, lang: str, minutes: float, formats: dict | None = None) -> None:
+    """One table: translated bold frozen headers, fitted widths, number formats, text never a formula."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    cols = list(frame.columns)
+    ws.append([_header(c, lang, minutes) for c in cols])
+    for row in frame.itertuples(index=False):
+        ws.append([_cell_value(v) for v in row])
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    for j, c in enumerate(cols, start=1):
+        h = ws.cell(row=1, column=j)
+        h.font, h.fill = bold, fill
+        h.alignment = Alignment(wrap_text=False, vertical="center")
+        fmt = (formats or {}).get(c) or _number_format(str(c))
+        width = _width(h.value)
+        for i in range(2, ws.max_row + 1):
+            cell = ws.cell(row=i, column=j)
+            if cell.data_type == "f":  # text from the data that looks like a formula stays text
+                cell.data_type = "s"
+            if fmt and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.number_format = fmt
+            width = max(width, min(60, _width(_shown(cell.value, fmt))))
+        ws.column_dimensions[get_column_letter(j)].width = min(62, width + 2)
+    ws.freeze_panes = "A2"
+
+
+def _shown(v, fmt) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and fmt == "0.0%":
+        return f"{v:.1%}"
+    if isinstance(v, (int, float)) and fmt == "#,##0":
+        return f"{v:,.0f}"
+    return str(v)
+
+
+def summary_rows(result, lang: str, sites=None) -> pd.DataFrame:
+    """The key figures as (item, value, format) rows."""
+    s = result.summary
+    zh = lang == "zh"
+    rows = [
+        ("步行时间阈值（分钟）" if zh else "Walking threshold (min)", s.threshold_min, "0.##"),
+        ("步行速度（km/h）" if zh else "Walking speed (km/h)", s.speed_kph, "0.0#"),
+        ("居住点数" if zh else "Residential points", s.n_valid, "#,##0"),
+        ("已覆盖居住点" if zh else "Points covered", s.n_covered, "#,##0"),
+        ("居住点覆盖率" if zh else "Share of points covered", s.share_covered, "0.0%"),
+        ("住户数" if zh else "Households", s.weight_total, "#,##0"),
+        ("已覆盖住户数" if zh else "Households covered", s.weight_covered, "#,##0"),
+        ("住户覆盖率" if zh else "Share of households covered", s.share_covered_weight, "0.0%"),
+        ("未覆盖居住点" if zh else "Points uncovered", s.n_uncovered, "#,##0"),
+        ("不在路网上的居住点" if zh else "Points off the network", s.n_off_network, "#,##0"),
+        ("输入无效的居住点" if zh else "Points with invalid input", s.n_invalid, "#,##0"),
+        ("站点数" if zh else "Stations", s.n_stations, "#,##0"),
+        ("在路网上的站点数" if zh else "Stations on the network", s.n_stations_on_network, "#,##0"),
+    ]
+    for b in s.bands:
+        m = b["minutes"]
+        rows.append((f"{m:g}分钟内住户覆盖率" if zh else f"Households within {m:g} min", b["share_weight"], "0.0%"))
+    if sites is not None:
+        ss = sites.summary
+        rows += [
+            ("建议新增站点数" if zh else "Proposed new stations", ss["n_sites"], "#,##0"),
+            ("新增覆盖住户" if zh else "Households added by them", ss["households_added"], "#,##0"),
+            ("新增站点后覆盖率" if zh else "Covered share after them", ss["covered_share_after"], "0.0%"),
+        ]
+    return pd.DataFrame(rows, columns=["item", "value", "format"])
+
+
+def write_workbook(path, result, *, lang: str = "en", sites=None, by_area=None, manifest: dict | None = None) -> None:
+    """The whole workbook: notes, summary, by station, by area and proposed sites."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    S = SHEETS.get(lang, SHEETS["en"])
+    m = result.summary.threshold_min
+    wb = Workbook()
+    notes = wb.active
+    notes.title = S["notes"]
+    bold = Font(bold=True)
+    for title, text in NOTES.get(lang, NOTES["en"]):
+        notes.append([title, text])
+        if text is None:
+            notes.cell(row=notes.max_row, column=1).font = Font(bold=True, size=12)
+    params = dict(result.params)
+    net = params.pop("network", {}) or {}
+    for k in ("minutes", "speed_kph", "profile", "max_snap_m", "cutoffs_min", "weight", "crs", "threshold_m"):
+        if k in params:
+            notes.append([k, _cell_value(params[k]) if not isinstance(params[k], list) else ", ".join(map(str, params[k]))])
+    notes.append(["数据来源" if lang == "zh" else "Data sources", None])
+    notes.cell(row=notes.max_row, column=1).font = Font(bold=True, size=12)
+    src = [("OpenStreetMap", f"{net.get('source_name', '')}; "
+                             + (f"数据时间 {net.get('osm_timestamp')}" if lang == "zh" else f"data as of {net.get('osm_timestamp')}")
+                             + "; © OpenStreetMap contributors, ODbL 1.0")]
+    if manifest:
+        for name, info in manifest.get("inputs", {}).items():
+            if name != "network" and info.get("file"):
+                src.append((name, f"{info['file']} (sha256 {str(info.get('sha256'))[:12]}…)"))
+        src.append(("service-coverage", f"{manifest.get('versions', {}).get('service-coverage')}, "
+                                        f"{manifest.get('created_utc')}"))
+    for a, b in src:
+        notes.append([a, b])
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 100
+    for row in notes.iter_rows(min_row=1, max_row=notes.max_row):
+        if not row[0].font.bold:
+            row[0].font = bold
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+        if row[1].data_type == "f":
+            row[1].data_type = "s"
+
+    summ = summary_rows(result, lang, sites)
+    ws = wb.create_sheet(S["summary"])
+    write_sheet(ws, summ[["item", "value"]], lang=lang, minutes=m)
+    for i, fmt in enumerate(summ["format"], start=2):
+        ws.cell(row=i, column=2).number_format = fmt
+    ws.column_dimensions["B"].width = 16
+
+    write_sheet(wb.create_sheet(S["stations"]), _plain(station_table(result)), lang=lang, minutes=m)
+    if by_area is not None:
+        write_sheet(wb.create_sheet(S["areas"]), _plain(by_area), lang=lang, minutes=m)
+    if sites is not None:
+        sf = sites.sites
+        write_sheet(wb.create_sheet(S["sites"]), _plain(pd.DataFrame(sf.drop(columns=sf.geometry.name))),
+                    lang=lang, minutes=m)
+    wb.save(path)
+
+
+def station_table(result) -> pd.DataFrame:
+    """The stations as a table: id, name, lon, lat (whatever the input called them), the results, then the rest."""
+    sp = result.station_points
+    frame = pd.DataFrame(result.stations.drop(columns=result.stations.geometry.name))
+    used = set()
+    id_col = next((c for c in frame.columns if list(frame[c].astype(str)) == list(pd.Series(sp.ids).astype(str))), None)
+    used |= {id_col, sp.name_col}
+    lower = {str(c).lower(): c for c in frame.columns}
+    used |= {lower[k] for k in ("lon", "lat", "lng", "longitude", "latitude", "经度", "纬度", "x", "y") if k in lower}
+    out = pd.DataFrame({
+        "id": sp.ids, "name": frame[sp.name_col].to_numpy() if sp.name_col else "",
+        "lon": np.round(sp.lon, 7), "lat": np.round(sp.lat, 7),
+    })
+    results = [c for c in ("on_network", "access_m", "households_within", "weight_within", "catchment_households",
+                           "catchment_weight", "capacity", "assigned_weight", "utilisation", "spare_weight", "status",
+                           "note") if c in frame.columns]
+    rest = [c for c in frame.columns if c not in used and c not in results]
+    return pd.concat([out, frame[results + rest].reset_index(drop=True)], axis=1)
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(str)
+    return out
