@@ -41,6 +41,8 @@ from .mapdata import (
 )
 
 CANDIDATE_COLOUR = "#f4a582"
+#: Candidate sites show from this zoom on (neighbourhood scale).
+CANDIDATE_ZOOM = 15
 
 
 def _morton_order(x, y, ok) -> np.ndarray:
@@ -89,7 +91,7 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
             "lat": [None if not np.isfinite(v) else float(v) for v in sc.site_lat],
             "nStations": sc.n_stations, "open0": [int(b) for b in sc.start_open],
         },
-        "mode": "points" if points else "hex",
+        "mode": "points" if points else "hex", "candidateZoom": CANDIDATE_ZOOM,
         "labels": labels, "bandLayers": band_layers, "heat": heat_layer,
         "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
                     "station": STATION_COLOUR, "candidate": CANDIDATE_COLOUR, "site": SITE_COLOUR},
@@ -260,7 +262,21 @@ _JS = r"""
     mk.addTo(isSt ? siteLayer : candLayer);
     styleSite(s);
   }
-  hhLayer.addTo(map); candLayer.addTo(map); siteLayer.addTo(map);
+  hhLayer.addTo(map); siteLayer.addTo(map);
+  // candidates show from neighbourhood zoom on (thousands of dots would hide the city view)
+  var CAND_ZOOM = D.candidateZoom, candWanted = true, selfToggle = false;
+  map.on('overlayadd', function (e) { if (e.layer === candLayer && !selfToggle) candWanted = true; });
+  map.on('overlayremove', function (e) { if (e.layer === candLayer && !selfToggle) candWanted = false; });
+  function candVisible() {
+    var on = candWanted && map.getZoom() >= CAND_ZOOM;
+    selfToggle = true;
+    if (on && !map.hasLayer(candLayer)) candLayer.addTo(map);
+    else if (!on && map.hasLayer(candLayer)) map.removeLayer(candLayer);
+    selfToggle = false;
+    if (hint) hint.style.display = candWanted && !on ? 'block' : 'none';
+  }
+  var hint = null;
+  map.on('zoomend', candVisible);
   var lc = REFS.control;
   if (lc) {
     lc.addOverlay(hhLayer, D.mode === 'points' ? T.points_layer : T.uncovered_hex);
@@ -275,6 +291,7 @@ _JS = r"""
   var sumLine = el('div', '', {id: 'sc-whatif-summary'}), bandLine = el('div', '', {id: 'sc-whatif-bands', style: 'color:#555'});
   var stale = el('div', T.stale, {'class': 'sc-stale', id: 'sc-whatif-stale'});
   panel.appendChild(sumLine); panel.appendChild(bandLine); panel.appendChild(stale);
+  hint = el('div', T.zoom_hint, {style: 'color:#555;display:none', id: 'sc-zoom-hint'}); panel.appendChild(hint);
   var bReset = el('button', T.reset, {id: 'sc-reset'}), bDown = el('button', T.download, {id: 'sc-download'}), bNew = el('button', T.new_station, {id: 'sc-new'});
   panel.appendChild(bReset); panel.appendChild(bDown); panel.appendChild(bNew);
   var box = el('div', '', {'class': 'sc-loads'}), table = el('table', '', {id: 'sc-loads'});
@@ -349,6 +366,7 @@ _JS = r"""
     h.split('&').forEach(function (part) { var kv = part.split('='); if (kv.length === 2 && out[kv[0]]) out[kv[0]] = kv[1].split(',').filter(Boolean).map(decodeURIComponent); });
     return out;
   }
+  candVisible();
   var fromHash = parseHash();
   setFrom(fromHash.remove, fromHash.add);
   render();
