@@ -39,6 +39,7 @@ _EXPORTS = {
     "isochrones_for_stations": ".isochrones",
     "gap_areas": ".isochrones",
     "summarize_by_area": ".areas",
+    "Scenario": ".scenario",
     "SitingProblem": ".siting",
     "SitingResult": ".siting",
     "Solution": ".siting",
@@ -55,8 +56,8 @@ __all__ = ["__version__", *sorted(_EXPORTS)]
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name) if name != "settings" else (
-            importlib.import_module(".settings", __name__))
+        module = importlib.import_module(_EXPORTS[name], __name__)
+        value = module if name == "settings" else getattr(module, name)
         globals()[name] = value
         return value
     msg = f"module 'coverage' has no attribute {name!r}"

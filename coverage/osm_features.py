@@ -118,7 +118,7 @@ def facilities(path, amenities=FACILITY_AMENITIES) -> gpd.GeoDataFrame:
     cached = None
     if settings.use_cache:
         h = hashlib.sha256(Path(path).read_bytes())
-        h.update(repr(sorted(amenities)).encode())
+        h.update(repr(sorted(amenities)).encode() + b"|v2 offices")
         cached = Path(settings.cache_folder) / f"facilities-{h.hexdigest()[:32]}.csv"
         if cached.exists():
             try:
@@ -141,14 +141,24 @@ def facilities(path, amenities=FACILITY_AMENITIES) -> gpd.GeoDataFrame:
     return out
 
 
+#: Names of the party-service and community-service centres (党群服务中心, 社区服务中心, 居委会) that are
+#: often mapped as offices rather than community centres.
+SERVICE_CENTRE_NAMES = r"党群|党建|社区服务|便民服务|居委会|居民委员会|村委会|新时代文明实践"
+
+
 def _read_facilities(path, amenities) -> gpd.GeoDataFrame:
     osm = _osm(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pois = osm.get_pois(custom_filter={"amenity": list(amenities)})
+        pois = osm.get_pois(custom_filter={"amenity": list(amenities), "office": ["government", "association", "ngo"]})
     if pois is None or len(pois) == 0:
         return gpd.GeoDataFrame({"id": [], "name": [], "amenity": []}, geometry=[], crs="EPSG:4326")
-    pois = pois[pois["amenity"].isin(amenities)].copy()
+    names = pois["name"].fillna("").astype(str) if "name" in pois else pd.Series("", index=pois.index)
+    amenity = pois["amenity"] if "amenity" in pois else pd.Series(None, index=pois.index)
+    service = names.str.contains(SERVICE_CENTRE_NAMES, regex=True)
+    keep = amenity.isin(amenities) | service
+    pois = pois[keep].copy()
+    pois["amenity"] = np.where(service[keep], "community_service_centre", amenity[keep].astype(str))
     pois["id"] = _ids(pois)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

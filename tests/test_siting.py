@@ -182,3 +182,15 @@ def test_nothing_to_site(helsinki, demo_data):
     r = assess(helsinki, stations, households.iloc[:3], minutes=60)
     s = suggest_sites(r, k=3)
     assert s.summary["status"] == "nothing to cover" and len(s.sites) == 0
+
+
+@pytest.mark.parametrize("minutes", [0.2, 1.0])
+def test_short_thresholds_work(minutes):
+    """Very short walks (12 s, 1 min): candidates and siting still work."""
+    from coverage.demo import demo_inputs
+
+    path, st, hh = demo_inputs()
+    r = assess(path, st, hh, minutes=minutes, weight="households")
+    s = suggest_sites(r, k=2)
+    assert s.summary["status"] in ("optimal", "nothing to cover") and len(s.sites) <= 2
+    assert s.summary["covered_share_after"] >= s.summary["covered_share_before"]
