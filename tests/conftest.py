@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Debian's Chromium, headless, with nothing that reaches out to the network by itself.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -35,3 +42,15 @@ def demo_data():
     from coverage.demo import demo_inputs
 
     return demo_inputs("helsinki")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright (skips without Debian's chromium)."""
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
