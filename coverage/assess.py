@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import settings
 from ._errors import CoverageInputError
+from .capacity import assign, read_capacity, staffing
 from .crs import is_china_offset
 from .io import Points
 from .locate import locate
@@ -68,6 +69,13 @@ class Summary:
     n_stations: int
     n_stations_on_network: int
     bands: list[dict] = field(default_factory=list)
+    weight_served: float | None = None  # with station capacities: households served within capacity
+
+    @property
+    def share_served_weight(self) -> float | None:
+        if self.weight_served is None:
+            return None
+        return self.weight_served / self.weight_total if self.weight_total else float("nan")
 
     @property
     def n_valid(self) -> int:
@@ -87,6 +95,7 @@ class Summary:
         d["n_valid"] = self.n_valid
         d["share_covered"] = self.share_covered
         d["share_covered_weight"] = self.share_covered_weight
+        d["share_served_weight"] = self.share_served_weight
         return d
 
     def text(self, lang: str = "en") -> str:
@@ -102,6 +111,8 @@ class Summary:
                 f"{self.weight_total:,.0f}"
                 f"（{self.share_covered_weight:.1%}）；未覆盖 {self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，"
                 f"无效 {self.n_invalid:,}；社工站 {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
+                + (f"按站点容量实际服务住户 {self.weight_served:,.0f}（{self.share_served_weight:.1%}）。"
+                   if self.weight_served is not None else "")
             )
         return (
             f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
@@ -110,6 +121,8 @@ class Summary:
             f"households ({self.share_covered_weight:.1%}). Uncovered {self.n_uncovered:,}, "
             f"off the network {self.n_off_network:,}, invalid {self.n_invalid:,}. "
             f"Stations on the network: {self.n_stations_on_network} of {self.n_stations}. Bands: {b}."
+            + (f" Served within the stations' capacity: {self.weight_served:,.0f} households "
+               f"({self.share_served_weight:.1%})." if self.weight_served is not None else "")
         )
 
     @property
@@ -153,6 +166,8 @@ class CoverageResult:
     household_snap: Snapped = field(repr=False)
     reach: ReachTable = field(repr=False)
     _outside: np.ndarray = field(repr=False, default=None)
+    capacity: np.ndarray | None = field(repr=False, default=None)  # households per station, when given
+    staff: np.ndarray | None = field(repr=False, default=None)
 
     @property
     def speed_m_s(self) -> float:
@@ -194,8 +209,13 @@ class CoverageResult:
         minutes: float | None = None,
         profile: str | None = None,
         speed_kph: float | None = None,
+        new_capacity=None,
     ) -> CoverageResult:
         """Coverage after adding or removing stations, or with other minutes or speed.
+
+        With station capacities, added stations get ``new_capacity``
+        (households; one number or one per station), else their own
+        capacity column, else the default capacity of the analysis.
 
         Reuses the built network, its search graph and the households'
         snapping; only new stations are snapped and the searches rerun (well
@@ -212,6 +232,8 @@ class CoverageResult:
             msg = f"remove_stations: no station with id {sorted(unknown)}; ids are like {list(st.ids[:3])}."
             raise CoverageInputError(msg)
         st, s_snap = st.subset(keep), s_snap.subset(keep)
+        cap = None if self.capacity is None else self.capacity[keep]
+        staff = None if self.staff is None else self.staff[keep]
         if add_stations is not None:
             new = locate(net, add_stations, role="added stations", id_col=p["id_col"],
                          crs=p["crs"] if is_china_offset(p["crs"]) else None, max_snap_m=p["max_snap_m"])
@@ -220,13 +242,25 @@ class CoverageResult:
                 msg = f"added stations reuse existing ids {sorted(dup)[:5]}; give them new ids."
                 raise CoverageInputError(msg)
             st, s_snap = st.concat(new.points), s_snap.concat(new.snap)
+            if cap is not None:
+                n_new = len(new.points)
+                if new_capacity is not None:
+                    add_cap = np.broadcast_to(np.asarray(new_capacity, dtype=float), (n_new,)).copy()
+                    add_staff = np.full(n_new, np.nan)
+                else:
+                    add_cap, add_staff = read_capacity(
+                        new.points, capacity=p.get("capacity_col"), staff=p.get("staff_col"),
+                        caseload=p.get("caseload"), default_capacity=p.get("default_capacity"))
+                    add_staff = np.full(n_new, np.nan) if add_staff is None else add_staff
+                cap = np.concatenate([cap, add_cap])
+                staff = None if staff is None else np.concatenate([staff, add_staff])
         if minutes is not None:
             p["minutes"] = float(minutes)
         if profile is not None or speed_kph is not None:
             p["speed_kph"], p["profile"] = _speed(profile, speed_kph)
         same_stations = add_stations is None and keep.all()
         return _compute(net, st, self.household_points, s_snap, self.household_snap, self._outside, p,
-                        reach=self.reach if same_stations else None)
+                        reach=self.reach if same_stations else None, capacity=cap, staff=staff)
 
     def explore(self, **kw):
         """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
@@ -258,6 +292,10 @@ def assess(
     household_id_col: str | None = None,
     station_options: dict | None = None,
     household_options: dict | None = None,
+    capacity: str | None = None,
+    staff: str | None = None,
+    caseload: float | None = None,
+    default_capacity: float | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -283,6 +321,13 @@ def assess(
         Id column of both inputs (any case; ``id`` also finds 编号).
     station_id_col, household_id_col
         Id column of one input, when the two differ (default ``id_col``).
+    capacity, staff, caseload, default_capacity
+        Station capacities (:mod:`coverage.capacity`): a column of
+        households per station (``capacity``), or a column of social workers
+        (``staff``) times the households each can carry (``caseload``).
+        Missing, negative or non-numeric values are an error unless
+        ``default_capacity`` is given. With capacities, the households
+        served are assigned exactly (the most served, then the least walk).
     station_options, household_options
         More ways to read each input (:func:`~coverage.io.read_points`):
         ``sheet`` (Excel), ``layer`` (GeoPackage), ``lon_col``/``lat_col``,
@@ -313,6 +358,10 @@ def assess(
     hl = locate(net, households, role="households", id_col=h_id, weight=weight, crs=crs, max_snap_m=max_snap_m,
                 read_options=household_options)
     st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
+    cap = staff_n = None
+    if capacity is not None or staff is not None:
+        cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
+                                     default_capacity=default_capacity)
     hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
     if not s_snap.on_network.any():
         msg = (
@@ -341,8 +390,12 @@ def assess(
         "max_snap_m": max_snap_m,
         "cutoffs_min": list(cutoffs),
         "network": dict(net.meta),
+        "capacity_col": capacity,
+        "staff_col": staff,
+        "caseload": caseload,
+        "default_capacity": default_capacity,
     }
-    result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress)
+    result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n)
     log.info(
         "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s",
         len(hh),
@@ -353,7 +406,8 @@ def assess(
     return result
 
 
-def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False) -> CoverageResult:
+def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False, capacity=None,
+             staff=None) -> CoverageResult:
     """Distances, statuses and summary from snapped inputs (shared by assess and what-if)."""
     minutes = params["minutes"]
     kph = params["speed_kph"]
@@ -374,6 +428,10 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
     )
     stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
+    served = None
+    if capacity is not None:
+        walks = within_pairs(net, h_snap, s_snap, reach, threshold_m, pairs=pairs, walk=True)
+        served = _served(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
     bands = []
     valid = hh.valid
     wv = hh.weight[valid]
@@ -398,6 +456,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         n_stations=len(st),
         n_stations_on_network=int(s_snap.on_network.sum()),
         bands=bands,
+        weight_served=served,
         **summary_parts,
     )
     params = {**params, "threshold_m": threshold_m, "reach_limit_m": reach.limit_m}
@@ -413,7 +472,35 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         household_snap=h_snap,
         reach=reach,
         _outside=hh_out,
+        capacity=capacity,
+        staff=staff,
     )
+
+
+def _served(households, stations, walks, hh, st, capacity, staff, caseload) -> float:
+    """Add the capacitated assignment's columns to the frames; returns the households served."""
+    a = assign(walks, np.where(hh.valid, hh.weight, 0.0), capacity)
+    main = a.main_station
+    households["served_weight"] = np.round(a.served, 6)
+    sid = np.full(len(hh), None, dtype=object)
+    sid[main >= 0] = st.ids[main[main >= 0]]
+    households["assigned_station_id"] = pd.array(sid, dtype=object)
+    stations["capacity"] = capacity
+    stations["assigned_weight"] = np.round(a.assigned, 6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stations["utilisation"] = np.where(capacity > 0, a.assigned / capacity, np.nan)
+    stations["spare_weight"] = np.round(capacity - a.assigned, 6)
+    covered = households["covered"].to_numpy()
+    rows = pd.Series(stations.index, index=st.ids.astype(str))
+    nearest = households["station_id"].astype(str).map(rows).to_numpy()
+    demand = np.bincount(nearest[covered].astype(np.int64), weights=hh.weight[covered], minlength=len(st))
+    for col, values in staffing(demand, capacity=capacity, staff=staff, caseload=caseload).items():
+        stations[col] = values.to_numpy()
+    if staff is not None:
+        stations["staff"] = staff
+    log.info("Capacity: %s households served of %s within reach (%s, %.2f s)", f"{a.served_weight:,.0f}",
+             f"{float(hh.weight[covered].sum()):,.0f}", a.solver, a.seconds)
+    return float(a.served_weight)
 
 
 def _household_frame(hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m):

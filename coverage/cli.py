@@ -69,6 +69,12 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
         p.add_argument("--household-id-col", help="id column of --households (default --id-col)")
         p.add_argument("--household-sheet", help="Excel sheet of --households")
         p.add_argument("--household-layer", help="GeoPackage layer of --households")
+    if households:
+        p.add_argument("--capacity-col", help="stations' column of households each can serve (capacity)")
+        p.add_argument("--staff-col", help="stations' column of social workers (with --caseload)")
+        p.add_argument("--caseload", type=float, help="households one social worker can carry, e.g. 250")
+        p.add_argument("--default-capacity", type=float,
+                       help="capacity for stations whose value is missing or unusable (else an error)")
     p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
                    help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
     p.add_argument("--no-cache", action="store_true", help="rebuild the network instead of using the cache")
@@ -165,6 +171,8 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
         "station_id_col": args.station_id_col, "household_id_col": args.household_id_col,
         "station_options": _options(args, "station"), "household_options": _options(args, "household"),
         "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
+        "capacity": args.capacity_col, "staff": args.staff_col, "caseload": args.caseload,
+        "default_capacity": args.default_capacity,
     }
 
 

@@ -21,7 +21,8 @@ NET = str(HONGQI_PBF)
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("inputs")
-    (d / "stations.csv").write_text("id,name,lon,lat\ns1,红旗社工站,126.6855,45.73202\n", encoding="utf-8")
+    (d / "stations.csv").write_text("id,name,lon,lat,cap,workers\ns1,红旗社工站,126.6855,45.73202,x,2\n",
+                                    encoding="utf-8")
     (d / "households.csv").write_text("id,lon,lat,hh\nh1,126.6845,45.7330,10\nh2,126.7000,45.7200,5\n",
                                       encoding="utf-8")
     (d / "degrees.csv").write_text("id,lon,lat\nh1,126.66 deg,45.7 deg\nh2,126.67 deg,45.71 deg\n", encoding="utf-8")
@@ -73,6 +74,13 @@ def _cases():
         (["analyze", *a[1:5], "--households", "{d}/two.gpkg", *a[7:]], "choose one with --layer"),
         (["analyze", *a[1:5], "--households", "{d}/two.gpkg", "--household-layer", "x", *a[7:]], "has no layer 'x'"),
         (a + ["--household-id-col", "code"], "has no id column 'code'"),
+        # capacity
+        (a + ["--capacity-col", "cap"], "is missing, negative or not a number in rows [2]"),
+        (a + ["--capacity-col", "nope"], "has no column 'nope'"),
+        (a + ["--staff-col", "workers"], "needs --caseload"),
+        (a + ["--staff-col", "workers", "--caseload", "-3"], "needs --caseload"),
+        (a + ["--capacity-col", "cap", "--default-capacity", "-1"], "--default-capacity -1.0 must be a number"),
+        (a + ["--capacity-col", "cap", "--staff-col", "workers"], "Give exactly one of a capacity column"),
         # siting options
         (s + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),
         (r + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),

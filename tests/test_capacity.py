@@ -1,0 +1,123 @@
+"""Capacity: the exact assignment against an independent max-flow and brute force, and the baseline it beats."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from coverage.capacity import assign, nearest_then_cap, staffing
+
+
+def _instance(seed, n_h=12, n_s=4):
+    rng = np.random.default_rng(seed)
+    reach = rng.random((n_h, n_s)) < 0.45
+    walk = np.where(reach, rng.uniform(50, 1200, (n_h, n_s)).round(), 0)
+    w = rng.integers(1, 30, n_h).astype(float)
+    cap = rng.integers(0, 60, n_s).astype(float)
+    return sparse.csr_matrix(walk), w, cap, reach
+
+
+def _max_flow_min_cost(walk, w, cap, reach):
+    """Independent oracle: networkx min-cost max-flow on the same bipartite network (integers)."""
+    g = nx.DiGraph()
+    n_h, n_s = reach.shape
+    for h in range(n_h):
+        g.add_edge("src", ("h", h), capacity=int(w[h]), weight=0)
+        for s in range(n_s):
+            if reach[h, s]:
+                g.add_edge(("h", h), ("s", s), capacity=int(w[h]), weight=int(walk[h, s]))
+    for s in range(n_s):
+        g.add_edge(("s", s), "sink", capacity=int(cap[s]), weight=0)
+    flow = nx.max_flow_min_cost(g, "src", "sink")
+    value = sum(flow["src"].values())
+    cost = nx.cost_of_flow(g, flow)
+    return value, cost
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_assignment_is_max_flow_then_min_walk(seed):
+    walk, w, cap, reach = _instance(seed)
+    a = assign(walk, w, cap)
+    value, cost = _max_flow_min_cost(walk.toarray(), w, cap, reach)
+    assert a.served_weight == pytest.approx(value, abs=1e-6)
+    assert a.walk_total_m == pytest.approx(cost, rel=1e-9, abs=1e-3)
+    assert (a.served <= w + 1e-9).all() and (a.assigned <= cap + 1e-9).all()
+    assert nearest_then_cap(walk, w, cap).sum() <= a.served_weight + 1e-9
+
+
+def test_brute_force_on_unit_households():
+    """With one household per point and no splitting needed, brute force over every assignment agrees."""
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        n_h, n_s = 6, 3
+        reach = rng.random((n_h, n_s)) < 0.5
+        walk = sparse.csr_matrix(np.where(reach, rng.integers(1, 100, (n_h, n_s)), 0).astype(float))
+        w, cap = np.ones(n_h), rng.integers(0, 4, n_s).astype(float)
+        best = 0
+        for choice in itertools.product(*[[-1] + list(np.flatnonzero(reach[h])) for h in range(n_h)]):
+            load = np.bincount([c for c in choice if c >= 0], minlength=n_s)
+            if (load <= cap).all():
+                best = max(best, sum(c >= 0 for c in choice))
+        assert assign(walk, w, cap).served_weight == pytest.approx(best)
+
+
+def test_nearest_then_cap_leaves_households_the_optimum_serves():
+    # two stations; the nearest rule fills station 0 with a household that could only... go to 0 or 1
+    walk = sparse.csr_matrix(np.array([[100.0, 200.0], [150.0, 0.0]]))  # h1 reaches only station 0
+    w, cap = np.array([10.0, 10.0]), np.array([10.0, 10.0])
+    assert nearest_then_cap(walk, w, cap).sum() == 10.0  # h0 takes station 0; h1 is left out
+    a = assign(walk, w, cap)
+    assert a.served_weight == 20.0 and list(a.main_station) == [1, 0]
+
+
+def test_staffing():
+    t = staffing([500.0, 120.0, 0.0], capacity=[250.0, 500.0, 250.0], staff=[1, 2, 1], caseload=250)
+    assert list(t["staff_needed"]) == [2, 1, 0] and list(t["extra_staff"]) == [1, 0, 0]
+    assert list(t["capacity_short"]) == [250, 0, 0]
+
+
+# ---------------------------------------------------------------- in the analysis
+def test_assess_with_capacity(tmp_path):
+    import json
+
+    from coverage import assess
+    from coverage.capacity import nearest_then_cap
+    from coverage.demo import demo_inputs
+    from coverage.reach import within_pairs
+
+    path, st, hh = demo_inputs()
+    st = st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3])
+    r = assess(path, st, hh, weight="households", staff="staff", caseload=2500)
+    s, stations = r.summary, r.stations
+    assert s.weight_served <= s.weight_covered and s.share_served_weight == pytest.approx(s.weight_served / s.weight_total)
+    assert (stations["assigned_weight"] <= stations["capacity"] + 1e-9).all()
+    assert (stations["assigned_weight"] <= stations["weight_within"] + 1e-9).all()
+    assert stations["assigned_weight"].sum() == pytest.approx(s.weight_served)
+    h = r.households
+    assert h["served_weight"].sum() == pytest.approx(s.weight_served)
+    assert (h.loc[~h["covered"], "served_weight"] == 0).all()
+    assert set(h["assigned_station_id"].dropna()) <= set(stations["id"])
+    # the optimum serves at least what nearest-then-cap serves
+    walks = within_pairs(r.network, r.household_snap, r.station_snap, r.reach, r.params["threshold_m"], walk=True)
+    assert nearest_then_cap(walks, r.household_points.weight, r.capacity).sum() <= s.weight_served + 1e-6
+    # what-if honours capacity and equals a fresh run
+    w = r.what_if(remove_stations=["hq-sgz"])
+    fresh = assess(path, st[st["id"] != "hq-sgz"], hh, weight="households", staff="staff", caseload=2500)
+    assert w.summary.weight_served == pytest.approx(fresh.summary.weight_served)
+    # files
+    files = r.to_files(tmp_path)
+    summary = json.loads(open(files["summary"], encoding="utf-8").read())
+    assert summary["weight_served"] == pytest.approx(s.weight_served) and "share_served_weight" in summary
+    import pandas as pd
+
+    cols = set(pd.read_csv(files["stations_csv"]).columns)
+    assert {"capacity", "assigned_weight", "utilisation", "spare_weight", "weight_within", "staff_needed",
+            "extra_staff"} <= cols
+    assert {"served_weight", "assigned_station_id"} <= set(pd.read_csv(files["households_csv"]).columns)
