@@ -86,7 +86,8 @@ def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str
     area_of[joined["row"].to_numpy()] = joined["index_right"].to_numpy()
     h = result.households
     df = pd.DataFrame({"area": area_of, "w": hp.weight, "walk_min": h["walk_min"].to_numpy(),
-                       "status": h["status"].astype(str).to_numpy()})
+                       "status": h["status"].astype(str).to_numpy(),
+                       "served": h["served_weight"].to_numpy() if "served_weight" in h else np.nan})
     df = df[df["status"] != "invalid"]
     thr = result.summary.threshold_min
     rows = []
@@ -104,6 +105,9 @@ def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str
         cov_thr = float(d["w"][d["status"] == "covered"].sum())
         row["share_threshold"] = cov_thr / tot if tot else np.nan
         row["off_network"] = float(d["w"][d["status"] == "off_network"].sum())
+        if "served_weight" in h:  # with station capacities
+            row["weight_served"] = float(d["served"].sum())
+            row["share_served"] = row["weight_served"] / tot if tot else np.nan
         row["target_share"] = target_share
         row["meets_target"] = bool(tot and cov_thr / tot >= target_share - 1e-12)
         row["households_short_of_target"] = max(0.0, np.ceil(target_share * tot - cov_thr)) if tot else 0.0

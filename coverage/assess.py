@@ -70,6 +70,7 @@ class Summary:
     n_stations_on_network: int
     bands: list[dict] = field(default_factory=list)
     weight_served: float | None = None  # with station capacities: households served within capacity
+    extra_staff_total: float | None = None  # with staff and a caseload: social workers still needed, in total
 
     @property
     def share_served_weight(self) -> float | None:
@@ -428,10 +429,12 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
     )
     stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
-    served = None
+    served = extra_staff = None
     if capacity is not None:
         walks = within_pairs(net, h_snap, s_snap, reach, threshold_m, pairs=pairs, walk=True)
         served = _served(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
+        if "extra_staff" in stations_gdf:
+            extra_staff = float(stations_gdf["extra_staff"].sum())
     bands = []
     valid = hh.valid
     wv = hh.weight[valid]
@@ -457,6 +460,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         n_stations_on_network=int(s_snap.on_network.sum()),
         bands=bands,
         weight_served=served,
+        extra_staff_total=extra_staff,
         **summary_parts,
     )
     params = {**params, "threshold_m": threshold_m, "reach_limit_m": reach.limit_m}

@@ -20,6 +20,10 @@ UNCOVERED_COLOUR = "#d7191c"
 OFF_NETWORK_COLOUR = "#7f7f7f"
 STATION_COLOUR = "#5e3c99"
 SITE_COLOUR = "#e66101"
+#: Station colours by utilisation (assigned / capacity): room to spare, nearly full, full.
+UTILISATION_COLOURS = ((0.8, "#1b7837", "under 80%"), (0.999, "#e08214", "80-100%"), (np.inf, "#b2182b", "full"))
+#: Households within reach of a station but not served (the stations in reach are full).
+NOT_SERVED_COLOUR = "#b8860b"
 #: Station names show as labels from this zoom level on (neighbourhood scale).
 LABEL_MIN_ZOOM = 15
 
@@ -58,6 +62,9 @@ LABELS = {
         "new_station": "+ New station (drag)",
         "drag_hint": "Drag onto the map: it snaps to the nearest candidate",
         "zoom_hint": "Zoom in to see the candidate sites.",
+        "not_served": "Within reach, not served (stations full)",
+        "utilisation": "Station load {band}",
+        "capacity_note": "Station capacities are not applied in this page yet: its counts are households within reach.",
         "click_open": "click to open a station here",
         "station": "Station",
         "within_n": "Points",
@@ -110,6 +117,9 @@ LABELS = {
         "new_station": "+ 新站点（拖动）",
         "drag_hint": "拖到地图上：自动吸附到最近的候选站址",
         "zoom_hint": "放大地图可见候选站址。",
+        "not_served": "在范围内但未获服务（站点已满）",
+        "utilisation": "站点负荷 {band}",
+        "capacity_note": "本页推演暂未计入站点容量：所示为步行范围内的住户。",
         "click_open": "点击在此开设站点",
         "station": "站点",
         "within_n": "居住点",

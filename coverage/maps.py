@@ -218,7 +218,7 @@ def coverage_map(
     _decorate(m, result, T, title, legend, sites=sites if sites is not None and len(sites) else None)
     if what_if:
         sc = scenario(result, sites=sites, candidates=candidates)
-        labels = {k: T[k] for k in ("whatif_title", "stale", "reset", "download", "new_station", "drag_hint", "zoom_hint",
+        labels = {k: T[k] for k in ("whatif_title", "stale", "reset", "download", "new_station", "drag_hint", "zoom_hint", "capacity_note",
                                     "click_open", "station", "within_n", "within_w", "min", "candidates", "stations",
                                     "points_layer", "uncovered_hex")}
         labels["summary"] = T["panel_summary"]

@@ -13,10 +13,12 @@ from ._files import atomic_path
 from .mapdata import (
     COVERED_COLOUR,
     LABELS,
+    NOT_SERVED_COLOUR,
     OFF_NETWORK_COLOUR,
     SITE_COLOUR,
     STATION_COLOUR,
     UNCOVERED_COLOUR,
+    UTILISATION_COLOURS,
     MapData,
     band_colour,
     band_label,
@@ -116,7 +118,13 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
         gpd.GeoSeries([ring], crs=work).plot(ax=ax, color=col, alpha=PNG_BAND_ALPHA, linewidth=0)
         handles.append(Patch(color=col, alpha=PNG_BAND_ALPHA, label=band_label(T, lower, upper)))
     md = MapData.of(result)
-    for sel, col, label in ((md.covered, COVERED_COLOUR, T["covered"]), (md.uncovered, UNCOVERED_COLOUR, T["uncovered"])):
+    h = result.households
+    not_served = np.zeros(md.covered.size, dtype=bool)
+    if "served_weight" in h:  # with capacities: within reach but not (wholly) served
+        not_served = md.covered & (h["served_weight"].to_numpy() < md.weight - 1e-6)
+    for sel, col, label in ((md.covered & ~not_served, COVERED_COLOUR, T["covered"]),
+                            (not_served, NOT_SERVED_COLOUR, T["not_served"]),
+                            (md.uncovered, UNCOVERED_COLOUR, T["uncovered"])):
         if sel.any():
             ax.scatter(md.px[sel], md.py[sel], s=3, c=col, linewidths=0)
             handles.append(Line2D([], [], marker="o", linestyle="", color=col, label=label))
@@ -127,8 +135,19 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
                               label=T["off_network"].format(snap=result.params["max_snap_m"])))
     ss = result.station_snap
     on = ss.on_network
-    ax.scatter(ss.px[on], ss.py[on], s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
-    handles.append(Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]))
+    if "utilisation" in result.stations:  # with capacities: stations coloured by their load
+        u = np.nan_to_num(result.stations["utilisation"].to_numpy(dtype=float), nan=np.inf)
+        lo = -np.inf
+        for hi, col, band in UTILISATION_COLOURS:
+            sel = on & (u > lo) & (u <= hi)
+            lo = hi
+            if sel.any():
+                ax.scatter(ss.px[sel], ss.py[sel], s=60, c=col, edgecolors="white", linewidths=1.2, zorder=5)
+                handles.append(Line2D([], [], marker="o", linestyle="", color=col, markersize=9,
+                                      label=T["utilisation"].format(band=band)))
+    else:
+        ax.scatter(ss.px[on], ss.py[on], s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
+        handles.append(Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]))
     if (~on & np.isfinite(ss.px)).any():
         ax.scatter(ss.px[~on], ss.py[~on], s=60, c=OFF_NETWORK_COLOUR, edgecolors=STATION_COLOUR, linewidths=1.2,
                    zorder=5)

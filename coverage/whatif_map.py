@@ -33,6 +33,7 @@ import numpy as np
 from ._encode import b64_array, json_for_html, varint
 from ._hex import hex_cells
 from .mapdata import (
+    UTILISATION_COLOURS,
     COVERED_COLOUR,
     OFF_NETWORK_COLOUR,
     SITE_COLOUR,
@@ -90,8 +91,13 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
             "lon": [None if not np.isfinite(v) else float(v) for v in sc.site_lon],
             "lat": [None if not np.isfinite(v) else float(v) for v in sc.site_lat],
             "nStations": sc.n_stations, "open0": [int(b) for b in sc.start_open],
+            "util": ([None if not np.isfinite(u) else round(float(u), 4)
+                      for u in result.stations["utilisation"].to_numpy(dtype=float)]
+                     if "utilisation" in result.stations else None),
         },
+        "utilColours": [[hi if np.isfinite(hi) else 1e9, col] for hi, col, _ in UTILISATION_COLOURS],
         "mode": "points" if points else "hex", "candidateZoom": CANDIDATE_ZOOM,
+        "capacityNote": labels.get("capacity_note") if result.capacity is not None else None,
         "labels": labels, "bandLayers": band_layers, "heat": heat_layer,
         "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
                     "station": STATION_COLOUR, "candidate": CANDIDATE_COLOUR, "site": SITE_COLOUR},
@@ -242,8 +248,11 @@ _JS = r"""
   function styleSite(s) {
     var mk = marks[s]; if (!mk) return;
     if (s < S.nStations) {
-      var off = !open0[s] && !open[s] && S.open0[s] === 0;
-      mk.setStyle(open[s] ? {fillColor: C.station, color: '#ffffff', fillOpacity: 1, weight: 2}
+      var off = !open0[s] && !open[s] && S.open0[s] === 0, fill = C.station;
+      if (S.util && !changed() && S.util[s] !== null) {  // the starting stations' load against capacity
+        for (var k = 0; k < D.utilColours.length; k++) if (S.util[s] <= D.utilColours[k][0]) { fill = D.utilColours[k][1]; break; }
+      }
+      mk.setStyle(open[s] ? {fillColor: fill, color: '#ffffff', fillOpacity: 1, weight: 2}
                           : {fillColor: '#ffffff', color: off ? C.off : C.station, fillOpacity: 0.9, weight: 2, dashArray: '3'});
     } else {
       mk.setStyle(open[s] ? {radius: 7, fillColor: C.station, color: C.site, fillOpacity: 1, weight: 3}
@@ -291,6 +300,7 @@ _JS = r"""
   var sumLine = el('div', '', {id: 'sc-whatif-summary'}), bandLine = el('div', '', {id: 'sc-whatif-bands', style: 'color:#555'});
   var stale = el('div', T.stale, {'class': 'sc-stale', id: 'sc-whatif-stale'});
   panel.appendChild(sumLine); panel.appendChild(bandLine); panel.appendChild(stale);
+  if (D.capacityNote) panel.appendChild(el('div', D.capacityNote, {style: 'color:#8a6d3b', id: 'sc-capacity-note'}));
   hint = el('div', T.zoom_hint, {style: 'color:#555;display:none', id: 'sc-zoom-hint'}); panel.appendChild(hint);
   var bReset = el('button', T.reset, {id: 'sc-reset'}), bDown = el('button', T.download, {id: 'sc-download'}), bNew = el('button', T.new_station, {id: 'sc-new'});
   panel.appendChild(bReset); panel.appendChild(bDown); panel.appendChild(bNew);

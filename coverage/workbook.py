@@ -35,6 +35,9 @@ HEADERS = {
         "meets_target": "是否达标", "households_short_of_target": "距目标差住户", "threshold_min": "阈值（分钟）",
         "item": "项目", "value": "数值", "amenity": "设施类型", "capacity": "容量（户）",
         "assigned_weight": "实际服务住户", "utilisation": "负荷率", "spare_weight": "剩余容量（户）",
+        "demand_weight": "最近站需求住户", "capacity_short": "容量缺口（户）", "staff": "社工人数",
+        "staff_needed": "所需社工", "extra_staff": "需增社工", "weight_served": "实际服务住户",
+        "share_served": "实际服务率",
     },
     "en": {
         "id": "ID", "name": "Name", "lon": "Longitude", "lat": "Latitude", "on_network": "On the network",
@@ -51,6 +54,9 @@ HEADERS = {
         "households_short_of_target": "Households short of target", "threshold_min": "Threshold (min)",
         "item": "Item", "value": "Value", "amenity": "Amenity", "capacity": "Capacity (households)",
         "assigned_weight": "Households served", "utilisation": "Utilisation", "spare_weight": "Spare capacity",
+        "demand_weight": "Households nearest to it (demand)", "capacity_short": "Capacity short",
+        "staff": "Social workers", "staff_needed": "Social workers needed", "extra_staff": "Extra social workers",
+        "weight_served": "Households served", "share_served": "Share served",
     },
 }
 SHEETS = {
@@ -106,7 +112,7 @@ def _number_format(col: str) -> str | None:
     if col in DECIMAL:
         return DECIMAL[col]
     if col.startswith(("households", "weight", "within", "catchment", "points", "assigned", "spare", "capacity",
-                       "off_network")):
+                       "off_network", "demand", "staff", "extra_staff")):
         return "#,##0"
     return None
 
@@ -184,6 +190,15 @@ def summary_rows(result, lang: str, sites=None) -> pd.DataFrame:
         ("站点数" if zh else "Stations", s.n_stations, "#,##0"),
         ("在路网上的站点数" if zh else "Stations on the network", s.n_stations_on_network, "#,##0"),
     ]
+    if s.weight_served is not None:
+        rows += [
+            ("按容量实际服务住户" if zh else "Households served within capacity", s.weight_served, "#,##0"),
+            ("实际服务率" if zh else "Share of households served", s.share_served_weight, "0.0%"),
+        ]
+        st = result.stations
+        if "extra_staff" in st:
+            rows.append(("需增社工（合计）" if zh else "Extra social workers needed (total)",
+                         float(st["extra_staff"].sum()), "#,##0"))
     for b in s.bands:
         m = b["minutes"]
         rows.append((f"{m:g}分钟内住户覆盖率" if zh else f"Households within {m:g} min", b["share_weight"], "0.0%"))
@@ -270,7 +285,8 @@ def station_table(result) -> pd.DataFrame:
         "lon": np.round(sp.lon, 7), "lat": np.round(sp.lat, 7),
     })
     results = [c for c in ("on_network", "access_m", "households_within", "weight_within", "catchment_households",
-                           "catchment_weight", "capacity", "assigned_weight", "utilisation", "spare_weight", "status",
+                           "catchment_weight", "capacity", "assigned_weight", "utilisation", "spare_weight",
+                           "demand_weight", "capacity_short", "staff", "staff_needed", "extra_staff", "status",
                            "note") if c in frame.columns]
     rest = [c for c in frame.columns if c not in used and c not in results]
     return pd.concat([out, frame[results + rest].reset_index(drop=True)], axis=1)

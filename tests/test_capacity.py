@@ -121,3 +121,28 @@ def test_assess_with_capacity(tmp_path):
     assert {"capacity", "assigned_weight", "utilisation", "spare_weight", "weight_within", "staff_needed",
             "extra_staff"} <= cols
     assert {"served_weight", "assigned_station_id"} <= set(pd.read_csv(files["households_csv"]).columns)
+
+
+def test_capacity_in_the_pack(tmp_path):
+    """Areas, the workbook and the maps carry the served figures; the page says capacity is not applied in it."""
+    import openpyxl
+
+    from coverage import assess, export_report
+    from coverage.demo import demo_inputs
+
+    path, st, hh = demo_inputs()
+    r = assess(path, st.assign(cap=[3000] * len(st)), hh, weight="households", capacity="cap")
+    import geopandas as gpd
+    import shapely
+
+    area = gpd.GeoDataFrame({"name": ["all"]}, geometry=[shapely.box(126.5, 45.6, 126.9, 45.9)], crs=4326)
+    files = export_report(r, tmp_path / "pack", areas=area, lang="zh", brief=False)
+    wb = openpyxl.load_workbook(files["xlsx"])
+    st_head = [c.value for c in wb["各站点"][1]]
+    assert {"容量（户）", "实际服务住户", "负荷率", "剩余容量（户）"} <= set(st_head)
+    items = [c.value for c in wb["汇总"]["A"]]
+    assert "按容量实际服务住户" in items and "实际服务率" in items
+    area_head = [c.value for c in wb["各街道社区"][1]]
+    assert "实际服务住户" in area_head and "实际服务率" in area_head
+    html = open(files["map"], encoding="utf-8").read()
+    assert "暂未计入站点容量" in html and '"util": [' in html
