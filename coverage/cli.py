@@ -91,6 +91,9 @@ def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
     p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
     p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+    p.add_argument("--new-capacity", type=float,
+                   help="with station capacities: households a new station can serve (capacitated siting, --k)")
+    p.add_argument("--new-staff", type=float, help="with --caseload: social workers of a new station")
 
 
 def _add_map_options(p: argparse.ArgumentParser) -> None:
@@ -178,7 +181,13 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
 
 def _siting_kwargs(args) -> dict:
     target = None if args.target is None else check_share(args.target, "--target")
-    return {"k": args.k, "target_share": target, "candidates": args.candidates, "spacing_m": args.spacing_m,
+    new_capacity = args.new_capacity
+    if args.new_staff is not None:
+        if not args.caseload:
+            msg = "--new-staff needs --caseload (households one social worker can carry)."
+            raise CoverageInputError(msg)
+        new_capacity = args.new_staff * args.caseload
+    return {"new_capacity": new_capacity,"k": args.k, "target_share": target, "candidates": args.candidates, "spacing_m": args.spacing_m,
             "min_spacing_m": args.min_spacing_m, "method": args.method, "time_limit_s": args.time_limit_s,
             "curve_max_k": max(10, args.k or 0), "id_col": args.id_col, "crs": args.crs}
 

@@ -146,3 +146,66 @@ def test_capacity_in_the_pack(tmp_path):
     assert "实际服务住户" in area_head and "实际服务率" in area_head
     html = open(files["map"], encoding="utf-8").read()
     assert "暂未计入站点容量" in html and '"util": [' in html
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 2))
+def test_capacitated_siting_equals_brute_force(seed, k):
+    from coverage.siting.problem import solve_capacitated
+
+    rng = np.random.default_rng(seed)
+    n_h, n_c = 10, 5
+    cover = rng.random((n_h, n_c)) < 0.4
+    w = rng.integers(1, 20, n_h).astype(float)
+    cap = rng.integers(5, 40, n_c).astype(float)
+    fixed = np.zeros(n_c, dtype=bool)
+    fixed[0] = True
+
+    def served(cols):
+        mask = np.zeros(n_c, bool)
+        mask[list(cols)] = True
+        walk = sparse.csr_matrix(np.where(cover & mask, 1.0, 0.0))
+        return assign(walk, w, cap).served_weight
+
+    best = max(served([0, *c]) for c in itertools.combinations(range(1, n_c), k))
+    r = solve_capacitated(sparse.csr_matrix(cover), w, cap, fixed=fixed, k=k)
+    assert r["status"] == "optimal"
+    assert r["weight_served_after"] == pytest.approx(best, abs=1e-6)
+    assert r["weight_served_before"] == pytest.approx(served([0]), abs=1e-6)
+    assert len(r["columns"]) <= k and 0 not in r["columns"]
+    g = solve_capacitated(sparse.csr_matrix(cover), w, cap, fixed=fixed, k=k, method="greedy")
+    assert g["weight_served_after"] <= best + 1e-6 and g["bound"] >= best - 1e-6
+
+
+def test_capacitated_siting_on_the_demo(tmp_path):
+    """The chosen sites, added as stations with that capacity, serve exactly what siting reported."""
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from coverage import assess
+    from coverage.cli import main
+    from coverage.demo import demo_inputs, write_demo_inputs
+    from coverage.siting import suggest_sites
+
+    path, st, hh = demo_inputs()
+    st = st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3])
+    r = assess(path, st, hh, weight="households", staff="staff", caseload=2500)
+    x = suggest_sites(r, k=2, new_capacity=5000)
+    assert x.summary["status"] == "optimal" and x.summary["weight_served_before"] == pytest.approx(r.summary.weight_served)
+    new = x.sites.assign(staff=2)[["id", "staff", "geometry"]].to_crs(st.crs)
+    both = gpd.GeoDataFrame(pd.concat([st[["id", "staff", "geometry"]], new], ignore_index=True), crs=st.crs)
+    again = assess(path, both, hh, weight="households", staff="staff", caseload=2500)
+    assert again.summary.weight_served == pytest.approx(x.summary["weight_served_after"])
+    # and from the command line, with siting.json carrying the served weights
+    s_csv, h_csv = write_demo_inputs(tmp_path / "in")
+    stations = pd.read_csv(s_csv)
+    stations["社工"] = [2, 1, 1, 2, 1, 1, 2, 1, 3]
+    stations.to_csv(s_csv, index=False)
+    assert main(["-q", "site", "--network", path, "--stations", str(s_csv), "--households", str(h_csv), "--weight",
+                 "户数", "--staff-col", "社工", "--caseload", "2500", "--k", "2", "--new-staff", "2",
+                 "--out", str(tmp_path / "o")]) == 0
+    doc = json.loads((tmp_path / "o" / "siting.json").read_text(encoding="utf-8"))
+    assert doc["weight_served_after"] == pytest.approx(x.summary["weight_served_after"])
+    assert doc["weight_served_before"] == pytest.approx(r.summary.weight_served)

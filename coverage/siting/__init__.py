@@ -31,16 +31,18 @@ from .problem import (
     SitingResult,
     Solution,
     build_problem,
+    capacitated_result,
+    check_goal,
     covered_weight_of,
+    curve_rows,
     from_cost_matrix,
     greedy,
     mclp_lp_bound,
     rank_sites,
+    sites_frame,
+    solve_capacitated,
     solve_covering,
     solve_lscp,
-    check_goal,
-    curve_rows,
-    sites_frame,
     solve_mclp,
 )
 
@@ -58,6 +60,7 @@ __all__ = [
     "greedy",
     "mclp_lp_bound",
     "rank_sites",
+    "solve_capacitated",
     "solve_covering",
     "solve_lscp",
     "solve_mclp",
@@ -78,6 +81,7 @@ def suggest_sites(
     curve_max_k: int | None = None,
     id_col: str = "id",
     crs=None,
+    new_capacity: float | None = None,
 ) -> SitingResult:
     """Choose new station sites for the households ``result`` leaves uncovered.
 
@@ -101,6 +105,13 @@ def suggest_sites(
         ``"exact"`` (HiGHS MILP, default) or ``"greedy"``.
     curve_max_k
         Also compute the greedy coverage curve for k = 1..curve_max_k.
+    new_capacity
+        When the stations have capacities (``assess(capacity=...)``): the
+        households a new station can serve. ``k`` then asks for maximal
+        *capacitated* covering: the sites that let the most households be
+        served, relieving full stations as well as covering gaps (exact
+        HiGHS MILP with a proven gap; greedy with the LP bound past the time
+        limit). Only ``k`` is supported with capacities.
     """
     check_goal(k, target_share)
     for name, value, ok in (("spacing_m", spacing_m, spacing_m is not None and spacing_m > 0),
@@ -109,6 +120,10 @@ def suggest_sites(
         if not ok or (value is not None and not np.isfinite(value)):
             msg = f"{name}={value} must be a positive number (--{name.replace('_', '-')})."
             raise CoverageInputError(msg)
+    if new_capacity is not None:
+        return _capacitated(result, k=k, target_share=target_share, candidates=candidates, spacing_m=spacing_m,
+                            method=method, time_limit_s=time_limit_s, id_col=id_col, crs=crs,
+                            new_capacity=new_capacity)
     t0 = time.perf_counter()
     net = result.network
     status = result.households["status"].astype(str).to_numpy()
@@ -169,3 +184,61 @@ def suggest_sites(
     }
     return SitingResult(sites=sites, summary=summary, problem=p, candidates=cand_gdf,
                         curve=curve_rows(siting, labels), analysis=result.summary.to_dict())
+
+
+def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time_limit_s, id_col, crs,
+                 new_capacity) -> SitingResult:
+    """Maximal capacitated covering over walking distance (see :func:`suggest_sites`)."""
+    from scipy import sparse
+
+    t0 = time.perf_counter()
+    if result.capacity is None:
+        msg = "new_capacity needs station capacities: assess(..., capacity=... or staff=... with caseload=...)."
+        raise CoverageInputError(msg)
+    if k is None:
+        msg = f"with capacities give k (maximal capacitated covering); target_share={target_share} is not supported."
+        raise CoverageInputError(msg)
+    if not np.isfinite(new_capacity) or new_capacity <= 0:
+        msg = f"new_capacity={new_capacity} must be a positive number of households (--new-capacity)."
+        raise CoverageInputError(msg)
+    net = result.network
+    threshold_m = result.params["threshold_m"]
+    if candidates is None:
+        cand_gdf = auto_candidates(result, spacing_m=spacing_m)
+        src = result.params["network"].get("source", "")
+        if str(src).lower().endswith(".pbf"):
+            cand_gdf = with_osm_facilities(cand_gdf, src)
+    else:
+        cand_gdf = candidates
+    hs = result.household_snap
+    st_pairs = within_pairs(net, hs, result.station_snap, result.reach, threshold_m)
+    n_st = st_pairs.shape[1]
+    if len(cand_gdf):
+        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=result.params["max_snap_m"])
+        c_pairs = within_pairs(net, hs, cl.snap, station_reach(net, cl.snap, threshold_m), threshold_m)
+        labels = [str(i) for i in result.station_points.ids] + [str(i) for i in cl.points.ids]
+    else:
+        cl, c_pairs, labels = None, sparse.csr_matrix((hs.edge.size, 0)), [str(i) for i in result.station_points.ids]
+    cover = sparse.hstack([st_pairs, c_pairs], format="csr")
+    cap = np.concatenate([result.capacity, np.full(c_pairs.shape[1], float(new_capacity))])
+    fixed = np.r_[np.ones(n_st, dtype=bool), np.zeros(c_pairs.shape[1], dtype=bool)]
+    # candidates that reach nobody cannot serve anyone: leave them out of the problem
+    reach_any = np.asarray(cover.sum(axis=0)).ravel() > 0
+    cols = np.flatnonzero(fixed | reach_any)
+    w = np.where(result.household_points.valid, result.household_points.weight, 0.0)
+    r = solve_capacitated(cover[:, cols], w, cap[cols], fixed=fixed[cols], k=int(k), time_limit_s=time_limit_s,
+                          method=method)
+    r["columns"] = [int(cols[c]) for c in r["columns"]]
+    rows = np.array([c - n_st for c in r["columns"]], dtype=np.int64)
+    extra = {}
+    if cl is not None and rows.size:
+        extra = {"lon": np.round(cl.points.lon[rows], 7), "lat": np.round(cl.points.lat[rows], 7)}
+    frame = (lambda df: gpd.GeoDataFrame(df, geometry=cl.points.frame.geometry.values[rows] if rows.size else [],
+                                         crs=cl.points.frame.crs)) if cl is not None else None
+    out = capacitated_result(r, labels, total_weight=result.household_points.valid_weight, sites_extra=extra,
+                             seconds=time.perf_counter() - t0, frame=frame,
+                             extra={"new_capacity": float(new_capacity), "threshold_min": result.summary.threshold_min,
+                                    "candidates_in": int(c_pairs.shape[1]),
+                                    "candidates_used": int(len(cols) - n_st)})
+    return SitingResult(sites=out.sites, summary=out.summary, problem=out.problem, candidates=cand_gdf,
+                        analysis=result.summary.to_dict())

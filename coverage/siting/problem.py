@@ -752,6 +752,7 @@ def from_cost_matrix(
     method: str = "exact",
     time_limit_s: float = 60.0,
     curve_max_k: int | None = None,
+    capacity=None,
 ) -> SitingResult:
     """Maximal or set covering on your own cost matrix (spopt's ``from_cost_matrix``, exact with HiGHS).
 
@@ -777,6 +778,11 @@ def from_cost_matrix(
     fixed
         Labels (positions for an array) of columns already open, such as
         existing stations. They cover their rows but do not count in ``k``.
+    capacity
+        The weight each column can serve (one per column). With it, ``k``
+        asks for maximal *capacitated* covering: the columns that let the
+        most weight be served within capacity (rows may be split between
+        columns); see :func:`solve_capacitated`.
 
     Returns
     -------
@@ -814,6 +820,9 @@ def from_cost_matrix(
         msg = f"fixed: no column labelled {missing[:5]}; columns are like {labels[:3]}."
         raise CoverageInputError(msg)
     fixed_pos = np.array([pos[f] for f in fixed], dtype=np.int64)
+    if capacity is not None:
+        return _capacitated_from_matrix(cover, w, capacity, fixed_pos, labels, k, target_share, method,
+                                        time_limit_s, float(max_cost), t0)
     covered = (np.asarray(cover[:, fixed_pos].sum(axis=1)).ravel() > 0) if fixed_pos.size else np.zeros(n_rows, bool)
     open_cols = np.setdiff1d(np.arange(n_cols), fixed_pos)
     siting = solve_covering(
@@ -825,3 +834,208 @@ def from_cost_matrix(
                "seconds": {"total": time.perf_counter() - t0, "solve": siting.solution.seconds}}
     return SitingResult(sites=sites_frame(siting, col_labels), summary=summary, problem=siting.problem,
                         candidates=col_labels, curve=curve_rows(siting, col_labels))
+
+
+# ------------------------------------------------------------------ capacitated maximal covering
+def _merge_rows(cover: sparse.csr_matrix, weight: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Rows with identical column sets merged (weights added): exact when flows may be split."""
+    cover = sparse.csr_matrix(cover, dtype=bool)
+    cover.sort_indices()
+    has = np.diff(cover.indptr) > 0
+    keys = {}
+    group = np.full(cover.shape[0], -1, dtype=np.int64)
+    first = []
+    for h in np.flatnonzero(has):
+        key = cover.indices[cover.indptr[h] : cover.indptr[h + 1]].tobytes()
+        g = keys.get(key)
+        if g is None:
+            g = keys[key] = len(first)
+            first.append(h)
+        group[h] = g
+    w = np.bincount(group[has], weights=np.asarray(weight, dtype=float)[has], minlength=len(first))
+    return cover[np.asarray(first, dtype=np.int64)], w
+
+
+def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: float = 60.0,
+                      method: str = "exact") -> dict:
+    """Maximal capacitated covering: open ``k`` columns so that the most weight is served within capacity.
+
+    ``cover`` is a boolean rows x columns matrix (who may be served by whom);
+    ``fixed`` marks the columns already open (they serve, and do not count in
+    ``k``). Flows may split a row between columns. Exact as a HiGHS MILP over
+    the rows merged by identical column sets; ``method="greedy"`` (or a MILP
+    stopped at its time limit) adds one column at a time by the served weight
+    it adds, with the LP relaxation as the bound. Returns the chosen columns,
+    the weight served before and after, the solver, status and proven gap.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from ..capacity import assign
+
+    t0 = time.perf_counter()
+    cover, w = _merge_rows(cover, weight)
+    cap = np.asarray(capacity, dtype=float)
+    fixed = np.asarray(fixed, dtype=bool)
+    n_g, n_c = cover.shape
+    coo = cover.tocoo()
+    m = coo.nnz
+    free = np.flatnonzero(~fixed)
+    ypos = np.full(n_c, -1, dtype=np.int64)
+    ypos[free] = np.arange(free.size)
+
+    integral = np.allclose(w, np.round(w)) and np.allclose(cap, np.round(cap)) and w.sum() < 2**30
+
+    def served_with(open_mask):
+        """Maximum weight served with these columns open (max flow; the same value the assignment reaches)."""
+        sel = open_mask[coo.col]
+        if integral:
+            from scipy.sparse.csgraph import maximum_flow
+
+            src, sink = n_g + n_c, n_g + n_c + 1
+            big = int(w.sum()) + 1
+            u = np.concatenate([np.full(n_g, src), coo.row[sel], n_g + np.flatnonzero(open_mask)])
+            v = np.concatenate([np.arange(n_g), n_g + coo.col[sel], np.full(int(open_mask.sum()), sink)])
+            c = np.concatenate([np.round(w), np.full(int(sel.sum()), big), np.round(cap[open_mask])]).astype(np.int32)
+            graph = sparse.csr_matrix((c, (u, v)), shape=(n_g + n_c + 2, n_g + n_c + 2))
+            return float(maximum_flow(graph, src, sink).flow_value)
+        walk = sparse.csr_matrix((np.ones(int(sel.sum())), (coo.row[sel], coo.col[sel])), shape=(n_g, n_c))
+        return assign(walk, w, cap).served_weight
+
+    def lazy_greedy(open_mask, budget):
+        """Lazy greedy: served weight is submodular in the set of open columns, so stale gains are upper bounds."""
+        import heapq
+
+        open_mask = open_mask.copy()
+        now = served_with(open_mask)
+        reach_w = np.asarray(sparse.csr_matrix((w[coo.row], (coo.row, coo.col)), shape=(n_g, n_c)).sum(axis=0)).ravel()
+        heap = [(-min(cap[j], reach_w[j]), int(j)) for j in free if min(cap[j], reach_w[j]) > 0]
+        heapq.heapify(heap)
+        picked = []
+        while heap and len(picked) < budget:
+            neg, j = heapq.heappop(heap)
+            trial = open_mask.copy()
+            trial[j] = True
+            gain = served_with(trial) - now
+            if heap and gain < -heap[0][0] - 1e-9:
+                heapq.heappush(heap, (-gain, j))
+                continue
+            if gain <= 1e-9:
+                break
+            open_mask[j] = True
+            now += gain
+            picked.append(j)
+        return picked
+
+    before = served_with(fixed.copy())
+    # variables: flows x (m), then y for the free columns
+    n = m + free.size
+    var = np.arange(m)
+    rows_h = sparse.csr_matrix((np.ones(m), (coo.row, var)), shape=(n_g, n))
+    link = sparse.csr_matrix((np.ones(m), (coo.col, var)), shape=(n_c, n)).tolil()
+    for j in free:  # sum_h x[h, j] - cap[j] * y[j] <= 0
+        link[j, m + ypos[j]] = -cap[j]
+    link = link.tocsr()
+    ub_link = np.where(fixed, cap, 0.0)
+    card = sparse.csr_matrix((np.ones(free.size), (np.zeros(free.size, dtype=np.int64), m + np.arange(free.size))),
+                             shape=(1, n))
+    obj = np.concatenate([-np.ones(m), np.zeros(free.size)])
+    cons = [LinearConstraint(rows_h, -np.inf, w), LinearConstraint(link, -np.inf, ub_link),
+            LinearConstraint(card, -np.inf, float(k))]
+    integrality = np.concatenate([np.zeros(m), np.ones(free.size)])
+    bounds = Bounds(np.zeros(n), np.concatenate([np.full(m, np.inf), np.ones(free.size)]))
+    lp = milp(obj, constraints=cons, integrality=np.zeros(n), bounds=bounds, options={"time_limit": time_limit_s})
+    bound = -float(lp.fun) if lp.status == 0 else None
+    greedy_cols = lazy_greedy(fixed, int(k))
+    g_mask = fixed.copy()
+    g_mask[greedy_cols] = True
+    g_val = served_with(g_mask)
+    chosen, solver, status = greedy_cols, "greedy (capacitated, lazy)", "heuristic"
+    if bound is not None and g_val >= bound - 1e-6 * max(1.0, bound):
+        solver, status = "greedy, proven optimal by the LP bound", "optimal"
+    elif method == "exact":
+        res = milp(obj, constraints=cons, integrality=integrality, bounds=bounds,
+                   options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-9, "disp": False})
+        if res.x is not None:
+            cols = [int(j) for j in free[np.flatnonzero(res.x[m:] > 0.5)]]
+            mask = fixed.copy()
+            mask[cols] = True
+            val = served_with(mask)
+            dual = getattr(res, "mip_dual_bound", None)
+            if dual is not None and np.isfinite(dual):
+                bound = min(bound, -float(dual)) if bound is not None else -float(dual)
+            if val >= g_val - 1e-9:  # the MILP's answer, unless greedy found better before the time limit
+                chosen = cols
+                solver, status = "highs-milp", "optimal" if res.status == 0 else "time limit"
+            else:
+                solver, status = "greedy (capacitated; better than the MILP incumbent)", "time limit"
+    open_mask = fixed.copy()
+    open_mask[chosen] = True
+    after = served_with(open_mask)
+    gap = max(0.0, (bound - after) / bound) if bound else (0.0 if status == "optimal" else None)
+    # rank the chosen columns by what each adds, in turn (best first)
+    ranked, gains, open_now, now = [], [], fixed.copy(), before
+    rest = list(chosen)
+    while rest:
+        trials = []
+        for j in rest:
+            trial = open_now.copy()
+            trial[j] = True
+            trials.append((served_with(trial), -j))
+        val, neg = max(trials)
+        ranked.append(-neg)
+        gains.append(val - now)
+        open_now[-neg] = True
+        now = val
+        rest.remove(-neg)
+    return {"columns": ranked, "gains": gains, "weight_served_before": before, "weight_served_after": after,
+            "solver": solver,
+            "status": status, "gap": gap, "bound": bound, "demand_groups": n_g, "pairs": m,
+            "seconds": time.perf_counter() - t0}
+
+
+def _capacitated_from_matrix(cover, w, capacity, fixed_pos, labels, k, target_share, method, time_limit_s, max_cost,
+                             t0) -> SitingResult:
+    cap = np.asarray(capacity, dtype=float).ravel()
+    if cap.size != cover.shape[1] or not np.isfinite(cap).all() or (cap < 0).any():
+        msg = f"capacity must give one non-negative number per column ({cover.shape[1]}), not {cap.size}."
+        raise CoverageInputError(msg)
+    if k is None:
+        msg = f"with capacities give k (maximal capacitated covering); target_share={target_share} is not supported."
+        raise CoverageInputError(msg)
+    fixed = np.zeros(cover.shape[1], dtype=bool)
+    fixed[fixed_pos] = True
+    r = solve_capacitated(cover, w, cap, fixed=fixed, k=int(k), time_limit_s=time_limit_s, method=method)
+    return capacitated_result(r, labels, total_weight=float(w.sum()), extra={"max_cost": max_cost},
+                              seconds=time.perf_counter() - t0)
+
+
+def capacitated_result(r: dict, labels, *, total_weight: float, extra: dict | None = None, sites_extra=None,
+                       seconds: float = 0.0, frame=None) -> SitingResult:
+    """A SitingResult from :func:`solve_capacitated`'s answer."""
+    cum = r["weight_served_before"] + np.cumsum(r["gains"]) if r["gains"] else np.zeros(0)
+    sites = pd.DataFrame({
+        "rank": np.arange(1, len(r["columns"]) + 1),
+        "id": [labels[c] for c in r["columns"]],
+        "households_added": np.round(r["gains"], 6),
+        "served_share_after": cum / total_weight if total_weight else cum,
+    })
+    for name, values in (sites_extra or {}).items():
+        sites[name] = values
+    t = total_weight or None
+    summary = {
+        "problem": "maximal capacitated covering", "k": len(r["columns"]) if r["columns"] else 0,
+        "solver": r["solver"], "status": r["status"], "solver_status": r["status"], "gap": r["gap"],
+        "bound": r["bound"], "n_sites": len(r["columns"]),
+        "households_added": float(sum(r["gains"])),
+        "weight_served_before": r["weight_served_before"], "weight_served_after": r["weight_served_after"],
+        "covered_share_before": r["weight_served_before"] / t if t else None,
+        "covered_share_after": r["weight_served_after"] / t if t else None,
+        "served_share_before": r["weight_served_before"] / t if t else None,
+        "served_share_after": r["weight_served_after"] / t if t else None,
+        "demand_groups": r["demand_groups"], "pairs": r["pairs"], "seconds": {"total": seconds},
+        **(extra or {}),
+    }
+    empty = build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0), total_weight=total_weight,
+                          covered_weight=r["weight_served_before"])
+    return SitingResult(sites=sites if frame is None else frame(sites), summary=summary, problem=empty,
+                        candidates=list(labels))
