@@ -131,13 +131,8 @@ def suggest_sites(
     if unc.size == 0:
         log.info("Siting: every household that can be reached is already covered; nothing to site")
         cand_gdf = gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326")
-    elif candidates is None:
-        cand_gdf = auto_candidates(result, spacing_m=spacing_m)
-        src = result.params["network"].get("source", "")
-        if str(src).lower().endswith(".pbf"):
-            cand_gdf = with_osm_facilities(cand_gdf, src)
     else:
-        cand_gdf = candidates
+        cand_gdf = _candidate_places(result, candidates, spacing_m)
     t_cand = time.perf_counter()
     threshold_m = result.params["threshold_m"]
     w_all = result.household_points.weight
@@ -186,6 +181,15 @@ def suggest_sites(
                         curve=curve_rows(siting, labels), analysis=result.summary.to_dict())
 
 
+def _candidate_places(result, candidates, spacing_m):
+    """The candidates given, or network places near the gaps plus the extract's community facilities."""
+    if candidates is not None:
+        return candidates
+    cand = auto_candidates(result, spacing_m=spacing_m)
+    src = result.params["network"].get("source", "")
+    return with_osm_facilities(cand, src) if str(src).lower().endswith(".pbf") else cand
+
+
 def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time_limit_s, id_col, crs,
                  new_capacity) -> SitingResult:
     """Maximal capacitated covering over walking distance (see :func:`suggest_sites`)."""
@@ -203,13 +207,7 @@ def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time
         raise CoverageInputError(msg)
     net = result.network
     threshold_m = result.params["threshold_m"]
-    if candidates is None:
-        cand_gdf = auto_candidates(result, spacing_m=spacing_m)
-        src = result.params["network"].get("source", "")
-        if str(src).lower().endswith(".pbf"):
-            cand_gdf = with_osm_facilities(cand_gdf, src)
-    else:
-        cand_gdf = candidates
+    cand_gdf = _candidate_places(result, candidates, spacing_m)
     hs = result.household_snap
     st_pairs = within_pairs(net, hs, result.station_snap, result.reach, threshold_m)
     n_st = st_pairs.shape[1]
