@@ -28,7 +28,6 @@ from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from ._files import OutputFolder, safe_cell
 from ._version import __version__

@@ -171,6 +171,35 @@ def test_names_show_as_text_and_run_nothing(page):
     assert page.dialogs == []
 
 
+def test_fullscreen_and_scale_controls(page):
+    assert page.locator(".sc-fullscreen").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator("#sc-legend").is_visible()
+
+
+def test_map_when_every_household_is_covered(helsinki, demo_data, tmp_path, browser):
+    _, st, hh = demo_data
+    r = assess(helsinki, st, hh.iloc[:3], minutes=60)
+    assert (r.households["status"] == "covered").all()
+    # the static map: three covered dots, no uncovered ones, every station drawn
+    html = save_map(coverage_map(r, what_if=False), tmp_path / "all.html").read_text(encoding="utf-8")
+    assert html.count('"status": "covered"') == 3
+    assert '"status": "uncovered"' not in html and '"status": "off_network"' not in html
+    assert html.count("L.circleMarker(") >= int(np.isfinite(r.station_points.lon).sum())
+    # the what-if map: the page says the same, and there is nothing to cover with candidates
+    path = save_map(coverage_map(r), tmp_path / "all-whatif.html")
+    ctx = browser.new_context()
+    ctx.route(re.compile(r"^https?://"), lambda rt: rt.abort())
+    pg = ctx.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(path.as_uri())
+    pg.wait_for_function("() => window.serviceCoverage !== undefined")
+    s = pg.evaluate("serviceCoverage.summary()")
+    ctx.close()
+    assert errors == [] and s["households_covered"] == 3 and s["share"] == 1
+
+
 # ---------------------------------------------------------------- the map says what the data says
 @pytest.fixture(scope="module")
 def tight(helsinki, demo_data):
