@@ -139,6 +139,7 @@ def coverage_map(
     what_if: bool = True,
     candidates=None,
     streets: bool = True,
+    new_capacity: float | None = None,
 ):
     """The coverage map a planner shows: bands, households, stations, sites, and what-if.
 
@@ -170,6 +171,9 @@ def coverage_map(
         Draw the walking network as a light street basemap, with street
         names from neighbourhood zoom on (:mod:`coverage.basemap`), so the
         map is readable offline; it steps aside when map tiles load.
+    new_capacity
+        With station capacities: what a station opened at a candidate can
+        serve in the what-if (default: the median station's capacity).
     candidates
         Candidate places for the what-if (default: the proposed sites,
         network places near the gaps, and co-location places from a ``.pbf``
@@ -217,8 +221,8 @@ def coverage_map(
     control.add_to(m)
     _decorate(m, result, T, title, legend, sites=sites if sites is not None and len(sites) else None)
     if what_if:
-        sc = scenario(result, sites=sites, candidates=candidates)
-        labels = {k: T[k] for k in ("whatif_title", "stale", "reset", "download", "new_station", "drag_hint", "zoom_hint", "capacity_note",
+        sc = scenario(result, sites=sites, candidates=candidates, new_capacity=new_capacity)
+        labels = {k: T[k] for k in ("whatif_title", "stale", "reset", "download", "new_station", "drag_hint", "zoom_hint", "served",
                                     "click_open", "station", "within_n", "within_w", "min", "candidates", "stations",
                                     "points_layer", "uncovered_hex")}
         labels["summary"] = T["panel_summary"]

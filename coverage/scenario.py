@@ -66,6 +66,7 @@ class Scenario:
     code: np.ndarray
     weight: np.ndarray
     valid: np.ndarray
+    capacity: np.ndarray | None = None  # households per site, when the stations have capacities
 
     @property
     def n_sites(self) -> int:
@@ -108,9 +109,31 @@ class Scenario:
                           "share": int(ok.sum()) / n_valid if n_valid else None,
                           "share_weight": float(self.weight[ok].sum()) / w_total if w_total else None})
         thr = bands[self.threshold_index]
-        return {"households_covered": thr["n_within"], "weight_covered": thr["weight_within"],
-                "share": thr["share"], "share_weight": thr["share_weight"], "bands": bands,
-                "load_households": load_n, "load_weight": load_w}
+        out = {"households_covered": thr["n_within"], "weight_covered": thr["weight_within"],
+               "share": thr["share"], "share_weight": thr["share_weight"], "bands": bands,
+               "load_households": load_n, "load_weight": load_w}
+        if self.capacity is not None:
+            out["weight_served"] = self.served(open_mask)
+            out["share_served_weight"] = out["weight_served"] / w_total if w_total else None
+        return out
+
+    def served(self, open_mask) -> float:
+        """Households served within the open sites' capacities (the maximum; what_if's ``weight_served``)."""
+        from scipy import sparse
+
+        from .capacity import assign
+
+        rows, cols = [], []
+        for s in np.flatnonzero(open_mask):
+            sl = slice(self.ptr[s], self.ptr[s + 1])
+            ok = self.code[sl] <= self.threshold_index
+            rows.append(self.household[sl][ok])
+            cols.append(np.full(int(ok.sum()), s))
+        if not rows:
+            return 0.0
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        walk = sparse.csr_matrix((np.ones(r.size), (r, c)), shape=(self.weight.size, self.n_sites))
+        return assign(walk, np.where(self.valid, self.weight, 0.0), self.capacity).served_weight
 
 
 def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
@@ -148,7 +171,7 @@ def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
 
 
 def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CANDIDATE_SPACING_M,
-             facilities: bool = True) -> Scenario:
+             facilities: bool = True, new_capacity: float | None = None) -> Scenario:
     """The what-if table of a :class:`~coverage.assess.CoverageResult`.
 
     Parameters
@@ -159,6 +182,9 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
         Candidate places (GeoDataFrame with ``id``, optional ``name`` and
         ``kind``); default: network places near the gaps every ``spacing_m``
         and, with ``facilities``, the co-location places of a ``.pbf`` extract.
+    new_capacity
+        When the stations have capacities: the households a station opened
+        at a candidate can serve (default: the median station's capacity).
     """
     t0 = time.perf_counter()
     net = result.network
@@ -197,6 +223,9 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
         start_open=np.r_[result.station_snap.on_network & sp.valid, np.zeros(len(cand), dtype=bool)],
         ptr=np.concatenate(ptrs), household=np.concatenate(hh).astype(np.int64), code=np.concatenate(code),
         weight=result.household_points.weight, valid=result.household_points.valid,
+        capacity=None if result.capacity is None else np.concatenate([
+            result.capacity, np.full(len(cand), float(np.median(result.capacity)) if new_capacity is None
+                                     else float(new_capacity))]),
     )
     log.info("What-if table: %d stations and %d candidates, %d pairs, in %.2f s", len(sp), len(cand),
              out.household.size, time.perf_counter() - t0)

@@ -97,7 +97,7 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
         },
         "utilColours": [[hi if np.isfinite(hi) else 1e9, col] for hi, col, _ in UTILISATION_COLOURS],
         "mode": "points" if points else "hex", "candidateZoom": CANDIDATE_ZOOM,
-        "capacityNote": labels.get("capacity_note") if result.capacity is not None else None,
+        "capacity": None if sc.capacity is None else [float(c) for c in sc.capacity],
         "labels": labels, "bandLayers": band_layers, "heat": heat_layer,
         "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
                     "station": STATION_COLOUR, "candidate": CANDIDATE_COLOUR, "site": SITE_COLOUR},
@@ -195,10 +195,60 @@ _JS = r"""
               share_weight: wTotal ? bw[i] / wTotal : null};
     });
     loads.sort(function (a, b) { return b.weight_within - a.weight_within || (a.id < b.id ? -1 : 1); });
-    last = {households_covered: bn[THR], weight_covered: bw[THR], weight_total: wTotal, share: bands[THR].share,
+    var served = CAP ? Math.round(maxServed() * 1e6) / 1e6 : null;
+    last = {weight_served: served, share_served_weight: served === null ? null : (wTotal ? served / wTotal : null),
+            households_covered: bn[THR], weight_covered: bw[THR], weight_total: wTotal, share: bands[THR].share,
             share_weight: bands[THR].share_weight, bands: bands, stations: loads,
             open: S.id.filter(function (_, i) { return open[i]; })};
     return last;
+  }
+
+  // ---------------------------------------------------------------- capacity: the most households served
+  // An exact maximum flow (Dinic) from households (their weight) through the open stations within the
+  // threshold (their capacity). The served total is unique, so it equals Python's assignment.
+  var CAP = D.capacity ? new Float64Array(D.capacity) : null;
+  function maxServed() {
+    var hNode = new Int32Array(N).fill(-1), sNode = new Int32Array(NS).fill(-1), n = 2;
+    var to = [], cap = [], head = [-1, -1], next = [];
+    function edge(u, v, c) {
+      to.push(v); cap.push(c); next.push(head[u]); head[u] = to.length - 1;
+      to.push(u); cap.push(0); next.push(head[v]); head[v] = to.length - 1;
+    }
+    function node() { head.push(-1); return n++; }
+    for (var s = 0; s < NS; s++) {
+      if (!open[s] || !(CAP[s] > 0)) continue;
+      for (var k = PTR[s]; k < PTR[s + 1]; k++) {
+        if (CODE[k] > THR) continue;
+        var h = H[k]; if (ST[h] === 2 || !(W[h] > 0)) continue;
+        if (hNode[h] < 0) { hNode[h] = node(); edge(0, hNode[h], W[h]); }
+        if (sNode[s] < 0) { sNode[s] = node(); edge(sNode[s], 1, CAP[s]); }
+        edge(hNode[h], sNode[s], Infinity);
+      }
+    }
+    var level = new Int32Array(n), it = new Int32Array(n), queue = new Int32Array(n), total = 0, EPS = 1e-9;
+    cap = Float64Array.from(cap);
+    while (true) {
+      level.fill(-1); level[0] = 0; var qh = 0, qt = 0; queue[qt++] = 0;
+      while (qh < qt) { var u = queue[qh++]; for (var e = head[u]; e >= 0; e = next[e]) if (cap[e] > EPS && level[to[e]] < 0) { level[to[e]] = level[u] + 1; queue[qt++] = to[e]; } }
+      if (level[1] < 0) break;
+      for (var i = 0; i < n; i++) it[i] = head[i];
+      while (true) {  // one augmenting path at a time along the level graph (iterative DFS)
+        var path = [], u = 0, found = false;
+        while (true) {
+          if (u === 1) { found = true; break; }
+          var e = it[u];
+          while (e >= 0 && !(cap[e] > EPS && level[to[e]] === level[u] + 1)) e = next[e];
+          it[u] = e;
+          if (e < 0) { if (u === 0) break; level[u] = -1; var back = path.pop(); u = to[back ^ 1]; it[u] = next[it[u]]; continue; }
+          path.push(e); u = to[e];
+        }
+        if (!found) break;
+        var f = Infinity; for (var j = 0; j < path.length; j++) f = Math.min(f, cap[path[j]]);
+        for (var j = 0; j < path.length; j++) { cap[path[j]] -= f; cap[path[j] ^ 1] += f; }
+        total += f;
+      }
+    }
+    return total;
   }
 
   // ---------------------------------------------------------------- drawing
@@ -300,7 +350,8 @@ _JS = r"""
   var sumLine = el('div', '', {id: 'sc-whatif-summary'}), bandLine = el('div', '', {id: 'sc-whatif-bands', style: 'color:#555'});
   var stale = el('div', T.stale, {'class': 'sc-stale', id: 'sc-whatif-stale'});
   panel.appendChild(sumLine); panel.appendChild(bandLine); panel.appendChild(stale);
-  if (D.capacityNote) panel.appendChild(el('div', D.capacityNote, {style: 'color:#8a6d3b', id: 'sc-capacity-note'}));
+  var servedLine = null;
+  if (D.capacity) { servedLine = el('div', '', {id: 'sc-whatif-served', style: 'color:#1b7837'}); panel.appendChild(servedLine); }
   hint = el('div', T.zoom_hint, {style: 'color:#555;display:none', id: 'sc-zoom-hint'}); panel.appendChild(hint);
   var bReset = el('button', T.reset, {id: 'sc-reset'}), bDown = el('button', T.download, {id: 'sc-download'}), bNew = el('button', T.new_station, {id: 'sc-new'});
   panel.appendChild(bReset); panel.appendChild(bDown); panel.appendChild(bNew);
@@ -314,6 +365,7 @@ _JS = r"""
     drawHouseholds();
     sumLine.textContent = T.summary.replace('{cov}', fmt(r.weight_covered)).replace('{share}', pct(r.share_weight))
       .replace('{n}', fmt(r.households_covered)).replace('{pshare}', pct(r.share));
+    if (servedLine) servedLine.textContent = T.served.replace('{served}', fmt(r.weight_served)).replace('{share}', pct(r.share_served_weight));
     bandLine.textContent = r.bands.map(function (b) { return b.minutes + ' ' + T.min + ': ' + fmt(b.n_within) + ' / ' + fmt(b.weight_within); }).join(' · ');
     while (table.firstChild) table.removeChild(table.firstChild);
     var head = el('tr'); [T.station, T.within_n, T.within_w].forEach(function (t) { head.appendChild(el('th', t)); }); table.appendChild(head);
@@ -382,7 +434,7 @@ _JS = r"""
   render();
 
   function items(lo, hi) { var out = []; for (var s = lo; s < hi; s++) out.push({id: S.id[s], lon: S.lon[s], lat: S.lat[s], name: S.name[s], kind: S.kind[s]}); return out; }
-  function strip(r) { return {households_covered: r.households_covered, weight_covered: r.weight_covered, weight_total: r.weight_total, share: r.share, share_weight: r.share_weight, bands: r.bands, stations: r.stations, open: r.open}; }
+  function strip(r) { return {weight_served: r.weight_served, share_served_weight: r.share_served_weight, households_covered: r.households_covered, weight_covered: r.weight_covered, weight_total: r.weight_total, share: r.share, share_weight: r.share_weight, bands: r.bands, stations: r.stations, open: r.open}; }
   window.serviceCoverage = {
     stations: function () { return items(0, S.nStations); },
     candidates: function () { return items(S.nStations, NS); },

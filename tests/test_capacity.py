@@ -124,7 +124,7 @@ def test_assess_with_capacity(tmp_path):
 
 
 def test_capacity_in_the_pack(tmp_path):
-    """Areas, the workbook and the maps carry the served figures; the page says capacity is not applied in it."""
+    """Areas, the workbook and the maps carry the served figures."""
     import openpyxl
 
     from coverage import assess, export_report
@@ -145,7 +145,7 @@ def test_capacity_in_the_pack(tmp_path):
     area_head = [c.value for c in wb["各街道社区"][1]]
     assert "实际服务住户" in area_head and "实际服务率" in area_head
     html = open(files["map"], encoding="utf-8").read()
-    assert "暂未计入站点容量" in html and '"util": [' in html
+    assert '"capacity": [3000.0' in html and '"util": [' in html and "按站点容量实际服务住户" in html
 
 
 @settings(max_examples=25, deadline=None)

@@ -189,3 +189,29 @@ def test_clicks_hash_reset_download_and_drag(browser, map_path, hongqi, sc, tmp_
     again = assess(path, str(st_csv), hh, weight="households")
     assert again.summary.n_covered == page["households_covered"]
     assert again.summary.weight_covered == pytest.approx(page["weight_covered"])
+
+
+def test_page_honours_capacity(browser, tmp_path):
+    """With capacities, the page's households served equal what_if's for any choice of stations."""
+    path, st, hh = demo_inputs()
+    r = assess(path, st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3]), hh, weight="households", staff="staff",
+               caseload=2500)
+    sc = scenario(r, new_capacity=4000)
+    html = save_map(r.explore(new_capacity=4000), tmp_path / "cap.html")
+    ctx, pg = _page(browser, html.as_uri())
+    try:
+        start = pg.evaluate("serviceCoverage.summary()")
+        assert start["weight_served"] == pytest.approx(r.summary.weight_served)
+        rng = np.random.default_rng(5)
+        for _ in range(4):
+            remove = [str(x) for x in rng.choice(sc.site_id[: sc.n_stations], size=2, replace=False)]
+            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations:], size=2, replace=False)]
+            page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
+            k = sc.sites_of(add)
+            new = gpd.GeoDataFrame({"id": add}, geometry=gpd.points_from_xy(sc.site_lon[k], sc.site_lat[k]), crs=4326)
+            py = r.what_if(remove_stations=remove, add_stations=new, new_capacity=4000)
+            assert page["weight_served"] == pytest.approx(py.summary.weight_served, abs=1e-6)
+            assert page["weight_served"] == pytest.approx(sc.evaluate(sc.open_mask(remove=remove, add=add))["weight_served"])
+        assert pg.is_visible("#sc-whatif-served") and pg.errors == []
+    finally:
+        ctx.close()
