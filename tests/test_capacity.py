@@ -209,3 +209,58 @@ def test_capacitated_siting_on_the_demo(tmp_path):
     doc = json.loads((tmp_path / "o" / "siting.json").read_text(encoding="utf-8"))
     assert doc["weight_served_after"] == pytest.approx(x.summary["weight_served_after"])
     assert doc["weight_served_before"] == pytest.approx(r.summary.weight_served)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), share=st.sampled_from([0.5, 0.8, 1.0]))
+def test_capacitated_set_covering_equals_brute_force(seed, share):
+    from coverage.siting import from_cost_matrix
+
+    rng = np.random.default_rng(seed)
+    n_h, n_c = 8, 5
+    cost = np.where(rng.random((n_h, n_c)) < 0.45, rng.uniform(0, 10, (n_h, n_c)), np.inf)
+    w = rng.integers(1, 10, n_h).astype(float)
+    cap = rng.integers(5, 25, n_c).astype(float)
+
+    def served(cols):
+        mask = np.zeros(n_c, bool)
+        mask[list(cols)] = True
+        return assign(sparse.csr_matrix(np.where(np.isfinite(cost) & mask, 1.0, 0.0)), w, cap).served_weight
+
+    most = served(range(n_c))
+    goal = min(share * w.sum(), most)
+    fewest = next(n for n in range(n_c + 1) for c in itertools.combinations(range(n_c), n) if served(c) >= goal - 1e-9)
+    r = from_cost_matrix(cost, w, max_cost=100, target_share=share, capacity=cap)
+    assert len(r.chosen) == fewest
+    assert r.summary["weight_served_after"] >= goal - 1e-6
+    assert (r.status == "target unreachable") == bool(share * w.sum() > most + 1e-9)
+
+
+def test_capacitated_set_covering_matches_spopt():
+    """spopt's capacitated LSCP (system optimal: all demand served within capacity) uses as many facilities."""
+    spopt = pytest.importorskip("spopt.locate")
+    pulp = pytest.importorskip("pulp")
+    from coverage.siting import from_cost_matrix
+
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(30):
+        n_h, n_c = 12, 6
+        cost = rng.uniform(0, 10, (n_h, n_c))
+        demand = rng.integers(1, 6, n_h).astype(float)
+        cap = rng.integers(5, 20, n_c).astype(float)
+        ours = from_cost_matrix(np.where(cost <= 6, cost, np.inf), demand, max_cost=6, target_share=1.0,
+                                capacity=cap)
+        if ours.status == "target unreachable":
+            continue
+        try:
+            ref = spopt.LSCP.from_cost_matrix(cost, 6, facility_capacity_arr=cap, demand_quantity_arr=demand)
+            ref = ref.solve(pulp.PULP_CBC_CMD(msg=False))
+        except ValueError:  # spopt refuses when total demand exceeds total capacity
+            continue
+        if ref.problem.status != pulp.LpStatusOptimal:
+            continue
+        n_ref = sum(1 for v in ref.fac_vars if v.value() and v.value() > 0.5)
+        assert len(ours.chosen) == n_ref
+        checked += 1
+    assert checked >= 10

@@ -84,7 +84,6 @@ def _cases():
         (s + ["--k", "1", "--new-capacity", "100"], "new_capacity needs station capacities"),
         (s + ["--k", "1", "--capacity-col", "workers", "--new-capacity", "0"], "must be a positive number"),
         (s + ["--k", "1", "--new-staff", "2"], "--new-staff needs --caseload"),
-        (s + ["--target", "0.9", "--capacity-col", "workers", "--new-capacity", "9"], "target_share=0.9 is not supported"),
         # siting options
         (s + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),
         (r + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),

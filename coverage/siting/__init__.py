@@ -111,7 +111,8 @@ def suggest_sites(
         *capacitated* covering: the sites that let the most households be
         served, relieving full stations as well as covering gaps (exact
         HiGHS MILP with a proven gap; greedy with the LP bound past the time
-        limit). Only ``k`` is supported with capacities.
+        limit); ``target_share`` asks for the fewest sites so that this share
+        of all households is served within capacity.
     """
     check_goal(k, target_share)
     for name, value, ok in (("spacing_m", spacing_m, spacing_m is not None and spacing_m > 0),
@@ -199,9 +200,7 @@ def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time
     if result.capacity is None:
         msg = "new_capacity needs station capacities: assess(..., capacity=... or staff=... with caseload=...)."
         raise CoverageInputError(msg)
-    if k is None:
-        msg = f"with capacities give k (maximal capacitated covering); target_share={target_share} is not supported."
-        raise CoverageInputError(msg)
+    check_goal(k, target_share)
     if not np.isfinite(new_capacity) or new_capacity <= 0:
         msg = f"new_capacity={new_capacity} must be a positive number of households (--new-capacity)."
         raise CoverageInputError(msg)
@@ -224,8 +223,9 @@ def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time
     reach_any = np.asarray(cover.sum(axis=0)).ravel() > 0
     cols = np.flatnonzero(fixed | reach_any)
     w = np.where(result.household_points.valid, result.household_points.weight, 0.0)
-    r = solve_capacitated(cover[:, cols], w, cap[cols], fixed=fixed[cols], k=int(k), time_limit_s=time_limit_s,
-                          method=method)
+    r = solve_capacitated(cover[:, cols], w, cap[cols], fixed=fixed[cols], k=None if k is None else int(k),
+                          time_limit_s=time_limit_s, method=method,
+                          target_weight=None if k is not None else target_share * result.household_points.valid_weight)
     r["columns"] = [int(cols[c]) for c in r["columns"]]
     rows = np.array([c - n_st for c in r["columns"]], dtype=np.int64)
     extra = {}

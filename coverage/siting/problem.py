@@ -780,9 +780,10 @@ def from_cost_matrix(
         existing stations. They cover their rows but do not count in ``k``.
     capacity
         The weight each column can serve (one per column). With it, ``k``
-        asks for maximal *capacitated* covering: the columns that let the
-        most weight be served within capacity (rows may be split between
-        columns); see :func:`solve_capacitated`.
+        asks for maximal *capacitated* covering (the columns that let the
+        most weight be served within capacity; rows may be split between
+        columns), and ``target_share`` for capacitated set covering (the
+        fewest columns serving that share); see :func:`solve_capacitated`.
 
     Returns
     -------
@@ -856,8 +857,8 @@ def _merge_rows(cover: sparse.csr_matrix, weight: np.ndarray) -> tuple[sparse.cs
     return cover[np.asarray(first, dtype=np.int64)], w
 
 
-def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: float = 60.0,
-                      method: str = "exact") -> dict:
+def solve_capacitated(cover, weight, capacity, *, fixed, k: int | None = None, time_limit_s: float = 60.0,
+                      method: str = "exact", target_weight: float | None = None) -> dict:
     """Maximal capacitated covering: open ``k`` columns so that the most weight is served within capacity.
 
     ``cover`` is a boolean rows x columns matrix (who may be served by whom);
@@ -867,6 +868,12 @@ def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: f
     stopped at its time limit) adds one column at a time by the served weight
     it adds, with the LP relaxation as the bound. Returns the chosen columns,
     the weight served before and after, the solver, status and proven gap.
+
+    With ``target_weight`` instead of ``k`` it is capacitated *set* covering:
+    the fewest columns so that at least that weight is served (all of it is
+    spopt's "system-optimal" capacitated LSCP). When no choice of columns can
+    serve that much, the fewest that serve the most possible are returned
+    with status ``"target unreachable"``.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -901,7 +908,7 @@ def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: f
         walk = sparse.csr_matrix((np.ones(int(sel.sum())), (coo.row[sel], coo.col[sel])), shape=(n_g, n_c))
         return assign(walk, w, cap).served_weight
 
-    def lazy_greedy(open_mask, budget):
+    def lazy_greedy(open_mask, budget, goal=None):
         """Lazy greedy: served weight is submodular in the set of open columns, so stale gains are upper bounds."""
         import heapq
 
@@ -912,6 +919,8 @@ def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: f
         heapq.heapify(heap)
         picked = []
         while heap and len(picked) < budget:
+            if goal is not None and now >= goal - 1e-9:
+                break
             neg, j = heapq.heappop(heap)
             trial = open_mask.copy()
             trial[j] = True
@@ -940,11 +949,13 @@ def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: f
                              shape=(1, n))
     obj = np.concatenate([-np.ones(m), np.zeros(free.size)])
     cons = [LinearConstraint(rows_h, -np.inf, w), LinearConstraint(link, -np.inf, ub_link),
-            LinearConstraint(card, -np.inf, float(k))]
+            LinearConstraint(card, -np.inf, float(k) if k is not None else np.inf)]
     integrality = np.concatenate([np.zeros(m), np.ones(free.size)])
     bounds = Bounds(np.zeros(n), np.concatenate([np.full(m, np.inf), np.ones(free.size)]))
     lp = milp(obj, constraints=cons, integrality=np.zeros(n), bounds=bounds, options={"time_limit": time_limit_s})
     bound = -float(lp.fun) if lp.status == 0 else None
+    if target_weight is not None:
+        return _capacitated_cover(locals(), served_with, lazy_greedy, target_weight, time_limit_s, t0)
     greedy_cols = lazy_greedy(fixed, int(k))
     g_mask = fixed.copy()
     g_mask[greedy_cols] = True
@@ -995,16 +1006,15 @@ def solve_capacitated(cover, weight, capacity, *, fixed, k: int, time_limit_s: f
 
 def _capacitated_from_matrix(cover, w, capacity, fixed_pos, labels, k, target_share, method, time_limit_s, max_cost,
                              t0) -> SitingResult:
+    """from_cost_matrix with capacities: maximal capacitated covering (k) or capacitated set covering (target)."""
     cap = np.asarray(capacity, dtype=float).ravel()
     if cap.size != cover.shape[1] or not np.isfinite(cap).all() or (cap < 0).any():
         msg = f"capacity must give one non-negative number per column ({cover.shape[1]}), not {cap.size}."
         raise CoverageInputError(msg)
-    if k is None:
-        msg = f"with capacities give k (maximal capacitated covering); target_share={target_share} is not supported."
-        raise CoverageInputError(msg)
     fixed = np.zeros(cover.shape[1], dtype=bool)
     fixed[fixed_pos] = True
-    r = solve_capacitated(cover, w, cap, fixed=fixed, k=int(k), time_limit_s=time_limit_s, method=method)
+    r = solve_capacitated(cover, w, cap, fixed=fixed, k=None if k is None else int(k), time_limit_s=time_limit_s,
+                          method=method, target_weight=None if k is not None else target_share * float(w.sum()))
     return capacitated_result(r, labels, total_weight=float(w.sum()), extra={"max_cost": max_cost},
                               seconds=time.perf_counter() - t0)
 
@@ -1023,7 +1033,8 @@ def capacitated_result(r: dict, labels, *, total_weight: float, extra: dict | No
         sites[name] = values
     t = total_weight or None
     summary = {
-        "problem": "maximal capacitated covering", "k": len(r["columns"]) if r["columns"] else 0,
+        "problem": "maximal capacitated covering" if "target_weight" not in r else "capacitated set covering",
+        "k": len(r["columns"]) if r["columns"] else 0,
         "solver": r["solver"], "status": r["status"], "solver_status": r["status"], "gap": r["gap"],
         "bound": r["bound"], "n_sites": len(r["columns"]),
         "households_added": float(sum(r["gains"])),
@@ -1033,9 +1044,69 @@ def capacitated_result(r: dict, labels, *, total_weight: float, extra: dict | No
         "served_share_before": r["weight_served_before"] / t if t else None,
         "served_share_after": r["weight_served_after"] / t if t else None,
         "demand_groups": r["demand_groups"], "pairs": r["pairs"], "seconds": {"total": seconds},
+        **{k: r[k] for k in ("target_weight", "target_reachable", "max_weight_servable") if k in r},
         **(extra or {}),
     }
     empty = build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0), total_weight=total_weight,
                           covered_weight=r["weight_served_before"])
     return SitingResult(sites=sites if frame is None else frame(sites), summary=summary, problem=empty,
                         candidates=list(labels))
+
+
+def _capacitated_cover(v: dict, served_with, lazy_greedy, target_weight, time_limit_s, t0) -> dict:
+    """Fewest columns serving at least ``target_weight`` (see :func:`solve_capacitated`)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    m, free, fixed, rows_h, link, ub_link, w = (v[k] for k in ("m", "free", "fixed", "rows_h", "link", "ub_link", "w"))
+    n = m + free.size
+    everything = fixed.copy()
+    everything[free] = True
+    most = served_with(everything)
+    reachable = target_weight <= most + 1e-9
+    goal = min(float(target_weight), most)
+    before = served_with(fixed.copy())
+    total_row = sparse.csr_matrix(np.concatenate([np.ones(m), np.zeros(free.size)])[None, :])
+    cons = [LinearConstraint(rows_h, -np.inf, w), LinearConstraint(link, -np.inf, ub_link),
+            LinearConstraint(total_row, goal - 1e-7, np.inf)]
+    obj = np.concatenate([np.zeros(m), np.ones(free.size)])
+    bounds = Bounds(np.zeros(n), np.concatenate([np.full(m, np.inf), np.ones(free.size)]))
+    # greedy first (lazy, until the goal is served), and the LP relaxation's bound on the fewest columns
+    chosen = lazy_greedy(fixed, free.size, goal=goal)
+    solver, status, gap = "greedy (capacitated, lazy)", "heuristic", None
+    lp = milp(obj, constraints=cons, integrality=np.zeros(n), bounds=bounds, options={"time_limit": time_limit_s})
+    lower = int(np.ceil(lp.fun - 1e-6)) if lp.status == 0 else None
+    if lower is not None and len(chosen) <= lower:
+        solver, status, gap = "greedy, proven optimal by the LP bound", "optimal", 0.0
+    else:
+        res = milp(obj, constraints=cons, integrality=np.concatenate([np.zeros(m), np.ones(free.size)]),
+                   bounds=bounds, options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-9, "disp": False})
+        dual = getattr(res, "mip_dual_bound", None)
+        if dual is not None and np.isfinite(dual):
+            lower = max(lower or 0, int(np.ceil(dual - 1e-6)))
+        if res.x is not None:
+            cols = [int(j) for j in free[np.flatnonzero(res.x[m:] > 0.5)]]
+            if len(cols) <= len(chosen):
+                chosen, solver = cols, "highs-milp"
+                status = "optimal" if res.status == 0 else "time limit"
+            else:
+                status = "time limit"
+        if lower is not None and chosen:
+            gap = max(0.0, (len(chosen) - lower) / len(chosen))
+    mask = fixed.copy()
+    mask[chosen] = True
+    after = served_with(mask)
+    if not reachable:
+        status = "target unreachable"
+    ranked, gains, open_now, now, rest = [], [], fixed.copy(), before, list(chosen)
+    while rest:
+        best = max(rest, key=lambda j: (served_with(np.where(np.arange(open_now.size) == j, True, open_now)), -j))
+        val = served_with(np.where(np.arange(open_now.size) == best, True, open_now))
+        ranked.append(best)
+        gains.append(val - now)
+        open_now[best] = True
+        now = val
+        rest.remove(best)
+    return {"columns": ranked, "gains": gains, "weight_served_before": before, "weight_served_after": after,
+            "solver": solver, "status": status, "gap": gap, "bound": None, "demand_groups": int(v["n_g"]),
+            "pairs": int(m), "seconds": time.perf_counter() - t0, "target_weight": float(target_weight),
+            "target_reachable": bool(reachable), "max_weight_servable": most}
