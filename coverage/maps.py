@@ -31,6 +31,7 @@ from .mapdata import (
     COVERED_COLOUR,
     LABEL_MIN_ZOOM,
     LABELS,
+    NOT_SERVED_COLOUR,
     OFF_NETWORK_COLOUR,
     OSM_ATTRIBUTION,
     SITE_COLOUR,
@@ -243,6 +244,8 @@ def _what_if_legend(md: MapData, T, snap_m, points: bool, result) -> list[tuple[
     """Legend entries for what the what-if layer draws (households, stations, candidates)."""
     legend = []
     if points:
+        if "served_weight" in result.households:
+            legend.append((_swatch_dot(NOT_SERVED_COLOUR), T["not_served"]))
         for sel, fill, stroke, label in ((md.covered, COVERED_COLOUR, None, T["covered"]),
                                          (md.uncovered, UNCOVERED_COLOUR, None, T["uncovered"]),
                                          (md.off_network, "#ffffff", OFF_NETWORK_COLOUR,

@@ -33,17 +33,22 @@ import numpy as np
 from ._encode import b64_array, json_for_html, varint
 from ._hex import hex_cells
 from .mapdata import (
-    UTILISATION_COLOURS,
     COVERED_COLOUR,
+    NOT_SERVED_COLOUR,
     OFF_NETWORK_COLOUR,
     SITE_COLOUR,
     STATION_COLOUR,
     UNCOVERED_COLOUR,
+    UTILISATION_COLOURS,
 )
 
 CANDIDATE_COLOUR = "#f4a582"
 #: Candidate sites show from this zoom on (neighbourhood scale).
 CANDIDATE_ZOOM = 15
+
+
+def _b64_flags(mask) -> str:
+    return base64.b64encode(np.packbits(np.asarray(mask, dtype=np.uint8))).decode()
 
 
 def _morton_order(x, y, ok) -> np.ndarray:
@@ -96,6 +101,7 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
                      if "utilisation" in result.stations else None),
         },
         "utilColours": [[hi if np.isfinite(hi) else 1e9, col] for hi, col, _ in UTILISATION_COLOURS],
+        "notServedColour": NOT_SERVED_COLOUR,
         "mode": "points" if points else "hex", "candidateZoom": CANDIDATE_ZOOM,
         "capacity": None if sc.capacity is None else [float(c) for c in sc.capacity],
         "labels": labels, "bandLayers": band_layers, "heat": heat_layer,
@@ -104,6 +110,10 @@ def payload(result, sc, md, *, points: bool, hex_size_m: float, labels: dict, ba
     }
     if points:
         data["ids"] = [str(i) for i in np.asarray(hp.ids, dtype=object)[perm]]
+        h = result.households
+        if "served_weight" in h:  # the starting stations: within reach but not (wholly) served
+            ns = md.covered & (h["served_weight"].to_numpy() < md.weight - 1e-6)
+            data["notServed"] = _b64_flags(ns[perm])
     else:
         ok = md.valid & (status == 0)
         hid = np.full(perm.size, 0, dtype=np.int64)  # 0 = no cell
@@ -276,12 +286,15 @@ _JS = r"""
       hexes[j].addTo(hhLayer);
     }
   }
+  var NSV = null;  // the starting assignment's households within reach but not served (with capacities)
+  if (D.notServed) { var nb = bytes(D.notServed); NSV = new Uint8Array(N); for (var h = 0; h < N; h++) NSV[h] = (nb[h >> 3] >> (7 - (h & 7))) & 1; }
   function drawHouseholds() {
     if (dots) {
+      var start = NSV && !changed();
       for (var h = 0; h < N; h++) {
         var mk = dots[h]; if (!mk || ST[h] !== 0) continue;
-        var cls = best[h] <= THR ? 0 : 1;
-        if (mk._cls !== cls) { mk._cls = cls; mk.setStyle({fillColor: cls ? C.uncovered : C.covered}); }
+        var cls = best[h] <= THR ? (start && NSV[h] ? 2 : 0) : 1;
+        if (mk._cls !== cls) { mk._cls = cls; mk.setStyle({fillColor: cls === 1 ? C.uncovered : cls === 2 ? D.notServedColour : C.covered}); }
       }
     } else if (hexes) {
       var sum = new Float64Array(HEX.n);

@@ -215,3 +215,23 @@ def test_page_honours_capacity(browser, tmp_path):
         assert pg.is_visible("#sc-whatif-served") and pg.errors == []
     finally:
         ctx.close()
+
+
+def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
+    path, st, hh = demo_inputs()
+    r = assess(path, st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3]), hh, weight="households", staff="staff",
+               caseload=2500)
+    h = r.households
+    n_not_served = int((h["covered"] & (h["served_weight"] < h["households"] - 1e-6)).sum())
+    assert n_not_served > 0
+    html = save_map(r.explore(), tmp_path / "ns.html")
+    ctx, pg = _page(browser, html.as_uri())
+    try:
+        colour = "#b8860b"
+        count = pg.evaluate("""(c) => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
+                                        m.eachLayer(l => { if (l instanceof L.CircleMarker && l.options.fillColor === c) n++; });
+                                        return n; }""", colour)
+        assert count == n_not_served
+        assert "Within reach, not served" in pg.locator("#sc-legend").inner_text()
+    finally:
+        ctx.close()

@@ -963,9 +963,10 @@ def solve_capacitated(cover, weight, capacity, *, fixed, k: int | None = None, t
     chosen, solver, status = greedy_cols, "greedy (capacitated, lazy)", "heuristic"
     if bound is not None and g_val >= bound - 1e-6 * max(1.0, bound):
         solver, status = "greedy, proven optimal by the LP bound", "optimal"
-    elif method == "exact":
+    elif method == "exact":  # the MILP gets what is left of the time limit
+        left = max(1.0, float(time_limit_s) - (time.perf_counter() - t0))
         res = milp(obj, constraints=cons, integrality=integrality, bounds=bounds,
-                   options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-9, "disp": False})
+                   options={"time_limit": left, "mip_rel_gap": 1e-9, "disp": False})
         if res.x is not None:
             cols = [int(j) for j in free[np.flatnonzero(res.x[m:] > 0.5)]]
             mask = fixed.copy()
@@ -1078,8 +1079,9 @@ def _capacitated_cover(v: dict, served_with, lazy_greedy, target_weight, time_li
     if lower is not None and len(chosen) <= lower:
         solver, status, gap = "greedy, proven optimal by the LP bound", "optimal", 0.0
     else:
+        left = max(1.0, float(time_limit_s) - (time.perf_counter() - t0))
         res = milp(obj, constraints=cons, integrality=np.concatenate([np.zeros(m), np.ones(free.size)]),
-                   bounds=bounds, options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-9, "disp": False})
+                   bounds=bounds, options={"time_limit": left, "mip_rel_gap": 1e-9, "disp": False})
         dual = getattr(res, "mip_dual_bound", None)
         if dual is not None and np.isfinite(dual):
             lower = max(lower or 0, int(np.ceil(dual - 1e-6)))
