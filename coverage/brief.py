@@ -31,7 +31,8 @@ TEXT = {
         "band": "Within {m:g} min", "sites_gain": "With the {n} proposed stations",
         "areas": "Areas below the target of {t:.0%}", "area": "Area", "share": "Share", "short": "Households short",
         "sites": "Proposed new stations", "rank": "Rank", "id": "Site", "added": "Households added",
-        "after": "Covered share after", "more": "... and {n} more (see summary.xlsx)",
+        "after": "Covered share after", "served_after": "Served share after",
+        "more": "... and {n} more (see summary.xlsx)",
         "source": "Data © OpenStreetMap contributors, ODbL. Stations and households as given; see summary.xlsx (Notes).",
     },
     "zh": {
@@ -42,6 +43,7 @@ TEXT = {
         "band": "{m:g}分钟内", "sites_gain": "新增{n}个建议站点后",
         "areas": "未达到目标（{t:.0%}）的街道/社区", "area": "区域", "share": "覆盖率", "short": "距目标差住户",
         "sites": "建议新增站点", "rank": "排序", "id": "站址", "added": "新增覆盖住户", "after": "累计覆盖率",
+        "served_after": "累计服务率",
         "more": "……另有 {n} 项（见 summary.xlsx）",
         "source": "数据 © OpenStreetMap 贡献者，ODbL。站点与住户按输入数据；详见 summary.xlsx（说明）。",
     },
@@ -145,13 +147,15 @@ def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang
                     name = name if isinstance(name, str) and name.strip() else str(r["id"])
                     return f"{name} ({r['lon']:.5f}, {r['lat']:.5f})" if "lon" in r else name
 
+                share_col = "served_share_after" if "served_share_after" in sf else "covered_share_after"
                 rows = [[str(r["rank"]), label(r), f"{r['households_added']:,.0f}",
-                         _fmt_share(r["covered_share_after"])] for _, r in sf.head(max_rows).iterrows()]
+                         _fmt_share(r[share_col])] for _, r in sf.head(max_rows).iterrows()]
                 if len(sf) > max_rows:
                     rows.append([X["more"].format(n=len(sf) - max_rows), "", "", ""])
                 h = 0.03 * (len(rows) + 1)
                 _table(fig.add_axes((0.06, max(0.03, top - 0.03 - h), 0.88, h)), rows,
-                       [X["rank"], X["id"], X["added"], X["after"]], [0.1, 0.5, 0.2, 0.2])
+                       [X["rank"], X["id"], X["added"], X["served_after"] if share_col.startswith("served") else X["after"]],
+                       [0.1, 0.5, 0.2, 0.2])
             pdf.savefig(fig)
             plt.close(fig)
     return path

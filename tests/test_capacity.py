@@ -264,3 +264,23 @@ def test_capacitated_set_covering_matches_spopt():
         assert len(ours.chosen) == n_ref
         checked += 1
     assert checked >= 10
+
+
+def test_meeting_pack_with_capacitated_sites(tmp_path):
+    """report with staff, a caseload and capacitated sites: every file, the brief included."""
+    import pandas as pd
+
+    from coverage.cli import main
+    from coverage.demo import HONGQI_PBF, write_demo_inputs
+
+    s_csv, h_csv = write_demo_inputs(tmp_path / "in")
+    d = pd.read_csv(s_csv)
+    d["社工"] = [2, 1, 1, 2, 1, 1, 2, 1, 3]
+    d.to_csv(s_csv, index=False)
+    base = ["--network", str(HONGQI_PBF), "--stations", str(s_csv), "--households", str(h_csv), "--weight", "户数",
+            "--staff-col", "社工", "--caseload", "2500", "--new-staff", "2"]
+    assert main(["-q", "report", *base, "--k", "2", "--lang", "zh", "--out", str(tmp_path / "pack")]) == 0
+    assert {"brief.pdf", "summary.xlsx", "map.html", "sites.csv"} <= {p.name for p in (tmp_path / "pack").iterdir()}
+    assert main(["-q", "site", *base, "--target", "60%", "--out", str(tmp_path / "site")]) == 0
+    sites = pd.read_csv(tmp_path / "site" / "sites.csv")
+    assert sites["served_share_after"].iloc[-1] >= 0.6

@@ -677,15 +677,17 @@ class SitingResult:
         gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
         before, after = s["covered_share_before"] or 0.0, s["covered_share_after"] or 0.0
         if lang == "zh":
+            what = "服务率" if "weight_served_after" in s else "覆盖率"
             line = (f"{'最大覆盖' if s['k'] is not None else '集合覆盖'}：新增 {s['n_sites']} 个站点，"
-                    f"增加覆盖 {s['households_added']:,.0f} 户；覆盖率 {before:.1%} → {after:.1%}"
+                    f"增加覆盖 {s['households_added']:,.0f} 户；{what} {before:.1%} → {after:.1%}"
                     f"（{s['solver']}，{s['solver_status']}，间隙 {gap}）")
             if s.get("target_reachable") is False:
                 line += (f"。目标 {s['target_share']:.0%} 无法达到：候选点最多覆盖 {s['max_share_reachable']:.1%}，"
                          f"需 {s['n_sites']} 个站点")
             return line
+        what = "served share" if "weight_served_after" in s else "covered share"
         line = (f"{s['problem']}: {s['n_sites']} new sites add {s['households_added']:,.0f} households; "
-                f"covered share {before:.1%} -> {after:.1%} ({s['solver']}, {s['solver_status']}, gap {gap})")
+                f"{what} {before:.1%} -> {after:.1%} ({s['solver']}, {s['solver_status']}, gap {gap})")
         if s.get("target_reachable") is False:
             line += (f". The target of {s['target_share']:.0%} of all households is not reachable: the candidates "
                      f"reach at most {s['max_share_reachable']:.1%}, which takes {s['n_sites']} sites")
