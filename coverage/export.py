@@ -210,7 +210,7 @@ def write_siting(siting, out_dir) -> dict[str, str]:
         else:
             write_table(pd.DataFrame(sites).map(lambda v: safe_cell(v, csv=True)), tmp)
     files["sites_csv"] = str(out.path("sites.csv"))
-    if isinstance(sites, gpd.GeoDataFrame):
+    if isinstance(sites, gpd.GeoDataFrame) and len(sites):  # a GeoPackage needs at least one feature here
         with out.write("sites.gpkg") as tmp:
             to_gpkg(sites, tmp, layer="sites")
         files["sites_gpkg"] = str(out.path("sites.gpkg"))

@@ -160,7 +160,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
     if site_gdf is not None:
         with out.write("sites.csv") as tmp:
-            to_csv(site_gdf.drop(columns=["lon", "lat"]), tmp)
+            to_csv(site_gdf.drop(columns=["lon", "lat"], errors="ignore"), tmp)
         files["sites_csv"] = str(out.path("sites.csv"))
     if by_area is not None:
         with out.write("areas.csv") as tmp:

@@ -76,3 +76,16 @@ def test_report_cli(tmp_path, helsinki_path):
     assert rc == 0
     man = json.loads((tmp_path / "pack" / "manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"]["stations"]["sha256"] and man["inputs"]["households"]["rows"] == 390
+
+
+def test_pack_and_site_when_there_is_nothing_to_site(tmp_path):
+    """Everything covered (or candidates that add nobody): the pack and site still write every file."""
+    from coverage.cli import main
+    from coverage.demo import HONGQI_PBF, write_demo_inputs
+
+    st, hh = write_demo_inputs(tmp_path / "in")
+    base = ["--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(hh), "--weight", "户数"]
+    assert main(["-q", "report", *base, "--minutes", "120", "--k", "2", "--out", str(tmp_path / "r")]) == 0
+    assert (tmp_path / "r" / "brief.pdf").exists() and (tmp_path / "r" / "sites.csv").exists()
+    assert main(["-q", "site", *base, "--k", "1", "--candidates", str(st), "--out", str(tmp_path / "s")]) == 0
+    assert (tmp_path / "s" / "siting.json").exists() and not (tmp_path / "s" / "sites.gpkg").exists()
