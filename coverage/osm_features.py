@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +26,23 @@ RESIDENTIAL_BUILDINGS = (
     "residential", "apartments", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow",
 )
 FACILITY_AMENITIES = ("social_facility", "community_centre", "townhall")
+
+
+def file_digest(path) -> str:
+    """sha256 of a file's content, computed once per process for a given path, size and modification time."""
+    st = Path(path).stat()
+    return _digest(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _osm(path):
@@ -117,7 +135,7 @@ def facilities(path, amenities=FACILITY_AMENITIES) -> gpd.GeoDataFrame:
 
     cached = None
     if settings.use_cache:
-        h = hashlib.sha256(Path(path).read_bytes())
+        h = hashlib.sha256(file_digest(path).encode())
         h.update(repr(sorted(amenities)).encode() + b"|v2 offices")
         cached = Path(settings.cache_folder) / f"facilities-{h.hexdigest()[:32]}.csv"
         if cached.exists():
@@ -172,7 +190,6 @@ def _read_facilities(path, amenities) -> gpd.GeoDataFrame:
 
 def way_names(path) -> dict[int, str]:
     """``name`` of every way that has one (for street labels), cached on disk by the file's content."""
-    import hashlib
     import json
     import os
     import uuid
@@ -183,7 +200,7 @@ def way_names(path) -> dict[int, str]:
 
     cached = None
     if settings.use_cache:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:32]
+        digest = file_digest(path)[:32]
         cached = Path(settings.cache_folder) / f"way-names-{digest}.json"
         if cached.exists():
             try:
