@@ -44,6 +44,18 @@ def atomic_path(path):
             tmp.unlink()
 
 
+def write_cache(path, write, what: str) -> None:
+    """Write a cache file atomically with ``write(tmp_path)``; a failure only warns (a read-only home must
+    not stop the analysis), and no temporary file is left behind."""
+    import logging
+
+    try:
+        with atomic_path(path) as tmp:
+            write(tmp)
+    except OSError as exc:
+        logging.getLogger("coverage").warning("Could not write the %s cache %s: %s", what, path, exc)
+
+
 def strip_control(text: str) -> str:
     """Remove control characters (they crash spreadsheet writers and break CSV readers)."""
     return _CONTROL.sub("", text)

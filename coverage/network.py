@@ -18,10 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +32,7 @@ from scipy.sparse import csgraph
 from . import settings
 from ._errors import CoverageInputError
 from ._csr import symmetric_csr
+from ._files import write_cache
 from .crs import utm_crs_for
 
 log = logging.getLogger(__name__)
@@ -663,16 +662,7 @@ def _from_cache(cp: Path, digest: str, path: Path) -> WalkNetwork | None:
 
 def _to_cache(net: WalkNetwork, cp: Path) -> None:
     """Write the cache atomically under a name no other writer uses."""
-    tmp = cp.with_name(f".{cp.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.npz")
-    try:
-        cp.parent.mkdir(parents=True, exist_ok=True)
-        net.save(tmp)
-        os.replace(tmp, cp)
-    except OSError as exc:  # a read-only home must not stop the analysis
-        log.warning("Could not write the network cache %s: %s", cp, exc)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_cache(cp, net.save, "network")
 
 
 def _network_online(*, place=None, polygon=None, bbox=None, retain_all=False) -> WalkNetwork:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CoverageInputError
+from ._files import write_cache
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,6 @@ def facilities(path, amenities=FACILITY_AMENITIES) -> gpd.GeoDataFrame:
     amenities, since reading them means parsing the whole extract.
     """
     import hashlib
-    import os
-    import uuid
 
     from . import settings
 
@@ -147,15 +146,9 @@ def facilities(path, amenities=FACILITY_AMENITIES) -> gpd.GeoDataFrame:
                 log.warning("Rebuilding the unreadable facilities cache %s", cached)
     out = _read_facilities(path, amenities)
     if cached is not None:
-        tmp = cached.with_name(f".{cached.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.csv")
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            pd.DataFrame({"id": out["id"], "name": out["name"], "amenity": out["amenity"],
-                          "lon": out.geometry.x, "lat": out.geometry.y}).to_csv(tmp, index=False)
-            os.replace(tmp, cached)
-        except OSError as exc:
-            log.warning("Could not write the facilities cache %s: %s", cached, exc)
-            tmp.unlink(missing_ok=True)
+        table = pd.DataFrame({"id": out["id"], "name": out["name"], "amenity": out["amenity"],
+                              "lon": out.geometry.x, "lat": out.geometry.y})
+        write_cache(cached, lambda tmp: table.to_csv(tmp, index=False), "facilities")
     return out
 
 
@@ -191,8 +184,6 @@ def _read_facilities(path, amenities) -> gpd.GeoDataFrame:
 def way_names(path) -> dict[int, str]:
     """``name`` of every way that has one (for street labels), cached on disk by the file's content."""
     import json
-    import os
-    import uuid
 
     import osmium
 
@@ -211,12 +202,6 @@ def way_names(path) -> dict[int, str]:
     for w in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("name")):
         names[int(w.id)] = w.tags.get("name:zh") or w.tags.get("name")
     if cached is not None:
-        tmp = cached.with_name(f".{cached.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.json")
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, cached)
-        except OSError as exc:
-            log.warning("Could not write the street-name cache %s: %s", cached, exc)
-            tmp.unlink(missing_ok=True)
+        write_cache(cached, lambda tmp: tmp.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8"),
+                    "street-name")
     return names

@@ -18,15 +18,14 @@ build, tens of milliseconds to load).
 from __future__ import annotations
 
 import logging
-import os
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import settings
+from ._files import write_cache
 from .network import WalkNetwork
 from .snapping import snap_points
 from .topology import chains_of
@@ -54,10 +53,6 @@ class SnapRaster:
     pos_m: np.ndarray  # position of the cell's snap point on its chain, float64
     access_m: np.ndarray  # straight walk from the cell centre to its street, float32
     chain_ptr: np.ndarray  # CSR over chains: cells of chain c are [chain_ptr[c], chain_ptr[c + 1])
-
-    @property
-    def chain(self) -> np.ndarray:
-        return np.repeat(np.arange(self.chain_ptr.size - 1), np.diff(self.chain_ptr))
 
     def centres(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         row, col = np.divmod(np.asarray(cells, dtype=np.int64), self.nx)
@@ -122,12 +117,5 @@ def _load_or_build(network: WalkNetwork, cell_m: float, max_snap_m: float) -> Sn
         log.warning("Rebuilding the unreadable snapping-raster cache %s", path)
     r = _build(network, cell_m, max_snap_m)
     if path is not None:
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.npz")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(tmp, **r._arrays())
-            tmp.replace(path)
-        except OSError as exc:  # a read-only home must not stop the analysis
-            log.warning("Could not write the snapping-raster cache %s: %s", path, exc)
-            tmp.unlink(missing_ok=True)
+        write_cache(path, lambda tmp: np.savez(tmp, **r._arrays()), "snapping-raster")
     return r

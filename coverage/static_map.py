@@ -45,14 +45,14 @@ def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", d
     import matplotlib.pyplot as plt
 
     if lang == "zh":
-        font = _cjk_font()
+        font = cjk_font()
         if font is None:
             log.warning(
                 "No Chinese font found for the PNG (install e.g. fonts-noto-cjk); its labels are in English"
             )
             lang = "en"
     T = LABELS[lang]
-    rc = {"font.sans-serif": [_cjk_font(), "DejaVu Sans"]} if lang == "zh" else {}
+    rc = {"font.sans-serif": [cjk_font(), "DejaVu Sans"]} if lang == "zh" else {}
     with plt.rc_context(rc):
         return _static_map(result, path, isochrones, sites, T, dpi, title, work=result.network.crs)
 
@@ -86,8 +86,6 @@ def cjk_font() -> str | None:
         found = next((w for w in CJK_FONTS if w in names), None)
     return found
 
-
-_cjk_font = cjk_font
 
 
 def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
