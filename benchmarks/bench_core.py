@@ -11,7 +11,7 @@ Cases:
 * ``harbin``: harbin-central.osm.pbf, the 88 街道 place nodes as stations and the
   residential buildings (typed, or untyped inside landuse=residential) as
   households; 15 minutes at 4.8 km/h = 1,200 m. Also crow-fly 1,200 m circles.
-* ``harbin-cli``: the whole ``service-coverage analyze`` run, without and with cache.
+* The whole ``service-coverage analyze`` run is timed by ``bench_isochrones.py harbin-cli``.
 * ``heidelberg-100k`` / ``heidelberg-1m``: heidelberg-roads.osm.pbf with synthetic
   households along streets (100k / 1M) and 100 / 1,000 stations.
 
@@ -124,38 +124,6 @@ def case_harbin():
     }
 
 
-def case_harbin_cli():
-    import tempfile
-
-    path = OSM / "harbin-central.osm.pbf"
-    with tempfile.TemporaryDirectory() as tmp:
-        from coverage.export import to_csv
-        from coverage.osm_features import place_nodes, residential_buildings
-
-        to_csv(place_nodes(path), Path(tmp) / "s.csv")
-        to_csv(residential_buildings(path), Path(tmp) / "h.csv")
-        env = dict(os.environ, SERVICE_COVERAGE_CACHE=str(Path(tmp) / "cache"))
-        exe = [sys.executable, "-m", "coverage", "-q", "analyze", "--network", str(path), "--stations",
-               f"{tmp}/s.csv", "--households", f"{tmp}/h.csv", "--out", f"{tmp}/out"]
-        out = {}
-        for label in ("no_cache_s", "cached_s"):
-            t = time.perf_counter()
-            subprocess.run(exe, check=True, env=env, capture_output=True)
-            out[label] = time.perf_counter() - t
-        # the analysis alone, in-process, with the cached network
-        from coverage import assess, load_network
-        from coverage import settings as cs
-
-        cs.cache_folder = Path(tmp) / "cache"
-        net = load_network(path)
-        assess(net, f"{tmp}/s.csv", f"{tmp}/h.csv")
-        t = time.perf_counter()
-        net = load_network(path)
-        assess(net, f"{tmp}/s.csv", f"{tmp}/h.csv")
-        out["cached_analysis_in_process_s"] = time.perf_counter() - t
-    return out
-
-
 def synthetic_points(net, n, rng, max_offset_m=40.0):
     """Points along streets: random segment (by length), random position, random side offset."""
     xy = net.xy
@@ -231,7 +199,6 @@ def case_heidelberg(n_households, n_stations, classic=True):
 
 CASES = {
     "harbin": case_harbin,
-    "harbin-cli": case_harbin_cli,
     "heidelberg-100k": lambda: case_heidelberg(100_000, 100),
     "heidelberg-1m": lambda: case_heidelberg(1_000_000, 1_000),
     "heidelberg-1m-nocl": lambda: case_heidelberg(1_000_000, 1_000, classic=False),
@@ -245,7 +212,7 @@ def main(argv):
         res["peak_mb"] = peak_mb()
         print(json.dumps(res, default=float))
         return 0
-    names = argv or ["harbin", "harbin-cli", "heidelberg-100k", "heidelberg-1m"]
+    names = argv or ["harbin", "heidelberg-100k", "heidelberg-1m"]
     results = {}
     for name in names:
         proc = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False)

@@ -224,17 +224,13 @@ def _read_vector(path: Path, label: str, layer, crs) -> tuple[gpd.GeoDataFrame, 
 
 def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: str) -> str:
     """A column by name (any case) or, when none is asked for, by its usual names."""
-    cols = {str(c).strip().lower(): c for c in df.columns}
+    found = _resolve(df, wanted) if wanted is not None else next(
+        (c for c in (_resolve(df, a) for a in aliases) if c is not None), None)
+    if found is not None:
+        return found
     if wanted is not None:
-        if wanted in df.columns:
-            return wanted
-        if str(wanted).lower() in cols:
-            return cols[str(wanted).lower()]
         msg = f"{label} has no {what} column {wanted!r}; columns are {list(map(str, df.columns))}."
         raise CoverageInputError(msg)
-    for a in aliases:
-        if a in cols:
-            return cols[a]
     msg = (
         f"{label} has no {what} column (looked for {', '.join(aliases)}); "
         f"columns are {list(map(str, df.columns))}. Rename the column or pass it explicitly."

@@ -1103,8 +1103,9 @@ def _capacitated_cover(v: dict, served_with, lazy_greedy, target_weight, time_li
         status = "target unreachable"
     ranked, gains, open_now, now, rest = [], [], fixed.copy(), before, list(chosen)
     while rest:
-        best = max(rest, key=lambda j: (served_with(np.where(np.arange(open_now.size) == j, True, open_now)), -j))
-        val = served_with(np.where(np.arange(open_now.size) == best, True, open_now))
+        trials = {j: served_with(np.where(np.arange(open_now.size) == j, True, open_now)) for j in rest}
+        best = max(rest, key=lambda j: (trials[j], -j))
+        val = trials[best]
         ranked.append(best)
         gains.append(val - now)
         open_now[best] = True
