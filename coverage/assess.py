@@ -13,19 +13,13 @@ import pandas as pd
 
 from . import settings
 from ._errors import CoverageInputError
+from .access import Access
 from .capacity import assign, read_capacity, staffing
 from .crs import is_china_offset
 from .io import Points
 from .locate import locate
 from .network import WalkNetwork, load_network
-from .reach import (
-    ReachTable,
-    nearest_for_points,
-    nearest_station,
-    same_chain_pairs,
-    station_reach,
-    within_pairs,
-)
+from .reach import ReachTable, nearest_for_points, nearest_station, station_reach
 from .snapping import Snapped
 
 log = logging.getLogger(__name__)
@@ -71,6 +65,7 @@ class Summary:
     bands: list[dict] = field(default_factory=list)
     weight_served: float | None = None  # with station capacities: households served within capacity
     extra_staff_total: float | None = None  # with staff and a caseload: social workers still needed, in total
+    gates: dict | None = None  # with gated compounds: the open rule against the gated rule (see gate_comparison)
 
     @property
     def share_served_weight(self) -> float | None:
@@ -101,6 +96,7 @@ class Summary:
 
     def text(self, lang: str = "en") -> str:
         """A short human summary."""
+        g = self.gates
         b = ", ".join(
             f"{x['minutes']:g} min {x['share']:.1%}" + (f" ({x['share_weight']:.1%} of households)" if self._weighted else "")
             for x in self.bands
@@ -114,6 +110,8 @@ class Summary:
                 f"无效 {self.n_invalid:,}；社工站 {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
                 + (f"按站点容量实际服务住户 {self.weight_served:,.0f}（{self.share_served_weight:.1%}）。"
                    if self.weight_served is not None else "")
+                + (f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} 户）的结论"
+                   f"与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。" if g else "")
             )
         return (
             f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
@@ -124,6 +122,9 @@ class Summary:
             f"Stations on the network: {self.n_stations_on_network} of {self.n_stations}. Bands: {b}."
             + (f" Served within the stations' capacity: {self.weight_served:,.0f} households "
                f"({self.share_served_weight:.1%})." if self.weight_served is not None else "")
+            + (f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} households) "
+               f"change verdict against the nearest-street rule ({g['weight_lost']:,.0f} households lose "
+               "coverage)." if g else "")
         )
 
     @property
@@ -169,6 +170,23 @@ class CoverageResult:
     _outside: np.ndarray = field(repr=False, default=None)
     capacity: np.ndarray | None = field(repr=False, default=None)  # households per station, when given
     staff: np.ndarray | None = field(repr=False, default=None)
+    household_access: Access | None = field(repr=False, default=None)  # gated rule; None is the open rule
+    gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
+
+    @property
+    def access(self) -> Access:
+        """The households' access points (:class:`~coverage.access.Access`): the rule every analysis uses."""
+        return self.household_access if self.household_access is not None else Access.open(self.household_snap)
+
+    def compounds_table(self):
+        """One row per compound: gates, households, and coverage by the open and the gated rule (a DataFrame).
+
+        Compounds whose households change verdict come first. None without
+        gated compounds.
+        """
+        from .gates import compound_table
+
+        return None if self.gate_rule is None else compound_table(self)
 
     @property
     def speed_m_s(self) -> float:
@@ -261,7 +279,8 @@ class CoverageResult:
             p["speed_kph"], p["profile"] = _speed(profile, speed_kph)
         same_stations = add_stations is None and keep.all()
         return _compute(net, st, self.household_points, s_snap, self.household_snap, self._outside, p,
-                        reach=self.reach if same_stations else None, capacity=cap, staff=staff)
+                        reach=self.reach if same_stations else None, capacity=cap, staff=staff,
+                        gate_rule=self.gate_rule)
 
     def explore(self, **kw):
         """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
@@ -297,6 +316,10 @@ def assess(
     staff: str | None = None,
     caseload: float | None = None,
     default_capacity: float | None = None,
+    compounds=None,
+    gates=None,
+    compound_id_col: str | None = None,
+    compound_options: dict | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -333,6 +356,14 @@ def assess(
         More ways to read each input (:func:`~coverage.io.read_points`):
         ``sheet`` (Excel), ``layer`` (GeoPackage), ``lon_col``/``lat_col``,
         ``name_col``.
+    compounds, gates, compound_id_col, compound_options
+        Gated compounds (:mod:`coverage.gates`): outlines (a polygon file or
+        GeoDataFrame, or ``"osm"`` for the extract's landuse=residential
+        areas) and their gates (points, or ``"osm"``). A household inside a
+        compound with gates walks to a gate, then over the network.
+        ``compound_id_col`` names the compounds' id column (default
+        ``compound_id`` or ``id``); ``compound_options`` may give the
+        GeoPackage ``layer``. The same ``crs`` applies.
     max_snap_m
         Points farther than this from every walkable street are off the
         network (default :data:`coverage.settings.max_snap_m`).
@@ -379,6 +410,13 @@ def assess(
             max_snap_m,
             st.rows(np.flatnonzero(off_st)),
         )
+    rule = None
+    if compounds is not None or gates is not None:
+        from .gates import gate_rule
+
+        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
+                         compound_layer=(compound_options or {}).get("layer"), max_snap_m=max_snap_m,
+                         households=hh, household_snap=h_snap)
     t_snap = time.perf_counter()
     params = {
         "minutes": minutes,
@@ -395,8 +433,11 @@ def assess(
         "staff_col": staff,
         "caseload": caseload,
         "default_capacity": default_capacity,
+        "compounds": None if compounds is None else (compounds if isinstance(compounds, str) else "GeoDataFrame"),
+        "gates": None if gates is None else (gates if isinstance(gates, str) else "GeoDataFrame"),
     }
-    result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n)
+    result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
+                      gate_rule=rule)
     log.info(
         "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s",
         len(hh),
@@ -408,7 +449,7 @@ def assess(
 
 
 def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False, capacity=None,
-             staff=None) -> CoverageResult:
+             staff=None, gate_rule=None) -> CoverageResult:
     """Distances, statuses and summary from snapped inputs (shared by assess and what-if)."""
     minutes = params["minutes"]
     kph = params["speed_kph"]
@@ -418,20 +459,25 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     off_st = st.valid & ~s_snap.on_network
     threshold_m = minutes * 60 * v
     limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
+    access = Access.open(h_snap) if gate_rule is None else gate_rule.access
     nearest = nearest_station(net, s_snap)
-    pairs = same_chain_pairs(net, h_snap, s_snap)
-    walk_m, st_row = nearest_for_points(net, h_snap, s_snap, nearest, pairs=pairs)
+    pairs = access.pairs(net, s_snap)
+    walk_m, st_row, via = access.nearest(net, s_snap, nearest, pairs=pairs)
     if reach is None or reach.limit_m < limit_m - 1e-9 or reach.n_stations != len(st):
         reach = station_reach(net, s_snap, limit_m, progress=progress)
-    within = within_pairs(net, h_snap, s_snap, reach, threshold_m, pairs=pairs)
+    within = access.within(net, s_snap, reach, threshold_m, pairs=pairs)
     n_within = np.diff(within.indptr)
     households_gdf, summary_parts = _household_frame(
-        hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
+        hh, st, access, via, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
     )
+    gates_summary = None
+    if gate_rule is not None:
+        open_m, _ = nearest_for_points(net, h_snap, s_snap, nearest)
+        gates_summary = _gate_columns(households_gdf, gate_rule, access, via, open_m, threshold_m, hh, h_snap)
     stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
     served = extra_staff = None
     if capacity is not None:
-        walks = within_pairs(net, h_snap, s_snap, reach, threshold_m, pairs=pairs, walk=True)
+        walks = access.within(net, s_snap, reach, threshold_m, pairs=pairs, walk=True)
         served = _served(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
         if "extra_staff" in stations_gdf:
             extra_staff = float(stations_gdf["extra_staff"].sum())
@@ -461,6 +507,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         bands=bands,
         weight_served=served,
         extra_staff_total=extra_staff,
+        gates=gates_summary,
         **summary_parts,
     )
     params = {**params, "threshold_m": threshold_m, "reach_limit_m": reach.limit_m}
@@ -478,7 +525,56 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         _outside=hh_out,
         capacity=capacity,
         staff=staff,
+        household_access=None if gate_rule is None else access,
+        gate_rule=gate_rule,
     )
+
+
+def _gate_columns(households, rule, access, via, open_m, threshold_m, hh, h_snap) -> dict:
+    """Add compound_id, gate_id and walk_m_open to the households; the open-against-gated summary."""
+    comp = rule.household_compound
+    cid = np.full(len(hh), None, dtype=object)
+    inside = comp >= 0
+    cid[inside] = rule.compounds.ids.astype(str)[comp[inside]]
+    gate = np.full(len(hh), -1, dtype=np.int64)
+    gate[via >= 0] = access.gate[via[via >= 0]]
+    gid = np.full(len(hh), None, dtype=object)
+    gid[gate >= 0] = rule.gates.ids.astype(str)[gate[gate >= 0]]
+    households["compound_id"] = pd.array(cid, dtype=object)
+    households["gate_id"] = pd.array(gid, dtype=object)
+    open_ok = hh.valid & h_snap.on_network & np.isfinite(open_m)
+    households["walk_m_open"] = np.round(np.where(open_ok, open_m, np.nan), 2)
+    covered = households["covered"].to_numpy()
+    covered_open = open_ok & (open_m <= threshold_m + 1e-9)
+    gated = inside & rule.gated[np.maximum(comp, 0)] & hh.valid
+    changed = gated & (covered != covered_open)
+    lost = changed & covered_open
+    w = hh.weight
+    both = gated & open_ok & np.isfinite(households["walk_m"].to_numpy(dtype=float))
+    longer = both & (households["walk_m"].to_numpy(dtype=float) - open_m > 50.0)
+    st = rule.gate_status
+    return {
+        "n_compounds": rule.n_compounds,
+        "n_gated_compounds": int(rule.gated.sum()),
+        "n_compounds_without_gates": int((~rule.gated).sum()),
+        "n_gates": int(st.size),
+        "n_gates_used": int((st == "used").sum()),
+        "n_gates_off_network": int((st == "off_network").sum()),
+        "n_gates_without_compound": int((st == "no_compound").sum()),
+        "n_gates_invalid": int((st == "invalid").sum()),
+        "n_points_in_gated_compounds": int(gated.sum()),
+        "weight_in_gated_compounds": float(w[gated].sum()),
+        "n_points_changed": int(changed.sum()),
+        "weight_changed": float(w[changed].sum()),
+        "n_points_lost": int(lost.sum()),
+        "weight_lost": float(w[lost].sum()),
+        "n_points_gained": int((changed & ~covered_open).sum()),
+        "weight_gained": float(w[changed & ~covered_open].sum()),
+        "share_walk_50m_longer": float(longer.sum() / both.sum()) if both.any() else None,
+        "n_compounds_changed": int(np.unique(comp[changed]).size),
+        "covered_weight_open": float(w[covered_open & hh.valid].sum()),
+        "covered_weight_gated": float(w[covered & hh.valid].sum()),
+    }
 
 
 def _served(households, stations, walks, hh, st, capacity, staff, caseload) -> float:
@@ -507,10 +603,12 @@ def _served(households, stations, walks, hh, st, capacity, staff, caseload) -> f
     return float(a.served_weight)
 
 
-def _household_frame(hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m):
+def _household_frame(hh, st, access, via, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m):
     n = len(hh)
     valid = hh.valid
-    on = h_snap.on_network & valid
+    on = access.on_network & valid
+    acc_m = np.full(n, np.nan)
+    acc_m[via >= 0] = access.snap.access_m[via[via >= 0]]
     reach_ok = on & np.isfinite(walk_m)
     covered = reach_ok & (walk_m <= threshold_m + 1e-9)
     status = np.full(n, "uncovered", dtype=object)
@@ -521,6 +619,10 @@ def _household_frame(hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, h
     note[~valid] = hh.reason[~valid]
     off = valid & ~on
     note[off] = f"more than {max_snap_m:g} m from a walkable street"
+    if not access.is_open:
+        no_gate = np.ones(n, dtype=bool)
+        no_gate[access.owner] = False  # in a gated compound whose gates are all off the network
+        note[off & no_gate] = f"its compound's gates are all more than {max_snap_m:g} m from a walkable street"
     note[off & hh_out] = "outside the network's extent"
     note[on & ~np.isfinite(walk_m)] = "no station reachable over the network"
     wm = np.where(reach_ok, walk_m, np.nan)
@@ -536,7 +638,7 @@ def _household_frame(hh, st, h_snap, walk_m, st_row, n_within, threshold_m, v, h
     frame["covered"] = covered
     frame["n_stations_within"] = np.where(on, n_within, 0).astype(np.int64)
     frame["status"] = pd.Categorical(status, categories=STATUSES)
-    frame["access_m"] = np.round(np.where(on, h_snap.access_m, np.nan), 2)
+    frame["access_m"] = np.round(np.where(on, acc_m, np.nan), 2)
     frame["note"] = note
     w = hh.weight
     parts = {

@@ -614,3 +614,119 @@ def read_points(
         row_base=src.row_base,
         row_word=src.row_word,
     )
+
+
+#: Column names that hold a WKT outline in a CSV or Excel table of polygons.
+WKT_ALIASES = ("wkt", "geometry", "geom", "the_geom", "几何", "边界")
+
+
+@dataclass(frozen=True)
+class Polygons:
+    """Validated outlines (compounds), one per input row, in input order, WGS-84.
+
+    ``frame`` holds the input columns with the outline as geometry; ``ids``
+    the id column (or row numbers); ``rows()`` numbers rows as the user sees them.
+    """
+
+    frame: gpd.GeoDataFrame
+    ids: np.ndarray
+    label: str
+    source: str | None = None
+    row_base: int = 0
+    row_word: str = "rows"
+
+    def rows(self, idx) -> str:
+        return f"{self.row_word} {rows_text(np.asarray(idx, dtype=np.int64) + self.row_base)}"
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+
+def read_polygons(source, *, role: str = "compounds", id_col: str | None = None, id_aliases=ID_ALIASES, crs=None,
+                  sheet: str | None = None, layer: str | None = None) -> Polygons:
+    """Read outlines: a GeoDataFrame, a vector file, or a CSV/Excel table with a WKT column.
+
+    Every row must be a polygon or multipolygon (one clear error names the
+    rows that are not). ``crs`` is the coordinates' CRS when the file has
+    none, or ``"gcj02"``/``"bd09"`` (always applied). ``id_col`` (any case)
+    defaults to the first of ``id_aliases`` present, else row numbers.
+    Returns the outlines in WGS-84, made valid.
+    """
+    crs = parse_crs(crs, "crs") if crs is not None else None
+    offset = is_china_offset(crs)
+    if isinstance(source, gpd.GeoDataFrame):
+        gdf, label, path, base, word = source.reset_index(drop=True).copy(), f"{role} GeoDataFrame", None, 0, "index"
+    else:
+        if not isinstance(source, (str, Path)):
+            msg = f"{role} must be a file path or a GeoDataFrame, not {type(source).__name__}."
+            raise TypeError(msg)
+        path = Path(source)
+        label = f"{role} file '{path}'"
+        if not path.exists() or path.is_dir() or path.stat().st_size == 0:
+            msg = f"{label} {'does not exist' if not path.exists() else 'is a folder' if path.is_dir() else 'is empty'}."
+            raise CoverageInputError(msg)
+        suffix = path.suffix.lower()
+        if suffix in CSV_SUFFIXES + EXCEL_SUFFIXES:
+            df, label = _read_csv(path, label) if suffix in CSV_SUFFIXES else _read_excel(path, label, sheet)
+            col = next((c for c in (_resolve(df, a) for a in WKT_ALIASES) if c is not None), None)
+            if col is None:
+                msg = (f"{label} has no outline column (looked for {', '.join(WKT_ALIASES)}); give each "
+                       "compound's outline as WKT, like POLYGON((126.65 45.75, ...)), or use a GeoJSON/GeoPackage.")
+                raise CoverageInputError(msg)
+            text = df[col].astype("string")
+            geom = shapely.from_wkt(np.asarray(text.fillna("").to_numpy(), dtype=object), on_invalid="ignore")
+            bad = np.flatnonzero(shapely.is_missing(geom) & text.fillna("").str.strip().ne("").to_numpy())
+            if bad.size:
+                msg = (f"{label} column {col!r}: {rows_text(bad + 2)} are not WKT outlines; write them like "
+                       "POLYGON((lon lat, lon lat, ...)).")
+                raise CoverageInputError(msg)
+            src_crs = "EPSG:4326" if (offset or crs is None) else crs
+            gdf = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=geom, crs=src_crs)
+            base, word = 2, "rows"
+        elif suffix in VECTOR_SUFFIXES:
+            gdf, label = _read_vector(path, label, layer, crs)
+            base, word = 1, "features"
+        else:
+            msg = f"{label} has an unknown format {suffix!r}; give .geojson, .gpkg, .shp, or .csv/.xlsx with WKT."
+            raise CoverageInputError(msg)
+    if len(gdf) == 0:
+        msg = f"{label} has no rows."
+        raise CoverageInputError(msg)
+    if gdf.crs is None:
+        if not offset:
+            msg = f"{label} has no CRS; pass its CRS, e.g. --crs EPSG:4326 (or gcj02)."
+            raise CoverageInputError(msg)
+        gdf = gdf.set_crs("EPSG:4326")
+
+    def rows(idx):
+        return f"{word} {rows_text(np.asarray(idx) + base)}"
+
+    kinds = gdf.geometry.geom_type.fillna("missing").to_numpy()
+    not_poly = np.flatnonzero(~np.isin(kinds, ["Polygon", "MultiPolygon"]))
+    if not_poly.size:
+        found = ", ".join(sorted(set(kinds[not_poly])))
+        msg = (f"{label}: {rows(not_poly)} are {found}, not polygons; give each compound's outline as a "
+               "polygon (closed lines can be turned into polygons in QGIS with Lines to Polygons).")
+        raise CoverageInputError(msg)
+    gdf = gdf.to_crs("EPSG:4326")
+    if offset:
+        def fix(xy):
+            lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
+            return np.column_stack([lon, lat])
+
+        gdf = gdf.set_geometry(shapely.transform(np.asarray(gdf.geometry.values, dtype=object), fix), crs="EPSG:4326")
+    geom = np.asarray(gdf.geometry.values, dtype=object)
+    broken = ~shapely.is_valid(geom)
+    if broken.any():  # self-touching rings and the like; buffer(0) keeps them polygons
+        geom[broken] = shapely.buffer(geom[broken], 0)
+        gdf = gdf.set_geometry(geom, crs="EPSG:4326")
+    if id_col is None:
+        found_id = next((c for c in (_resolve(gdf, a) for a in id_aliases) if c is not None), None)
+        ids = _ids(gdf, found_id, label, rows) if found_id is not None else np.arange(1, len(gdf) + 1)
+    else:
+        if _resolve(gdf, id_col) is None:
+            msg = (f"{label} has no id column {id_col!r}; columns are "
+                   f"{[c for c in map(str, gdf.columns) if c != 'geometry']}.")
+            raise CoverageInputError(msg)
+        ids = _ids(gdf, _resolve(gdf, id_col), label, rows)
+    return Polygons(gdf, np.asarray(ids), label, None if path is None else str(path), base, word)

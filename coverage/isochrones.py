@@ -276,8 +276,6 @@ def honesty(result, isochrones=None):
     """
     import pandas as pd
 
-    from .reach import within_pairs
-
     per, uni = result.isochrones() if isochrones is None else isochrones
     hh = result.households.to_crs(per.crs)
     ok = ~(hh.geometry.isna() | hh.geometry.is_empty).to_numpy()
@@ -288,7 +286,7 @@ def honesty(result, isochrones=None):
     rows = []
     for m in sorted(set(per["minutes"])):
         band_m = m * 60 * v
-        w = within_pairs(result.network, result.household_snap, result.station_snap, result.reach, band_m).tocsc()
+        w = result.access.within(result.network, result.station_snap, result.reach, band_m).tocsc()
         polys = per[np.isclose(per["minutes"], m)].set_index("station_id").geometry
         n_pairs = n_in = 0
         for s in range(w.shape[1]):

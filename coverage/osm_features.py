@@ -205,3 +205,59 @@ def way_names(path) -> dict[int, str]:
         write_cache(cached, lambda tmp: tmp.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8"),
                     "street-name")
     return names
+
+
+#: ``barrier`` values that are a way through a compound's wall (``entrance=*`` counts too).
+GATE_BARRIERS = ("gate", "lift_gate", "entrance", "turnstile")
+
+
+def residential_areas(path) -> gpd.GeoDataFrame:
+    """``landuse=residential`` areas (closed ways and multipolygons) as polygons, WGS-84.
+
+    Columns ``id`` (``w<way id>`` / ``r<relation id>``) and ``name``; sorted by
+    id. Read with pyosmium's area assembler (any OSM format).
+    """
+    import osmium
+    import shapely
+
+    fab = osmium.geom.WKBFactory()
+    ids, names, wkbs = [], [], []
+    tag = ("landuse", "residential")
+    proc = (osmium.FileProcessor(str(path)).with_areas(osmium.filter.TagFilter(tag))
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA)).with_filter(osmium.filter.TagFilter(tag)))
+    for a in proc:
+        try:
+            wkb = fab.create_multipolygon(a)
+        except RuntimeError:  # a broken ring at the extract's edge
+            continue
+        ids.append(("w" if a.from_way() else "r") + str(a.orig_id()))
+        names.append(a.tags.get("name:zh") or a.tags.get("name") or "")
+        wkbs.append(wkb)
+    geom = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else []
+    out = gpd.GeoDataFrame({"id": ids, "name": names}, geometry=geom, crs="EPSG:4326")
+    return out.sort_values("id").reset_index(drop=True)
+
+
+def gate_nodes(path) -> gpd.GeoDataFrame:
+    """Nodes that are ways through a wall: ``barrier`` in :data:`GATE_BARRIERS` or any ``entrance=*``.
+
+    Gates with ``access=no`` or ``locked=yes`` are left out. Columns ``id``
+    (``n<node id>``), ``name`` and ``kind`` (the barrier or entrance value);
+    WGS-84, sorted by id.
+    """
+    import osmium
+
+    rows = []
+    for n in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(osmium.filter.KeyFilter("barrier", "entrance")):
+        t = n.tags
+        barrier, entrance = t.get("barrier"), t.get("entrance")
+        if barrier not in GATE_BARRIERS and entrance is None:
+            continue
+        if t.get("access") == "no" or t.get("locked") == "yes":
+            continue
+        kind = barrier if barrier in GATE_BARRIERS else f"entrance={entrance}"
+        rows.append((int(n.id), t.get("name", ""), kind, n.location.lon, n.location.lat))
+    df = pd.DataFrame(rows, columns=["nid", "name", "kind", "lon", "lat"]).sort_values("nid")
+    return gpd.GeoDataFrame({"id": [f"n{i}" for i in df["nid"]], "name": df["name"].to_numpy(),
+                             "kind": df["kind"].to_numpy()},
+                            geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")

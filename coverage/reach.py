@@ -305,7 +305,7 @@ def within_pairs(
     dist = np.concatenate([dist, dd[okd]])
     order = np.lexsort((dist, cols, rows))
     rows, cols, dist = rows[order], cols[order], dist[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
+    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])][: rows.size]
     rows, cols, dist = rows[first], cols[first], dist[first]
     rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
     return sparse.csr_matrix((dist, cols.astype(np.int32), rptr), shape=(n_pts, n_st))

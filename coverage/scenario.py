@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .locate import locate
-from .reach import station_reach, within_pairs
+from .reach import station_reach
 
 log = logging.getLogger(__name__)
 
@@ -194,14 +194,14 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     limit = max(bands_m)
     thr = bands_min.index(float(result.summary.threshold_min))
     edges = np.asarray(bands_m) + 1e-9
-    hs = result.household_snap
-    st_pairs = within_pairs(net, hs, result.station_snap, result.reach, limit, walk=True).tocsc()
+    acc = result.access  # the households' access points (their gates, in gated compounds)
+    st_pairs = acc.within(net, result.station_snap, result.reach, limit, walk=True).tocsc()
     cand = _candidates(result, sites, spacing_m, facilities) if candidates is None else candidates
     cols = [st_pairs]
     if len(cand):
         cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=result.params["max_snap_m"])
         c_reach = station_reach(net, cl.snap, limit)
-        cols.append(within_pairs(net, hs, cl.snap, c_reach, limit, walk=True).tocsc())
+        cols.append(acc.within(net, cl.snap, c_reach, limit, walk=True).tocsc())
         c_lon, c_lat = cl.points.lon, cl.points.lat
     else:
         c_lon = c_lat = np.zeros(0)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._errors import CoverageInputError
 from ..locate import locate
-from ..reach import station_reach, within_pairs
+from ..reach import station_reach
 from .candidates import auto_candidates, with_osm_facilities
 from .problem import (
     Siting,
@@ -141,7 +141,7 @@ def suggest_sites(
         cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=result.params["max_snap_m"])
         cand_pts, c_snap = cl.points, cl.snap
         reach = station_reach(net, c_snap, threshold_m, progress=True)
-        cover = within_pairs(net, result.household_snap.subset(unc), c_snap, reach, threshold_m)
+        cover = result.access.subset(unc).within(net, c_snap, reach, threshold_m)
         xy = np.column_stack([c_snap.px, c_snap.py])
         labels = list(cand_pts.ids)
     else:
@@ -207,15 +207,15 @@ def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time
     net = result.network
     threshold_m = result.params["threshold_m"]
     cand_gdf = _candidate_places(result, candidates, spacing_m)
-    hs = result.household_snap
-    st_pairs = within_pairs(net, hs, result.station_snap, result.reach, threshold_m)
+    acc = result.access
+    st_pairs = acc.within(net, result.station_snap, result.reach, threshold_m)
     n_st = st_pairs.shape[1]
     if len(cand_gdf):
         cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=result.params["max_snap_m"])
-        c_pairs = within_pairs(net, hs, cl.snap, station_reach(net, cl.snap, threshold_m), threshold_m)
+        c_pairs = acc.within(net, cl.snap, station_reach(net, cl.snap, threshold_m), threshold_m)
         labels = [str(i) for i in result.station_points.ids] + [str(i) for i in cl.points.ids]
     else:
-        cl, c_pairs, labels = None, sparse.csr_matrix((hs.edge.size, 0)), [str(i) for i in result.station_points.ids]
+        cl, c_pairs, labels = None, sparse.csr_matrix((acc.n, 0)), [str(i) for i in result.station_points.ids]
     cover = sparse.hstack([st_pairs, c_pairs], format="csr")
     cap = np.concatenate([result.capacity, np.full(c_pairs.shape[1], float(new_capacity))])
     fixed = np.r_[np.ones(n_st, dtype=bool), np.zeros(c_pairs.shape[1], dtype=bool)]

@@ -1,0 +1,155 @@
+"""Gated compounds: households leave through their gates (hand-checked toys, oracles, real extracts, bad inputs)."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from helpers import LAT0, LON0, shared_osm, write_osm
+
+from coverage import CoverageInputError, assess, load_network
+from coverage.locate import project
+from coverage.network import great_circle_m
+
+D = 0.001  # degrees
+
+
+def _grid_osm(path):
+    """Two east-west streets (south at LAT0, north at LAT0 + 2D) joined only at the west end."""
+    nodes, ways = {}, []
+    for i in range(7):
+        nodes[10 + i] = (LON0 + i * D, LAT0)
+        nodes[20 + i] = (LON0 + i * D, LAT0 + 2 * D)
+    ways.append((1, [10 + i for i in range(7)], {"highway": "residential"}))
+    ways.append((2, [20 + i for i in range(7)], {"highway": "residential"}))
+    ways.append((3, [10, 20], {"highway": "footway"}))
+    return write_osm(path, nodes, ways)
+
+
+def _box(x0, y0, x1, y1):
+    return shapely.box(LON0 + x0 * D, LAT0 + y0 * D, LON0 + x1 * D, LAT0 + y1 * D)
+
+
+def _pts(rows, **cols):
+    ids, xy = zip(*rows)
+    return gpd.GeoDataFrame({"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy)), crs="EPSG:4326")
+
+
+@pytest.fixture
+def grid(tmp_path):
+    return load_network(_grid_osm(tmp_path / "grid.osm"), cache=False)
+
+
+def _xy(net, lon, lat):
+    x, y = project(net, np.atleast_1d(lon), np.atleast_1d(lat))
+    return np.array([x[0], y[0]])
+
+
+def test_toy_nearest_street_behind_the_wall(grid):
+    """A household whose nearest street is behind the wall walks round through the gate (checked by hand)."""
+    compounds = gpd.GeoDataFrame({"compound_id": ["C1"], "name": ["幸福小区"]}, geometry=[_box(2, 0.3, 4, 1.7)],
+                                 crs="EPSG:4326")
+    home = (LON0 + 3 * D, LAT0 + 1.5 * D)  # nearest street: the north one, 55.6 m across the wall
+    gate = (LON0 + 3 * D, LAT0 + 0.3 * D)  # on the south wall
+    station = (LON0 + 3 * D, LAT0 + 2 * D)  # on the north street, right across the wall
+    gates = _pts([("G1", gate)], compound_id=["C1"])
+    households = _pts([("h", home), ("outside", (LON0 + 5 * D, LAT0 + 1.9 * D))])
+    stations = _pts([("S", station)])
+    open_r = assess(grid, stations, households, minutes=5, speed_kph=3.6)
+    r = assess(grid, stations, households, minutes=5, speed_kph=3.6, compounds=compounds, gates=gates)
+    # by hand: household -> gate (straight, work CRS), gate -> south street, then the streets' great-circle
+    # lengths (as osmnx): 3 segments west, the footway north, 3 segments east to the station
+    h, g = _xy(grid, *home), _xy(grid, *gate)
+    g_street = _xy(grid, gate[0], LAT0)
+    st = _xy(grid, *station)
+    seg = great_circle_m(LAT0, LON0, LAT0, LON0 + D)
+    seg_n = great_circle_m(LAT0 + 2 * D, LON0, LAT0 + 2 * D, LON0 + D)
+    by_hand = (np.linalg.norm(h - g) + np.linalg.norm(g - g_street) + 3 * seg
+               + great_circle_m(LAT0, LON0, LAT0 + 2 * D, LON0) + 3 * seg_n)
+    row = r.households.set_index("id").loc["h"]
+    assert row["walk_m"] == pytest.approx(by_hand, abs=0.05)
+    assert row["compound_id"] == "C1" and row["gate_id"] == "G1"
+    assert row["access_m"] == pytest.approx(np.linalg.norm(h - g) + np.linalg.norm(g - g_street), abs=0.05)
+    assert row["walk_m_open"] == pytest.approx(open_r.households.loc[0, "walk_m"], abs=0.01)
+    assert row["walk_m_open"] < 60 and not row["covered"] and open_r.households.loc[0, "covered"]
+    # the household outside the compound keeps the open rule
+    out = r.households.set_index("id").loc["outside"]
+    assert out["walk_m"] == pytest.approx(open_r.households.loc[1, "walk_m"], abs=1e-6)
+    assert pd.isna(out["compound_id"]) and pd.isna(out["gate_id"])
+    g_sum = r.summary.gates
+    assert g_sum["n_points_changed"] == 1 and g_sum["n_points_lost"] == 1 and g_sum["n_gated_compounds"] == 1
+    t = r.compounds_table()
+    assert t.loc[0, "compound_id"] == "C1" and t.loc[0, "points_changed"] == 1 and t.loc[0, "covered_open"] == 1
+    # a second gate on the north wall: the best gate wins
+    gates2 = _pts([("G1", gate), ("G2", (LON0 + 3.5 * D, LAT0 + 1.7 * D))], compound_id=["C1", "C1"])
+    r2 = assess(grid, stations, households, minutes=5, speed_kph=3.6, compounds=compounds, gates=gates2)
+    row2 = r2.households.set_index("id").loc["h"]
+    g2 = _xy(grid, LON0 + 3.5 * D, LAT0 + 1.7 * D)
+    g2_street = _xy(grid, LON0 + 3.5 * D, LAT0 + 2 * D)
+    by_hand2 = np.linalg.norm(h - g2) + np.linalg.norm(g2 - g2_street) + seg_n / 2
+    assert row2["gate_id"] == "G2" and row2["walk_m"] == pytest.approx(by_hand2, abs=0.05) and row2["covered"]
+
+
+def test_rule_details(grid, caplog):
+    """No gate keeps the open rule; overlaps take the smallest compound; the outline counts as inside."""
+    big = _box(1, 0.3, 5, 1.7)
+    small = _box(2.5, 0.5, 3.5, 1.5)
+    bare = _box(5.2, 0.3, 5.8, 1.7)
+    compounds = gpd.GeoDataFrame({"compound_id": ["big", "small", "bare"]}, geometry=[big, small, bare],
+                                 crs="EPSG:4326")
+    gates = _pts([("gb", (LON0 + 1.5 * D, LAT0 + 0.3 * D)), ("gs", (LON0 + 3 * D, LAT0 + 0.5 * D))],
+                 compound_id=["big", "small"])
+    households = _pts([("in_small", (LON0 + 3 * D, LAT0 + 1.0 * D)), ("in_big", (LON0 + 4.5 * D, LAT0 + 1 * D)),
+                       ("in_bare", (LON0 + 5.5 * D, LAT0 + 1.6 * D)),
+                       ("on_edge", (LON0 + 4 * D, LAT0 + 1.7 * D))])
+    stations = _pts([("S", (LON0 + 3 * D, LAT0))])
+    with caplog.at_level(logging.WARNING, logger="coverage"):
+        r = assess(grid, stations, households, minutes=15, compounds=compounds, gates=gates)
+    h = r.households.set_index("id")
+    assert h.loc["in_small", "compound_id"] == "small" and h.loc["in_small", "gate_id"] == "gs"
+    assert h.loc["in_big", "compound_id"] == "big" and h.loc["in_big", "gate_id"] == "gb"
+    assert h.loc["in_bare", "compound_id"] == "bare" and pd.isna(h.loc["in_bare", "gate_id"])
+    assert h.loc["in_bare", "walk_m"] == pytest.approx(h.loc["in_bare", "walk_m_open"])
+    assert h.loc["on_edge", "compound_id"] == "big"
+    text = caplog.text
+    assert "1 of 3 compounds have no gate" in text and "on a compound's outline" in text and "index" in text
+
+
+def test_gates_placed_by_position_and_bad_gates(grid, caplog):
+    compounds = gpd.GeoDataFrame({"id": [7]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
+    gates = _pts([("near", (LON0 + 3 * D, LAT0 + 0.25 * D)),  # 5.6 m outside the wall: placed by position
+                  ("far", (LON0 + 6 * D, LAT0 + 1 * D))])  # no compound within 20 m
+    households = _pts([("h", (LON0 + 3 * D, LAT0 + 1.5 * D))])
+    stations = _pts([("S", (LON0 + 3 * D, LAT0 + 2 * D))])
+    with caplog.at_level(logging.WARNING, logger="coverage"):
+        r = assess(grid, stations, households, minutes=15, compounds=compounds, gates=gates)
+    gf = r.gate_rule.gate_frame().set_index("gate_id")
+    assert gf.loc["near", "compound_id"] == "7" and gf.loc["near", "status"] == "used"
+    assert gf.loc["far", "status"] == "no_compound"
+    assert "more than 20 m from every compound" in caplog.text and "far" not in set(r.households["gate_id"])
+    # a compound id that does not exist
+    bad = _pts([("g", (LON0 + 3 * D, LAT0 + 0.3 * D))], compound_id=["C404"])
+    with pytest.raises(CoverageInputError, match=r"names compounds that are not in .*C404"):
+        assess(grid, stations, households, compounds=compounds, gates=bad)
+    # compounds that are not polygons
+    lines = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[_box(2, 0.3, 4, 1.7), _box(2, 0.3, 4, 1.7).exterior],
+                             crs="EPSG:4326")
+    with pytest.raises(CoverageInputError, match=r"index \[1\] are LinearRing, not polygons"):
+        assess(grid, stations, households, compounds=lines, gates=gates)
+    with pytest.raises(CoverageInputError, match="need both compounds and gates"):
+        assess(grid, stations, households, compounds=compounds)
+
+
+def test_gates_all_off_the_network(grid):
+    compounds = gpd.GeoDataFrame({"id": ["C"]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
+    gates = _pts([("g", (LON0 + 3 * D, LAT0 + 1.0 * D))], compound_id=["C"])  # 111 m from both streets
+    households = _pts([("h", (LON0 + 3 * D, LAT0 + 1.5 * D))])
+    stations = _pts([("S", (LON0 + 3 * D, LAT0 + 2 * D))])
+    r = assess(grid, stations, households, compounds=compounds, gates=gates, max_snap_m=100)
+    row = r.households.iloc[0]
+    assert row["status"] == "off_network" and "gates are all more than 100 m" in row["note"]
+    assert r.gate_rule.gate_frame().loc[0, "status"] == "off_network"
