@@ -33,6 +33,9 @@ TEXT = {
         "sites": "Proposed new stations", "rank": "Rank", "id": "Site", "added": "Households added",
         "after": "Covered share after", "served_after": "Served share after",
         "more": "... and {n} more (see summary.xlsx)",
+        "gates": "Through compound gates, not the nearest street: verdict changes",
+        "gates_lost": "... of which lose coverage",
+        "gates_open": "Covered by the nearest-street rule",
         "source": "Data © OpenStreetMap contributors, ODbL. Stations and households as given; see summary.xlsx (Notes).",
     },
     "zh": {
@@ -45,6 +48,9 @@ TEXT = {
         "sites": "建议新增站点", "rank": "排序", "id": "站址", "added": "新增覆盖住户", "after": "累计覆盖率",
         "served_after": "累计服务率",
         "more": "……另有 {n} 项（见 summary.xlsx）",
+        "gates": "经小区出入口（而非最近道路）：结论改变",
+        "gates_lost": "……其中失去覆盖",
+        "gates_open": "按最近道路计算的覆盖",
         "source": "数据 © OpenStreetMap 贡献者，ODbL。站点与住户按输入数据；详见 summary.xlsx（说明）。",
     },
 }
@@ -68,6 +74,11 @@ def key_figures(result, lang: str, sites=None) -> list[list[str]]:
     for b in s.bands:
         rows.append([X["band"].format(m=b["minutes"]), f"{b['n_within']:,} ({_fmt_share(b['share'])})",
                      f"{b['weight_within']:,.0f} ({_fmt_share(b['share_weight'])})"])
+    g = s.gates
+    if g:
+        rows.append([X["gates"], f"{g['n_points_changed']:,}", f"{g['weight_changed']:,.0f}"])
+        rows.append([X["gates_lost"], f"{g['n_points_lost']:,}", f"{g['weight_lost']:,.0f}"])
+        rows.append([X["gates_open"], "", f"{g['covered_weight_open']:,.0f}"])
     if sites is not None and sites.summary.get("n_sites"):
         ss = sites.summary
         rows.append([X["sites_gain"].format(n=ss["n_sites"]), "",

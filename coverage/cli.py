@@ -19,14 +19,16 @@ from ._version import __version__
 
 log = logging.getLogger("coverage")
 
+#: Files written with gated compounds (--compounds/--gates).
+GATE_OUTPUTS = ("compounds.csv", "gates.csv", "compounds.gpkg")
 #: Files each command may write into --out (checked against the inputs before any work).
 OUTPUTS = {
     "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-                "isochrones.gpkg", "map.html", "map.png", "manifest.json"),
+                "isochrones.gpkg", "map.html", "map.png", "manifest.json", *GATE_OUTPUTS),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
     "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-               "summary.xlsx", "brief.pdf", "manifest.json"),
+               "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
              "isochrones.gpkg", "map.html", "manifest.json"),
 }
@@ -75,6 +77,11 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
         p.add_argument("--caseload", type=float, help="households one social worker can carry, e.g. 250")
         p.add_argument("--default-capacity", type=float,
                        help="capacity for stations whose value is missing or unusable (else an error)")
+    p.add_argument("--compounds", help="gated compounds: outlines (GeoJSON, GeoPackage, Shapefile, or CSV/Excel "
+                                       "with WKT), or 'osm' for the extract's landuse=residential areas")
+    p.add_argument("--gates", help="their gates: points (same formats as --stations, optional compound_id column), "
+                                   "or 'osm' for gate and entrance nodes on the outlines")
+    p.add_argument("--compound-id-col", help="id column of --compounds (default compound_id or id)")
     p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
                    help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
     p.add_argument("--no-cache", action="store_true", help="rebuild the network instead of using the cache")
@@ -176,7 +183,12 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
         "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
         "capacity": args.capacity_col, "staff": args.staff_col, "caseload": args.caseload,
         "default_capacity": args.default_capacity,
+        **_gate_kwargs(args),
     }
+
+
+def _gate_kwargs(args) -> dict:
+    return {"compounds": args.compounds, "gates": args.gates, "compound_id_col": args.compound_id_col}
 
 
 def _siting_kwargs(args) -> dict:
@@ -219,7 +231,9 @@ def _minutes_list(text: str) -> list[float]:
 def _out_folder(args, command: str):
     from ._files import OutputFolder
 
-    inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas")]
+    inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas",
+                                               "compounds", "gates")]
+    inputs = [p for p in inputs if p is None or str(p).lower() != "osm"]
     planned = list(OUTPUTS[command]) + [p for p in (getattr(args, "map", None), getattr(args, "png", None)) if p]
     return OutputFolder(args.out, inputs=inputs, planned=planned)
 
@@ -257,6 +271,7 @@ def cmd_isochrones(args) -> int:
     iso = isochrones_for_stations(
         _load(args), args.stations, bands, crs=args.crs, id_col=args.station_id_col or args.id_col,
         max_snap_m=args.max_snap_m, read_options=_options(args, "station"), **_speed_kwargs(args),
+        **_gate_kwargs(args),
     )
     files = write_isochrones(iso, out, geojson=True)
     out.finish(extra={"command": "isochrones", "minutes": bands})

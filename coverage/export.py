@@ -35,6 +35,8 @@ def folder(out, result=None) -> OutputFolder:
 def input_files(result) -> list[str]:
     """The files a result was computed from (network, stations, households)."""
     files = [result.station_points.source, result.household_points.source, result.network.meta.get("source")]
+    if result.gate_rule is not None:
+        files += [result.gate_rule.compounds.source, result.gate_rule.gates.source]
     return [f for f in files if f]
 
 
@@ -172,6 +174,8 @@ def write_result(result, out_dir) -> dict[str, str]:
             to_gpkg(frame, tmp, layer=name)
         files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
         files[f"{name}_gpkg"] = str(out.path(f"{name}.gpkg"))
+    if result.gate_rule is not None:
+        files.update(write_compounds(result, out))
     summary = result.summary.to_dict()
     summary["params"] = result.params
     with out.write("summary.json") as tmp:
@@ -179,6 +183,22 @@ def write_result(result, out_dir) -> dict[str, str]:
     files["summary"] = str(out.path("summary.json"))
     log.info("Wrote results to %s", out.dir)
     return files
+
+
+def write_compounds(result, out_dir) -> dict[str, str]:
+    """Gated-compound outputs: ``compounds.csv`` (one row per compound, open rule against gated rule),
+    ``gates.csv`` (one row per input gate, with its status) and ``compounds.gpkg`` (both as layers)."""
+    from .gates import compound_frames
+
+    out = folder(out_dir, result)
+    comp, gates = compound_frames(result)
+    with out.write("compounds.csv") as tmp:
+        to_csv(comp, tmp)
+    with out.write("gates.csv") as tmp:
+        to_csv(gates, tmp)
+    with out.write("compounds.gpkg") as tmp:
+        write_gpkg({"compounds": comp, "gates": gates}, tmp)
+    return {name.replace(".", "_"): str(out.path(name)) for name in ("compounds.csv", "gates.csv", "compounds.gpkg")}
 
 
 def write_isochrones(isochrones, out_dir, *, geojson: bool = False, gaps=None) -> dict[str, str]:

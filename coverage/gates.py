@@ -365,7 +365,9 @@ def compound_table(result):
     n = rule.n_compounds
     changed = cov != cov_open
     used = rule.gate_status == "used"
-    names = rule.compounds.frame.get("name")
+    cols = {str(c).lower(): c for c in rule.compounds.frame.columns}
+    name_col = next((cols[k] for k in ("name", "名称", "小区名称", "小区") if k in cols), None)
+    names = rule.compounds.frame[name_col] if name_col is not None else None
     out = pd.DataFrame({
         "compound_id": rule.compounds.ids,
         "name": names.fillna("").astype(str).to_numpy() if names is not None else "",
@@ -382,3 +384,61 @@ def compound_table(result):
     out["_lost"] = out["covered_open"] - out["covered_gated"]
     out = out.sort_values(["points_changed", "_lost"], ascending=[False, False], kind="stable")
     return out.drop(columns="_lost").reset_index(drop=True)
+
+
+def compound_frames(result):
+    """(compounds: outline plus :func:`compound_table`, gates: :meth:`GateRule.gate_frame`), WGS-84 GeoDataFrames."""
+    import geopandas as gpd
+    import pandas as pd
+
+    rule = result.gate_rule
+    table = compound_table(result)
+    outline = pd.Series(rule.compounds.frame.geometry.values, index=rule.compounds.ids.astype(str))
+    comp = gpd.GeoDataFrame(table, geometry=outline.loc[table["compound_id"].astype(str)].to_numpy(),
+                            crs="EPSG:4326")
+    return comp, rule.gate_frame()
+
+
+def outline_gates(network: WalkNetwork, compounds, *, per_compound: int = 2, spacing_m: float = 100.0,
+                  max_street_m: float = 30.0, step_m: float = 5.0):
+    """Stand-in gates where each compound's outline comes closest to a walkable street (a GeoDataFrame, WGS-84).
+
+    For studies and benchmarks when no gate list exists: along each outline
+    (sampled every ``step_m``), the point nearest a street, then up to
+    ``per_compound - 1`` more, each at least ``spacing_m`` from the others and
+    within ``max_street_m`` of a street. Columns ``gate_id`` and
+    ``compound_id``. Real gate lists (community workers, web-map entrances)
+    should replace them.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from .snapping import snap_points
+
+    polys = read_polygons(compounds, role="compounds", id_aliases=COMPOUND_ID_ALIASES)
+    cxy = np.asarray(gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values,
+                     dtype=object)
+    rings = shapely.boundary(cxy)
+    lengths = shapely.length(rings)
+    n_s = np.maximum(4, np.ceil(lengths / step_m).astype(np.int64))
+    owner = np.repeat(np.arange(len(cxy)), n_s)
+    frac = (np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)) / np.repeat(n_s, n_s)
+    pts = shapely.line_interpolate_point(rings[owner], frac, normalized=True)
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    acc = snap_points(network, x, y, max_snap_m=max_street_m).access_m
+    rows = []
+    for c in range(len(cxy)):
+        sl = np.flatnonzero(owner == c)
+        a = np.nan_to_num(acc[sl], nan=np.inf)
+        chosen = []
+        for j in sl[np.argsort(a, kind="stable")]:
+            if not np.isfinite(acc[j]) or len(chosen) >= per_compound:
+                break
+            if all(np.hypot(x[j] - x[k], y[j] - y[k]) >= spacing_m for k in chosen):
+                chosen.append(j)
+        rows += [(c, j) for j in chosen]
+    c_idx = np.array([r[0] for r in rows], dtype=np.int64)
+    j_idx = np.array([r[1] for r in rows], dtype=np.int64)
+    lonlat = gpd.GeoSeries(gpd.points_from_xy(x[j_idx], y[j_idx]), crs=network.crs).to_crs("EPSG:4326")
+    return gpd.GeoDataFrame({"gate_id": [f"g{i + 1}" for i in range(len(rows))],
+                             "compound_id": polys.ids.astype(str)[c_idx]}, geometry=lonlat.values, crs="EPSG:4326")

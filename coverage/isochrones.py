@@ -35,7 +35,7 @@ import numpy as np
 import shapely
 
 from ._csr import gather
-from .reach import nearest_station, station_reach
+from .reach import nearest_for_points, nearest_station, point_distances, same_chain_pairs, station_reach
 from .topology import chains_of
 
 log = logging.getLogger(__name__)
@@ -123,10 +123,81 @@ def _direct(raster, ch, station_snap, rows, chains, starts, walk: np.ndarray) ->
         np.minimum(walk[w0 : w0 + hi - lo], d, out=walk[w0 : w0 + hi - lo])
 
 
+class _GatedCells:
+    """Grid cells inside gated compounds, which are reached only through their compound's gates.
+
+    A cell belongs to the smallest compound containing its centre (as a
+    household does); the cells of compounds with gates are taken out of the
+    nearest-street raster and get, per station, the best over their
+    compound's gates of (straight walk to the gate + the gate's network walk).
+    """
+
+    def __init__(self, raster, rule):
+        import shapely
+
+        cell = raster.cell_m
+        cells, comps = [], []
+        for c, poly in enumerate(rule.compound_xy):
+            minx, miny, maxx, maxy = poly.bounds
+            c0, c1 = int(np.floor((minx - raster.x0) / cell)), int(np.ceil((maxx - raster.x0) / cell))
+            r0, r1 = int(np.floor((miny - raster.y0) / cell)), int(np.ceil((maxy - raster.y0) / cell))
+            c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, raster.nx), min(r1, raster.ny)
+            if c1 <= c0 or r1 <= r0:
+                continue
+            rr, cc = np.mgrid[r0:r1, c0:c1]
+            idx = (rr * raster.nx + cc).ravel()
+            x, y = raster.centres(idx)
+            inside = shapely.contains_xy(poly, x, y) | shapely.intersects_xy(poly.boundary, x, y)
+            cells.append(idx[inside])
+            comps.append(np.full(int(inside.sum()), c, dtype=np.int64))
+        cells = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
+        comps = np.concatenate(comps) if comps else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((comps, rule.area_m2[comps], cells))  # the smallest compound per cell
+        cells, comps = cells[order], comps[order]
+        first = np.r_[True, cells[1:] != cells[:-1]][: cells.size]
+        cells, comps = cells[first], comps[first]
+        gated = rule.gated[comps]
+        cells, comps = cells[gated], comps[gated]
+        #: raster positions (nearest-street cells) that lie in a gated compound
+        self.masked = np.isin(raster.cell, cells)
+        ptr, use = rule.usable_gates
+        owner, pos = gather(ptr, comps)
+        gate = use[pos]
+        cx, cy = raster.centres(cells[owner])
+        straight = np.hypot(cx - rule.gate_snap.px[gate], cy - rule.gate_snap.py[gate])
+        order = np.argsort(gate, kind="stable")
+        self.cell, self.gate, self.straight_m = cells[owner][order], gate[order], straight[order]
+        self.gate_ptr = np.concatenate([[0], np.cumsum(np.bincount(gate, minlength=len(rule.gate_snap)))])
+        self.rule = rule
+
+    def walks(self, network, gate_walk_m: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """(cells, walk in metres) for the gated cells whose best gate is within ``limit_m``."""
+        reached = np.flatnonzero(gate_walk_m <= limit_m)
+        _, pos = gather(self.gate_ptr, reached)
+        if pos.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        walk = self.straight_m[pos] + gate_walk_m[self.gate[pos]]
+        cells = self.cell[pos]
+        order = np.lexsort((walk, cells))
+        cells, walk = cells[order], walk[order]
+        first = np.r_[True, cells[1:] != cells[:-1]]
+        return cells[first], walk[first]
+
+
+def _gate_walks(network, gate_snap, station_snap, junction_dist_m, station_rows) -> np.ndarray:
+    """Every gate's walk (its access walk included) from per-junction distances and the given stations' chains."""
+    d, _ = point_distances(network, gate_snap, junction_dist_m)
+    pi, _, dd = same_chain_pairs(network, gate_snap, station_snap.subset(station_rows))
+    np.minimum.at(d, pi, dd)
+    return d
+
+
 def station_isochrones(network, station_snap, bands_m, *, reach=None, station_rows=None,
-                       cell_m: float = CELL_M, max_snap_m: float | None = None):
+                       cell_m: float = CELL_M, max_snap_m: float | None = None, gates=None):
     """Isochrone polygons (work CRS) per station and band, and the union per band.
 
+    With ``gates`` (a :class:`~coverage.gates.GateRule`), cells inside gated
+    compounds are reached through their gates, as households there are.
     Returns ``(list of (station row, band index, polygon), {band: union polygon}, reach)``.
     """
     from ._progress import progress_bar
@@ -141,6 +212,7 @@ def station_isochrones(network, station_snap, bands_m, *, reach=None, station_ro
         reach = station_reach(network, station_snap, limit)
     rows = np.flatnonzero(station_snap.on_network) if station_rows is None else np.asarray(station_rows)
     n_b = len(bands_m)
+    gated = None if gates is None or not gates.gated.any() else _GatedCells(raster, gates)
     jd = np.full(ch.n_junctions, np.inf)
     out = []
     for s in progress_bar(rows, desc="isochrones"):
@@ -153,27 +225,39 @@ def station_isochrones(network, station_snap, bands_m, *, reach=None, station_ro
         chains = np.flatnonzero(reached_chain)
         pos, walk, starts = _cell_walk(raster, ch, chains, jd)
         _direct(raster, ch, station_snap, np.array([s]), chains, starts, walk)
+        cells = raster.cell[pos]
+        if gated is not None:
+            walk[gated.masked[pos]] = np.inf
+            g_cells, g_walk = gated.walks(network, _gate_walks(network, gates.gate_snap, station_snap, jd, [s]),
+                                          limit + raster.cell_m)
+            cells, walk = np.concatenate([cells, g_cells]), np.concatenate([walk, g_walk])
         jd[nodes] = np.inf
         keep = walk <= limit + raster.cell_m  # a margin of cells for the interpolation
         if not (walk <= limit + eps).any():
             out += [(int(s), bi, shapely.Polygon()) for bi in range(n_b)]
             continue
-        win, r0, c0 = _window(raster, raster.cell[pos[keep]], walk[keep])
+        win, r0, c0 = _window(raster, cells[keep], walk[keep])
         out += [(int(s), bi, g) for bi, g in enumerate(_trace_bands(win, bands_m, r0, c0, raster))]
-    return out, _unions(network, raster, ch, station_snap, bands_m), reach
+    return out, _unions(network, raster, ch, station_snap, bands_m, gated), reach
 
 
-def _unions(network, raster, ch, station_snap, bands_m) -> dict[float, shapely.Geometry]:
+def _unions(network, raster, ch, station_snap, bands_m, gated=None) -> dict[float, shapely.Geometry]:
     """The area within each band of some station: the same rule with the nearest station's distances."""
     nearest = nearest_station(network, station_snap)
     chains = np.arange(ch.n_chains)
     pos, walk, starts = _cell_walk(raster, ch, chains, nearest.dist_m)
     _direct(raster, ch, station_snap, np.arange(len(station_snap)), chains, starts, walk)
     limit = max(bands_m)
+    cells = raster.cell[pos]
+    if gated is not None:
+        walk[gated.masked[pos]] = np.inf
+        g_walk, _ = nearest_for_points(network, gated.rule.gate_snap, station_snap, nearest)
+        g_cells, g_cell_walk = gated.walks(network, g_walk, limit + raster.cell_m)
+        cells, walk = np.concatenate([cells, g_cells]), np.concatenate([walk, g_cell_walk])
     keep = walk <= limit + raster.cell_m
     if not (walk <= limit + 1e-9).any():
         return {b: shapely.Polygon() for b in bands_m}
-    win, r0, c0 = _window(raster, raster.cell[pos[keep]], walk[keep])
+    win, r0, c0 = _window(raster, cells[keep], walk[keep])
     return dict(zip(bands_m, _trace_bands(win, bands_m, r0, c0, raster)))
 
 
@@ -201,7 +285,7 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
     bands_m = [m * 60 * v for m in minutes]
     polys, unions, _ = station_isochrones(
         result.network, result.station_snap, bands_m, reach=result.reach, cell_m=cell_m,
-        max_snap_m=result.params["max_snap_m"],
+        max_snap_m=result.params["max_snap_m"], gates=result.gate_rule,
     )
     out = _frames(polys, unions, result.station_points.ids, minutes, bands_m, result.network.crs,
                   result.stations.crs or "EPSG:4326")
@@ -212,12 +296,14 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
 
 def isochrones_for_stations(
     network, stations, minutes=(5, 10, 15), *, profile=None, speed_kph=None, crs=None, id_col="id",
-    max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None,
+    max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None, compounds=None, gates=None,
+    compound_id_col: str | None = None,
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``.
 
     The same areas as :func:`isochrones` gives after :func:`~coverage.assess.assess`
-    with the same stations, speed and ``max_snap_m``.
+    with the same stations, speed, ``max_snap_m`` and gated compounds
+    (``compounds``, ``gates``: see :func:`~coverage.gates.gate_rule`).
     """
     from . import settings
     from .locate import locate
@@ -228,9 +314,15 @@ def isochrones_for_stations(
     max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
     located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
                      read_options=read_options)
+    rule = None
+    if compounds is not None or gates is not None:
+        from .gates import gate_rule
+
+        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col, max_snap_m=max_snap_m)
     minutes = sorted(float(m) for m in minutes)
     bands_m = [m * 60 * v for m in minutes]
-    polys, unions, _ = station_isochrones(net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m)
+    polys, unions, _ = station_isochrones(net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m,
+                                          gates=rule)
     return _frames(polys, unions, located.points.ids, minutes, bands_m, net.crs, located.points.frame.crs)
 
 

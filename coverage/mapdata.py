@@ -24,6 +24,9 @@ SITE_COLOUR = "#e66101"
 UTILISATION_COLOURS = ((0.8, "#1b7837", "under 80%"), (0.999, "#e08214", "80-100%"), (np.inf, "#b2182b", "full"))
 #: Households within reach of a station but not served (the stations in reach are full).
 NOT_SERVED_COLOUR = "#b8860b"
+GATE_COLOUR = "#222222"
+COMPOUND_COLOUR = "#6a3d9a"
+COMPOUND_CHANGED_COLOUR = "#e7298a"
 #: Station names show as labels from this zoom level on (neighbourhood scale).
 LABEL_MIN_ZOOM = 15
 
@@ -73,6 +76,10 @@ LABELS = {
         "panel_summary": "{cov} households within the threshold ({share}); {n} residential points ({pshare})",
         "heat": "Uncovered households (heat map)",
         "stations": "Stations",
+        "gates": "Compound gates",
+        "compounds_changed": "Compounds whose verdict changes through their gates",
+        "compounds_gated": "Gated compounds",
+        "compound": "Compound", "gate": "Gate", "changed": "Points whose verdict changes",
         "station_areas": "Station {m:g}-min areas (outline)",
         "band": "Within {m:g} min walk",
         "sites": "Proposed new stations",
@@ -128,6 +135,10 @@ LABELS = {
         "panel_summary": "阈值内住户 {cov}（{share}）；居住点 {n}（{pshare}）",
         "heat": "未覆盖住户（热力图）",
         "stations": "社工站",
+        "gates": "小区出入口",
+        "compounds_changed": "经出入口后结论改变的小区",
+        "compounds_gated": "封闭小区",
+        "compound": "小区", "gate": "出入口", "changed": "结论改变的居住点",
         "station_areas": "各站{m:g}分钟范围（轮廓）",
         "band": "步行{m:g}分钟内",
         "sites": "建议新增站点",

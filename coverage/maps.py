@@ -28,6 +28,9 @@ from ._files import atomic_path
 from ._hex import hex_cells
 from .mapdata import (
     BAND_OPACITY,
+    COMPOUND_CHANGED_COLOUR,
+    COMPOUND_COLOUR,
+    GATE_COLOUR,
     COVERED_COLOUR,
     LABEL_MIN_ZOOM,
     LABELS,
@@ -210,6 +213,8 @@ def coverage_map(
         legend += _add_household_cells(m, result, md, T, hex_size_m, snap_m)
     if not what_if:
         legend += _add_stations(m, result, T)
+    if result.gate_rule is not None:
+        legend += _add_compounds(m, result, T)
     if sites is not None and len(sites):
         legend += _add_sites(m, sites, T)
     if highlight is not None and len(highlight):
@@ -508,6 +513,50 @@ def _add_sites(m, sites, T) -> list[tuple[str, str]]:
         ).add_to(fg)
     fg.add_to(m)
     return [(_swatch_diamond(SITE_COLOUR), T["sites"])]
+
+
+def _add_compounds(m, result, T) -> list[tuple[str, str]]:
+    """Gated compounds (outlines; those whose verdict changes through their gates stand out) and their gates."""
+    import folium
+
+    from .gates import compound_frames
+
+    comp, gates = compound_frames(result)
+    comp = comp.assign(compound_id=comp["compound_id"].astype(str), changed=comp["points_changed"] > 0)
+    legend = []
+    gated = comp[comp["rule"] == "gated"]
+    if len(gated):
+        fg = folium.FeatureGroup(name=esc(T["compounds_gated"]), show=True)
+        props = ["compound_id", "name", "gates", "points", "points_changed", "households_changed"]
+        aliases = [T["compound"], "", T["gates"], T["points_layer"], T["changed"], ""]
+        folium.GeoJson(
+            _geojson(gated, [*props, "changed"]),
+            style_function=lambda f: {
+                "color": COMPOUND_CHANGED_COLOUR if f["properties"]["changed"] else COMPOUND_COLOUR,
+                "weight": 3 if f["properties"]["changed"] else 1, "dashArray": None if f["properties"]["changed"]
+                else "4 3", "fillColor": COMPOUND_CHANGED_COLOUR, "fillOpacity": 0.12 if f["properties"]["changed"]
+                else 0.0},
+            tooltip=folium.GeoJsonTooltip(fields=props, aliases=[esc(a) for a in aliases]),
+        ).add_to(fg)
+        fg.add_to(m)
+        legend.append((_swatch_fill(COMPOUND_COLOUR, 0.0), T["compounds_gated"]))
+        if gated["changed"].any():
+            legend.append((_swatch_fill(COMPOUND_CHANGED_COLOUR, 0.12), T["compounds_changed"]))
+    g = gates[gates.geometry.notna() & gates["compound_id"].notna()].copy()
+    if len(g):
+        fg = folium.FeatureGroup(name=esc(T["gates"]), show=True)
+        g["gate_id"] = g["gate_id"].astype(str)
+        folium.GeoJson(
+            _geojson(g, ["gate_id", "compound_id", "status"]),
+            marker=folium.CircleMarker(radius=4, weight=2, fill=True, fill_opacity=1.0),
+            style_function=lambda f: {"color": "#ffffff", "fillColor": GATE_COLOUR if f["properties"]["status"] == "used"
+                                      else OFF_NETWORK_COLOUR},
+            tooltip=folium.GeoJsonTooltip(fields=["gate_id", "compound_id", "status"],
+                                          aliases=[esc(T["gate"]), esc(T["compound"]), ""]),
+        ).add_to(fg)
+        fg.add_to(m)
+        legend.append((_swatch_dot(GATE_COLOUR, "#ffffff"), T["gates"]))
+    return legend
 
 
 def _add_highlight(m, highlight, label) -> None:

@@ -38,6 +38,9 @@ HEADERS = {
         "demand_weight": "最近站需求住户", "capacity_short": "容量缺口（户）", "staff": "社工人数",
         "staff_needed": "所需社工", "extra_staff": "需增社工", "weight_served": "实际服务住户",
         "share_served": "实际服务率",
+        "compound_id": "小区编号", "rule": "规则", "gates": "出入口数", "gates_on_network": "路网上的出入口",
+        "covered_open": "直达道路时覆盖住户", "covered_gated": "经出入口覆盖住户", "points_changed": "结论改变的居住点",
+        "households_changed": "结论改变的住户",
     },
     "en": {
         "id": "ID", "name": "Name", "lon": "Longitude", "lat": "Latitude", "on_network": "On the network",
@@ -57,12 +60,16 @@ HEADERS = {
         "demand_weight": "Households nearest to it (demand)", "capacity_short": "Capacity short",
         "staff": "Social workers", "staff_needed": "Social workers needed", "extra_staff": "Extra social workers",
         "weight_served": "Households served", "share_served": "Share served",
+        "compound_id": "Compound ID", "rule": "Rule", "gates": "Gates", "gates_on_network": "Gates on the network",
+        "covered_open": "Households covered, nearest street", "covered_gated": "Households covered, through gates",
+        "points_changed": "Points whose verdict changes", "households_changed": "Households whose verdict changes",
     },
 }
 SHEETS = {
     "en": {"notes": "Notes", "summary": "Summary", "stations": "By station", "areas": "By area",
-           "sites": "Proposed sites"},
-    "zh": {"notes": "说明", "summary": "汇总", "stations": "各站点", "areas": "各街道社区", "sites": "建议新增站点"},
+           "sites": "Proposed sites", "compounds": "Gated compounds"},
+    "zh": {"notes": "说明", "summary": "汇总", "stations": "各站点", "areas": "各街道社区", "sites": "建议新增站点",
+           "compounds": "封闭小区"},
 }
 PERCENT = {"share", "utilisation", "covered_share_after", "target_share"}
 DECIMAL = {"access_m": "#,##0.0", "lon": "0.0000000", "lat": "0.0000000", "threshold_min": "0.##",
@@ -81,6 +88,10 @@ NOTES = {
                   "coordinates."),
         ("Off the network", "A point farther than the snap distance from every walkable street; counted, never "
                             "covered."),
+        ("Gated compounds", "When compounds and their gates are given: a point inside a compound with gates walks "
+                            "straight to one of its gates, then over the street network (the best gate counts); it "
+                            "never crosses the wall to the nearest street. Compounds without a gate keep the "
+                            "nearest-street rule. The Gated compounds sheet sets the two rules side by side."),
         ("Parameters", None),
     ],
     "zh": [
@@ -91,6 +102,8 @@ NOTES = {
         ("实际服务", "站点有容量时：在容量之内能够服务的住户，按服务住户最多、其次总步行距离最短的方式分配。"),
         ("时间圈", "按所列步行速度计算的5、10、15分钟步行范围；覆盖率以坐标有效的全部住户为分母。"),
         ("不在路网上", "距任何可步行道路都超过吸附距离的居住点；计入总数，但不算覆盖。"),
+        ("封闭小区", "提供小区边界和出入口时：有出入口的小区内的居住点先直线走到某个出入口，再沿路网步行（取最优出入口），"
+                 "不会穿墙走到最近道路。没有出入口的小区仍按最近道路计算。“封闭小区”工作表并列两种规则的结果。"),
         ("参数", None),
     ],
 }
@@ -199,6 +212,19 @@ def summary_rows(result, lang: str, sites=None) -> pd.DataFrame:
         if "extra_staff" in st:
             rows.append(("需增社工（合计）" if zh else "Extra social workers needed (total)",
                          float(st["extra_staff"].sum()), "#,##0"))
+    g = s.gates
+    if g:
+        rows += [
+            ("有出入口的小区" if zh else "Compounds with gates", g["n_gated_compounds"], "#,##0"),
+            ("没有出入口的小区（按最近道路）" if zh else "Compounds without gates (nearest street)",
+             g["n_compounds_without_gates"], "#,##0"),
+            ("结论因出入口改变的住户" if zh else "Households whose verdict changes through gates",
+             g["weight_changed"], "#,##0"),
+            ("因出入口失去覆盖的住户" if zh else "Households that lose coverage through gates", g["weight_lost"],
+             "#,##0"),
+            ("直达道路时的覆盖住户" if zh else "Households covered by the nearest-street rule",
+             g["covered_weight_open"], "#,##0"),
+        ]
     for b in s.bands:
         m = b["minutes"]
         rows.append((f"{m:g}分钟内住户覆盖率" if zh else f"Households within {m:g} min", b["share_weight"], "0.0%"))
@@ -268,6 +294,8 @@ def write_workbook(path, result, *, lang: str = "en", sites=None, by_area=None, 
         sf = sites.sites
         write_sheet(wb.create_sheet(S["sites"]), _plain(pd.DataFrame(sf.drop(columns=sf.geometry.name))),
                     lang=lang, minutes=m)
+    if result.gate_rule is not None:
+        write_sheet(wb.create_sheet(S["compounds"]), _plain(result.compounds_table()), lang=lang, minutes=m)
     wb.save(path)
 
 

@@ -35,6 +35,10 @@ def files(tmp_path_factory):
     pts.to_file(d / "two.gpkg", layer="two")
     areas = gpd.GeoDataFrame({"name": ["x"]}, geometry=[pts.geometry.iloc[0].buffer(0.01)], crs=4326)
     areas.to_file(d / "areas.gpkg")
+    pts.to_file(d / "points.geojson")
+    areas.assign(compound_id=["c1"]).to_file(d / "compounds.geojson")
+    (d / "gates.csv").write_text("id,compound_id,lon,lat\ng1,c9,126.6855,45.7320\n", encoding="utf-8")
+    (d / "wkt.csv").write_text("id,wkt\nc1,POLYGON((126.68 45.73, 126.69 45.73\n", encoding="utf-8")
     return d
 
 
@@ -97,6 +101,15 @@ def _cases():
         (r + ["--areas", "{d}/missing.gpkg"], "could not be read as a vector file"),
         (r + ["--areas", "{d}/areas.gpkg", "--area-target", "150"], "--area-target '150' is not a share"),
         (r + ["--areas", "{d}/areas.gpkg", "--area-name", "nope"], "has no name column"),
+        # gated compounds
+        (a + ["--compounds", "{d}/points.geojson", "--gates", "{d}/gates.csv"], "are Point, not polygons"),
+        (a + ["--compounds", "{d}/compounds.geojson", "--gates", "{d}/gates.csv"],
+         "names compounds that are not in compounds file"),
+        (a + ["--compounds", "{d}/compounds.geojson"], "need both compounds and gates"),
+        (a + ["--compounds", "{d}/compounds.geojson", "--gates", "{d}/gates.csv", "--compound-id-col", "code"],
+         "has no id column 'code'"),
+        (a + ["--compounds", "{d}/wkt.csv", "--gates", "{d}/gates.csv"], "are not WKT outlines"),
+        (i + ["--compounds", "{d}/missing.geojson", "--gates", "osm"], "does not exist"),
         # argparse's own checks are one line too
         (s + ["--k", "two"], "invalid int value"),
         (a + ["--lang", "fr"], "invalid choice"),

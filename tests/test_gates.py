@@ -153,3 +153,153 @@ def test_gates_all_off_the_network(grid):
     row = r.households.iloc[0]
     assert row["status"] == "off_network" and "gates are all more than 100 m" in row["note"]
     assert r.gate_rule.gate_frame().loc[0, "status"] == "off_network"
+
+
+def test_isochrones_and_what_if_follow_the_gates(grid):
+    """The drawn areas say what the verdicts say: the compound is reached through its gate, not over the wall."""
+    from coverage.isochrones import honesty
+
+    compounds = gpd.GeoDataFrame({"compound_id": ["C1"]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
+    home = shapely.Point(LON0 + 3 * D, LAT0 + 1.5 * D)
+    gates = _pts([("G1", (LON0 + 3 * D, LAT0 + 0.3 * D))], compound_id=["C1"])
+    households = _pts([("h", (home.x, home.y)), ("h2", (LON0 + 2.5 * D, LAT0 + 0.6 * D))])
+    stations = _pts([("N", (LON0 + 3 * D, LAT0 + 2 * D)), ("S", (LON0 + 3 * D, LAT0))])
+    kw = {"minutes": 5, "speed_kph": 3.6}
+    open_r = assess(grid, stations.iloc[:1], households, **kw)
+    r = assess(grid, stations.iloc[:1], households, **kw, compounds=compounds, gates=gates)
+    per_open, _ = open_r.isochrones(minutes=[5])
+    per, uni = r.isochrones(minutes=[5])
+    assert per_open.geometry.iloc[0].contains(home)  # over the wall
+    assert not per.geometry.iloc[0].contains(home) and not uni.geometry.iloc[0].contains(home)
+    assert not r.households["covered"].any()
+    # a station on the south street reaches the whole compound through the gate
+    r2 = r.what_if(add_stations=stations.iloc[1:])
+    assert r2.households["covered"].all() and (r2.households["gate_id"] == "G1").all()
+    per2, uni2 = r2.isochrones(minutes=[5])
+    s_poly = per2.set_index("station_id").geometry.loc["S"]
+    assert s_poly.contains(home) and uni2.geometry.iloc[0].contains(home)
+    h = honesty(r2, (per2, uni2))
+    assert h["share_inside_own"].iloc[0] == 1.0 and h["share_union_outside_band"].iloc[0] == 0.0
+    # the what-if table (the meeting map's data) gives the same verdicts as the analysis
+    from coverage.scenario import scenario
+
+    sc = scenario(r, candidates=_pts([("S", (LON0 + 3 * D, LAT0))]).assign(kind="candidate", name=""))
+    assert sc.evaluate(sc.open_mask())["households_covered"] == 0
+    assert sc.evaluate(sc.open_mask(add=["S"]))["households_covered"] == 2
+
+
+@pytest.fixture(scope="module")
+def hongqi_gated():
+    """红旗街道 with its OSM compounds and stand-in gates where each outline comes closest to a street."""
+    from coverage.demo import demo_inputs
+    from coverage.gates import outline_gates
+    from coverage.osm_features import residential_areas
+
+    path, stations, households = demo_inputs("hongqi")
+    net = load_network(path)
+    compounds = residential_areas(path).rename(columns={"id": "compound_id"})
+    gates = outline_gates(net, compounds)
+    return net, stations, households, compounds, gates
+
+
+def test_gated_walk_is_the_best_gate_walk(hongqi_gated):
+    """Oracle: each gated household's walk = min over its compound's gates of (straight walk + the gate's own
+    walk, the gate assessed as a household under the open rule)."""
+    net, stations, households, compounds, gates = hongqi_gated
+    r = assess(net, stations, households, weight="households", compounds=compounds, gates=gates)
+    as_points = assess(net, stations, gates.rename(columns={"gate_id": "id"}))
+    gate_walk = as_points.households.set_index("id")["walk_m"]
+    h = r.households
+    gated = h[h["gate_id"].notna() & h["walk_m"].notna()]
+    assert len(gated) > 100
+    rule = r.gate_rule
+    gx = pd.Series(rule.gate_snap.px, index=rule.gates.ids.astype(str))
+    gy = pd.Series(rule.gate_snap.py, index=rule.gates.ids.astype(str))
+    by_comp = gates.groupby("compound_id")["gate_id"].apply(list)
+    hx = r.household_snap.px[gated.index]
+    hy = r.household_snap.py[gated.index]
+    for k, (i, row) in enumerate(gated.iterrows()):
+        best = min(np.hypot(hx[k] - gx[g], hy[k] - gy[g]) + gate_walk[g] for g in by_comp[row["compound_id"]])
+        assert row["walk_m"] == pytest.approx(best, abs=0.02), i
+    g = r.summary.gates
+    assert g["n_points_changed"] == int((h["covered"] != (h["walk_m_open"] <= r.params["threshold_m"])).sum())
+    # every input row keeps a status, and the open walk is the plain analysis's
+    plain = assess(net, stations, households, weight="households")
+    assert len(h) == len(households) and h["status"].notna().all()
+    np.testing.assert_allclose(h["walk_m_open"], plain.households["walk_m"], equal_nan=True)
+
+
+def test_osm_compounds_and_gates(hongqi_gated):
+    """compounds=osm, gates=osm: landuse=residential outlines and the gate nodes on them."""
+    net, stations, households, *_ = hongqi_gated
+    r = assess(net, stations, households, weight="households", compounds="osm", gates="osm")
+    gf = r.gate_rule.gate_frame()
+    assert len(gf) == 6 and set(gf["status"]) <= {"used", "no_compound", "off_network"}
+    used = gf[gf["status"] == "used"]
+    assert len(used) >= 1 and used["gate_id"].str.startswith("n").all()
+    # a gate belongs to a compound only when it sits on the outline
+    outline = r.gate_rule.compounds.frame.set_index("compound_id").geometry.boundary.to_crs(net.crs)
+    pos = gpd.GeoSeries(used.geometry.values, crs=4326).to_crs(net.crs)
+    assert all(outline.loc[c].distance(p) <= 1.0 for c, p in zip(used["compound_id"], pos))
+    assert (r.households.loc[r.households["gate_id"].notna(), "compound_id"].isin(used["compound_id"])).all()
+
+
+def test_cli_gcj02_gates_csv_and_outputs(hongqi_gated, tmp_path):
+    """A planner's files in GCJ-02 (stations, households, compounds and a gates CSV) give the WGS-84 answer."""
+    import json
+
+    from coverage.cli import main
+    from coverage.crs import wgs84_to_gcj02
+
+    net, stations, households, compounds, gates = hongqi_gated
+
+    def gcj_csv(gdf, path, cols):
+        lon, lat = wgs84_to_gcj02(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy())
+        pd.DataFrame({**{c: gdf[c].to_numpy() for c in cols}, "经度": lon, "纬度": lat}).to_csv(path, index=False)
+
+    gcj_csv(stations, tmp_path / "s.csv", ["id", "name"])
+    gcj_csv(households, tmp_path / "h.csv", ["id", "households"])
+    gates = gates.rename(columns={"gate_id": "出入口编号"})
+    gcj_csv(gates, tmp_path / "g.csv", ["出入口编号", "compound_id"])
+    comp_gcj = compounds.set_geometry(shapely.transform(
+        np.asarray(compounds.geometry.values, dtype=object), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))))
+    comp_gcj.to_file(tmp_path / "c.geojson")
+    out = tmp_path / "out"
+    code = main(["-q", "analyze", "--network", str(net.meta["source"]), "--stations", str(tmp_path / "s.csv"),
+                 "--households", str(tmp_path / "h.csv"), "--weight", "households", "--crs", "gcj02",
+                 "--compounds", str(tmp_path / "c.geojson"), "--gates", str(tmp_path / "g.csv"), "--out", str(out)])
+    assert code == 0
+    got = pd.read_csv(out / "households.csv", dtype={"id": str, "compound_id": str, "gate_id": str})
+    ref = assess(net, stations, households, weight="households", compounds=compounds,
+                 gates=gates.rename(columns={"出入口编号": "gate_id"})).households
+    assert (got["status"].to_numpy() == ref["status"].astype(str).to_numpy()).all()
+    assert (got["gate_id"].fillna("").to_numpy() == ref["gate_id"].fillna("").to_numpy()).all()
+    np.testing.assert_allclose(got["walk_m"], ref["walk_m"], atol=0.05, equal_nan=True)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["gates"]["n_gates_used"] == len(gates)
+    comp = pd.read_csv(out / "compounds.csv")
+    assert len(comp) == len(compounds) and comp["points_changed"].sum() == summary["gates"]["n_points_changed"]
+    assert len(pd.read_csv(out / "gates.csv")) == len(gates)
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "Compound gates" in html and "Gated compounds" in html
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {"compounds.csv", "gates.csv", "compounds.gpkg"} <= set(manifest["files"])
+
+
+def test_meeting_pack_and_siting_with_gates(hongqi_gated, tmp_path):
+    from openpyxl import load_workbook
+
+    from coverage import suggest_sites
+    from coverage.report import export_report
+
+    net, stations, households, compounds, gates = hongqi_gated
+    r = assess(net, stations, households, weight="households", compounds=compounds, gates=gates, minutes=5)
+    sites = suggest_sites(r, k=2)
+    files = export_report(r, tmp_path / "pack", sites=sites, lang="zh", brief=False)
+    assert "compounds_csv" in files
+    wb = load_workbook(files["xlsx"])
+    assert "封闭小区" in wb.sheetnames
+    # siting counted households through their gates: opening the chosen sites gives what it promised
+    after = r.what_if(add_stations=sites.sites[["id", "geometry"]])
+    assert after.summary.weight_covered == pytest.approx(
+        r.summary.weight_covered + sites.summary["households_added"], abs=1e-6)
