@@ -137,6 +137,7 @@ class _GatedCells:
 
         cell = raster.cell_m
         cells, comps = [], []
+        shapely.prepare(rule.compound_xy)
         for c, poly in enumerate(rule.compound_xy):
             minx, miny, maxx, maxy = poly.bounds
             c0, c1 = int(np.floor((minx - raster.x0) / cell)), int(np.ceil((maxx - raster.x0) / cell))
@@ -147,7 +148,7 @@ class _GatedCells:
             rr, cc = np.mgrid[r0:r1, c0:c1]
             idx = (rr * raster.nx + cc).ravel()
             x, y = raster.centres(idx)
-            inside = shapely.contains_xy(poly, x, y) | shapely.intersects_xy(poly.boundary, x, y)
+            inside = shapely.contains_xy(poly, x, y)
             cells.append(idx[inside])
             comps.append(np.full(int(inside.sum()), c, dtype=np.int64))
         cells = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)

@@ -235,3 +235,33 @@ def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
         assert "Within reach, not served" in pg.locator("#sc-legend").inner_text()
     finally:
         ctx.close()
+
+
+def test_page_follows_the_gates(browser, tmp_path):
+    """With gated compounds, the page's numbers are the gated analysis's (households reach stations via gates)."""
+    from coverage.gates import outline_gates
+    from coverage.osm_features import residential_areas
+
+    path, st, hh = demo_inputs()
+    compounds = residential_areas(path).rename(columns={"id": "compound_id"})
+    r0 = assess(path, st, hh, weight="households")
+    gates = outline_gates(r0.network, compounds)
+    r = assess(r0.network, st, hh, weight="households", compounds=compounds, gates=gates)
+    assert r.summary.gates["n_points_changed"] > 0
+    sc_g = scenario(r)
+    m = tmp_path / "map.html"
+    save_map(r.explore(), m)
+    ctx, pg = _page(browser, m.as_uri())
+    try:
+        assert pg.errors == []
+        _same(pg.evaluate("serviceCoverage.summary()"), r)
+        rng = np.random.default_rng(3)
+        for _ in range(2):
+            remove = [str(x) for x in rng.choice(sc_g.site_id[: sc_g.n_stations], size=1, replace=False)]
+            add = [str(x) for x in rng.choice(sc_g.site_id[sc_g.n_stations:], size=3, replace=False)]
+            page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
+            _same(page, _what_if(r, sc_g, remove, add))
+        layers = pg.locator(".leaflet-control-layers").inner_text()
+        assert "Gated compounds" in layers and "Compound gates" in layers
+    finally:
+        ctx.close()
