@@ -160,7 +160,9 @@ class _GatedCells:
         gated = rule.gated[comps]
         cells, comps = cells[gated], comps[gated]
         #: raster positions (nearest-street cells) that lie in a gated compound
-        self.masked = np.isin(raster.cell, cells)
+        grid = np.zeros(raster.nx * raster.ny, dtype=bool)
+        grid[cells] = True
+        self.masked = grid[raster.cell]
         ptr, use = rule.usable_gates
         owner, pos = gather(ptr, comps)
         gate = use[pos]

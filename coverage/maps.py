@@ -107,12 +107,13 @@ def _geojson(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
     g = gdf.to_crs("EPSG:4326")
     out = {"type": "FeatureCollection", "features": []}
     geoms = shapely.to_geojson(_round6(np.asarray(g.geometry.values, dtype=object)))
+    cols = {c: g[c].tolist() for c in props}  # plain Python values: no per-cell pandas lookups
     for i, gj in enumerate(geoms):
         if gj is None:
             continue
         p = {}
         for c in props:
-            v = g[c].iloc[i]
+            v = cols[c][i]
             if isinstance(v, (float, np.floating)):
                 p[c] = None if np.isnan(v) else round(float(v), 2)
             elif isinstance(v, (np.integer, int, bool, np.bool_)):
