@@ -66,6 +66,7 @@ class Summary:
     weight_served: float | None = None  # with station capacities: households served within capacity
     extra_staff_total: float | None = None  # with staff and a caseload: social workers still needed, in total
     gates: dict | None = None  # with gated compounds: the open rule against the gated rule (see gate_comparison)
+    n_beyond_horizon: int | None = None  # with a horizon: points whose nearest station is beyond it
 
     @property
     def share_served_weight(self) -> float | None:
@@ -320,6 +321,8 @@ def assess(
     gates=None,
     compound_id_col: str | None = None,
     compound_options: dict | None = None,
+    horizon_min: float | None = None,
+    require_stations: bool = True,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -369,6 +372,14 @@ def assess(
         network (default :data:`coverage.settings.max_snap_m`).
     cutoffs_min
         Bands reported in the summary (default 5, 10 and 15 minutes).
+    horizon_min
+        Walks up to this many minutes are exact; a household whose nearest
+        station is further is reported as beyond the horizon (``walk_m``
+        empty, a note). Tiled runs (:mod:`coverage.tiled`) use the same rule,
+        so the two can be compared. Default: no horizon.
+    require_stations
+        ``False`` lets a run go ahead when no station reaches the network
+        (a tile far from every station): every household is then unreached.
     """
     t0 = time.perf_counter()
     net = load_network(network)
@@ -382,11 +393,15 @@ def assess(
         msg = f"max_snap_m={max_snap_m:g} is out of range; give the farthest walk to a street in metres, 1 to 5000."
         raise CoverageInputError(msg)
     kph, prof = _speed(profile, speed_kph)
+    if horizon_min is not None and not (minutes <= float(horizon_min) <= 1440):
+        msg = (f"horizon_min={horizon_min:g} must be at least the threshold ({minutes:g} min) and at most a day; "
+               "walks up to the horizon are exact.")
+        raise CoverageInputError(msg)
 
     s_id = id_col if station_id_col is None else station_id_col
     h_id = id_col if household_id_col is None else household_id_col
     sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
-                read_options=station_options)
+                read_options=station_options, check=require_stations)
     hl = locate(net, households, role="households", id_col=h_id, weight=weight, crs=crs, max_snap_m=max_snap_m,
                 read_options=household_options)
     st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
@@ -395,14 +410,14 @@ def assess(
         cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
                                      default_capacity=default_capacity)
     hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
-    if not s_snap.on_network.any():
+    if require_stations and not s_snap.on_network.any():
         msg = (
             f"{st.label}: none of the {len(st)} stations lies within {max_snap_m:g} m of a walkable street "
             "in the network; check their coordinates and CRS (--crs gcj02/bd09), or raise --max-snap-m."
         )
         raise CoverageInputError(msg)
     off_st = st.valid & ~s_snap.on_network
-    if off_st.any():
+    if off_st.any() and require_stations:
         log.warning(
             "%s: %d stations are more than %g m from any walkable street (%s); they are left out",
             st.label,
@@ -435,6 +450,7 @@ def assess(
         "default_capacity": default_capacity,
         "compounds": None if compounds is None else (compounds if isinstance(compounds, str) else "GeoDataFrame"),
         "gates": None if gates is None else (gates if isinstance(gates, str) else "GeoDataFrame"),
+        "horizon_min": None if horizon_min is None else float(horizon_min),
     }
     result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
                       gate_rule=rule)
@@ -467,9 +483,18 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         reach = station_reach(net, s_snap, limit_m, progress=progress)
     within = access.within(net, s_snap, reach, threshold_m, pairs=pairs)
     n_within = np.diff(within.indptr)
+    beyond = None
+    if params.get("horizon_min") is not None:  # walks past the horizon are not reported (tiled runs cannot)
+        # unreached counts as beyond too: the kept network is connected, so only a tile's cut leaves a gap
+        beyond = access.on_network & hh.valid & (walk_m > params["horizon_min"] * 60 * v + 1e-9)
+        walk_m = np.where(beyond, np.inf, walk_m)
+        st_row = np.where(beyond, -1, st_row)
     households_gdf, summary_parts = _household_frame(
         hh, st, access, via, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
     )
+    if beyond is not None:
+        households_gdf.loc[beyond & hh.valid, "note"] = (
+            f"beyond the horizon: no station within {params['horizon_min']:g} min")
     gates_summary = None
     if gate_rule is not None:
         open_m, _ = nearest_for_points(net, h_snap, s_snap, nearest)
@@ -508,6 +533,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         weight_served=served,
         extra_staff_total=extra_staff,
         gates=gates_summary,
+        n_beyond_horizon=None if beyond is None else int((beyond & hh.valid).sum()),
         **summary_parts,
     )
     params = {**params, "threshold_m": threshold_m, "reach_limit_m": reach.limit_m}
@@ -657,17 +683,29 @@ def _household_frame(hh, st, access, via, walk_m, st_row, n_within, threshold_m,
 
 
 def _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st):
-    n = len(st)
-    frame = st.frame.copy()
-    w = hh.weight
-    frame["on_network"] = s_snap.on_network
-    frame["access_m"] = np.round(np.where(s_snap.on_network, s_snap.access_m, np.nan), 2)
-    frame["households_within"] = np.asarray(within.sum(axis=0)).ravel().astype(np.int64)
-    frame["weight_within"] = np.asarray(within.T @ w).ravel()
     reached = households_gdf["station_id"].notna().to_numpy()
     rows = st_row[reached]
-    frame["catchment_households"] = np.bincount(rows, minlength=n).astype(np.int64)
-    frame["catchment_weight"] = np.bincount(rows, weights=w[reached], minlength=n)
+    n = len(st)
+    return station_frame(
+        st, s_snap,
+        households_within=np.asarray(within.sum(axis=0)).ravel().astype(np.int64),
+        weight_within=np.asarray(within.T @ hh.weight).ravel(),
+        catchment_households=np.bincount(rows, minlength=n).astype(np.int64),
+        catchment_weight=np.bincount(rows, weights=hh.weight[reached], minlength=n),
+    )
+
+
+def station_frame(st, s_snap, *, households_within, weight_within, catchment_households, catchment_weight):
+    """The stations table: the input rows, where each meets the network, and its loads (the given arrays)."""
+    n = len(st)
+    off_st = st.valid & ~s_snap.on_network
+    frame = st.frame.copy()
+    frame["on_network"] = s_snap.on_network
+    frame["access_m"] = np.round(np.where(s_snap.on_network, s_snap.access_m, np.nan), 2)
+    frame["households_within"] = households_within
+    frame["weight_within"] = weight_within
+    frame["catchment_households"] = catchment_households
+    frame["catchment_weight"] = catchment_weight
     status = np.where(s_snap.on_network, "on_network", "off_network").astype(object)
     status[~st.valid] = "invalid"
     frame["status"] = status

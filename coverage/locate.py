@@ -111,13 +111,15 @@ def locate(
     crs=None,
     max_snap_m: float | None = None,
     read_options: dict | None = None,
+    check: bool = True,
 ) -> Located:
     """Read ``source`` (file or GeoDataFrame), check its extent, project and snap it.
 
     ``source`` may also be :class:`~coverage.io.Points` already read. See
     :func:`~coverage.io.read_points` for ``id_col``, ``weight``, ``crs`` and
     the ``read_options`` (``sheet``, ``layer``, ``lon_col``, ``lat_col``,
-    ``name_col``).
+    ``name_col``). ``check=False`` skips the misplaced-input errors (a
+    tile's stations may all lie outside the tile's own network).
     """
     if isinstance(source, Points):
         pts = source
@@ -125,7 +127,7 @@ def locate(
         lon_hint = float(np.mean(network.bounds_lonlat[::2]))
         pts = read_points(source, role=role, id_col=id_col, weight=weight, crs=crs, lon_hint=lon_hint,
                           **(read_options or {}))
-    out = check_extent(network, pts)
+    out = check_extent(network, pts) if check else outside_extent(network, pts.lon, pts.lat)
     x, y = project(network, pts.lon, pts.lat)
     snap = snap_points(network, x, y, max_snap_m=settings.max_snap_m if max_snap_m is None else max_snap_m)
     return Located(pts, snap, out)

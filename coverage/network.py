@@ -146,7 +146,10 @@ class WalkNetwork:
 
     @cached_property
     def crs(self) -> pyproj.CRS:
-        """Projected work CRS (the UTM zone at the network's centre)."""
+        """Projected work CRS (the UTM zone at the network's centre, or ``meta["work_crs"]`` when set:
+        a tile cut from a larger network keeps the larger network's CRS)."""
+        if self.meta.get("work_crs"):
+            return pyproj.CRS.from_user_input(self.meta["work_crs"])
         return utm_crs_for(float(np.median(self.lon)), float(np.median(self.lat)))
 
     @cached_property

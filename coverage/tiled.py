@@ -1,0 +1,317 @@
+"""Tiled runs on Dask: a province or a nation, tile by tile, with exact halos.
+
+:func:`assess_tiled` splits the households into tiles (:mod:`coverage.tiling`),
+cuts the network once into per-tile networks with their halos, and runs one
+task per tile on a Dask cluster: each task reads only its own network and
+households, runs the ordinary :func:`~coverage.assess.assess` with the
+stations within its halo, writes its households as GeoParquet and returns its
+counts and station loads. The merge sums them: every household is in exactly
+one tile, so nothing is lost or counted twice, and station loads are summed
+across tiles.
+
+The answers are the single-machine answers with the same horizon
+(``assess(..., horizon_min=...)``): walks up to the horizon are exact, and a
+household whose nearest station is further is reported as beyond it.
+
+The scheduler is ``"local:N"`` (a ``dask.distributed.LocalCluster`` of N
+single-threaded workers), a scheduler address (``"tcp://host:8786"``), a
+``dask.distributed.Client``, or ``None`` (tiles one after another in this
+process). Needs the ``dask`` extra: ``pip install "service-coverage[dask]"``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import settings
+from ._errors import CoverageInputError
+from .assess import STATUSES, Summary, assess, station_frame
+from .io import read_points
+from .locate import check_extent, locate
+from .network import WalkNetwork, load_network
+from .tiling import cut_network, halo_m, parse_tiles, partition_households, stations_near
+
+log = logging.getLogger(__name__)
+
+#: Merged households.csv / households.gpkg are written up to this many rows (Excel opens about a million).
+MERGE_MAX_ROWS = 2_000_000
+_LOAD_COLUMNS = ("households_within", "weight_within", "catchment_households", "catchment_weight")
+
+
+def need_dask() -> None:
+    """Raise a one-line error naming the extra when dask.distributed is missing."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        msg = ("tiled runs need Dask: install the dask extra, pip install \"service-coverage[dask]\" "
+               "(or pip install -e \".[dask]\" in a checkout).")
+        raise CoverageInputError(msg) from None
+
+
+def _peak_rss_mb() -> float:
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 1024
+
+
+def run_tile(task: dict) -> dict:
+    """One tile's work (runs on a Dask worker): assess its households against the stations in its halo.
+
+    Writes the tile's households (input columns, results and ``_row``) to
+    ``task["out"]`` as GeoParquet and returns its counts and station loads.
+    """
+    import geopandas as gpd
+
+    t0 = time.perf_counter()
+    net = WalkNetwork.load(task["network"])
+    hh = gpd.read_parquet(task["households"], filters=[("_tile", "==", task["tile"])])
+    rows = hh["_row"].to_numpy()
+    hh = hh.drop(columns=["_row", "_tile", "_weight"]).reset_index(drop=True)
+    p = task["params"]
+    r = assess(net, task["stations"], hh, minutes=p["minutes"], speed_kph=p["speed_kph"], weight=p["weight"],
+               id_col=p["id_col"], household_id_col=p["household_id_col"], max_snap_m=p["max_snap_m"],
+               cutoffs_min=tuple(p["cutoffs_min"]), horizon_min=p["horizon_min"], require_stations=False)
+    out = r.households.copy()
+    out["_row"] = rows
+    out.to_parquet(task["out"], index=False)
+    s = r.summary
+    loads = pd.DataFrame({"id": r.station_points.ids.astype(str), **{c: r.stations[c].to_numpy() for c in _LOAD_COLUMNS}})
+    return {
+        "tile": task["tile"], "rows": int(rows.size), "summary": s.to_dict(), "loads": loads,
+        "n_nodes": net.n_nodes, "n_stations": len(task["stations"]), "seconds": time.perf_counter() - t0,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+@dataclass
+class TiledResult:
+    """What :func:`assess_tiled` found: the same tables and summary as a single run, built from tiles.
+
+    ``households`` is ``None`` when there are more than
+    :data:`MERGE_MAX_ROWS` rows (read the per-tile GeoParquet files instead).
+    """
+
+    households: object
+    stations: object
+    summary: Summary
+    params: dict
+    tile_files: list = field(default_factory=list)
+    tiles: pd.DataFrame | None = None  # per tile: rows, network nodes, stations, seconds, peak memory
+    timings: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"TiledResult({self.summary.text()}; {len(self.tile_files)} tiles)"
+
+
+def _executor(scheduler):
+    """(map function, closer) for a scheduler spec: None, "local:N", an address, or a Client."""
+    if scheduler is None:
+        return (lambda fn, tasks: [fn(t) for t in _progress(tasks)]), (lambda: None)
+    need_dask()
+    from distributed import Client, LocalCluster, as_completed, progress
+
+    own = []
+    if isinstance(scheduler, Client):
+        client = scheduler
+    elif isinstance(scheduler, str) and scheduler.startswith("local"):
+        n = scheduler.split(":", 1)[1] if ":" in scheduler else ""
+        try:
+            n_workers = int(n) if n else None
+        except ValueError:
+            n_workers = -1
+        if n_workers is not None and n_workers < 1:
+            msg = f"--scheduler {scheduler!r}: give local:N with N workers, e.g. local:2."
+            raise CoverageInputError(msg)
+        import os
+
+        cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+        own = [client, cluster]
+    elif isinstance(scheduler, str) and "://" in scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            msg = f"--scheduler {scheduler}: could not reach the Dask scheduler ({exc})."
+            raise CoverageInputError(msg) from None
+        own = [client]
+    else:
+        msg = f"--scheduler {scheduler!r}: give local:N or a scheduler address like tcp://host:8786."
+        raise CoverageInputError(msg)
+
+    def run(fn, tasks):
+        futures = client.map(fn, tasks, pure=False)
+        if log.isEnabledFor(logging.INFO):
+            progress(futures)  # Dask's own progress bar
+        out = []
+        for fut in as_completed(futures):
+            out.append(fut.result())
+        return out
+
+    def close():
+        for o in own:
+            o.close()
+
+    return run, close
+
+
+def _progress(tasks):
+    from ._progress import progress_bar
+
+    return progress_bar(tasks, desc="tiles") if log.isEnabledFor(logging.INFO) else tasks
+
+
+def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_dir, minutes=None, profile=None,
+                 speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
+                 max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
+                 household_options=None) -> TiledResult:
+    """Walking coverage, tile by tile (see the module's description).
+
+    ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
+    boundaries. ``horizon_min`` defaults to twice the threshold. The tiles'
+    households go to ``out_dir/tiles/`` as GeoParquet; the other arguments
+    are :func:`~coverage.assess.assess`'s.
+    """
+    from ._files import OutputFolder
+
+    t0 = time.perf_counter()
+    net = load_network(network)
+    minutes = settings.threshold_min if minutes is None else float(minutes)
+    horizon_min = 2 * minutes if horizon_min is None else float(horizon_min)
+    if not (minutes <= horizon_min <= 1440):
+        msg = f"horizon_min={horizon_min:g} must be at least the threshold ({minutes:g} min) and at most a day."
+        raise CoverageInputError(msg)
+    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+    kph = settings.speed_m_s(profile, speed_kph) * 3.6
+    prof = None if speed_kph is not None else (profile or settings.default_profile)
+    tiling = parse_tiles(tiles, net)
+    s_id = id_col if station_id_col is None else station_id_col
+    h_id = id_col if household_id_col is None else household_id_col
+    sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
+                read_options=station_options)
+    lon_hint = float(np.mean(net.bounds_lonlat[::2]))
+    hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=crs, lon_hint=lon_hint,
+                            **(household_options or {}))
+    check_extent(net, hh_points)  # the misplaced-input errors, once for the whole run
+    t_read = time.perf_counter()
+    out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
+    tile_dir = Path(out.dir) / "tiles"
+    tile_dir.mkdir(parents=True, exist_ok=True)
+    hh_path, counts = partition_households(hh_points, net, tiling, tile_dir / "input")
+    v = kph / 3.6
+    horizon_m = horizon_min * 60 * v
+    net_halo, st_halo = halo_m(horizon_m, max_snap_m)
+    files = cut_network(net, tiling, net_halo, progress=log.isEnabledFor(logging.INFO))
+    t_cut = time.perf_counter()
+    st = sl.points
+    near = stations_near(tiling, sl.snap.px, sl.snap.py, st_halo)
+    st_frame = st.frame.to_crs("EPSG:4326") if st.frame.crs is not None else st.frame
+    cutoffs = sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min))
+    params = {"minutes": minutes, "speed_kph": kph, "profile": prof, "weight": weight, "id_col": s_id,
+              "household_id_col": h_id, "max_snap_m": max_snap_m, "cutoffs_min": cutoffs,
+              "horizon_min": horizon_min}
+    tasks = []
+    for t in np.flatnonzero(counts):
+        rows = near[t]
+        if rows.size == 0:  # no station within the halo: every household here is beyond the horizon
+            rows = np.array([int(np.argmin(np.hypot(sl.snap.px - tiling.regions[t].centroid.x,
+                                                     sl.snap.py - tiling.regions[t].centroid.y)))])
+        tasks.append({"tile": int(t), "network": files[t], "households": hh_path,
+                      "stations": st_frame.iloc[rows].reset_index(drop=True), "params": params,
+                      "out": str(tile_dir / f"tile-{t:05d}.parquet")})
+    log.info("%d tiles with households (of %d), horizon %g min (halo %.0f m); network cut in %.1f s",
+             len(tasks), len(tiling), horizon_min, net_halo, t_cut - t_read)
+    run, close = _executor(scheduler)
+    try:
+        results = run(run_tile, tasks)
+    finally:
+        close()
+    t_run = time.perf_counter()
+    results.sort(key=lambda d: d["tile"])
+    result = _merge(results, sl, hh_points, params, net, tiles, tasks)
+    result.timings = {"read_s": t_read - t0, "cut_s": t_cut - t_read, "tiles_s": t_run - t_cut,
+                      "merge_s": time.perf_counter() - t_run, "total_s": time.perf_counter() - t0}
+    log.info("Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)", len(tasks),
+             result.timings["total_s"], result.timings["read_s"], result.timings["cut_s"], result.timings["tiles_s"])
+    return result
+
+
+def _merge(results, sl, hh, params, net, tiles, tasks) -> TiledResult:
+    """Sum the tiles' counts and loads; stitch the households back into input order."""
+    import geopandas as gpd
+
+    st = sl.points
+    # station loads, summed across tiles
+    loads = pd.concat([r["loads"] for r in results], ignore_index=True) if results else pd.DataFrame(
+        columns=["id", *_LOAD_COLUMNS])
+    summed = loads.groupby("id", sort=False)[list(_LOAD_COLUMNS)].sum()
+    ids = pd.Index(st.ids.astype(str))
+    arr = {c: summed[c].reindex(ids).fillna(0).to_numpy() for c in _LOAD_COLUMNS}
+    stations = station_frame(st, sl.snap, households_within=arr["households_within"].astype(np.int64),
+                             weight_within=arr["weight_within"],
+                             catchment_households=arr["catchment_households"].astype(np.int64),
+                             catchment_weight=arr["catchment_weight"])
+    # the summary: every valid household is in exactly one tile; invalid rows stay with the coordinator
+    keys = ("n_covered", "n_uncovered", "n_off_network", "weight_covered", "weight_uncovered", "weight_off_network")
+    tot = {k: sum(r["summary"][k] for r in results) for k in keys}
+    invalid = ~hh.valid
+    w = hh.weight
+    n_valid = int(hh.valid.sum())
+    w_total = hh.valid_weight
+    bands = []
+    for i, b in enumerate(results[0]["summary"]["bands"] if results else []):
+        n_in = sum(r["summary"]["bands"][i]["n_within"] for r in results)
+        w_in = sum(r["summary"]["bands"][i]["weight_within"] for r in results)
+        bands.append({"minutes": b["minutes"], "distance_m": b["distance_m"], "n_within": n_in,
+                      "weight_within": w_in, "share": n_in / n_valid if n_valid else float("nan"),
+                      "share_weight": w_in / w_total if w_total else float("nan")})
+    summary = Summary(
+        threshold_min=params["minutes"], speed_kph=round(params["speed_kph"], 4), profile=params["profile"],
+        max_snap_m=params["max_snap_m"], n_households=len(hh), n_invalid=int(invalid.sum()),
+        weight_total=w_total, weight_invalid=float(w[invalid].sum()), n_stations=len(st),
+        n_stations_on_network=int(sl.snap.on_network.sum()), bands=bands,
+        n_beyond_horizon=sum(r["summary"]["n_beyond_horizon"] or 0 for r in results), **tot,
+    )
+    tile_table = pd.DataFrame([{k: r[k] for k in ("tile", "rows", "n_nodes", "n_stations", "seconds",
+                                                   "peak_rss_mb")} for r in results])
+    files = [t["out"] for t in tasks]
+    households = None
+    if len(hh) <= MERGE_MAX_ROWS:
+        parts = [gpd.read_parquet(f) for f in files]
+        if invalid.any():
+            parts.append(_invalid_rows(hh))
+        households = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")
+        households = gpd.GeoDataFrame(households.drop(columns="_row").reset_index(drop=True),
+                                      geometry=parts[0].geometry.name if parts else "geometry", crs="EPSG:4326")
+        households["status"] = pd.Categorical(households["status"].astype(str), categories=STATUSES)
+    p = {**params, "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame", "n_tiles": len(tasks),
+         "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6, "network": dict(net.meta)}
+    return TiledResult(households, stations, summary, p, files, tile_table)
+
+
+def _invalid_rows(hh):
+    """The input rows without usable coordinates, with the result columns a single run gives them."""
+    import geopandas as gpd
+
+    bad = np.flatnonzero(~hh.valid)
+    frame = hh.frame.iloc[bad].reset_index(drop=True)
+    frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=[None] * bad.size, crs="EPSG:4326")
+    frame["station_id"] = pd.array([None] * bad.size, dtype=object)
+    frame["walk_m"] = np.nan
+    frame["walk_min"] = np.nan
+    frame["covered"] = False
+    frame["n_stations_within"] = np.zeros(bad.size, dtype=np.int64)
+    frame["status"] = "invalid"
+    frame["access_m"] = np.nan
+    frame["note"] = hh.reason[bad]
+    frame["_row"] = bad
+    return frame

@@ -1,0 +1,267 @@
+"""Tiles for runs too large for one process: which tile each household is in, and each tile's halo.
+
+A 15-minute walk is local, so a province splits into tiles. Each household
+belongs to exactly one tile (a square of a grid, ``grid:METRES``, or a
+boundary polygon such as a county or street, ``FILE``). Each tile gets the
+network and the stations within a halo wide enough for its answers to be
+exact:
+
+* **The horizon.** Walks up to the horizon (default twice the threshold) are
+  exact; a household whose nearest station is further is reported as beyond
+  the horizon. A walk of length L from a household never leaves the disc of
+  radius L around it, and the household's street is within ``max_snap_m`` of
+  it, so the tile's network holds every segment within ``horizon +
+  2 x max_snap_m`` of the tile (the second ``max_snap_m`` lets every station
+  that matters snap to the same street as in a single run), and its stations
+  are those within ``horizon + max_snap_m``.
+* **The cut.** The network is read once (pyosmium, through the network
+  cache) and cut into per-tile networks with their halos, kept in the cache
+  (:func:`cut_network`): a tile's task reads only its own.
+* **The households** are read and checked once, ordered by tile and then by
+  Hilbert distance (so each tile's rows are contiguous and compact), and
+  written as GeoParquet with row groups a task can skip
+  (:func:`partition_households`).
+
+Segments keep their order inside a tile, so ties in snapping are broken as in
+a single run, and the tile keeps the full network's work CRS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import settings
+from ._errors import CoverageInputError, rows_text
+from ._files import write_cache
+from .io import Points, read_polygons
+from .network import WalkNetwork
+
+log = logging.getLogger(__name__)
+
+#: Coarse cells (m) used to find the segments near a tile.
+_CELL_M = 500.0
+_TILES_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Tiling:
+    """Tile regions in a network's work CRS.
+
+    ``kind`` is ``"grid"`` (squares of ``size_m`` from ``origin``) or
+    ``"polygons"`` (``regions``, with ``ids``).
+    """
+
+    kind: str
+    key: str  # names the tiling in caches
+    regions: np.ndarray  # shapely polygons, work CRS
+    ids: np.ndarray
+    size_m: float | None = None
+    origin: tuple[float, float] | None = None
+    grid_shape: tuple[int, int] | None = None
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def tile_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The tile of each point (work CRS); -1 for missing coordinates.
+
+        Grid: the square holding it. Polygons: the first (in file order)
+        containing it, else the nearest.
+        """
+        import shapely
+
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        out = np.full(x.size, -1, dtype=np.int64)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if self.kind == "grid":
+            ny, nx = self.grid_shape
+            col = np.clip(np.floor((x[ok] - self.origin[0]) / self.size_m), 0, nx - 1).astype(np.int64)
+            row = np.clip(np.floor((y[ok] - self.origin[1]) / self.size_m), 0, ny - 1).astype(np.int64)
+            out[ok] = row * nx + col
+            return out
+        idx = np.flatnonzero(ok)
+        pts = shapely.points(x[idx], y[idx])
+        tree = shapely.STRtree(self.regions)
+        pi, ti = tree.query(pts, predicate="intersects")
+        order = np.lexsort((ti, pi))
+        pi, ti = pi[order], ti[order]
+        first = np.r_[True, pi[1:] != pi[:-1]][: pi.size]
+        out[idx[pi[first]]] = ti[first]
+        lost = idx[out[idx] < 0]
+        if lost.size:
+            near = tree.query_nearest(shapely.points(x[lost], y[lost]), all_matches=False)
+            out[lost[near[0]]] = near[1]
+            log.warning("%d points lie outside every tile polygon; each goes to the nearest tile", lost.size)
+        return out
+
+
+def parse_tiles(spec, network: WalkNetwork) -> Tiling:
+    """``grid:METRES`` (squares over the network's extent) or a polygon file / GeoDataFrame of tiles."""
+    import geopandas as gpd
+    import shapely
+
+    if isinstance(spec, str) and spec.lower().startswith("grid:"):
+        try:
+            size = float(spec.split(":", 1)[1])
+        except ValueError:
+            size = float("nan")
+        if not (200 <= size <= 1_000_000):
+            msg = f"--tiles {spec!r}: give the tile size in metres, like grid:5000 (200 m to 1,000 km)."
+            raise CoverageInputError(msg)
+        xy = network.xy
+        x0, y0 = np.floor(xy.min(axis=0) / size) * size
+        nx = int(np.ceil((xy[:, 0].max() - x0) / size)) or 1
+        ny = int(np.ceil((xy[:, 1].max() - y0) / size)) or 1
+        rr, cc = np.divmod(np.arange(nx * ny), nx)
+        boxes = shapely.box(x0 + cc * size, y0 + rr * size, x0 + (cc + 1) * size, y0 + (rr + 1) * size)
+        return Tiling("grid", f"grid{size:g}", boxes, np.arange(nx * ny), size, (float(x0), float(y0)), (ny, nx))
+    polys = read_polygons(spec, role="tiles", id_aliases=("tile_id", "id", "name", "编号", "名称"))
+    work = np.asarray(gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values,
+                      dtype=object)
+    h = hashlib.sha256(b"".join(shapely.to_wkb(work)))
+    return Tiling("polygons", f"poly{h.hexdigest()[:16]}", work, polys.ids.astype(str))
+
+
+def halo_m(horizon_m: float, max_snap_m: float) -> tuple[float, float]:
+    """(network halo, station halo) in metres for exact walks up to ``horizon_m``."""
+    return horizon_m + 2 * max_snap_m, horizon_m + max_snap_m
+
+
+def _edge_cells(network: WalkNetwork, origin) -> tuple[np.ndarray, np.ndarray, int]:
+    """(cell id, edge) pairs: every coarse cell each segment's bounding box touches; and the cell grid width."""
+    xy = network.xy
+    a, b = xy[network.edge_u], xy[network.edge_v]
+    lo = np.floor((np.minimum(a, b) - origin) / _CELL_M).astype(np.int64)
+    hi = np.floor((np.maximum(a, b) - origin) / _CELL_M).astype(np.int64)
+    width = int(hi[:, 0].max()) + 1
+    nx_e = hi[:, 0] - lo[:, 0] + 1
+    ny_e = hi[:, 1] - lo[:, 1] + 1
+    n = nx_e * ny_e
+    edge = np.repeat(np.arange(network.n_edges), n)
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    dy, dx = np.divmod(k, np.repeat(nx_e, n))
+    cell = (lo[edge, 1] + dy) * width + (lo[edge, 0] + dx)
+    return cell, edge, width
+
+
+def cut_network(network: WalkNetwork, tiling: Tiling, halo: float, *, progress: bool = False) -> list[str]:
+    """Cut ``network`` into one network per tile with its halo, saved in the cache; returns the files.
+
+    A tile's network holds every segment whose bounding box comes within
+    ``halo`` of the tile (a superset of the segments within ``halo``), in the
+    network's order, with the network's work CRS. Cached by the network's
+    fingerprint, the tiling and the halo.
+    """
+    import shapely
+
+    folder = Path(settings.cache_folder) / (
+        f"tiles-v{_TILES_VERSION}-{network.fingerprint[:16]}-{tiling.key}-halo{halo:.0f}")
+    done = folder / "tiles.json"
+    if done.exists():
+        try:
+            files = json.loads(done.read_text(encoding="utf-8"))["files"]
+            if len(files) == len(tiling) and all(Path(f).exists() for f in files):
+                return files
+        except (OSError, ValueError, KeyError):
+            pass
+    folder.mkdir(parents=True, exist_ok=True)
+    origin = network.xy.min(axis=0) - halo - _CELL_M
+    cell, edge, width = _edge_cells(network, origin)
+    order = np.argsort(cell, kind="stable")
+    cell, edge = cell[order], edge[order]
+    ucell, start = np.unique(cell, return_index=True)
+    end = np.r_[start[1:], cell.size]
+    crs = network.crs.to_string()
+    files = []
+    it = range(len(tiling))
+    if progress:
+        from ._progress import progress_bar
+
+        it = progress_bar(it, desc="cutting tiles")
+    for t in it:
+        reg = shapely.buffer(tiling.regions[t], halo, quad_segs=2) if tiling.kind == "polygons" else None
+        x0, y0, x1, y1 = tiling.regions[t].bounds
+        c0, r0 = np.floor((np.array([x0, y0]) - halo - origin) / _CELL_M).astype(np.int64)
+        c1, r1 = np.floor((np.array([x1, y1]) + halo - origin) / _CELL_M).astype(np.int64)
+        rr, cc = np.mgrid[r0 : r1 + 1, c0 : c1 + 1]
+        cells = (rr * width + cc).ravel()
+        if reg is not None:  # keep the coarse cells that touch the buffered polygon
+            boxes = shapely.box(origin[0] + cc.ravel() * _CELL_M, origin[1] + rr.ravel() * _CELL_M,
+                                origin[0] + (cc.ravel() + 1) * _CELL_M, origin[1] + (rr.ravel() + 1) * _CELL_M)
+            cells = cells[shapely.intersects(reg, boxes)]
+        k = np.searchsorted(ucell, cells)
+        k = k[(k < ucell.size) & (ucell[np.minimum(k, ucell.size - 1)] == cells)]
+        sel = np.unique(np.concatenate([edge[start[i] : end[i]] for i in k])) if k.size else np.zeros(0, np.int64)
+        nodes, inv = np.unique(np.concatenate([network.edge_u[sel], network.edge_v[sel]]), return_inverse=True)
+        arrays = {"node_id": network.node_id[nodes], "lon": network.lon[nodes], "lat": network.lat[nodes],
+                  "edge_u": inv[: sel.size].astype(network.edge_u.dtype),
+                  "edge_v": inv[sel.size :].astype(network.edge_v.dtype),
+                  "edge_length_m": network.edge_length_m[sel], "edge_way": network.edge_way[sel]}
+        meta = {**network.meta, "work_crs": crs, "tile": str(tiling.ids[t]), "tile_halo_m": halo,
+                "n_nodes_tile": int(nodes.size)}
+        path = folder / f"tile-{t:05d}.npz"
+        write_cache(path, lambda tmp, a=arrays, m=meta: np.savez(tmp, **a, meta=np.array(json.dumps(m))), "tile")
+        files.append(str(path))
+    write_cache(done, lambda tmp: tmp.write_text(json.dumps({"files": files}), encoding="utf-8"), "tiles")
+    return files
+
+
+def stations_near(tiling: Tiling, sx: np.ndarray, sy: np.ndarray, halo: float) -> list[np.ndarray]:
+    """Per tile, the station rows within ``halo`` of it."""
+    import shapely
+
+    ok = np.flatnonzero(np.isfinite(sx) & np.isfinite(sy))
+    tree = shapely.STRtree(shapely.points(sx[ok], sy[ok]))
+    ti, si = tree.query(tiling.regions, predicate="dwithin", distance=halo)
+    order = np.lexsort((si, ti))
+    ti, si = ti[order], si[order]
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(ti, minlength=len(tiling)))])
+    return [ok[si[ptr[t] : ptr[t + 1]]] for t in range(len(tiling))]
+
+
+def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, folder) -> tuple[str, np.ndarray]:
+    """Write the households as GeoParquet ordered by tile, then Hilbert distance; returns (path, rows per tile).
+
+    Columns: the input's, plus ``_row`` (input order) and ``_tile`` (-1 for
+    rows without usable coordinates). Row groups are small, so a tile's task
+    reads its own rows (``filters=[("_tile", "==", t)]``) and skips the rest.
+    """
+    import geopandas as gpd
+
+    from .locate import project
+
+    x, y = project(network, points.lon, points.lat)
+    tile = tiling.tile_of(x, y)
+    tile[~points.valid] = -1
+    frame = points.frame.copy()
+    geo = gpd.GeoSeries(gpd.points_from_xy(points.lon, points.lat), crs="EPSG:4326")
+    geo[~points.valid] = None
+    frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geo.values, crs="EPSG:4326")
+    frame["_row"] = np.arange(len(frame), dtype=np.int64)
+    frame["_tile"] = tile
+    frame["_weight"] = points.weight
+    hil = np.zeros(len(frame), dtype=np.int64)
+    ok = points.valid
+    if ok.any():
+        hil[ok] = frame.geometry[ok].hilbert_distance().to_numpy()
+    order = np.lexsort((hil, tile))
+    frame = frame.iloc[order].reset_index(drop=True)
+    for c in frame.columns:  # mixed-type object columns (text read from CSV) as text
+        if frame[c].dtype == object and c != frame.geometry.name:
+            frame[c] = frame[c].astype("string")
+    path = Path(folder) / "households.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_cache(path, lambda tmp: frame.to_parquet(tmp, index=False, row_group_size=50_000,
+                                                   write_covering_bbox=True), "households")
+    counts = np.bincount(tile[tile >= 0], minlength=len(tiling))
+    bad = np.flatnonzero(~points.valid)
+    if bad.size:
+        log.info("%s: %d rows without usable coordinates stay out of the tiles (%s)", points.label, bad.size,
+                 rows_text(bad + points.row_base))
+    return str(path), counts
