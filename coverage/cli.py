@@ -24,7 +24,7 @@ GATE_OUTPUTS = ("compounds.csv", "gates.csv", "compounds.gpkg")
 #: Files each command may write into --out (checked against the inputs before any work).
 OUTPUTS = {
     "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-                "isochrones.gpkg", "map.html", "map.png", "manifest.json", *GATE_OUTPUTS),
+                "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
     "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
@@ -84,6 +84,13 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--compound-id-col", help="id column of --compounds (default compound_id or id)")
     p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
                    help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
+    p.add_argument("--horizon-min", type=float,
+                   help="walks up to this many minutes are exact; further households are reported as beyond the "
+                        "horizon (default: none; with --tiles, twice the threshold)")
+    p.add_argument("--tiles", help="run tile by tile: grid:METRES (squares) or a file of tile boundaries "
+                                   "(counties, streets); needs the dask extra")
+    p.add_argument("--scheduler", help="with --tiles: local:N (a Dask LocalCluster of N workers; default the "
+                                       "core count) or a scheduler address tcp://host:8786 (default: this process)")
     p.add_argument("--no-cache", action="store_true", help="rebuild the network instead of using the cache")
 
 
@@ -183,7 +190,7 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
         "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
         "capacity": args.capacity_col, "staff": args.staff_col, "caseload": args.caseload,
         "default_capacity": args.default_capacity,
-        **_gate_kwargs(args),
+        **_gate_kwargs(args), "horizon_min": args.horizon_min,
     }
 
 
@@ -252,6 +259,8 @@ def cmd_analyze(args) -> int:
     t0 = time.perf_counter()
     maps = _map_kwargs(args)
     out = _out_folder(args, "analyze")
+    if args.tiles:
+        return _analyze_tiled(args, out, t0)
     result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
@@ -262,9 +271,41 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+def _analyze_tiled(args, out, t0) -> int:
+    from .tiled import assess_tiled, need_dask
+
+    need_dask()
+    unsupported = [o for o, v in (("--compounds", args.compounds), ("--gates", args.gates),
+                                  ("--capacity-col", args.capacity_col), ("--staff-col", args.staff_col)) if v]
+    if unsupported:
+        msg = (f"--tiles does not yet combine with {', '.join(unsupported)}; run those per city without --tiles.")
+        raise CoverageInputError(msg)
+    kw = _assess_kwargs(args)
+    for k in ("progress", "capacity", "staff", "caseload", "default_capacity", "compounds", "gates",
+              "compound_id_col"):
+        kw.pop(k, None)
+    result = assess_tiled(_load(args), args.stations, args.households, tiles=args.tiles, scheduler=args.scheduler,
+                          out_dir=out, **kw)
+    files = result.to_files(out)
+    out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
+    print(result.summary.text(lang=args.lang))
+    print(f"{result.params['n_tiles']} tiles; wrote {len(files)} files and the tiles' GeoParquet to {args.out} "
+          f"in {time.perf_counter() - t0:.1f} s (maps and isochrones are drawn per city, without --tiles)")
+    return 0
+
+
+def _untiled(args, command: str) -> None:
+    if getattr(args, "tiles", None) or getattr(args, "scheduler", None):
+        msg = (f"{command} --tiles is not available yet: tiled runs cover analyze (households, stations, summary); "
+               f"run {command} per city or area without --tiles.")
+        raise CoverageInputError(msg)
+
+
 def cmd_isochrones(args) -> int:
     from .export import write_isochrones
     from .isochrones import isochrones_for_stations
+
+    _untiled(args, "isochrones")
 
     bands = _minutes_list(args.minutes)
     out = _out_folder(args, "isochrones")
@@ -311,6 +352,7 @@ def cmd_site(args) -> int:
     from .export import write_maps
     from .siting import suggest_sites
 
+    _untiled(args, "site")
     maps = _map_kwargs(args)
     siting = _siting_kwargs(args)
     out = _out_folder(args, "site")
@@ -331,6 +373,7 @@ def cmd_report(args) -> int:
     from .siting import suggest_sites
 
     t0 = time.perf_counter()
+    _untiled(args, "report")
     area_target = check_share(args.area_target, "--area-target")
     siting = _siting_kwargs(args)
     out = _out_folder(args, "report")

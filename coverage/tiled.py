@@ -111,6 +111,38 @@ class TiledResult:
     def __repr__(self) -> str:
         return f"TiledResult({self.summary.text()}; {len(self.tile_files)} tiles)"
 
+    def to_files(self, out_dir) -> dict[str, str]:
+        """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv.
+
+        The per-tile households are already in ``out_dir/tiles/`` as GeoParquet.
+        """
+        from .export import folder, to_csv, to_gpkg, write_json, write_table
+
+        out = folder(out_dir)
+        files = {}
+        frames = [("stations", self.stations)]
+        if self.households is not None:
+            frames.insert(0, ("households", self.households))
+        else:
+            log.warning("%s households: more than %s rows, so no merged households.csv; read out/tiles/*.parquet",
+                        f"{self.summary.n_households:,}", f"{MERGE_MAX_ROWS:,}")
+        for name, frame in frames:
+            with out.write(f"{name}.csv") as tmp:
+                to_csv(frame, tmp)
+            with out.write(f"{name}.gpkg") as tmp:
+                to_gpkg(frame, tmp, layer=name)
+            files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
+            files[f"{name}_gpkg"] = str(out.path(f"{name}.gpkg"))
+        with out.write("tiles.csv") as tmp:
+            write_table(self.tiles, tmp)
+        summary = {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
+                   "tile_files": [Path(f).name for f in self.tile_files]}
+        with out.write("summary.json") as tmp:
+            write_json(summary, tmp)
+        files["tiles_csv"] = str(out.path("tiles.csv"))
+        files["summary"] = str(out.path("summary.json"))
+        return files
+
 
 def _executor(scheduler):
     """(map function, closer) for a scheduler spec: None, "local:N", an address, or a Client."""

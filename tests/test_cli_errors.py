@@ -110,6 +110,12 @@ def _cases():
          "has no id column 'code'"),
         (a + ["--compounds", "{d}/wkt.csv", "--gates", "{d}/gates.csv"], "are not WKT outlines"),
         (i + ["--compounds", "{d}/missing.geojson", "--gates", "osm"], "does not exist"),
+        # tiled runs
+        (a + ["--tiles", "grid:abc"], "give the tile size in metres"),
+        (a + ["--tiles", "grid:2000", "--scheduler", "yarn"], "give local:N or a scheduler address"),
+        (a + ["--tiles", "{d}/missing.geojson"], "does not exist"),
+        (a + ["--horizon-min", "5"], "must be at least the threshold"),
+        (s + ["--k", "1", "--tiles", "grid:2000"], "site --tiles is not available yet"),
         # argparse's own checks are one line too
         (s + ["--k", "two"], "invalid int value"),
         (a + ["--lang", "fr"], "invalid choice"),

@@ -24,7 +24,8 @@ def _name(req: str) -> str:
 
 def test_environment_matches_pyproject():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
-    deps = pyproject["project"]["dependencies"] + pyproject["project"]["optional-dependencies"]["test"]
+    extras = pyproject["project"]["optional-dependencies"]
+    deps = pyproject["project"]["dependencies"] + extras["test"] + extras["dask"]
     wanted = {CONDA_NAMES.get(_name(d), _name(d)): d for d in deps}
     env = (REPO / "environment.yml").read_text()
     conda = {}
@@ -68,7 +69,8 @@ def test_coverage_py_is_not_installed():
 
 
 #: import name -> distribution name, where they differ
-IMPORT_TO_DIST = {"osmium": "osmium", "xstatic": "xstatic-leaflet", "yaml": "pyyaml", "branca": "branca"}
+IMPORT_TO_DIST = {"osmium": "osmium", "xstatic": "xstatic-leaflet", "yaml": "pyyaml", "branca": "branca",
+                  "dask_geopandas": "dask-geopandas"}
 
 
 def test_direct_imports_are_declared():

@@ -1,0 +1,94 @@
+"""Tiled runs: Harbin cut into 3 km tiles on a LocalCluster of 2 workers gives the single-machine answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from helpers import shared_osm
+
+from coverage import CoverageInputError, assess
+from coverage.cli import main
+
+pytest.importorskip("distributed", reason="the dask extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def harbin(tmp_path_factory):
+    from coverage.osm_features import place_nodes, residential_buildings
+
+    p = shared_osm("harbin-central.osm.pbf")
+    d = tmp_path_factory.mktemp("harbin")
+    st = place_nodes(p)
+    hh = residential_buildings(p)
+    pd.DataFrame({"id": st["id"], "name": st["name"], "lon": st.geometry.x, "lat": st.geometry.y}).to_csv(
+        d / "stations.csv", index=False)
+    # one row without coordinates: every input row comes out with a status, tiled or not
+    rows = pd.DataFrame({"id": hh["id"], "lon": hh.geometry.x, "lat": hh.geometry.y, "户数": 1 + np.arange(len(hh)) % 7})
+    rows.loc[5, ["lon", "lat"]] = np.nan
+    rows.to_csv(d / "households.csv", index=False)
+    return p, d
+
+
+def _run(argv):
+    assert main(["-q", *argv]) == 0
+
+
+def test_harbin_3km_tiles_on_a_local_cluster_equal_the_single_run(harbin):
+    p, d = harbin
+    common = ["analyze", "--network", str(p), "--stations", str(d / "stations.csv"), "--households",
+              str(d / "households.csv"), "--weight", "户数", "--horizon-min", "30"]
+    _run([*common, "--out", str(d / "single")])
+    _run([*common, "--tiles", "grid:3000", "--scheduler", "local:2", "--out", str(d / "tiled")])
+    for name in ("households.csv", "stations.csv"):
+        a = (d / "single" / name).read_bytes()
+        b = (d / "tiled" / name).read_bytes()
+        assert a == b, name
+    s1 = json.loads((d / "single" / "summary.json").read_text(encoding="utf-8"))
+    s2 = json.loads((d / "tiled" / "summary.json").read_text(encoding="utf-8"))
+    for k in ("n_households", "n_covered", "n_uncovered", "n_off_network", "n_invalid", "weight_covered", "bands",
+              "n_beyond_horizon"):
+        assert s1[k] == s2[k], k
+    tiles = pd.read_csv(d / "tiled" / "tiles.csv")
+    assert tiles["rows"].sum() == s1["n_households"] - s1["n_invalid"] and len(tiles) > 20
+    parts = list((d / "tiled" / "tiles").glob("tile-*.parquet"))
+    assert len(parts) == len(tiles)
+    rows = np.concatenate([gpd.read_parquet(f)["_row"].to_numpy() for f in parts])
+    assert np.array_equal(np.sort(rows), np.setdiff1d(np.arange(s1["n_households"]), [5]))  # none lost or twice
+
+
+def test_polygon_tiles_in_process_and_the_horizon(tmp_path):
+    """Boundary polygons as tiles (two halves of 红旗街道, run in this process) give the single answer, and a
+    household past the horizon is reported as beyond it, in both."""
+    from coverage.demo import demo_inputs
+    from coverage.tiled import assess_tiled
+
+    path, st, hh = demo_inputs()
+    x0, y0, x1, y1 = hh.total_bounds
+    xm = (x0 + x1) / 2
+    halves = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[shapely.box(x0 - 1, y0 - 1, xm, y1 + 1),
+                                                                   shapely.box(xm, y0 - 1, x1 + 1, y1 + 1)], crs=4326)
+    single = assess(path, st, hh, weight="households", minutes=5, horizon_min=8)
+    tiled = assess_tiled(path, st, hh, tiles=halves, weight="households", minutes=5, horizon_min=8,
+                         out_dir=tmp_path / "t")
+    a, b = single.households, tiled.households
+    assert (a["status"].astype(str).to_numpy() == b["status"].astype(str).to_numpy()).all()
+    assert (a["note"].to_numpy() == b["note"].to_numpy()).all()
+    np.testing.assert_array_equal(a["walk_m"].to_numpy(), b["walk_m"].to_numpy())
+    assert single.summary.n_beyond_horizon == tiled.summary.n_beyond_horizon > 0
+    assert a["note"].str.startswith("beyond the horizon").sum() == single.summary.n_beyond_horizon
+    pd.testing.assert_frame_equal(pd.DataFrame(single.stations.drop(columns="geometry")),
+                                  pd.DataFrame(tiled.stations.drop(columns="geometry")))
+
+
+def test_without_dask_the_error_names_the_extra(monkeypatch):
+    from coverage.tiled import need_dask
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(CoverageInputError, match=r'pip install "service-coverage\[dask\]"'):
+        need_dask()
