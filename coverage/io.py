@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 LON_ALIASES = ("lon", "lng", "long", "longitude", "经度", "x")
 LAT_ALIASES = ("lat", "latitude", "纬度", "y")
 ID_ALIASES = ("id", "编号", "编码")
@@ -328,8 +329,15 @@ def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None)
     if suffix in VECTOR_SUFFIXES:
         gdf, label = _read_vector(path, label, layer, crs)
         return _Source(label, gdf, None, None, None, str(source), row_base=1, row_word="features")
-    msg = (f"{label} has an unknown format {suffix!r}; give .csv, .xlsx/.xls, .geojson, .gpkg or .shp "
-           "(or a GeoDataFrame).")
+    if suffix in PARQUET_SUFFIXES:
+        try:
+            gdf = gpd.read_parquet(path)
+        except Exception as exc:
+            msg = f"{label} could not be read as GeoParquet ({str(exc).strip()[:160]})."
+            raise CoverageInputError(msg) from None
+        return _Source(label, gdf, None, None, None, str(source), row_base=0, row_word="rows (from 0)")
+    msg = (f"{label} has an unknown format {suffix!r}; give .csv, .xlsx/.xls, .geojson, .gpkg, .shp or "
+           ".parquet (GeoParquet), or a GeoDataFrame.")
     raise CoverageInputError(msg)
 
 
