@@ -14,8 +14,10 @@ Deterministic (seed 0). Inputs are GeoParquet.
 
 Runs, at 15 minutes and 4.8 km/h with a 30-minute horizon (the tiled default):
 
-* one process: ``assess(..., horizon_min=30)`` on the whole province;
-* tiles: ``assess_tiled(..., tiles="grid:20000", scheduler="local:2")``.
+* tiles on a Dask LocalCluster(2): ``assess_tiled(..., tiles="grid:20000", scheduler="local:2")``;
+* the same tiles one after another in one process (``scheduler=None``);
+* with ``--untiled`` (smaller provinces), ``assess(..., horizon_min=30)`` on the whole province at once,
+  for the tiling overhead.
 
 Reports wall times, the peak memory of the single process, of the
 coordinator and of each worker, the tiling overhead (tile nodes processed
@@ -112,8 +114,8 @@ def tiled(work: Path, net_path: Path, out: Path, tile_m: float, workers: int):
     t = time.perf_counter()
     net = WalkNetwork.load(net_path)
     r = assess_tiled(net, work / "stations.parquet", work / "households.parquet", weight="households",
-                     tiles=f"grid:{tile_m:g}", scheduler=f"local:{workers}", out_dir=work / "tiled-out",
-                     horizon_min=30)
+                     tiles=f"grid:{tile_m:g}", scheduler=f"local:{workers}" if workers else None,
+                     out_dir=work / f"tiled-out-{workers}", horizon_min=30)
     wall = time.perf_counter() - t
     tiles = r.tiles
     doc = {"wall_s": wall, "coordinator_peak_mb": _peak_mb(), "timings": r.timings,
@@ -135,6 +137,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", default=None)
     ap.add_argument("--step", choices=["all", "single", "tiled"], default="all")
+    ap.add_argument("--untiled", action="store_true", help="also run the whole province untiled in one process "
+                                                           "(needs about 0.6 GB per million households)")
     args = ap.parse_args()
     import subprocess
 
@@ -144,7 +148,7 @@ def main() -> int:
         single(work, net_path, work / "single.json")
         return 0
     if args.step == "tiled":
-        tiled(work, net_path, work / "tiled.json", args.tile_m, args.workers)
+        tiled(work, net_path, work / f"tiled{args.workers}.json", args.tile_m, args.workers)
         return 0
     t = time.perf_counter()
     net = build(args.copies, args.households, args.stations, work)
@@ -154,26 +158,31 @@ def main() -> int:
     n_nodes, n_edges = net.n_nodes, net.n_edges
     del net
     me = [sys.executable, __file__, "--work", str(work)]
-    for step in ("tiled", "single"):
+    runs = [("tiled", args.workers), ("tiled", 0)] + ([("single", 0)] if args.untiled else [])
+    for step, w in runs:
         t = time.perf_counter()
-        proc = subprocess.run([*me, "--step", step, "--tile-m", str(args.tile_m), "--workers", str(args.workers)],
-                              check=False)
-        print(f"{step}: exit {proc.returncode} in {time.perf_counter() - t:.0f} s", flush=True)
-    res = {k: json.loads((work / f"{k}.json").read_text()) for k in ("single", "tiled") if (work / f"{k}.json").exists()}
+        proc = subprocess.run([*me, "--step", step, "--tile-m", str(args.tile_m), "--workers", str(w)], check=False)
+        print(f"{step} {w}: exit {proc.returncode} in {time.perf_counter() - t:.0f} s", flush=True)
+    names = {"single": "untiled_one_process", f"tiled{args.workers}": f"tiles_local_cluster_{args.workers}",
+             "tiled0": "tiles_one_process"}
+    res = {v: json.loads((work / f"{k}.json").read_text()) for k, v in names.items() if (work / f"{k}.json").exists()}
     out = {"network_nodes": n_nodes, "network_edges": n_edges, "households": args.households,
            "stations": args.stations, "tile_m": args.tile_m, "workers": args.workers, "build_s": build_s, **res}
-    if len(res) == 2:
-        a, b = res["single"]["summary"], res["tiled"]["summary"]
-        out["same_summary"] = all(a[k] == b[k] for k in ("n_covered", "n_uncovered", "n_off_network", "bands",
-                                                          "n_beyond_horizon", "weight_covered"))
-        out["tiling_overhead"] = {
-            "tile_nodes_over_network_nodes": res["tiled"]["tile_nodes_total"] / n_nodes,
-            "tile_cpu_s_over_single_wall_s": res["tiled"]["tile_seconds_total"] / res["single"]["wall_s"],
-            "wall_ratio_tiled_over_single": res["tiled"]["wall_s"] / res["single"]["wall_s"],
-        }
+    keys = ("n_covered", "n_uncovered", "n_off_network", "bands", "n_beyond_horizon", "weight_covered")
+    sums = [v["summary"] for v in res.values()]
+    out["same_summary"] = all(all(s[k] == sums[0][k] for k in keys) for s in sums)
+    tl = res.get(f"tiles_local_cluster_{args.workers}")
+    one = res.get("tiles_one_process")
+    if tl and one:
+        out["speedup_local_cluster_over_one_process"] = one["wall_s"] / tl["wall_s"]
+    if tl:
+        out["tiling_overhead"] = {"tile_nodes_over_network_nodes": tl["tile_nodes_total"] / n_nodes}
+        if "untiled_one_process" in res:
+            out["tiling_overhead"]["tile_cpu_s_over_untiled_wall_s"] = (
+                tl["tile_seconds_total"] / res["untiled_one_process"]["wall_s"])
     print(json.dumps(out, indent=2, default=str))
-    if args.copies == 8 and args.households == 20_000_000:
-        (REPO / "benchmarks" / "results" / "province.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+    name = "province.json" if args.copies == 8 and args.households == 20_000_000 else f"province-{args.copies}x.json"
+    (REPO / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=2, default=str) + "\n")
     return 0
 
 

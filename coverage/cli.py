@@ -272,7 +272,8 @@ def cmd_analyze(args) -> int:
 
 
 def _analyze_tiled(args, out, t0) -> int:
-    from .tiled import assess_tiled, need_dask
+    from .export import write_isochrones
+    from .tiled import assess_tiled, dask_client, isochrones_tiled, need_dask
 
     need_dask()
     unsupported = [o for o, v in (("--compounds", args.compounds), ("--gates", args.gates),
@@ -284,13 +285,20 @@ def _analyze_tiled(args, out, t0) -> int:
     for k in ("progress", "capacity", "staff", "caseload", "default_capacity", "compounds", "gates",
               "compound_id_col"):
         kw.pop(k, None)
-    result = assess_tiled(_load(args), args.stations, args.households, tiles=args.tiles, scheduler=args.scheduler,
-                          out_dir=out, **kw)
-    files = result.to_files(out)
+    net = _load(args)
+    with dask_client(args.scheduler) as client:
+        result = assess_tiled(net, args.stations, args.households, tiles=args.tiles, scheduler=client,
+                              out_dir=out, **kw)
+        files = result.to_files(out)
+        iso = isochrones_tiled(net, args.stations, result.bands_min, tiles=args.tiles, scheduler=client,
+                               crs=args.crs, id_col=kw["station_id_col"] or args.id_col, max_snap_m=args.max_snap_m,
+                               read_options=_options(args, "station"), halo=result.params["network_halo_m"],
+                               **_speed_kwargs(args))
+    files.update(write_isochrones(iso, out, gaps=result.gap_areas(iso)))
     out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
     print(f"{result.params['n_tiles']} tiles; wrote {len(files)} files and the tiles' GeoParquet to {args.out} "
-          f"in {time.perf_counter() - t0:.1f} s (maps and isochrones are drawn per city, without --tiles)")
+          f"in {time.perf_counter() - t0:.1f} s (the interactive map is drawn per city or district, without --tiles)")
     return 0
 
 
@@ -305,10 +313,19 @@ def cmd_isochrones(args) -> int:
     from .export import write_isochrones
     from .isochrones import isochrones_for_stations
 
-    _untiled(args, "isochrones")
-
     bands = _minutes_list(args.minutes)
     out = _out_folder(args, "isochrones")
+    if args.tiles:
+        from .tiled import isochrones_tiled
+
+        iso = isochrones_tiled(_load(args), args.stations, bands, tiles=args.tiles, scheduler=args.scheduler,
+                               crs=args.crs, id_col=args.station_id_col or args.id_col, max_snap_m=args.max_snap_m,
+                               read_options=_options(args, "station"), **_speed_kwargs(args))
+        files = write_isochrones(iso, out, geojson=True)
+        out.finish(extra={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
+        print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands, tile by tile: "
+              f"{', '.join(files.values())}")
+        return 0
     iso = isochrones_for_stations(
         _load(args), args.stations, bands, crs=args.crs, id_col=args.station_id_col or args.id_col,
         max_snap_m=args.max_snap_m, read_options=_options(args, "station"), **_speed_kwargs(args),

@@ -35,7 +35,7 @@ from .assess import STATUSES, Summary, assess, station_frame
 from .io import read_points
 from .locate import check_extent, locate
 from .network import WalkNetwork, load_network
-from .tiling import cut_network, halo_m, parse_tiles, partition_households, stations_near
+from .tiling import cut_network, halo_m, parse_tiles, partition_households, stations_near, stream_parquet_households
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def run_tile(task: dict) -> dict:
                cutoffs_min=tuple(p["cutoffs_min"]), horizon_min=p["horizon_min"], require_stations=False)
     out = r.households.copy()
     out["_row"] = rows
+    out["_weight"] = r.household_points.weight
     out.to_parquet(task["out"], index=False)
     s = r.summary
     loads = pd.DataFrame({"id": r.station_points.ids.astype(str), **{c: r.stations[c].to_numpy() for c in _LOAD_COLUMNS}})
@@ -107,9 +108,39 @@ class TiledResult:
     tile_files: list = field(default_factory=list)
     tiles: pd.DataFrame | None = None  # per tile: rows, network nodes, stations, seconds, peak memory
     timings: dict = field(default_factory=dict)
+    weights: np.ndarray | None = None  # households per merged row (input order)
 
     def __repr__(self) -> str:
         return f"TiledResult({self.summary.text()}; {len(self.tile_files)} tiles)"
+
+    @property
+    def bands_min(self) -> list[float]:
+        return sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
+
+    def gap_areas(self, isochrones, *, cell_m: float = 150.0):
+        """Uncovered residential area (hex cells less the threshold's union), as for a single run; None when
+        the households were not merged."""
+        import geopandas as gpd
+        import shapely
+
+        from ._hex import hex_cells
+
+        h = self.households
+        if h is None:
+            return None
+        unc = (h["status"].astype(str) == "uncovered").to_numpy()
+        if not unc.any():
+            return gpd.GeoDataFrame({"households": [], "points": []}, geometry=[], crs="EPSG:4326")
+        work = self.params["work_crs"]
+        pts = h.geometry[unc].to_crs(work)
+        w = self.weights[unc]
+        _, _, cnt, wsum, polys = hex_cells(pts.x.to_numpy(), pts.y.to_numpy(), w, cell_m)
+        _, uni = isochrones
+        thr = uni[np.isclose(uni["minutes"], self.summary.threshold_min)]
+        if len(thr):
+            polys = shapely.difference(polys, thr.to_crs(work).geometry.iloc[0])
+        out = gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=work)
+        return out[~out.geometry.is_empty].to_crs("EPSG:4326").reset_index(drop=True)
 
     def to_files(self, out_dir) -> dict[str, str]:
         """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv.
@@ -144,17 +175,30 @@ class TiledResult:
         return files
 
 
-def _executor(scheduler):
-    """(map function, closer) for a scheduler spec: None, "local:N", an address, or a Client."""
-    if scheduler is None:
-        return (lambda fn, tasks: [fn(t) for t in _progress(tasks)]), (lambda: None)
+class dask_client:  # noqa: N801  a context manager, used like a function
+    """``with dask_client("local:2") as client:`` one cluster for several tiled steps (None stays None)."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+        self.close = lambda: None
+
+    def __enter__(self):
+        if self.scheduler is None or not isinstance(self.scheduler, str):
+            return self.scheduler
+        client, self.close = _client(self.scheduler)
+        return client
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _client(scheduler):
+    """(Client, closer) for "local:N" or a scheduler address."""
     need_dask()
-    from distributed import Client, LocalCluster, as_completed, progress
+    from distributed import Client, LocalCluster
 
     own = []
-    if isinstance(scheduler, Client):
-        client = scheduler
-    elif isinstance(scheduler, str) and scheduler.startswith("local"):
+    if isinstance(scheduler, str) and scheduler.startswith("local"):
         n = scheduler.split(":", 1)[1] if ":" in scheduler else ""
         try:
             n_workers = int(n) if n else None
@@ -180,6 +224,25 @@ def _executor(scheduler):
         msg = f"--scheduler {scheduler!r}: give local:N or a scheduler address like tcp://host:8786."
         raise CoverageInputError(msg)
 
+    def close():
+        for o in own:
+            o.close()
+
+    return client, close
+
+
+def _executor(scheduler):
+    """(map function, closer) for a scheduler spec: None, "local:N", an address, or a Client."""
+    if scheduler is None:
+        return (lambda fn, tasks: [fn(t) for t in _progress(tasks)]), (lambda: None)
+    need_dask()
+    from distributed import Client, as_completed, progress
+
+    if isinstance(scheduler, Client):
+        client, close = scheduler, (lambda: None)
+    else:
+        client, close = _client(scheduler)
+
     def run(fn, tasks):
         futures = client.map(fn, tasks, pure=False)
         if log.isEnabledFor(logging.INFO):
@@ -188,10 +251,6 @@ def _executor(scheduler):
         for fut in as_completed(futures):
             out.append(fut.result())
         return out
-
-    def close():
-        for o in own:
-            o.close()
 
     return run, close
 
@@ -230,15 +289,21 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     h_id = id_col if household_id_col is None else household_id_col
     sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
                 read_options=station_options)
-    lon_hint = float(np.mean(net.bounds_lonlat[::2]))
-    hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=crs, lon_hint=lon_hint,
-                            **(household_options or {}))
-    check_extent(net, hh_points)  # the misplaced-input errors, once for the whole run
+    stream = isinstance(households, (str, Path)) and str(households).lower().endswith((".parquet", ".geoparquet")) \
+        and crs is None
     t_read = time.perf_counter()
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
-    hh_path, counts = partition_households(hh_points, net, tiling, tile_dir / "input")
+    if stream:  # GeoParquet: read in batches, never whole
+        part = stream_parquet_households(households, net, tiling, tile_dir / "input", weight=weight)
+    else:
+        lon_hint = float(np.mean(net.bounds_lonlat[::2]))
+        hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=crs,
+                                lon_hint=lon_hint, **(household_options or {}))
+        check_extent(net, hh_points)  # the misplaced-input errors, once for the whole run
+        part = partition_households(hh_points, net, tiling, tile_dir / "input")
+    hh_path, counts = part.path, part.counts
     v = kph / 3.6
     horizon_m = horizon_min * 60 * v
     net_halo, st_halo = halo_m(horizon_m, max_snap_m)
@@ -250,7 +315,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     cutoffs = sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min))
     params = {"minutes": minutes, "speed_kph": kph, "profile": prof, "weight": weight, "id_col": s_id,
               "household_id_col": h_id, "max_snap_m": max_snap_m, "cutoffs_min": cutoffs,
-              "horizon_min": horizon_min}
+              "horizon_min": horizon_min, "network_halo_m": net_halo, "crs": None if crs is None else str(crs)}
     tasks = []
     for t in np.flatnonzero(counts):
         rows = near[t]
@@ -269,7 +334,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
         close()
     t_run = time.perf_counter()
     results.sort(key=lambda d: d["tile"])
-    result = _merge(results, sl, hh_points, params, net, tiles, tasks)
+    result = _merge(results, sl, part, params, net, tiles, tasks)
     result.timings = {"read_s": t_read - t0, "cut_s": t_cut - t_read, "tiles_s": t_run - t_cut,
                       "merge_s": time.perf_counter() - t_run, "total_s": time.perf_counter() - t0}
     log.info("Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)", len(tasks),
@@ -277,7 +342,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     return result
 
 
-def _merge(results, sl, hh, params, net, tiles, tasks) -> TiledResult:
+def _merge(results, sl, part, params, net, tiles, tasks) -> TiledResult:
     """Sum the tiles' counts and loads; stitch the households back into input order."""
     import geopandas as gpd
 
@@ -295,10 +360,8 @@ def _merge(results, sl, hh, params, net, tiles, tasks) -> TiledResult:
     # the summary: every valid household is in exactly one tile; invalid rows stay with the coordinator
     keys = ("n_covered", "n_uncovered", "n_off_network", "weight_covered", "weight_uncovered", "weight_off_network")
     tot = {k: sum(r["summary"][k] for r in results) for k in keys}
-    invalid = ~hh.valid
-    w = hh.weight
-    n_valid = int(hh.valid.sum())
-    w_total = hh.valid_weight
+    n_valid = part.n_rows - part.n_invalid
+    w_total = part.weight_valid
     bands = []
     for i, b in enumerate(results[0]["summary"]["bands"] if results else []):
         n_in = sum(r["summary"]["bands"][i]["n_within"] for r in results)
@@ -308,26 +371,34 @@ def _merge(results, sl, hh, params, net, tiles, tasks) -> TiledResult:
                       "share_weight": w_in / w_total if w_total else float("nan")})
     summary = Summary(
         threshold_min=params["minutes"], speed_kph=round(params["speed_kph"], 4), profile=params["profile"],
-        max_snap_m=params["max_snap_m"], n_households=len(hh), n_invalid=int(invalid.sum()),
-        weight_total=w_total, weight_invalid=float(w[invalid].sum()), n_stations=len(st),
+        max_snap_m=params["max_snap_m"], n_households=part.n_rows, n_invalid=part.n_invalid,
+        weight_total=w_total, weight_invalid=part.weight_invalid, n_stations=len(st),
         n_stations_on_network=int(sl.snap.on_network.sum()), bands=bands,
         n_beyond_horizon=sum(r["summary"]["n_beyond_horizon"] or 0 for r in results), **tot,
     )
     tile_table = pd.DataFrame([{k: r[k] for k in ("tile", "rows", "n_nodes", "n_stations", "seconds",
                                                    "peak_rss_mb")} for r in results])
     files = [t["out"] for t in tasks]
-    households = None
-    if len(hh) <= MERGE_MAX_ROWS:
+    households = weights = None
+    if part.n_rows <= MERGE_MAX_ROWS:
         parts = [gpd.read_parquet(f) for f in files]
-        if invalid.any():
-            parts.append(_invalid_rows(hh))
+        if part.n_invalid and part.points is not None:
+            parts.append(_invalid_rows(part.points))
+        elif part.n_invalid:  # streamed: the rows without usable coordinates, as the tiles' frames have them
+            bad = gpd.read_parquet(part.path, filters=[("_tile", "==", -1)]).drop(columns=["_tile", "_weight"])
+            bad = bad.assign(station_id=None, walk_m=np.nan, walk_min=np.nan, covered=False, n_stations_within=0,
+                             status="invalid", access_m=np.nan, note="missing or unusable coordinate")
+            parts.append(bad)
         households = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")
-        households = gpd.GeoDataFrame(households.drop(columns="_row").reset_index(drop=True),
+        households = gpd.GeoDataFrame(households.drop(columns=["_row", "_weight"], errors="ignore")
+                                      .reset_index(drop=True),
                                       geometry=parts[0].geometry.name if parts else "geometry", crs="EPSG:4326")
         households["status"] = pd.Categorical(households["status"].astype(str), categories=STATUSES)
+        weights = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")["_weight"].to_numpy()
     p = {**params, "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame", "n_tiles": len(tasks),
+         "work_crs": net.crs.to_string(),
          "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6, "network": dict(net.meta)}
-    return TiledResult(households, stations, summary, p, files, tile_table)
+    return TiledResult(households, stations, summary, p, files, tile_table, weights=weights)
 
 
 def _invalid_rows(hh):
@@ -347,3 +418,77 @@ def _invalid_rows(hh):
     frame["note"] = hh.reason[bad]
     frame["_row"] = bad
     return frame
+
+
+def run_tile_isochrones(task: dict) -> dict:
+    """One tile's isochrones (runs on a Dask worker): the stations whose point lies in the tile.
+
+    Returns WKB polygons in the work CRS: per (station row, band index), and
+    this tile's union per band.
+    """
+    import shapely
+
+    from .isochrones import station_isochrones
+
+    t0 = time.perf_counter()
+    net = WalkNetwork.load(task["network"])
+    st = task["stations"]
+    located = locate(net, st, role="stations", id_col="_sid", max_snap_m=task["max_snap_m"], check=False)
+    polys, unions, _ = station_isochrones(net, located.snap, task["bands_m"], cell_m=task["cell_m"],
+                                          max_snap_m=task["max_snap_m"])
+    rows = st["_row"].to_numpy()
+    return {"tile": task["tile"], "station": [int(rows[s]) for s, _, _ in polys], "band": [b for _, b, _ in polys],
+            "wkb": shapely.to_wkb(np.array([g for _, _, g in polys], dtype=object)),
+            "union": {float(k): shapely.to_wkb(v) for k, v in unions.items()},
+            "seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_rss_mb()}
+
+
+def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler=None, profile=None,
+                     speed_kph=None, crs=None, id_col="id", max_snap_m=None, cell_m: float = 10.0,
+                     read_options=None, halo=None):
+    """Per-station isochrones and their union per band, tile by tile: ``(per_station, union)``.
+
+    Each station is drawn in the tile that holds it, on that tile's network
+    with a halo of the largest band plus twice ``max_snap_m``: the same
+    polygons as :func:`~coverage.isochrones.isochrones_for_stations` (the
+    raster cells lie on the same 10 m lattice). The union per band is the
+    union of the tiles' unions.
+    """
+    import geopandas as gpd
+    import shapely
+
+    net = load_network(network)
+    v = settings.speed_m_s(profile, speed_kph)
+    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+    minutes = sorted(float(m) for m in minutes)
+    bands_m = [m * 60 * v for m in minutes]
+    tiling = parse_tiles(tiles, net)
+    sl = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
+                read_options=read_options)
+    halo = max(max(bands_m) + 2 * max_snap_m, halo or 0.0)  # a wider cut (the analysis's) serves too
+    files = cut_network(net, tiling, halo)
+    on = np.flatnonzero(sl.snap.on_network)
+    tile = tiling.tile_of(sl.snap.px[on], sl.snap.py[on])
+    frame = sl.points.frame.to_crs("EPSG:4326") if sl.points.frame.crs is not None else sl.points.frame
+    frame = gpd.GeoDataFrame({"_sid": np.arange(len(frame)), "_row": np.arange(len(frame))},
+                             geometry=frame.geometry.values, crs="EPSG:4326")
+    tasks = [{"tile": int(t), "network": files[t], "stations": frame.iloc[on[tile == t]].reset_index(drop=True),
+              "bands_m": bands_m, "cell_m": cell_m, "max_snap_m": max_snap_m} for t in np.unique(tile)]
+    run, close = _executor(scheduler)
+    try:
+        results = run(run_tile_isochrones, tasks)
+    finally:
+        close()
+    station = np.concatenate([np.asarray(r["station"], dtype=np.int64) for r in results]) if results else np.zeros(0, int)
+    band = np.concatenate([np.asarray(r["band"], dtype=np.int64) for r in results]) if results else np.zeros(0, int)
+    geoms = shapely.from_wkb(np.concatenate([r["wkb"] for r in results])) if results else np.zeros(0, dtype=object)
+    order = np.lexsort((band, station))
+    ids = sl.points.ids
+    per = gpd.GeoDataFrame({"station_id": ids[station[order]], "minutes": np.asarray(minutes)[band[order]]},
+                           geometry=geoms[order], crs=net.crs)
+    unions = [shapely.union_all(shapely.from_wkb([r["union"][float(b)] for r in results])) if results
+              else shapely.Polygon() for b in bands_m]
+    uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=unions, crs=net.crs)
+    crs_out = sl.points.frame.crs or "EPSG:4326"
+    log.info("Tiled isochrones: %d stations in %d tiles", len(on), len(tasks))
+    return per.to_crs(crs_out), uni.to_crs(crs_out)

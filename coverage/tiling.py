@@ -225,8 +225,8 @@ def stations_near(tiling: Tiling, sx: np.ndarray, sy: np.ndarray, halo: float) -
     return [ok[si[ptr[t] : ptr[t + 1]]] for t in range(len(tiling))]
 
 
-def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, folder) -> tuple[str, np.ndarray]:
-    """Write the households as GeoParquet ordered by tile, then Hilbert distance; returns (path, rows per tile).
+def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, folder) -> Partition:
+    """Write the households (read and checked in memory) as GeoParquet ordered by tile, then Hilbert distance.
 
     Columns: the input's, plus ``_row`` (input order) and ``_tile`` (-1 for
     rows without usable coordinates). Row groups are small, so a tile's task
@@ -264,4 +264,105 @@ def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, f
     if bad.size:
         log.info("%s: %d rows without usable coordinates stay out of the tiles (%s)", points.label, bad.size,
                  rows_text(bad + points.row_base))
-    return str(path), counts
+    w = points.weight
+    return Partition(str(path), counts, len(points), int(bad.size), points.valid_weight, float(w[bad].sum()),
+                     points=points)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Households written for the tiles: where, and the totals the merge needs."""
+
+    path: str
+    counts: np.ndarray  # rows per tile
+    n_rows: int
+    n_invalid: int
+    weight_valid: float
+    weight_invalid: float
+    invalid: object = None  # the rows without usable coordinates (a GeoDataFrame), when read in memory
+    points: Points | None = None  # the rows as read, when read in memory
+
+
+def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder, *, weight: str | None = None,
+                              batch_rows: int = 1_000_000) -> Partition:
+    """GeoParquet households, read in batches and written for the tiles without holding them all in memory.
+
+    Each batch is placed in its tiles, sorted by tile and Hilbert distance and
+    appended in small row groups, so a tile's task reads few of them. Rows
+    without usable coordinates get tile -1 and are counted as invalid;
+    weights must be non-negative numbers. Ids and the other checks are done
+    by each tile's own read.
+    """
+    import geopandas as gpd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+
+    from .io import WEIGHT_ALIASES
+    from .locate import project
+
+    pf = pq.ParquetFile(path)
+    meta = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}") or b"{}")
+    gcol = meta.get("primary_column", "geometry")
+    crs = (meta.get("columns", {}).get(gcol, {}) or {}).get("crs")
+    names = pf.schema_arrow.names
+    wcol = None
+    if weight is not None:
+        lower = {n.lower(): n for n in names}
+        group = next((g for g in WEIGHT_ALIASES if str(weight).lower() in g), (weight,))
+        wcol = next((lower[g.lower()] for g in (weight, *group) if g.lower() in lower), None)
+        if wcol is None:
+            msg = f"households file '{path}' has no weight column {weight!r}; columns are {names}."
+            raise CoverageInputError(msg)
+    out = Path(folder) / "households.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    counts = np.zeros(len(tiling), dtype=np.int64)
+    n_rows = n_bad = 0
+    w_ok = w_bad = 0.0
+    writer = None
+    tmp = out.with_suffix(".parquet.tmp")
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows):
+            geom = shapely.from_wkb(batch.column(gcol).to_numpy(zero_copy_only=False))
+            x, y = shapely.get_x(geom), shapely.get_y(geom)
+            if crs is not None:
+                import pyproj
+
+                src = pyproj.CRS.from_user_input(crs)
+                if not src.equals(pyproj.CRS.from_epsg(4326)):
+                    x, y = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True).transform(x, y)
+            lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+            w = np.ones(lon.size) if wcol is None else np.asarray(
+                pa.compute.cast(batch.column(wcol), pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            if ((w < 0) | ~np.isfinite(w)).any():
+                bad = n_rows + np.flatnonzero((w < 0) | ~np.isfinite(w))
+                msg = (f"households file '{path}' column {wcol!r} is negative or empty in rows (from 0) "
+                       f"{rows_text(bad)}; households cannot be negative.")
+                raise CoverageInputError(msg)
+            px, py = project(network, lon, lat)
+            tile = tiling.tile_of(np.where(ok, px, np.nan), np.where(ok, py, np.nan))
+            hil = np.zeros(lon.size, dtype=np.int64)
+            if ok.any():
+                hil[ok] = gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(
+                    total_bounds=network.bounds_lonlat).to_numpy()
+            order = np.lexsort((hil, tile))
+            table = batch.append_column("_row", pa.array(n_rows + np.arange(lon.size, dtype=np.int64)))
+            table = table.append_column("_tile", pa.array(tile)).append_column("_weight", pa.array(w))
+            table = pa.Table.from_batches([table]).take(pa.array(order))
+            if writer is None:
+                geo = dict(meta) if meta else {"version": "1.0.0", "primary_column": gcol,
+                                               "columns": {gcol: {"encoding": "WKB"}}}
+                schema = table.schema.with_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=50_000)
+            counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
+            n_bad += int((~ok).sum())
+            w_ok += float(w[ok].sum())
+            w_bad += float(w[~ok].sum())
+            n_rows += lon.size
+    finally:
+        if writer is not None:
+            writer.close()
+    tmp.replace(out)
+    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad)

@@ -54,6 +54,19 @@ def test_harbin_3km_tiles_on_a_local_cluster_equal_the_single_run(harbin):
     for k in ("n_households", "n_covered", "n_uncovered", "n_off_network", "n_invalid", "weight_covered", "bands",
               "n_beyond_horizon"):
         assert s1[k] == s2[k], k
+    # isochrones: every station's polygons are the single run's (the same 10 m lattice), the union up to drawing
+    import shapely as sh
+
+    per_a = gpd.read_file(d / "single" / "isochrones.gpkg", layer="isochrones").to_crs(32652)
+    per_b = gpd.read_file(d / "tiled" / "isochrones.gpkg", layer="isochrones").to_crs(32652)
+    assert list(per_a["station_id"]) == list(per_b["station_id"])
+    assert sh.area(sh.symmetric_difference(per_a.geometry.values, per_b.geometry.values)).max() < 1.0
+    uni_a = gpd.read_file(d / "single" / "isochrones.gpkg", layer="isochrone_union").to_crs(32652)
+    uni_b = gpd.read_file(d / "tiled" / "isochrones.gpkg", layer="isochrone_union").to_crs(32652)
+    diff = sh.area(sh.symmetric_difference(uni_a.geometry.values, uni_b.geometry.values))
+    assert (diff < 1e-3 * uni_a.area.to_numpy()).all()
+    gaps = gpd.read_file(d / "tiled" / "isochrones.gpkg", layer="gaps")
+    assert gaps["households"].sum() > 0
     tiles = pd.read_csv(d / "tiled" / "tiles.csv")
     assert tiles["rows"].sum() == s1["n_households"] - s1["n_invalid"] and len(tiles) > 20
     parts = list((d / "tiled" / "tiles").glob("tile-*.parquet"))
