@@ -26,7 +26,7 @@ OUTPUTS = {
     "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
                 "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
-    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json"),
+    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
                "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
@@ -271,13 +271,14 @@ def cmd_analyze(args) -> int:
     return 0
 
 
-def _analyze_tiled(args, out, t0) -> int:
-    from .export import write_isochrones
-    from .tiled import assess_tiled, dask_client, isochrones_tiled, need_dask
+def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
+    """The tiled steps of a command on one Dask cluster: (result, isochrones or None, sites or None)."""
+    from .tiled import assess_tiled, dask_client, isochrones_tiled, need_dask, suggest_sites_tiled
 
     need_dask()
     unsupported = [o for o, v in (("--compounds", args.compounds), ("--gates", args.gates),
-                                  ("--capacity-col", args.capacity_col), ("--staff-col", args.staff_col)) if v]
+                                  ("--capacity-col", args.capacity_col), ("--staff-col", args.staff_col),
+                                  ("--new-capacity", (siting or {}).get("new_capacity"))) if v]
     if unsupported:
         msg = (f"--tiles does not yet combine with {', '.join(unsupported)}; run those per city without --tiles.")
         raise CoverageInputError(msg)
@@ -286,27 +287,32 @@ def _analyze_tiled(args, out, t0) -> int:
               "compound_id_col"):
         kw.pop(k, None)
     net = _load(args)
+    iso = sites = None
     with dask_client(args.scheduler) as client:
         result = assess_tiled(net, args.stations, args.households, tiles=args.tiles, scheduler=client,
                               out_dir=out, **kw)
-        files = result.to_files(out)
-        iso = isochrones_tiled(net, args.stations, result.bands_min, tiles=args.tiles, scheduler=client,
-                               crs=args.crs, id_col=kw["station_id_col"] or args.id_col, max_snap_m=args.max_snap_m,
-                               read_options=_options(args, "station"), halo=result.params["network_halo_m"],
-                               **_speed_kwargs(args))
+        if isochrones:
+            iso = isochrones_tiled(net, args.stations, result.bands_min, tiles=args.tiles, scheduler=client,
+                                   crs=args.crs, id_col=kw["station_id_col"] or args.id_col,
+                                   max_snap_m=args.max_snap_m, read_options=_options(args, "station"),
+                                   halo=result.params["network_halo_m"], **_speed_kwargs(args))
+        if siting is not None:
+            siting = {k: v for k, v in siting.items() if k != "new_capacity"}
+            sites = suggest_sites_tiled(result, net, scheduler=client, **siting)
+    return result, iso, sites
+
+
+def _analyze_tiled(args, out, t0) -> int:
+    from .export import write_isochrones
+
+    result, iso, _ = _tiled(args, out)
+    files = result.to_files(out)
     files.update(write_isochrones(iso, out, gaps=result.gap_areas(iso)))
     out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
     print(f"{result.params['n_tiles']} tiles; wrote {len(files)} files and the tiles' GeoParquet to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s (the interactive map is drawn per city or district, without --tiles)")
     return 0
-
-
-def _untiled(args, command: str) -> None:
-    if getattr(args, "tiles", None) or getattr(args, "scheduler", None):
-        msg = (f"{command} --tiles is not available yet: tiled runs cover analyze (households, stations, summary); "
-               f"run {command} per city or area without --tiles.")
-        raise CoverageInputError(msg)
 
 
 def cmd_isochrones(args) -> int:
@@ -369,14 +375,17 @@ def cmd_site(args) -> int:
     from .export import write_maps
     from .siting import suggest_sites
 
-    _untiled(args, "site")
     maps = _map_kwargs(args)
     siting = _siting_kwargs(args)
     out = _out_folder(args, "site")
-    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
-    sr = suggest_sites(result, **siting)
-    files = sr.to_files(out)
-    files.update(write_maps(result, out, sites=sr.sites, **maps))
+    if args.tiles:
+        result, _, sr = _tiled(args, out, isochrones=False, siting=siting)
+        files = sr.to_files(out)
+    else:
+        result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
+        sr = suggest_sites(result, **siting)
+        files = sr.to_files(out)
+        files.update(write_maps(result, out, sites=sr.sites, **maps))
     out.finish(extra={"command": "site", "siting": sr.summary})
     print(result.summary.text(lang=args.lang))
     print(sr.text(lang=args.lang))
@@ -390,17 +399,19 @@ def cmd_report(args) -> int:
     from .siting import suggest_sites
 
     t0 = time.perf_counter()
-    _untiled(args, "report")
     area_target = check_share(args.area_target, "--area-target")
     siting = _siting_kwargs(args)
     out = _out_folder(args, "report")
-    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
-    sites = None
-    if args.k is not None or args.target is not None:
-        sites = suggest_sites(result, **siting)
+    want_sites = args.k is not None or args.target is not None
+    iso = None
+    if args.tiles:
+        result, iso, sites = _tiled(args, out, siting=siting if want_sites else None)
+    else:
+        result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
+        sites = suggest_sites(result, **siting) if want_sites else None
     files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
                           area_id_col=args.area_id_col, target_share=area_target, lang=args.lang,
-                          brief=not args.no_brief)
+                          brief=not args.no_brief, isochrones=iso)
     out.finish(extra={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:

@@ -71,15 +71,16 @@ def _versions() -> dict:
 def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) -> dict:
     """Inputs (with hashes), the OSM data timestamp, parameters and versions."""
     meta = result.network.meta
+    hp = result.household_points
     inputs = {
         "network": {"file": meta.get("source"), "sha256": meta.get("sha256") or (
             _sha256(meta["source"]) if meta.get("source") and Path(str(meta["source"])).exists() else None)},
         "stations": {"file": result.station_points.source,
                      "sha256": _sha256(result.station_points.source) if result.station_points.source else None,
                      "rows": len(result.station_points)},
-        "households": {"file": result.household_points.source,
-                       "sha256": _sha256(result.household_points.source) if result.household_points.source else None,
-                       "rows": len(result.household_points)},
+        "households": {"file": hp.source if hp is not None else result.params.get("households_file"),
+                       "sha256": _sha256(hp.source) if hp is not None and hp.source else None,
+                       "rows": len(hp) if hp is not None else result.summary.n_households},
     }
     if areas_file is not None and not isinstance(areas_file, gpd.GeoDataFrame):
         inputs["areas"] = {"file": str(areas_file), "sha256": _sha256(areas_file)}
@@ -99,7 +100,7 @@ def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) 
 
 def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str | None = None,
                   area_id_col: str | None = None, target_share: float = 0.85, lang: str = "en",
-                  png: bool = True, brief: bool = True) -> dict[str, str]:
+                  png: bool = True, brief: bool = True, isochrones=None) -> dict[str, str]:
     """Write the meeting pack for ``result`` to ``out_dir``; returns the files written.
 
     Parameters
@@ -113,6 +114,13 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         The share each area is checked against (default 0.85).
     brief
         Also write ``brief.pdf``, one or two printable A4 pages.
+    isochrones
+        ``(per_station, union)`` when already drawn (a tiled run passes its own).
+
+    ``result`` may be a :class:`~coverage.tiled.TiledResult`: the pack is the
+    same but for the interactive map and the PNG, which are drawn per city or
+    district; with more households than a merged table holds, the by-area
+    table and the brief are left out too.
     """
     from .areas import read_areas, summarize_by_area
     from .isochrones import gap_areas
@@ -124,18 +132,27 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     if areas is not None and not isinstance(areas, gpd.GeoDataFrame):
         out.add_input(areas)
     files: dict[str, str] = {}
-    iso = result.isochrones()
+    tiled = hasattr(result, "tile_files")
+    merged = not tiled or result.households is not None
+    iso = isochrones if isochrones is not None else result.isochrones()
     site_gdf = sites.sites if sites is not None else None
-    with out.write("map.html") as tmp:
-        save_map(coverage_map(result, isochrones=iso, sites=site_gdf, lang=lang), tmp)
-    files["map"] = str(out.path("map.html"))
-    if png:
+    if not tiled:
+        with out.write("map.html") as tmp:
+            save_map(coverage_map(result, isochrones=iso, sites=site_gdf, lang=lang), tmp)
+        files["map"] = str(out.path("map.html"))
+    if png and not tiled:
         with out.write("map.png") as tmp:
             static_map(result, tmp, isochrones=iso, sites=site_gdf, lang=lang)
         files["png"] = str(out.path("map.png"))
 
     by_area = None
     area_gdf = None
+    if areas is not None and not merged:
+        from .tiled import MERGE_MAX_ROWS
+
+        log.warning("The by-area table needs the merged households (at most %s rows); it is left out",
+                    f"{MERGE_MAX_ROWS:,}")
+        areas = None
     if areas is not None:
         by_area = summarize_by_area(result, areas, name_col=area_name_col, id_col=area_id_col,
                                     target_share=target_share)
@@ -147,7 +164,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         "households": result.households,
         "isochrones": iso[0],
         "isochrone_union": iso[1],
-        "gaps": gap_areas(result, iso),
+        "gaps": result.gap_areas(iso) if tiled else gap_areas(result, iso),
         "sites": site_gdf,
         "areas": area_gdf,
     }
@@ -155,6 +172,8 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         write_gpkg(layers, tmp)
     files["gpkg"] = str(out.path("coverage.gpkg"))
     for name, frame in (("households", result.households), ("stations", result.stations)):
+        if frame is None:
+            continue
         with out.write(f"{name}.csv") as tmp:
             to_csv(frame, tmp)
         files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
@@ -176,7 +195,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     with out.write("summary.xlsx") as tmp:
         write_workbook(tmp, result, lang=lang, sites=sites, by_area=by_area, manifest=man)
     files["xlsx"] = str(out.path("summary.xlsx"))
-    if brief:
+    if brief and merged:
         with out.write("brief.pdf") as tmp:
             write_brief(tmp, result, isochrones=iso, sites=sites, by_area=by_area, lang=lang)
         files["brief"] = str(out.path("brief.pdf"))

@@ -109,6 +109,45 @@ class TiledResult:
     tiles: pd.DataFrame | None = None  # per tile: rows, network nodes, stations, seconds, peak memory
     timings: dict = field(default_factory=dict)
     weights: np.ndarray | None = None  # households per merged row (input order)
+    network: WalkNetwork | None = field(default=None, repr=False)  # the whole network (its work CRS, its source)
+    station_points: object = field(default=None, repr=False)  # the stations as read (coverage.io.Points)
+    station_snap: object = field(default=None, repr=False)  # where they meet the whole network
+    gate_rule = None  # gated compounds are not run tile by tile
+    capacity = None
+
+    @property
+    def household_points(self):
+        """The merged households as :class:`~coverage.io.Points` (for the by-area table and the brief)."""
+        from .io import Points
+
+        h = self.households
+        if h is None:
+            return None
+        if "_points" not in self.__dict__:
+            ok = ~(h.geometry.isna() | h.geometry.is_empty).to_numpy()
+            lon = np.where(ok, h.geometry.x.where(ok), np.nan).astype(float)
+            lat = np.where(ok, h.geometry.y.where(ok), np.nan).astype(float)
+            reason = np.where(ok, "", h["note"].astype(str)).astype(object)
+            id_col = self.params.get("household_id_col") or "id"
+            ids = h[id_col].to_numpy() if id_col in h else np.arange(len(h))
+            self.__dict__["_points"] = Points(frame=h, ids=ids, lon=lon, lat=lat,
+                                              weight=np.nan_to_num(self.weights, nan=0.0), reason=reason,
+                                              label="households", input_crs=h.crs,
+                                              source=self.params.get("households_file"))
+        return self.__dict__["_points"]
+
+    @property
+    def household_snap(self):
+        """Positions of the merged households in the work CRS (for drawing; the walks are in the tiles)."""
+        from .locate import project
+        from .snapping import Snapped
+
+        hp = self.household_points
+        if hp is None:
+            return None
+        px, py = project(self.network, hp.lon, hp.lat)
+        nan = np.full(px.size, np.nan)
+        return Snapped(np.full(px.size, -1), nan, nan, nan, nan, px, py)
 
     def __repr__(self) -> str:
         return f"TiledResult({self.summary.text()}; {len(self.tile_files)} tiles)"
@@ -396,9 +435,10 @@ def _merge(results, sl, part, params, net, tiles, tasks) -> TiledResult:
         households["status"] = pd.Categorical(households["status"].astype(str), categories=STATUSES)
         weights = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")["_weight"].to_numpy()
     p = {**params, "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame", "n_tiles": len(tasks),
-         "work_crs": net.crs.to_string(),
+         "work_crs": net.crs.to_string(), "households_file": part.source,
          "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6, "network": dict(net.meta)}
-    return TiledResult(households, stations, summary, p, files, tile_table, weights=weights)
+    return TiledResult(households, stations, summary, p, files, tile_table, weights=weights, network=net,
+                       station_points=st, station_snap=sl.snap)
 
 
 def _invalid_rows(hh):
@@ -492,3 +532,98 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     crs_out = sl.points.frame.crs or "EPSG:4326"
     log.info("Tiled isochrones: %d stations in %d tiles", len(on), len(tasks))
     return per.to_crs(crs_out), uni.to_crs(crs_out)
+
+
+def run_tile_cover(task: dict) -> dict:
+    """One tile's coverage sets (runs on a Dask worker): which candidates bring its uncovered households
+    within the threshold. Returns (household input row, candidate index) pairs."""
+    import geopandas as gpd
+
+    from .access import Access
+    from .reach import station_reach
+
+    t0 = time.perf_counter()
+    net = WalkNetwork.load(task["network"])
+    hh = gpd.read_parquet(task["tile_out"], columns=["geometry", "_row", "status"])
+    hh = hh[hh["status"].astype(str) == "uncovered"].reset_index(drop=True)
+    hl = locate(net, gpd.GeoDataFrame({"_id": hh["_row"].to_numpy()}, geometry=hh.geometry.values, crs=hh.crs),
+                role="households", id_col="_id", max_snap_m=task["max_snap_m"], check=False)
+    cl = locate(net, task["candidates"], role="candidates", id_col="_cid", max_snap_m=task["max_snap_m"],
+                check=False)
+    reach = station_reach(net, cl.snap, task["threshold_m"])
+    m = Access.open(hl.snap).within(net, cl.snap, reach, task["threshold_m"]).tocoo()
+    return {"tile": task["tile"], "row": hh["_row"].to_numpy()[m.row],
+            "candidate": task["candidates"]["_cid"].to_numpy()[m.col], "seconds": time.perf_counter() - t0}
+
+
+def suggest_sites_tiled(result: TiledResult, network, *, k=None, target_share=None, candidates=None,
+                        spacing_m: float = 150.0, min_spacing_m=None, method: str = "exact", time_limit_s=60.0,
+                        curve_max_k=None, id_col: str = "id", crs=None, scheduler=None):
+    """New station sites for a tiled run: one global problem from the tiles' coverage sets.
+
+    Candidates are chosen as :func:`~coverage.siting.suggest_sites` chooses
+    them (network places near the uncovered households, from the whole
+    network, plus the extract's community facilities), each tile computes
+    which candidates within its halo bring its uncovered households within
+    the threshold, and the covering problem is solved once over all of them:
+    the same sites as one run.
+    """
+    import geopandas as gpd
+    from scipy import sparse
+
+    from .siting import candidates_near, check_goal, sites_result, solve_covering, with_osm_facilities
+    from .tiling import halo_m as halo_for
+
+    check_goal(k, target_share)
+    t0 = time.perf_counter()
+    net = load_network(network)
+    p = result.params
+    unc_parts = []
+    for f in result.tile_files:
+        part = gpd.read_parquet(f, columns=["geometry", "_row", "_weight", "status"])
+        unc_parts.append(part[part["status"].astype(str) == "uncovered"])
+    unc = pd.concat(unc_parts, ignore_index=True).sort_values("_row", kind="stable") if unc_parts else None
+    rows = unc["_row"].to_numpy() if unc is not None else np.zeros(0, dtype=np.int64)
+    if candidates is None:
+        pts = gpd.GeoSeries(unc.geometry.values, crs="EPSG:4326").to_crs(net.crs) if rows.size else None
+        cand = candidates_near(net, pts.x.to_numpy() if rows.size else [], pts.y.to_numpy() if rows.size else [],
+                               p["threshold_m"], spacing_m=spacing_m)
+        src = str(net.meta.get("source", ""))
+        cand_gdf = with_osm_facilities(cand, src) if src.lower().endswith(".pbf") else cand
+    else:
+        cand_gdf = candidates
+    t_cand = time.perf_counter()
+    cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=p["max_snap_m"])
+    tiling = parse_tiles(p["tiles"], net)
+    files = cut_network(net, tiling, p["network_halo_m"])
+    _, cand_halo = halo_for(p["threshold_m"], p["max_snap_m"])
+    near = stations_near(tiling, cl.snap.px, cl.snap.py, cand_halo)
+    cframe = cl.points.frame.to_crs("EPSG:4326") if cl.points.frame.crs is not None else cl.points.frame
+    cframe = gpd.GeoDataFrame({"_cid": np.arange(len(cframe))}, geometry=cframe.geometry.values, crs="EPSG:4326")
+    tasks = []
+    for f in result.tile_files:
+        t = int(Path(f).stem.split("-")[1])
+        if near[t].size:
+            tasks.append({"tile": t, "network": files[t], "tile_out": f, "max_snap_m": p["max_snap_m"],
+                          "threshold_m": p["threshold_m"], "candidates": cframe.iloc[near[t]].reset_index(drop=True)})
+    run, close = _executor(scheduler)
+    try:
+        parts = run(run_tile_cover, tasks)
+    finally:
+        close()
+    pos = pd.Series(np.arange(rows.size), index=rows)
+    r = np.concatenate([x["row"] for x in parts]) if parts else np.zeros(0, dtype=np.int64)
+    c = np.concatenate([x["candidate"] for x in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cover = sparse.csr_matrix((np.ones(r.size, dtype=bool), (pos.loc[r].to_numpy(), c)),
+                              shape=(rows.size, len(cl.points)))
+    t_sets = time.perf_counter()
+    w_unc = unc["_weight"].to_numpy(dtype=float) if unc is not None else np.zeros(0)
+    siting = solve_covering(cover, w_unc, total_weight=result.summary.weight_total,
+                            covered_weight=result.summary.weight_covered, k=k, target_share=target_share,
+                            method=method, time_limit_s=time_limit_s,
+                            xy=np.column_stack([cl.snap.px, cl.snap.py]), min_spacing_m=min_spacing_m,
+                            curve_max_k=curve_max_k)
+    log.info("Tiled siting: %d candidates, %d uncovered households, coverage sets from %d tiles", len(cl.points),
+             rows.size, len(tasks))
+    return sites_result(siting, cand_gdf, cl.points, list(cl.points.ids), result.summary, t0=t0, t_cand=t_cand,
+                        t_sets=t_sets, crs_out=cl.points.frame.crs)

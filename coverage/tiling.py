@@ -266,7 +266,7 @@ def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, f
                  rows_text(bad + points.row_base))
     w = points.weight
     return Partition(str(path), counts, len(points), int(bad.size), points.valid_weight, float(w[bad].sum()),
-                     points=points)
+                     points=points, source=points.source)
 
 
 @dataclass(frozen=True)
@@ -279,8 +279,8 @@ class Partition:
     n_invalid: int
     weight_valid: float
     weight_invalid: float
-    invalid: object = None  # the rows without usable coordinates (a GeoDataFrame), when read in memory
     points: Points | None = None  # the rows as read, when read in memory
+    source: str | None = None  # the households file
 
 
 def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder, *, weight: str | None = None,
@@ -365,4 +365,4 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
         if writer is not None:
             writer.close()
     tmp.replace(out)
-    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad)
+    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))

@@ -115,7 +115,7 @@ def _cases():
         (a + ["--tiles", "grid:2000", "--scheduler", "yarn"], "give local:N or a scheduler address"),
         (a + ["--tiles", "{d}/missing.geojson"], "does not exist"),
         (a + ["--horizon-min", "5"], "must be at least the threshold"),
-        (s + ["--k", "1", "--tiles", "grid:2000"], "site --tiles is not available yet"),
+        (a + ["--tiles", "grid:2000", "--capacity-col", "cap"], "--tiles does not yet combine with --capacity-col"),
         # argparse's own checks are one line too
         (s + ["--k", "two"], "invalid int value"),
         (a + ["--lang", "fr"], "invalid choice"),

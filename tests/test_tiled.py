@@ -105,3 +105,27 @@ def test_without_dask_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(CoverageInputError, match=r'pip install "service-coverage\[dask\]"'):
         need_dask()
+
+
+def test_site_and_report_tile_by_tile(harbin):
+    """site --tiles: one global problem from the tiles' coverage sets, the same sites as one run; report --tiles:
+    the meeting pack (but for the interactive map) from the tiles."""
+    from openpyxl import load_workbook
+
+    p, d = harbin
+    common = ["--network", str(p), "--stations", str(d / "stations.csv"), "--households", str(d / "households.csv"),
+              "--weight", "户数", "--k", "3"]
+    _run(["site", *common, "--out", str(d / "site1")])
+    _run(["site", *common, "--tiles", "grid:4000", "--out", str(d / "site2")])
+    a = pd.read_csv(d / "site1" / "sites.csv")
+    b = pd.read_csv(d / "site2" / "sites.csv")
+    pd.testing.assert_frame_equal(a[["rank", "id", "households_added"]], b[["rank", "id", "households_added"]])
+    _run(["report", *common, "--tiles", "grid:4000", "--lang", "zh", "--out", str(d / "pack")])
+    names = {f.name for f in (d / "pack").iterdir()}
+    assert {"summary.xlsx", "brief.pdf", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv"} <= names
+    assert "map.html" not in names
+    wb = load_workbook(d / "pack" / "summary.xlsx")
+    assert "建议新增站点" in wb.sheetnames
+    single = json.loads((d / "site1" / "siting.json").read_text(encoding="utf-8"))
+    man = json.loads((d / "pack" / "manifest.json").read_text(encoding="utf-8"))
+    assert man["summary"]["n_covered"] == single["analysis"]["n_covered"]

@@ -24,7 +24,7 @@ import numpy as np
 from .._errors import CoverageInputError
 from ..locate import locate
 from ..reach import station_reach
-from .candidates import auto_candidates, with_osm_facilities
+from .candidates import auto_candidates, candidates_near, with_osm_facilities
 from .problem import (
     Siting,
     SitingProblem,
@@ -54,6 +54,7 @@ __all__ = [
     "SitingResult",
     "Solution",
     "auto_candidates",
+    "candidates_near",
     "build_problem",
     "covered_weight_of",
     "from_cost_matrix",
@@ -158,6 +159,13 @@ def suggest_sites(
         p.n_candidates_in, p.n_candidates_unreaching, p.n_candidates_merged, p.n_candidates_dominated,
         p.candidates.size, unc.size, p.n_groups,
     )
+    return sites_result(siting, cand_gdf, cand_pts, labels, result.summary, t0=t0, t_cand=t_cand, t_sets=t_sets,
+                        crs_out=cand_pts.frame.crs if cand_pts is not None else result.households.crs)
+
+
+def sites_result(siting, cand_gdf, cand_pts, labels, analysis, *, t0, t_cand, t_sets, crs_out) -> SitingResult:
+    """The :class:`SitingResult` of a solved covering problem (shared by one run and tiled runs)."""
+    p = siting.problem
     rows = siting.columns
     extra = {}
     if cand_pts is not None:
@@ -167,19 +175,18 @@ def suggest_sites(
                 extra[col] = cand_pts.frame[col].to_numpy()[rows]
     frame = sites_frame(siting, labels, extra)
     geometry = cand_pts.frame.geometry.values[rows] if (cand_pts is not None and rows.size) else []
-    crs_out = cand_pts.frame.crs if cand_pts is not None else result.households.crs
     sites = gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_out)
     sites = sites[[c for c in ("rank", "id", "lon", "lat", "households_added", "covered_share_after", "name",
                                "source", "geometry") if c in sites.columns]]
     summary = {
         **siting.summary,
-        "threshold_min": result.summary.threshold_min,
-        "speed_kph": result.summary.speed_kph,
+        "threshold_min": analysis.threshold_min,
+        "speed_kph": analysis.speed_kph,
         "seconds": {"candidates": t_cand - t0, "coverage_sets": t_sets - t_cand, "solve": siting.solution.seconds,
                     "total": time.perf_counter() - t0},
     }
     return SitingResult(sites=sites, summary=summary, problem=p, candidates=cand_gdf,
-                        curve=curve_rows(siting, labels), analysis=result.summary.to_dict())
+                        curve=curve_rows(siting, labels), analysis=analysis.to_dict())
 
 
 def _candidate_places(result, candidates, spacing_m):

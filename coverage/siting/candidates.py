@@ -18,16 +18,20 @@ def auto_candidates(result, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
     and keeps, per square cell of ``spacing_m``, the node nearest the cell
     centre. Deterministic.
     """
-    from scipy.spatial import cKDTree
-
-    net = result.network
     hs = result.household_snap
     unc = (result.households["status"].astype(str) == "uncovered").to_numpy()
-    if not unc.any():
+    return candidates_near(result.network, hs.px[unc], hs.py[unc], result.params["threshold_m"], spacing_m=spacing_m)
+
+
+def candidates_near(net, px, py, threshold_m: float, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
+    """Network nodes within ``threshold_m`` (crow-fly) of the points (work CRS), one per ``spacing_m`` cell."""
+    from scipy.spatial import cKDTree
+
+    if len(px) == 0:
         return gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326")
     xy = net.xy
-    tree = cKDTree(np.column_stack([hs.px[unc], hs.py[unc]]))
-    d, _ = tree.query(xy, distance_upper_bound=result.params["threshold_m"])
+    tree = cKDTree(np.column_stack([px, py]))
+    d, _ = tree.query(xy, distance_upper_bound=threshold_m)
     near = np.flatnonzero(np.isfinite(d))
     cell = np.floor(xy[near] / spacing_m).astype(np.int64)
     centre = (cell + 0.5) * spacing_m
