@@ -561,6 +561,52 @@ def read_points(
     """
     crs = parse_crs(crs, "crs") if crs is not None else None
     src = _source(source, role, crs, lon_col, lat_col, sheet=sheet, layer=layer)
+    return _points(src, crs=crs, id_col=id_col, name_col=name_col, weight=weight, lon_hint=lon_hint)
+
+
+def iter_csv_points(path, *, role: str = "households", chunk_rows: int = 1_000_000, id_col: str | None = "id",
+                    name_col: str | None = "name", weight: str | None = None, crs=None, lon_col: str | None = None,
+                    lat_col: str | None = None, lon_hint: float | None = None):
+    """A large CSV file as :class:`Points`, ``chunk_rows`` rows at a time (for tiled runs).
+
+    Each chunk gets :func:`read_points`'s checks, with rows numbered as in
+    the spreadsheet; ids are checked within each chunk only. The encoding and
+    the separator are read from the file's first megabyte.
+    """
+    crs = parse_crs(crs, "crs") if crs is not None else None
+    path = Path(path)
+    label = f"{role} file '{path}'"
+    head = path.open("rb").read(1 << 20)
+    head = head[: head.rfind(b"\n") + 1] or head
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        enc, name = "utf-16", "UTF-16"
+    else:
+        enc = name = None
+        for e, n in (("utf-8-sig", "UTF-8"), ("gb18030", "GBK")):
+            try:
+                head.decode(e)
+                enc, name = e, n
+                break
+            except UnicodeDecodeError:
+                continue
+        if enc is None:
+            msg = f"{label} is neither UTF-8, UTF-16 nor GBK text; save it as 'CSV UTF-8' from Excel."
+            raise CoverageInputError(msg)
+    sep = _sniff_separator(head.decode(enc, errors="replace"))
+    label = f"{label} ({SEPARATORS[sep]}-separated, {name})"
+    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True,
+                         encoding=enc, chunksize=chunk_rows)
+    offset = 0
+    for df in reader:
+        df.columns = [str(c).strip() for c in df.columns]
+        df.index = pd.RangeIndex(offset, offset + len(df))
+        src = replace(_table_source(df.reset_index(drop=True), label, path, crs, lon_col, lat_col), row_base=2 + offset)
+        yield offset, _points(src, crs=crs, id_col=id_col, name_col=name_col, weight=weight, lon_hint=lon_hint)
+        offset += len(df)
+
+
+def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
+    """Stages 2-5 of :func:`read_points` on what stage 1 read."""
     label = src.label
     offset = is_china_offset(crs)
     vector = src.x is None

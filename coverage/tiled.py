@@ -35,12 +35,22 @@ from .assess import STATUSES, Summary, assess, station_frame
 from .io import read_points
 from .locate import check_extent, locate
 from .network import WalkNetwork, load_network
-from .tiling import cut_network, halo_m, parse_tiles, partition_households, stations_near, stream_parquet_households
+from .tiling import (
+    cut_network,
+    halo_m,
+    parse_tiles,
+    partition_households,
+    stations_near,
+    stream_csv_households,
+    stream_parquet_households,
+)
 
 log = logging.getLogger(__name__)
 
 #: Merged households.csv / households.gpkg are written up to this many rows (Excel opens about a million).
 MERGE_MAX_ROWS = 2_000_000
+#: CSV households above this size are read in chunks rather than whole.
+STREAM_CSV_BYTES = 100 * 2**20
 _LOAD_COLUMNS = ("households_within", "weight_within", "catchment_households", "catchment_weight")
 
 
@@ -75,7 +85,7 @@ def run_tile(task: dict) -> dict:
     net = WalkNetwork.load(task["network"])
     hh = gpd.read_parquet(task["households"], filters=[("_tile", "==", task["tile"])])
     rows = hh["_row"].to_numpy()
-    hh = hh.drop(columns=["_row", "_tile", "_weight"]).reset_index(drop=True)
+    hh = hh.drop(columns=["_row", "_tile", "_weight", "_reason"], errors="ignore").reset_index(drop=True)
     p = task["params"]
     r = assess(net, task["stations"], hh, minutes=p["minutes"], speed_kph=p["speed_kph"], weight=p["weight"],
                id_col=p["id_col"], household_id_col=p["household_id_col"], max_snap_m=p["max_snap_m"],
@@ -303,13 +313,16 @@ def _progress(tasks):
 def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_dir, minutes=None, profile=None,
                  speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
                  max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
-                 household_options=None) -> TiledResult:
+                 household_options=None, stream_rows: int | None = None) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
     boundaries. ``horizon_min`` defaults to twice the threshold. The tiles'
     households go to ``out_dir/tiles/`` as GeoParquet; the other arguments
-    are :func:`~coverage.assess.assess`'s.
+    are :func:`~coverage.assess.assess`'s. GeoParquet households are read in
+    batches, and a CSV larger than :data:`STREAM_CSV_BYTES` (or any CSV, with
+    ``stream_rows``) in chunks of ``stream_rows`` rows, so the coordinator
+    never holds them all.
     """
     from ._files import OutputFolder
 
@@ -328,14 +341,19 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     h_id = id_col if household_id_col is None else household_id_col
     sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
                 read_options=station_options)
-    stream = isinstance(households, (str, Path)) and str(households).lower().endswith((".parquet", ".geoparquet")) \
-        and crs is None
+    suffix = Path(str(households)).suffix.lower() if isinstance(households, (str, Path)) else ""
+    big_csv = suffix in (".csv", ".txt", ".tsv") and (
+        stream_rows is not None or Path(households).stat().st_size > STREAM_CSV_BYTES)
     t_read = time.perf_counter()
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
-    if stream:  # GeoParquet: read in batches, never whole
+    if suffix in (".parquet", ".geoparquet") and crs is None:  # GeoParquet: read in batches, never whole
         part = stream_parquet_households(households, net, tiling, tile_dir / "input", weight=weight)
+    elif big_csv:  # a large CSV: read and checked in chunks
+        part = stream_csv_households(households, net, tiling, tile_dir / "input", chunk_rows=stream_rows or 1_000_000,
+                                     id_col=h_id, weight=weight, crs=crs,
+                                     **{k: v for k, v in (household_options or {}).items() if k in ("lon_col", "lat_col")})
     else:
         lon_hint = float(np.mean(net.bounds_lonlat[::2]))
         hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=crs,
@@ -424,9 +442,11 @@ def _merge(results, sl, part, params, net, tiles, tasks) -> TiledResult:
         if part.n_invalid and part.points is not None:
             parts.append(_invalid_rows(part.points))
         elif part.n_invalid:  # streamed: the rows without usable coordinates, as the tiles' frames have them
-            bad = gpd.read_parquet(part.path, filters=[("_tile", "==", -1)]).drop(columns=["_tile", "_weight"])
-            bad = bad.assign(station_id=None, walk_m=np.nan, walk_min=np.nan, covered=False, n_stations_within=0,
-                             status="invalid", access_m=np.nan, note="missing or unusable coordinate")
+            bad = gpd.read_parquet(part.path, filters=[("_tile", "==", -1)])
+            note = bad["_reason"].astype(str).to_numpy() if "_reason" in bad else "missing or unusable coordinate"
+            bad = bad.drop(columns=["_tile", "_reason"], errors="ignore").assign(
+                station_id=None, walk_m=np.nan, walk_min=np.nan, covered=False, n_stations_within=0,
+                status="invalid", access_m=np.nan, note=note)
             parts.append(bad)
         households = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")
         households = gpd.GeoDataFrame(households.drop(columns=["_row", "_weight"], errors="ignore")

@@ -366,3 +366,54 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
             writer.close()
     tmp.replace(out)
     return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
+
+
+def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *, chunk_rows: int = 1_000_000,
+                          **read) -> Partition:
+    """A large households CSV, read and checked in chunks and written for the tiles chunk by chunk.
+
+    Each chunk (:func:`~coverage.io.iter_csv_points`) is placed in its tiles,
+    ordered by tile and Hilbert distance and written as one GeoParquet file of
+    the folder ``households/``; a tile's task reads its rows from all of them
+    (``filters=[("_tile", "==", t)]``). Rows without usable coordinates keep
+    their reason in ``_reason``.
+    """
+    import shutil
+
+    from .io import iter_csv_points
+    from .locate import check_extent, project
+
+    out = Path(folder) / "households"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    counts = np.zeros(len(tiling), dtype=np.int64)
+    n_rows = n_bad = 0
+    w_ok = w_bad = 0.0
+    lon_hint = float(np.mean(network.bounds_lonlat[::2]))
+    for k, (offset, pts) in enumerate(iter_csv_points(path, chunk_rows=chunk_rows, lon_hint=lon_hint, **read)):
+        if k == 0:
+            check_extent(network, pts)  # the misplaced-input errors, from the first chunk
+        x, y = project(network, pts.lon, pts.lat)
+        tile = tiling.tile_of(x, y)
+        tile[~pts.valid] = -1
+        frame = pts.frame.copy()
+        frame["_row"] = offset + np.arange(len(frame), dtype=np.int64)
+        frame["_tile"] = tile
+        frame["_weight"] = pts.weight
+        frame["_reason"] = pts.reason.astype(str)
+        hil = np.zeros(len(frame), dtype=np.int64)
+        if pts.valid.any():
+            hil[pts.valid] = frame.geometry[pts.valid].hilbert_distance(total_bounds=network.bounds_lonlat).to_numpy()
+        frame = frame.iloc[np.lexsort((hil, tile))].reset_index(drop=True)
+        for c in frame.columns:
+            if frame[c].dtype == object and c != frame.geometry.name:
+                frame[c] = frame[c].astype("string")
+        part = out / f"chunk-{k:05d}.parquet"
+        write_cache(part, lambda tmp, f=frame: f.to_parquet(tmp, index=False, row_group_size=50_000), "households")
+        counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
+        n_rows += len(frame)
+        n_bad += int((~pts.valid).sum())
+        w_ok += pts.valid_weight
+        w_bad += float(pts.weight[~pts.valid].sum())
+    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
