@@ -62,7 +62,11 @@ class counter:
 
 
 def n_threads() -> int:
-    """Threads for chunked work: the CPUs this process may use."""
+    """Threads for chunked work: the CPUs this process may use (``SERVICE_COVERAGE_THREADS`` caps them;
+    a tile task on a Dask worker uses one, since Dask runs the tasks in parallel)."""
+    cap = os.environ.get("SERVICE_COVERAGE_THREADS", "")
+    if cap.isdigit() and int(cap) > 0:
+        return int(cap)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux

@@ -73,6 +73,20 @@ def _peak_rss_mb() -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 1024
 
 
+def _one_thread_on_a_worker() -> None:
+    """On a Dask worker the tiles run in parallel already: one thread each, not one per core."""
+    import os
+
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return
+    os.environ.setdefault("SERVICE_COVERAGE_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
 def run_tile(task: dict) -> dict:
     """One tile's work (runs on a Dask worker): assess its households against the stations in its halo.
 
@@ -81,6 +95,7 @@ def run_tile(task: dict) -> dict:
     """
     import geopandas as gpd
 
+    _one_thread_on_a_worker()
     t0 = time.perf_counter()
     net = WalkNetwork.load(task["network"])
     hh = gpd.read_parquet(task["households"], filters=[("_tile", "==", task["tile"])])
@@ -490,6 +505,7 @@ def run_tile_isochrones(task: dict) -> dict:
 
     from .isochrones import station_isochrones
 
+    _one_thread_on_a_worker()
     t0 = time.perf_counter()
     net = WalkNetwork.load(task["network"])
     st = task["stations"]
@@ -562,6 +578,7 @@ def run_tile_cover(task: dict) -> dict:
     from .access import Access
     from .reach import station_reach
 
+    _one_thread_on_a_worker()
     t0 = time.perf_counter()
     net = WalkNetwork.load(task["network"])
     hh = gpd.read_parquet(task["tile_out"], columns=["geometry", "_row", "status"])
