@@ -87,6 +87,11 @@ def build(copies: int, n_households: int, n_stations: int, work: Path):
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM: not inherited from the parent, unlike ru_maxrss)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

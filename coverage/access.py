@@ -97,6 +97,15 @@ class Access:
             walk[h], row[h], via[h] = d[first], st[first], first
         return walk, row, via
 
+    def shortest(self) -> np.ndarray:
+        """Per household, the access point with the shortest walk to its street (-1 when it has none)."""
+        out = np.full(self.n, -1, dtype=np.int64)
+        if self.owner.size:
+            order = np.lexsort((np.nan_to_num(self.snap.access_m, nan=np.inf), self.owner))
+            first = order[np.r_[True, self.owner[order][1:] != self.owner[order][:-1]]]
+            out[self.owner[first]] = first
+        return out
+
     def within(self, network, stations: Snapped, reach, limit_m: float, *, pairs=None,
                walk: bool = False) -> sparse.csr_matrix:
         """Households x stations within ``limit_m`` (see :func:`~coverage.reach.within_pairs`).

@@ -489,6 +489,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         beyond = access.on_network & hh.valid & (walk_m > params["horizon_min"] * 60 * v + 1e-9)
         walk_m = np.where(beyond, np.inf, walk_m)
         st_row = np.where(beyond, -1, st_row)
+        via = np.where(beyond, access.shortest(), via)  # as for any unreached household
     households_gdf, summary_parts = _household_frame(
         hh, st, access, via, walk_m, st_row, n_within, threshold_m, v, hh_out, max_snap_m
     )
@@ -498,6 +499,8 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     gates_summary = None
     if gate_rule is not None:
         open_m, _ = nearest_for_points(net, h_snap, s_snap, nearest)
+        if params.get("horizon_min") is not None:  # the open rule's walk is cut at the horizon too
+            open_m = np.where(open_m > params["horizon_min"] * 60 * v + 1e-9, np.inf, open_m)
         gates_summary = _gate_columns(households_gdf, gate_rule, access, via, open_m, threshold_m, hh, h_snap)
     stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
     served = extra_staff = None
@@ -597,6 +600,8 @@ def _gate_columns(households, rule, access, via, open_m, threshold_m, hh, h_snap
         "n_points_gained": int((changed & ~covered_open).sum()),
         "weight_gained": float(w[changed & ~covered_open].sum()),
         "share_walk_50m_longer": float(longer.sum() / both.sum()) if both.any() else None,
+        "n_walk_compared": int(both.sum()),
+        "n_walk_50m_longer": int(longer.sum()),
         "n_compounds_changed": int(np.unique(comp[changed]).size),
         "covered_weight_open": float(w[covered_open & hh.valid].sum()),
         "covered_weight_gated": float(w[covered & hh.valid].sum()),

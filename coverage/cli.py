@@ -276,15 +276,13 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
     from .tiled import assess_tiled, dask_client, isochrones_tiled, need_dask, suggest_sites_tiled
 
     need_dask()
-    unsupported = [o for o, v in (("--compounds", args.compounds), ("--gates", args.gates),
-                                  ("--capacity-col", args.capacity_col), ("--staff-col", args.staff_col),
+    unsupported = [o for o, v in (("--capacity-col", args.capacity_col), ("--staff-col", args.staff_col),
                                   ("--new-capacity", (siting or {}).get("new_capacity"))) if v]
     if unsupported:
         msg = (f"--tiles does not yet combine with {', '.join(unsupported)}; run those per city without --tiles.")
         raise CoverageInputError(msg)
     kw = _assess_kwargs(args)
-    for k in ("progress", "capacity", "staff", "caseload", "default_capacity", "compounds", "gates",
-              "compound_id_col"):
+    for k in ("progress", "capacity", "staff", "caseload", "default_capacity"):
         kw.pop(k, None)
     net = _load(args)
     iso = sites = None
@@ -295,7 +293,8 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
             iso = isochrones_tiled(net, args.stations, result.bands_min, tiles=args.tiles, scheduler=client,
                                    crs=args.crs, id_col=kw["station_id_col"] or args.id_col,
                                    max_snap_m=args.max_snap_m, read_options=_options(args, "station"),
-                                   halo=result.params["network_halo_m"], **_speed_kwargs(args))
+                                   halo=result.params["network_halo_m"], gate_rule=result.gate_rule,
+                                   **_speed_kwargs(args))
         if siting is not None:
             siting = {k: v for k, v in siting.items() if k != "new_capacity"}
             sites = suggest_sites_tiled(result, net, scheduler=client, **siting)
@@ -308,6 +307,10 @@ def _analyze_tiled(args, out, t0) -> int:
     result, iso, _ = _tiled(args, out)
     files = result.to_files(out)
     files.update(write_isochrones(iso, out, gaps=result.gap_areas(iso)))
+    if result.gate_rule is not None and result.households is not None:
+        from .export import write_compounds
+
+        files.update(write_compounds(result, out))
     out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
     print(f"{result.params['n_tiles']} tiles; wrote {len(files)} files and the tiles' GeoParquet to {args.out} "
@@ -326,7 +329,8 @@ def cmd_isochrones(args) -> int:
 
         iso = isochrones_tiled(_load(args), args.stations, bands, tiles=args.tiles, scheduler=args.scheduler,
                                crs=args.crs, id_col=args.station_id_col or args.id_col, max_snap_m=args.max_snap_m,
-                               read_options=_options(args, "station"), **_speed_kwargs(args))
+                               read_options=_options(args, "station"), **_speed_kwargs(args),
+                               **_gate_kwargs(args))
         files = write_isochrones(iso, out, geojson=True)
         out.finish(extra={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
         print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands, tile by tile: "

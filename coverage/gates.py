@@ -165,6 +165,15 @@ def _gates(network: WalkNetwork, source, *, crs, max_snap_m) -> tuple[Points, Sn
             raise CoverageInputError(msg)
         pts = read_points(gdf.rename(columns={"id": "gate_id"}), role="gates (OSM)", id_col="gate_id")
         radius = OSM_GATE_RADIUS_M
+    elif hasattr(source, "geometry") and len(source) == 0:  # a tile with compounds but none of their gates
+        import geopandas as gpd
+
+        empty = np.zeros(0)
+        pts = Points(frame=gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), ids=np.zeros(0, dtype=object),
+                     lon=empty, lat=empty, weight=empty, reason=np.zeros(0, dtype=object), label="gates",
+                     input_crs="EPSG:4326")
+        snap = Snapped(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty, empty)
+        return pts, snap, GATE_RADIUS_M
     else:
         pts = read_points(source, role="gates", id_col=None, crs=crs)
         idc = next((c for c in GATE_ID_ALIASES if c in {str(x).lower() for x in pts.frame.columns}), None)

@@ -181,7 +181,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         with out.write("sites.csv") as tmp:
             to_csv(site_gdf.drop(columns=["lon", "lat"], errors="ignore"), tmp)
         files["sites_csv"] = str(out.path("sites.csv"))
-    if result.gate_rule is not None:
+    if result.gate_rule is not None and merged:
         from .export import write_compounds
 
         files.update(write_compounds(result, out))

@@ -66,9 +66,18 @@ def need_dask() -> None:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory (MB): VmHWM on Linux, which, unlike ru_maxrss, does not carry the
+    parent's size over into a process that Dask started."""
     import resource
     import sys
 
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 2**20 if sys.platform == "darwin" else rss / 1024
 
@@ -104,15 +113,29 @@ def run_tile(task: dict) -> dict:
     p = task["params"]
     r = assess(net, task["stations"], hh, minutes=p["minutes"], speed_kph=p["speed_kph"], weight=p["weight"],
                id_col=p["id_col"], household_id_col=p["household_id_col"], max_snap_m=p["max_snap_m"],
-               cutoffs_min=tuple(p["cutoffs_min"]), horizon_min=p["horizon_min"], require_stations=False)
+               cutoffs_min=tuple(p["cutoffs_min"]), horizon_min=p["horizon_min"], require_stations=False,
+               compounds=task.get("compounds"), gates=task.get("gates"),
+               compound_id_col="compound_id" if task.get("compounds") is not None else None)
     out = r.households.copy()
+    if p.get("gated") and "compound_id" not in out:  # a tile outside every compound: the open rule throughout
+        out["compound_id"] = pd.array([None] * len(out), dtype=object)
+        out["gate_id"] = pd.array([None] * len(out), dtype=object)
+        out["walk_m_open"] = out["walk_m"]
     out["_row"] = rows
     out["_weight"] = r.household_points.weight
     out.to_parquet(task["out"], index=False)
     s = r.summary
     loads = pd.DataFrame({"id": r.station_points.ids.astype(str), **{c: r.stations[c].to_numpy() for c in _LOAD_COLUMNS}})
+    changed = []
+    if s.gates:
+        h = r.households
+        ch = h["covered"].to_numpy() != (np.nan_to_num(h["walk_m_open"].to_numpy(dtype=float), nan=np.inf)
+                                          <= r.params["threshold_m"] + 1e-9)
+        ch &= h["compound_id"].notna().to_numpy() & (h["status"].astype(str) != "invalid").to_numpy()
+        changed = sorted(set(h["compound_id"][ch].astype(str)))
     return {
         "tile": task["tile"], "rows": int(rows.size), "summary": s.to_dict(), "loads": loads,
+        "compounds_changed": changed,
         "n_nodes": net.n_nodes, "n_stations": len(task["stations"]), "seconds": time.perf_counter() - t0,
         "peak_rss_mb": _peak_rss_mb(),
     }
@@ -137,8 +160,14 @@ class TiledResult:
     network: WalkNetwork | None = field(default=None, repr=False)  # the whole network (its work CRS, its source)
     station_points: object = field(default=None, repr=False)  # the stations as read (coverage.io.Points)
     station_snap: object = field(default=None, repr=False)  # where they meet the whole network
-    gate_rule = None  # gated compounds are not run tile by tile
+    gate_rule: object = None  # coverage.gates.GateRule, with gated compounds (placed for the whole run)
     capacity = None
+
+    def compounds_table(self):
+        """One row per compound, open rule against gated rule (see :func:`coverage.gates.compound_table`)."""
+        from .gates import compound_table
+
+        return None if self.gate_rule is None or self.households is None else compound_table(self)
 
     @property
     def household_points(self):
@@ -328,7 +357,8 @@ def _progress(tasks):
 def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_dir, minutes=None, profile=None,
                  speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
                  max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
-                 household_options=None, stream_rows: int | None = None) -> TiledResult:
+                 household_options=None, stream_rows: int | None = None, compounds=None, gates=None,
+                 compound_id_col: str | None = None, compound_options: dict | None = None) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
@@ -337,7 +367,9 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     are :func:`~coverage.assess.assess`'s. GeoParquet households are read in
     batches, and a CSV larger than :data:`STREAM_CSV_BYTES` (or any CSV, with
     ``stream_rows``) in chunks of ``stream_rows`` rows, so the coordinator
-    never holds them all.
+    never holds them all. With ``compounds`` and ``gates`` the gates are
+    placed in their compounds once, for the whole run, and each tile gets the
+    compounds that meet it with their gates.
     """
     from ._files import OutputFolder
 
@@ -359,7 +391,12 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     suffix = Path(str(households)).suffix.lower() if isinstance(households, (str, Path)) else ""
     big_csv = suffix in (".csv", ".txt", ".tsv") and (
         stream_rows is not None or Path(households).stat().st_size > STREAM_CSV_BYTES)
-    t_read = time.perf_counter()
+    rule = None
+    if compounds is not None or gates is not None:
+        from .gates import gate_rule
+
+        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
+                         compound_layer=(compound_options or {}).get("layer"), max_snap_m=max_snap_m)
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
@@ -376,6 +413,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
         check_extent(net, hh_points)  # the misplaced-input errors, once for the whole run
         part = partition_households(hh_points, net, tiling, tile_dir / "input")
     hh_path, counts = part.path, part.counts
+    t_read = time.perf_counter()
     v = kph / 3.6
     horizon_m = horizon_min * 60 * v
     net_halo, st_halo = halo_m(horizon_m, max_snap_m)
@@ -387,7 +425,8 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     cutoffs = sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min))
     params = {"minutes": minutes, "speed_kph": kph, "profile": prof, "weight": weight, "id_col": s_id,
               "household_id_col": h_id, "max_snap_m": max_snap_m, "cutoffs_min": cutoffs,
-              "horizon_min": horizon_min, "network_halo_m": net_halo, "crs": None if crs is None else str(crs)}
+              "horizon_min": horizon_min, "network_halo_m": net_halo, "crs": None if crs is None else str(crs),
+              "gated": rule is not None}
     tasks = []
     for t in np.flatnonzero(counts):
         rows = near[t]
@@ -396,7 +435,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                                                      sl.snap.py - tiling.regions[t].centroid.y)))])
         tasks.append({"tile": int(t), "network": files[t], "households": hh_path,
                       "stations": st_frame.iloc[rows].reset_index(drop=True), "params": params,
-                      "out": str(tile_dir / f"tile-{t:05d}.parquet")})
+                      "out": str(tile_dir / f"tile-{t:05d}.parquet"), **tile_gates(rule, tiling.regions[t])})
     log.info("%d tiles with households (of %d), horizon %g min (halo %.0f m); network cut in %.1f s",
              len(tasks), len(tiling), horizon_min, net_halo, t_cut - t_read)
     run, close = _executor(scheduler)
@@ -406,7 +445,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
         close()
     t_run = time.perf_counter()
     results.sort(key=lambda d: d["tile"])
-    result = _merge(results, sl, part, params, net, tiles, tasks)
+    result = _merge(results, sl, part, params, net, tiles, tasks, rule)
     result.timings = {"read_s": t_read - t0, "cut_s": t_cut - t_read, "tiles_s": t_run - t_cut,
                       "merge_s": time.perf_counter() - t_run, "total_s": time.perf_counter() - t0}
     log.info("Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)", len(tasks),
@@ -414,7 +453,49 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     return result
 
 
-def _merge(results, sl, part, params, net, tiles, tasks) -> TiledResult:
+def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
+    """The compounds that come within ``margin_m`` of a tile, with their gates (placed for the whole run)."""
+    if rule is None:
+        return {}
+    import geopandas as gpd
+    import shapely
+
+    tree = shapely.STRtree(rule.compound_xy)
+    idx = np.sort(tree.query(region, predicate="dwithin", distance=margin_m) if margin_m
+                  else tree.query(region, predicate="intersects"))
+    if idx.size == 0:
+        return {}
+    ids = rule.compounds.ids.astype(str)
+    comp = gpd.GeoDataFrame({"compound_id": ids[idx]}, geometry=rule.compounds.frame.geometry.values[idx],
+                            crs="EPSG:4326")
+    g = np.flatnonzero(np.isin(rule.gate_compound, idx) & rule.gates.valid)
+    gates = gpd.GeoDataFrame({"gate_id": rule.gates.ids.astype(str)[g], "compound_id": ids[rule.gate_compound[g]]},
+                             geometry=gpd.points_from_xy(rule.gates.lon[g], rule.gates.lat[g]), crs="EPSG:4326")
+    return {"compounds": comp, "gates": gates}
+
+
+def _gate_summary(results, rule) -> dict | None:
+    """The open-against-gated comparison for the whole run: point counts summed, compound counts whole."""
+    parts = [r["summary"]["gates"] for r in results if r["summary"].get("gates")]
+    if rule is None:
+        return None
+    add = ("n_points_in_gated_compounds", "weight_in_gated_compounds", "n_points_changed", "weight_changed",
+           "n_points_lost", "weight_lost", "n_points_gained", "weight_gained", "covered_weight_open",
+           "covered_weight_gated", "n_walk_compared", "n_walk_50m_longer")
+    out = {k: sum(p[k] for p in parts) for k in add}
+    st = rule.gate_status
+    out.update({
+        "n_compounds": rule.n_compounds, "n_gated_compounds": int(rule.gated.sum()),
+        "n_compounds_without_gates": int((~rule.gated).sum()), "n_gates": int(st.size),
+        "n_gates_used": int((st == "used").sum()), "n_gates_off_network": int((st == "off_network").sum()),
+        "n_gates_without_compound": int((st == "no_compound").sum()), "n_gates_invalid": int((st == "invalid").sum()),
+        "n_compounds_changed": len(set().union(*[r["compounds_changed"] for r in results])),
+        "share_walk_50m_longer": out["n_walk_50m_longer"] / out["n_walk_compared"] if out["n_walk_compared"] else None,
+    })
+    return out
+
+
+def _merge(results, sl, part, params, net, tiles, tasks, rule=None) -> TiledResult:
     """Sum the tiles' counts and loads; stitch the households back into input order."""
     import geopandas as gpd
 
@@ -447,6 +528,7 @@ def _merge(results, sl, part, params, net, tiles, tasks) -> TiledResult:
         weight_total=w_total, weight_invalid=part.weight_invalid, n_stations=len(st),
         n_stations_on_network=int(sl.snap.on_network.sum()), bands=bands,
         n_beyond_horizon=sum(r["summary"]["n_beyond_horizon"] or 0 for r in results), **tot,
+        gates=_gate_summary(results, rule),
     )
     tile_table = pd.DataFrame([{k: r[k] for k in ("tile", "rows", "n_nodes", "n_stations", "seconds",
                                                    "peak_rss_mb")} for r in results])
@@ -472,8 +554,19 @@ def _merge(results, sl, part, params, net, tiles, tasks) -> TiledResult:
     p = {**params, "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame", "n_tiles": len(tasks),
          "work_crs": net.crs.to_string(), "households_file": part.source,
          "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6, "network": dict(net.meta)}
-    return TiledResult(households, stations, summary, p, files, tile_table, weights=weights, network=net,
-                       station_points=st, station_snap=sl.snap)
+    out = TiledResult(households, stations, summary, p, files, tile_table, weights=weights, network=net,
+                      station_points=st, station_snap=sl.snap)
+    if rule is not None:
+        from dataclasses import replace
+
+        comp = np.full(len(households) if households is not None else 0, -1, dtype=np.int64)
+        if households is not None and "compound_id" in households:
+            index = pd.Series(np.arange(rule.n_compounds), index=rule.compounds.ids.astype(str))
+            cid = households["compound_id"]
+            ok = cid.notna().to_numpy()
+            comp[ok] = index.loc[cid[ok].astype(str)].to_numpy()
+        out.gate_rule = replace(rule, household_compound=comp)
+    return out
 
 
 def _invalid_rows(hh):
@@ -510,8 +603,14 @@ def run_tile_isochrones(task: dict) -> dict:
     net = WalkNetwork.load(task["network"])
     st = task["stations"]
     located = locate(net, st, role="stations", id_col="_sid", max_snap_m=task["max_snap_m"], check=False)
+    rule = None
+    if task.get("compounds") is not None:
+        from .gates import gate_rule
+
+        rule = gate_rule(net, task["compounds"], task["gates"], compound_id_col="compound_id",
+                         max_snap_m=task["max_snap_m"])
     polys, unions, _ = station_isochrones(net, located.snap, task["bands_m"], cell_m=task["cell_m"],
-                                          max_snap_m=task["max_snap_m"])
+                                          max_snap_m=task["max_snap_m"], gates=rule)
     rows = st["_row"].to_numpy()
     return {"tile": task["tile"], "station": [int(rows[s]) for s, _, _ in polys], "band": [b for _, b, _ in polys],
             "wkb": shapely.to_wkb(np.array([g for _, _, g in polys], dtype=object)),
@@ -521,14 +620,17 @@ def run_tile_isochrones(task: dict) -> dict:
 
 def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler=None, profile=None,
                      speed_kph=None, crs=None, id_col="id", max_snap_m=None, cell_m: float = 10.0,
-                     read_options=None, halo=None):
+                     read_options=None, halo=None, compounds=None, gates=None, compound_id_col=None,
+                     gate_rule=None):
     """Per-station isochrones and their union per band, tile by tile: ``(per_station, union)``.
 
     Each station is drawn in the tile that holds it, on that tile's network
     with a halo of the largest band plus twice ``max_snap_m``: the same
     polygons as :func:`~coverage.isochrones.isochrones_for_stations` (the
     raster cells lie on the same 10 m lattice). The union per band is the
-    union of the tiles' unions.
+    union of the tiles' unions. With gated compounds (``compounds`` and
+    ``gates``, or a ``gate_rule`` already built), cells inside them are
+    reached through their gates.
     """
     import geopandas as gpd
     import shapely
@@ -542,6 +644,10 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     sl = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
                 read_options=read_options)
     halo = max(max(bands_m) + 2 * max_snap_m, halo or 0.0)  # a wider cut (the analysis's) serves too
+    if gate_rule is None and (compounds is not None or gates is not None):
+        from .gates import gate_rule as build_rule
+
+        gate_rule = build_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col, max_snap_m=max_snap_m)
     files = cut_network(net, tiling, halo)
     on = np.flatnonzero(sl.snap.on_network)
     tile = tiling.tile_of(sl.snap.px[on], sl.snap.py[on])
@@ -549,7 +655,8 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     frame = gpd.GeoDataFrame({"_sid": np.arange(len(frame)), "_row": np.arange(len(frame))},
                              geometry=frame.geometry.values, crs="EPSG:4326")
     tasks = [{"tile": int(t), "network": files[t], "stations": frame.iloc[on[tile == t]].reset_index(drop=True),
-              "bands_m": bands_m, "cell_m": cell_m, "max_snap_m": max_snap_m} for t in np.unique(tile)]
+              "bands_m": bands_m, "cell_m": cell_m, "max_snap_m": max_snap_m,
+              **tile_gates(gate_rule, tiling.regions[t], max(bands_m) + max_snap_m)} for t in np.unique(tile)]
     run, close = _executor(scheduler)
     try:
         results = run(run_tile_isochrones, tasks)
@@ -588,7 +695,13 @@ def run_tile_cover(task: dict) -> dict:
     cl = locate(net, task["candidates"], role="candidates", id_col="_cid", max_snap_m=task["max_snap_m"],
                 check=False)
     reach = station_reach(net, cl.snap, task["threshold_m"])
-    m = Access.open(hl.snap).within(net, cl.snap, reach, task["threshold_m"]).tocoo()
+    access = Access.open(hl.snap)
+    if task.get("compounds") is not None:  # households in gated compounds walk through their gates
+        from .gates import gate_rule
+
+        access = gate_rule(net, task["compounds"], task["gates"], compound_id_col="compound_id",
+                           max_snap_m=task["max_snap_m"], households=hl.points, household_snap=hl.snap).access
+    m = access.within(net, cl.snap, reach, task["threshold_m"]).tocoo()
     return {"tile": task["tile"], "row": hh["_row"].to_numpy()[m.row],
             "candidate": task["candidates"]["_cid"].to_numpy()[m.col], "seconds": time.perf_counter() - t0}
 
@@ -642,7 +755,8 @@ def suggest_sites_tiled(result: TiledResult, network, *, k=None, target_share=No
         t = int(Path(f).stem.split("-")[1])
         if near[t].size:
             tasks.append({"tile": t, "network": files[t], "tile_out": f, "max_snap_m": p["max_snap_m"],
-                          "threshold_m": p["threshold_m"], "candidates": cframe.iloc[near[t]].reset_index(drop=True)})
+                          "threshold_m": p["threshold_m"], "candidates": cframe.iloc[near[t]].reset_index(drop=True),
+                          **tile_gates(result.gate_rule, tiling.regions[t])})
     run, close = _executor(scheduler)
     try:
         parts = run(run_tile_cover, tasks)

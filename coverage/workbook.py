@@ -294,8 +294,9 @@ def write_workbook(path, result, *, lang: str = "en", sites=None, by_area=None, 
         sf = sites.sites
         write_sheet(wb.create_sheet(S["sites"]), _plain(pd.DataFrame(sf.drop(columns=sf.geometry.name))),
                     lang=lang, minutes=m)
-    if result.gate_rule is not None:
-        write_sheet(wb.create_sheet(S["compounds"]), _plain(result.compounds_table()), lang=lang, minutes=m)
+    table = result.compounds_table() if result.gate_rule is not None else None
+    if table is not None:
+        write_sheet(wb.create_sheet(S["compounds"]), _plain(table), lang=lang, minutes=m)
     wb.save(path)
 
 

@@ -146,3 +146,36 @@ def test_a_csv_streamed_in_chunks_gives_the_same_table(harbin, tmp_path):
     to_csv(tiled.households, tmp_path / "b.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert tiled.summary.n_invalid == 1 and tiled.summary.weight_total == single.summary.weight_total
+
+
+def test_gated_compounds_tile_by_tile(harbin):
+    """Gates are placed in their compounds once; each tile gets the compounds that meet it. households.csv and
+    compounds.csv are the one run's, the sites too (households reach candidates through their gates)."""
+    from coverage import load_network
+    from coverage.gates import outline_gates
+    from coverage.osm_features import residential_areas
+
+    p, d = harbin
+    comp = residential_areas(p).rename(columns={"id": "compound_id"})
+    comp.to_file(d / "compounds.geojson")
+    gates = outline_gates(load_network(p), comp)
+    pd.DataFrame({"gate_id": gates["gate_id"], "compound_id": gates["compound_id"], "lon": gates.geometry.x,
+                  "lat": gates.geometry.y}).to_csv(d / "gates.csv", index=False)
+    common = ["--network", str(p), "--stations", str(d / "stations.csv"), "--households", str(d / "households.csv"),
+              "--weight", "户数", "--horizon-min", "30", "--compounds", str(d / "compounds.geojson"),
+              "--gates", str(d / "gates.csv")]
+    _run(["analyze", *common, "--out", str(d / "g1")])
+    _run(["analyze", *common, "--tiles", "grid:3000", "--out", str(d / "g2")])
+    for name in ("households.csv", "compounds.csv", "gates.csv", "stations.csv"):
+        assert (d / "g1" / name).read_bytes() == (d / "g2" / name).read_bytes(), name
+    s1 = json.loads((d / "g1" / "summary.json").read_text(encoding="utf-8"))["gates"]
+    s2 = json.loads((d / "g2" / "summary.json").read_text(encoding="utf-8"))["gates"]
+    assert s1 == s2 and s1["n_points_changed"] > 100
+    per_a = gpd.read_file(d / "g1" / "isochrones.gpkg", layer="isochrones").to_crs(32652)
+    per_b = gpd.read_file(d / "g2" / "isochrones.gpkg", layer="isochrones").to_crs(32652)
+    assert shapely.area(shapely.symmetric_difference(per_a.geometry.values, per_b.geometry.values)).max() < 1.0
+    _run(["site", *common, "--k", "2", "--out", str(d / "gs1")])
+    _run(["site", *common, "--k", "2", "--tiles", "grid:3000", "--out", str(d / "gs2")])
+    a = pd.read_csv(d / "gs1" / "sites.csv")
+    b = pd.read_csv(d / "gs2" / "sites.csv")
+    pd.testing.assert_frame_equal(a[["id", "households_added"]], b[["id", "households_added"]])
