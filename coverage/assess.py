@@ -506,7 +506,7 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     served = extra_staff = None
     if capacity is not None:
         walks = access.within(net, s_snap, reach, threshold_m, pairs=pairs, walk=True)
-        served = _served(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
+        served = served_columns(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
         if "extra_staff" in stations_gdf:
             extra_staff = float(stations_gdf["extra_staff"].sum())
     bands = []
@@ -608,8 +608,13 @@ def _gate_columns(households, rule, access, via, open_m, threshold_m, hh, h_snap
     }
 
 
-def _served(households, stations, walks, hh, st, capacity, staff, caseload) -> float:
-    """Add the capacitated assignment's columns to the frames; returns the households served."""
+def served_columns(households, stations, walks, hh, st, capacity, staff, caseload) -> float:
+    """Add the capacitated assignment's columns to the frames; returns the households served.
+
+    ``walks`` is the households x stations matrix of walks within the
+    threshold; the frames are changed in place (a tiled run calls this on
+    its merged tables with the pairs its tiles sent back).
+    """
     a = assign(walks, np.where(hh.valid, hh.weight, 0.0), capacity)
     main = a.main_station
     households["served_weight"] = np.round(a.served, 6)

@@ -276,14 +276,12 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
     from .tiled import assess_tiled, dask_client, isochrones_tiled, need_dask, suggest_sites_tiled
 
     need_dask()
-    unsupported = [o for o, v in (("--capacity-col", args.capacity_col), ("--staff-col", args.staff_col),
-                                  ("--new-capacity", (siting or {}).get("new_capacity"))) if v]
+    unsupported = [o for o, v in (("--new-capacity", (siting or {}).get("new_capacity")),) if v]
     if unsupported:
         msg = (f"--tiles does not yet combine with {', '.join(unsupported)}; run those per city without --tiles.")
         raise CoverageInputError(msg)
     kw = _assess_kwargs(args)
-    for k in ("progress", "capacity", "staff", "caseload", "default_capacity"):
-        kw.pop(k, None)
+    kw.pop("progress", None)
     net = _load(args)
     iso = sites = None
     with dask_client(args.scheduler) as client:

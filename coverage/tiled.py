@@ -126,6 +126,10 @@ def run_tile(task: dict) -> dict:
     out.to_parquet(task["out"], index=False)
     s = r.summary
     loads = pd.DataFrame({"id": r.station_points.ids.astype(str), **{c: r.stations[c].to_numpy() for c in _LOAD_COLUMNS}})
+    pairs = None
+    if p.get("pairs"):  # station capacities: the walks within the threshold go back for one global assignment
+        w = r.access.within(net, r.station_snap, r.reach, r.params["threshold_m"], walk=True).tocoo()
+        pairs = (rows[w.row], r.station_points.ids.astype(str)[w.col], w.data)
     changed = []
     if s.gates:
         h = r.households
@@ -135,7 +139,7 @@ def run_tile(task: dict) -> dict:
         changed = sorted(set(h["compound_id"][ch].astype(str)))
     return {
         "tile": task["tile"], "rows": int(rows.size), "summary": s.to_dict(), "loads": loads,
-        "compounds_changed": changed,
+        "compounds_changed": changed, "pairs": pairs,
         "n_nodes": net.n_nodes, "n_stations": len(task["stations"]), "seconds": time.perf_counter() - t0,
         "peak_rss_mb": _peak_rss_mb(),
     }
@@ -161,7 +165,7 @@ class TiledResult:
     station_points: object = field(default=None, repr=False)  # the stations as read (coverage.io.Points)
     station_snap: object = field(default=None, repr=False)  # where they meet the whole network
     gate_rule: object = None  # coverage.gates.GateRule, with gated compounds (placed for the whole run)
-    capacity = None
+    capacity: np.ndarray | None = None  # households per station, with capacities
 
     def compounds_table(self):
         """One row per compound, open rule against gated rule (see :func:`coverage.gates.compound_table`)."""
@@ -358,7 +362,8 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                  speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
                  max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
                  household_options=None, stream_rows: int | None = None, compounds=None, gates=None,
-                 compound_id_col: str | None = None, compound_options: dict | None = None) -> TiledResult:
+                 compound_id_col: str | None = None, compound_options: dict | None = None, capacity=None,
+                 staff=None, caseload=None, default_capacity=None) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
@@ -369,7 +374,10 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     ``stream_rows``) in chunks of ``stream_rows`` rows, so the coordinator
     never holds them all. With ``compounds`` and ``gates`` the gates are
     placed in their compounds once, for the whole run, and each tile gets the
-    compounds that meet it with their gates.
+    compounds that meet it with their gates. With station capacities
+    (``capacity`` or ``staff`` and ``caseload``), each tile sends back its
+    household-station walks within the threshold and the assignment is solved
+    once, for the whole run (up to :data:`MERGE_MAX_ROWS` households).
     """
     from ._files import OutputFolder
 
@@ -427,6 +435,18 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
               "household_id_col": h_id, "max_snap_m": max_snap_m, "cutoffs_min": cutoffs,
               "horizon_min": horizon_min, "network_halo_m": net_halo, "crs": None if crs is None else str(crs),
               "gated": rule is not None}
+    cap = staff_n = None
+    if capacity is not None or staff is not None:
+        from .capacity import read_capacity
+
+        if part.n_rows > MERGE_MAX_ROWS:
+            msg = (f"station capacities with --tiles need the households merged (at most {MERGE_MAX_ROWS:,} rows, "
+                   f"here {part.n_rows:,}): the assignment is one problem over the whole run; run it per city.")
+            raise CoverageInputError(msg)
+        cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
+                                     default_capacity=default_capacity)
+        params.update({"capacity_col": capacity, "staff_col": staff, "caseload": caseload,
+                       "default_capacity": default_capacity, "pairs": True})
     tasks = []
     for t in np.flatnonzero(counts):
         rows = near[t]
@@ -446,6 +466,8 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     t_run = time.perf_counter()
     results.sort(key=lambda d: d["tile"])
     result = _merge(results, sl, part, params, net, tiles, tasks, rule)
+    if cap is not None:
+        _assign(result, results, cap, staff_n, caseload)
     result.timings = {"read_s": t_read - t0, "cut_s": t_cut - t_read, "tiles_s": t_run - t_cut,
                       "merge_s": time.perf_counter() - t_run, "total_s": time.perf_counter() - t0}
     log.info("Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)", len(tasks),
@@ -778,3 +800,26 @@ def suggest_sites_tiled(result: TiledResult, network, *, k=None, target_share=No
              rows.size, len(tasks))
     return sites_result(siting, cand_gdf, cl.points, list(cl.points.ids), result.summary, t0=t0, t_cand=t_cand,
                         t_sets=t_sets, crs_out=cl.points.frame.crs)
+
+
+def _assign(result: TiledResult, results, capacity, staff, caseload) -> None:
+    """The capacitated assignment over the whole run, from the tiles' walks within the threshold."""
+    from dataclasses import replace
+
+    from scipy import sparse
+
+    from .assess import served_columns
+
+    ids = pd.Index(result.station_points.ids.astype(str))
+    r = np.concatenate([x["pairs"][0] for x in results]) if results else np.zeros(0, dtype=np.int64)
+    c = ids.get_indexer(np.concatenate([x["pairs"][1] for x in results])) if results else np.zeros(0, dtype=np.int64)
+    d = np.concatenate([x["pairs"][2] for x in results]) if results else np.zeros(0)
+    order = np.lexsort((c, r))
+    n = result.summary.n_households
+    walks = sparse.csr_matrix((d[order], (r[order], c[order])), shape=(n, len(ids)))
+    hp = result.household_points
+    served = served_columns(result.households, result.stations, walks, hp, result.station_points, capacity, staff,
+                            caseload)
+    extra = float(result.stations["extra_staff"].sum()) if "extra_staff" in result.stations else None
+    result.summary = replace(result.summary, weight_served=served, extra_staff_total=extra)
+    result.capacity = capacity

@@ -115,7 +115,8 @@ def _cases():
         (a + ["--tiles", "grid:2000", "--scheduler", "yarn"], "give local:N or a scheduler address"),
         (a + ["--tiles", "{d}/missing.geojson"], "does not exist"),
         (a + ["--horizon-min", "5"], "must be at least the threshold"),
-        (a + ["--tiles", "grid:2000", "--capacity-col", "cap"], "--tiles does not yet combine with --capacity-col"),
+        (s + ["--k", "1", "--tiles", "grid:2000", "--capacity-col", "workers", "--new-capacity", "100"],
+         "--tiles does not yet combine with --new-capacity"),
         # argparse's own checks are one line too
         (s + ["--k", "two"], "invalid int value"),
         (a + ["--lang", "fr"], "invalid choice"),
