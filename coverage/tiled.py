@@ -37,6 +37,7 @@ from .locate import check_extent, locate
 from .network import WalkNetwork, load_network
 from .tiling import (
     cut_network,
+    partition_parquet_dask,
     halo_m,
     parse_tiles,
     partition_households,
@@ -328,6 +329,15 @@ def _client(scheduler):
     return client, close
 
 
+def _as_client(scheduler):
+    """The dask.distributed Client when ``scheduler`` is one (else None)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return None
+    return scheduler if isinstance(scheduler, Client) else None
+
+
 def _executor(scheduler):
     """(map function, closer) for a scheduler spec: None, "local:N", an address, or a Client."""
     if scheduler is None:
@@ -379,6 +389,10 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     household-station walks within the threshold and the assignment is solved
     once, for the whole run (up to :data:`MERGE_MAX_ROWS` households).
     """
+    if isinstance(scheduler, str):  # one cluster for the reading, the tiles and the merge
+        kwargs = dict(locals())
+        with dask_client(scheduler) as client:
+            return assess_tiled(**{**kwargs, "scheduler": client})
     from ._files import OutputFolder
 
     t0 = time.perf_counter()
@@ -408,7 +422,12 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
-    if suffix in (".parquet", ".geoparquet") and crs is None:  # GeoParquet: read in batches, never whole
+    client = _as_client(scheduler)
+    parquet = (suffix in (".parquet", ".geoparquet") or (suffix == "" and isinstance(households, (str, Path))
+                                                         and Path(households).is_dir())) and crs is None
+    if parquet and client is not None:  # GeoParquet on a cluster: its partitions placed in parallel
+        part = partition_parquet_dask(households, net, tiling, tile_dir / "input", client, weight=weight)
+    elif parquet:  # GeoParquet in this process: read in batches, never whole
         part = stream_parquet_households(households, net, tiling, tile_dir / "input", weight=weight)
     elif big_csv:  # a large CSV: read and checked in chunks
         part = stream_csv_households(households, net, tiling, tile_dir / "input", chunk_rows=stream_rows or 1_000_000,

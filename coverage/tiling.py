@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from . import settings
 from ._errors import CoverageInputError, rows_text
@@ -417,3 +418,97 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
         w_ok += pts.valid_weight
         w_bad += float(pts.weight[~pts.valid].sum())
     return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
+
+
+def _place_partition(gdf, offset: int, work_crs: str, tiling: Tiling, bounds, weight_col, out_path: str,
+                     geo=None) -> dict:
+    """One partition of GeoParquet households placed in its tiles and written (runs on a Dask worker).
+
+    ``geo`` is (geometry column, CRS) when the partition comes as a plain table with WKB geometries.
+    """
+    import geopandas as gpd
+    import pyproj
+    import shapely
+
+    if geo is not None:
+        gcol, crs = geo
+        gdf = gpd.GeoDataFrame(gdf.drop(columns=[gcol]), geometry=shapely.from_wkb(gdf[gcol].to_numpy()),
+                               crs=crs or "EPSG:4326")
+
+    geom = np.asarray(gdf.geometry.values, dtype=object)
+    g84 = gdf.geometry.to_crs("EPSG:4326") if gdf.crs is not None and not gdf.crs.equals(
+        pyproj.CRS.from_epsg(4326)) else gdf.geometry
+    lon = np.asarray(shapely.get_x(np.asarray(g84.values, dtype=object)), dtype=float)
+    lat = np.asarray(shapely.get_y(np.asarray(g84.values, dtype=object)), dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90) & ~shapely.is_missing(geom)
+    w = np.ones(len(gdf)) if weight_col is None else pd.to_numeric(gdf[weight_col], errors="coerce").to_numpy(float)
+    bad_w = np.flatnonzero((w < 0) | ~np.isfinite(w))
+    if bad_w.size:
+        return {"error": f"column {weight_col!r} is negative, empty or not a number in rows (from 0) "
+                         f"{rows_text(offset + bad_w)}; households cannot be negative."}
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", work_crs, always_xy=True).transform(lon, lat)
+    tile = tiling.tile_of(np.where(ok, x, np.nan), np.where(ok, y, np.nan))
+    hil = np.zeros(len(gdf), dtype=np.int64)
+    if ok.any():
+        hil[ok] = gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(total_bounds=bounds).to_numpy()
+    out = gdf.set_geometry(g84.values).assign(_row=offset + np.arange(len(gdf), dtype=np.int64), _tile=tile,
+                                             _weight=w)
+    out = out.iloc[np.lexsort((hil, tile))].reset_index(drop=True)
+    out.to_parquet(out_path, index=False, row_group_size=50_000)
+    return {"counts": np.bincount(tile[tile >= 0], minlength=len(tiling)), "n": len(gdf),
+            "n_bad": int((~ok).sum()), "w_ok": float(w[ok].sum()), "w_bad": float(w[~ok].sum())}
+
+
+def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, client, *,
+                           weight: str | None = None) -> Partition:
+    """GeoParquet households placed in their tiles in parallel on a Dask cluster (dask-geopandas partitions).
+
+    Each partition (a file of a dataset, or row groups of one file) is read,
+    placed, ordered by tile and Hilbert distance and written by a worker; the
+    coordinator only adds up the counts. Rows keep their input order number
+    in ``_row``.
+    """
+    import shutil
+
+    import dask_geopandas
+
+    from .io import WEIGHT_ALIASES
+
+    geo = None
+    if Path(path).is_dir():  # a dataset: one partition per file (dask-geopandas)
+        ddf = dask_geopandas.read_parquet(path)
+    else:  # one file: one partition per row group, geometries decoded on the workers
+        import dask.dataframe as dd
+        import pyarrow.parquet as pq
+
+        meta = json.loads((pq.ParquetFile(path).schema_arrow.metadata or {}).get(b"geo", b"{}") or b"{}")
+        gcol = meta.get("primary_column", "geometry")
+        geo = (gcol, (meta.get("columns", {}).get(gcol, {}) or {}).get("crs"))
+        ddf = dd.read_parquet(path, split_row_groups=True)
+    names = list(ddf.columns)
+    wcol = None
+    if weight is not None:
+        lower = {str(n).lower(): n for n in names}
+        group = next((g for g in WEIGHT_ALIASES if str(weight).lower() in g), (weight,))
+        wcol = next((lower[g.lower()] for g in (weight, *group) if g.lower() in lower), None)
+        if wcol is None:
+            msg = f"households file '{path}' has no weight column {weight!r}; columns are {names}."
+            raise CoverageInputError(msg)
+    lengths = ddf.map_partitions(len).compute()
+    offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths))])
+    out = Path(folder) / "households"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    parts = ddf.to_delayed()
+    from dask import delayed
+
+    jobs = [delayed(_place_partition)(p, int(offsets[k]), network.crs.to_string(), tiling, network.bounds_lonlat,
+                                      wcol, str(out / f"part-{k:05d}.parquet"), geo) for k, p in enumerate(parts)]
+    stats = client.compute(jobs, sync=True)
+    err = next((s["error"] for s in stats if "error" in s), None)
+    if err:
+        raise CoverageInputError(f"households file '{path}' {err}")
+    counts = np.sum([s["counts"] for s in stats], axis=0)
+    return Partition(str(out), counts, int(sum(s["n"] for s in stats)), int(sum(s["n_bad"] for s in stats)),
+                     float(sum(s["w_ok"] for s in stats)), float(sum(s["w_bad"] for s in stats)), source=str(path))

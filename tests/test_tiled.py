@@ -203,3 +203,23 @@ def test_capacities_tile_by_tile(harbin, tmp_path):
     h1 = pd.read_csv(tmp_path / "c1" / "households.csv")
     h2 = pd.read_csv(tmp_path / "c2" / "households.csv")
     np.testing.assert_allclose(h1["served_weight"], h2["served_weight"], atol=1e-6)
+
+
+def test_geoparquet_households_placed_in_parallel(tmp_path):
+    """GeoParquet households on a cluster: a file's row groups (or a dataset's files, through dask-geopandas)
+    are placed in their tiles by the workers, and the answer is the one run's."""
+    from coverage.demo import demo_inputs
+    from coverage.tiled import assess_tiled
+
+    path, st, hh = demo_inputs()
+    hh.to_parquet(tmp_path / "hh.parquet", row_group_size=200)
+    (tmp_path / "ds").mkdir()
+    hh.iloc[:500].to_parquet(tmp_path / "ds" / "a.parquet")
+    hh.iloc[500:].to_parquet(tmp_path / "ds" / "b.parquet")
+    single = assess(path, st, hh, weight="households", horizon_min=30)
+    for src, name in ((tmp_path / "hh.parquet", "file"), (tmp_path / "ds", "dataset")):
+        tiled = assess_tiled(path, st, src, weight="households", horizon_min=30, tiles="grid:1500",
+                             scheduler="local:2", out_dir=tmp_path / name)
+        assert len(list((tmp_path / name / "tiles" / "input" / "households").glob("part-*.parquet"))) >= 2
+        np.testing.assert_array_equal(single.households["walk_m"].to_numpy(), tiled.households["walk_m"].to_numpy())
+        assert single.summary.bands == tiled.summary.bands, name
