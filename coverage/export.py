@@ -163,17 +163,25 @@ def write_json(obj, path) -> Path:
     return Path(path)
 
 
-def write_result(result, out_dir) -> dict[str, str]:
-    """Write households, stations and the summary of a CoverageResult."""
-    out = folder(out_dir, result)
+def write_frames(out: OutputFolder, frames) -> dict[str, str]:
+    """Each (name, frame) as ``name.csv`` and ``name.gpkg`` (skipping frames that are None)."""
     files = {}
-    for name, frame in (("households", result.households), ("stations", result.stations)):
+    for name, frame in frames:
+        if frame is None:
+            continue
         with out.write(f"{name}.csv") as tmp:
             to_csv(frame, tmp)
         with out.write(f"{name}.gpkg") as tmp:
             to_gpkg(frame, tmp, layer=name)
         files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
         files[f"{name}_gpkg"] = str(out.path(f"{name}.gpkg"))
+    return files
+
+
+def write_result(result, out_dir) -> dict[str, str]:
+    """Write households, stations and the summary of a CoverageResult."""
+    out = folder(out_dir, result)
+    files = write_frames(out, (("households", result.households), ("stations", result.stations)))
     if result.gate_rule is not None:
         files.update(write_compounds(result, out))
     summary = result.summary.to_dict()

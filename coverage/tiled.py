@@ -245,23 +245,13 @@ class TiledResult:
 
         The per-tile households are already in ``out_dir/tiles/`` as GeoParquet.
         """
-        from .export import folder, to_csv, to_gpkg, write_json, write_table
+        from .export import folder, write_frames, write_json, write_table
 
         out = folder(out_dir)
-        files = {}
-        frames = [("stations", self.stations)]
-        if self.households is not None:
-            frames.insert(0, ("households", self.households))
-        else:
+        if self.households is None:
             log.warning("%s households: more than %s rows, so no merged households.csv; read out/tiles/*.parquet",
                         f"{self.summary.n_households:,}", f"{MERGE_MAX_ROWS:,}")
-        for name, frame in frames:
-            with out.write(f"{name}.csv") as tmp:
-                to_csv(frame, tmp)
-            with out.write(f"{name}.gpkg") as tmp:
-                to_gpkg(frame, tmp, layer=name)
-            files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
-            files[f"{name}_gpkg"] = str(out.path(f"{name}.gpkg"))
+        files = write_frames(out, (("households", self.households), ("stations", self.stations)))
         with out.write("tiles.csv") as tmp:
             write_table(self.tiles, tmp)
         summary = {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
