@@ -370,7 +370,8 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     boundaries. ``horizon_min`` defaults to twice the threshold. The tiles'
     households go to ``out_dir/tiles/`` as GeoParquet; the other arguments
     are :func:`~coverage.assess.assess`'s. GeoParquet households are read in
-    batches, and a CSV larger than :data:`STREAM_CSV_BYTES` (or any CSV, with
+    batches of ``stream_rows`` rows (default a million; on a cluster, by the
+    workers), and a CSV larger than :data:`STREAM_CSV_BYTES` (or any CSV, with
     ``stream_rows``) in chunks of ``stream_rows`` rows, so the coordinator
     never holds them all. With ``compounds`` and ``gates`` the gates are
     placed in their compounds once, for the whole run, and each tile gets the
@@ -418,7 +419,8 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     if parquet and client is not None:  # GeoParquet on a cluster: its partitions placed in parallel
         part = partition_parquet_dask(households, net, tiling, tile_dir / "input", client, weight=weight)
     elif parquet:  # GeoParquet in this process: read in batches, never whole
-        part = stream_parquet_households(households, net, tiling, tile_dir / "input", weight=weight)
+        part = stream_parquet_households(households, net, tiling, tile_dir / "input", weight=weight,
+                                         batch_rows=stream_rows or 1_000_000)
     elif big_csv:  # a large CSV: read and checked in chunks
         part = stream_csv_households(households, net, tiling, tile_dir / "input", chunk_rows=stream_rows or 1_000_000,
                                      id_col=h_id, weight=weight, crs=crs,

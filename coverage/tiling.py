@@ -284,89 +284,64 @@ class Partition:
     source: str | None = None  # the households file
 
 
+def _weight_column(names, weight, path) -> str | None:
+    """The households column named by ``weight`` (any case, or its 户数/人口 aliases), or None without one."""
+    from .io import WEIGHT_ALIASES
+
+    if weight is None:
+        return None
+    lower = {str(n).lower(): n for n in names}
+    group = next((g for g in WEIGHT_ALIASES if str(weight).lower() in g), (weight,))
+    wcol = next((lower[g.lower()] for g in (weight, *group) if g.lower() in lower), None)
+    if wcol is None:
+        msg = f"households file '{path}' has no weight column {weight!r}; columns are {list(names)}."
+        raise CoverageInputError(msg)
+    return wcol
+
+
+def _partition_from(stats, out: Path, path) -> Partition:
+    """The totals of placed partitions (raising the first partition's error)."""
+    err = next((s["error"] for s in stats if "error" in s), None)
+    if err:
+        raise CoverageInputError(f"households file '{path}' {err}")
+    counts = np.sum([s["counts"] for s in stats], axis=0)
+    return Partition(str(out), counts, int(sum(s["n"] for s in stats)), int(sum(s["n_bad"] for s in stats)),
+                     float(sum(s["w_ok"] for s in stats)), float(sum(s["w_bad"] for s in stats)), source=str(path))
+
+
+def _fresh(folder) -> Path:
+    import shutil
+
+    out = Path(folder) / "households"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    return out
+
+
 def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder, *, weight: str | None = None,
                               batch_rows: int = 1_000_000) -> Partition:
-    """GeoParquet households, read in batches and written for the tiles without holding them all in memory.
+    """GeoParquet households, read in batches and placed in their tiles without holding them all in memory.
 
-    Each batch is placed in its tiles, sorted by tile and Hilbert distance and
-    appended in small row groups, so a tile's task reads few of them. Rows
-    without usable coordinates get tile -1 and are counted as invalid;
-    weights must be non-negative numbers. Ids and the other checks are done
-    by each tile's own read.
+    Each batch is placed like a partition on a cluster (:func:`_place_partition`) and written as one file of
+    the folder ``households/``.
     """
-    import geopandas as gpd
-    import pyarrow as pa
     import pyarrow.parquet as pq
-    import shapely
-
-    from .io import WEIGHT_ALIASES
-    from .locate import project
 
     pf = pq.ParquetFile(path)
     meta = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}") or b"{}")
     gcol = meta.get("primary_column", "geometry")
-    crs = (meta.get("columns", {}).get(gcol, {}) or {}).get("crs")
-    names = pf.schema_arrow.names
-    wcol = None
-    if weight is not None:
-        lower = {n.lower(): n for n in names}
-        group = next((g for g in WEIGHT_ALIASES if str(weight).lower() in g), (weight,))
-        wcol = next((lower[g.lower()] for g in (weight, *group) if g.lower() in lower), None)
-        if wcol is None:
-            msg = f"households file '{path}' has no weight column {weight!r}; columns are {names}."
-            raise CoverageInputError(msg)
-    out = Path(folder) / "households.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    counts = np.zeros(len(tiling), dtype=np.int64)
-    n_rows = n_bad = 0
-    w_ok = w_bad = 0.0
-    writer = None
-    tmp = out.with_suffix(".parquet.tmp")
-    try:
-        for batch in pf.iter_batches(batch_size=batch_rows):
-            geom = shapely.from_wkb(batch.column(gcol).to_numpy(zero_copy_only=False))
-            x, y = shapely.get_x(geom), shapely.get_y(geom)
-            if crs is not None:
-                import pyproj
-
-                src = pyproj.CRS.from_user_input(crs)
-                if not src.equals(pyproj.CRS.from_epsg(4326)):
-                    x, y = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True).transform(x, y)
-            lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-            ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-            w = np.ones(lon.size) if wcol is None else np.asarray(
-                pa.compute.cast(batch.column(wcol), pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-            if ((w < 0) | ~np.isfinite(w)).any():
-                bad = n_rows + np.flatnonzero((w < 0) | ~np.isfinite(w))
-                msg = (f"households file '{path}' column {wcol!r} is negative or empty in rows (from 0) "
-                       f"{rows_text(bad)}; households cannot be negative.")
-                raise CoverageInputError(msg)
-            px, py = project(network, lon, lat)
-            tile = tiling.tile_of(np.where(ok, px, np.nan), np.where(ok, py, np.nan))
-            hil = np.zeros(lon.size, dtype=np.int64)
-            if ok.any():
-                hil[ok] = gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(
-                    total_bounds=network.bounds_lonlat).to_numpy()
-            order = np.lexsort((hil, tile))
-            table = batch.append_column("_row", pa.array(n_rows + np.arange(lon.size, dtype=np.int64)))
-            table = table.append_column("_tile", pa.array(tile)).append_column("_weight", pa.array(w))
-            table = pa.Table.from_batches([table]).take(pa.array(order))
-            if writer is None:
-                geo = dict(meta) if meta else {"version": "1.0.0", "primary_column": gcol,
-                                               "columns": {gcol: {"encoding": "WKB"}}}
-                schema = table.schema.with_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
-                writer = pq.ParquetWriter(tmp, schema)
-            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=50_000)
-            counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
-            n_bad += int((~ok).sum())
-            w_ok += float(w[ok].sum())
-            w_bad += float(w[~ok].sum())
-            n_rows += lon.size
-    finally:
-        if writer is not None:
-            writer.close()
-    tmp.replace(out)
-    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
+    geo = (gcol, (meta.get("columns", {}).get(gcol, {}) or {}).get("crs"))
+    wcol = _weight_column(pf.schema_arrow.names, weight, path)
+    out = _fresh(folder)
+    stats, offset = [], 0
+    for k, batch in enumerate(pf.iter_batches(batch_size=batch_rows)):
+        stats.append(_place_partition(batch.to_pandas(), offset, network.crs.to_string(), tiling,
+                                      network.bounds_lonlat, wcol, str(out / f"part-{k:05d}.parquet"), geo))
+        offset += batch.num_rows
+        if "error" in stats[-1]:
+            break
+    return _partition_from(stats, out, path)
 
 
 def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *, chunk_rows: int = 1_000_000,
@@ -379,15 +354,10 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
     (``filters=[("_tile", "==", t)]``). Rows without usable coordinates keep
     their reason in ``_reason``.
     """
-    import shutil
-
     from .io import iter_csv_points
     from .locate import check_extent, project
 
-    out = Path(folder) / "households"
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out = _fresh(folder)
     counts = np.zeros(len(tiling), dtype=np.int64)
     n_rows = n_bad = 0
     w_ok = w_bad = 0.0
@@ -468,11 +438,7 @@ def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, c
     coordinator only adds up the counts. Rows keep their input order number
     in ``_row``.
     """
-    import shutil
-
     import dask_geopandas
-
-    from .io import WEIGHT_ALIASES
 
     geo = None
     if Path(path).is_dir():  # a dataset: one partition per file (dask-geopandas)
@@ -485,30 +451,13 @@ def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, c
         gcol = meta.get("primary_column", "geometry")
         geo = (gcol, (meta.get("columns", {}).get(gcol, {}) or {}).get("crs"))
         ddf = dd.read_parquet(path, split_row_groups=True)
-    names = list(ddf.columns)
-    wcol = None
-    if weight is not None:
-        lower = {str(n).lower(): n for n in names}
-        group = next((g for g in WEIGHT_ALIASES if str(weight).lower() in g), (weight,))
-        wcol = next((lower[g.lower()] for g in (weight, *group) if g.lower() in lower), None)
-        if wcol is None:
-            msg = f"households file '{path}' has no weight column {weight!r}; columns are {names}."
-            raise CoverageInputError(msg)
+    wcol = _weight_column(list(ddf.columns), weight, path)
     lengths = ddf.map_partitions(len).compute()
     offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths))])
-    out = Path(folder) / "households"
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out = _fresh(folder)
     parts = ddf.to_delayed()
     from dask import delayed
 
     jobs = [delayed(_place_partition)(p, int(offsets[k]), network.crs.to_string(), tiling, network.bounds_lonlat,
                                       wcol, str(out / f"part-{k:05d}.parquet"), geo) for k, p in enumerate(parts)]
-    stats = client.compute(jobs, sync=True)
-    err = next((s["error"] for s in stats if "error" in s), None)
-    if err:
-        raise CoverageInputError(f"households file '{path}' {err}")
-    counts = np.sum([s["counts"] for s in stats], axis=0)
-    return Partition(str(out), counts, int(sum(s["n"] for s in stats)), int(sum(s["n_bad"] for s in stats)),
-                     float(sum(s["w_ok"] for s in stats)), float(sum(s["w_bad"] for s in stats)), source=str(path))
+    return _partition_from(client.compute(jobs, sync=True), out, path)

@@ -217,9 +217,10 @@ def test_geoparquet_households_placed_in_parallel(tmp_path):
     hh.iloc[:500].to_parquet(tmp_path / "ds" / "a.parquet")
     hh.iloc[500:].to_parquet(tmp_path / "ds" / "b.parquet")
     single = assess(path, st, hh, weight="households", horizon_min=30)
-    for src, name in ((tmp_path / "hh.parquet", "file"), (tmp_path / "ds", "dataset")):
+    for src, name, sched in ((tmp_path / "hh.parquet", "file", "local:2"), (tmp_path / "ds", "dataset", "local:2"),
+                             (tmp_path / "hh.parquet", "batches", None)):
         tiled = assess_tiled(path, st, src, weight="households", horizon_min=30, tiles="grid:1500",
-                             scheduler="local:2", out_dir=tmp_path / name)
+                             scheduler=sched, out_dir=tmp_path / name, stream_rows=None if sched else 300)
         assert len(list((tmp_path / name / "tiles" / "input" / "households").glob("part-*.parquet"))) >= 2
         np.testing.assert_array_equal(single.households["walk_m"].to_numpy(), tiled.households["walk_m"].to_numpy())
         assert single.summary.bands == tiled.summary.bands, name
