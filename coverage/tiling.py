@@ -321,27 +321,79 @@ def _fresh(folder) -> Path:
 
 def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder, *, weight: str | None = None,
                               batch_rows: int = 1_000_000) -> Partition:
-    """GeoParquet households, read in batches and placed in their tiles without holding them all in memory.
+    """GeoParquet households, read in batches and written for the tiles without holding them all in memory
+    (in this process; on a cluster, :func:`partition_parquet_dask` places them in parallel).
 
-    Each batch is placed like a partition on a cluster (:func:`_place_partition`) and written as one file of
-    the folder ``households/``.
+    Each batch is placed in its tiles, sorted by tile and Hilbert distance and
+    appended in small row groups, so a tile's task reads few of them. Rows
+    without usable coordinates get tile -1 and are counted as invalid;
+    weights must be non-negative numbers. Ids and the other checks are done
+    by each tile's own read.
     """
+    import geopandas as gpd
+    import pyarrow as pa
     import pyarrow.parquet as pq
+    import shapely
+
+    from .locate import project
 
     pf = pq.ParquetFile(path)
     meta = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}") or b"{}")
     gcol = meta.get("primary_column", "geometry")
-    geo = (gcol, (meta.get("columns", {}).get(gcol, {}) or {}).get("crs"))
+    crs = (meta.get("columns", {}).get(gcol, {}) or {}).get("crs")
     wcol = _weight_column(pf.schema_arrow.names, weight, path)
-    out = _fresh(folder)
-    stats, offset = [], 0
-    for k, batch in enumerate(pf.iter_batches(batch_size=batch_rows)):
-        stats.append(_place_partition(batch.to_pandas(), offset, network.crs.to_string(), tiling,
-                                      network.bounds_lonlat, wcol, str(out / f"part-{k:05d}.parquet"), geo))
-        offset += batch.num_rows
-        if "error" in stats[-1]:
-            break
-    return _partition_from(stats, out, path)
+    out = Path(folder) / "households.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    counts = np.zeros(len(tiling), dtype=np.int64)
+    n_rows = n_bad = 0
+    w_ok = w_bad = 0.0
+    writer = None
+    tmp = out.with_suffix(".parquet.tmp")
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows):
+            geom = shapely.from_wkb(batch.column(gcol).to_numpy(zero_copy_only=False))
+            x, y = shapely.get_x(geom), shapely.get_y(geom)
+            if crs is not None:
+                import pyproj
+
+                src = pyproj.CRS.from_user_input(crs)
+                if not src.equals(pyproj.CRS.from_epsg(4326)):
+                    x, y = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True).transform(x, y)
+            lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+            w = np.ones(lon.size) if wcol is None else np.asarray(
+                pa.compute.cast(batch.column(wcol), pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            if ((w < 0) | ~np.isfinite(w)).any():
+                bad = n_rows + np.flatnonzero((w < 0) | ~np.isfinite(w))
+                msg = (f"households file '{path}' column {wcol!r} is negative or empty in rows (from 0) "
+                       f"{rows_text(bad)}; households cannot be negative.")
+                raise CoverageInputError(msg)
+            px, py = project(network, lon, lat)
+            tile = tiling.tile_of(np.where(ok, px, np.nan), np.where(ok, py, np.nan))
+            hil = np.zeros(lon.size, dtype=np.int64)
+            if ok.any():
+                hil[ok] = gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(
+                    total_bounds=network.bounds_lonlat).to_numpy()
+            order = np.lexsort((hil, tile))
+            table = batch.append_column("_row", pa.array(n_rows + np.arange(lon.size, dtype=np.int64)))
+            table = table.append_column("_tile", pa.array(tile)).append_column("_weight", pa.array(w))
+            table = pa.Table.from_batches([table]).take(pa.array(order))
+            if writer is None:
+                geo = dict(meta) if meta else {"version": "1.0.0", "primary_column": gcol,
+                                               "columns": {gcol: {"encoding": "WKB"}}}
+                schema = table.schema.with_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=50_000)
+            counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
+            n_bad += int((~ok).sum())
+            w_ok += float(w[ok].sum())
+            w_bad += float(w[~ok].sum())
+            n_rows += lon.size
+    finally:
+        if writer is not None:
+            writer.close()
+    tmp.replace(out)
+    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
 
 
 def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *, chunk_rows: int = 1_000_000,
