@@ -105,6 +105,13 @@ class GateRule:
         g = self.gate_compound[self.gate_compound >= 0]
         return np.bincount(g, minlength=self.n_compounds)
 
+    @cached_property
+    def compound_tree(self):
+        """A shapely STRtree of the outlines (work CRS), built once for all the tiles that ask."""
+        import shapely
+
+        return shapely.STRtree(self.compound_xy)
+
     @property
     def gated(self) -> np.ndarray:
         """Compounds with at least one gate: their households follow the gated rule."""

@@ -491,9 +491,8 @@ def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
     if rule is None:
         return {}
     import geopandas as gpd
-    import shapely
 
-    tree = shapely.STRtree(rule.compound_xy)
+    tree = rule.compound_tree
     idx = np.sort(tree.query(region, predicate="dwithin", distance=margin_m) if margin_m
                   else tree.query(region, predicate="intersects"))
     if idx.size == 0:
@@ -578,12 +577,12 @@ def _merge(results, sl, part, params, net, tiles, tasks, rule=None) -> TiledResu
                 station_id=None, walk_m=np.nan, walk_min=np.nan, covered=False, n_stations_within=0,
                 status="invalid", access_m=np.nan, note=note)
             parts.append(bad)
-        households = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")
-        households = gpd.GeoDataFrame(households.drop(columns=["_row", "_weight"], errors="ignore")
+        merged = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")
+        weights = merged["_weight"].to_numpy()
+        households = gpd.GeoDataFrame(merged.drop(columns=["_row", "_weight"], errors="ignore")
                                       .reset_index(drop=True),
                                       geometry=parts[0].geometry.name if parts else "geometry", crs="EPSG:4326")
         households["status"] = pd.Categorical(households["status"].astype(str), categories=STATUSES)
-        weights = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")["_weight"].to_numpy()
     p = {**params, "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame", "n_tiles": len(tasks),
          "work_crs": net.crs.to_string(), "households_file": part.source,
          "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6, "network": dict(net.meta)}
