@@ -1,9 +1,11 @@
-"""Compact encodings for data carried inside HTML pages: typed arrays, varints, safe JSON."""
+"""Compact encodings for data carried inside HTML pages: typed arrays, varints, bit flags and polylines.
+
+The page decodes them with ``coverage/js/decode.js`` and ``coverage/js/lines.js``.
+"""
 
 from __future__ import annotations
 
 import base64
-import json
 
 import numpy as np
 
@@ -30,14 +32,25 @@ def varint(values) -> bytes:
     return out.tobytes()
 
 
-def json_for_html(obj) -> str:
-    """JSON safe inside a <script> element (no '</script>', no HTML)."""
-    return (json.dumps(obj, ensure_ascii=False, allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
 def zigzag(a: np.ndarray) -> np.ndarray:
     """Signed integers as unsigned ones, small magnitudes staying small (for varints)."""
     a = np.asarray(a).astype(np.int64)
     return ((a << 1) ^ (a >> 63)).astype(np.uint64)
+
+
+def b64_flags(mask) -> str:
+    """Booleans packed eight to a byte, most significant bit first (``SCDecode.flags``)."""
+    return base64.b64encode(np.packbits(np.asarray(mask, dtype=np.uint8))).decode()
+
+
+def encode_lines(lines_lonlat) -> dict:
+    """Polylines (shapely, lon/lat) as vertex counts and one running zigzag delta in 1e-5 degrees (``SCLines``)."""
+    import shapely
+
+    lines = np.asarray(lines_lonlat, dtype=object)
+    pts = shapely.get_coordinates(lines)
+    counts = shapely.get_num_coordinates(lines)
+    q = np.round(pts * 1e5).astype(np.int64)  # 1e-5 degrees: about a metre
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    return {"n": int(len(counts)), "cnt": base64.b64encode(varint(counts)).decode(),
+            "xy": base64.b64encode(varint(zigzag(d.ravel()))).decode()}

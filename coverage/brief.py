@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ._files import atomic_path
 from .mapdata import LABELS
-from .static_map import cjk_font, draw_map
+from .static_map import cjk_font, draw_map, font_rc, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,9 @@ def key_figures(result, lang: str, sites=None) -> list[list[str]]:
 
 def _table(ax, rows, header, widths, *, font_size=9):
     ax.set_axis_off()
-    t = ax.table(cellText=rows, colLabels=header, colWidths=widths, loc="upper left", cellLoc="left")
+    rows = [[plain_text(c) for c in row] for row in rows]  # text from the data is shown as written
+    t = ax.table(cellText=rows, colLabels=[plain_text(h) for h in header], colWidths=widths, loc="upper left",
+                 cellLoc="left")
     t.auto_set_font_size(False)
     t.set_fontsize(font_size)
     t.scale(1, 1.35)
@@ -116,13 +118,13 @@ def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang
         lang = "en"
     X, T = TEXT[lang], LABELS[lang]
     s = result.summary
-    rc = {"font.sans-serif": [cjk_font(), "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans"],
-          "pdf.fonttype": 42, "axes.unicode_minus": False}
+    rc = {**font_rc(lang), "pdf.fonttype": 42}
     path = Path(path)
     with plt.rc_context(rc), atomic_path(path) as tmp, PdfPages(tmp, metadata={
             "Title": title or X["title"].format(m=s.threshold_min), "Creator": f"service-coverage {__version__}"}) as pdf:
         fig = plt.figure(figsize=A4_IN)
-        fig.text(0.06, 0.965, title or X["title"].format(m=s.threshold_min), fontsize=15, weight="bold", va="top")
+        fig.text(0.06, 0.965, plain_text(title or X["title"].format(m=s.threshold_min)), fontsize=15, weight="bold",
+                 va="top")
         fig.text(0.06, 0.94, X["made"].format(date=time.strftime("%Y-%m-%d"), v=__version__, kph=s.speed_kph),
                  fontsize=8, color="#444", va="top")
         ax = fig.add_axes((0.04, 0.36, 0.92, 0.56))

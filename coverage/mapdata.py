@@ -6,10 +6,10 @@ cannot drift apart.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
+
 
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
 BAND_COLOURS = {5: "#1a9641", 10: "#a6d96a", 15: "#fdae61"}
@@ -20,8 +20,9 @@ UNCOVERED_COLOUR = "#d7191c"
 OFF_NETWORK_COLOUR = "#7f7f7f"
 STATION_COLOUR = "#5e3c99"
 SITE_COLOUR = "#e66101"
-#: Station colours by utilisation (assigned / capacity): room to spare, nearly full, full.
-UTILISATION_COLOURS = ((0.8, "#1b7837", "under 80%"), (0.999, "#e08214", "80-100%"), (np.inf, "#b2182b", "full"))
+#: Station colours by utilisation (assigned / capacity): room to spare, nearly full, full (each with its
+#: label key in :data:`LABELS`). Full is near-black, never the red of the uncovered households.
+UTILISATION_COLOURS = ((0.8, "#1b7837", "util_under"), (0.999, "#e08214", "util_near"), (np.inf, "#1a1a1a", "util_full"))
 #: Households within reach of a station but not served (the stations in reach are full).
 NOT_SERVED_COLOUR = "#b8860b"
 GATE_COLOUR = "#222222"
@@ -67,6 +68,16 @@ LABELS = {
         "zoom_hint": "Zoom in to see the candidate sites.",
         "not_served": "Within reach, not served (stations full)",
         "utilisation": "Station load {band}",
+        "util_under": "under 80%", "util_near": "80-100%", "util_full": "full",
+        "utilisation_short": "Load",
+        "covered_short": "covered", "uncovered_short": "uncovered", "off_short": "off the network",
+        "not_served_short": "within reach, not served",
+        "start": "at the start",
+        "hash_ignored": "Parts of the link were ignored:",
+        "hash_malformed": "not readable", "hash_unknown_id": "no such station or candidate",
+        "hash_duplicate": "listed twice", "hash_not_a_station": "not a starting station",
+        "hash_cannot_open": "cannot be opened (off the network)", "hash_unknown_part": "not understood",
+        "hash_too_long": "link too long (characters)",
         "served": "Served within the stations' capacity: {served} households ({share})",
         "click_open": "click to open a station here",
         "station": "Station",
@@ -98,6 +109,8 @@ LABELS = {
         "rank": "Rank",
         "added": "Households added",
         "cum": "Covered share after",
+        "cum_served": "Served share after",
+        "highlight": "Highlighted households",
         "households": "households",
         "speed": "walking at {v:g} km/h",
         "fullscreen": "Full screen",
@@ -126,6 +139,16 @@ LABELS = {
         "zoom_hint": "放大地图可见候选站址。",
         "not_served": "在范围内但未获服务（站点已满）",
         "utilisation": "站点负荷 {band}",
+        "util_under": "低于80%", "util_near": "80%-100%", "util_full": "已满",
+        "utilisation_short": "负荷率",
+        "covered_short": "已覆盖", "uncovered_short": "未覆盖", "off_short": "不在路网上",
+        "not_served_short": "在范围内但未获服务",
+        "start": "初始方案",
+        "hash_ignored": "链接中以下部分已忽略：",
+        "hash_malformed": "无法识别", "hash_unknown_id": "没有该站点或候选站址",
+        "hash_duplicate": "重复", "hash_not_a_station": "不是初始站点",
+        "hash_cannot_open": "无法开设（不在路网上）", "hash_unknown_part": "无法理解",
+        "hash_too_long": "链接过长（字符数）",
         "served": "按站点容量实际服务住户 {served}（{share}）",
         "click_open": "点击在此开设站点",
         "station": "站点",
@@ -157,6 +180,8 @@ LABELS = {
         "rank": "排序",
         "added": "新增覆盖住户",
         "cum": "累计覆盖率",
+        "cum_served": "累计服务率",
+        "highlight": "重点标注的居住点",
         "households": "户",
         "speed": "步行速度 {v:g} km/h",
         "fullscreen": "全屏",
@@ -165,13 +190,6 @@ LABELS = {
         "after": "新增 {n} 个建议站点后：{share:.1%}（+{add:,.0f} 户）",
     },
 }
-
-
-def esc(value) -> str:
-    """HTML-escape any value for popups, tooltips and titles."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,21 @@ def way_names(path) -> dict[int, str]:
     return names
 
 
+def way_names_of(network) -> dict[int, str]:
+    """Street names of a network read from a local OSM extract (empty when it was not, or on failure).
+
+    Names are a nicety for labels, never a requirement: a failure only warns.
+    """
+    src = str(network.meta.get("source", ""))
+    if not src.lower().endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osm.xml")) or not Path(src).exists():
+        return {}
+    try:
+        return way_names(src)
+    except Exception as exc:  # names are a nicety, never a requirement
+        log.warning("Could not read street names from %s: %s", src, exc)
+        return {}
+
+
 #: ``barrier`` values that are a way through a compound's wall (``entrance=*`` counts too).
 GATE_BARRIERS = ("gate", "lift_gate", "entrance", "turnstile")
 
@@ -236,6 +251,22 @@ def residential_areas(path) -> gpd.GeoDataFrame:
     geom = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else []
     out = gpd.GeoDataFrame({"id": ids, "name": names}, geometry=geom, crs="EPSG:4326")
     return out.sort_values("id").reset_index(drop=True)
+
+
+def residential_areas_of(network) -> gpd.GeoDataFrame | None:
+    """The landuse=residential areas of the extract a network was read from (None when it was not a local file).
+
+    Read once per file content and process.
+    """
+    src = str(network.meta.get("source", ""))
+    if not src.lower().endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osm.xml")) or not Path(src).exists():
+        return None
+    return _residential_areas_cached(str(Path(src).resolve()), file_digest(src))
+
+
+@lru_cache(maxsize=4)
+def _residential_areas_cached(path: str, digest: str) -> gpd.GeoDataFrame:  # noqa: ARG001  (digest: the key)
+    return residential_areas(path)
 
 
 def gate_nodes(path) -> gpd.GeoDataFrame:

@@ -38,7 +38,7 @@ from .workbook import write_workbook
 log = logging.getLogger(__name__)
 
 VERSIONED = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "pyogrio", "networkx", "osmnx",
-             "osmium", "pyrosm", "folium", "matplotlib", "contourpy", "openpyxl", "xstatic-leaflet", "xstatic-jquery")
+             "osmium", "pyrosm", "folium", "matplotlib", "contourpy", "openpyxl", "xstatic-leaflet")
 
 
 def _sha256(path) -> str | None:

@@ -52,8 +52,7 @@ def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", d
             )
             lang = "en"
     T = LABELS[lang]
-    rc = {"font.sans-serif": [cjk_font(), "DejaVu Sans"]} if lang == "zh" else {}
-    with plt.rc_context(rc):
+    with plt.rc_context(font_rc(lang)):
         return _static_map(result, path, isochrones, sites, T, dpi, title, work=result.network.crs)
 
 
@@ -61,6 +60,19 @@ def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", d
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
              "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP", "Noto Serif CJK SC")
 _CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "msyh", "simhei", "wqy", "pingfang", "notosanssc")
+
+
+def plain_text(value) -> str:
+    """Text from the data as matplotlib shows it literally: ``$`` would start mathtext (and can crash it)."""
+    return "" if value is None else str(value).replace("$", r"\$")
+
+
+def font_rc(lang: str) -> dict:
+    """matplotlib fonts for a language, with a CJK font as fallback either way (names from the data are often
+    Chinese in an English picture too), so no glyph is drawn as a box where a CJK font is installed."""
+    cjk = cjk_font()
+    fonts = ["DejaVu Sans"] if cjk is None else ([cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk])
+    return {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False}
 
 
 def cjk_font() -> str | None:
@@ -94,7 +106,7 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     fig, ax = plt.subplots(figsize=(10, 10))
     draw_map(ax, result, isochrones, sites, T, work=work)
     s = result.summary
-    ax.set_title((title or T["title"].format(m=s.threshold_min)) + "\n" + T["summary"].format(
+    ax.set_title(plain_text(title or T["title"].format(m=s.threshold_min)) + "\n" + T["summary"].format(
         cov=s.weight_covered, tot=s.weight_total, m=s.threshold_min, share=s.share_covered_weight), fontsize=12)
     fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
     path = Path(path)
@@ -136,13 +148,13 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
     if "utilisation" in result.stations:  # with capacities: stations coloured by their load
         u = np.nan_to_num(result.stations["utilisation"].to_numpy(dtype=float), nan=np.inf)
         lo = -np.inf
-        for hi, col, band in UTILISATION_COLOURS:
+        for hi, col, key in UTILISATION_COLOURS:
             sel = on & (u > lo) & (u <= hi)
             lo = hi
             if sel.any():
                 ax.scatter(ss.px[sel], ss.py[sel], s=60, c=col, edgecolors="white", linewidths=1.2, zorder=5)
                 handles.append(Line2D([], [], marker="o", linestyle="", color=col, markersize=9,
-                                      label=T["utilisation"].format(band=band)))
+                                      label=T["utilisation"].format(band=T[key])))
     else:
         ax.scatter(ss.px[on], ss.py[on], s=60, c=STATION_COLOUR, edgecolors="white", linewidths=1.2, zorder=5)
         handles.append(Line2D([], [], marker="o", linestyle="", color=STATION_COLOUR, markersize=9, label=T["stations"]))

@@ -39,7 +39,8 @@ def test_no_external_assets(map_html):
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', text)
     assert srcs and all(s.startswith("data:") for s in srcs), [s[:60] for s in srcs if not s.startswith("data:")]
     urls = set(re.findall(r"https?://[^\"'\s)\\]+", text))
-    assert urls <= {"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://www.openstreetmap.org/copyright"}, urls
+    assert urls <= {"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://www.openstreetmap.org/copyright",
+                    "http://www.w3.org/2000/svg"}, urls  # the last is the SVG namespace, never fetched
     assert "openstreetmap.org/copyright" in text and "contributors (ODbL)" in text
 
 
@@ -177,15 +178,27 @@ def test_fullscreen_and_scale_controls(page):
     assert page.locator("#sc-legend").is_visible()
 
 
+def _drawn(pg) -> dict:
+    """Circle markers drawn on the page, counted by fill colour."""
+    return pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = {};
+        m.eachLayer(l => { if (l instanceof L.CircleMarker) out[l.options.fillColor] = (out[l.options.fillColor] || 0) + 1; });
+        return out; }""")
+
+
 def test_map_when_every_household_is_covered(helsinki, demo_data, tmp_path, browser):
+    from coverage.mapdata import COVERED_COLOUR, UNCOVERED_COLOUR
+
     _, st, hh = demo_data
     r = assess(helsinki, st, hh.iloc[:3], minutes=60)
     assert (r.households["status"] == "covered").all()
     # the static map: three covered dots, no uncovered ones, every station drawn
-    html = save_map(coverage_map(r, what_if=False), tmp_path / "all.html").read_text(encoding="utf-8")
-    assert html.count('"status": "covered"') == 3
-    assert '"status": "uncovered"' not in html and '"status": "off_network"' not in html
-    assert html.count("L.circleMarker(") >= int(np.isfinite(r.station_points.lon).sum())
+    path = save_map(coverage_map(r, what_if=False), tmp_path / "all.html")
+    ctx, pg = _open(browser, path)
+    drawn, legend = _drawn(pg), pg.locator("#sc-legend").inner_text()
+    ctx.close()
+    assert drawn.get(COVERED_COLOUR) == 3 and UNCOVERED_COLOUR not in drawn
+    assert sum(drawn.values()) == 3 + int(np.isfinite(r.station_points.lon).sum())
+    assert "Uncovered" not in legend and "Covered residential points" in legend
     # the what-if map: the page says the same, and there is nothing to cover with candidates
     path = save_map(coverage_map(r), tmp_path / "all-whatif.html")
     ctx = browser.new_context()
@@ -245,16 +258,20 @@ def test_every_symbol_has_its_legend_entry(browser, tight, tmp_path):
     status = tight.households["status"].astype(str)
     assert (status == "off_network").any() and not tight.station_snap.on_network[-1]
     path = save_map(coverage_map(tight), tmp_path / "tight.html")
-    html = path.read_text(encoding="utf-8")
-    assert "<title>5-minute walking coverage</title>" in html
-    legend = re.search(r'id="sc-legend".*?</div></div>', html, re.S).group(0)
+    assert "<title>5-minute walking coverage</title>" in path.read_text(encoding="utf-8")
+    ctx, pg = _open(browser, path)
+    legend = pg.locator("#sc-legend").inner_text()
+    ctx.close()
     for label in ("Covered residential points", "Uncovered residential points",
-                  "Residential points off the network (&gt; 25 m from a street)", "Station off the network"):
+                  "Residential points off the network (> 25 m from a street)", "Station off the network"):
         assert label in legend, label
-    assert "households" not in re.sub(r"Uncovered households \(hex cells\)", "", legend).replace("Proposed", "")
-    cells = save_map(coverage_map(tight, max_points=10), tmp_path / "cells.html").read_text(encoding="utf-8")
-    assert "Uncovered households (hex cells)</div>" in cells and "<polygon points=" in cells
-    assert "Uncovered residential points" not in re.search(r'id="sc-legend".*?</div></div>', cells, re.S).group(0)
+    assert "households" not in legend.replace("Uncovered households (hex cells)", "").replace("Proposed", "")
+    ctx, pg = _open(browser, save_map(coverage_map(tight, max_points=10), tmp_path / "cells.html"))
+    legend = pg.locator("#sc-legend").inner_text()
+    n_hex = pg.locator("#sc-legend svg polygon").count()
+    ctx.close()
+    assert "Uncovered households (hex cells)" in legend and n_hex == 1
+    assert "Uncovered residential points" not in legend
 
 
 def test_station_names_are_labels_at_neighbourhood_zoom(browser, map_html):

@@ -213,6 +213,14 @@ def test_page_honours_capacity(browser, tmp_path):
             assert page["weight_served"] == pytest.approx(py.summary.weight_served, abs=1e-6)
             assert page["weight_served"] == pytest.approx(sc.evaluate(sc.open_mask(remove=remove, add=add))["weight_served"])
         assert pg.is_visible("#sc-whatif-served") and pg.errors == []
+        # the scenario's download carries the capacities: analyze --capacity-col capacity reproduces the page
+        text = pg.evaluate("serviceCoverage.stationsCsv()").lstrip("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert {"capacity", "staff"} <= set(rows[0]) and len(rows) == len(page["open"])
+        st_csv = tmp_path / "scenario.csv"
+        st_csv.write_text(text, encoding="utf-8")
+        again = assess(path, str(st_csv), hh, weight="households", capacity="capacity")
+        assert again.summary.weight_served == pytest.approx(page["weight_served"], abs=1e-6)
     finally:
         ctx.close()
 
