@@ -11,6 +11,16 @@ the installed osmnx so the two never drift apart: footways, paths, pedestrian
 streets, steps, residential, service and trunk roads are walkable; motorways,
 cycleways, ``foot=no``, ``access=private`` and ``area=yes`` are not. One-way
 tags are ignored, because people walk both ways.
+
+Where Chinese streets prove that filter wrong, two rules are added:
+``motorroad=yes`` (closed to pedestrians by law) is not walkable, and,
+unless asked for (``elevated_roads=True``), neither is an elevated trunk
+road (a viaduct, 高架: ``highway=trunk|trunk_link`` with ``bridge``) that
+has no ``foot`` permission or ``sidewalk`` tag. Every segment also keeps
+flags (:data:`EDGE_FLAGS`: bridge, tunnel, covered, layer, steps,
+wheelchair, incline, kerb) so that points on the ground are never snapped
+onto a deck or into a tunnel (:mod:`coverage.snapping`) and walking
+profiles can leave segments out.
 """
 
 from __future__ import annotations
@@ -38,7 +48,27 @@ from .crs import utm_crs_for
 log = logging.getLogger(__name__)
 
 #: Bump when the cached arrays change meaning.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
+
+#: Per-segment flags (bits of ``WalkNetwork.edge_flags``), from the way's tags (and kerb nodes).
+FLAG_BRIDGE = 1  # bridge=* (not no): a deck, above the ground
+FLAG_TUNNEL = 2  # tunnel=* (not no, not building_passage): below the ground
+FLAG_COVERED = 4  # covered=yes
+FLAG_LAYER = 8  # layer=* other than 0: not at ground level
+FLAG_STEPS = 16  # highway=steps
+FLAG_NO_WHEELCHAIR = 32  # wheelchair=no
+FLAG_STEEP = 64  # incline steeper than STEEP_INCLINE_PCT, where tagged in percent or degrees
+FLAG_KERB = 128  # ends at a raised kerb node (barrier=kerb with kerb=raised/yes, or kerb=raised)
+EDGE_FLAGS = {"bridge": FLAG_BRIDGE, "tunnel": FLAG_TUNNEL, "covered": FLAG_COVERED, "layer": FLAG_LAYER,
+              "steps": FLAG_STEPS, "no_wheelchair": FLAG_NO_WHEELCHAIR, "steep": FLAG_STEEP, "kerb": FLAG_KERB}
+#: Segments a point on the ground never snaps to: above or below the ground.
+OFF_GROUND = FLAG_BRIDGE | FLAG_TUNNEL | FLAG_COVERED | FLAG_LAYER
+#: The steepest incline a wheelchair user is taken to manage, percent (see coverage.settings).
+STEEP_INCLINE_PCT = 6.0
+#: Elevated roads: trunk roads on bridges carry no pedestrians unless tagged so (see load_network).
+ELEVATED_HIGHWAYS = ("trunk", "trunk_link")
+_FOOT_ALLOWED = ("yes", "designated", "permissive")
+_SIDEWALK = ("both", "left", "right", "yes")
 
 #: OSM file endings that pyosmium reads.
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
@@ -77,17 +107,86 @@ def parse_overpass_filter(text: str) -> list[tuple[str, str | None, bool]]:
     return clauses
 
 
-class WalkFilter:
-    """Decide from a way's tags whether osmnx's ``walk`` network keeps it."""
+def elevated_without_sidewalk(tags) -> bool:
+    """An elevated trunk road (a viaduct) with no foot permission and no sidewalk mapped."""
+    if tags.get("highway") not in ELEVATED_HIGHWAYS or tags.get("bridge") in (None, "no"):
+        return False
+    if tags.get("foot") in _FOOT_ALLOWED:
+        return False
+    return not any(tags.get(k) in _SIDEWALK or (k != "sidewalk" and tags.get(k) == "yes")
+                   for k in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"))
 
-    def __init__(self, text: str | None = None):
+
+def _incline_pct(text) -> float | None:
+    """A tagged incline in percent (``8%``, ``-10 %``, ``5°``), or None (``up``, ``down``, untagged)."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*([+-]?\d+(?:[.,]\d+)?)\s*(%|°|deg)?\s*", str(text))
+    if not m:
+        return None
+    v = float(m.group(1).replace(",", "."))
+    if m.group(2) in ("°", "deg"):
+        return float(np.tan(np.deg2rad(abs(v))) * 100)
+    return abs(v)
+
+
+def way_flags(tags) -> int:
+    """The :data:`EDGE_FLAGS` bits of a way's tags."""
+    f = 0
+    if tags.get("bridge") not in (None, "no"):
+        f |= FLAG_BRIDGE
+    if tags.get("tunnel") not in (None, "no", "building_passage"):
+        f |= FLAG_TUNNEL
+    if tags.get("covered") == "yes":
+        f |= FLAG_COVERED
+    layer = tags.get("layer")
+    if layer is not None:
+        try:
+            if float(str(layer).replace(",", ".").split(";")[0]) != 0:
+                f |= FLAG_LAYER
+        except ValueError:
+            pass
+    if tags.get("highway") == "steps":
+        f |= FLAG_STEPS
+    if tags.get("wheelchair") == "no":
+        f |= FLAG_NO_WHEELCHAIR
+    inc = _incline_pct(tags.get("incline"))
+    if inc is not None and inc > STEEP_INCLINE_PCT:
+        f |= FLAG_STEEP
+    return f
+
+
+class WalkFilter:
+    """Decide from a way's tags whether the walking network keeps it.
+
+    osmnx's ``walk`` filter, then this project's two Chinese-street rules:
+    ``motorroad=yes`` is never walkable, and elevated trunk roads without a
+    sidewalk or foot permission are walkable only with ``elevated_roads``.
+    """
+
+    def __init__(self, text: str | None = None, *, elevated_roads: bool = False):
         self.text = text or walk_filter_text()
+        self.elevated_roads = elevated_roads
         self.clauses = [
             (k, re.compile(v) if v is not None else None, neg)
             for k, v, neg in parse_overpass_filter(self.text)
         ]
 
     def __call__(self, tags) -> bool:
+        return self.reason(tags) is None
+
+    def reason(self, tags) -> str | None:
+        """Why a way is not walkable (``"osmnx"``, ``"motorroad"``, ``"elevated"``), or None when it is."""
+        if not self.osmnx(tags):
+            return "osmnx"
+        if tags.get("motorroad") == "yes":
+            return "motorroad"
+        if not self.elevated_roads and elevated_without_sidewalk(tags):
+            return "elevated"
+        return None
+
+    def osmnx(self, tags) -> bool:
+        """osmnx's own ``walk`` filter."""
         for key, rx, neg in self.clauses:
             value = tags.get(key)
             if rx is None:
@@ -118,6 +217,9 @@ class WalkNetwork:
         Great-circle length of each segment in metres.
     edge_way
         OSM way id of each segment (0 when unknown).
+    edge_flags
+        :data:`EDGE_FLAGS` bits of each segment (bridge, tunnel, steps, ...);
+        zeros when unknown.
     meta
         Where the network came from and what was dropped while building it.
     """
@@ -129,7 +231,26 @@ class WalkNetwork:
     edge_v: np.ndarray
     edge_length_m: np.ndarray
     edge_way: np.ndarray
+    edge_flags: np.ndarray = None  # type: ignore[assignment]  (filled in __post_init__)
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.edge_flags is None:
+            object.__setattr__(self, "edge_flags", np.zeros(self.edge_u.size, dtype=np.uint8))
+
+    @property
+    def ground(self) -> np.ndarray:
+        """Segments at ground level: the only ones a point on the ground is snapped to."""
+        return (self.edge_flags & OFF_GROUND) == 0
+
+    @cached_property
+    def ground_node(self) -> np.ndarray:
+        """Nodes of ground-level segments (automatic candidate sites stand on them, never on a deck)."""
+        out = np.zeros(self.n_nodes, dtype=bool)
+        g = self.ground
+        out[self.edge_u[g]] = True
+        out[self.edge_v[g]] = True
+        return out
 
     # ------------------------------------------------------------------ basics
     @property
@@ -183,6 +304,8 @@ class WalkNetwork:
         h = hashlib.sha256()
         for a in (self.lon, self.lat, self.edge_u, self.edge_v, self.edge_length_m):
             h.update(np.ascontiguousarray(a).tobytes())
+        if (self.edge_flags & OFF_GROUND).any():  # snapping depends on them (networks without any: as before)
+            h.update(np.ascontiguousarray(self.edge_flags & OFF_GROUND).tobytes())
         return h.hexdigest()
 
     @cached_property
@@ -244,6 +367,7 @@ class WalkNetwork:
             "edge_v": self.edge_v,
             "edge_length_m": self.edge_length_m,
             "edge_way": self.edge_way,
+            "edge_flags": self.edge_flags,
         }
 
     def save(self, path: str | Path) -> None:
@@ -287,13 +411,15 @@ def from_arrays(
     edge_u,
     edge_v,
     edge_way=None,
+    edge_flags=None,
     *,
     retain_all: bool = False,
     meta: dict | None = None,
 ) -> WalkNetwork:
     """Build a :class:`WalkNetwork` from node and segment arrays.
 
-    Segment lengths are computed as great-circle metres. Self-loops are
+    Segment lengths are computed as great-circle metres. ``edge_flags`` are
+    the segments' :data:`EDGE_FLAGS` bits (default none). Self-loops are
     dropped. Unless ``retain_all``, only the largest connected component is
     kept (as osmnx does by default); the number of nodes dropped is logged and
     stored in ``meta``.
@@ -305,8 +431,9 @@ def from_arrays(
     u = np.asarray(edge_u, dtype=np.int64)
     v = np.asarray(edge_v, dtype=np.int64)
     way = np.zeros(u.size, dtype=np.int64) if edge_way is None else np.asarray(edge_way, dtype=np.int64)
+    flags = np.zeros(u.size, dtype=np.uint8) if edge_flags is None else np.asarray(edge_flags, dtype=np.uint8)
     keep = u != v
-    u, v, way = u[keep], v[keep], way[keep]
+    u, v, way, flags = u[keep], v[keep], way[keep], flags[keep]
     if u.size == 0:
         msg = "The network has no walkable ways."
         raise CoverageInputError(msg)
@@ -331,7 +458,7 @@ def from_arrays(
             )
         used &= in_main
         ek = in_main[u] & in_main[v]
-        u, v, way = u[ek], v[ek], way[ek]
+        u, v, way, flags = u[ek], v[ek], way[ek], flags[ek]
     new_index = np.full(n, -1, dtype=np.int64)
     new_index[used] = np.arange(int(used.sum()))
     node_id, lon, lat = node_id[used], lon[used], lat[used]
@@ -345,6 +472,7 @@ def from_arrays(
         edge_v=v.astype(np.int32),
         edge_length_m=length,
         edge_way=way,
+        edge_flags=flags,
         meta=meta,
     )
 
@@ -364,7 +492,7 @@ def _file_sha256(path: Path) -> str:
 
 
 def _read_osm_ways(path: Path, walk_filter: WalkFilter):
-    """Read walkable ways with pyosmium; split ways at nodes missing from the file."""
+    """Read walkable ways with pyosmium; split ways at nodes missing from the file; flags per way run."""
     import osmium
 
     refs: list[int] = []
@@ -372,7 +500,9 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
     lats: list[float] = []
     run_ids: list[int] = []
     run_way: list[int] = []
-    stats = {"n_ways_walkable": 0, "n_ways_clipped": 0, "n_node_refs_missing": 0, "osm_timestamp": None}
+    run_flags: list[int] = []
+    stats = {"n_ways_walkable": 0, "n_ways_clipped": 0, "n_node_refs_missing": 0, "osm_timestamp": None,
+             "n_ways_motorroad": 0, "n_ways_elevated_without_sidewalk": 0}
     newest = [0.0]
     from ._progress import counter
 
@@ -382,7 +512,14 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
         def way(self, w):
             bar.tick()
             tags = w.tags
-            if "highway" not in tags or not walk_filter(tags):
+            if "highway" not in tags:
+                return
+            why = walk_filter.reason(tags)
+            if why is not None:
+                if why == "motorroad":
+                    stats["n_ways_motorroad"] += 1
+                elif why == "elevated":
+                    stats["n_ways_elevated_without_sidewalk"] += 1
                 return
             stats["n_ways_walkable"] += 1
             try:
@@ -390,6 +527,7 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
                 newest[0] = max(newest[0], ts)
             except Exception:  # pragma: no cover - files without metadata
                 pass
+            flags = way_flags(tags)
             run: list[tuple[int, float, float]] = []
             missing = 0
             runs = []
@@ -410,6 +548,7 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
             for r in runs:
                 rid = len(run_way)
                 run_way.append(w.id)
+                run_flags.append(flags)
                 for ref, lo, la in r:
                     refs.append(ref)
                     lons.append(lo)
@@ -419,35 +558,56 @@ def _read_osm_ways(path: Path, walk_filter: WalkFilter):
     try:
         Ways().apply_file(str(path), locations=True, idx="flex_mem")
         bar.close()
+        kerbs = _kerb_nodes(path)
     except RuntimeError as exc:
         bar.close()
         msg = (
-            f"Network file '{path}' could not be read as OpenStreetMap data ({exc}). "
+            f"Network file '{path}' could not be read as OpenStreetMap data ({' '.join(str(exc).split())}). "
             "Give an .osm, .osm.bz2, .osm.gz or .osm.pbf extract."
         )
         raise CoverageInputError(msg) from None
     if newest[0]:
         stats["osm_timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest[0]))
+    stats["n_kerb_nodes"] = int(kerbs.size)
     return (
         np.asarray(refs, dtype=np.int64),
         np.asarray(lons),
         np.asarray(lats),
         np.asarray(run_ids, dtype=np.int64),
         np.asarray(run_way, dtype=np.int64),
+        np.asarray(run_flags, dtype=np.uint8),
+        kerbs,
         stats,
     )
 
 
-def network_from_osm_file(path: str | Path, *, retain_all: bool = False) -> WalkNetwork:
+def _kerb_nodes(path: Path) -> np.ndarray:
+    """Ids of raised kerb nodes (``barrier=kerb`` with ``kerb=raised|yes``, or ``kerb=raised``), sorted."""
+    import osmium
+
+    out = []
+    for n in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(osmium.filter.KeyFilter("kerb", "barrier")):
+        t = n.tags
+        kerb = t.get("kerb")
+        if kerb == "raised" or (t.get("barrier") == "kerb" and kerb in ("raised", "yes", None)):
+            if t.get("wheelchair") != "yes":
+                out.append(int(n.id))
+    return np.unique(np.asarray(out, dtype=np.int64))
+
+
+def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevated_roads: bool = False) -> WalkNetwork:
     """Build the walking network from a local OSM extract (no cache).
 
     Ways that reference nodes missing from the file (clipped extracts) are cut
     into their runs of present nodes; runs shorter than two nodes are dropped.
-    Both counts are logged and kept in ``meta``.
+    Both counts are logged and kept in ``meta``, as are the ways left out as
+    ``motorroad=yes`` or as elevated trunk roads without a sidewalk
+    (walkable with ``elevated_roads``).
     """
     path = Path(path)
     t0 = time.perf_counter()
-    refs, lons, lats, run_ids, run_way, stats = _read_osm_ways(path, WalkFilter())
+    refs, lons, lats, run_ids, run_way, run_flags, kerbs, stats = _read_osm_ways(
+        path, WalkFilter(elevated_roads=elevated_roads))
     if refs.size == 0:
         msg = (
             f"Network file '{path}' has no walkable ways (osmnx 'walk' filter). "
@@ -462,18 +622,28 @@ def network_from_osm_file(path: str | Path, *, retain_all: bool = False) -> Walk
             stats["n_ways_clipped"],
             stats["n_node_refs_missing"],
         )
+    if stats["n_ways_motorroad"] or stats["n_ways_elevated_without_sidewalk"]:
+        log.info("%s: left out %d motorroad=yes ways and %d elevated trunk ways without a sidewalk%s", path.name,
+                 stats["n_ways_motorroad"], stats["n_ways_elevated_without_sidewalk"],
+                 "" if elevated_roads else " (walk them with --elevated-roads)")
     uniq, first, inverse = np.unique(refs, return_index=True, return_inverse=True)
     same_run = run_ids[1:] == run_ids[:-1]
     u = inverse[:-1][same_run]
     v = inverse[1:][same_run]
-    way = run_way[run_ids[:-1][same_run]]
+    run = run_ids[:-1][same_run]
+    way = run_way[run]
+    flags = run_flags[run].copy()
+    if kerbs.size:  # a segment that ends at a raised kerb
+        at_kerb = np.isin(uniq[u], kerbs) | np.isin(uniq[v], kerbs)
+        flags[at_kerb] |= FLAG_KERB
     meta = {
         "source": str(path),
         "source_name": path.name,
         **stats,
         "walk_filter": "osmnx walk",
+        "elevated_roads": bool(elevated_roads),
     }
-    net = from_arrays(uniq, lons[first], lats[first], u, v, way, retain_all=retain_all, meta=meta)
+    net = from_arrays(uniq, lons[first], lats[first], u, v, way, flags, retain_all=retain_all, meta=meta)
     log.info(
         "Built walking network from %s: %d nodes, %d segments in %.1f s",
         path.name,
@@ -517,6 +687,7 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
     us: list[int] = []
     vs: list[int] = []
     ways: list[int] = []
+    flags: list[int] = []
     seen = set()
     for a, b, data in G.edges(data=True):
         geom = data.get("geometry")
@@ -548,6 +719,10 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
         us.extend(chain[:-1])
         vs.extend(chain[1:])
         ways.extend([osmid] * (len(chain) - 1))
+        # osmnx keeps some tags on edges (lists where edges were merged): the first value stands
+        tags = {k: (v[0] if isinstance(v, list) and v else v) for k, v in data.items()
+                if k in ("bridge", "tunnel", "covered", "layer", "highway", "wheelchair", "incline")}
+        flags.extend([way_flags({k: str(v) for k, v in tags.items() if v is not None})] * (len(chain) - 1))
     x = np.asarray(xs + extra_x)
     y = np.asarray(ys + extra_y)
     if not crs.is_geographic:
@@ -556,7 +731,7 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
     n_extra = len(extra_x)
     node_id = np.concatenate([np.asarray(ids, dtype=np.int64), -(np.arange(n_extra, dtype=np.int64) + 1) - len(node_keys)])
     meta = {"source": "networkx graph", "source_name": G.graph.get("name", "graph")}
-    return from_arrays(node_id, x, y, us, vs, ways, retain_all=retain_all, meta=meta)
+    return from_arrays(node_id, x, y, us, vs, ways, flags, retain_all=retain_all, meta=meta)
 
 
 # ---------------------------------------------------------------- public entry
@@ -572,6 +747,7 @@ def load_network(
     bbox: tuple[float, float, float, float] | None = None,
     retain_all: bool = False,
     cache: bool | None = None,
+    elevated_roads: bool | None = None,
 ) -> WalkNetwork:
     """Load a walking network.
 
@@ -593,6 +769,12 @@ def load_network(
         Reuse a network built earlier from the same file content and options
         (default :data:`coverage.settings.use_cache`). The cache lives in
         :data:`coverage.settings.cache_folder`.
+    elevated_roads
+        Walk elevated trunk roads (viaducts, 高架) that have no sidewalk or
+        foot permission mapped (default
+        :data:`coverage.settings.walk_elevated_roads`, False: people do not
+        walk on an urban viaduct's deck; see the README's walking rules).
+        For OSM files only.
     """
     given = [x is not None for x in (source, place, polygon, bbox)]
     if sum(given) != 1:
@@ -629,14 +811,16 @@ def load_network(
         )
         raise CoverageInputError(msg)
     use_cache = settings.use_cache if cache is None else cache
+    elevated = settings.walk_elevated_roads if elevated_roads is None else bool(elevated_roads)
     if not use_cache:
-        return network_from_osm_file(path, retain_all=retain_all)
+        return network_from_osm_file(path, retain_all=retain_all, elevated_roads=elevated)
     digest = _file_sha256(path)
-    opts = json.dumps({"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text()}, sort_keys=True)
+    opts = json.dumps({"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text(),
+                       "elevated_roads": elevated}, sort_keys=True)
     cp = _cache_path(hashlib.sha256((digest + opts).encode()).hexdigest())
     net = _from_cache(cp, digest, path)
     if net is None:
-        net = network_from_osm_file(path, retain_all=retain_all)
+        net = network_from_osm_file(path, retain_all=retain_all, elevated_roads=elevated)
         net.meta["sha256"] = digest
         _to_cache(net, cp)
         net.meta["cache"] = "miss"

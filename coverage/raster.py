@@ -32,7 +32,7 @@ from .topology import chains_of
 
 log = logging.getLogger(__name__)
 
-_RASTER_VERSION = 1
+_RASTER_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ cutoffs_min: tuple[float, ...] = (5.0, 10.0, 15.0)
 #: beyond 300 m the point is usually outside the extract or mis-geocoded.
 max_snap_m: float = 300.0
 
+#: Walk elevated trunk roads (viaducts, 高架: ``highway=trunk|trunk_link`` with ``bridge``) that have no
+#: sidewalk or foot permission mapped. False: on the five Chinese extracts measured (see the README),
+#: such decks are urban expressways with no pavement; walks over them are walks nobody takes.
+walk_elevated_roads: bool = False
+
 #: Folder for the built-network cache. ``SERVICE_COVERAGE_CACHE`` overrides it.
 cache_folder: Path = Path(
     os.environ.get("SERVICE_COVERAGE_CACHE", Path.home() / ".cache" / "service-coverage")

@@ -8,6 +8,12 @@ candidate segments; the exact point-to-segment distance picks the best one. If
 the k-th sample is not at least half a step farther than the best segment, a
 segment outside the candidates could still be nearer, so that point is
 re-searched with a radius query: the answer is always the true nearest segment.
+
+Points are on the ground: they snap only to segments at ground level
+(:attr:`~coverage.network.WalkNetwork.ground`), never onto a bridge deck, into
+a tunnel, under a cover or onto another layer (as Valhalla's ``exclude_bridge``
+and ``exclude_tunnel`` search filters do). A home beside a viaduct reaches the
+street under it; the viaduct itself is still walked over where it is walkable.
 """
 
 from __future__ import annotations
@@ -68,15 +74,17 @@ class Snapped:
 
 
 class SegmentIndex:
-    """Exact nearest-segment search for one network."""
+    """Exact nearest-segment search over a network's ground-level segments."""
 
     def __init__(self, network: WalkNetwork, step_m: float = 10.0, k: int = 8):
         self.network = network
         self.step_m = float(step_m)
         self.k = int(k)
+        #: the segments points may snap to (ascending, so ties still go to the lowest segment index)
+        self.segments = np.flatnonzero(network.ground)
         xy = network.xy
-        self.a = xy[network.edge_u]
-        self.b = xy[network.edge_v]
+        self.a = xy[network.edge_u[self.segments]]
+        self.b = xy[network.edge_v[self.segments]]
         d = self.b - self.a
         dd = (d * d).sum(axis=1)
         # contiguous per-segment arrays make the candidate gathers cheap
@@ -90,7 +98,8 @@ class SegmentIndex:
         """KD-tree of samples: one per network node (shared by its segments) and
         interior points every <= step_m along each segment.
 
-        Returns the tree and a CSR map from sample to segments (``ptr``, ``seg``).
+        Returns the tree and a CSR map from sample to segments (``ptr``, ``seg``),
+        in positions of :attr:`segments`.
         """
         net = self.network
         d = self.b - self.a
@@ -102,14 +111,15 @@ class SegmentIndex:
         j = np.arange(inner_seg.size) - np.repeat(starts, n_inner) + 1
         t = j / np.repeat(n_pieces, n_inner)
         inner_pts = self.a[inner_seg] + t[:, None] * d[inner_seg]
-        # node samples map to every incident segment
-        n = net.n_nodes
-        ends = np.concatenate([net.edge_u, net.edge_v]).astype(np.int64)
-        eid = np.concatenate([np.arange(net.n_edges), np.arange(net.n_edges)])
+        # node samples (the nodes of ground segments only) map to every incident ground segment
+        m = self.segments.size
+        ends = np.concatenate([net.edge_u[self.segments], net.edge_v[self.segments]]).astype(np.int64)
+        nodes, ends = np.unique(ends, return_inverse=True)
+        eid = np.concatenate([np.arange(m), np.arange(m)])
         order = np.argsort(ends, kind="stable")
-        node_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))])
+        node_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=nodes.size))])
         node_seg = eid[order]
-        pts = np.concatenate([net.xy, inner_pts])
+        pts = np.concatenate([net.xy[nodes], inner_pts])
         ptr = np.concatenate([node_ptr, node_ptr[-1] + 1 + np.arange(inner_seg.size)])
         seg = np.concatenate([node_seg, inner_seg])
         return cKDTree(pts), (ptr, seg)
@@ -155,7 +165,7 @@ class SegmentIndex:
         qx = np.full(n, np.nan)
         qy = np.full(n, np.nan)
         ok = np.isfinite(x) & np.isfinite(y)
-        if not ok.any() or self.network.n_edges == 0:
+        if not ok.any() or self.segments.size == 0:
             return Snapped(edge, tpar, dist, qx, qy, x, y)
         tree, (sptr, sseg) = self._tree
         idx = np.flatnonzero(ok)
@@ -214,7 +224,7 @@ class SegmentIndex:
             best_d[r], best_seg[r], best_t[r], best_x[r], best_y[r] = dd[j], segs[j], tt[j], xx[j], yy[j]
         hit = np.isfinite(best_d) & (best_d <= max_snap_m)
         sel = idx[hit]
-        edge[sel] = best_seg[hit]
+        edge[sel] = self.segments[best_seg[hit]]
         tpar[sel] = best_t[hit]
         dist[sel] = best_d[hit]
         qx[sel] = best_x[hit]
