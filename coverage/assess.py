@@ -11,14 +11,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import settings
 from ._errors import CoverageInputError
 from .access import Access
 from .capacity import assign, read_capacity, staffing
-from .crs import is_china_offset
 from .io import Points
 from .locate import locate
 from .network import WalkNetwork, load_network
+from .options import WalkRules
 from .reach import ReachTable, nearest_for_points, nearest_station, station_reach
 from .snapping import Snapped
 
@@ -194,6 +193,13 @@ class CoverageResult:
         return self.params["speed_kph"] / 3.6
 
     @property
+    def rules(self) -> WalkRules:
+        """The walking rules of this run (:class:`~coverage.options.WalkRules`)."""
+        p = self.params
+        return WalkRules(p["minutes"], tuple(p["cutoffs_min"]), p["speed_kph"], p["profile"], p["max_snap_m"],
+                         p.get("horizon_min"))
+
+    @property
     def bands_min(self) -> list[float]:
         """The reported bands and the threshold, in minutes, ascending (5, 10, 15 by default)."""
         return sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
@@ -230,6 +236,7 @@ class CoverageResult:
         profile: str | None = None,
         speed_kph: float | None = None,
         new_capacity=None,
+        crs=None,
     ) -> CoverageResult:
         """Coverage after adding or removing stations, or with other minutes or speed.
 
@@ -240,8 +247,15 @@ class CoverageResult:
         Reuses the built network, its search graph and the households'
         snapping; only new stations are snapped and the searches rerun (well
         under a second on a city district). ``add_stations`` takes what
-        :func:`assess` takes for stations (file or GeoDataFrame, same id
-        column and CRS option); ``remove_stations`` is a list of station ids.
+        :func:`assess` takes for stations (a file, a DataFrame or a
+        GeoDataFrame, with the same id column); ``remove_stations`` is a list
+        of station ids.
+
+        ``crs`` is the CRS of an ``add_stations`` file or of a frame without
+        one; it defaults to the CRS the run's stations file was read with. A
+        GeoDataFrame that carries a CRS keeps it (the sites of
+        :func:`~coverage.siting.suggest_sites` are WGS-84 already), unless
+        ``crs`` is given in this call.
         """
         net = self.network
         p = dict(self.params)
@@ -255,8 +269,12 @@ class CoverageResult:
         cap = None if self.capacity is None else self.capacity[keep]
         staff = None if self.staff is None else self.staff[keep]
         if add_stations is not None:
-            new = locate(net, add_stations, role="added stations", id_col=p["id_col"],
-                         crs=p["crs"] if is_china_offset(p["crs"]) else None, max_snap_m=p["max_snap_m"])
+            import geopandas as gpd
+
+            if crs is None and not (isinstance(add_stations, gpd.GeoDataFrame) and add_stations.crs is not None):
+                crs = p.get("station_crs") or p.get("crs")  # as the run's stations file was read
+            new = locate(net, add_stations, role="added stations", id_col=p["id_col"], crs=crs,
+                         max_snap_m=p["max_snap_m"])
             dup = set(map(str, new.points.ids)) & set(map(str, st.ids))
             if dup:
                 msg = f"added stations reuse existing ids {sorted(dup)[:5]}; give them new ids."
@@ -274,10 +292,13 @@ class CoverageResult:
                     add_staff = np.full(n_new, np.nan) if add_staff is None else add_staff
                 cap = np.concatenate([cap, add_cap])
                 staff = None if staff is None else np.concatenate([staff, add_staff])
-        if minutes is not None:
-            p["minutes"] = float(minutes)
-        if profile is not None or speed_kph is not None:
-            p["speed_kph"], p["profile"] = _speed(profile, speed_kph)
+        if minutes is not None or profile is not None or speed_kph is not None:
+            rules = self.rules
+            if minutes is not None:
+                rules = rules.but(minutes=minutes)
+            if profile is not None or speed_kph is not None:
+                rules = rules.but(profile=profile, speed_kph=speed_kph)
+            p.update({"minutes": rules.minutes, "speed_kph": rules.speed_kph, "profile": rules.profile})
         same_stations = add_stations is None and keep.all()
         return _compute(net, st, self.household_points, s_snap, self.household_snap, self._outside, p,
                         reach=self.reach if same_stations else None, capacity=cap, staff=staff,
@@ -288,11 +309,6 @@ class CoverageResult:
         from .maps import coverage_map
 
         return coverage_map(self, **kw)
-
-
-def _speed(profile, speed_kph) -> tuple[float, str | None]:
-    v = settings.speed_m_s(profile, speed_kph)
-    return v * 3.6, (None if speed_kph is not None else (profile or settings.default_profile))
 
 
 def assess(
@@ -321,6 +337,7 @@ def assess(
     gates=None,
     compound_id_col: str | None = None,
     compound_options: dict | None = None,
+    gate_options: dict | None = None,
     horizon_min: float | None = None,
     require_stations: bool = True,
 ) -> CoverageResult:
@@ -358,15 +375,18 @@ def assess(
     station_options, household_options
         More ways to read each input (:func:`~coverage.io.read_points`):
         ``sheet`` (Excel), ``layer`` (GeoPackage), ``lon_col``/``lat_col``,
-        ``name_col``.
+        ``name_col``, and ``crs``: the file's own CRS, which overrides
+        ``crs`` for it (a shapefile without its ``.prj`` beside a lon/lat CSV).
     compounds, gates, compound_id_col, compound_options
         Gated compounds (:mod:`coverage.gates`): outlines (a polygon file or
         GeoDataFrame, or ``"osm"`` for the extract's landuse=residential
         areas) and their gates (points, or ``"osm"``). A household inside a
         compound with gates walks to a gate, then over the network.
         ``compound_id_col`` names the compounds' id column (default
-        ``compound_id`` or ``id``); ``compound_options`` may give the
-        GeoPackage ``layer``. The same ``crs`` applies.
+        ``compound_id`` or ``id``); ``compound_options`` (``layer``,
+        ``sheet``, ``crs``) and ``gate_options`` (``sheet``, ``layer``,
+        ``crs``, ``lon_col``, ``lat_col``) read each file its own way; ``crs``
+        applies to both unless they give their own.
     max_snap_m
         Points farther than this from every walkable street are off the
         network (default :data:`coverage.settings.max_snap_m`).
@@ -382,21 +402,11 @@ def assess(
         (a tile far from every station): every household is then unreached.
     """
     t0 = time.perf_counter()
+    rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
+                         max_snap_m=max_snap_m, horizon_min=horizon_min)
     net = load_network(network)
-    minutes = settings.threshold_min if minutes is None else float(minutes)
-    if not (0 < minutes <= 240):
-        msg = f"minutes={minutes} is out of range; give a threshold between 0 and 240 minutes."
-        raise CoverageInputError(msg)
-    cutoffs = tuple(sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min)))
-    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
-    if not (0 < max_snap_m <= 5000):
-        msg = f"max_snap_m={max_snap_m:g} is out of range; give the farthest walk to a street in metres, 1 to 5000."
-        raise CoverageInputError(msg)
-    kph, prof = _speed(profile, speed_kph)
-    if horizon_min is not None and not (minutes <= float(horizon_min) <= 1440):
-        msg = (f"horizon_min={horizon_min:g} must be at least the threshold ({minutes:g} min) and at most a day; "
-               "walks up to the horizon are exact.")
-        raise CoverageInputError(msg)
+    minutes, cutoffs, max_snap_m = rules.minutes, rules.cutoffs_min, rules.max_snap_m
+    kph, prof = rules.speed_kph, rules.profile
 
     s_id = id_col if station_id_col is None else station_id_col
     h_id = id_col if household_id_col is None else household_id_col
@@ -430,7 +440,7 @@ def assess(
         from .gates import gate_rule
 
         rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
-                         compound_layer=(compound_options or {}).get("layer"), max_snap_m=max_snap_m,
+                         compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m,
                          households=hh, household_snap=h_snap)
     t_snap = time.perf_counter()
     params = {
@@ -439,6 +449,9 @@ def assess(
         "profile": prof,
         "weight": weight,
         "crs": str(crs) if crs is not None else None,
+        **{f"{role}_crs": str(o["crs"]) for role, o in (("station", station_options), ("household", household_options),
+                                                         ("compound", compound_options), ("gate", gate_options))
+           if o and o.get("crs") is not None},
         "id_col": s_id,
         "household_id_col": h_id,
         "max_snap_m": max_snap_m,
@@ -450,7 +463,7 @@ def assess(
         "default_capacity": default_capacity,
         "compounds": None if compounds is None else (compounds if isinstance(compounds, str) else "GeoDataFrame"),
         "gates": None if gates is None else (gates if isinstance(gates, str) else "GeoDataFrame"),
-        "horizon_min": None if horizon_min is None else float(horizon_min),
+        "horizon_min": rules.horizon_min,
     }
     result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
                       gate_rule=rule)

@@ -59,18 +59,23 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
         help=f"named walking speed (default {settings.default_profile}: "
         f"{settings.SPEED_PROFILES_KPH[settings.default_profile]} km/h)",
     )
-    p.add_argument("--crs", help="CRS of the coordinates: gcj02 (Amap/Tencent), bd09 (Baidu) or EPSG:code "
-                                 "(default WGS-84 lon/lat; for a file with its own CRS, used only when it has none)")
+    p.add_argument("--crs", help="CRS of every input's coordinates: gcj02 (Amap/Tencent), bd09 (Baidu), wgs84 or "
+                                 "EPSG:code (default WGS-84 lon/lat; for a file with its own CRS, used only when it "
+                                 "has none; GCJ-02 read as WGS-84 is detected and refused)")
     p.add_argument("--id-col", default="id", help="id column of every input (default 'id', any case; also 编号)")
-    p.add_argument("--station-id-col", help="id column of --stations (default --id-col)")
+    p.add_argument("--lon-col", help="longitude (or x) column of every table (default lon/经度/x ...)")
+    p.add_argument("--lat-col", help="latitude (or y) column of every table (default lat/纬度/y ...)")
     p.add_argument("--sheet", help="Excel sheet of every input (default the first)")
-    p.add_argument("--station-sheet", help="Excel sheet of --stations")
     p.add_argument("--layer", help="GeoPackage layer of every input (needed when a file has several)")
-    p.add_argument("--station-layer", help="GeoPackage layer of --stations")
-    if households:
-        p.add_argument("--household-id-col", help="id column of --households (default --id-col)")
-        p.add_argument("--household-sheet", help="Excel sheet of --households")
-        p.add_argument("--household-layer", help="GeoPackage layer of --households")
+    roles = ("station", "household") if households else ("station",)
+    for role in roles:
+        flag = f"--{role}s" if role == "station" else "--households"
+        p.add_argument(f"--{role}-id-col", help=f"id column of {flag} (default --id-col)")
+        p.add_argument(f"--{role}-crs", help=f"CRS of {flag} (default --crs)")
+        p.add_argument(f"--{role}-sheet", help=f"Excel sheet of {flag}")
+        p.add_argument(f"--{role}-layer", help=f"GeoPackage layer of {flag}")
+        p.add_argument(f"--{role}-lon-col", help=f"longitude (or x) column of {flag}")
+        p.add_argument(f"--{role}-lat-col", help=f"latitude (or y) column of {flag}")
     if households:
         p.add_argument("--capacity-col", help="stations' column of households each can serve (capacity)")
         p.add_argument("--staff-col", help="stations' column of social workers (with --caseload)")
@@ -82,8 +87,12 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--gates", help="their gates: points (same formats as --stations, optional compound_id column), "
                                    "or 'osm' for gate and entrance nodes on the outlines")
     p.add_argument("--compound-id-col", help="id column of --compounds (default compound_id or id)")
+    p.add_argument("--compound-crs", help="CRS of --compounds (default --crs)")
+    p.add_argument("--gate-crs", help="CRS of --gates (default --crs)")
     p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
                    help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
+    p.add_argument("--elevated-roads", action="store_true",
+                   help="walk elevated trunk roads (viaducts) that have no sidewalk mapped (default: not walkable)")
     p.add_argument("--horizon-min", type=float,
                    help="walks up to this many minutes are exact; further households are reported as beyond the "
                         "horizon (default: none; with --tiles, twice the threshold)")
@@ -91,7 +100,8 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
                                    "(counties, streets); needs the dask extra")
     p.add_argument("--scheduler", help="with --tiles: local:N (a Dask LocalCluster of N workers; default the "
                                        "core count) or a scheduler address tcp://host:8786 (default: this process)")
-    p.add_argument("--no-cache", action="store_true", help="rebuild the network instead of using the cache")
+    p.add_argument("--no-cache", action="store_true",
+                   help="build everything afresh and write no cache (network, raster, facilities, street names, tiles)")
 
 
 def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -101,6 +111,8 @@ def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     goal.add_argument("--target",
                       help=f"{also}the fewest sites to cover this share of all households: 0.85 or 85%% (set covering)")
     p.add_argument("--candidates", help="candidate sites file (default: network locations near gaps)")
+    p.add_argument("--candidate-crs", help="CRS of --candidates (default --crs; never applied to the automatic "
+                                           "candidates, which are WGS-84)")
     p.add_argument("--spacing-m", type=float, default=150.0, help="spacing of automatic candidates (default 150 m)")
     p.add_argument("--min-spacing-m", type=float, help="minimum distance between new sites")
     p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
@@ -176,10 +188,15 @@ def _speed_kwargs(args) -> dict:
 
 
 def _options(args, role: str) -> dict:
-    """read_points options of one input: sheet and layer (per file, or for all)."""
-    sheet = getattr(args, f"{role}_sheet", None) or args.sheet
-    layer = getattr(args, f"{role}_layer", None) or args.layer
-    return {k: v for k, v in (("sheet", sheet), ("layer", layer)) if v is not None}
+    """How to read one input: sheet, layer, CRS and coordinate columns (its own, or the ones for all)."""
+    out = {}
+    for key in ("sheet", "layer", "crs", "lon_col", "lat_col"):
+        value = getattr(args, f"{role}_{key}", None)
+        if value is None and key != "crs":  # --crs is the run's default, applied by the library
+            value = getattr(args, key, None)
+        if value is not None:
+            out[key] = value
+    return out
 
 
 def _assess_kwargs(args, *, progress: bool = False) -> dict:
@@ -195,7 +212,8 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
 
 
 def _gate_kwargs(args) -> dict:
-    return {"compounds": args.compounds, "gates": args.gates, "compound_id_col": args.compound_id_col}
+    return {"compounds": args.compounds, "gates": args.gates, "compound_id_col": args.compound_id_col,
+            "compound_options": _options(args, "compound"), "gate_options": _options(args, "gate")}
 
 
 def _siting_kwargs(args) -> dict:
@@ -205,10 +223,19 @@ def _siting_kwargs(args) -> dict:
         if not args.caseload:
             msg = "--new-staff needs --caseload (households one social worker can carry)."
             raise CoverageInputError(msg)
+        if not (args.new_staff > 0):
+            msg = f"--new-staff {args.new_staff:g} must be a positive number of social workers."
+            raise CoverageInputError(msg)
         new_capacity = args.new_staff * args.caseload
-    return {"new_capacity": new_capacity,"k": args.k, "target_share": target, "candidates": args.candidates, "spacing_m": args.spacing_m,
-            "min_spacing_m": args.min_spacing_m, "method": args.method, "time_limit_s": args.time_limit_s,
-            "curve_max_k": max(10, args.k or 0), "id_col": args.id_col, "crs": args.crs}
+    if new_capacity is not None and args.capacity_col is None and args.staff_col is None:
+        what = "--new-staff" if args.new_staff is not None else "--new-capacity"
+        msg = (f"{what} asks for capacitated siting, which needs the stations' capacities: give --capacity-col "
+               "(households per station) or --staff-col with --caseload.")
+        raise CoverageInputError(msg)
+    return {"new_capacity": new_capacity, "k": args.k, "target_share": target, "candidates": args.candidates,
+            "spacing_m": args.spacing_m, "min_spacing_m": args.min_spacing_m, "method": args.method,
+            "time_limit_s": args.time_limit_s, "curve_max_k": max(10, args.k or 0), "id_col": args.id_col,
+            "crs": args.candidate_crs or args.crs}
 
 
 def _map_kwargs(args) -> dict:
@@ -239,7 +266,7 @@ def _out_folder(args, command: str):
     from ._files import OutputFolder
 
     inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas",
-                                               "compounds", "gates")]
+                                               "compounds", "gates", "tiles")]
     inputs = [p for p in inputs if p is None or str(p).lower() != "osm"]
     planned = list(OUTPUTS[command]) + [p for p in (getattr(args, "map", None), getattr(args, "png", None)) if p]
     return OutputFolder(args.out, inputs=inputs, planned=planned)
@@ -248,7 +275,21 @@ def _out_folder(args, command: str):
 def _load(args):
     from .network import load_network
 
-    return load_network(args.network, cache=not args.no_cache)
+    return load_network(args.network, cache=not args.no_cache, elevated_roads=args.elevated_roads)
+
+
+def _check_run_options(args) -> None:
+    """Options that only make sense together, and --no-cache for every cache (before any work)."""
+    if getattr(args, "scheduler", None) and not getattr(args, "tiles", None):
+        msg = f"--scheduler {args.scheduler} runs tiles on Dask: it needs --tiles (grid:METRES or a tiles file)."
+        raise CoverageInputError(msg)
+    from .crs import parse_crs
+
+    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs"):
+        if getattr(args, key, None) is not None:
+            parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
+    if getattr(args, "no_cache", False):
+        settings.use_cache = False
 
 
 # ---------------------------------------------------------------- commands
@@ -430,14 +471,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.quiet)
+    use_cache = settings.use_cache
     try:
+        _check_run_options(args)
         return COMMANDS[args.command](args)
     except CoverageInputError as exc:
         print(f"service-coverage: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # unreadable input, unwritable output folder
-        print(f"service-coverage: error: {exc}", file=sys.stderr)
+        print(f"service-coverage: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    finally:
+        settings.use_cache = use_cache
 
 
 if __name__ == "__main__":  # pragma: no cover

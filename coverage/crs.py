@@ -24,7 +24,8 @@ _X_PI = np.pi * 3000.0 / 180.0
 CHINA_OFFSET_CRS = ("gcj02", "bd09")
 
 
-def _in_china(lon, lat):
+def in_china(lon, lat):
+    """Where the Chinese web-map offsets apply (a rough box around China; outside it they are the identity)."""
     return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
 
 
@@ -44,7 +45,7 @@ def _delta(lon, lat):
     sqrtmagic = np.sqrt(magic)
     dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrtmagic) * np.pi)
     dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * np.pi)
-    inside = _in_china(lon, lat)
+    inside = in_china(lon, lat)
     return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 GATE_RADIUS_M = 20.0
 #: OpenStreetMap gates are nodes of the outline way: they must lie on it (m, for rounding).
 OSM_GATE_RADIUS_M = 1.0
+#: A gate that names its compound but lies farther than this from its outline (m) is left out, with a warning
+#: (status ``too_far``); one between :data:`GATE_RADIUS_M` and this is used, with a warning.
+NAMED_GATE_MAX_M = 50.0
 #: A household this close to a compound's outline (m) counts as inside it, with a warning.
 ON_OUTLINE_M = 0.5
 #: Columns that name a gate's compound (any case); ``compound_id_col`` is tried first.
@@ -55,7 +58,7 @@ COMPOUND_ID_ALIASES = ("compound_id", "id", "编号", "小区编号")
 #: Columns that hold a gate's id (any case); else gates are numbered by row.
 GATE_ID_ALIASES = ("gate_id", "id", "编号", "出入口编号")
 
-GATE_STATUSES = ("used", "off_network", "no_compound", "invalid")
+GATE_STATUSES = ("used", "off_network", "no_compound", "too_far", "invalid")
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,8 +80,10 @@ class GateRule:
     gate_compound
         The compound row of each gate, or -1.
     gate_status
-        ``used``, ``off_network`` (its street is too far), ``no_compound``
-        or ``invalid`` (unusable coordinates), per gate.
+        ``used``, ``off_network`` (its street is too far), ``no_compound``,
+        ``too_far`` (it names a compound whose outline is more than
+        :data:`NAMED_GATE_MAX_M` away) or ``invalid`` (unusable coordinates),
+        per gate.
     household_compound
         The compound row of each household, or -1 (None without households).
     access
@@ -101,8 +106,8 @@ class GateRule:
 
     @cached_property
     def gates_per_compound(self) -> np.ndarray:
-        """Gates of each compound (any status but ``no_compound``/``invalid``)."""
-        g = self.gate_compound[self.gate_compound >= 0]
+        """Gates of each compound (any status but ``no_compound``, ``too_far`` and ``invalid``)."""
+        g = self.gate_compound[(self.gate_compound >= 0) & (self.gate_status != "too_far") & self.gates.valid]
         return np.bincount(g, minlength=self.n_compounds)
 
     @cached_property
@@ -138,7 +143,7 @@ class GateRule:
             geometry=gpd.points_from_xy(self.gates.lon, self.gates.lat), crs="EPSG:4326")
 
 
-def _compounds(network: WalkNetwork, source, *, crs, id_col, layer) -> Polygons:
+def _compounds(network: WalkNetwork, source, *, crs, id_col, layer, sheet=None) -> Polygons:
     if isinstance(source, str) and source.lower() == "osm":
         from .osm_features import residential_areas
 
@@ -149,7 +154,7 @@ def _compounds(network: WalkNetwork, source, *, crs, id_col, layer) -> Polygons:
         return read_polygons(areas.rename(columns={"id": "compound_id"}), role="compounds (OSM landuse=residential)",
                              id_col="compound_id")
     return read_polygons(source, role="compounds", id_col=id_col, id_aliases=COMPOUND_ID_ALIASES, crs=crs,
-                         layer=layer)
+                         layer=layer, sheet=sheet)
 
 
 def _extract(network: WalkNetwork, what: str) -> str:
@@ -162,7 +167,7 @@ def _extract(network: WalkNetwork, what: str) -> str:
     return str(src)
 
 
-def _gates(network: WalkNetwork, source, *, crs, max_snap_m) -> tuple[Points, Snapped, float]:
+def _gates(network: WalkNetwork, source, *, crs, max_snap_m, options=None) -> tuple[Points, Snapped, float]:
     if isinstance(source, str) and source.lower() == "osm":
         from .osm_features import gate_nodes
 
@@ -182,14 +187,14 @@ def _gates(network: WalkNetwork, source, *, crs, max_snap_m) -> tuple[Points, Sn
         snap = Snapped(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty, empty)
         return pts, snap, GATE_RADIUS_M
     else:
-        pts = read_points(source, role="gates", id_col=None, crs=crs)
+        pts = read_points(source, role="gates", id_col=None, crs=crs, **(options or {}))
         idc = next((c for c in GATE_ID_ALIASES if c in {str(x).lower() for x in pts.frame.columns}), None)
         if idc is not None:
             pts = _with_ids(pts, idc)
         else:  # numbered as the user sees the rows
             from dataclasses import replace
 
-            pts = replace(pts, ids=(np.arange(len(pts)) + pts.row_base).astype(str))
+            pts = replace(pts, ids=pts.row_numbers.astype(str))
         radius = GATE_RADIUS_M
     located = locate(network, pts, role="gates", max_snap_m=max_snap_m)
     return located.points, located.snap, radius
@@ -304,7 +309,8 @@ def gate_rule(
     *,
     crs=None,
     compound_id_col: str | None = None,
-    compound_layer: str | None = None,
+    compound_options: dict | None = None,
+    gate_options: dict | None = None,
     max_snap_m: float,
     households: Points | None = None,
     household_snap: Snapped | None = None,
@@ -314,23 +320,42 @@ def gate_rule(
     ``compounds`` is a polygon file or GeoDataFrame (:func:`~coverage.io.read_polygons`)
     or ``"osm"`` (the extract's ``landuse=residential`` areas); ``gates`` a
     points file or GeoDataFrame or ``"osm"``. ``crs`` applies to files
-    without their own CRS, and ``"gcj02"``/``"bd09"`` always.
+    without their own CRS, and ``"gcj02"``/``"bd09"`` always;
+    ``compound_options`` (``layer``, ``sheet``, ``crs``) and ``gate_options``
+    (``sheet``, ``layer``, ``crs``, ``lon_col``, ``lat_col``) read each file
+    its own way.
     """
     import geopandas as gpd
+    import shapely
 
     if compounds is None or gates is None:
         msg = ("gated compounds need both compounds and gates (--compounds FILE|osm --gates FILE|osm); "
                f"only {'gates' if compounds is None else 'compounds'} given.")
         raise CoverageInputError(msg)
-    polys = _compounds(network, compounds, crs=crs, id_col=compound_id_col, layer=compound_layer)
+    c_opts = dict(compound_options or {})
+    g_opts = dict(gate_options or {})
+    polys = _compounds(network, compounds, crs=c_opts.pop("crs", None) or crs, id_col=compound_id_col,
+                       layer=c_opts.get("layer"), sheet=c_opts.get("sheet"))
     cxy = np.asarray(gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values,
                      dtype=object)
-    import shapely
-
     area = shapely.area(cxy)
-    g_pts, g_snap, radius = _gates(network, gates, crs=crs, max_snap_m=max_snap_m)
+    g_pts, g_snap, radius = _gates(network, gates, crs=g_opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
+                                   options=g_opts)
     g_comp = _gate_compounds(polys, cxy, g_pts, g_snap, compound_id_col, radius)
     status = np.where(g_comp < 0, "no_compound", np.where(g_snap.on_network, "used", "off_network")).astype(object)
+    # a gate that names its compound should stand on its outline: far from it, it is a wrong id or a wrong CRS
+    named = np.flatnonzero((g_comp >= 0) & g_pts.valid)
+    if named.size:
+        gap = shapely.distance(shapely.boundary(cxy[g_comp[named]]), shapely.points(g_snap.px[named], g_snap.py[named]))
+        far, odd = named[gap > NAMED_GATE_MAX_M], named[(gap > GATE_RADIUS_M) & (gap <= NAMED_GATE_MAX_M)]
+        if far.size:
+            status[far] = "too_far"
+            log.warning("%s: %d gates lie more than %g m from the outline of the compound they name (%s, up to %.0f m);"
+                        " they are left out (status too_far in gates.csv): check their compound ids and CRS",
+                        g_pts.label, far.size, NAMED_GATE_MAX_M, g_pts.rows(far), float(gap.max()))
+        if odd.size:
+            log.warning("%s: %d gates lie %g-%g m from the outline of the compound they name (%s); they are used",
+                        g_pts.label, odd.size, GATE_RADIUS_M, NAMED_GATE_MAX_M, g_pts.rows(odd))
     status[~g_pts.valid] = "invalid"
     lost = np.flatnonzero((g_comp < 0) & g_pts.valid)
     if lost.size and radius == GATE_RADIUS_M:

@@ -54,6 +54,20 @@ NAME_ALIASES = ("name", "名称", "名字", "站点名称", "小区名称")
 #: A weight asked for by one of these names also finds the others.
 WEIGHT_ALIASES = (("households", "户数", "住户数", "户数（户）"), ("population", "人口", "人口数", "常住人口"))
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+#: The command-line prefix of each input's own options (--station-sheet, --household-crs, ...).
+_ROLE_OPTION = {"stations": "station", "households": "household", "compounds": "compound", "gates": "gate",
+                "candidates": "candidate", "added stations": "station", "tiles": "tile"}
+
+
+def _one_line(exc) -> str:
+    """An exception's message on one line (library messages sometimes span several)."""
+    return " ".join(str(exc).split())
+
+
+def crs_option(role: str) -> str:
+    """The command-line option that sets one input's CRS (``--station-crs``), or ``--crs``."""
+    key = _ROLE_OPTION.get(str(role).split(" (")[0])
+    return f"--{key}-crs" if key else "--crs"
 
 
 @dataclass(frozen=True)
@@ -91,10 +105,18 @@ class Points:
     source: str | None = None  # the file read, when it was a file
     row_base: int = 0  # added to a 0-based row index to give the number the user sees
     row_word: str = "rows"
+    numbers: np.ndarray | None = None  # the row numbers the user sees, when they are not row_base + index
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        """Each row's number as the user sees it (spreadsheet rows: header = row 1)."""
+        if self.numbers is not None:
+            return self.numbers
+        return np.arange(len(self), dtype=np.int64) + self.row_base
 
     def rows(self, idx) -> str:
         """Rows for a message, numbered as the user sees them (spreadsheet rows: header = row 1)."""
-        return f"{self.row_word} {rows_text(np.asarray(idx, dtype=np.int64) + self.row_base)}"
+        return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -116,7 +138,7 @@ class Points:
         """The rows where ``keep`` is true, in order."""
         return replace(
             self, frame=self.frame[keep].reset_index(drop=True), ids=self.ids[keep], lon=self.lon[keep],
-            lat=self.lat[keep], weight=self.weight[keep], reason=self.reason[keep],
+            lat=self.lat[keep], weight=self.weight[keep], reason=self.reason[keep], numbers=self.row_numbers[keep],
         )
 
     def concat(self, other: Points) -> Points:
@@ -128,6 +150,7 @@ class Points:
             self, frame=frame, ids=np.concatenate([self.ids.astype(object), other.ids.astype(object)]),
             lon=np.concatenate([self.lon, other.lon]), lat=np.concatenate([self.lat, other.lat]),
             weight=np.concatenate([self.weight, other.weight]), reason=np.concatenate([self.reason, other.reason]),
+            numbers=np.concatenate([self.row_numbers, other.row_numbers]),
         )
 
 
@@ -169,44 +192,110 @@ def _read_csv(path: Path, label: str) -> tuple[pd.DataFrame, str]:
         raise CoverageInputError(msg)
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                         skipinitialspace=True)
+                         skipinitialspace=True, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
-        msg = f"{label} is not a readable table ({str(exc).strip()}); check that every row has the header's columns."
+        msg = f"{label} is not a readable table ({_one_line(exc)}); check that every row has the header's columns."
         raise CoverageInputError(msg) from None
     df.columns = [str(c).strip() for c in df.columns]
-    return df, label
+    return _numbered(df, np.arange(len(df), dtype=np.int64) + 2, label), label
 
 
-def _read_excel(path: Path, label: str, sheet) -> tuple[pd.DataFrame, str]:
+def _numbered(df: pd.DataFrame, numbers: np.ndarray, label: str) -> pd.DataFrame:
+    """The rows with their spreadsheet numbers (``df.attrs["rows"]``); wholly blank rows dropped."""
+    blank = df.isna().all(axis=1).to_numpy() if len(df.columns) else np.ones(len(df), dtype=bool)
+    if blank.any():
+        inner = np.flatnonzero(blank)
+        inner = inner[inner < np.flatnonzero(~blank).max(initial=-1)]
+        if inner.size:
+            log.info("%s: %d blank rows skipped (%s)", label, inner.size, rows_text(numbers[inner]))
+        df = df[~blank].reset_index(drop=True)
+    df.attrs["rows"] = numbers[~blank]
+    return df
+
+
+def _cell_text(v):
+    """An Excel cell as the text it shows: 12 not 12.0, 2024-01-05 not 2024-01-05 00:00:00."""
+    import datetime as dt
+
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return np.nan
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, dt.datetime):
+        if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0):
+            return v.date().isoformat()
+        return v.strftime("%Y-%m-%d %H:%M" if v.second == 0 else "%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M" if v.second == 0 else "%H:%M:%S")
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(float(v))
+    text = str(v)
+    return text if text != "" else np.nan
+
+
+def _sheet_rows(book, name) -> list[list]:
+    """A sheet's cells from A1 (row i of the list is spreadsheet row i + 1), as the text each shows."""
+    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [[_cell_text(None if v == "" else v) for v in r] for r in rows]
+
+
+def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple[pd.DataFrame, str]:
+    from python_calamine import CalamineWorkbook
+
     try:
-        book = pd.ExcelFile(path, engine="calamine")
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
     except Exception as exc:  # not a workbook, or a damaged one
-        msg = f"{label} could not be read as an Excel workbook ({str(exc).strip()[:120]}); save it again from Excel."
+        msg = (f"{label} could not be read as an Excel workbook ({_one_line(exc)[:120]}); "
+               "save it again from Excel.")
         raise CoverageInputError(msg) from None
-    names = book.sheet_names
+    option = f"--{_ROLE_OPTION.get(role, role)}-sheet"
+    given = sheet is not None
     if sheet is None:
         sheet = names[0]
         if len(names) > 1:
-            log.info("%s: reading its first sheet %r (of %s); choose another with --sheet", label, sheet, names)
+            log.info("%s: reading its first sheet %r (of %s); choose another with %s", label, sheet, names, option)
     elif sheet not in names:
-        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with --sheet."
+        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option}."
         raise CoverageInputError(msg)
-    df = pd.read_excel(book, sheet_name=sheet, dtype=str)
-    df.columns = [str(c).strip() for c in df.columns]
-    return df, f"{label} sheet {sheet!r}"
+
+    def filled(rows):
+        return [i for i, r in enumerate(rows) if any(isinstance(v, str) for v in r)]
+
+    rows = _sheet_rows(book, sheet)
+    used = filled(rows)
+    if len(used) < 2:  # nothing under a header: name the sheets that have rows
+        full = [n for n in names if n != sheet and len(filled(_sheet_rows(book, n))) >= 2]
+        what = "is empty" if not used else "has a header but no rows"
+        hint = (f"; the sheets with data are {full}: pass one with {option} {full[0]} (--sheet for every input)"
+                if full and not given else "")
+        msg = f"{label} sheet {sheet!r} {what}{hint}."
+        raise CoverageInputError(msg)
+    width = max(len(r) for r in rows)
+    head = used[0]
+    header = [rows[head][j] if j < len(rows[head]) else None for j in range(width)]
+    columns = [str(c).strip() if isinstance(c, str) else f"Unnamed: {j}" for j, c in enumerate(header)]
+    body = [r + [np.nan] * (width - len(r)) for r in rows[head + 1:]]
+    df = pd.DataFrame(body, columns=columns, dtype=object)
+    return _numbered(df, np.arange(head + 2, head + 2 + len(df), dtype=np.int64), label), f"{label} sheet {sheet!r}"
 
 
-def _read_vector(path: Path, label: str, layer, crs) -> tuple[gpd.GeoDataFrame, str]:
+def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") -> tuple[gpd.GeoDataFrame, str]:
     import pyogrio
 
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:
-        msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
+        msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     names = [str(x) for x in layers[:, 0]]
+    option = f"--{_ROLE_OPTION[role]}-layer" if role in _ROLE_OPTION else "--layer"
     if layer is None and len(names) > 1:
-        msg = f"{label} has {len(names)} layers {names}; choose one with --layer (layer= in Python)."
+        msg = f"{label} has {len(names)} layers {names}; choose one with {option} (layer= in Python)."
         raise CoverageInputError(msg)
     if layer is not None and layer not in names:
         msg = f"{label} has no layer {layer!r}; its layers are {names}."
@@ -214,7 +303,7 @@ def _read_vector(path: Path, label: str, layer, crs) -> tuple[gpd.GeoDataFrame, 
     try:
         gdf = gpd.read_file(path, layer=layer)
     except Exception as exc:
-        msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
+        msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     if layer is not None:
         label = f"{label} layer {layer!r}"
@@ -223,7 +312,7 @@ def _read_vector(path: Path, label: str, layer, crs) -> tuple[gpd.GeoDataFrame, 
     return gdf, label
 
 
-def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: str) -> str:
+def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: str, *, hint: str | None = None) -> str:
     """A column by name (any case) or, when none is asked for, by its usual names."""
     found = _resolve(df, wanted) if wanted is not None else next(
         (c for c in (_resolve(df, a) for a in aliases) if c is not None), None)
@@ -232,9 +321,10 @@ def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: s
     if wanted is not None:
         msg = f"{label} has no {what} column {wanted!r}; columns are {list(map(str, df.columns))}."
         raise CoverageInputError(msg)
+    how = f"pass it with {hint}" if hint else "pass it explicitly"
     msg = (
         f"{label} has no {what} column (looked for {', '.join(aliases)}); "
-        f"columns are {list(map(str, df.columns))}. Rename the column or pass it explicitly."
+        f"columns are {list(map(str, df.columns))}. Rename the column or {how}."
     )
     raise CoverageInputError(msg)
 
@@ -277,36 +367,79 @@ class _Source:
     row_base: int = 0
     row_word: str = "rows"
     xy_cols: tuple | None = None
+    numbers: np.ndarray | None = None  # the row numbers the user sees (tables), else row_base + index
+    role: str = "points"
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        return self.numbers if self.numbers is not None else np.arange(len(self.table), dtype=np.int64) + self.row_base
 
     def rows(self, idx) -> str:
-        return f"{self.row_word} {rows_text(np.asarray(idx, dtype=np.int64) + self.row_base)}"
+        return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
 
 
-def _table_source(df: pd.DataFrame, label: str, path: Path, crs, lon_col, lat_col) -> _Source:
-    """Coordinates from a table's lon/lat (or x/y) columns."""
+#: A title row (a merged cell above the header) is looked for in this many first rows.
+_HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(df: pd.DataFrame, xa, ya, lon_col, lat_col) -> int | None:
+    """The first row (within the first few) that holds the coordinate headers, when the header row does not."""
+    want_x = {str(a).lower() for a in ((lon_col,) if lon_col else xa)}
+    want_y = {str(a).lower() for a in ((lat_col,) if lat_col else ya)}
+    for k in range(min(_HEADER_SEARCH_ROWS, len(df))):
+        cells = {str(v).strip().lower() for v in df.iloc[k].tolist() if isinstance(v, str)}
+        if cells & want_x and cells & want_y:
+            return k
+    return None
+
+
+def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, role: str = "points",
+                  numbers=None, row_word: str = "rows") -> _Source:
+    """Coordinates from a table's lon/lat (or x/y) columns (a title row above the header is skipped)."""
+    rows = df.attrs.pop("rows", None)  # numbers kept by the reader (never written on with the frame)
+    numbers = np.asarray((np.arange(len(df)) + 2 if rows is None else rows) if numbers is None else numbers,
+                         dtype=np.int64)
     if df.empty:
         msg = f"{label} has a header but no rows."
         raise CoverageInputError(msg)
     projected = crs is not None and not is_china_offset(crs) and parse_crs(crs).is_projected
     xa = ("x", "easting", "lon", "lng", "经度") if projected else LON_ALIASES
     ya = ("y", "northing", "lat", "纬度") if projected else LAT_ALIASES
-    cx = _find_col(df, lon_col, xa, label, "x" if projected else "longitude")
-    cy = _find_col(df, lat_col, ya, label, "y" if projected else "latitude")
+    have = (_resolve(df, lon_col) if lon_col else next((c for c in (_resolve(df, a) for a in xa) if c), None))
+    if have is None:
+        k = _find_header(df, xa, ya, lon_col, lat_col)
+        if k is not None:
+            log.info("%s: the header is on row %d (the rows above it are a title)", label, numbers[k])
+            cols = [str(v).strip() if isinstance(v, str) else f"Unnamed: {j}" for j, v in enumerate(df.iloc[k])]
+            df = df.iloc[k + 1:].set_axis(cols, axis=1).reset_index(drop=True)
+            numbers = numbers[k + 1:]
+            if df.empty:
+                msg = f"{label} has a header (row {numbers[k] if k < len(numbers) else k}) but no rows."
+                raise CoverageInputError(msg)
+    what_x, what_y = ("x", "y") if projected else ("longitude", "latitude")
+    cx = _find_col(df, lon_col, xa, label, what_x, hint=f"--{_ROLE_OPTION.get(role, 'station')}-lon-col")
+    cy = _find_col(df, lat_col, ya, label, what_y, hint=f"--{_ROLE_OPTION.get(role, 'station')}-lat-col")
     x, y = _parse_coordinates(df[cx]), _parse_coordinates(df[cy])
     bad_text = ((df[cx].notna() & np.isnan(x)) | (df[cy].notna() & np.isnan(y))).to_numpy()
-    return _Source(label, df, x, y, bad_text, str(path), row_base=2, xy_cols=(cx, cy))
+    return _Source(label, df, x, y, bad_text, None if path is None else str(path), xy_cols=(cx, cy),
+                   numbers=numbers, role=role, row_word=row_word)
 
 
 def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None) -> _Source:
-    """Stage 1, source dispatch: a GeoDataFrame, or a CSV, Excel or vector file by its suffix."""
+    """Stage 1, source dispatch: a (Geo)DataFrame, or a CSV, Excel, vector or Parquet file by its suffix."""
+    offset = is_china_offset(crs)
     if isinstance(source, gpd.GeoDataFrame):
-        return _Source(f"{role} GeoDataFrame", source.reset_index(drop=True).copy(), None, None, None, None,
-                       row_base=0, row_word="index")
-    if isinstance(source, pd.DataFrame):
-        msg = f"{role} is a plain DataFrame; make it a GeoDataFrame with a CRS (geopandas.points_from_xy)."
-        raise TypeError(msg)
+        gdf = source.reset_index(drop=True).copy()
+        if gdf.crs is None and crs is not None and not offset:
+            gdf = gdf.set_crs(crs)
+        return _Source(f"{role} GeoDataFrame", gdf, None, None, None, None, row_base=0, row_word="index", role=role)
+    if isinstance(source, pd.DataFrame):  # a plain table with lon/lat (or x/y) columns, as a CSV would have
+        df = source.reset_index(drop=True).copy()
+        df.columns = [str(c).strip() for c in df.columns]
+        return _table_source(df, f"{role} DataFrame", None, crs, lon_col, lat_col, role=role,
+                             numbers=np.arange(len(df), dtype=np.int64), row_word="index")
     if not isinstance(source, (str, Path)):
-        msg = f"{role} must be a file path or a GeoDataFrame, not {type(source).__name__}."
+        msg = f"{role} must be a file path, a DataFrame or a GeoDataFrame, not {type(source).__name__}."
         raise TypeError(msg)
     path = Path(source)
     label = f"{role} file '{path}'"
@@ -322,23 +455,48 @@ def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         df, label = _read_csv(path, label)
-        return _table_source(df, label, path, crs, lon_col, lat_col)
+        return _table_source(df, label, path, crs, lon_col, lat_col, role=role)
     if suffix in EXCEL_SUFFIXES:
-        df, label = _read_excel(path, label, sheet)
-        return _table_source(df, label, path, crs, lon_col, lat_col)
+        df, label = _read_excel(path, label, sheet, role=role)
+        return _table_source(df, label, path, crs, lon_col, lat_col, role=role)
     if suffix in VECTOR_SUFFIXES:
-        gdf, label = _read_vector(path, label, layer, crs)
-        return _Source(label, gdf, None, None, None, str(source), row_base=1, row_word="features")
+        gdf, label = _read_vector(path, label, layer, crs, role=role)
+        return _Source(label, gdf, None, None, None, str(source), row_base=1, row_word="features", role=role)
     if suffix in PARQUET_SUFFIXES:
-        try:
-            gdf = gpd.read_parquet(path)
-        except Exception as exc:
-            msg = f"{label} could not be read as GeoParquet ({str(exc).strip()[:160]})."
-            raise CoverageInputError(msg) from None
-        return _Source(label, gdf, None, None, None, str(source), row_base=0, row_word="rows (from 0)")
+        return _read_parquet(path, label, crs, lon_col, lat_col, role=role)
     msg = (f"{label} has an unknown format {suffix!r}; give .csv, .xlsx/.xls, .geojson, .gpkg, .shp or "
            ".parquet (GeoParquet), or a GeoDataFrame.")
     raise CoverageInputError(msg)
+
+
+def _read_parquet(path: Path, label: str, crs, lon_col, lat_col, *, role: str) -> _Source:
+    """GeoParquet (its geometry), or a plain Parquet table with lon/lat columns."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        msg = f"{label}: reading Parquet needs pyarrow; install it with pip install \"service-coverage[dask]\"."
+        raise CoverageInputError(msg) from None
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception as exc:
+        msg = f"{label} could not be read as Parquet ({_one_line(exc)[:160]})."
+        raise CoverageInputError(msg) from None
+    try:
+        if b"geo" in meta:
+            gdf = gpd.read_parquet(path)
+        else:  # no geometry column: a table whose coordinates are columns
+            df = pd.read_parquet(path)
+            df.columns = [str(c).strip() for c in df.columns]
+            return _table_source(df, label, path, crs, lon_col, lat_col, role=role,
+                                 numbers=np.arange(len(df), dtype=np.int64), row_word="rows (from 0)")
+    except CoverageInputError:
+        raise
+    except Exception as exc:
+        msg = f"{label} could not be read as GeoParquet ({_one_line(exc)[:160]})."
+        raise CoverageInputError(msg) from None
+    if gdf.crs is None and crs is not None and not is_china_offset(crs):
+        gdf = gdf.set_crs(parse_crs(crs))  # written without its CRS
+    return _Source(label, gdf, None, None, None, str(path), row_base=0, row_word="rows (from 0)", role=role)
 
 
 def _xy_from_geometry(gdf: gpd.GeoDataFrame, label: str) -> tuple[np.ndarray, np.ndarray]:
@@ -407,7 +565,7 @@ def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputE
             v = src.table[c].iloc[first]
             return "''" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(v)
 
-        sample = f"row {first + src.row_base}: {cx}={cell(cx)}, {cy}={cell(cy)}"
+        sample = f"row {src.row_numbers[first]}: {cx}={cell(cx)}, {cy}={cell(cy)}"
         cols = f"columns {cx!r}/{cy!r}"
     else:
         geom = src.table.geometry.iloc[first]
@@ -595,12 +753,16 @@ def iter_csv_points(path, *, role: str = "households", chunk_rows: int = 1_000_0
     sep = _sniff_separator(head.decode(enc, errors="replace"))
     label = f"{label} ({SEPARATORS[sep]}-separated, {name})"
     reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True,
-                         encoding=enc, chunksize=chunk_rows)
-    offset = 0
+                         encoding=enc, chunksize=chunk_rows, skip_blank_lines=False)
+    offset = raw = 0  # rows kept so far (the output order), and rows read (the spreadsheet's numbering)
     for df in reader:
         df.columns = [str(c).strip() for c in df.columns]
-        df.index = pd.RangeIndex(offset, offset + len(df))
-        src = replace(_table_source(df.reset_index(drop=True), label, path, crs, lon_col, lat_col), row_base=2 + offset)
+        n_raw = len(df)
+        df = _numbered(df.reset_index(drop=True), np.arange(n_raw, dtype=np.int64) + 2 + raw, label)
+        raw += n_raw
+        if df.empty:
+            continue
+        src = _table_source(df, label, path, crs, lon_col, lat_col, role=role)
         yield offset, _points(src, crs=crs, id_col=id_col, name_col=name_col, weight=weight, lon_hint=lon_hint)
         offset += len(df)
 
@@ -616,7 +778,12 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
             msg = f"{label} has no rows."
             raise CoverageInputError(msg)
         if gdf.crs is None and not offset:
-            msg = f"{label} has no CRS (a shapefile without its .prj?); pass its CRS, e.g. --crs EPSG:4326."
+            msg = (f"{label} has no CRS (a shapefile without its .prj?); pass its CRS, e.g. "
+                   f"{crs_option(src.role)} EPSG:4326 (crs= in Python).")
+            raise CoverageInputError(msg)
+        if offset and gdf.crs is not None and not gdf.crs.is_geographic:
+            msg = (f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 are "
+                   f"longitude/latitude. Give this file no CRS option, or its own with {crs_option(src.role)}.")
             raise CoverageInputError(msg)
         x, y = _xy_from_geometry(gdf, label)
         bad_text = np.zeros(len(gdf), dtype=bool)
@@ -637,15 +804,20 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
 
     if vector and not offset:
         frame = src.table
-    else:
-        # table rows, or GCJ-02/BD-09 input: the geometry is the WGS-84 position
-        base = pd.DataFrame(src.table.drop(columns=src.table.geometry.name)) if vector else src.table
-        if offset:
-            geometry, gcrs = gpd.points_from_xy(lon, lat), "EPSG:4326"
-        else:
-            geometry, gcrs = gpd.points_from_xy(x, y), src_crs
+    elif vector:  # GCJ-02/BD-09 geometries (outlines too) converted to WGS-84
+        def fix(xy):
+            return np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs)) if len(xy) else xy
+
+        geom = np.asarray(src.table.geometry.values, dtype=object).copy()
+        ok = reason == ""
+        geom[ok] = shapely.transform(geom[ok], fix)
+        geom[~ok] = None
+        frame = gpd.GeoDataFrame(pd.DataFrame(src.table.drop(columns=src.table.geometry.name)), geometry=geom,
+                                 crs="EPSG:4326")
+    else:  # table rows: the geometry is the position as given (WGS-84 for GCJ-02/BD-09 input)
+        geometry, gcrs = (gpd.points_from_xy(lon, lat), "EPSG:4326") if offset else (gpd.points_from_xy(x, y), src_crs)
         geometry[reason != ""] = None
-        frame = gpd.GeoDataFrame(base, geometry=geometry, crs=gcrs)
+        frame = gpd.GeoDataFrame(src.table, geometry=geometry, crs=gcrs)
     ids = _ids(frame, id_col, label, src.rows)
     w = _weights(frame, weight, label, src.rows)
     ncol = _resolve(frame, name_col, NAME_ALIASES if str(name_col).lower() in NAME_ALIASES else ()) if name_col else None
@@ -667,6 +839,7 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
         source=src.path,
         row_base=src.row_base,
         row_word=src.row_word,
+        numbers=src.numbers,
     )
 
 
@@ -688,12 +861,31 @@ class Polygons:
     source: str | None = None
     row_base: int = 0
     row_word: str = "rows"
+    numbers: np.ndarray | None = None
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        return self.numbers if self.numbers is not None else np.arange(len(self), dtype=np.int64) + self.row_base
 
     def rows(self, idx) -> str:
-        return f"{self.row_word} {rows_text(np.asarray(idx, dtype=np.int64) + self.row_base)}"
+        return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
 
     def __len__(self) -> int:
         return int(self.ids.size)
+
+
+def polygonal(geom: np.ndarray) -> np.ndarray:
+    """Valid outlines keeping every polygonal part: a bow-tie ring stays both of its lobes.
+
+    ``make_valid`` can return lines or points beside the polygons (a spike, a
+    collapsed ring); only the polygonal parts are kept.
+    """
+    fixed = shapely.make_valid(geom)
+    out = fixed.copy()
+    for i in np.flatnonzero(~np.isin(shapely.get_type_id(fixed), [3, 6])):  # not Polygon / MultiPolygon
+        parts = [p for p in shapely.get_parts(fixed[i]) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
 
 
 def read_polygons(source, *, role: str = "compounds", id_col: str | None = None, id_aliases=ID_ALIASES, crs=None,
@@ -702,14 +894,20 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
 
     Every row must be a polygon or multipolygon (one clear error names the
     rows that are not). ``crs`` is the coordinates' CRS when the file has
-    none, or ``"gcj02"``/``"bd09"`` (always applied). ``id_col`` (any case)
-    defaults to the first of ``id_aliases`` present, else row numbers.
-    Returns the outlines in WGS-84, made valid.
+    none, or ``"gcj02"``/``"bd09"`` (always applied to longitude/latitude).
+    ``id_col`` (any case) defaults to the first of ``id_aliases`` present,
+    else row numbers. Returns the outlines in WGS-84, made valid (every
+    polygonal part kept, with a warning naming the rows repaired).
     """
     crs = parse_crs(crs, "crs") if crs is not None else None
     offset = is_china_offset(crs)
+    option = crs_option(role)
+    path = None
     if isinstance(source, gpd.GeoDataFrame):
-        gdf, label, path, base, word = source.reset_index(drop=True).copy(), f"{role} GeoDataFrame", None, 0, "index"
+        gdf, label, numbers, word = source.reset_index(drop=True).copy(), f"{role} GeoDataFrame", None, "index"
+        if gdf.crs is None and crs is not None and not offset:
+            gdf = gdf.set_crs(crs)
+        base = 0
     else:
         if not isinstance(source, (str, Path)):
             msg = f"{role} must be a file path or a GeoDataFrame, not {type(source).__name__}."
@@ -721,7 +919,8 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
             raise CoverageInputError(msg)
         suffix = path.suffix.lower()
         if suffix in CSV_SUFFIXES + EXCEL_SUFFIXES:
-            df, label = _read_csv(path, label) if suffix in CSV_SUFFIXES else _read_excel(path, label, sheet)
+            df, label = _read_csv(path, label) if suffix in CSV_SUFFIXES else _read_excel(path, label, sheet, role=role)
+            numbers = np.asarray(df.attrs.pop("rows"), dtype=np.int64)
             col = next((c for c in (_resolve(df, a) for a in WKT_ALIASES) if c is not None), None)
             if col is None:
                 msg = (f"{label} has no outline column (looked for {', '.join(WKT_ALIASES)}); give each "
@@ -731,15 +930,15 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
             geom = shapely.from_wkt(np.asarray(text.fillna("").to_numpy(), dtype=object), on_invalid="ignore")
             bad = np.flatnonzero(shapely.is_missing(geom) & text.fillna("").str.strip().ne("").to_numpy())
             if bad.size:
-                msg = (f"{label} column {col!r}: {rows_text(bad + 2)} are not WKT outlines; write them like "
+                msg = (f"{label} column {col!r}: rows {rows_text(numbers[bad])} are not WKT outlines; write them like "
                        "POLYGON((lon lat, lon lat, ...)).")
                 raise CoverageInputError(msg)
             src_crs = "EPSG:4326" if (offset or crs is None) else crs
             gdf = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=geom, crs=src_crs)
-            base, word = 2, "rows"
+            base, word = 0, "rows"
         elif suffix in VECTOR_SUFFIXES:
-            gdf, label = _read_vector(path, label, layer, crs)
-            base, word = 1, "features"
+            gdf, label = _read_vector(path, label, layer, crs, role=role)
+            numbers, base, word = None, 1, "features"
         else:
             msg = f"{label} has an unknown format {suffix!r}; give .geojson, .gpkg, .shp, or .csv/.xlsx with WKT."
             raise CoverageInputError(msg)
@@ -748,12 +947,15 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
         raise CoverageInputError(msg)
     if gdf.crs is None:
         if not offset:
-            msg = f"{label} has no CRS; pass its CRS, e.g. --crs EPSG:4326 (or gcj02)."
+            msg = f"{label} has no CRS; pass its CRS, e.g. {option} EPSG:4326 (or gcj02)."
             raise CoverageInputError(msg)
         gdf = gdf.set_crs("EPSG:4326")
-
-    def rows(idx):
-        return f"{word} {rows_text(np.asarray(idx) + base)}"
+    elif offset and not gdf.crs.is_geographic:
+        msg = (f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 are "
+               f"longitude/latitude. Give this file no CRS option, or its own with {option}.")
+        raise CoverageInputError(msg)
+    polys = Polygons(gdf, np.zeros(len(gdf)), label, None, base, word, numbers)
+    rows = polys.rows
 
     kinds = gdf.geometry.geom_type.fillna("missing").to_numpy()
     not_poly = np.flatnonzero(~np.isin(kinds, ["Polygon", "MultiPolygon"]))
@@ -771,9 +973,14 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
         gdf = gdf.set_geometry(shapely.transform(np.asarray(gdf.geometry.values, dtype=object), fix), crs="EPSG:4326")
     geom = np.asarray(gdf.geometry.values, dtype=object)
     broken = ~shapely.is_valid(geom)
-    if broken.any():  # self-touching rings and the like; buffer(0) keeps them polygons
-        geom[broken] = shapely.buffer(geom[broken], 0)
+    if broken.any():  # self-crossing (bow-tie) or self-touching rings: repaired, every polygonal part kept
+        area_before = shapely.area(geom[broken])
+        geom[broken] = polygonal(geom[broken])
         gdf = gdf.set_geometry(geom, crs="EPSG:4326")
+        changed = np.flatnonzero(broken)[np.abs(shapely.area(geom[broken]) - area_before) > 1e-12]
+        log.warning("%s: %d outlines cross or touch themselves (%s); they were repaired keeping every part%s",
+                    label, int(broken.sum()), rows(np.flatnonzero(broken)),
+                    f" (the area of {rows(changed)} changed; check them)" if changed.size else "")
     if id_col is None:
         found_id = next((c for c in (_resolve(gdf, a) for a in id_aliases) if c is not None), None)
         ids = _ids(gdf, found_id, label, rows) if found_id is not None else np.arange(1, len(gdf) + 1)
@@ -783,4 +990,4 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
                    f"{[c for c in map(str, gdf.columns) if c != 'geometry']}.")
             raise CoverageInputError(msg)
         ids = _ids(gdf, _resolve(gdf, id_col), label, rows)
-    return Polygons(gdf, np.asarray(ids), label, None if path is None else str(path), base, word)
+    return Polygons(gdf, np.asarray(ids), label, None if path is None else str(path), base, word, numbers)

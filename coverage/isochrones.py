@@ -300,7 +300,7 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
 def isochrones_for_stations(
     network, stations, minutes=(5, 10, 15), *, profile=None, speed_kph=None, crs=None, id_col="id",
     max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None, compounds=None, gates=None,
-    compound_id_col: str | None = None,
+    compound_id_col: str | None = None, compound_options: dict | None = None, gate_options: dict | None = None,
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``.
 
@@ -308,21 +308,23 @@ def isochrones_for_stations(
     with the same stations, speed, ``max_snap_m`` and gated compounds
     (``compounds``, ``gates``: see :func:`~coverage.gates.gate_rule`).
     """
-    from . import settings
     from .locate import locate
     from .network import load_network
+    from .options import WalkRules
 
+    minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
+    rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
+                         speed_kph=speed_kph, max_snap_m=max_snap_m)
     net = load_network(network)
-    v = settings.speed_m_s(profile, speed_kph)
-    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+    v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
                      read_options=read_options)
     rule = None
     if compounds is not None or gates is not None:
         from .gates import gate_rule
 
-        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col, max_snap_m=max_snap_m)
-    minutes = sorted(float(m) for m in minutes)
+        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
+                         compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
     bands_m = [m * 60 * v for m in minutes]
     polys, unions, _ = station_isochrones(net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m,
                                           gates=rule)

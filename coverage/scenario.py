@@ -199,7 +199,7 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     cand = _candidates(result, sites, spacing_m, facilities) if candidates is None else candidates
     cols = [st_pairs]
     if len(cand):
-        cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=result.params["max_snap_m"])
+        cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=result.params["max_snap_m"], check_crs=False)
         c_reach = station_reach(net, cl.snap, limit)
         cols.append(acc.within(net, cl.snap, c_reach, limit, walk=True).tocsc())
         c_lon, c_lat = cl.points.lon, cl.points.lat

@@ -29,12 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import settings
 from ._errors import CoverageInputError
 from .assess import STATUSES, Summary, assess, station_frame
 from .io import read_points
-from .locate import check_extent, locate
+from .locate import check_extent, check_offset, locate
 from .network import WalkNetwork, load_network
+from .options import WalkRules
 from .tiling import (
     cut_network,
     partition_parquet_dask,
@@ -44,6 +44,7 @@ from .tiling import (
     stations_near,
     stream_csv_households,
     stream_parquet_households,
+    tile_extents,
 )
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,9 @@ def run_tile(task: dict) -> dict:
     rows = hh["_row"].to_numpy()
     hh = hh.drop(columns=["_row", "_tile", "_weight", "_reason"], errors="ignore").reset_index(drop=True)
     p = task["params"]
-    r = assess(net, task["stations"], hh, minutes=p["minutes"], speed_kph=p["speed_kph"], weight=p["weight"],
+    # crs: both frames are WGS-84 by construction (checked once, by the coordinator)
+    r = assess(net, task["stations"], hh, crs="EPSG:4326", minutes=p["minutes"], speed_kph=p["speed_kph"],
+               weight=p["weight"],
                id_col=p["id_col"], household_id_col=p["household_id_col"], max_snap_m=p["max_snap_m"],
                cutoffs_min=tuple(p["cutoffs_min"]), horizon_min=p["horizon_min"], require_stations=False,
                compounds=task.get("compounds"), gates=task.get("gates"),
@@ -167,6 +170,7 @@ class TiledResult:
     station_snap: object = field(default=None, repr=False)  # where they meet the whole network
     gate_rule: object = None  # coverage.gates.GateRule, with gated compounds (placed for the whole run)
     capacity: np.ndarray | None = None  # households per station, with capacities
+    tiling: object = field(default=None, repr=False)  # the tiles as run (grown to hold every household)
 
     def compounds_table(self):
         """One row per compound, open rule against gated rule (see :func:`coverage.gates.compound_table`)."""
@@ -362,7 +366,8 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                  speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
                  max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
                  household_options=None, stream_rows: int | None = None, compounds=None, gates=None,
-                 compound_id_col: str | None = None, compound_options: dict | None = None, capacity=None,
+                 compound_id_col: str | None = None, compound_options: dict | None = None,
+                 gate_options: dict | None = None, capacity=None,
                  staff=None, caseload=None, default_capacity=None) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
@@ -387,20 +392,19 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     from ._files import OutputFolder
 
     t0 = time.perf_counter()
+    rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
+                         max_snap_m=max_snap_m)
+    rules = rules.but(horizon_min=2 * rules.minutes if horizon_min is None else horizon_min)
     net = load_network(network)
-    minutes = settings.threshold_min if minutes is None else float(minutes)
-    horizon_min = 2 * minutes if horizon_min is None else float(horizon_min)
-    if not (minutes <= horizon_min <= 1440):
-        msg = f"horizon_min={horizon_min:g} must be at least the threshold ({minutes:g} min) and at most a day."
-        raise CoverageInputError(msg)
-    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
-    kph = settings.speed_m_s(profile, speed_kph) * 3.6
-    prof = None if speed_kph is not None else (profile or settings.default_profile)
+    minutes, horizon_min, max_snap_m = rules.minutes, rules.horizon_min, rules.max_snap_m
+    kph, prof = rules.speed_kph, rules.profile
     tiling = parse_tiles(tiles, net)
     s_id = id_col if station_id_col is None else station_id_col
     h_id = id_col if household_id_col is None else household_id_col
     sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
                 read_options=station_options)
+    h_opts = dict(household_options or {})
+    h_crs = h_opts.pop("crs", None) or crs  # the households file's own CRS, else the run's
     suffix = Path(str(households)).suffix.lower() if isinstance(households, (str, Path)) else ""
     big_csv = suffix in (".csv", ".txt", ".tsv") and (
         stream_rows is not None or Path(households).stat().st_size > STREAM_CSV_BYTES)
@@ -409,13 +413,13 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
         from .gates import gate_rule
 
         rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
-                         compound_layer=(compound_options or {}).get("layer"), max_snap_m=max_snap_m)
+                         compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
     client = _as_client(scheduler)
     parquet = (suffix in (".parquet", ".geoparquet") or (suffix == "" and isinstance(households, (str, Path))
-                                                         and Path(households).is_dir())) and crs is None
+                                                         and Path(households).is_dir())) and h_crs is None
     if parquet and client is not None:  # GeoParquet on a cluster: its partitions placed in parallel
         part = partition_parquet_dask(households, net, tiling, tile_dir / "input", client, weight=weight)
     elif parquet:  # GeoParquet in this process: read in batches, never whole
@@ -423,15 +427,19 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                                          batch_rows=stream_rows or 1_000_000)
     elif big_csv:  # a large CSV: read and checked in chunks
         part = stream_csv_households(households, net, tiling, tile_dir / "input", chunk_rows=stream_rows or 1_000_000,
-                                     id_col=h_id, weight=weight, crs=crs,
-                                     **{k: v for k, v in (household_options or {}).items() if k in ("lon_col", "lat_col")})
+                                     id_col=h_id, weight=weight, crs=h_crs,
+                                     **{k: v for k, v in h_opts.items() if k in ("lon_col", "lat_col")})
     else:
         lon_hint = float(np.mean(net.bounds_lonlat[::2]))
-        hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=crs,
-                                lon_hint=lon_hint, **(household_options or {}))
+        hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=h_crs,
+                                lon_hint=lon_hint, **h_opts)
         check_extent(net, hh_points)  # the misplaced-input errors, once for the whole run
+        if h_crs is None and hh_points.crs is not None and hh_points.crs.equals("EPSG:4326"):
+            check_offset(net, hh_points, "households")
         part = partition_households(hh_points, net, tiling, tile_dir / "input")
     hh_path, counts = part.path, part.counts
+    if part.extents is not None:  # households outside every tile went to the nearest: it reaches out to them
+        tiling = tiling.grown(part.extents)
     t_read = time.perf_counter()
     v = kph / 3.6
     horizon_m = horizon_min * 60 * v
@@ -441,7 +449,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     st = sl.points
     near = stations_near(tiling, sl.snap.px, sl.snap.py, st_halo)
     st_frame = st.frame.to_crs("EPSG:4326") if st.frame.crs is not None else st.frame
-    cutoffs = sorted(set(settings.cutoffs_min if cutoffs_min is None else cutoffs_min))
+    cutoffs = list(rules.cutoffs_min)
     params = {"minutes": minutes, "speed_kph": kph, "profile": prof, "weight": weight, "id_col": s_id,
               "household_id_col": h_id, "max_snap_m": max_snap_m, "cutoffs_min": cutoffs,
               "horizon_min": horizon_min, "network_halo_m": net_halo, "crs": None if crs is None else str(crs),
@@ -477,6 +485,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     t_run = time.perf_counter()
     results.sort(key=lambda d: d["tile"])
     result = _merge(results, sl, part, params, net, tiles, tasks, rule)
+    result.tiling = tiling
     if cap is not None:
         _assign(result, results, cap, staff_n, caseload)
     result.timings = {"read_s": t_read - t0, "cut_s": t_cut - t_read, "tiles_s": t_run - t_cut,
@@ -500,7 +509,7 @@ def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
     ids = rule.compounds.ids.astype(str)
     comp = gpd.GeoDataFrame({"compound_id": ids[idx]}, geometry=rule.compounds.frame.geometry.values[idx],
                             crs="EPSG:4326")
-    g = np.flatnonzero(np.isin(rule.gate_compound, idx) & rule.gates.valid)
+    g = np.flatnonzero(np.isin(rule.gate_compound, idx) & rule.gates.valid & (rule.gate_status != "too_far"))
     gates = gpd.GeoDataFrame({"gate_id": rule.gates.ids.astype(str)[g], "compound_id": ids[rule.gate_compound[g]]},
                              geometry=gpd.points_from_xy(rule.gates.lon[g], rule.gates.lat[g]), crs="EPSG:4326")
     return {"compounds": comp, "gates": gates}
@@ -634,7 +643,8 @@ def run_tile_isochrones(task: dict) -> dict:
     t0 = time.perf_counter()
     net = WalkNetwork.load(task["network"])
     st = task["stations"]
-    located = locate(net, st, role="stations", id_col="_sid", max_snap_m=task["max_snap_m"], check=False)
+    located = locate(net, st, role="stations", id_col="_sid", max_snap_m=task["max_snap_m"], check=False,
+                     check_crs=False)
     rule = None
     if task.get("compounds") is not None:
         from .gates import gate_rule
@@ -653,7 +663,7 @@ def run_tile_isochrones(task: dict) -> dict:
 def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler=None, profile=None,
                      speed_kph=None, crs=None, id_col="id", max_snap_m=None, cell_m: float = 10.0,
                      read_options=None, halo=None, compounds=None, gates=None, compound_id_col=None,
-                     gate_rule=None):
+                     compound_options=None, gate_options=None, gate_rule=None):
     """Per-station isochrones and their union per band, tile by tile: ``(per_station, union)``.
 
     Each station is drawn in the tile that holds it, on that tile's network
@@ -667,10 +677,11 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     import geopandas as gpd
     import shapely
 
+    minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
+    rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
+                         speed_kph=speed_kph, max_snap_m=max_snap_m)
     net = load_network(network)
-    v = settings.speed_m_s(profile, speed_kph)
-    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
-    minutes = sorted(float(m) for m in minutes)
+    v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     bands_m = [m * 60 * v for m in minutes]
     tiling = parse_tiles(tiles, net)
     sl = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
@@ -679,10 +690,12 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     if gate_rule is None and (compounds is not None or gates is not None):
         from .gates import gate_rule as build_rule
 
-        gate_rule = build_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col, max_snap_m=max_snap_m)
-    files = cut_network(net, tiling, halo)
+        gate_rule = build_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
+                               compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
     on = np.flatnonzero(sl.snap.on_network)
     tile = tiling.tile_of(sl.snap.px[on], sl.snap.py[on])
+    tiling = tiling.grown(tile_extents(tile, sl.snap.px[on], sl.snap.py[on], len(tiling)))
+    files = cut_network(net, tiling, halo)
     frame = sl.points.frame.to_crs("EPSG:4326") if sl.points.frame.crs is not None else sl.points.frame
     frame = gpd.GeoDataFrame({"_sid": np.arange(len(frame)), "_row": np.arange(len(frame))},
                              geometry=frame.geometry.values, crs="EPSG:4326")
@@ -723,9 +736,9 @@ def run_tile_cover(task: dict) -> dict:
     hh = gpd.read_parquet(task["tile_out"], columns=["geometry", "_row", "status"])
     hh = hh[hh["status"].astype(str) == "uncovered"].reset_index(drop=True)
     hl = locate(net, gpd.GeoDataFrame({"_id": hh["_row"].to_numpy()}, geometry=hh.geometry.values, crs=hh.crs),
-                role="households", id_col="_id", max_snap_m=task["max_snap_m"], check=False)
+                role="households", id_col="_id", max_snap_m=task["max_snap_m"], check=False, check_crs=False)
     cl = locate(net, task["candidates"], role="candidates", id_col="_cid", max_snap_m=task["max_snap_m"],
-                check=False)
+                check=False, check_crs=False)
     reach = station_reach(net, cl.snap, task["threshold_m"])
     access = Access.open(hl.snap)
     if task.get("compounds") is not None:  # households in gated compounds walk through their gates
@@ -775,8 +788,10 @@ def suggest_sites_tiled(result: TiledResult, network, *, k=None, target_share=No
     else:
         cand_gdf = candidates
     t_cand = time.perf_counter()
-    cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=p["max_snap_m"])
-    tiling = parse_tiles(p["tiles"], net)
+    # the CRS option is for the user's candidates file, never for places the library made (WGS-84 already)
+    cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
+                max_snap_m=p["max_snap_m"], check_crs=candidates is not None)
+    tiling = result.tiling if result.tiling is not None else parse_tiles(p["tiles"], net)
     files = cut_network(net, tiling, p["network_halo_m"])
     _, cand_halo = halo_for(p["threshold_m"], p["max_snap_m"])
     near = stations_near(tiling, cl.snap.px, cl.snap.py, cand_halo)

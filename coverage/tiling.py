@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 #: Coarse cells (m) used to find the segments near a tile.
 _CELL_M = 500.0
-_TILES_VERSION = 1
+_TILES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,51 @@ class Tiling:
             out[lost[near[0]]] = near[1]
             log.warning("%d points lie outside every tile polygon; each goes to the nearest tile", lost.size)
         return out
+
+
+    def grown(self, extents: np.ndarray) -> Tiling:
+        """The tiles grown to hold the points placed in them (``extents``: per tile min x, min y, max x, max y).
+
+        A point outside every tile polygon goes to the nearest tile; its tile then reaches out to it, so the
+        tile's network and stations (its halo) are the point's own, as in one run.
+        """
+        import shapely
+
+        regions = self.regions.copy()
+        grew = []
+        for t in np.flatnonzero(np.isfinite(extents[:, 0])):
+            box = shapely.box(*extents[t])
+            if not shapely.covers(regions[t], box):
+                regions[t] = shapely.union(regions[t], shapely.envelope(shapely.union(box, regions[t])))
+                grew.append(t)
+        if not grew:
+            return self
+        h = hashlib.sha256(self.key.encode() + b"".join(shapely.to_wkb(regions[np.asarray(grew)])))
+        log.info("%d tiles grow to hold the points that lie outside every tile", len(grew))
+        return Tiling(self.kind, f"{self.key}-g{h.hexdigest()[:12]}", regions, self.ids, self.size_m, self.origin,
+                      self.grid_shape)
+
+
+def tile_extents(tile: np.ndarray, x: np.ndarray, y: np.ndarray, n_tiles: int) -> np.ndarray:
+    """Per tile, the (min x, min y, max x, max y) of its points (NaN for a tile without any)."""
+    ext = np.full((n_tiles, 4), np.nan)
+    ok = tile >= 0
+    if ok.any():
+        t = tile[ok]
+        lo = np.full((n_tiles, 2), np.inf)
+        hi = np.full((n_tiles, 2), -np.inf)
+        np.minimum.at(lo, t, np.column_stack([x[ok], y[ok]]))
+        np.maximum.at(hi, t, np.column_stack([x[ok], y[ok]]))
+        has = np.isfinite(lo[:, 0])
+        ext[has] = np.column_stack([lo[has], hi[has]])
+    return ext
+
+
+def merge_extents(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The union of two per-tile extents (NaN where neither has points)."""
+    with np.errstate(invalid="ignore"):
+        return np.column_stack([np.fmin(a[:, 0], b[:, 0]), np.fmin(a[:, 1], b[:, 1]),
+                                np.fmax(a[:, 2], b[:, 2]), np.fmax(a[:, 3], b[:, 3])])
 
 
 def parse_tiles(spec, network: WalkNetwork) -> Tiling:
@@ -161,10 +206,15 @@ def cut_network(network: WalkNetwork, tiling: Tiling, halo: float, *, progress: 
     """
     import shapely
 
-    folder = Path(settings.cache_folder) / (
-        f"tiles-v{_TILES_VERSION}-{network.fingerprint[:16]}-{tiling.key}-halo{halo:.0f}")
+    name = f"tiles-v{_TILES_VERSION}-{network.fingerprint[:16]}-{tiling.key}-halo{halo:.0f}"
+    if settings.use_cache:
+        folder = Path(settings.cache_folder) / name
+    else:  # no cache: the cut lives only for this run, in a folder of its own
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix=f"service-coverage-{name}-"))
     done = folder / "tiles.json"
-    if done.exists():
+    if settings.use_cache and done.exists():
         try:
             files = json.loads(done.read_text(encoding="utf-8"))["files"]
             if len(files) == len(tiling) and all(Path(f).exists() for f in files):
@@ -203,7 +253,8 @@ def cut_network(network: WalkNetwork, tiling: Tiling, halo: float, *, progress: 
         arrays = {"node_id": network.node_id[nodes], "lon": network.lon[nodes], "lat": network.lat[nodes],
                   "edge_u": inv[: sel.size].astype(network.edge_u.dtype),
                   "edge_v": inv[sel.size :].astype(network.edge_v.dtype),
-                  "edge_length_m": network.edge_length_m[sel], "edge_way": network.edge_way[sel]}
+                  "edge_length_m": network.edge_length_m[sel], "edge_way": network.edge_way[sel],
+                  "edge_flags": network.edge_flags[sel]}
         meta = {**network.meta, "work_crs": crs, "tile": str(tiling.ids[t]), "tile_halo_m": halo,
                 "n_nodes_tile": int(nodes.size)}
         path = folder / f"tile-{t:05d}.npz"
@@ -264,10 +315,10 @@ def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, f
     bad = np.flatnonzero(~points.valid)
     if bad.size:
         log.info("%s: %d rows without usable coordinates stay out of the tiles (%s)", points.label, bad.size,
-                 rows_text(bad + points.row_base))
+                 rows_text(points.row_numbers[bad]))
     w = points.weight
     return Partition(str(path), counts, len(points), int(bad.size), points.valid_weight, float(w[bad].sum()),
-                     points=points, source=points.source)
+                     points=points, source=points.source, extents=tile_extents(tile, x, y, len(tiling)))
 
 
 @dataclass(frozen=True)
@@ -282,6 +333,19 @@ class Partition:
     weight_invalid: float
     points: Points | None = None  # the rows as read, when read in memory
     source: str | None = None  # the households file
+    extents: np.ndarray | None = None  # per tile, the bounds of its households (work CRS; NaN: none)
+
+
+def _inner_xy(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of each geometry: the point itself, or a point inside a polygon (compound outlines), as read_points."""
+    import shapely
+
+    geom = np.asarray(geom, dtype=object)
+    pts = geom.copy()
+    other = ~shapely.is_missing(geom) & (shapely.get_type_id(geom) != 0)
+    if other.any():
+        pts[other] = shapely.point_on_surface(geom[other])
+    return np.asarray(shapely.get_x(pts), dtype=float), np.asarray(shapely.get_y(pts), dtype=float)
 
 
 def _weight_column(names, weight, path) -> str | None:
@@ -305,8 +369,12 @@ def _partition_from(stats, out: Path, path) -> Partition:
     if err:
         raise CoverageInputError(f"households file '{path}' {err}")
     counts = np.sum([s["counts"] for s in stats], axis=0)
+    ext = stats[0]["extents"]
+    for st in stats[1:]:
+        ext = merge_extents(ext, st["extents"])
     return Partition(str(out), counts, int(sum(s["n"] for s in stats)), int(sum(s["n_bad"] for s in stats)),
-                     float(sum(s["w_ok"] for s in stats)), float(sum(s["w_bad"] for s in stats)), source=str(path))
+                     float(sum(s["w_ok"] for s in stats)), float(sum(s["w_bad"] for s in stats)), source=str(path),
+                     extents=ext)
 
 
 def _fresh(folder) -> Path:
@@ -345,6 +413,7 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
     out = Path(folder) / "households.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     counts = np.zeros(len(tiling), dtype=np.int64)
+    extents = np.full((len(tiling), 4), np.nan)
     n_rows = n_bad = 0
     w_ok = w_bad = 0.0
     writer = None
@@ -352,7 +421,7 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
     try:
         for batch in pf.iter_batches(batch_size=batch_rows):
             geom = shapely.from_wkb(batch.column(gcol).to_numpy(zero_copy_only=False))
-            x, y = shapely.get_x(geom), shapely.get_y(geom)
+            x, y = _inner_xy(geom)
             if crs is not None:
                 import pyproj
 
@@ -385,6 +454,7 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
                 writer = pq.ParquetWriter(tmp, schema)
             writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=50_000)
             counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
+            extents = merge_extents(extents, tile_extents(tile, px, py, len(tiling)))
             n_bad += int((~ok).sum())
             w_ok += float(w[ok].sum())
             w_bad += float(w[~ok].sum())
@@ -393,7 +463,7 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
         if writer is not None:
             writer.close()
     tmp.replace(out)
-    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
+    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path), extents=extents)
 
 
 def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *, chunk_rows: int = 1_000_000,
@@ -407,19 +477,23 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
     their reason in ``_reason``.
     """
     from .io import iter_csv_points
-    from .locate import check_extent, project
+    from .locate import check_extent, check_offset, project
 
     out = _fresh(folder)
     counts = np.zeros(len(tiling), dtype=np.int64)
+    extents = np.full((len(tiling), 4), np.nan)
     n_rows = n_bad = 0
     w_ok = w_bad = 0.0
     lon_hint = float(np.mean(network.bounds_lonlat[::2]))
     for k, (offset, pts) in enumerate(iter_csv_points(path, chunk_rows=chunk_rows, lon_hint=lon_hint, **read)):
-        if k == 0:
-            check_extent(network, pts)  # the misplaced-input errors, from the first chunk
+        if k == 0:  # the misplaced-input errors, from the first chunk
+            check_extent(network, pts)
+            if read.get("crs") is None:
+                check_offset(network, pts, "households")
         x, y = project(network, pts.lon, pts.lat)
         tile = tiling.tile_of(x, y)
         tile[~pts.valid] = -1
+        extents = merge_extents(extents, tile_extents(tile, x, y, len(tiling)))
         frame = pts.frame.copy()
         frame["_row"] = offset + np.arange(len(frame), dtype=np.int64)
         frame["_tile"] = tile
@@ -439,7 +513,7 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
         n_bad += int((~pts.valid).sum())
         w_ok += pts.valid_weight
         w_bad += float(pts.weight[~pts.valid].sum())
-    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path))
+    return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path), extents=extents)
 
 
 def _place_partition(gdf, offset: int, work_crs: str, tiling: Tiling, bounds, weight_col, out_path: str,
@@ -460,8 +534,7 @@ def _place_partition(gdf, offset: int, work_crs: str, tiling: Tiling, bounds, we
     geom = np.asarray(gdf.geometry.values, dtype=object)
     g84 = gdf.geometry.to_crs("EPSG:4326") if gdf.crs is not None and not gdf.crs.equals(
         pyproj.CRS.from_epsg(4326)) else gdf.geometry
-    lon = np.asarray(shapely.get_x(np.asarray(g84.values, dtype=object)), dtype=float)
-    lat = np.asarray(shapely.get_y(np.asarray(g84.values, dtype=object)), dtype=float)
+    lon, lat = _inner_xy(np.asarray(g84.values, dtype=object))
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90) & ~shapely.is_missing(geom)
     w = np.ones(len(gdf)) if weight_col is None else pd.to_numeric(gdf[weight_col], errors="coerce").to_numpy(float)
     bad_w = np.flatnonzero((w < 0) | ~np.isfinite(w))
@@ -478,7 +551,8 @@ def _place_partition(gdf, offset: int, work_crs: str, tiling: Tiling, bounds, we
     out = out.iloc[np.lexsort((hil, tile))].reset_index(drop=True)
     out.to_parquet(out_path, index=False, row_group_size=50_000)
     return {"counts": np.bincount(tile[tile >= 0], minlength=len(tiling)), "n": len(gdf),
-            "n_bad": int((~ok).sum()), "w_ok": float(w[ok].sum()), "w_bad": float(w[~ok].sum())}
+            "n_bad": int((~ok).sum()), "w_ok": float(w[ok].sum()), "w_bad": float(w[~ok].sum()),
+            "extents": tile_extents(tile, x, y, len(tiling))}
 
 
 def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, client, *,

@@ -26,8 +26,13 @@ def test_source_dispatch(tmp_path):
         cio._source(tmp_path / "p.xyz", "households", None, None, None)
     with pytest.raises(CoverageInputError, match="does not exist"):
         cio._source(tmp_path / "missing.csv", "households", None, None, None)
-    with pytest.raises(TypeError, match="plain DataFrame"):
+    # a plain DataFrame is read like a CSV (lon/lat columns), numbered by its index
+    s = cio._source(pd.DataFrame({"id": ["a"], "经度": [126.6], "纬度": [45.7]}), "households", None, None, None)
+    assert s.x[0] == pytest.approx(126.6) and s.rows([0]) == "index [0]"
+    with pytest.raises(CoverageInputError, match="households DataFrame has no longitude column"):
         cio._source(pd.DataFrame({"a": [1]}), "households", None, None, None)
+    with pytest.raises(TypeError, match="a file path, a DataFrame or a GeoDataFrame"):
+        cio._source(42, "households", None, None, None)
 
 
 def test_geometry_and_crs():

@@ -22,7 +22,7 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "coverage"
 
 LAYERS = {
-    0: ["_errors", "_csr", "_encode", "_files", "_hex", "_progress", "_version", "settings", "crs"],
+    0: ["_errors", "_csr", "_encode", "_files", "_hex", "_html", "_progress", "_version", "settings", "crs", "options"],
     1: ["network", "topology", "osm_features"],
     2: ["io", "snapping", "reach", "access", "locate", "raster", "gates", "tiling"],
     3: ["assess", "tiled", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity"],

@@ -70,7 +70,7 @@ def test_coverage_py_is_not_installed():
 
 #: import name -> distribution name, where they differ
 IMPORT_TO_DIST = {"osmium": "osmium", "xstatic": "xstatic-leaflet", "yaml": "pyyaml", "branca": "branca",
-                  "dask_geopandas": "dask-geopandas"}
+                  "dask_geopandas": "dask-geopandas", "python_calamine": "python-calamine"}
 
 
 def test_direct_imports_are_declared():

@@ -108,7 +108,7 @@ def test_geopackage_layers(tmp_path):
     pts = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=gpd.points_from_xy([126.6855, 126.67], [45.732, 45.74]), crs=4326)
     pts.to_file(p, layer="stations")
     pts.assign(id=["h1", "h2"]).to_file(p, layer="homes")
-    with pytest.raises(CoverageInputError, match=r"has 2 layers \['stations', 'homes'\]; choose one with --layer"):
+    with pytest.raises(CoverageInputError, match=r"has 2 layers \['stations', 'homes'\]; choose one with --household-layer"):
         read_points(p, role="households")
     assert list(read_points(p, role="households", layer="homes").ids) == ["h1", "h2"]
     with pytest.raises(CoverageInputError, match="has no layer 'x'"):

@@ -100,6 +100,10 @@ def suggest_sites(
         (the node nearest each cell's centre), plus community facilities
         (community centres, social facilities, town halls, libraries) from
         the OSM extract when the network came from a ``.pbf`` file.
+    crs
+        CRS of the ``candidates`` file (``"gcj02"``, ``"EPSG:4547"``, ...),
+        as :func:`~coverage.io.read_points` takes it. It never applies to
+        the automatic candidates, which the library makes in WGS-84.
     min_spacing_m
         Optional minimum straight-line distance between new sites.
     method
@@ -139,7 +143,9 @@ def suggest_sites(
     threshold_m = result.params["threshold_m"]
     w_all = result.household_points.weight
     if len(cand_gdf):
-        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=result.params["max_snap_m"])
+        # the CRS option is for the user's candidates file, never for places the library made (WGS-84 already)
+        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
+                    max_snap_m=result.params["max_snap_m"], check_crs=candidates is not None)
         cand_pts, c_snap = cl.points, cl.snap
         reach = station_reach(net, c_snap, threshold_m, progress=True)
         cover = result.access.subset(unc).within(net, c_snap, reach, threshold_m)
@@ -218,7 +224,8 @@ def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time
     st_pairs = acc.within(net, result.station_snap, result.reach, threshold_m)
     n_st = st_pairs.shape[1]
     if len(cand_gdf):
-        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs, max_snap_m=result.params["max_snap_m"])
+        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
+                    max_snap_m=result.params["max_snap_m"], check_crs=candidates is not None)
         c_pairs = acc.within(net, cl.snap, station_reach(net, cl.snap, threshold_m), threshold_m)
         labels = [str(i) for i in result.station_points.ids] + [str(i) for i in cl.points.ids]
     else:

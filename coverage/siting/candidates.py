@@ -32,7 +32,9 @@ def candidates_near(net, px, py, threshold_m: float, *, spacing_m: float = 150.0
     xy = net.xy
     tree = cKDTree(np.column_stack([px, py]))
     d, _ = tree.query(xy, distance_upper_bound=threshold_m)
-    near = np.flatnonzero(np.isfinite(d))
+    near = np.flatnonzero(np.isfinite(d) & net.ground_node)  # stations stand on the ground
+    if near.size == 0:
+        return gpd.GeoDataFrame({"id": [], "source": []}, geometry=[], crs="EPSG:4326")
     cell = np.floor(xy[near] / spacing_m).astype(np.int64)
     centre = (cell + 0.5) * spacing_m
     dist_c = np.hypot(*(xy[near] - centre).T)

@@ -672,8 +672,16 @@ class SitingResult:
         return f"SitingResult({self.text()})"
 
     def text(self, lang: str = "en") -> str:
-        """One line a planner can read: sites, gain, shares, solver and gap."""
+        """One line a planner can read: sites, gain, shares, solver and gap (or why there is nothing to site)."""
         s = self.summary
+        if not s["n_sites"] and s.get("uncovered_households") is not None and not s.get("coverable_weight"):
+            n_unc, n_cand = s["uncovered_households"], s.get("candidates_in", 0)
+            if lang == "zh":
+                return ("无需新增站点：所有可达住户都已在阈值内。" if not n_unc else
+                        f"没有可建议的站点：{n_cand:,} 个候选站址都不能让 {n_unc:,} 个未覆盖居住点中的任何一个进入阈值。")
+            return ("Nothing to site: every household the network reaches is already within the threshold." if not n_unc
+                    else f"Nothing to site: none of the {n_cand:,} candidate sites brings any of the {n_unc:,} "
+                         "uncovered residential points within the threshold.")
         gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
         before, after = s["covered_share_before"] or 0.0, s["covered_share_after"] or 0.0
         if lang == "zh":

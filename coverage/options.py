@@ -1,0 +1,128 @@
+"""The walking rules of a run, validated once: threshold, bands, speed, snap distance and horizon.
+
+Every entry point (``assess``, what-if, isochrones, siting, tiled runs, the
+command line) builds one :class:`WalkRules` with :meth:`WalkRules.of`, so a
+value out of range is refused in the same words wherever it comes from, and
+the defaults live in :mod:`coverage.settings` only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import settings
+from ._errors import CoverageInputError
+
+#: The longest threshold or band accepted, minutes (four hours of walking).
+MAX_MINUTES = 240.0
+#: The longest horizon accepted, minutes (a day).
+MAX_HORIZON_MIN = 1440.0
+#: The farthest walk from a point to its street accepted, metres.
+MAX_SNAP_LIMIT_M = 5000.0
+
+
+def _number(value, option: str, parameter: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        msg = f"{option} {value!r} ({parameter}=) is not a number."
+        raise CoverageInputError(msg) from None
+    if not math.isfinite(v):
+        msg = f"{option} {value!r} ({parameter}=) is not a finite number."
+        raise CoverageInputError(msg)
+    return v
+
+
+@dataclass(frozen=True)
+class WalkRules:
+    """How far is a walk, and which walks count (validated).
+
+    Attributes
+    ----------
+    minutes
+        The coverage threshold (a household is covered within it).
+    cutoffs_min
+        The bands reported and drawn (sorted, without repeats).
+    speed_kph
+        Walking speed in km/h.
+    profile
+        The named speed profile, or None for a custom speed.
+    max_snap_m
+        A point farther than this from every walkable street is off the network.
+    horizon_min
+        Walks up to this many minutes are exact; further ones are reported as
+        beyond the horizon (None: no horizon).
+    """
+
+    minutes: float
+    cutoffs_min: tuple[float, ...]
+    speed_kph: float
+    profile: str | None
+    max_snap_m: float
+    horizon_min: float | None = None
+
+    @classmethod
+    def of(cls, *, minutes: float | None = None, cutoffs_min=None, profile: str | None = None,
+           speed_kph: float | None = None, max_snap_m: float | None = None,
+           horizon_min: float | None = None) -> WalkRules:
+        """The rules from user values (None takes the default of :mod:`coverage.settings`), checked."""
+        m = settings.threshold_min if minutes is None else _number(minutes, "--minutes", "minutes")
+        if not (0 < m <= MAX_MINUTES):
+            msg = f"minutes={m:g} is out of range; give a threshold between 0 and {MAX_MINUTES:g} minutes (--minutes)."
+            raise CoverageInputError(msg)
+        cuts = settings.cutoffs_min if cutoffs_min is None else cutoffs_min
+        cuts = tuple(sorted({_number(c, "--minutes", "cutoffs_min") for c in cuts}))
+        if not cuts or not all(0 < c <= MAX_MINUTES for c in cuts):
+            msg = (f"bands {list(cuts)} are out of range; give minutes between 0 and {MAX_MINUTES:g}, "
+                   "like 5,10,15 (--minutes, cutoffs_min=).")
+            raise CoverageInputError(msg)
+        snap = settings.max_snap_m if max_snap_m is None else _number(max_snap_m, "--max-snap-m", "max_snap_m")
+        if not (0 < snap <= MAX_SNAP_LIMIT_M):
+            msg = (f"max_snap_m={snap:g} is out of range; give the farthest walk to a street in metres, "
+                   f"1 to {MAX_SNAP_LIMIT_M:g} (--max-snap-m).")
+            raise CoverageInputError(msg)
+        if speed_kph is not None:
+            speed_kph = _number(speed_kph, "--speed-kmh", "speed_kph")
+        kph = settings.speed_m_s(profile, speed_kph) * 3.6
+        prof = None if speed_kph is not None else (profile or settings.default_profile)
+        hz = None
+        if horizon_min is not None:
+            hz = _number(horizon_min, "--horizon-min", "horizon_min")
+            if not (m <= hz <= MAX_HORIZON_MIN):
+                msg = (f"horizon_min={hz:g} must be at least the threshold ({m:g} min) and at most a day "
+                       f"({MAX_HORIZON_MIN:g} min); walks up to the horizon are exact (--horizon-min).")
+                raise CoverageInputError(msg)
+        return cls(m, cuts, kph, prof, snap, hz)
+
+    def but(self, **changes) -> WalkRules:
+        """These rules with some values changed (``minutes``, ``profile``/``speed_kph``, ...), checked again."""
+        if "profile" in changes or "speed_kph" in changes:
+            speed = {"profile": changes.pop("profile", None), "speed_kph": changes.pop("speed_kph", None)}
+        else:
+            speed = {"profile": self.profile, "speed_kph": None if self.profile else self.speed_kph}
+        base = {"minutes": self.minutes, "cutoffs_min": self.cutoffs_min, "max_snap_m": self.max_snap_m,
+                "horizon_min": self.horizon_min}
+        return WalkRules.of(**{**base, **speed, **changes})
+
+    @property
+    def speed_m_s(self) -> float:
+        return self.speed_kph / 3.6
+
+    @property
+    def threshold_m(self) -> float:
+        """The threshold as a walk in metres."""
+        return self.minutes * 60 * self.speed_m_s
+
+    @property
+    def bands_min(self) -> list[float]:
+        """The bands and the threshold, in minutes, ascending."""
+        return sorted(set(self.cutoffs_min) | {self.minutes})
+
+    def metres(self, minutes: float) -> float:
+        """A walk of ``minutes`` at these rules' speed, in metres."""
+        return minutes * 60 * self.speed_m_s
+
+    @property
+    def horizon_m(self) -> float | None:
+        return None if self.horizon_min is None else self.metres(self.horizon_min)
