@@ -95,6 +95,15 @@ class Step:
     upper_costs: tuple[float, ...]
     weights: tuple[float, ...]
 
+    def __post_init__(self) -> None:
+        ups, ws = np.asarray(self.upper_costs, dtype=float), np.asarray(self.weights, dtype=float)
+        if ups.size == 0 or ups.shape != ws.shape or not (np.isfinite(ups).all() and np.isfinite(ws).all()):
+            msg = "Step needs as many finite upper costs as finite weights, at least one; use step({...})."
+            raise CoverageInputError(msg)
+        if (np.diff(ups) <= 0).any() or (ws < 0).any():
+            msg = "Step upper costs must increase and its weights be >= 0; use step({upper_cost: weight})."
+            raise CoverageInputError(msg)
+
     def __call__(self, cost: np.ndarray) -> np.ndarray:
         cost = np.asarray(cost, dtype=float)
         table = np.append(np.asarray(self.weights, dtype=float), 0.0)
@@ -117,9 +126,16 @@ class Gaussian:
 
     bandwidth: float
 
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.bandwidth) and self.bandwidth > 0):
+            msg = f"gaussian bandwidth {self.bandwidth!r} must be > 0 (in the cost matrix's unit, e.g. 10)."
+            raise CoverageInputError(msg)
+
     def __call__(self, cost: np.ndarray) -> np.ndarray:
         cost = np.asarray(cost, dtype=float)
-        return np.exp(-cost * cost / (2 * self.bandwidth**2))
+        out = cost * cost
+        out *= -0.5 / self.bandwidth**2
+        return np.exp(out, out=out)
 
     def __str__(self) -> str:
         return f"gaussian(bandwidth={self.bandwidth:g})"
@@ -203,11 +219,7 @@ def gaussian(bandwidth: float) -> Gaussian:
     bandwidth
         The Gaussian's standard deviation, in the cost matrix's unit (> 0).
     """
-    b = _number(bandwidth, "gaussian bandwidth")
-    if b <= 0:
-        msg = f"gaussian bandwidth {bandwidth!r} must be > 0 (in the cost matrix's unit, e.g. 10 minutes)."
-        raise CoverageInputError(msg)
-    return Gaussian(b)
+    return Gaussian(_number(bandwidth, "gaussian bandwidth"))
 
 
 def power(scale: float, alpha: float, *, min_cost: float = 0.0) -> Power:

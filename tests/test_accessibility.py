@@ -23,6 +23,7 @@ from coverage import CoverageInputError
 from coverage._costs import cost_pairs
 from coverage.accessibility import (
     FCAResult,
+    Step,
     balanced_fca,
     gaussian,
     gravity_access,
@@ -491,8 +492,10 @@ def test_accessibility_errors():
         step({})
     with pytest.raises(CoverageInputError, match=r"weights must be >= 0, not \[-0.5\]"):
         step({5: 1, 10: -0.5})
-    with pytest.raises(CoverageInputError, match="bandwidth 0 must be > 0"):
+    with pytest.raises(CoverageInputError, match=r"gaussian bandwidth 0.0 must be > 0"):
         gaussian(0)
+    with pytest.raises(CoverageInputError, match="Step upper costs must increase"):
+        Step((10.0, 5.0), (1.0, 0.5))
     with pytest.raises(CoverageInputError, match="power needs scale > 0"):
         power(0, -1)
     with pytest.raises(TypeError):
