@@ -125,7 +125,7 @@ def _kept_layout(keep: np.ndarray, indptr: np.ndarray, cols: np.ndarray, cost: n
     filled = np.flatnonzero(indptr[1:] > indptr[:-1])
     if filled.size:  # reduceat sums each filled row's run of keep (empty rows would confuse it)
         counts[filled] = np.add.reduceat(keep, indptr[:-1][filled], dtype=np.int32)
-    new_indptr = np.zeros(shape[0] + 1, dtype=dtype)
+    new_indptr: np.ndarray = np.zeros(shape[0] + 1, dtype=dtype)
     np.cumsum(counts, out=new_indptr[1:])
     return new_indptr, cols.take(idx).astype(dtype, copy=False), cost.take(idx)
 

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -65,9 +66,9 @@ from ._costs import CostPairs, _check_max_cost, cost_pairs
 from ._errors import CoverageInputError
 
 #: a demand x supply cost matrix: dense (inf/NaN unreachable), sparse (missing unreachable) or labelled
-CostMatrix = np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFrame
+CostMatrix: TypeAlias = np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFrame
 #: None (weight 1), {upper_cost: weight} steps, or a function of an array of costs
-Decay = Mapping[float, float] | Callable[[np.ndarray], np.ndarray] | None
+Decay: TypeAlias = Mapping[float, float] | Callable[[np.ndarray], np.ndarray] | None
 
 __all__ = [
     "FCAResult",
@@ -247,10 +248,10 @@ def power(scale: float, alpha: float, *, min_cost: float = 0.0) -> Power:
     return Power(s, a, m)
 
 
-def _decay_weights(decay, cost: np.ndarray, *, ones: bool = True) -> tuple[np.ndarray | None, str]:
-    """(weight of each pair, a description of the decay); no decay: ones, or None when ``ones=False``."""
+def _decay_weights(decay, cost: np.ndarray) -> tuple[np.ndarray, str]:
+    """(weight of each pair, a description of the decay); no decay: all ones."""
     if decay is None:
-        return (np.ones(cost.size) if ones else None), "none"
+        return np.ones(cost.size), "none"
     if isinstance(decay, Mapping):
         decay = step(decay)
     if not callable(decay):
@@ -477,7 +478,7 @@ def two_step_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: ArrayL
     [0.0133, 0.0133, 0.0125]
     """
     pairs, limit, d, s = _inputs(cost, demand, supply, max_cost)
-    w, text = _decay_weights(decay, pairs.cost, ones=False)
+    w, text = (None, "none") if decay is None else _decay_weights(decay, pairs.cost)  # None: no products
     access, ratio, catchment = _two_steps(pairs, w, w, d, s)
     is_step = isinstance(decay, (Mapping, Step))
     method = "E2SFCA" if is_step else "2SFCA"

@@ -25,6 +25,8 @@ of a second.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -32,7 +34,7 @@ from numpy.typing import ArrayLike
 from ._errors import CoverageInputError
 
 #: one number per unit: a list, a numpy array or a pandas Series (Series are aligned by label)
-Values = ArrayLike | pd.Series
+Values: TypeAlias = ArrayLike | pd.Series
 
 __all__ = ["concentration_index", "gini", "lorenz", "palma", "theil"]
 
