@@ -49,6 +49,16 @@ _EXPORTS = {
     "coverage_map": ".maps",
     "save_map": ".maps",
     "static_map": ".static_map",
+    "FCAResult": ".accessibility",
+    "two_step_fca": ".accessibility",
+    "three_step_fca": ".accessibility",
+    "balanced_fca": ".accessibility",
+    "gravity_access": ".accessibility",
+    "gini": ".equity",
+    "lorenz": ".equity",
+    "theil": ".equity",
+    "palma": ".equity",
+    "concentration_index": ".equity",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
