@@ -309,9 +309,11 @@ class GeocodeIndex:
                 if n:
                     self.names.append((n, name_core(n), nm, oid, kind, float(lon), float(lat)))
         self._by_norm: dict[str, list[int]] = defaultdict(list)
+        self._by_core: dict[str, list[int]] = defaultdict(list)
         self._postings: dict[str, set[int]] = defaultdict(set)
         for i, (n, c, *_rest) in enumerate(self.names):
             self._by_norm[n].append(i)
+            self._by_core[c].append(i)
             for g in set(bigrams(c)) | set(bigrams(n)):
                 self._postings[g].add(i)
         # streets and addresses
@@ -391,10 +393,14 @@ class GeocodeIndex:
         if not qn:
             return None, "no name given"
         qc = name_core(qn)
-        cand: set[int] = set(self._by_norm.get(qn, []))
-        for g in set(bigrams(qc)) | set(bigrams(qn)):
-            cand |= self._postings.get(g, set())
         stripped = normalize_text(strip_admin(qn)[0])
+        # equal names or cores score 0.95 or more, above any similarity: look no further when there are any
+        cand: set[int] = set(self._by_norm.get(qn, [])) | set(self._by_core.get(qc, []))
+        if stripped != qn:
+            cand |= set(self._by_norm.get(stripped, [])) | set(self._by_core.get(name_core(stripped), []))
+        if not cand:
+            for g in set(bigrams(qc)) | set(bigrams(qn)):
+                cand |= self._postings.get(g, set())
         scored = []
         for i in cand:
             n, c, *_ = self.names[i]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -319,6 +320,31 @@ def test_osm_xml_bz2_gives_the_same_index(demo_index):
     other = load_index(bz2, cache=False)
     assert sorted(n[:4] for n in other.names) == sorted(n[:4] for n in demo_index.names)
     assert other.street_keys == demo_index.street_keys
+
+
+def test_harbin_centre_addresses_find_themselves():
+    """Every address mapped in the Harbin centre extract, written as a planner would (city prefix, 号), is
+    found exactly, on an object carrying that address (oracle: the extract's own addr:* tags)."""
+    import osmium
+
+    path = SHARED / "harbin-central.osm.pbf"
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    tags = {}
+    for o in osmium.FileProcessor(str(path)).with_filter(osmium.filter.KeyFilter("addr:housenumber")):
+        t = {x.k: x.v for x in o.tags}
+        if "addr:street" in t and re.search(r"[\u4e00-\u9fff]", t["addr:street"]):
+            street = cjk_part(t["addr:street"]) or t["addr:street"]
+            tags[f"{o.type_str()}{o.id}"] = (street, t["addr:housenumber"])
+    addresses = [f"哈尔滨市{s}{n}{'' if n.endswith('号') else '号'}" for s, n in tags.values()]
+    out = geocode(pd.DataFrame({"地址": addresses}), extract=path)
+    assert len(out) >= 40
+    bad = [(a, q) for a, q in zip(addresses, out["quality"], strict=True) if q != "exact"]
+    assert bad == [("哈尔滨市Nantong (一曼街)145号", "none")]  # its addr:street is "Nantong (一曼街)"
+    for (street, number), oid, q in zip(tags.values(), out["osm_id"], out["quality"], strict=True):
+        if q == "exact":
+            assert parse_housenumber(tags[oid][1]).main == parse_housenumber(number).main
+            assert tags[oid][0] == street
 
 
 # ---------------------------------------------------------------- interpolation on a toy street
