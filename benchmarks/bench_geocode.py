@@ -35,7 +35,7 @@ def bench(path: Path) -> dict:
     import pandas as pd
 
     from coverage import settings
-    from coverage.geocode import _index_cache_path, geocode, load_index
+    from coverage.geocoding import _index_cache_path, geocode, load_index
 
     settings.cache_folder = Path(tempfile.mkdtemp())
     index, build_s = _timed(lambda: load_index(path))

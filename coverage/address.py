@@ -1,6 +1,6 @@
 """Chinese addresses and place names: normalisation, parsing and a simple name similarity.
 
-Pure text functions (standard library only) used by :mod:`coverage.geocode`.
+Pure text functions (standard library only) used by :mod:`coverage.geocoding`.
 
 Normalisation (:func:`normalize_text`)
     Unicode NFKC (full-width digits, letters and punctuation become

@@ -1,6 +1,6 @@
 """Online geocoders behind one interface: Amap (高德), Tianditu (天地图) and Nominatim (OpenStreetMap).
 
-Used by :func:`coverage.geocode.geocode` only when asked (``provider=``), and
+Used by :func:`coverage.geocode` (in :mod:`coverage.geocoding`) only when asked (``provider=``), and
 only with the user's own key. Everything goes through the standard library
 (``urllib``); the transport, the clock and the sleep are injectable, so tests
 replay recorded responses instantly.

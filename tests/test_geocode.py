@@ -1,4 +1,4 @@
-"""Geocoding: addresses and names to coordinates (coverage.geocode, coverage.address, coverage.geocoders).
+"""Geocoding: addresses and names to coordinates (coverage.geocoding, coverage.address, coverage.geocoders).
 
 Offline tests run on the demo extract (data/harbin-xiangfang-hongqi.osm.pbf)
 and on small OSM files written here; the oracles are the extract's own tags
@@ -34,7 +34,7 @@ from coverage.address import (
     parse_housenumber,
     strip_admin,
 )
-from coverage.geocode import geocode, load_index
+from coverage.geocoding import geocode, load_index
 from coverage.geocoders import (
     AmapGeocoder,
     GeocoderError,
@@ -295,7 +295,7 @@ def test_output_columns_do_not_overwrite_input(demo_index):
 
 
 def test_index_cache(tmp_path, monkeypatch):
-    from coverage import geocode as gc
+    from coverage import geocoding as gc
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path)
     first = load_index(DEMO)
@@ -703,3 +703,12 @@ def test_live_nominatim():
         pytest.skip("set SERVICE_COVERAGE_NOMINATIM_USER_AGENT (application and contact) for the live test")
     hit = NominatimGeocoder(cache=False, user_agent=ua).lookup("红旗大街, 哈尔滨")
     assert 126.5 < hit.lon < 126.9 and 45.6 < hit.lat < 45.9
+
+
+def test_public_name():
+    """``coverage.geocode`` is the function even after ``coverage.geocoding`` was imported (the module has
+    another name, so it cannot shadow the function)."""
+    import coverage
+    import coverage.geocoding
+
+    assert coverage.geocode is coverage.geocoding.geocode

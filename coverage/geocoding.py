@@ -91,7 +91,7 @@ import json
 import logging
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -679,12 +679,10 @@ def load_index(extract, *, cache: bool | None = None) -> GeocodeIndex:
 
 
 # ---------------------------------------------------------------- the table
-def _read_table(table, sheet) -> tuple[pd.DataFrame, str, int, str]:
-    """(frame, label, number of the first data row as the user sees it, word for rows)."""
+def _read_table(table, sheet) -> tuple[pd.DataFrame, str]:
+    """(frame, label naming it in messages)."""
     if isinstance(table, pd.DataFrame):
-        frame = pd.DataFrame(table.drop(columns=table.geometry.name)) if isinstance(table, gpd.GeoDataFrame) \
-            else table
-        return frame.copy(), "table", 0, "index"
+        return pd.DataFrame(table).copy(), "table"
     if not isinstance(table, (str, Path)):
         msg = f"table must be a DataFrame or a CSV/Excel path, not {type(table).__name__}."
         raise CoverageInputError(msg)
@@ -703,7 +701,7 @@ def _read_table(table, sheet) -> tuple[pd.DataFrame, str, int, str]:
     else:
         msg = f"{label} has an unknown format {suffix!r}; give .csv, .txt, .xlsx, .xls or a DataFrame."
         raise CoverageInputError(msg)
-    return frame, label, 2, "rows"
+    return frame, label
 
 
 def _column(frame: pd.DataFrame, wanted: str | None, aliases, label: str, what: str) -> str | None:
@@ -850,7 +848,7 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
     if not (0 < float(min_score) <= 1):
         msg = f"min_score={min_score!r} must be a score above 0 and at most 1 (e.g. 0.6)."
         raise CoverageInputError(msg)
-    frame, label, _base, _word = _read_table(table, sheet)
+    frame, label = _read_table(table, sheet)
     acol = _column(frame, address_col, ADDRESS_ALIASES, label, "address")
     ncol = _column(frame, name_col, NAME_ALIASES, label, "name")
     if acol is None and ncol is None:
@@ -881,6 +879,13 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
     if online is not None:
         bounds = index.bounds if index is not None else None
         asked: dict[str, Hit] = {}
+
+        def add_note(i: int, extra: str) -> None:
+            if results[i] is not None:
+                results[i] = replace(results[i], note=f"{results[i].note}; {extra}")
+            else:
+                notes[i] = f"{notes[i]}; {extra}" if notes[i] else extra
+
         for i, (a, nm) in enumerate(zip(addresses, names, strict=True)):
             off = results[i]
             skip = off is not None and (online_for == "not_found" or
@@ -892,32 +897,18 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
                 asked[query] = online.lookup(query, city=city, bounds=bounds)
             hit = asked[query]
             if hit.quality == "none":
-                extra = f"{online.name}: {hit.note}"
-                notes[i] = f"{notes[i]}; {extra}" if notes[i] else (f"{off.note}; {extra}" if off else extra)
-                if off is not None:
-                    results[i] = Match(off.lon, off.lat, off.quality, off.matched, off.osm_id, off.score,
-                                       f"{off.note}; {extra}", off.source)
+                add_note(i, f"{online.name}: {hit.note}")
                 continue
             m = _from_hit(hit)
-            if index is not None:
-                d = index.bounds_distance_m(m.lon, m.lat)
-                if d > OUTSIDE_AREA_M:
-                    extra = (f"{online.name} placed it {d / 1000:.0f} km outside the extract's area "
-                             f"({m.matched}): not used; give city=")
-                    notes[i] = f"{notes[i]}; {extra}" if notes[i] else extra
-                    if off is not None:
-                        results[i] = Match(off.lon, off.lat, off.quality, off.matched, off.osm_id, off.score,
-                                           f"{off.note}; {extra}", off.source)
-                    continue
-            if off is None or m.rank > off.rank:
-                before = f"; offline: {off.note}" if off is not None else (f"; offline: {notes[i]}"
-                                                                           if notes[i] else "")
-                results[i] = Match(m.lon, m.lat, m.quality, m.matched, m.osm_id, m.score, m.note + before,
-                                   m.source)
+            d = index.bounds_distance_m(m.lon, m.lat) if index is not None else 0.0
+            if d > OUTSIDE_AREA_M:
+                add_note(i, f"{online.name} placed it {d / 1000:.0f} km outside the extract's area "
+                            f"({m.matched}): not used; give city=")
+            elif off is None or m.rank > off.rank:
+                offline = off.note if off is not None else notes[i]
+                results[i] = replace(m, note=f"{m.note}; offline: {offline}" if offline else m.note)
             else:
-                results[i] = Match(off.lon, off.lat, off.quality, off.matched, off.osm_id, off.score,
-                                   f"{off.note}; {online.name} was not better ({m.quality}: {m.matched})",
-                                   off.source)
+                add_note(i, f"{online.name} was not better ({m.quality}: {m.matched})")
 
     out = frame.copy()
     clash = [c for c in out.columns if str(c) in OUTPUT_COLUMNS or str(c) == "geometry"]
