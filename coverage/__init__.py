@@ -23,6 +23,7 @@ _EXPORTS = {
     "Chains": ".topology",
     "Points": ".io",
     "read_points": ".io",
+    "geocode": ".geocoding",
     "Snapped": ".snapping",
     "snap_points": ".snapping",
     "Located": ".locate",
