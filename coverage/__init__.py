@@ -49,6 +49,8 @@ _EXPORTS = {
     "coverage_map": ".maps",
     "save_map": ".maps",
     "static_map": ".static_map",
+    "Demand": ".demand",
+    "DemandSummary": ".demand",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

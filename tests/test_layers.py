@@ -24,7 +24,7 @@ PKG = Path(__file__).resolve().parents[1] / "coverage"
 LAYERS = {
     0: ["_errors", "_csr", "_encode", "_files", "_hex", "_progress", "_version", "settings", "crs"],
     1: ["network", "topology", "osm_features"],
-    2: ["io", "snapping", "reach", "access", "locate", "raster", "gates", "tiling"],
+    2: ["io", "snapping", "reach", "access", "locate", "raster", "gates", "tiling", "demand"],
     3: ["assess", "tiled", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity"],
     4: ["export", "mapdata", "whatif_map", "basemap", "maps", "static_map", "workbook", "brief", "report"],
     5: ["cli", "demo", "__main__"],
