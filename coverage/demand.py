@@ -51,12 +51,15 @@ per residential building. :func:`from_totals` and :func:`from_grid` keep the
 totals exactly with the largest-remainder method (Hamilton's method): each
 building first gets the whole part of its share, then the units left over
 in its polygon go, one each, to the buildings with the largest fractional
-parts; equal fractions go to the building listed first (buildings are
-ordered by id: OSM ways, then relations, by number). So every polygon's
+parts; equal fractions go to the building listed first (OSM buildings are
+ordered by id, ways then relations, by number; a file's in its order). So every polygon's
 total, in every column, is exactly the sum of its points. Grid cells hold
 fractional people: their values are first rounded the same way to whole
 numbers per cell whose sum is the study area's total rounded to the nearest
-whole number, then spread onto the buildings in each cell.
+whole number, then spread onto the buildings in each cell. ``population``,
+``households`` (people / ``people_per_household``) and each group are rounded
+separately, each keeping its own total, so a point in a cell of 0.4 people may
+show 0 people and 1 household.
 
 Defaults and their sources
 --------------------------
@@ -64,12 +67,12 @@ Defaults and their sources
   average housing floor area (住房建筑面积) of urban family households in
   China's 2020 census (《中国人口普查年鉴-2020》, National Bureau of Statistics,
   2022; urban per-capita 36.52 m², per household 92.17 m², as reported by
-  People's Daily, 27 June 2022). Footprint x floors is a gross floor area
-  (建筑面积 also counts walls, stairs and shared areas), and vacant homes are
-  not households, so the estimate is an upper bound on occupied homes in new
-  compounds and close in old fully occupied ones. Only
-  :func:`from_buildings` uses it: the dasymetric functions need relative
-  weights only.
+  People's Daily, 27 June 2022). Footprint x floors approximates the gross
+  floor area (建筑面积, walls and shared stairs included) that figure
+  measures; ground-floor shops, empty homes and towers without tagged floors
+  make any one building's estimate rough, so prefer the registers
+  (:func:`from_totals`) where you have them. Only :func:`from_buildings` uses
+  it: the dasymetric functions need relative weights only.
 * :data:`PEOPLE_PER_HOUSEHOLD` = 2.62 people per household: the average size
   of a family household in the 2020 census (第七次全国人口普查公报（第二号）,
   National Bureau of Statistics, 11 May 2021: 129,281 万 people in 49,416 万
@@ -82,15 +85,17 @@ Defaults and their sources
   so most pre-2000 compounds are 5-6 storey walk-ups, "multi-storey" (多层,
   4-6 floors) in GB 50096-1999's classification; 2 for houses (低层, 1-3
   floors: ``house``, ``detached``, ``semidetached_house``, ``terrace``); 1 for
-  ``bungalow`` (OSM: a single-storey house). In Harbin only 144 of 16,054
-  buildings carry ``building:levels``, so the default decides most
-  estimates; towers are under-counted. A ``height`` tag gives floors at
-  :data:`M_PER_LEVEL` (3 m) each.
+  ``bungalow`` (OSM: a single-storey house). In harbin-central.osm.pbf only
+  103 of the 8,933 residential buildings carry ``building:levels`` (and 3 a
+  ``height``), so the default decides most estimates, and untagged towers
+  are under-counted. A ``height`` tag gives floors at :data:`M_PER_LEVEL`
+  (3 m) each; a floors value below 1 or above :data:`MAX_LEVELS` is ignored.
 
 Which buildings
 ---------------
 From an OSM extract (read with pyosmium's area assembler, so closed ways and
-multipolygon relations): ``building`` in
+multipolygon relations; a closed way cut by a clipped extract's edge keeps
+the polygon of its nodes that are present, as pyrosm does): ``building`` in
 :data:`coverage.osm_features.RESIDENTIAL_BUILDINGS`, and untyped
 ``building=yes`` whose point lies inside a ``landuse=residential`` area (in
 Chinese OSM most homes are untyped buildings in compounds). From a buildings
@@ -107,7 +112,8 @@ outlines) goes to the smallest of them, the first in input order when they
 are equally large; this is logged as a warning and counted. Buildings in no
 polygon are left out (counted). A polygon without a residential building
 gets one point inside it (``point_on_surface``) carrying its totals, with a
-note. Ids are ``<polygon id>-<n>``, n = 1, 2, ... in building order.
+note (``buildings=None`` gives every polygon such a point). Ids are
+``<polygon id>-<n>``, n = 1, 2, ... in building order.
 
 Rules of :func:`from_grid`
 --------------------------
@@ -131,6 +137,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -191,7 +198,7 @@ class DemandSummary:
         for ``households``) and the output sum. For totals they are equal;
         for grids the output is the input rounded to a whole number.
     zones
-        Polygons read, or study-area cells with people.
+        Polygons read, or study-area cells with people (over all rasters).
     zones_without_buildings
         Ids of the polygons (or cells) that got a fallback point.
     buildings_read
@@ -321,24 +328,33 @@ def _transform(x, y, src, dst) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _work_crs(lon, lat):
-    from .crs import utm_crs_for
-
+    """The WGS-84 UTM zone at the points' median (coverage.crs.utm_crs_for), looked up once per zone."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
-        return utm_crs_for(0.0, 0.0)
-    return utm_crs_for(float(np.median(lon[ok])), float(np.median(lat[ok])))
+        return _utm(0.0, 0.0)
+    return _utm(float(np.median(lon[ok])), float(np.median(lat[ok])))
+
+
+@lru_cache(maxsize=64)
+def _utm_zone(zone: int, north: bool):
+    from .crs import utm_crs_for
+
+    return utm_crs_for(-183.0 + 6.0 * zone, 1.0 if north else -1.0)  # the zone's central meridian
+
+
+def _utm(lon: float, lat: float):
+    """The standard UTM zone of a point (the pyproj lookup is slow, so once per zone)."""
+    return _utm_zone(int(np.clip((lon + 180.0) // 6.0, 0, 59)) + 1, lat >= 0)
 
 
 def _outline_geometry(outlines_4326: np.ndarray):
     """(work CRS, point inside each outline in lon/lat, footprint m²) for WGS-84 polygons."""
     geom = np.asarray(outlines_4326, dtype=object)
     if geom.size == 0:
-        from .crs import utm_crs_for
-
-        return utm_crs_for(0.0, 0.0), np.zeros(0), np.zeros(0), np.zeros(0)
-    c = shapely.get_coordinates(shapely.centroid(geom))
-    crs = _work_crs(c[:, 0], c[:, 1])
+        return _utm(0.0, 0.0), np.zeros(0), np.zeros(0), np.zeros(0)
+    bb = shapely.bounds(geom)
+    crs = _work_crs((bb[:, 0] + bb[:, 2]) / 2, (bb[:, 1] + bb[:, 3]) / 2)
     proj = gpd.GeoSeries(geom, crs="EPSG:4326").to_crs(crs).values
     proj = np.asarray(proj, dtype=object)
     pts = shapely.point_on_surface(proj)
@@ -414,18 +430,21 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
     from .osm_features import RESIDENTIAL_BUILDINGS
 
     fab = osmium.geom.WKBFactory()
-    keys = osmium.filter.KeyFilter("building", "landuse")
-    proc = (osmium.FileProcessor(str(path)).with_areas(keys)
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA | osmium.osm.WAY)).with_filter(keys))
+    tags = [("landuse", "residential"), ("building", "yes"),
+            *(("building", b) for b in RESIDENTIAL_BUILDINGS)]
+    proc = (osmium.FileProcessor(str(path)).with_areas(osmium.filter.TagFilter(*tags))
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA | osmium.osm.WAY))
+            .with_filter(osmium.filter.TagFilter(*tags)))
     rel, num, names, kinds, levels, heights, wkbs, landuse = [], [], [], [], [], [], [], []
     from_ways: set[int] = set()
     cut: dict[int, tuple] = {}  # way id -> (tags, coordinates of the nodes present)
+    homes = frozenset(RESIDENTIAL_BUILDINGS) | {"yes"}
+    take_landuse = include_untyped_in_landuse
 
-    def add(is_rel, oid, t, wkb):
-        b = t.get("building")
-        if t.get("landuse") == "residential" and include_untyped_in_landuse:
+    def add(is_rel, oid, t, b, lu, wkb):
+        if lu and take_landuse:
             landuse.append(wkb)
-        if b in RESIDENTIAL_BUILDINGS or b == "yes":
+        if b in homes:
             rel.append(is_rel)
             num.append(oid)
             names.append(t.get("name:zh") or t.get("name") or "")
@@ -434,32 +453,35 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
             heights.append(t.get("height") or t.get("building:height"))
             wkbs.append(wkb)
 
-    def wanted(t) -> bool:
-        b = t.get("building")
-        return t.get("landuse") == "residential" or b in RESIDENTIAL_BUILDINGS or b == "yes"
-
     broken = 0
     geometry_errors = (RuntimeError, osmium.InvalidLocationError)
     try:
         for o in proc:
             if o.is_area():
-                if not wanted(o.tags):
+                t = o.tags
+                b = t.get("building")
+                lu = t.get("landuse") == "residential"
+                if not lu and b not in homes:
                     continue
                 try:
                     wkb = fab.create_multipolygon(o)
                 except geometry_errors:  # a broken ring
                     broken += 1
                     continue
-                if o.from_way():
-                    from_ways.add(int(o.orig_id()))
-                add(0 if o.from_way() else 1, int(o.orig_id()), o.tags, wkb)
-            else:  # a way: complete ones became areas; look for those cut by the extract's edge
-                try:
-                    fab.create_linestring(o)  # fast in C++; fails only when nodes are missing (or too few)
-                except geometry_errors:
-                    nodes = o.nodes
-                    if len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref and wanted(o.tags):
-                        cut[int(o.id)] = (dict(o.tags), [(n.lon, n.lat) for n in nodes if n.location.valid()])
+                way = o.from_way()
+                oid = int(o.orig_id())
+                if way:
+                    from_ways.add(oid)
+                add(0 if way else 1, oid, t, b, lu, wkb)
+                continue
+            # a way: complete ones became areas; look for those cut by the extract's edge
+            try:
+                fab.create_linestring(o)  # fast in C++; fails only when nodes are missing (or too few)
+            except geometry_errors:
+                t, nodes = o.tags, o.nodes
+                if len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref and (
+                        t.get("landuse") == "residential" or t.get("building") in homes):
+                    cut[int(o.id)] = (dict(t), [(n.lon, n.lat) for n in nodes if n.location.valid()])
     except RuntimeError as exc:
         msg = f"OSM extract '{path}' could not be read ({str(exc).strip()[:160]}); give an .osm.pbf or .osm."
         raise CoverageInputError(msg) from None
@@ -472,12 +494,12 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
                                                                      [3, 6])])
         if poly.is_empty or poly.area == 0:
             continue
-        add(0, wid, t, shapely.to_wkb(poly))
+        add(0, wid, t, t.get("building"), t.get("landuse") == "residential", shapely.to_wkb(poly, hex=True))
         n_cut += 1
     if broken or n_cut:
         log.info("%s: %d outlines could not be assembled (broken rings) and are left out; %d cut by the "
                  "extract's edge are kept as the part inside it", path.name, broken, n_cut)
-    geom = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else np.array([], dtype=object)
+    geom = _from_hex_wkb(wkbs)
     single = shapely.get_num_geometries(geom) == 1  # the assembler makes multipolygons; most have one part
     geom[single] = shapely.get_geometry(geom[single], 0)
     kinds_a = np.asarray(kinds, dtype=object)
@@ -487,7 +509,14 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
             _parse_levels(np.asarray(levels, dtype=object)[order]),
             _parse_levels_height(np.asarray(heights, dtype=object)[order]),
             np.asarray(geom, dtype=object)[order],
-            shapely.from_wkb(np.array(landuse, dtype=object)) if landuse else np.array([], dtype=object))
+            _from_hex_wkb(landuse))
+
+
+def _from_hex_wkb(hexes: list) -> np.ndarray:
+    """Geometries from pyosmium's hex WKB (decoding the hex first is five times faster than shapely's)."""
+    if not hexes:
+        return np.array([], dtype=object)
+    return shapely.from_wkb(np.array([bytes.fromhex(h) for h in hexes], dtype=object))
 
 
 def _parse_levels_height(values) -> np.ndarray:
@@ -898,7 +927,7 @@ def from_totals(
     buildings
         An OSM extract, a buildings file or GeoDataFrame of outlines, or a
         :class:`Demand` from :func:`from_buildings` (its outlines and floor
-        areas are reused).
+        areas are reused). ``None`` gives one point per polygon.
     total_col
         The households column (any case; ``households`` also finds 户数). It
         becomes ``households`` in the output.
@@ -943,7 +972,7 @@ def from_totals(
     znames = _text(f, nc)
     zids = np.asarray(polys.ids).astype(str).astype(object)
 
-    b = _buildings_of(buildings)
+    b = _buildings_of(buildings) if buildings is not None else _no_buildings()
     # one work CRS for polygons and buildings
     if len(b):
         work = b.work_crs
@@ -1001,7 +1030,7 @@ def from_totals(
     notes[~on] = "no residential building inside this polygon: one point inside it carries its totals"
     if several.any():
         sv = on & several[np.where(on, pb, 0)]
-        notes[sv] = [f"inside several polygons; counted in the smallest ({zids[z]})" for z in pz[sv]]
+        notes[sv] = [f"inside several polygons; counted only in {zids[z]}, the smallest" for z in pz[sv]]
     names = np.where(on, b.names[np.where(on, pb, 0)] if len(b) else "", "")
     names = np.where(names == "", znames[pz], names).astype(object)
     points, outlines = _frames(b, pb, ids=ids, zone_ids=zids[pz], names=names, lon=lon, lat=lat, columns=out,

@@ -242,7 +242,7 @@ def test_totals_by_hand(caplog):
     assert "no residential building" in p.loc["C-1", "note"] and np.isnan(p.loc["C-1", "floor_area_m2"])
     assert shapely.contains_xy(zones.to_crs(4326).geometry[2], p.loc["C-1", "lon"], p.loc["C-1", "lat"])
     # d1 is inside A and D: it goes to the smaller D
-    assert p.loc["D-1", "households"] == 4 and "smallest (D)" in p.loc["D-1", "note"]
+    assert p.loc["D-1", "households"] == 4 and "counted only in D, the smallest" in p.loc["D-1", "note"]
     assert p.loc["E-1", "households"] == 0  # zero totals stay zero
     assert p.loc["C-1", "name"] == "丙社区" and p.loc["A-1", "zone_id"] == "A"
     # every total in every column, exactly
@@ -267,6 +267,8 @@ def test_equal_overlapping_polygons_go_to_the_first():
     assert p.loc["P-1", "building_id"] == "x" and p.loc["P-1", "households"] == 3
     assert p.loc["Q-1", "building_id"] == "" and p.loc["Q-1", "households"] == 5  # Q keeps its total
     assert d.summary.buildings_in_several == 1
+    alone = dm.from_totals(zones, None, total_col="hh")  # no buildings: one point inside each polygon
+    assert alone.points["id"].tolist() == ["P-1", "Q-1"] and alone.points["households"].tolist() == [3, 5]
 
 
 def test_totals_from_a_table_with_wkt_and_a_demand(tmp_path):
