@@ -15,6 +15,16 @@ household point per residential building, ready for
 * :func:`from_grid` does the same with the cells of one or several GeoTIFF
   population grids (people, then households with ``people_per_household``).
 
+For example (the buildings are read once and reused)::
+
+    from coverage import assess, demand
+
+    homes = demand.from_buildings("data/harbin-xiangfang-hongqi.osm.pbf")
+    registers = demand.from_totals("社区.gpkg", homes, total_col="户数", group_cols=["老年人"])
+    print("\\n".join(registers.summary.lines()))
+    result = assess("data/harbin-xiangfang-hongqi.osm.pbf", "stations.csv", registers.points,
+                    weight="households")
+
 What comes back
 ---------------
 A :class:`Demand` with three parts:
@@ -28,9 +38,10 @@ A :class:`Demand` with three parts:
     ``households`` (whole numbers), ``population`` (grids only), the group
     columns, ``floor_area_m2`` (the weight used), ``levels``, ``building``
     (the OSM or file type), ``source`` (``buildings``, ``totals`` or
-    ``grid``) and ``note`` (why a point is where it is, "" when it is a
-    building with tagged levels). ``read_points(points, id_col="id",
-    weight="households")`` and ``assess`` read it as it is.
+    ``grid``) and ``source_note`` (why a point is where it is, "" when it is a
+    building with tagged levels; not ``note``, which :func:`coverage.assess`
+    writes). ``read_points(points, id_col="id", weight="households")`` and
+    ``assess`` read it as it is, and keep every column.
 ``outlines``
     The building outlines (polygons, WGS-84) of the points that are buildings,
     in the same order, joined to ``points`` by ``id`` (also
@@ -122,7 +133,7 @@ resampled), so any CRS and rotated grids work. Each cell's people go to the
 buildings whose point lies in the cell, in proportion to floor area; a cell
 with people but no building becomes one point at its centre (id
 ``cell-<k>-<row>-<col>``, k the raster's position in the list, row and column
-in the full raster, from 0), flagged in ``note``. The study area is
+in the full raster, from 0), flagged in ``source_note``. The study area is
 ``area`` (cells whose centre lies inside it), else the window of cells
 spanned by the buildings' points, else the whole raster. Nodata cells (the
 raster's nodata value, NaN, or its mask) count as empty. Several rasters in
@@ -177,7 +188,7 @@ BUILDING_ID_ALIASES = ("id", "building_id", "osm_id", "编号", "编码")
 HOUSEHOLD_ALIASES = ("households", "户数", "住户数", "总户数", "户数（户）")
 #: Output columns a group column may not be called.
 RESERVED = ("id", "name", "building_id", "zone_id", "lon", "lat", "households", "population", "floor_area_m2",
-            "levels", "building", "source", "note", "geometry")
+            "levels", "building", "source", "source_note", "geometry")
 
 
 # ---------------------------------------------------------------- results
@@ -757,7 +768,7 @@ def _frames(b: _Buildings, bidx, *, ids, zone_ids, names, lon, lat, columns: dic
         "levels": pick(b.levels.astype(float), np.nan),
         "building": pick(b.kinds, ""),
         "source": np.full(bidx.size, source, dtype=object),
-        "note": np.asarray(notes, dtype=object),
+        "source_note": np.asarray(notes, dtype=object),
     }
     points = gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(data["lon"], data["lat"]), crs="EPSG:4326")
     k = np.flatnonzero(on)

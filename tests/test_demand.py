@@ -92,7 +92,7 @@ def test_from_buildings_matches_pyrosm_reading(hongqi):
     exp = np.maximum(1, np.floor(p["floor_area_m2"] / dm.M2_PER_HOUSEHOLD + 0.5))
     assert (p["households"] == exp).all() and p["households"].dtype.kind == "i"
     assert (p["source"] == "buildings").all()
-    assert p.loc[p["levels"] == 6, "note"].str.startswith("floors assumed").any()
+    assert p.loc[p["levels"] == 6, "source_note"].str.startswith("floors assumed").any()
     s = hongqi.summary
     assert (
         s.buildings_read == 955 and s.totals_out["households"] == p["households"].sum() == hongqi.households
@@ -239,10 +239,14 @@ def test_totals_by_hand(caplog):
     assert p.loc[["B-1", "B-2"], "households"].tolist() == [6, 1]
     # C has no building: one point inside it, with a note
     assert p.loc["C-1", "households"] == 5 and p.loc["C-1", "老年人"] == 2
-    assert "no residential building" in p.loc["C-1", "note"] and np.isnan(p.loc["C-1", "floor_area_m2"])
+    assert "no residential building" in p.loc["C-1", "source_note"] and np.isnan(
+        p.loc["C-1", "floor_area_m2"]
+    )
     assert shapely.contains_xy(zones.to_crs(4326).geometry[2], p.loc["C-1", "lon"], p.loc["C-1", "lat"])
     # d1 is inside A and D: it goes to the smaller D
-    assert p.loc["D-1", "households"] == 4 and "counted only in D, the smallest" in p.loc["D-1", "note"]
+    assert (
+        p.loc["D-1", "households"] == 4 and "counted only in D, the smallest" in p.loc["D-1", "source_note"]
+    )
     assert p.loc["E-1", "households"] == 0  # zero totals stay zero
     assert p.loc["C-1", "name"] == "丙社区" and p.loc["A-1", "zone_id"] == "A"
     # every total in every column, exactly
@@ -445,7 +449,7 @@ def test_grid_cells_kept_and_empty_cells_flagged(tmp_path, crs, transform):
     assert "b2" not in p.index  # on the nodata cell
     fallback = sorted(i for i in p.index if i.startswith("cell-"))
     assert fallback == ["cell-0-0-2", "cell-0-1-0", "cell-0-1-3", "cell-0-2-0", "cell-0-2-3"]
-    assert p.loc[fallback, "note"].str.contains("no residential building").all()
+    assert p.loc[fallback, "source_note"].str.contains("no residential building").all()
     r, c = _oracle_cells(tif, d.points)
     got = d.points.assign(r=r, c=c).groupby(["r", "c"])["population"].sum()
     for (rr, cc), v in np.ndenumerate(POP):
@@ -527,7 +531,7 @@ def test_grid_with_fractional_people(tmp_path):
 
 
 # ---------------------------------------------------------------- reading it back
-def test_points_are_households_for_read_points_and_assess(hongqi, tmp_path):
+def test_points_are_households_for_read_points_and_assess(hongqi, tmp_path, caplog):
     from coverage import assess, read_points
 
     pts = read_points(hongqi.points, id_col="id", weight="households")
@@ -543,7 +547,10 @@ def test_points_are_households_for_read_points_and_assess(hongqi, tmp_path):
         crs=4326,
     )
     tot = dm.from_totals(zones, hongqi, total_col="户数", group_cols=["老年人"])
-    res = assess(HONGQI_PBF, stations, tot.points, weight="households")
+    with caplog.at_level(logging.WARNING):
+        res = assess(HONGQI_PBF, stations, tot.points, weight="households")
+    assert "replaced by result columns" not in caplog.text  # no column of ours is one of assess's
+    assert {"source", "source_note", "老年人", "zone_id"} <= set(res.households.columns)
     assert res.summary.weight_total + res.summary.weight_invalid == 50000
     assert res.summary.n_households == len(tot.points)
     # two GeoPackage layers: households (points) and buildings (outlines), joined by id
