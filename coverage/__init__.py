@@ -60,6 +60,8 @@ _EXPORTS = {
     "theil": ".equity",
     "palma": ".equity",
     "concentration_index": ".equity",
+    "Demand": ".demand",
+    "DemandSummary": ".demand",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -25,7 +25,7 @@ LAYERS = {
     0: ["_errors", "_csr", "_encode", "_files", "_hex", "_html", "_progress", "_version", "settings", "crs", "options",
         "address", "_costs"],
     1: ["network", "topology", "osm_features", "geocoders"],
-    2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "tiling"],
+    2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "tiling", "demand"],
     3: ["assess", "tiled", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity",
         "accessibility", "equity"],
     4: ["export", "mapdata", "whatif_map", "basemap", "maps", "static_map", "workbook", "brief", "report"],
