@@ -103,7 +103,7 @@ class CostPairs:
 
     def within(self, max_cost: float | None) -> CostPairs:
         """The pairs whose cost is at most ``max_cost`` (a sub-selection, still sorted)."""
-        limit = _check_max_cost(max_cost, "max_cost")
+        limit = check_max_cost(max_cost, "max_cost")
         if limit is None:
             return self
         sub = self.select(self.cost <= limit)
@@ -130,7 +130,7 @@ def _kept_layout(keep: np.ndarray, indptr: np.ndarray, cols: np.ndarray, cost: n
     return new_indptr, cols.take(idx).astype(dtype, copy=False), cost.take(idx)
 
 
-def _check_max_cost(max_cost, what: str) -> float | None:
+def check_max_cost(max_cost, what: str) -> float | None:
     if max_cost is None:
         return None
     try:
@@ -213,7 +213,7 @@ def cost_pairs(cost: np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFram
     >>> p.rows.tolist(), p.cols.tolist(), p.cost.tolist()
     ([0, 1], [0, 0], [5.0, 0.0])
     """
-    limit = _check_max_cost(max_cost, "max_cost")
+    limit = check_max_cost(max_cost, "max_cost")
     row_labels = col_labels = None
     if isinstance(cost, pd.DataFrame):
         row_labels, col_labels = cost.index, cost.columns

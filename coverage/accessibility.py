@@ -62,7 +62,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import sparse
 
-from ._costs import CostPairs, _check_max_cost, cost_pairs
+from ._costs import CostPairs, check_max_cost, cost_pairs
 from ._errors import CoverageInputError
 
 #: a demand x supply cost matrix: dense (inf/NaN unreachable), sparse (missing unreachable) or labelled
@@ -402,7 +402,7 @@ def _inverse(total: np.ndarray) -> np.ndarray:
 
 
 def _inputs(cost, demand, supply, max_cost, *, all_pairs: bool = False):
-    limit = _check_max_cost(max_cost, "max_cost")
+    limit = check_max_cost(max_cost, "max_cost")
     pairs = cost_pairs(cost, max_cost=None if all_pairs else limit)
     n_rows, n_cols = pairs.shape
     d = None if demand is None else _vector(demand, n_rows, pairs.row_labels, "demand", "row")
