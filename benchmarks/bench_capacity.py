@@ -30,7 +30,7 @@ OSM = Path(os.environ.get("SERVICE_COVERAGE_SHARED_OSM", REPO.parent / "shared" 
 def main() -> int:
     from coverage import assess, load_network, settings
     from coverage.capacity import assign, nearest_then_cap
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
     from coverage.reach import within_pairs
     from coverage.siting import suggest_sites
 

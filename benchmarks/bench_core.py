@@ -80,7 +80,7 @@ def case_harbin():
     from scipy.spatial import cKDTree
 
     from coverage import assess, load_network
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
 
     path = OSM / "harbin-central.osm.pbf"
     net, t_build = timed(load_network, path, cache=False)
@@ -108,7 +108,7 @@ def case_harbin():
         "stations": len(stations),
         "households": len(households),
         "build_network_s": t_build,
-        "osm_features_s": t_feat,
+        "osm_s": t_feat,
         "assess_first_s": t_assess_cold,
         "assess_s": t_assess,
         "covered_share": result.summary.share_covered,

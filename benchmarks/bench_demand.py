@@ -6,7 +6,7 @@ Run by hand (not part of the test suite):
 
 Harbin centre (harbin-central.osm.pbf): ``from_buildings`` reads the
 residential buildings with pyosmium's area assembler (timed against
-osm_features.residential_buildings, which reads the same buildings through
+osm.residential_buildings, which reads the same buildings through
 pyrosm); ``from_totals`` spreads the totals of a 20 x 20 grid of synthetic
 communities (400 polygons, households and elderly residents) and of the
 extract's own landuse=residential compounds onto them; ``from_grid`` spreads a
@@ -47,7 +47,7 @@ def main() -> int:
     from rasterio.transform import from_origin
 
     from coverage import demand as dm
-    from coverage.osm_features import residential_areas, residential_buildings
+    from coverage.osm import residential_areas, residential_buildings
 
     p = OSM / "harbin-central.osm.pbf"
     rng = np.random.default_rng(0)

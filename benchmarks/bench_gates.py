@@ -44,7 +44,7 @@ def main() -> int:
     from coverage import assess, load_network, settings
     from coverage.gates import outline_gates
     from coverage.isochrones import honesty
-    from coverage.osm_features import gate_nodes, place_nodes, residential_areas, residential_buildings
+    from coverage.osm import gate_nodes, place_nodes, residential_areas, residential_buildings
 
     logging.getLogger("coverage").setLevel(logging.ERROR)
     settings.cache_folder = Path(tempfile.mkdtemp())

@@ -75,7 +75,7 @@ def _iso_case(net, stations, households, minutes=None, repeats=5):
 
 def case_harbin():
     from coverage import load_network
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
 
     p = OSM / "harbin-central.osm.pbf"
     _, _, out = _iso_case(load_network(p), place_nodes(p), residential_buildings(p))
@@ -116,8 +116,8 @@ def case_heidelberg_1000():
 
 
 def case_harbin_cli():
-    from coverage.export import to_csv
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.output.files import to_csv
+    from coverage.osm import place_nodes, residential_buildings
 
     p = OSM / "harbin-central.osm.pbf"
     with tempfile.TemporaryDirectory() as tmp:

@@ -113,7 +113,7 @@ def single(work: Path, net_path: Path, out: Path):
 def tiled(work: Path, net_path: Path, out: Path, tile_m: float, workers: int):
     from coverage import settings
     from coverage.network import WalkNetwork
-    from coverage.tiled import assess_tiled
+    from coverage.tiles.run import assess_tiled
 
     settings.cache_folder = work / "cache"
     t = time.perf_counter()

@@ -23,7 +23,7 @@ OSM = Path(os.environ.get("SERVICE_COVERAGE_SHARED_OSM", REPO.parent / "shared" 
 
 def harbin():
     from coverage import assess, load_network
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
     from coverage.siting import suggest_sites
 
     path = OSM / "harbin-central.osm.pbf"

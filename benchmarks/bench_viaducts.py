@@ -37,7 +37,7 @@ EXTRACTS = ("harbin-central", "harbin-xiangfang-hongqi", "nanjing-xuanwu", "chen
 def stations_for(path, net):
     import geopandas as gpd
 
-    from coverage.osm_features import place_nodes
+    from coverage.osm import place_nodes
     from coverage.siting import candidates_near
 
     offices = place_nodes(path)
@@ -52,7 +52,7 @@ def stations_for(path, net):
 
 def run(name: str) -> dict:
     from coverage import assess, load_network
-    from coverage.osm_features import residential_buildings
+    from coverage.osm import residential_buildings
 
     path = SHARED / f"{name}.osm.pbf"
     t0 = time.perf_counter()

@@ -47,7 +47,7 @@ def _inputs(name):
         path, st, hh = demo_inputs()
         return path, st, hh, "households"
     if name == "harbin":
-        from coverage.osm_features import place_nodes, residential_buildings
+        from coverage.osm import place_nodes, residential_buildings
 
         p = OSM / "harbin-central.osm.pbf"
         return str(p), place_nodes(p), residential_buildings(p), None
@@ -72,7 +72,7 @@ def _inputs(name):
 
 def case(name):
     from coverage import assess, save_map
-    from coverage.maps import coverage_map
+    from coverage.output.html_map import coverage_map
     from coverage.scenario import scenario
 
     net, st, hh, weight = _inputs(name)

@@ -33,10 +33,11 @@ _EXPORTS = {
     "ReachTable": ".reach",
     "nearest_station": ".reach",
     "station_reach": ".reach",
-    "CoverageResult": ".assess",
-    "Summary": ".assess",
-    "assess": ".assess",
-    "isochrones": ".isochrones",
+    "CoverageResult": ".assessment",
+    "Summary": ".assessment",
+    "assess": ".assessment",
+    "WalkRules": ".options",
+    "isochrones": ".isochrones",  # the module: isochrones.isochrones(result), or result.isochrones()
     "isochrones_for_stations": ".isochrones",
     "gap_areas": ".isochrones",
     "summarize_by_area": ".areas",
@@ -46,10 +47,10 @@ _EXPORTS = {
     "Solution": ".siting",
     "from_cost_matrix": ".siting",
     "suggest_sites": ".siting",
-    "export_report": ".report",
-    "coverage_map": ".maps",
-    "save_map": ".maps",
-    "static_map": ".static_map",
+    "export_report": ".output.report",
+    "coverage_map": ".output.html_map",
+    "save_map": ".output.html_map",
+    "static_map": ".output.static_map",
     "FCAResult": ".accessibility",
     "two_step_fca": ".accessibility",
     "three_step_fca": ".accessibility",
@@ -60,9 +61,13 @@ _EXPORTS = {
     "theil": ".equity",
     "palma": ".equity",
     "concentration_index": ".equity",
+    "demand": ".demand",  # the module: demand.from_buildings, from_totals, from_grid
     "Demand": ".demand",
     "DemandSummary": ".demand",
 }
+
+#: public names that are modules (a module and a function of one name would shadow each other once imported)
+_MODULES = {"settings", "isochrones", "demand"}
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
@@ -70,7 +75,7 @@ __all__ = ["__version__", *sorted(_EXPORTS)]
 def __getattr__(name: str):
     if name in _EXPORTS:
         module = importlib.import_module(_EXPORTS[name], __name__)
-        value = module if name == "settings" else getattr(module, name)
+        value = module if name in _MODULES else getattr(module, name)
         globals()[name] = value
         return value
     msg = f"module 'coverage' has no attribute {name!r}"

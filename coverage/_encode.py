@@ -1,6 +1,6 @@
 """Compact encodings for data carried inside HTML pages: typed arrays, varints, bit flags and polylines.
 
-The page decodes them with ``coverage/js/decode.js`` and ``coverage/js/lines.js``.
+The page decodes them with ``coverage/output/js/decode.js`` and ``coverage/output/js/lines.js``.
 """
 
 from __future__ import annotations

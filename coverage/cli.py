@@ -294,8 +294,8 @@ def _check_run_options(args) -> None:
 
 # ---------------------------------------------------------------- commands
 def cmd_analyze(args) -> int:
-    from .assess import assess
-    from .export import write_maps
+    from .assessment import assess
+    from .output.files import write_maps
 
     t0 = time.perf_counter()
     maps = _map_kwargs(args)
@@ -314,7 +314,7 @@ def cmd_analyze(args) -> int:
 
 def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
     """The tiled steps of a command on one Dask cluster: (result, isochrones or None, sites or None)."""
-    from .tiled import assess_tiled, dask_client, isochrones_tiled, need_dask, suggest_sites_tiled
+    from .tiles.run import assess_tiled, dask_client, isochrones_tiled, need_dask, suggest_sites_tiled
 
     need_dask()
     unsupported = [o for o, v in (("--new-capacity", (siting or {}).get("new_capacity")),) if v]
@@ -341,13 +341,13 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
 
 
 def _analyze_tiled(args, out, t0) -> int:
-    from .export import write_isochrones
+    from .output.files import write_isochrones
 
     result, iso, _ = _tiled(args, out)
     files = result.to_files(out)
     files.update(write_isochrones(iso, out, gaps=result.gap_areas(iso)))
     if result.gate_rule is not None and result.households is not None:
-        from .export import write_compounds
+        from .output.files import write_compounds
 
         files.update(write_compounds(result, out))
     out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
@@ -358,13 +358,13 @@ def _analyze_tiled(args, out, t0) -> int:
 
 
 def cmd_isochrones(args) -> int:
-    from .export import write_isochrones
+    from .output.files import write_isochrones
     from .isochrones import isochrones_for_stations
 
     bands = _minutes_list(args.minutes)
     out = _out_folder(args, "isochrones")
     if args.tiles:
-        from .tiled import isochrones_tiled
+        from .tiles.run import isochrones_tiled
 
         iso = isochrones_tiled(_load(args), args.stations, bands, tiles=args.tiles, scheduler=args.scheduler,
                                crs=args.crs, id_col=args.station_id_col or args.id_col, max_snap_m=args.max_snap_m,
@@ -388,9 +388,9 @@ def cmd_isochrones(args) -> int:
 
 def cmd_demo(args) -> int:
     from ._files import OutputFolder
-    from .assess import assess
+    from .assessment import assess
     from .demo import DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
-    from .export import write_maps
+    from .output.files import write_maps
     from .network import load_network
 
     maps = _map_kwargs(args)
@@ -414,8 +414,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_site(args) -> int:
-    from .assess import assess
-    from .export import write_maps
+    from .assessment import assess
+    from .output.files import write_maps
     from .siting import suggest_sites
 
     maps = _map_kwargs(args)
@@ -437,8 +437,8 @@ def cmd_site(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .assess import assess
-    from .report import export_report
+    from .assessment import assess
+    from .output.report import export_report
     from .siting import suggest_sites
 
     t0 = time.perf_counter()

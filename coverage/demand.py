@@ -107,7 +107,7 @@ Which buildings
 From an OSM extract (read with pyosmium's area assembler, so closed ways and
 multipolygon relations; a closed way cut by a clipped extract's edge keeps
 the polygon of its nodes that are present, as pyrosm does): ``building`` in
-:data:`coverage.osm_features.RESIDENTIAL_BUILDINGS`, and untyped
+:data:`coverage.osm.RESIDENTIAL_BUILDINGS`, and untyped
 ``building=yes`` whose point lies inside a ``landuse=residential`` area (in
 Chinese OSM most homes are untyped buildings in compounds). From a buildings
 file or GeoDataFrame: every polygon (optionally only the ``types`` given),
@@ -438,7 +438,7 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
     """
     import osmium
 
-    from .osm_features import RESIDENTIAL_BUILDINGS
+    from .osm import RESIDENTIAL_BUILDINGS
 
     fab = osmium.geom.WKBFactory()
     tags = [("landuse", "residential"), ("building", "yes"),

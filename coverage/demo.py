@@ -77,7 +77,7 @@ def demo_inputs(city: str = "hongqi") -> tuple[str, gpd.GeoDataFrame, gpd.GeoDat
 
 
 def _hongqi():
-    from .osm_features import place_nodes, residential_buildings
+    from .osm import place_nodes, residential_buildings
 
     path = demo_network_path("hongqi")
     offices = place_nodes(path)
@@ -131,7 +131,7 @@ def _helsinki():
 
 def write_demo_inputs(folder, city: str = "hongqi") -> tuple[Path, Path]:
     """Write the demo stations and households as CSV, as a planner's files look (for 红旗街道, Chinese headers)."""
-    from .export import to_csv
+    from .output.files import to_csv
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

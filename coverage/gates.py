@@ -145,7 +145,7 @@ class GateRule:
 
 def _compounds(network: WalkNetwork, source, *, crs, id_col, layer, sheet=None) -> Polygons:
     if isinstance(source, str) and source.lower() == "osm":
-        from .osm_features import residential_areas
+        from .osm import residential_areas
 
         areas = residential_areas(_extract(network, "compounds"))
         if len(areas) == 0:
@@ -169,7 +169,7 @@ def _extract(network: WalkNetwork, what: str) -> str:
 
 def _gates(network: WalkNetwork, source, *, crs, max_snap_m, options=None) -> tuple[Points, Snapped, float]:
     if isinstance(source, str) and source.lower() == "osm":
-        from .osm_features import gate_nodes
+        from .osm import gate_nodes
 
         gdf = gate_nodes(_extract(network, "gates"))
         if len(gdf) == 0:

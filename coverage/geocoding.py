@@ -632,7 +632,7 @@ class GeocodeIndex:
 
 def _index_cache_path(path: Path) -> Path:
     from . import settings
-    from .osm_features import file_digest
+    from ._files import file_digest
 
     h = hashlib.sha256(f"{file_digest(path)}|geocode-index-v{INDEX_VERSION}".encode()).hexdigest()[:32]
     return Path(settings.cache_folder) / f"geocode-index-{h}.json"

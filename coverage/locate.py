@@ -95,9 +95,10 @@ def _residential_tree(network: WalkNetwork):
     def build(net):
         import shapely
 
-        from .osm_features import residential_areas_of
+        from .osm import products_of
 
-        areas = residential_areas_of(net)
+        prod = products_of(net)
+        areas = None if prod is None else prod.residential_areas
         return None if areas is None or not len(areas) else shapely.STRtree(np.asarray(areas.geometry.values))
 
     return network.derived("_residential_tree", build)

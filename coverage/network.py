@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,162 +41,36 @@ from scipy.sparse import csgraph
 from . import settings
 from ._errors import CoverageInputError
 from ._csr import symmetric_csr
-from ._files import write_cache
+from ._files import file_digest, write_cache
 from .crs import utm_crs_for
+from .osm import (  # noqa: F401  (the tag rules, importable from here too)
+    EDGE_FLAGS,
+    FLAG_BRIDGE,
+    FLAG_COVERED,
+    FLAG_KERB,
+    FLAG_LAYER,
+    FLAG_NO_WHEELCHAIR,
+    FLAG_STEEP,
+    FLAG_STEPS,
+    FLAG_TUNNEL,
+    OFF_GROUND,
+    OSM_SUFFIXES,
+    WALK_FILTER,
+    WalkFilter,
+    parse_overpass_filter,
+    read_extract,
+    remember,
+    walk_filter_text,
+    way_flags,
+)
 
 log = logging.getLogger(__name__)
 
 #: Bump when the cached arrays change meaning.
 _CACHE_VERSION = 3
 
-#: Per-segment flags (bits of ``WalkNetwork.edge_flags``), from the way's tags (and kerb nodes).
-FLAG_BRIDGE = 1  # bridge=* (not no): a deck, above the ground
-FLAG_TUNNEL = 2  # tunnel=* (not no, not building_passage): below the ground
-FLAG_COVERED = 4  # covered=yes
-FLAG_LAYER = 8  # layer=* other than 0: not at ground level
-FLAG_STEPS = 16  # highway=steps
-FLAG_NO_WHEELCHAIR = 32  # wheelchair=no
-FLAG_STEEP = 64  # incline steeper than STEEP_INCLINE_PCT, where tagged in percent or degrees
-FLAG_KERB = 128  # ends at a raised kerb node (barrier=kerb with kerb=raised/yes, or kerb=raised)
-EDGE_FLAGS = {"bridge": FLAG_BRIDGE, "tunnel": FLAG_TUNNEL, "covered": FLAG_COVERED, "layer": FLAG_LAYER,
-              "steps": FLAG_STEPS, "no_wheelchair": FLAG_NO_WHEELCHAIR, "steep": FLAG_STEEP, "kerb": FLAG_KERB}
-#: Segments a point on the ground never snaps to: above or below the ground.
-OFF_GROUND = FLAG_BRIDGE | FLAG_TUNNEL | FLAG_COVERED | FLAG_LAYER
-#: The steepest incline a wheelchair user is taken to manage, percent (see coverage.settings).
-STEEP_INCLINE_PCT = 6.0
-#: Elevated roads: trunk roads on bridges carry no pedestrians unless tagged so (see load_network).
-ELEVATED_HIGHWAYS = ("trunk", "trunk_link")
-_FOOT_ALLOWED = ("yes", "designated", "permissive")
-_SIDEWALK = ("both", "left", "right", "yes")
-
-#: OSM file endings that pyosmium reads.
-OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
-
-#: osmnx's ``walk`` network filter (osmnx 2.1.1, ``_overpass._get_network_filter("walk")``).
-#: Frozen here so that start-up never imports osmnx (about 2 s); tests/test_network.py
-#: keeps it in step with the installed osmnx.
-WALK_FILTER = (
-    '["highway"]["area"!~"yes"]["access"!~"private"]'
-    '["highway"!~"abandoned|bus_guideway|construction|cycleway|motor|no|planned|'
-    'platform|proposed|raceway|razed|rest_area|services"]'
-    '["foot"!~"no"]["service"!~"private"]'
-    '["sidewalk"!~"separate"]["sidewalk:both"!~"separate"]'
-    '["sidewalk:left"!~"separate"]["sidewalk:right"!~"separate"]'
-)
-
 #: The earth radius osmnx uses for great-circle lengths, metres.
 EARTH_RADIUS_M = 6_371_009.0
-
-
-def walk_filter_text() -> str:
-    """The Overpass filter of osmnx's ``network_type="walk"`` (frozen copy: :data:`WALK_FILTER`)."""
-    return WALK_FILTER
-
-
-def parse_overpass_filter(text: str) -> list[tuple[str, str | None, bool]]:
-    """Parse ``["k"]``, ``["k"~"re"]`` and ``["k"!~"re"]`` clauses.
-
-    Returns ``(key, regex or None, negated)`` triples. Overpass semantics:
-    ``["k"]`` needs the key; ``["k"!~"re"]`` passes when the key is absent or
-    its value does not match; ``["k"~"re"]`` needs a matching value.
-    """
-    clauses = []
-    for key, op, value in re.findall(r'\["([^"]+)"(?:(!?~)"([^"]*)")?\]', text):
-        clauses.append((key, value if op else None, op == "!~"))
-    return clauses
-
-
-def elevated_without_sidewalk(tags) -> bool:
-    """An elevated trunk road (a viaduct) with no foot permission and no sidewalk mapped."""
-    if tags.get("highway") not in ELEVATED_HIGHWAYS or tags.get("bridge") in (None, "no"):
-        return False
-    if tags.get("foot") in _FOOT_ALLOWED:
-        return False
-    return not any(tags.get(k) in _SIDEWALK or (k != "sidewalk" and tags.get(k) == "yes")
-                   for k in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"))
-
-
-def _incline_pct(text) -> float | None:
-    """A tagged incline in percent (``8%``, ``-10 %``, ``5°``), or None (``up``, ``down``, untagged)."""
-    if text is None:
-        return None
-    m = re.fullmatch(r"\s*([+-]?\d+(?:[.,]\d+)?)\s*(%|°|deg)?\s*", str(text))
-    if not m:
-        return None
-    v = float(m.group(1).replace(",", "."))
-    if m.group(2) in ("°", "deg"):
-        return float(np.tan(np.deg2rad(abs(v))) * 100)
-    return abs(v)
-
-
-def way_flags(tags) -> int:
-    """The :data:`EDGE_FLAGS` bits of a way's tags."""
-    f = 0
-    if tags.get("bridge") not in (None, "no"):
-        f |= FLAG_BRIDGE
-    if tags.get("tunnel") not in (None, "no", "building_passage"):
-        f |= FLAG_TUNNEL
-    if tags.get("covered") == "yes":
-        f |= FLAG_COVERED
-    layer = tags.get("layer")
-    if layer is not None:
-        try:
-            if float(str(layer).replace(",", ".").split(";")[0]) != 0:
-                f |= FLAG_LAYER
-        except ValueError:
-            pass
-    if tags.get("highway") == "steps":
-        f |= FLAG_STEPS
-    if tags.get("wheelchair") == "no":
-        f |= FLAG_NO_WHEELCHAIR
-    inc = _incline_pct(tags.get("incline"))
-    if inc is not None and inc > STEEP_INCLINE_PCT:
-        f |= FLAG_STEEP
-    return f
-
-
-class WalkFilter:
-    """Decide from a way's tags whether the walking network keeps it.
-
-    osmnx's ``walk`` filter, then this project's two Chinese-street rules:
-    ``motorroad=yes`` is never walkable, and elevated trunk roads without a
-    sidewalk or foot permission are walkable only with ``elevated_roads``.
-    """
-
-    def __init__(self, text: str | None = None, *, elevated_roads: bool = False):
-        self.text = text or walk_filter_text()
-        self.elevated_roads = elevated_roads
-        self.clauses = [
-            (k, re.compile(v) if v is not None else None, neg)
-            for k, v, neg in parse_overpass_filter(self.text)
-        ]
-
-    def __call__(self, tags) -> bool:
-        return self.reason(tags) is None
-
-    def reason(self, tags) -> str | None:
-        """Why a way is not walkable (``"osmnx"``, ``"motorroad"``, ``"elevated"``), or None when it is."""
-        if not self.osmnx(tags):
-            return "osmnx"
-        if tags.get("motorroad") == "yes":
-            return "motorroad"
-        if not self.elevated_roads and elevated_without_sidewalk(tags):
-            return "elevated"
-        return None
-
-    def osmnx(self, tags) -> bool:
-        """osmnx's own ``walk`` filter."""
-        for key, rx, neg in self.clauses:
-            value = tags.get(key)
-            if rx is None:
-                if value is None:
-                    return False
-            elif neg:
-                if value is not None and rx.search(value):
-                    return False
-            elif value is None or not rx.search(value):
-                return False
-        return True
 
 
 @dataclass(frozen=True, eq=False)
@@ -483,118 +356,6 @@ def _is_osm_path(path: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _read_osm_ways(path: Path, walk_filter: WalkFilter):
-    """Read walkable ways with pyosmium; split ways at nodes missing from the file; flags per way run."""
-    import osmium
-
-    refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    run_ids: list[int] = []
-    run_way: list[int] = []
-    run_flags: list[int] = []
-    stats = {"n_ways_walkable": 0, "n_ways_clipped": 0, "n_node_refs_missing": 0, "osm_timestamp": None,
-             "n_ways_motorroad": 0, "n_ways_elevated_without_sidewalk": 0}
-    newest = [0.0]
-    from ._progress import counter
-
-    bar = counter(f"reading {path.name}", unit=" ways")
-
-    class Ways(osmium.SimpleHandler):
-        def way(self, w):
-            bar.tick()
-            tags = w.tags
-            if "highway" not in tags:
-                return
-            why = walk_filter.reason(tags)
-            if why is not None:
-                if why == "motorroad":
-                    stats["n_ways_motorroad"] += 1
-                elif why == "elevated":
-                    stats["n_ways_elevated_without_sidewalk"] += 1
-                return
-            stats["n_ways_walkable"] += 1
-            try:
-                ts = w.timestamp.timestamp()
-                newest[0] = max(newest[0], ts)
-            except Exception:  # pragma: no cover - files without metadata
-                pass
-            flags = way_flags(tags)
-            run: list[tuple[int, float, float]] = []
-            missing = 0
-            runs = []
-            for nd in w.nodes:
-                loc = nd.location
-                if loc.valid():
-                    run.append((nd.ref, loc.lon, loc.lat))
-                else:
-                    missing += 1
-                    if len(run) >= 2:
-                        runs.append(run)
-                    run = []
-            if len(run) >= 2:
-                runs.append(run)
-            if missing:
-                stats["n_ways_clipped"] += 1
-                stats["n_node_refs_missing"] += missing
-            for r in runs:
-                rid = len(run_way)
-                run_way.append(w.id)
-                run_flags.append(flags)
-                for ref, lo, la in r:
-                    refs.append(ref)
-                    lons.append(lo)
-                    lats.append(la)
-                    run_ids.append(rid)
-
-    try:
-        Ways().apply_file(str(path), locations=True, idx="flex_mem")
-        bar.close()
-        kerbs = _kerb_nodes(path)
-    except RuntimeError as exc:
-        bar.close()
-        msg = (
-            f"Network file '{path}' could not be read as OpenStreetMap data ({' '.join(str(exc).split())}). "
-            "Give an .osm, .osm.bz2, .osm.gz or .osm.pbf extract."
-        )
-        raise CoverageInputError(msg) from None
-    if newest[0]:
-        stats["osm_timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest[0]))
-    stats["n_kerb_nodes"] = int(kerbs.size)
-    return (
-        np.asarray(refs, dtype=np.int64),
-        np.asarray(lons),
-        np.asarray(lats),
-        np.asarray(run_ids, dtype=np.int64),
-        np.asarray(run_way, dtype=np.int64),
-        np.asarray(run_flags, dtype=np.uint8),
-        kerbs,
-        stats,
-    )
-
-
-def _kerb_nodes(path: Path) -> np.ndarray:
-    """Ids of raised kerb nodes (``barrier=kerb`` with ``kerb=raised|yes``, or ``kerb=raised``), sorted."""
-    import osmium
-
-    out = []
-    for n in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(osmium.filter.KeyFilter("kerb", "barrier")):
-        t = n.tags
-        kerb = t.get("kerb")
-        if kerb == "raised" or (t.get("barrier") == "kerb" and kerb in ("raised", "yes", None)):
-            if t.get("wheelchair") != "yes":
-                out.append(int(n.id))
-    return np.unique(np.asarray(out, dtype=np.int64))
-
-
 def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevated_roads: bool = False) -> WalkNetwork:
     """Build the walking network from a local OSM extract (no cache).
 
@@ -606,8 +367,10 @@ def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevate
     """
     path = Path(path)
     t0 = time.perf_counter()
-    refs, lons, lats, run_ids, run_way, run_flags, kerbs, stats = _read_osm_ways(
-        path, WalkFilter(elevated_roads=elevated_roads))
+    read = read_extract(path, WalkFilter(elevated_roads=elevated_roads))
+    remember(read, path)  # the pass's other products (names, places, gates, facilities, compounds)
+    refs, lons, lats, run_ids, run_way, run_flags, kerbs, stats = (
+        read.refs, read.lons, read.lats, read.run_ids, read.run_way, read.run_flags, read.kerbs, read.stats)
     if refs.size == 0:
         msg = (
             f"Network file '{path}' has no walkable ways (osmnx 'walk' filter). "
@@ -814,7 +577,7 @@ def load_network(
     elevated = settings.walk_elevated_roads if elevated_roads is None else bool(elevated_roads)
     if not use_cache:
         return network_from_osm_file(path, retain_all=retain_all, elevated_roads=elevated)
-    digest = _file_sha256(path)
+    digest = file_digest(path)
     opts = json.dumps({"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text(),
                        "elevated_roads": elevated}, sort_keys=True)
     cp = _cache_path(hashlib.sha256((digest + opts).encode()).hexdigest())

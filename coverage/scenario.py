@@ -147,7 +147,7 @@ def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
                                        "kind": "proposed"}, geometry=s.geometry.values, crs=4326))
     src = str(result.params["network"].get("source", ""))
     if facilities and src.lower().endswith(".pbf"):
-        from .osm_features import facilities as osm_facilities
+        from .osm import facilities as osm_facilities
 
         try:
             fac = osm_facilities(src, amenities=CO_LOCATION_AMENITIES)

@@ -3,7 +3,7 @@
 Oracles: hand-computed largest-remainder splits; tobler's area_interpolate (where the weights are
 footprint areas, the dasymetric split before rounding is exactly areal interpolation onto the footprints);
 rasterio's own ``rowcol`` for which cell holds each building; pyrosm's reading of the same extract
-(osm_features); and the totals themselves, kept exactly in every column.
+(osm); and the totals themselves, kept exactly in every column.
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def test_largest_remainder_by_hand_and_ties():
 
 # ---------------------------------------------------------------- buildings
 def test_from_buildings_matches_pyrosm_reading(hongqi):
-    """pyosmium's areas give the same residential buildings and points as osm_features (pyrosm)."""
-    from coverage.osm_features import residential_buildings
+    """pyosmium's areas give the same residential buildings and points as osm (pyrosm)."""
+    from coverage.osm import residential_buildings
 
     ref = residential_buildings(HONGQI_PBF)
     p = hongqi.points
@@ -102,7 +102,7 @@ def test_from_buildings_matches_pyrosm_reading(hongqi):
 
 def test_clipped_extract_keeps_the_part_inside(tmp_path):
     """Ways cut by the extract's edge (nodes missing) stay as the polygon of the nodes present (as pyrosm)."""
-    from coverage.osm_features import residential_buildings
+    from coverage.osm import residential_buildings
     from helpers import write_osm
 
     s = 0.0005
@@ -296,7 +296,7 @@ def test_totals_from_a_table_with_wkt_and_a_demand(tmp_path):
 
 def test_totals_on_hongqi_grid_and_compounds(hongqi):
     """Real buildings, synthetic communities: an 8 x 8 grid of squares, and the extract's own compounds."""
-    from coverage.osm_features import residential_areas
+    from coverage.osm import residential_areas
 
     rng = np.random.default_rng(7)
     x0, y0, x1, y1 = hongqi.points.total_bounds

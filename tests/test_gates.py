@@ -193,7 +193,7 @@ def hongqi_gated():
     """红旗街道 with its OSM compounds and stand-in gates where each outline comes closest to a street."""
     from coverage.demo import demo_inputs
     from coverage.gates import outline_gates
-    from coverage.osm_features import residential_areas
+    from coverage.osm import residential_areas
 
     path, stations, households = demo_inputs("hongqi")
     net = load_network(path)
@@ -290,7 +290,7 @@ def test_meeting_pack_and_siting_with_gates(hongqi_gated, tmp_path):
     from openpyxl import load_workbook
 
     from coverage import suggest_sites
-    from coverage.report import export_report
+    from coverage.output.report import export_report
 
     net, stations, households, compounds, gates = hongqi_gated
     r = assess(net, stations, households, weight="households", compounds=compounds, gates=gates, minutes=5)

@@ -185,7 +185,7 @@ def test_name_score_rule():
 def test_demo_stations(demo_tags):
     """The demo's 8 subdistrict place nodes by name, and 红旗社工站 at 红旗大街148号 (not in OSM)."""
     from coverage.demo import HONGQI_STATION
-    from coverage.osm_features import place_nodes
+    from coverage.osm import place_nodes
 
     places = place_nodes(DEMO)
     assert len(places) == 8

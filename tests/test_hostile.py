@@ -47,7 +47,7 @@ def hostile(tmp_path_factory):
 
     from coverage.gates import outline_gates
     from coverage.network import load_network
-    from coverage.osm_features import residential_areas
+    from coverage.osm import residential_areas
 
     d = tmp_path_factory.mktemp("hostile")
     _, st, hh = demo_inputs()
@@ -268,7 +268,7 @@ def test_site_with_gcj02_chooses_the_wgs84_sites(gcj_demo, tmp_path):
 
 
 def test_what_if_keeps_a_frames_own_crs(gcj_demo):
-    from coverage.assess import assess
+    from coverage.assessment import assess
     from coverage.siting import suggest_sites
 
     d = gcj_demo
@@ -392,8 +392,8 @@ def test_tiles_that_miss_households_give_the_one_run_answer(tmp_path):
     pytest.importorskip("dask")
     import shapely
 
-    from coverage.assess import assess
-    from coverage.tiled import assess_tiled
+    from coverage.assessment import assess
+    from coverage.tiles.run import assess_tiled
 
     _, st, hh = demo_inputs()
     r = assess(HONGQI_PBF, st, hh, weight="households", horizon_min=30)
@@ -414,8 +414,8 @@ def test_tiles_that_miss_households_give_the_one_run_answer(tmp_path):
 
 def test_polygon_households_from_geoparquet_tile_by_tile(tmp_path):
     pytest.importorskip("dask")
-    from coverage.assess import assess
-    from coverage.tiled import assess_tiled
+    from coverage.assessment import assess
+    from coverage.tiles.run import assess_tiled
 
     _, st, hh = demo_inputs()
     polys = hh.to_crs("EPSG:32652").assign(geometry=lambda g: g.geometry.buffer(8)).to_crs(4326)
@@ -445,7 +445,7 @@ def test_tile_table_never_overwrites_a_tiles_file(tmp_path, capsys):
 def test_bow_tie_compounds_keep_both_lobes_and_far_gates_are_left_out(tmp_path, caplog):
     import shapely
 
-    from coverage.assess import assess
+    from coverage.assessment import assess
     from helpers import LAT0, LON0, toy_nodes, toy_ways, write_osm
 
     path = write_osm(tmp_path / "toy.osm", toy_nodes(), toy_ways())

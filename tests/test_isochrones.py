@@ -102,7 +102,7 @@ def test_isochrones_for_stations_cli(tmp_path, helsinki_path, demo_data):
 
 
 def test_honesty_on_harbin():
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
 
     p = shared_osm("harbin-xiangfang-hongqi.osm.pbf")
     net = load_network(p)
@@ -116,7 +116,7 @@ def test_honesty_on_harbin():
 
 def test_honesty_on_harbin_centre():
     """The issue's targets on the whole of Harbin centre (88 stations, 8,935 buildings)."""
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
 
     p = shared_osm("harbin-central.osm.pbf")
     r = assess(load_network(p), place_nodes(p), residential_buildings(p))

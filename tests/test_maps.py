@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from coverage import assess
-from coverage.maps import coverage_map, save_map, static_map
+from coverage.output.html_map import coverage_map, save_map, static_map
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -186,7 +186,7 @@ def _drawn(pg) -> dict:
 
 
 def test_map_when_every_household_is_covered(helsinki, demo_data, tmp_path, browser):
-    from coverage.mapdata import COVERED_COLOUR, UNCOVERED_COLOUR
+    from coverage.output.mapdata import COVERED_COLOUR, UNCOVERED_COLOUR
 
     _, st, hh = demo_data
     r = assess(helsinki, st, hh.iloc[:3], minutes=60)

@@ -58,7 +58,7 @@ def test_workbook_is_a_report(pack):
 
 def test_brief_pdf(pack):
     pypdf = pytest.importorskip("pypdf")
-    from coverage.static_map import cjk_font
+    from coverage.output.static_map import cjk_font
 
     if cjk_font() is None:
         pytest.skip("no CJK font installed (Debian: fonts-noto-cjk): the Chinese brief falls back to English")
@@ -87,7 +87,7 @@ def test_cjk_font_found_after_a_stale_cache(monkeypatch):
     """A font installed after matplotlib built its cache is still found (added by path)."""
     from matplotlib import font_manager
 
-    from coverage.static_map import cjk_font
+    from coverage.output.static_map import cjk_font
 
     if not any("cjk" in f.lower() for f in font_manager.findSystemFonts()):
         pytest.skip("no CJK font installed (Debian: fonts-noto-cjk)")
@@ -138,7 +138,7 @@ def test_streets_drawn_offline_and_step_aside_for_tiles(browser, tmp_path, tiles
 def test_harbin_map_within_budget(tmp_path):
     from helpers import shared_osm
 
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
 
     p = shared_osm("harbin-central.osm.pbf")
     r = assess(str(p), place_nodes(p), residential_buildings(p))

@@ -20,7 +20,7 @@ pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 @pytest.fixture(scope="module")
 def harbin(tmp_path_factory):
-    from coverage.osm_features import place_nodes, residential_buildings
+    from coverage.osm import place_nodes, residential_buildings
 
     p = shared_osm("harbin-central.osm.pbf")
     d = tmp_path_factory.mktemp("harbin")
@@ -79,7 +79,7 @@ def test_polygon_tiles_in_process_and_the_horizon(tmp_path):
     """Boundary polygons as tiles (two halves of 红旗街道, run in this process) give the single answer, and a
     household past the horizon is reported as beyond it, in both."""
     from coverage.demo import demo_inputs
-    from coverage.tiled import assess_tiled
+    from coverage.tiles.run import assess_tiled
 
     path, st, hh = demo_inputs()
     x0, y0, x1, y1 = hh.total_bounds
@@ -100,7 +100,7 @@ def test_polygon_tiles_in_process_and_the_horizon(tmp_path):
 
 
 def test_without_dask_the_error_names_the_extra(monkeypatch):
-    from coverage.tiled import need_dask
+    from coverage.tiles.run import need_dask
 
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(CoverageInputError, match=r'pip install "service-coverage\[dask\]"'):
@@ -134,8 +134,8 @@ def test_site_and_report_tile_by_tile(harbin):
 def test_a_csv_streamed_in_chunks_gives_the_same_table(harbin, tmp_path):
     """A large CSV is read in chunks (forced here at 2,500 rows): the merged households.csv is still the one-run
     table, the row without coordinates included."""
-    from coverage.export import to_csv
-    from coverage.tiled import assess_tiled
+    from coverage.output.files import to_csv
+    from coverage.tiles.run import assess_tiled
 
     p, d = harbin
     single = assess(p, d / "stations.csv", d / "households.csv", weight="户数", horizon_min=30)
@@ -153,7 +153,7 @@ def test_gated_compounds_tile_by_tile(harbin):
     compounds.csv are the one run's, the sites too (households reach candidates through their gates)."""
     from coverage import load_network
     from coverage.gates import outline_gates
-    from coverage.osm_features import residential_areas
+    from coverage.osm import residential_areas
 
     p, d = harbin
     comp = residential_areas(p).rename(columns={"id": "compound_id"})
@@ -209,7 +209,7 @@ def test_geoparquet_households_placed_in_parallel(tmp_path):
     """GeoParquet households on a cluster: a file's row groups (or a dataset's files, through dask-geopandas)
     are placed in their tiles by the workers, and the answer is the one run's."""
     from coverage.demo import demo_inputs
-    from coverage.tiled import assess_tiled
+    from coverage.tiles.run import assess_tiled
 
     path, st, hh = demo_inputs()
     hh.to_parquet(tmp_path / "hh.parquet", row_group_size=200)

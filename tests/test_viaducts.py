@@ -165,7 +165,7 @@ def test_harbin_homes_beside_viaducts_walk_from_the_ground_street():
     assert (old_snap.access_m < 2.01).all() and (~net.ground[old_snap.edge]).mean() > 0.9
     # walks: assess equals the independent router from the ground snap point
     lon, lat = gpd.GeoSeries(gpd.points_from_xy(px, py), crs=net.crs).to_crs(4326).pipe(lambda g: (g.x, g.y))
-    from coverage.osm_features import place_nodes
+    from coverage.osm import place_nodes
 
     st = place_nodes(net.meta["source"])
     r = assess(net, st, gpd.GeoDataFrame({"id": np.arange(lon.size)}, geometry=gpd.points_from_xy(lon, lat),

@@ -248,7 +248,7 @@ def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
 def test_page_follows_the_gates(browser, tmp_path):
     """With gated compounds, the page's numbers are the gated analysis's (households reach stations via gates)."""
     from coverage.gates import outline_gates
-    from coverage.osm_features import residential_areas
+    from coverage.osm import residential_areas
 
     path, st, hh = demo_inputs()
     compounds = residential_areas(path).rename(columns={"id": "compound_id"})

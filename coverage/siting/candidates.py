@@ -52,7 +52,7 @@ def with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
     """Add community facilities and public buildings from the OSM extract to the candidates."""
     import pandas as pd
 
-    from ..osm_features import facilities
+    from ..osm import facilities
 
     try:
         fac = facilities(pbf_path, amenities=("community_centre", "social_facility", "townhall", "library",

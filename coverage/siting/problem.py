@@ -703,7 +703,7 @@ class SitingResult:
 
     def to_files(self, out_dir) -> dict[str, str]:
         """Write ``sites.csv``, ``sites.gpkg`` (when the sites are places) and ``siting.json``."""
-        from ..export import write_siting
+        from ..output.files import write_siting
 
         return write_siting(self, out_dir)
 

@@ -1,10 +1,10 @@
-// node --test: the what-if arithmetic of the page (coverage/js/scenario.js) on fixtures checked by hand.
+// node --test: the what-if arithmetic of the page (coverage/output/js/scenario.js) on fixtures checked by hand.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const SCScenario = require(path.join(__dirname, '..', '..', 'coverage', 'js', 'scenario.js'));
-const SCDecode = require(path.join(__dirname, '..', '..', 'coverage', 'js', 'decode.js'));
+const SCScenario = require(path.join(__dirname, '..', '..', 'coverage', 'output', 'js', 'scenario.js'));
+const SCDecode = require(path.join(__dirname, '..', '..', 'coverage', 'output', 'js', 'decode.js'));
 
 // three households (weights 10, 20, 30; the third invalid), two sites; bands 5 and 15 minutes (threshold: 15)
 function table(capacity) {

@@ -8,8 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from ._errors import CoverageInputError
-from ._files import atomic_path
+from .._errors import CoverageInputError
+from .._files import atomic_path
 from .mapdata import (
     COVERED_COLOUR,
     LABELS,

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ._encode import b64_array, encode_lines, varint
-from ._files import atomic_path
-from ._hex import hex_cells
-from ._html import add_data, add_html, add_script, esc
+from .._encode import b64_array, encode_lines, varint
+from .._files import atomic_path
+from .._hex import hex_cells
+from .._html import add_data, add_html, add_script, esc
 from .mapdata import (
     BAND_OPACITY,
     COMPOUND_CHANGED_COLOUR,
@@ -91,8 +91,8 @@ def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
 
 @lru_cache(maxsize=None)
 def page_script(name: str) -> str:
-    """One of the page's scripts (package data in ``coverage/js``)."""
-    return resources.files("coverage").joinpath("js", name).read_text(encoding="utf-8")
+    """One of the page's scripts (package data in ``coverage/output/js``)."""
+    return resources.files("coverage.output").joinpath("js", name).read_text(encoding="utf-8")
 
 
 _STYLE = (
@@ -253,7 +253,7 @@ def _sites(sites, T) -> list[dict]:
 
 
 def _compounds(result) -> tuple[dict | None, list[dict]]:
-    from .gates import compound_frames
+    from ..gates import compound_frames
 
     comp, gates = compound_frames(result)
     gated = comp[comp["rule"] == "gated"]
@@ -387,7 +387,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
         "whatif": None,
     }
     if scenario is not None:
-        from .whatif_map import whatif_block
+        from .whatif_page import whatif_block
 
         data["whatif"] = whatif_block(result, scenario, pos)
     data["legend"] = _legend(result, md, T, snap_m, points=points, what_if=scenario is not None, bands=bands,
@@ -479,14 +479,15 @@ def coverage_map(
         raise ValueError(msg)
     iso = result.isochrones() if isochrones is None else isochrones
     if what_if and scenario is None:
-        from .scenario import scenario as make_scenario
+        from ..scenario import scenario as make_scenario
 
         scenario = make_scenario(result, sites=sites, candidates=candidates, new_capacity=new_capacity)
     if streets and street_data is None:
         from .basemap import street_payload
-        from .osm_features import way_names_of
+        from ..osm import products_of
 
-        street_data = street_payload(result.network, way_names_of(result.network))
+        prod = products_of(result.network)
+        street_data = street_payload(result.network, prod.street_names if prod is not None else {})
     md = MapData.of(result)
     T = LABELS[lang]
     return render_page(

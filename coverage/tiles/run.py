@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import CoverageInputError
-from .assess import STATUSES, Summary, assess, station_frame
-from .io import read_points
-from .locate import check_extent, check_offset, locate
-from .network import WalkNetwork, load_network
-from .options import WalkRules
-from .tiling import (
+from .._errors import CoverageInputError
+from ..assessment import STATUSES, Summary, assess, station_frame
+from ..io import read_points
+from ..locate import check_extent, check_offset, locate
+from ..network import WalkNetwork, load_network
+from ..options import WalkRules
+from .partition import (
     cut_network,
     partition_parquet_dask,
     halo_m,
@@ -174,14 +174,14 @@ class TiledResult:
 
     def compounds_table(self):
         """One row per compound, open rule against gated rule (see :func:`coverage.gates.compound_table`)."""
-        from .gates import compound_table
+        from ..gates import compound_table
 
         return None if self.gate_rule is None or self.households is None else compound_table(self)
 
     @property
     def household_points(self):
         """The merged households as :class:`~coverage.io.Points` (for the by-area table and the brief)."""
-        from .io import Points
+        from ..io import Points
 
         h = self.households
         if h is None:
@@ -202,8 +202,8 @@ class TiledResult:
     @property
     def household_snap(self):
         """Positions of the merged households in the work CRS (for drawing; the walks are in the tiles)."""
-        from .locate import project
-        from .snapping import Snapped
+        from ..locate import project
+        from ..snapping import Snapped
 
         hp = self.household_points
         if hp is None:
@@ -225,7 +225,7 @@ class TiledResult:
         import geopandas as gpd
         import shapely
 
-        from ._hex import hex_cells
+        from .._hex import hex_cells
 
         h = self.households
         if h is None:
@@ -249,7 +249,7 @@ class TiledResult:
 
         The per-tile households are already in ``out_dir/tiles/`` as GeoParquet.
         """
-        from .export import folder, write_frames, write_json, write_table
+        from ..output.files import folder, write_frames, write_json, write_table
 
         out = folder(out_dir)
         if self.households is None:
@@ -357,7 +357,7 @@ def _executor(scheduler):
 
 
 def _progress(tasks):
-    from ._progress import progress_bar
+    from .._progress import progress_bar
 
     return progress_bar(tasks, desc="tiles") if log.isEnabledFor(logging.INFO) else tasks
 
@@ -389,7 +389,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
         kwargs = dict(locals())
         with dask_client(scheduler) as client:
             return assess_tiled(**{**kwargs, "scheduler": client})
-    from ._files import OutputFolder
+    from .._files import OutputFolder
 
     t0 = time.perf_counter()
     rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
@@ -410,7 +410,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
         stream_rows is not None or Path(households).stat().st_size > STREAM_CSV_BYTES)
     rule = None
     if compounds is not None or gates is not None:
-        from .gates import gate_rule
+        from ..gates import gate_rule
 
         rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
                          compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
@@ -456,7 +456,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
               "gated": rule is not None}
     cap = staff_n = None
     if capacity is not None or staff is not None:
-        from .capacity import read_capacity
+        from ..capacity import read_capacity
 
         if part.n_rows > MERGE_MAX_ROWS:
             msg = (f"station capacities with --tiles need the households merged (at most {MERGE_MAX_ROWS:,} rows, "
@@ -637,7 +637,7 @@ def run_tile_isochrones(task: dict) -> dict:
     """
     import shapely
 
-    from .isochrones import station_isochrones
+    from ..isochrones import station_isochrones
 
     _one_thread_on_a_worker()
     t0 = time.perf_counter()
@@ -647,7 +647,7 @@ def run_tile_isochrones(task: dict) -> dict:
                      check_crs=False)
     rule = None
     if task.get("compounds") is not None:
-        from .gates import gate_rule
+        from ..gates import gate_rule
 
         rule = gate_rule(net, task["compounds"], task["gates"], compound_id_col="compound_id",
                          max_snap_m=task["max_snap_m"])
@@ -688,7 +688,7 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
                 read_options=read_options)
     halo = max(max(bands_m) + 2 * max_snap_m, halo or 0.0)  # a wider cut (the analysis's) serves too
     if gate_rule is None and (compounds is not None or gates is not None):
-        from .gates import gate_rule as build_rule
+        from ..gates import gate_rule as build_rule
 
         gate_rule = build_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
                                compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
@@ -727,8 +727,8 @@ def run_tile_cover(task: dict) -> dict:
     within the threshold. Returns (household input row, candidate index) pairs."""
     import geopandas as gpd
 
-    from .access import Access
-    from .reach import station_reach
+    from ..access import Access
+    from ..reach import station_reach
 
     _one_thread_on_a_worker()
     t0 = time.perf_counter()
@@ -742,7 +742,7 @@ def run_tile_cover(task: dict) -> dict:
     reach = station_reach(net, cl.snap, task["threshold_m"])
     access = Access.open(hl.snap)
     if task.get("compounds") is not None:  # households in gated compounds walk through their gates
-        from .gates import gate_rule
+        from ..gates import gate_rule
 
         access = gate_rule(net, task["compounds"], task["gates"], compound_id_col="compound_id",
                            max_snap_m=task["max_snap_m"], households=hl.points, household_snap=hl.snap).access
@@ -766,8 +766,8 @@ def suggest_sites_tiled(result: TiledResult, network, *, k=None, target_share=No
     import geopandas as gpd
     from scipy import sparse
 
-    from .siting import candidates_near, check_goal, sites_result, solve_covering, with_osm_facilities
-    from .tiling import halo_m as halo_for
+    from ..siting import candidates_near, check_goal, sites_result, solve_covering, with_osm_facilities
+    from .partition import halo_m as halo_for
 
     check_goal(k, target_share)
     t0 = time.perf_counter()
@@ -833,7 +833,7 @@ def _assign(result: TiledResult, results, capacity, staff, caseload) -> None:
 
     from scipy import sparse
 
-    from .assess import served_columns
+    from ..assessment import served_columns
 
     ids = pd.Index(result.station_points.ids.astype(str))
     r = np.concatenate([x["pairs"][0] for x in results]) if results else np.zeros(0, dtype=np.int64)

@@ -14,7 +14,7 @@ import logging
 import time
 from pathlib import Path
 
-from ._files import atomic_path
+from .._files import atomic_path
 from .mapdata import LABELS
 from .static_map import cjk_font, draw_map, font_rc, plain_text
 
@@ -111,7 +111,7 @@ def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from ._version import __version__
+    from .._version import __version__
 
     if lang == "zh" and cjk_font() is None:
         log.warning("No Chinese font found for brief.pdf (install e.g. fonts-noto-cjk); it is written in English")

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ._files import OutputFolder, safe_cell
-from ._version import __version__
+from .._files import OutputFolder, safe_cell
+from .._version import __version__
 from .brief import write_brief
-from .export import json_default, folder, to_csv, write_gpkg, write_table
+from .files import json_default, folder, to_csv, write_gpkg, write_table
 from .workbook import write_workbook
 
 log = logging.getLogger(__name__)
@@ -122,9 +122,9 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     district; with more households than a merged table holds, the by-area
     table and the brief are left out too.
     """
-    from .areas import read_areas, summarize_by_area
-    from .isochrones import gap_areas
-    from .maps import coverage_map, save_map, static_map
+    from ..areas import read_areas, summarize_by_area
+    from ..isochrones import gap_areas
+    from .html_map import coverage_map, save_map, static_map
 
     t0 = time.perf_counter()
     own = not isinstance(out_dir, OutputFolder)
@@ -148,7 +148,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     by_area = None
     area_gdf = None
     if areas is not None and not merged:
-        from .tiled import MERGE_MAX_ROWS
+        from ..tiles.run import MERGE_MAX_ROWS
 
         log.warning("The by-area table needs the merged households (at most %s rows); it is left out",
                     f"{MERGE_MAX_ROWS:,}")
@@ -182,7 +182,7 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
             to_csv(site_gdf.drop(columns=["lon", "lat"], errors="ignore"), tmp)
         files["sites_csv"] = str(out.path("sites.csv"))
     if result.gate_rule is not None and merged:
-        from .export import write_compounds
+        from .files import write_compounds
 
         files.update(write_compounds(result, out))
     if by_area is not None:

@@ -3,8 +3,8 @@
 The map carries a :class:`~coverage.scenario.Scenario` in a compact binary
 form (base64 of little-endian typed arrays and LEB128 varints): for every
 existing station and candidate site, the households within the largest band
-and the band each falls in. The page (``coverage/js/scenario.js`` for the
-arithmetic, ``coverage/js/whatif.js`` for the panel) recomputes, for any
+and the band each falls in. The page (``coverage/output/js/scenario.js`` for the
+arithmetic, ``coverage/output/js/whatif.js`` for the panel) recomputes, for any
 choice of open stations, the summary (households within the threshold, by
 count and by weight, and the 5/10/15-minute counts), the households served
 within the stations' capacities, the uncovered households (points or hex
@@ -35,7 +35,7 @@ import base64
 
 import numpy as np
 
-from ._encode import varint
+from .._encode import varint
 from .mapdata import UTILISATION_COLOURS
 
 #: Candidate sites show from this zoom on (neighbourhood scale).

@@ -5,7 +5,7 @@ other layer, with street names (from OpenStreetMap) from neighbourhood zoom
 on, so a map opened in a meeting room without internet is still readable.
 The lines are merged per way, simplified within 1.5 m and sent as
 delta-encoded varints (a few hundred kB for a city centre); the page draws
-them with ``coverage/js/streets.js``. As soon as map tiles load, the street
+them with ``coverage/output/js/streets.js``. As soon as map tiles load, the street
 layer steps aside; it comes back if they fail.
 """
 
@@ -15,7 +15,7 @@ import logging
 
 import numpy as np
 
-from ._encode import encode_lines
+from .._encode import encode_lines
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def street_lines(network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def street_payload(network, names: dict | None = None) -> dict:
     """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly encoded.
 
-    ``names`` maps OSM way ids to street names (:func:`coverage.osm_features.way_names`); without it the
+    ``names`` maps OSM way ids to street names (:func:`coverage.osm.way_names`); without it the
     lines have no labels.
     """
     import shapely

@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import settings
-from ._errors import CoverageInputError, rows_text
-from ._files import write_cache
-from .io import Points, read_polygons
-from .network import WalkNetwork
+from .. import settings
+from .._errors import CoverageInputError, rows_text
+from .._files import write_cache
+from ..io import Points, read_polygons
+from ..network import WalkNetwork
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def cut_network(network: WalkNetwork, tiling: Tiling, halo: float, *, progress: 
     files = []
     it = range(len(tiling))
     if progress:
-        from ._progress import progress_bar
+        from .._progress import progress_bar
 
         it = progress_bar(it, desc="cutting tiles")
     for t in it:
@@ -286,7 +286,7 @@ def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, f
     """
     import geopandas as gpd
 
-    from .locate import project
+    from ..locate import project
 
     x, y = project(network, points.lon, points.lat)
     tile = tiling.tile_of(x, y)
@@ -350,7 +350,7 @@ def _inner_xy(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _weight_column(names, weight, path) -> str | None:
     """The households column named by ``weight`` (any case, or its 户数/人口 aliases), or None without one."""
-    from .io import WEIGHT_ALIASES
+    from ..io import WEIGHT_ALIASES
 
     if weight is None:
         return None
@@ -403,7 +403,7 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
     import pyarrow.parquet as pq
     import shapely
 
-    from .locate import project
+    from ..locate import project
 
     pf = pq.ParquetFile(path)
     meta = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}") or b"{}")
@@ -476,8 +476,8 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
     (``filters=[("_tile", "==", t)]``). Rows without usable coordinates keep
     their reason in ``_reason``.
     """
-    from .io import iter_csv_points
-    from .locate import check_extent, check_offset, project
+    from ..io import iter_csv_points
+    from ..locate import check_extent, check_offset, project
 
     out = _fresh(folder)
     counts = np.zeros(len(tiling), dtype=np.int64)

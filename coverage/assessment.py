@@ -213,7 +213,7 @@ class CoverageResult:
         With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``
         (layers ``isochrones``, ``isochrone_union`` and ``gaps``).
         """
-        from .export import write_isochrones, write_result
+        from .output.files import write_isochrones, write_result
         from .isochrones import gap_areas
 
         files = write_result(self, out_dir)
@@ -306,7 +306,7 @@ class CoverageResult:
 
     def explore(self, **kw):
         """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
-        from .maps import coverage_map
+        from .output.html_map import coverage_map
 
         return coverage_map(self, **kw)
 

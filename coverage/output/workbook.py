@@ -19,7 +19,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from ._files import strip_control
+from .._files import strip_control
 
 #: Column headers per language. Columns not listed keep their own name.
 HEADERS = {

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._files import OutputFolder, atomic_path, safe_cell, strict_json
+from .._files import OutputFolder, atomic_path, safe_cell, strict_json
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def write_result(result, out_dir) -> dict[str, str]:
 def write_compounds(result, out_dir) -> dict[str, str]:
     """Gated-compound outputs: ``compounds.csv`` (one row per compound, open rule against gated rule),
     ``gates.csv`` (one row per input gate, with its status) and ``compounds.gpkg`` (both as layers)."""
-    from .gates import compound_frames
+    from ..gates import compound_frames
 
     out = folder(out_dir, result)
     comp, gates = compound_frames(result)
@@ -254,7 +254,7 @@ def write_siting(siting, out_dir) -> dict[str, str]:
 def write_maps(result, out_dir, *, isochrones=None, sites=None, map_path=None, png_path=None, png: bool = False,
                lang: str = "en", network_layer: bool = False) -> dict[str, str]:
     """Write the HTML map (default ``OUT/map.html``) and, with ``png``, the PNG (default ``OUT/map.png``)."""
-    from .maps import coverage_map, save_map
+    from .html_map import coverage_map, save_map
     from .static_map import static_map
 
     out = folder(out_dir, result)
