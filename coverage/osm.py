@@ -541,7 +541,14 @@ def residential_buildings(path, *, include_untyped_in_landuse: bool = True):
     typed = b["building"].isin(RESIDENTIAL_BUILDINGS).to_numpy()
     keep = typed.copy()
     if include_untyped_in_landuse:
-        res = residential_areas(path).to_crs(utm)
+        # pyrosm's landuse, not the one-pass products: it keeps a compound cut by a clipped extract's edge
+        # as the part inside (the assembler drops it), as coverage.demand does
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lu = osm.get_landuse()
+        if lu is None or len(lu) == 0:
+            lu = gpd.GeoDataFrame({"landuse": []}, geometry=[], crs="EPSG:4326")
+        res = lu[lu["landuse"] == "residential"].to_crs(utm)
         res = res[res.geometry.notna() & res.geometry.is_valid]
         untyped = (b["building"] == "yes").to_numpy()
         cand = gpd.GeoDataFrame(geometry=pts[untyped].values, crs=utm)
