@@ -283,11 +283,19 @@ class Demand:
         The outlines of the points that are buildings (same order, same ``id``), WGS-84.
     summary
         A :class:`DemandSummary`.
+    zones
+        :func:`from_totals` only (else None): one row per input polygon, in input order, with its status:
+        ``zone_id``, ``name``, ``input_row`` (the spreadsheet row, header = row 1, for CSV/Excel; the
+        feature number from 1 for vector files; the index for a GeoDataFrame), ``status`` (``spread``: onto
+        the residential buildings inside it; ``no_building``: one point inside it carries its totals),
+        ``n_buildings``, ``n_points``, ``note``, then for each column (``households`` and the groups) the
+        input total and ``<column>_placed``, the sum of its points (always equal: the check is there to see).
     """
 
     points: gpd.GeoDataFrame
     outlines: gpd.GeoDataFrame
     summary: DemandSummary
+    zones: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.points)
@@ -1059,7 +1067,18 @@ def from_totals(
     if empty.size:
         log.info("%s: %d polygons have no residential building (%s); each gets one point inside it", label,
                  empty.size, rows_text(zids[empty]))
-    return Demand(points, outlines, summary)
+    n_b = np.bincount(pz[on], minlength=nz)
+    zones = pd.DataFrame({
+        "zone_id": zids, "name": znames, "input_row": polys.row_numbers,
+        "status": np.where(has, "spread", "no_building").astype(object),
+        "n_buildings": n_b, "n_points": np.bincount(pz, minlength=nz),
+        "note": np.where(has, [f"spread onto {k} residential buildings by floor area" for k in n_b],
+                         "no residential building inside: one point inside the polygon carries its totals"),
+    })
+    for k, v in columns.items():
+        zones[k] = v
+        zones[f"{k}_placed"] = np.bincount(pz, weights=out[k], minlength=nz).astype(np.int64)
+    return Demand(points, outlines, summary, zones)
 
 
 # ---------------------------------------------------------------- public: grid
