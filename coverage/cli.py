@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
     d.add_argument("--map", help="map file (default OUT/map.html)")
     d.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels")
+    d.add_argument("--from-totals", action="store_true",
+                   help="start as a department does (hongqi only): a 社区 spreadsheet of households and elderly "
+                        "residents and a station list by name and address; runs demand, geocode and analyze")
     return parser
 
 
@@ -400,6 +403,8 @@ def cmd_demo(args) -> int:
     from .network import load_network
 
     maps = _map_kwargs(args)
+    if args.from_totals:
+        return _demo_from_totals(args, maps)
     out = OutputFolder(args.out, planned=OUTPUTS["demo"])
     path, stations, households = demo_inputs(args.city)
     st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
@@ -416,6 +421,58 @@ def cmd_demo(args) -> int:
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
           f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
           f"--weight {weight} --minutes {minutes:g} --out my-output")
+    return 0
+
+
+def _demo_from_totals(args, maps: dict) -> int:
+    """The demo from community totals and a station list: demand, geocode and analyze, as the commands would."""
+    from ._files import OutputFolder
+    from .assessment import assess
+    from .demand import from_buildings, from_totals
+    from .demo import DEMO_MINUTES, HONGQI_PBF, TITLES, write_demo_station_list, write_demo_totals
+    from .geocoding import geocode
+    from .network import load_network
+    from .output.files import write_maps
+    from .output.prepared import write_demand, write_geocoded
+
+    if args.city != "hongqi":
+        msg = f"--from-totals runs on the 红旗街道 demo only; drop --city {args.city} or --from-totals."
+        raise CoverageInputError(msg)
+    root = Path(args.out)
+    out = OutputFolder(root, planned=OUTPUTS["demo"])
+    net, minutes = str(HONGQI_PBF), DEMO_MINUTES["hongqi"]
+    totals = write_demo_totals(root / "inputs")
+    station_list = write_demo_station_list(root / "inputs")
+    steps = {"demand": root / "demand", "geocode": root / "stations"}
+    d_out = OutputFolder(steps["demand"], inputs=[totals, net], planned=OUTPUTS["demand"])
+    demand = from_totals(totals, from_buildings(net), total_col="户数", group_cols=["老年人"], crs="gcj02")
+    write_demand(demand, d_out, extra={"inputs": {"network": net, "buildings": "osm", "totals": str(totals)}})
+    d_out.finish(extra={"command": "demand", "summary": demand.summary.as_dict()})
+    g_out = OutputFolder(steps["geocode"], inputs=[station_list, net], planned=OUTPUTS["geocode"])
+    placed = geocode(station_list, extract=net, address_col="地址", name_col="名称")
+    write_geocoded(placed, g_out, extra={"table": str(station_list), "network": net, "provider": None})
+    g_out.finish(extra={"command": "geocode"})
+    result = assess(load_network(net), g_out.path("geocoded.csv"), d_out.path("households.csv"),
+                    minutes=minutes, weight="households")
+    iso = result.isochrones()
+    files = result.to_files(out, isochrones=iso)
+    files.update(write_maps(result, out, isochrones=iso, **maps))
+    out.finish(extra={"command": "demo", "city": "hongqi", "from_totals": True})
+    q = placed["quality"].value_counts()
+    print(f"Demo from community totals: {TITLES['hongqi']}, {minutes:g}-minute walk "
+          "(OpenStreetMap data © OpenStreetMap contributors, ODbL; 社区 outlines and figures are made up)")
+    print("1. demand: " + "; ".join(demand.summary.lines()[:3]))
+    print(f"2. geocode: {int((placed['status'] == 'found').sum())} of {len(placed)} stations placed from the extract "
+          f"({', '.join(f'{k} {int(v)}' for k, v in q.items())})")
+    print("3. " + result.summary.text(lang=args.lang))
+    print(f"Wrote {len(files)} result files to {args.out} (map: {files['map']}), the steps' files to "
+          f"{steps['demand']} and {steps['geocode']}. Rerun the steps on the inputs in {totals.parent} with\n"
+          f"  service-coverage demand --network {net} --buildings osm --totals {totals} --total-col 户数 "
+          f"--group-cols 老年人 --crs gcj02 --out my-demand\n"
+          f"  service-coverage geocode {station_list} --address-col 地址 --name-col 名称 --network {net} "
+          f"--out my-stations\n"
+          f"  service-coverage analyze --network {net} --stations my-stations/geocoded.csv "
+          f"--households my-demand/households.csv --weight households --minutes {minutes:g} --out my-output")
     return 0
 
 

@@ -976,7 +976,7 @@ def from_totals(
     if tcol is None:
         cols = [str(c) for c in f.columns if c != f.geometry.name]
         msg = (f"{label} has no households column {total_col!r} (total_col); columns are {cols}. "
-               "Name it with total_col=...")
+               "Name it with --total-col (total_col= in Python).")
         raise CoverageInputError(msg)
     gcols = [_find(f, g, (), label, "group") for g in group_cols]
     for g, found in zip(group_cols, gcols, strict=True):

