@@ -32,7 +32,7 @@ OUTPUTS = {
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
              "isochrones.gpkg", "map.html", "manifest.json"),
     # prepared inputs (coverage.output.prepared names them; tests check the two agree)
-    "demand": ("households.csv", "households.gpkg", "zones.csv", "demand.json", "manifest.json"),
+    "demand": ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json", "manifest.json"),
     "geocode": ("geocoded.csv", "geocoded.gpkg", "geocode.json", "manifest.json"),
 }
 
@@ -757,10 +757,14 @@ def cmd_geocode(args) -> int:
         print(f"  not found, row {numbers[i]}: {table['note'].iloc[i]}")
     if len(missing) > 10:
         print(f"  ... and {len(missing) - 10} more (status not_found in geocoded.csv)")
-    loose = int(table["quality"].isin(["street", "name"]).sum())
+    loose = [i for i in range(n) if table["quality"].iloc[i] in ("street", "name")]
     if loose:
-        print(f"{loose} rows are placed by street or by a similar name only: check them (the matched and note "
-              "columns show the candidate).")
+        print(f"{len(loose)} rows are placed by street or by a similar name only; check them:")
+        for i in loose[:10]:
+            ref = table["osm_id"].iloc[i] or table["match_source"].iloc[i]
+            print(f"  row {numbers[i]} ({table['quality'].iloc[i]}): placed at {table['matched'].iloc[i]} ({ref})")
+        if len(loose) > 10:
+            print(f"  ... and {len(loose) - 10} more (the quality, matched and note columns of geocoded.csv)")
     print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out} in "
           f"{time.perf_counter() - t0:.1f} s; not_found rows stay in it and analyze reports them as invalid.")
     return 0

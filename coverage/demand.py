@@ -289,7 +289,8 @@ class Demand:
         feature number from 1 for vector files; the index for a GeoDataFrame), ``status`` (``spread``: onto
         the residential buildings inside it; ``no_building``: one point inside it carries its totals),
         ``n_buildings``, ``n_points``, ``note``, then for each column (``households`` and the groups) the
-        input total and ``<column>_placed``, the sum of its points (always equal: the check is there to see).
+        input total and ``<column>_placed``, the sum of its points (always equal: the check is there to see);
+        the polygon (WGS-84) as geometry, so that it serves as the areas of a by-community table.
     """
 
     points: gpd.GeoDataFrame
@@ -1068,16 +1069,18 @@ def from_totals(
         log.info("%s: %d polygons have no residential building (%s); each gets one point inside it", label,
                  empty.size, rows_text(zids[empty]))
     n_b = np.bincount(pz[on], minlength=nz)
-    zones = pd.DataFrame({
+    zones = gpd.GeoDataFrame({
         "zone_id": zids, "name": znames, "input_row": polys.row_numbers,
         "status": np.where(has, "spread", "no_building").astype(object),
         "n_buildings": n_b, "n_points": np.bincount(pz, minlength=nz),
         "note": np.where(has, [f"spread onto {k} residential buildings by floor area" for k in n_b],
                          "no residential building inside: one point inside the polygon carries its totals"),
-    })
+    }, geometry=gpd.GeoSeries(np.asarray(f.geometry.values, dtype=object), crs=f.crs).to_crs("EPSG:4326").values,
+        crs="EPSG:4326")
     for k, v in columns.items():
         zones[k] = v
         zones[f"{k}_placed"] = np.bincount(pz, weights=out[k], minlength=nz).astype(np.int64)
+    zones = zones[[*[c for c in zones.columns if c != zones.geometry.name], zones.geometry.name]]  # geometry last
     return Demand(points, outlines, summary, zones)
 
 

@@ -228,27 +228,65 @@ def test_a_not_found_row_filled_in_by_hand_is_used(tmp_path):
     assert pts.reason.tolist() == ["", "not found by geocoding: no match", "missing coordinate"]
 
 
-def test_demo_from_totals_and_its_commands(tmp_path, capsys):
-    assert main(["-q", "demo", "--from-totals", "--out", str(tmp_path / "demo"), "--lang", "zh"]) == 0
-    out = capsys.readouterr().out
-    for name in ("inputs/社区.xlsx", "inputs/社工站.csv", "demand/households.csv", "demand/zones.csv",
-                 "stations/geocoded.csv", "summary.json", "map.html"):
-        assert (tmp_path / "demo" / name).exists(), name
-    assert "kept exactly" in out and "9 of 9 stations placed" in out and "street 1" in out
-    # the three commands it prints rerun the same steps from the same inputs
-    cmds = re.findall(r"^  service-coverage (.+)$", out, flags=re.M)
-    assert [c.split()[0] for c in cmds] == ["demand", "geocode", "analyze"]
-    for c in cmds:
-        argv = c.split()
-        for k in ("my-demand", "my-stations", "my-output"):
-            argv = [a.replace(k, str(tmp_path / k)) for a in argv]
-        assert main(["-q", *argv]) == 0
-    a = json.loads((tmp_path / "demo" / "summary.json").read_text(encoding="utf-8"))
-    b = json.loads((tmp_path / "my-output" / "summary.json").read_text(encoding="utf-8"))
-    assert (a["n_covered"], a["weight_covered"], a["weight_total"]) == (b["n_covered"], b["weight_covered"],
-                                                                       b["weight_total"])
-    src = pd.read_excel(tmp_path / "demo" / "inputs" / "社区.xlsx", engine="openpyxl")
-    assert a["weight_total"] == src["户数"].sum()
+def _readme_commands() -> list[list[str]]:
+    """The service-coverage commands of the README's prepared-inputs section, continuation lines joined."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("<!-- prepared-inputs:start", 1)[1].split("<!-- prepared-inputs:end -->", 1)[0]
+    cmds = []
+    for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S):
+        for cmd in block.replace("\\\n", " ").splitlines():
+            if cmd.strip().startswith("service-coverage "):
+                cmds.append(cmd.split()[1:])
+    return cmds
+
+
+def test_readme_path_from_a_spreadsheet_to_the_meeting_pack(totals, tmp_path, monkeypatch, capsys):
+    """Every command of the README section, as shown, on Chinese inputs (the demo extract for the city's)."""
+    import shutil
+
+    from coverage.demo import write_demo_station_list
+
+    d, _ = totals
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(d / "社区.xlsx", tmp_path / "社区.xlsx")  # sheets 说明 and 社区统计, outlines in GCJ-02
+    st = pd.read_csv(write_demo_station_list(tmp_path / "list"), dtype=str, keep_default_na=False)
+    st = st.rename(columns={"名称": "站点名称", "地址": "详细地址"})
+    st.loc[len(st)] = ["x1", ODD + "服务站", ""]
+    st.to_excel(tmp_path / "社工站.xlsx", index=False)
+    cmds = _readme_commands()
+    assert [c[0] for c in cmds] == ["demo", "demand", "geocode", "report"]
+    for argv in cmds:
+        argv = [NET if a == "harbin-central.osm.pbf" else a for a in argv]
+        capsys.readouterr()
+        assert main(["-q", *argv]) == 0, argv
+        if argv[0] == "demo":  # the commands the demo prints rerun its steps from its inputs
+            out = capsys.readouterr().out
+            assert "kept exactly" in out and "9 of 9 stations placed" in out and "street 1" in out
+            again = re.findall(r"^  service-coverage (.+)$", out, flags=re.M)
+            assert [c.split()[0] for c in again] == ["demand", "geocode", "analyze"]
+            for c in again:
+                assert main(["-q", *c.split()]) == 0
+            a = json.loads((tmp_path / "demo-totals" / "summary.json").read_text(encoding="utf-8"))
+            b = json.loads((tmp_path / "my-output" / "summary.json").read_text(encoding="utf-8"))
+            assert (a["n_covered"], a["weight_covered"]) == (b["n_covered"], b["weight_covered"])
+            src = pd.read_excel(tmp_path / "demo-totals" / "inputs" / "社区.xlsx", engine="openpyxl")
+            assert a["weight_total"] == b["weight_total"] == src["户数"].sum()
+    src = pd.read_excel(tmp_path / "社区.xlsx", sheet_name="社区统计", engine="openpyxl")
+    zones = pd.read_csv(tmp_path / "demand" / "zones.csv", dtype={"zone_id": str})
+    assert (zones["households_placed"] == src["户数"]).all() and (zones["老年人_placed"] == src["老年人"]).all()
+    g = pd.read_csv(tmp_path / "stations" / "geocoded.csv", dtype=str, keep_default_na=False)
+    assert g.loc[g["编号"] == "hq-sgz", "matched"].item() == "红旗大街"
+    pack = tmp_path / "meeting-pack"
+    for name in ("map.html", "brief.pdf", "summary.xlsx", "areas.csv", "sites.csv", "coverage.gpkg"):
+        assert (pack / name).exists(), name
+    areas = pd.read_csv(pack / "areas.csv", dtype={"area_id": str})
+    assert set(areas["area_id"]) == set(src["编号"]) and areas["households"].sum() == src["户数"].sum()
+    assert ODD in set(areas["area"])  # the odd 社区 name reaches the pack as data
+    s = pd.read_csv(pack / "stations.csv", dtype=str, keep_default_na=False)
+    if (g["status"] == "not_found").any():
+        assert set(s.loc[g["status"] == "not_found", "status"]) == {"invalid"}
 
 
 def test_output_names_and_help_defaults_agree_with_the_library():

@@ -16,7 +16,7 @@ from .._files import OutputFolder, safe_cell
 from .files import write_gpkg, write_json, write_table
 
 #: Files :func:`write_demand` and :func:`write_geocoded` may write.
-DEMAND_FILES = ("households.csv", "households.gpkg", "zones.csv", "demand.json")
+DEMAND_FILES = ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json")
 GEOCODE_FILES = ("geocoded.csv", "geocoded.gpkg", "geocode.json")
 
 
@@ -31,7 +31,7 @@ def _plain_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dict[str, str]:
-    """``households.csv`` and ``.gpkg`` (layers ``households``, ``buildings``), ``zones.csv``, ``demand.json``.
+    """``households.csv`` and ``.gpkg`` (layers ``households``, ``buildings``), ``zones.csv|.gpkg``, ``demand.json``.
 
     Parameters
     ----------
@@ -49,10 +49,13 @@ def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dic
     with out.write("households.gpkg") as tmp:
         write_gpkg({"households": demand.points, "buildings": demand.outlines}, tmp)
     files["households_gpkg"] = str(out.path("households.gpkg"))
-    if demand.zones is not None:
+    if demand.zones is not None:  # the input polygons with their status; zones.gpkg serves as report --areas
         with out.write("zones.csv") as tmp:
             write_table(_plain_table(demand.zones), tmp)
         files["zones"] = str(out.path("zones.csv"))
+        with out.write("zones.gpkg") as tmp:
+            write_gpkg({"zones": demand.zones}, tmp)
+        files["zones_gpkg"] = str(out.path("zones.gpkg"))
     doc = {**demand.summary.as_dict(), "lines": demand.summary.lines(), **(extra or {})}
     if demand.zones is not None:
         doc["zones_by_status"] = {str(k): int(v) for k, v in demand.zones["status"].value_counts().items()}
