@@ -698,7 +698,8 @@ def cmd_demand(args) -> int:
         kw = {} if args.people_per_household is None else {"people_per_household": args.people_per_household}
         result = from_grid(args.population if len(args.population) > 1 else args.population[0], buildings,
                            band=args.band or 1, group_rasters=groups or None, area=area, **kw)
-    else:
+    else:  # from the buildings alone (_demand_checks refused --buildings none without --totals/--population)
+        assert buildings is not None
         result = buildings
     inputs_doc = {"network": args.network if b == "osm" else None, "buildings": args.buildings,
                   "totals": args.totals, "population": args.population, "group_grids": groups or None}

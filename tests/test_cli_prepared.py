@@ -235,7 +235,7 @@ def _readme_commands() -> list[list[str]]:
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = text.split("<!-- prepared-inputs:start", 1)[1].split("<!-- prepared-inputs:end -->", 1)[0]
     cmds = []
-    for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S):
+    for block in re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL):
         for cmd in block.replace("\\\n", " ").splitlines():
             if cmd.strip().startswith("service-coverage "):
                 cmds.append(cmd.split()[1:])
@@ -264,7 +264,7 @@ def test_readme_path_from_a_spreadsheet_to_the_meeting_pack(totals, tmp_path, mo
         if argv[0] == "demo":  # the commands the demo prints rerun its steps from its inputs
             out = capsys.readouterr().out
             assert "kept exactly" in out and "9 of 9 stations placed" in out and "street 1" in out
-            again = re.findall(r"^  service-coverage (.+)$", out, flags=re.M)
+            again = re.findall(r"^  service-coverage (.+)$", out, flags=re.MULTILINE)
             assert [c.split()[0] for c in again] == ["demand", "geocode", "analyze"]
             for c in again:
                 assert main(["-q", *c.split()]) == 0
@@ -296,3 +296,31 @@ def test_output_names_and_help_defaults_agree_with_the_library():
     assert set(cli.OUTPUTS["demand"]) == {*DEMAND_FILES, "manifest.json"}
     assert set(cli.OUTPUTS["geocode"]) == {*GEOCODE_FILES, "manifest.json"}
     assert (cli._M2_PER_HOUSEHOLD, cli._PEOPLE_PER_HOUSEHOLD) == (demand.M2_PER_HOUSEHOLD, demand.PEOPLE_PER_HOUSEHOLD)
+
+
+def test_geocode_online_with_a_recorded_amap_answer(tmp_path, monkeypatch, capsys):
+    """--provider/--key/--city reach the provider; its GCJ-02 answer is converted; the key is written nowhere."""
+    from pathlib import Path
+
+    from coverage import geocoders
+
+    calls = []
+
+    def replay(url, headers, timeout_s):
+        calls.append(url)
+        return 200, (Path(__file__).resolve().parent / "data" / "geocode" / "amap_geo_ok.json").read_bytes()
+
+    monkeypatch.setattr(geocoders, "urllib_transport", replay)
+    table = tmp_path / "站点.csv"
+    table.write_text("站点名称,地址\n红旗街道,\n长青站,哈尔滨市香坊区长青路12号\n", encoding="gbk")
+    out = tmp_path / "geo"
+    key = "secret-key-0042"
+    assert main(["-q", "geocode", str(table), "--network", NET, "--provider", "amap", "--key", key,
+                 "--city", "哈尔滨", "--out", str(out)]) == 0
+    assert len(calls) == 1 and f"key={key}" in calls[0] and "city=%E5%93%88%E5%B0%94%E6%BB%A8" in calls[0]
+    g = pd.read_csv(out / "geocoded.csv", dtype={"lon": float})
+    assert g["match_source"].tolist() == ["osm", "amap"]
+    assert g["lon"][1] == pytest.approx(126.7, abs=1e-6) and "GCJ-02 converted to WGS-84" in g["note"][1]
+    assert key not in capsys.readouterr().out
+    for f in out.iterdir():
+        assert key not in f.read_bytes().decode("utf-8", errors="replace"), f.name
