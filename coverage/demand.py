@@ -1073,7 +1073,7 @@ def from_totals(
         "zone_id": zids, "name": znames, "input_row": polys.row_numbers,
         "status": np.where(has, "spread", "no_building").astype(object),
         "n_buildings": n_b, "n_points": np.bincount(pz, minlength=nz),
-        "note": np.where(has, [f"spread onto {k} residential buildings by floor area" for k in n_b],
+        "note": np.where(has, [f"spread onto {k} residential building{'s' if k != 1 else ''} by floor area" for k in n_b],
                          "no residential building inside: one point inside the polygon carries its totals"),
     }, geometry=gpd.GeoSeries(np.asarray(f.geometry.values, dtype=object), crs=f.crs).to_crs("EPSG:4326").values,
         crs="EPSG:4326")
