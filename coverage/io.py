@@ -56,7 +56,8 @@ WEIGHT_ALIASES = (("households", "户数", "住户数", "户数（户）"), ("po
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 #: The command-line prefix of each input's own options (--station-sheet, --household-crs, ...).
 _ROLE_OPTION = {"stations": "station", "households": "household", "compounds": "compound", "gates": "gate",
-                "candidates": "candidate", "added stations": "station", "tiles": "tile"}
+                "candidates": "candidate", "added stations": "station", "tiles": "tile",
+                "totals": "totals", "buildings": "building"}
 
 
 def _one_line(exc) -> str:
@@ -294,6 +295,9 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
         raise CoverageInputError(msg) from None
     names = [str(x) for x in layers[:, 0]]
     option = f"--{_ROLE_OPTION[role]}-layer" if role in _ROLE_OPTION else "--layer"
+    if layer is None and len(names) > 1 and role in names:
+        layer = role  # a layer named for what is read: households.gpkg from demand, coverage.gpkg from report
+        log.info("%s has layers %s; reading layer %r (another with %s)", label, names, role, option)
     if layer is None and len(names) > 1:
         msg = f"{label} has {len(names)} layers {names}; choose one with {option} (layer= in Python)."
         raise CoverageInputError(msg)
@@ -553,6 +557,24 @@ def _coordinate_reasons(x, y, bad_text, geographic: bool, label: str, rows=None)
     return reason
 
 
+def _geocode_reasons(table: pd.DataFrame, reason: np.ndarray) -> np.ndarray:
+    """Rows a geocoding pass could not place (``status`` ``not_found``, no coordinates): its ``note`` as the reason.
+
+    A row whose coordinates were filled in by hand afterwards is used as it is.
+    """
+    st = _resolve(table, "status")
+    if st is None:
+        return reason
+    nf = (table[st].astype("string").str.strip() == "not_found").fillna(False).to_numpy(dtype=bool)
+    nf &= reason == "missing coordinate"
+    if nf.any():
+        nt = _resolve(table, "note")
+        notes = table[nt].astype("string").fillna("").str.strip().to_numpy() if nt else np.full(len(table), "")
+        reason = reason.copy()
+        reason[nf] = [f"not found by geocoding: {n}" if n else "not found by geocoding" for n in notes[nf]]
+    return reason
+
+
 def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputError:
     """The one-line error for an input where no row has usable coordinates: a sample and the fix."""
     n = len(reason)
@@ -793,7 +815,7 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
         src_crs = "EPSG:4326" if (offset or crs is None) else crs
     lon, lat = _to_lonlat(x, y, src_crs, offset)
     geographic = offset or pyproj.CRS.from_user_input(src_crs).is_geographic
-    reason = _coordinate_reasons(x, y, bad_text, geographic, label, src.rows)
+    reason = _geocode_reasons(src.table, _coordinate_reasons(x, y, bad_text, geographic, label, src.rows))
     if not (reason == "").any():
         raise _no_usable_rows(src, x, y, reason, crs, lon_hint)
     if offset:

@@ -39,7 +39,84 @@ def files(tmp_path_factory):
     areas.assign(compound_id=["c1"]).to_file(d / "compounds.geojson")
     (d / "gates.csv").write_text("id,compound_id,lon,lat\ng1,c9,126.6855,45.7320\n", encoding="utf-8")
     (d / "wkt.csv").write_text("id,wkt\nc1,POLYGON((126.68 45.73, 126.69 45.73\n", encoding="utf-8")
+    _prepared_files(d)
     return d
+
+
+def _prepared_files(d) -> None:
+    """Inputs of demand and geocode: 社区 totals (one with a bad cell), buildings, a population grid, stations."""
+    import numpy as np
+    import pandas as pd
+    import rasterio
+    from rasterio.transform import Affine
+
+    ring = "POLYGON((126.68 45.73, 126.69 45.73, 126.69 45.74, 126.68 45.74, 126.68 45.73))"
+    (d / "totals.csv").write_text(f"编号,社区名称,户数,老年人,边界\nSQ1,红旗社区,120,30,\"{ring}\"\n", encoding="utf-8")
+    (d / "bad_totals.csv").write_text(f"编号,户数,边界\nSQ1,120,\"{ring}\"\nSQ2,一百,\"{ring}\"\n",
+                                      encoding="utf-8")
+    pd.DataFrame({"编号": ["SQ1"], "户数": [120], "边界": [ring]}).to_excel(d / "totals.xlsx", index=False)
+    b = gpd.GeoDataFrame({"编号": ["b1"], "层数": [6]},
+                         geometry=[gpd.GeoSeries.from_wkt([ring]).iloc[0].buffer(-0.004)], crs=4326)
+    b.to_file(d / "buildings.geojson")
+    with rasterio.open(d / "pop.tif", "w", driver="GTiff", width=2, height=2, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.005, 0, 126.68, 0, -0.005, 45.74)) as ds:
+        ds.write(np.full((1, 2, 2), 10, dtype="float32"))
+    (d / "stations_addr.csv").write_text("名称,地址\n红旗社工站,红旗大街148号\n", encoding="utf-8")
+    (d / "geocoded.csv").write_text("名称,地址\n红旗社工站,红旗大街148号\n", encoding="utf-8")
+
+
+def _prepared_cases():
+    """demand and geocode (prepared inputs), and demo --from-totals."""
+    t = ["demand", "--network", NET, "--totals", "{d}/totals.csv", "--out", "{d}/dout"]
+    p = ["demand", "--network", NET, "--population", "{d}/pop.tif", "--out", "{d}/pout"]
+    b = ["demand", "--buildings", "{d}/buildings.geojson", "--out", "{d}/bout"]
+    g = ["geocode", "{d}/stations_addr.csv", "--network", NET, "--out", "{d}/gout"]
+    return [
+        (t + ["--total-col", "人口"], "has no households column '人口'"),
+        (t + ["--group-cols", "老年人,独居老人"], "has no group column '独居老人'"),
+        (["demand", "--network", NET, "--totals", "{d}/bad_totals.csv", "--total-col", "户数", "--out", "{d}/o"],
+         "column '户数' is not a number in rows [3] (e.g. '一百')"),
+        (t + ["--totals-id-col", "code"], "has no id column 'code'"),
+        (t + ["--totals-name-col", "名字"], "has no name column '名字'"),
+        (["demand", "--network", NET, "--totals", "{d}/totals.xlsx", "--totals-sheet", "x", "--out", "{d}/o"],
+         "'x'"),
+        (["demand", "--network", NET, "--totals", "{d}/two.gpkg", "--totals-layer", "x", "--out", "{d}/o"],
+         "has no layer 'x'"),
+        (t + ["--totals-crs", "gcj"], "--totals-crs 'gcj' is not a CRS name; did you mean gcj02"),
+        (t + ["--crs", "baidu"], "did you mean bd09"),
+        (t + ["--band", "2"], "--band belongs with --population, which is not given"),
+        (p + ["--band", "3"], "band=3 does not exist"),
+        (p + ["--people-per-household", "0"], "must be a positive number"),
+        (p + ["--group-grid", "65岁以上"], "must be NAME=FILE"),
+        (p + ["--area", "{d}/missing.gpkg"], "does not exist"),
+        (["demand", "--network", NET, "--population", "{d}/missing.tif", "--out", "{d}/o"], "does not exist"),
+        (t + ["--m2-per-household", "80"], "--m2-per-household sets households from floor area alone"),
+        (["demand", "--network", NET, "--m2-per-household", "-1", "--out", "{d}/o"],
+         "m2_per_household -1.0 must be a positive number"),
+        (["demand", "--network", NET, "--default-levels", "0", "--out", "{d}/o"], "is not a number of floors"),
+        (["demand", "--totals", "{d}/totals.csv", "--out", "{d}/o"], "--buildings osm reads the residential"),
+        (["demand", "--network", NET, "--buildings", "none", "--out", "{d}/o"], "--buildings none leaves nothing"),
+        (["demand", "--network", "{d}/junk.osm", "--out", "{d}/o"], "could not be read"),
+        (b + ["--building-id-col", "code"], "has no id column 'code'"),
+        (b + ["--levels-col", "楼高"], "has no levels column '楼高'"),
+        (b + ["--building-type-col", "用途x"], "has no type column '用途x'"),
+        (b + ["--floor-area-col", "面积x"], "has no floor area column '面积x'"),
+        (t + ["--building-sheet", "x"], "--building-sheet describes a buildings file, but --buildings is osm"),
+        (["demand", "--buildings", "{d}/two.gpkg", "--building-layer", "x", "--out", "{d}/o"], "has no layer 'x'"),
+        (b + ["--building-crs", "amap"], "--building-crs 'amap' is not a CRS name"),
+        (g + ["--address-col", "门牌"], "has no address column '门牌'"),
+        (g + ["--name-col", "站名x"], "has no name column '站名x'"),
+        (["geocode", "{d}/stations_addr.csv", "--out", "{d}/gout"], "geocode needs --network"),
+        (["geocode", "{d}/missing.csv", "--network", NET, "--out", "{d}/gout"], "does not exist"),
+        (g + ["--provider", "baidu"], "invalid choice"),
+        (g + ["--key", "abc"], "--key is for an online provider"),
+        (g + ["--city", "哈尔滨"], "--city applies to an online provider"),
+        (g + ["--online-for", "all"], "--online-for applies to an online provider"),
+        (g + ["--online-for", "some"], "invalid choice"),
+        (g + ["--min-score", "2"], "min_score=2.0 must be a score above 0"),
+        (["geocode", "{d}/geocoded.csv", "--network", NET, "--out", "{d}"], "would overwrite the input file"),
+        (["demo", "--from-totals", "--city", "helsinki"], "--from-totals runs on the 红旗街道 demo only"),
+    ]
 
 
 def _cases():
@@ -145,7 +222,7 @@ def _cases():
     ]
 
 
-CASES = _cases()
+CASES = _cases() + _prepared_cases()
 
 
 @pytest.mark.parametrize(("argv", "fragment"), CASES, ids=[f"{c[0][0]}:{c[1][:30]}" for c in CASES])

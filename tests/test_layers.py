@@ -29,7 +29,7 @@ LAYERS = {
     3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity",
         "accessibility", "equity", "tiles", "tiles.partition", "tiles.run"],
     4: ["output", "output.files", "output.mapdata", "output.whatif_page", "output.basemap", "output.html_map",
-        "output.static_map", "output.workbook", "output.brief", "output.report"],
+        "output.static_map", "output.workbook", "output.brief", "output.report", "output.prepared"],
     5: ["cli", "demo", "__main__"],
 }
 LAYER_OF = {m: n for n, mods in LAYERS.items() for m in mods}
