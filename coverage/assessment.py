@@ -299,8 +299,20 @@ class CoverageResult:
             if profile is not None or speed_kph is not None:
                 rules = rules.but(profile=profile, speed_kph=speed_kph)
             p.update({"minutes": rules.minutes, "speed_kph": rules.speed_kph, "profile": rules.profile})
-        same_stations = add_stations is None and keep.all()
-        return _compute(net, st, self.household_points, s_snap, self.household_snap, self._outside, p,
+        h_snap = self.household_snap
+        target = net.for_profile(p["profile"])
+        if target is not net:  # a profile that walks other segments (wheelchair): same snaps where they exist
+            if self.gate_rule is not None:
+                msg = (f"profile {p['profile']!r} walks other segments than {self.params['profile']!r}; with gated "
+                       "compounds run it as its own analysis (assess(..., profile=...), --profile).")
+                raise CoverageInputError(msg)
+            from .snapping import translate
+
+            s_snap = translate(s_snap, net, target, max_snap_m=p["max_snap_m"])
+            h_snap = translate(h_snap, net, target, max_snap_m=p["max_snap_m"])
+            net = target
+        same_stations = add_stations is None and keep.all() and net is self.network
+        return _compute(net, st, self.household_points, s_snap, h_snap, self._outside, p,
                         reach=self.reach if same_stations else None, capacity=cap, staff=staff,
                         gate_rule=self.gate_rule)
 
@@ -404,7 +416,7 @@ def assess(
     t0 = time.perf_counter()
     rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
                          max_snap_m=max_snap_m, horizon_min=horizon_min)
-    net = load_network(network)
+    net = load_network(network).for_profile(rules.profile)  # wheelchair: the step-free segments only
     minutes, cutoffs, max_snap_m = rules.minutes, rules.cutoffs_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile
 
