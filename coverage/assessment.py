@@ -66,6 +66,8 @@ class Summary:
     extra_staff_total: float | None = None  # with staff and a caseload: social workers still needed, in total
     gates: dict | None = None  # with gated compounds: the open rule against the gated rule (see gate_comparison)
     n_beyond_horizon: int | None = None  # with a horizon: points whose nearest station is beyond it
+    groups: dict | None = None  # with population groups: each group's figures (coverage.groups.tally)
+    access: dict | None = None  # with --access: the floating-catchment accessibility (coverage.walk_access)
 
     @property
     def share_served_weight(self) -> float | None:
@@ -172,6 +174,8 @@ class CoverageResult:
     staff: np.ndarray | None = field(repr=False, default=None)
     household_access: Access | None = field(repr=False, default=None)  # gated rule; None is the open rule
     gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
+    groups: object = field(repr=False, default=None)  # coverage.groups.Groups, with population groups
+    access_measure: object = field(repr=False, default=None)  # coverage.walk_access.WalkAccess, with access=
 
     @property
     def access(self) -> Access:
@@ -312,9 +316,14 @@ class CoverageResult:
             h_snap = translate(h_snap, net, target, max_snap_m=p["max_snap_m"])
             net = target
         same_stations = add_stations is None and keep.all() and net is self.network
-        return _compute(net, st, self.household_points, s_snap, h_snap, self._outside, p,
-                        reach=self.reach if same_stations else None, capacity=cap, staff=staff,
-                        gate_rule=self.gate_rule)
+        out = _compute(net, st, self.household_points, s_snap, h_snap, self._outside, p,
+                       reach=self.reach if same_stations else None, capacity=cap, staff=staff,
+                       gate_rule=self.gate_rule)
+        if self.access_measure is not None:  # the same measure and supply, on the new walks
+            out = with_access(out, self.access_measure.spec, supply=_added_supply(self, st, keep, add_stations))
+        if self.groups is not None:
+            out = with_groups(out, self.groups.specs)
+        return out
 
     def explore(self, **kw):
         """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
@@ -352,6 +361,9 @@ def assess(
     gate_options: dict | None = None,
     horizon_min: float | None = None,
     require_stations: bool = True,
+    groups=None,
+    access: str | None = None,
+    access_level: float | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -412,6 +424,21 @@ def assess(
     require_stations
         ``False`` lets a run go ahead when no station reaches the network
         (a tile far from every station): every household is then unreached.
+    groups
+        Population groups counted per residential point, each walked with
+        its own profile (:mod:`coverage.groups`):
+        ``{"elderly": ("老年人", "elderly"), "disabled": ("残疾人",
+        "wheelchair"), "children": "儿童"}`` (a column alone walks at the run's
+        profile). Adds ``covered_<group>`` to the households, each group's
+        figures to ``summary.groups`` and ``result.groups``.
+    access, access_level
+        ``"2sfca"``, ``"e2sfca"`` or ``"gaussian"``: floating-catchment
+        accessibility on the exact walks within the threshold
+        (:mod:`coverage.walk_access`); supply is ``staff``, else
+        ``capacity``, else 1 per station. Adds ``access_<method>`` (supply
+        per 1,000 households) to the households, ``supply_ratio`` to the
+        stations and ``summary.access``; ``access_level`` is the level whose
+        share below is reported (default: half the mean).
     """
     t0 = time.perf_counter()
     rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
@@ -428,7 +455,8 @@ def assess(
                 read_options=household_options)
     st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
     cap = staff_n = None
-    if capacity is not None or staff is not None:
+    staff_supply_only = access is not None and staff is not None and caseload is None and capacity is None
+    if (capacity is not None or staff is not None) and not staff_supply_only:  # staff alone: access supply only
         cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
                                      default_capacity=default_capacity)
     hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
@@ -455,6 +483,10 @@ def assess(
                          compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m,
                          households=hh, household_snap=h_snap)
     t_snap = time.perf_counter()
+    if access is not None:  # checked before any work
+        from .walk_access import parse_access
+
+        parse_access(access, access_level)
     params = {
         "minutes": minutes,
         "speed_kph": kph,
@@ -479,6 +511,15 @@ def assess(
     }
     result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
                       gate_rule=rule)
+    if access is not None:
+        from .walk_access import AccessSpec, station_supply
+
+        spec = AccessSpec.of(access, access_level, staff_col=staff, capacity_col=capacity)
+        result = with_access(result, spec, supply=station_supply(st, spec, capacity=cap))
+    if groups is not None:
+        from .groups import parse_groups
+
+        result = with_groups(result, parse_groups(groups))
     log.info(
         "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s",
         len(hh),
@@ -487,6 +528,76 @@ def assess(
         time.perf_counter() - t_snap,
     )
     return result
+
+
+def with_groups(result: CoverageResult, specs) -> CoverageResult:
+    """``result`` with its population groups counted, each walked with its profile (:mod:`coverage.groups`).
+
+    One assessment per distinct profile, sharing the network and the
+    snapping (:meth:`CoverageResult.what_if`); ``covered_<group>`` (and
+    ``walk_min_<group>`` for a group walking at another profile) are added
+    to the households.
+    """
+    from dataclasses import replace
+
+    from .groups import Groups, group_counts, tally
+
+    if not specs:
+        return result
+    counts = group_counts(result.household_points, specs)
+    own = result.params["profile"]
+    runs: dict = {}
+    covered, walk, status, summary = {}, {}, {}, {}
+    h = result.households
+    for g in specs:
+        prof = g.profile if g.profile is not None else own
+        if g.profile is None or g.profile == own:
+            r = result
+        else:
+            if prof not in runs:
+                t = time.perf_counter()
+                runs[prof] = replace(result, groups=None, access_measure=None).what_if(profile=prof)
+                log.info("Group profile %s: %.2f s (network and snapping shared)", prof, time.perf_counter() - t)
+            r = runs[prof]
+        hh_g = r.households
+        covered[g.name] = hh_g["covered"].to_numpy(dtype=bool)
+        walk[g.name] = hh_g["walk_min"].to_numpy(dtype=float)
+        status[g.name] = hh_g["status"].astype(str).to_numpy()
+        summary[g.name] = {"column": g.column, **tally(
+            counts[g.name], hh_g, bands_min=r.bands_min, threshold_min=r.summary.threshold_min,
+            speed_kph=r.summary.speed_kph, profile=prof, share_all=result.summary.share_covered_weight)}
+        h[f"covered_{g.name}"] = covered[g.name]
+        if r is not result:
+            h[f"walk_min_{g.name}"] = walk[g.name]
+    groups = Groups(list(specs), counts, covered, walk, status, summary)
+    return replace(result, groups=groups, summary=replace(result.summary, groups=summary))
+
+
+def with_access(result: CoverageResult, spec, *, supply) -> CoverageResult:
+    """``result`` with floating-catchment accessibility on its walks (:mod:`coverage.walk_access`)."""
+    from dataclasses import replace
+
+    from .walk_access import walk_access
+
+    wa = walk_access(result, spec, supply)
+    return replace(result, access_measure=wa, summary=replace(result.summary, access=wa.summary))
+
+
+def _added_supply(result: CoverageResult, st, keep, add_stations):
+    """Supply per station after a what-if: the kept stations' own, then the added ones' (from their columns)."""
+    from .walk_access import station_supply
+
+    old = result.access_measure.supply[keep]
+    if add_stations is None:
+        return old
+    new_rows = st.subset(np.arange(len(st)) >= int(keep.sum()))
+    spec = result.access_measure.spec
+    col = spec.staff_col or spec.capacity_col
+    if col is not None and str(col).lower() not in {str(c).lower() for c in new_rows.frame.columns}:
+        fill = float(np.median(old)) if old.size else 1.0  # added stations without the column: a median station
+        log.info("Added stations have no %r column; each gets the median station's supply, %g", col, fill)
+        return np.concatenate([old, np.full(len(new_rows), fill)])
+    return np.concatenate([old, station_supply(new_rows, spec, capacity=None)])
 
 
 def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False, capacity=None,
