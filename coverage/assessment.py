@@ -37,6 +37,14 @@ HOUSEHOLD_COLUMNS = (
 STATUSES = ("covered", "uncovered", "off_network", "invalid")
 
 
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 @dataclass(frozen=True)
 class Summary:
     """Totals and shares, by count and by household weight.
@@ -114,6 +122,11 @@ class Summary:
                    if self.weight_served is not None else "")
                 + (f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} 户）的结论"
                    f"与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。" if g else "")
+                + "".join(f"{name}：{x['covered']:,.0f} / {x['total']:,.0f} 人在{x['threshold_min']:g}分钟内"
+                          f"（{x['profile'] or '自定义速度'}，{_pct(x['share_covered'])}）。"
+                          for name, x in (self.groups or {}).items())
+                + (f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 {self.access['mean']:.3g}，"
+                   f"基尼系数 {_num(self.access['gini'])}。" if self.access else "")
             )
         return (
             f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
@@ -127,6 +140,11 @@ class Summary:
             + (f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} households) "
                f"change verdict against the nearest-street rule ({g['weight_lost']:,.0f} households lose "
                "coverage)." if g else "")
+            + "".join(f" {name}: {x['covered']:,.0f} of {x['total']:,.0f} people within {x['threshold_min']:g} min "
+                      f"({x['profile'] or 'custom speed'}, {_pct(x['share_covered'])})."
+                      for name, x in (self.groups or {}).items())
+            + (f" Access ({self.access['method']}, {self.access['supply']}): mean {self.access['mean']:.3g} per "
+               f"1,000 households, Gini {_num(self.access['gini'])}." if self.access else "")
         )
 
     @property

@@ -204,9 +204,9 @@ def walk_access(result, spec: AccessSpec, supply) -> WalkAccess:
     ratio = np.asarray(r.ratio, dtype=float) * PER_HOUSEHOLDS
     h, s = result.households, result.stations
     col = f"access_{spec.method}"
-    h[col] = np.round(access, 9)
+    h[col] = access
     s["supply"] = supply
-    s["supply_ratio"] = np.round(ratio, 9)
+    s["supply_ratio"] = ratio
     s["catchment_demand"] = np.asarray(r.catchment_demand, dtype=float)
     w = np.where(hh.valid, hh.weight, 0.0)
     mean_all = float(np.average(access[hh.valid], weights=w[hh.valid])) if w.sum() else float("nan")
