@@ -33,7 +33,7 @@ OUTPUTS = {
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
                "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS, *PEOPLE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-             "isochrones.gpkg", "map.html", "manifest.json"),
+             "isochrones.gpkg", "map.html", "manifest.json", "groups.csv", "groups_uncovered.csv"),
 }
 
 
@@ -425,7 +425,7 @@ def cmd_isochrones(args) -> int:
 def cmd_demo(args) -> int:
     from ._files import OutputFolder
     from .assessment import assess
-    from .demo import DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
+    from .demo import DEMO_GROUPS, DEMO_GROUPS_CLI, DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
     from .output.files import write_maps
     from .network import load_network
 
@@ -434,18 +434,24 @@ def cmd_demo(args) -> int:
     path, stations, households = demo_inputs(args.city)
     st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
     minutes = DEMO_MINUTES[args.city]
-    result = assess(load_network(path), stations, households, minutes=minutes, weight="households")
+    people = {"groups": DEMO_GROUPS, "access": "2sfca", "staff": "social_workers"} if args.city == "hongqi" else {}
+    result = assess(load_network(path), stations, households, minutes=minutes, weight="households", **people)
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
+    if people:  # estimated groups and staff (coverage.demo)
+        from .output.people import write_people
+
+        files.update(write_people(result, out))
     files.update(write_maps(result, out, isochrones=iso, **maps))
     out.finish(extra={"command": "demo", "city": args.city})
     print(f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk (OpenStreetMap data © OpenStreetMap contributors, ODbL)")
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
     weight = "户数" if args.city == "hongqi" else "households"
+    more = f"--groups {DEMO_GROUPS_CLI} --access 2sfca --staff-col 社工 " if people else ""
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
           f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
-          f"--weight {weight} --minutes {minutes:g} --out my-output")
+          f"--weight {weight} --minutes {minutes:g} {more}--out my-output")
     return 0
 
 
