@@ -276,3 +276,49 @@ def test_cli_groups_and_access_with_chinese_inputs(tmp_path, harbin):
     assert set(ga["area"]) >= {"东{区}", '西"区"'} and set(ga["group"]) == {"老年人", "残疾人"}
     fair = pd.read_csv(tmp_path / "r" / "fairness_by_area.csv")
     assert {"gini_walk_min", "access_mean", "access_median", "access_share_below", "gini_access"} <= set(fair)
+
+
+def test_map_access_layer_and_groups_follow_the_scenario(browser, tmp_path):
+    """map.html: the access layer and its legend; the own-profile groups follow the what-if exactly (Python's
+    what_if), the other profiles stay at the starting scenario; data from the inputs stays text."""
+    import re
+
+    from coverage import save_map
+    from coverage.demo import DEMO_GROUPS, demo_inputs
+
+    path, st, hh = demo_inputs("hongqi")
+    st = st.assign(name=st["name"] + "<img src=x onerror=alert(1)>{{7*7}}")
+    r = assess(load_network(path), st, hh, weight="households", groups=DEMO_GROUPS, access="2sfca",
+               staff="social_workers")
+    page = tmp_path / "map.html"
+    save_map(r.explore(lang="zh"), page)
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    ctx.route(re.compile(r"^https?://"), lambda req: req.abort())
+    pg = ctx.new_page()
+    errors, dialogs = [], []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        pg.goto(page.as_uri())
+        pg.wait_for_function("() => window.serviceCoverage !== undefined && window.SCPeople !== undefined",
+                             timeout=10_000)
+        assert errors == [] and dialogs == []
+        start = pg.evaluate("SCPeople.groups()")
+        for name, g in r.summary.groups.items():
+            assert start[name]["covered"] == pytest.approx(g["covered"]) and start[name]["total"] == g["total"]
+        assert start["儿童"]["follows"] and not start["老年人"]["follows"] and not start["残疾人"]["follows"]
+        assert "初始方案" in pg.locator("#sc-groups").inner_text()
+        remove = [str(x) for x in st["id"].iloc[:3]]
+        pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": []})
+        after = pg.evaluate("SCPeople.groups()")
+        want = r.what_if(remove_stations=remove).summary.groups
+        assert after["儿童"]["covered"] == pytest.approx(want["儿童"]["covered"])
+        assert after["儿童"]["covered"] < start["儿童"]["covered"]
+        assert after["老年人"]["covered"] == start["老年人"]["covered"]  # another profile: the starting scenario
+        # the access layer, from the layer control, with its own legend
+        label = r.summary.access["method"]
+        pg.locator(".leaflet-control-layers-overlays label", has_text=label).click()
+        assert pg.is_visible("#sc-access-legend") and "无站点" in pg.locator("#sc-access-legend").inner_text()
+        assert errors == [] and dialogs == [] and pg.locator("img[src=x]").count() == 0
+    finally:
+        ctx.close()

@@ -29,7 +29,8 @@ LAYERS = {
     3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity",
         "accessibility", "equity", "tiles", "tiles.partition", "tiles.run", "groups", "walk_access"],
     4: ["output", "output.files", "output.mapdata", "output.whatif_page", "output.basemap", "output.html_map",
-        "output.static_map", "output.workbook", "output.brief", "output.report", "output.people"],
+        "output.static_map", "output.workbook", "output.brief", "output.report", "output.people",
+        "output.people_map"],
     5: ["cli", "demo", "__main__"],
 }
 LAYER_OF = {m: n for n, mods in LAYERS.items() for m in mods}
