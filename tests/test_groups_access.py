@@ -17,13 +17,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import LAT0, LON0, REPO, STEP, shared_osm
 
 from coverage import CoverageInputError, assess, load_network
 from coverage.accessibility import two_step_fca
 from coverage.equity import gini
 from coverage.network import from_arrays
 from coverage.osm import FLAG_STEPS
-from helpers import LAT0, LON0, REPO, STEP, shared_osm
 
 
 def _pts(frame_cols, lonlat):
@@ -246,7 +246,7 @@ def test_cli_groups_and_access_with_chinese_inputs(tmp_path, harbin):
 
     env = {**os.environ, **env}
     p = subprocess.run(base + ["analyze", *common, "--out", str(tmp_path / "a")], capture_output=True, text=True,
-                       env=env, timeout=300)
+                       env=env, timeout=300, check=False)
     assert p.returncode == 0, p.stderr
     assert "老年人" in p.stdout and "可达性" in p.stdout
     h = pd.read_csv(tmp_path / "a" / "households.csv")
@@ -266,7 +266,8 @@ def test_cli_groups_and_access_with_chinese_inputs(tmp_path, harbin):
                              crs=4326)
     areas.to_file(tmp_path / "街道.gpkg")
     p = subprocess.run(base + ["report", *common, "--areas", str(tmp_path / "街道.gpkg"), "--no-brief", "--out",
-                               str(tmp_path / "r")], capture_output=True, text=True, env=env, timeout=300)
+                               str(tmp_path / "r")], capture_output=True, text=True, env=env, timeout=300,
+                       check=False)
     assert p.returncode == 0, p.stderr
     from openpyxl import load_workbook
 
@@ -322,3 +323,32 @@ def test_map_access_layer_and_groups_follow_the_scenario(browser, tmp_path):
         assert errors == [] and dialogs == [] and pg.locator("img[src=x]").count() == 0
     finally:
         ctx.close()
+
+
+def test_brief_has_the_groups_and_the_lorenz_curves(tmp_path):
+    import shutil
+
+    from coverage.demo import DEMO_GROUPS, demo_inputs
+    from coverage.output.brief import write_brief
+
+    path, st, hh = demo_inputs("hongqi")
+    r = assess(load_network(path), st, hh, weight="households", groups=DEMO_GROUPS, access="e2sfca",
+               staff="social_workers")
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from coverage.output.brief import _table
+    from coverage.output.people import brief_page
+
+    with PdfPages(tmp_path / "brief-en.pdf") as pdf:  # the English page alone (Chinese group names still drawn)
+        brief_page(pdf, r, lang="en", table=_table)
+    write_brief(tmp_path / "brief-zh.pdf", r, lang="zh")
+    for lang, words in (("zh", ["重点人群与公平性", "老年人", "洛伦兹曲线", "基尼系数"]),
+                        ("en", ["Groups and fairness", "Lorenz curves", "Gini", "老年人"])):
+        pdf = tmp_path / f"brief-{lang}.pdf"
+        if shutil.which("pdftotext") is None:
+            continue
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for w in words:
+            assert w in text, (lang, w)
+        share = f"{r.summary.groups['老年人']['share_covered']:.1%}"
+        assert share in text

@@ -13,11 +13,11 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from helpers import LAT0, LON0, M_PER_STEP, STEP, shared_osm
 
 from coverage import assess, load_network, settings
 from coverage.network import from_arrays
 from coverage.osm import EDGE_FLAGS, FLAG_KERB, FLAG_NO_WHEELCHAIR, FLAG_STEEP, FLAG_STEPS, way_flags
-from helpers import LAT0, LON0, M_PER_STEP, STEP, shared_osm
 
 AVOID = FLAG_STEPS | FLAG_NO_WHEELCHAIR | FLAG_STEEP | FLAG_KERB
 
@@ -160,5 +160,5 @@ def test_harbin_never_uses_steps():
     assert (np.abs(adult.households["walk_m"].to_numpy() - got) > 1)[np.isfinite(got)].sum() > 10
     np.testing.assert_allclose(adult.what_if(profile="wheelchair").households["walk_m"].to_numpy(dtype=float), got,
                                atol=1e-6, equal_nan=True)
-    assert set(EDGE_FLAGS[k] for k in settings.PROFILE_AVOID["wheelchair"]) == {FLAG_STEPS, FLAG_NO_WHEELCHAIR,
+    assert {EDGE_FLAGS[k] for k in settings.PROFILE_AVOID["wheelchair"]} == {FLAG_STEPS, FLAG_NO_WHEELCHAIR,
                                                                                  FLAG_STEEP, FLAG_KERB}

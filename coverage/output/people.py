@@ -144,3 +144,117 @@ def add_people_sheets(path, result, *, areas=None, area_name_col=None, area_id_c
         if fair is not None:
             write_sheet(wb.create_sheet(_sheet_name(f"{L['access']} area", taken)), fair, lang=lang, minutes=m)
     wb.save(path)
+
+
+BRIEF = {
+    "en": {"title": "Groups and fairness", "group": "Group", "profile": "Walks at", "people": "People",
+           "covered": "Within {m:g} min", "share": "Share", "gap": "Gap to all households",
+           "lorenz": "Lorenz curves: who walks how far", "lorenz_access": "Lorenz curve of access ({method})",
+           "pop": "Cumulative share of people (shortest walks first)", "val": "Cumulative share of walking time",
+           "pop_a": "Cumulative share of households (least access first)", "val_a": "Cumulative share of access",
+           "equal": "Equality", "all": "All households", "gini": "Gini {g}",
+           "access_line": "Access ({method}, supply: {supply}): mean {mean} per 1,000 households, median {median}; "
+                          "{below} of households below {level}",
+           "note": "Groups walking at another profile are assessed on their own walks; counts are as given in the "
+                   "households file."},
+    "zh": {"title": "重点人群与公平性", "group": "人群", "profile": "步行方式", "people": "人数",
+           "covered": "{m:g}分钟内", "share": "覆盖率", "gap": "与全体住户差距",
+           "lorenz": "洛伦兹曲线：步行距离的分布", "lorenz_access": "可达性洛伦兹曲线（{method}）",
+           "pop": "人口累计比例（步行时间由短到长）", "val": "步行时间累计比例",
+           "pop_a": "住户累计比例（可达性由低到高）", "val_a": "可达性累计比例",
+           "equal": "完全均等", "all": "全体住户", "gini": "基尼系数 {g}",
+           "access_line": "可达性（{method}，供给：{supply}）：平均每千户 {mean}，中位数 {median}；"
+                          "{below} 的住户低于 {level}",
+           "note": "按其他步行方式的人群按各自的步行路线计算；人数取自住户文件。"},
+}
+
+
+def _g(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def brief_page(pdf, result, *, lang: str = "en", table=None) -> None:
+    """One more A4 page for brief.pdf: the groups' shares and the Lorenz curves (walking time, and access).
+
+    ``table`` draws a table as the brief does (:func:`coverage.output.brief._table`'s signature).
+    """
+    import matplotlib.pyplot as plt
+
+    from .static_map import cjk_font, font_rc
+
+    rc = font_rc("zh") if cjk_font() is not None else {}  # group names are often Chinese, whatever the language
+    with plt.rc_context(rc):
+        _brief_page(pdf, result, lang=lang, table=table)
+
+
+def _brief_page(pdf, result, *, lang, table) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ..equity import gini, lorenz
+    from .static_map import plain_text
+
+    X = BRIEF.get(lang, BRIEF["en"])
+    s = result.summary
+    m = s.threshold_min
+    fig = plt.figure(figsize=(8.27, 11.69))
+    fig.text(0.06, 0.96, X["title"], fontsize=14, weight="bold", va="top")
+    top = 0.92
+    if s.groups:
+        rows = [[str(name), str(g["profile"] or "-"), f"{g['total']:,.0f}", f"{g['covered']:,.0f}",
+                 "-" if g["share_covered"] is None else f"{g['share_covered']:.1%}",
+                 "-" if g["gap_to_all"] is None else f"{100 * g['gap_to_all']:+.1f} pt"]
+                for name, g in s.groups.items()]
+        h = 0.03 * (len(rows) + 1)
+        table(fig.add_axes((0.06, top - h, 0.88, h)), rows,
+              [X["group"], X["profile"], X["people"], X["covered"].format(m=m), X["share"], X["gap"]],
+              [0.22, 0.16, 0.15, 0.17, 0.12, 0.18])
+        top -= h + 0.03
+        fig.text(0.06, top, plain_text(X["note"]), fontsize=7, color="#444", va="top")
+        top -= 0.03
+    a = s.access
+    if a:
+        line = X["access_line"].format(method=a["method"], supply=a["supply"], mean=_g(a["mean"]),
+                                       median=_g(a["median"]),
+                                       below="-" if a["share_below_level"] is None else f"{a['share_below_level']:.1%}",
+                                       level=_g(a["level"]))
+        fig.text(0.06, top, plain_text(line), fontsize=8, va="top", wrap=True)
+        top -= 0.04
+    n_plots = 1 + (1 if a and a.get("lorenz") else 0)
+    height = min(0.36, (top - 0.06) / n_plots - 0.05)
+    ax = fig.add_axes((0.12, top - height - 0.02, 0.76, height))
+    ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label=X["equal"])
+    h = result.households
+    walk = h["walk_min"].to_numpy(dtype=float)
+    w = result.household_points.weight
+    ok = np.isfinite(walk) & result.household_points.valid & (w > 0)
+    curves = [(X["all"], walk[ok], w[ok])]
+    if result.groups is not None:
+        for name in result.groups.names:
+            wk, c = result.groups.walk_min[name], result.groups.counts[name]
+            okg = np.isfinite(wk) & (c > 0) & result.household_points.valid
+            curves.append((str(name), wk[okg], c[okg]))
+    for label, v, wt in curves:
+        if v.size == 0 or v.sum() <= 0:
+            continue
+        p, q = lorenz(v, wt)
+        ax.plot(p, q, lw=1.6, label=plain_text(f"{label} ({X['gini'].format(g=_g(gini(v, wt)))})"))
+    ax.set_xlim(0, 1), ax.set_ylim(0, 1)
+    ax.set_xlabel(X["pop"], fontsize=8), ax.set_ylabel(X["val"], fontsize=8)
+    ax.set_title(X["lorenz"], fontsize=10, loc="left")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.tick_params(labelsize=7)
+    if n_plots == 2:
+        top2 = top - height - 0.12
+        ax2 = fig.add_axes((0.12, top2 - height, 0.76, height))
+        ax2.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label=X["equal"])
+        lz = a["lorenz"]
+        ax2.plot(lz["population_share"], lz["value_share"], lw=1.6, color="#006d2c",
+                 label=plain_text(f"{X['all']} ({X['gini'].format(g=_g(a['gini']))})"))
+        ax2.set_xlim(0, 1), ax2.set_ylim(0, 1)
+        ax2.set_xlabel(X["pop_a"], fontsize=8), ax2.set_ylabel(X["val_a"], fontsize=8)
+        ax2.set_title(X["lorenz_access"].format(method=a["method"]), fontsize=10, loc="left")
+        ax2.legend(fontsize=7, loc="upper left")
+        ax2.tick_params(labelsize=7)
+    pdf.savefig(fig)
+    plt.close(fig)
