@@ -583,7 +583,8 @@ def with_groups(result: CoverageResult, specs) -> CoverageResult:
         status[g.name] = hh_g["status"].astype(str).to_numpy()
         summary[g.name] = {"column": g.column, **tally(
             counts[g.name], hh_g, bands_min=r.bands_min, threshold_min=r.summary.threshold_min,
-            speed_kph=r.summary.speed_kph, profile=prof, share_all=result.summary.share_covered_weight)}
+            speed_kph=r.summary.speed_kph, profile=prof, share_all=result.summary.share_covered_weight,
+            access=None if result.access_measure is None else result.access_measure.access)}
         h[f"covered_{g.name}"] = covered[g.name]
         if r is not result:
             h[f"walk_min_{g.name}"] = walk[g.name]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CoverageInputError
-from .equity import gini
+from .equity import gini, lorenz
 
 #: Shares are given with this many decimals in the summary (full precision stays in the arrays).
 _DIGITS = 6
@@ -123,17 +123,26 @@ def group_counts(points, specs: list[GroupSpec]) -> dict[str, np.ndarray]:
     return out
 
 
+def lorenz_points(values, weights, n: int = 101) -> dict:
+    """The Lorenz curve resampled at ``n`` population shares (for pages and charts)."""
+    p, v = lorenz(values, weights)
+    grid = np.linspace(0, 1, n)
+    return {"population_share": grid.round(4).tolist(), "value_share": np.interp(grid, p, v).round(6).tolist()}
+
+
 def _share(a: float, b: float) -> float | None:
     return round(a / b, _DIGITS) if b else None
 
 
 def tally(counts: np.ndarray, households: pd.DataFrame, *, bands_min, threshold_min: float, speed_kph: float,
-          profile: str | None, share_all: float) -> dict:
+          profile: str | None, share_all: float, access: np.ndarray | None = None) -> dict:
     """The figures of one group: totals by status, the share covered, the bands and the fairness of the walks.
 
     ``households`` is the households table of the group's profile (its
     ``walk_min`` and ``status``); ``share_all`` is everyone's covered share
-    (by household weight) in the run, for the gap.
+    (by household weight) in the run, for the gap. ``access`` (per point,
+    from the run's access measure) adds the group's mean and Gini of access
+    (weighted by its people).
     """
     status = households["status"].astype(str).to_numpy()
     walk = households["walk_min"].to_numpy(dtype=float)
@@ -166,7 +175,19 @@ def tally(counts: np.ndarray, households: pd.DataFrame, *, bands_min, threshold_
         "mean_walk_min": round(float(np.average(walk[reached], weights=g[reached])), 3) if reached.any() else None,
         "share_covered_all": round(float(share_all), _DIGITS) if np.isfinite(share_all) else None,
         "gap_to_all": round(share - share_all, _DIGITS) if total and np.isfinite(share_all) else None,
+        "lorenz_walk_min": lorenz_points(walk[reached], g[reached]) if reached.any() and
+        np.nansum(walk[reached]) > 0 else None,
+        **({} if access is None else _access_of(access, g, valid)),
     }
+
+
+def _access_of(access: np.ndarray, g: np.ndarray, valid: np.ndarray) -> dict:
+    ok = valid & np.isfinite(access) & (g > 0)
+    if not ok.any():
+        return {"access_mean": None, "gini_access": None}
+    a, w = access[ok], g[ok]
+    return {"access_mean": round(float(np.average(a, weights=w)), _DIGITS),
+            "gini_access": round(gini(a, w), _DIGITS) if a.sum() > 0 else None}
 
 
 @dataclass(frozen=True, eq=False)

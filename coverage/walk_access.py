@@ -35,7 +35,8 @@ import pandas as pd
 
 from ._errors import CoverageInputError
 from .accessibility import gaussian, step, two_step_fca
-from .equity import gini, lorenz
+from .equity import gini
+from .groups import lorenz_points
 
 #: The methods of ``access=`` / ``--access``.
 METHODS = ("2sfca", "e2sfca", "gaussian")
@@ -123,13 +124,6 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[np.searchsorted(cum, 0.5 * cum[-1] - 1e-12 * cum[-1])])
 
 
-def _lorenz_points(values, weights, n: int = 101) -> dict:
-    """The Lorenz curve resampled at ``n`` population shares (for pages and charts)."""
-    p, v = lorenz(values, weights)
-    grid = np.linspace(0, 1, n)
-    return {"population_share": grid.round(4).tolist(), "value_share": np.interp(grid, p, v).round(6).tolist()}
-
-
 def stats(values: np.ndarray, weights: np.ndarray, level: float) -> dict:
     """Weighted mean, median, share below ``level``, Gini and Lorenz curve of one measure."""
     ok = np.isfinite(values) & (weights > 0)
@@ -142,7 +136,7 @@ def stats(values: np.ndarray, weights: np.ndarray, level: float) -> dict:
         "median": weighted_median(v, w),
         "share_below_level": float(w[v < level].sum() / w.sum()),
         "gini": gini(v, w) if positive else None,
-        "lorenz": _lorenz_points(v, w) if positive else None,
+        "lorenz": lorenz_points(v, w) if positive else None,
     }
 
 

@@ -47,7 +47,7 @@ def group_table(result) -> pd.DataFrame:
     """One row per group with its figures (bands as ``within_<m>min`` / ``share_<m>min`` columns)."""
     rows = []
     for name, g in (result.summary.groups or {}).items():
-        row = {"group": name, **{k: v for k, v in g.items() if k != "bands"}}
+        row = {"group": name, **{k: v for k, v in g.items() if k != "bands" and not isinstance(v, dict)}}
         for b in g["bands"]:
             row[f"within_{b['minutes']:g}min"] = b["within"]
             row[f"share_{b['minutes']:g}min"] = b["share"]
