@@ -580,7 +580,7 @@ def with_groups(result: CoverageResult, specs) -> CoverageResult:
         hh_g = r.households
         covered[g.name] = hh_g["covered"].to_numpy(dtype=bool)
         walk[g.name] = hh_g["walk_min"].to_numpy(dtype=float)
-        status[g.name] = hh_g["status"].astype(str).to_numpy()
+        status[g.name] = hh_g["status"].astype(object).to_numpy()
         summary[g.name] = {"column": g.column, **tally(
             counts[g.name], hh_g, bands_min=r.bands_min, threshold_min=r.summary.threshold_min,
             speed_kph=r.summary.speed_kph, profile=prof, share_all=result.summary.share_covered_weight,

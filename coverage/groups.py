@@ -110,8 +110,10 @@ def group_counts(points, specs: list[GroupSpec]) -> dict[str, np.ndarray]:
                    f"{[c for c in frame.columns if c != 'geometry']}.")
             raise CoverageInputError(msg)
         raw = frame[col]
-        text = raw.astype(str).str.strip()
-        blank = raw.isna() | (text == "")
+        if pd.api.types.is_numeric_dtype(raw.dtype):
+            blank = raw.isna()
+        else:  # text cells: an empty one is 0
+            blank = raw.isna() | (raw.astype(object).map(lambda v: str(v).strip()) == "")
         values = pd.to_numeric(raw.where(~blank), errors="coerce").to_numpy(dtype=float)
         bad = (~blank.to_numpy() & ~np.isfinite(values)) | (np.nan_to_num(values) < 0)
         if bad.any():
@@ -144,7 +146,7 @@ def tally(counts: np.ndarray, households: pd.DataFrame, *, bands_min, threshold_
     from the run's access measure) adds the group's mean and Gini of access
     (weighted by its people).
     """
-    status = households["status"].astype(str).to_numpy()
+    status = households["status"].astype(object).to_numpy()
     walk = households["walk_min"].to_numpy(dtype=float)
     valid = status != "invalid"
     g = np.where(valid, counts, 0.0)
@@ -254,7 +256,7 @@ class Groups:
 
         area_of, table = area_index(result, areas, name_col=name_col, id_col=id_col)
         hh = result.household_points
-        status = result.households["status"].astype(str).to_numpy()
+        status = result.households["status"].astype(object).to_numpy()
         valid = status != "invalid"
         w_cov = np.where(status == "covered", hh.weight, 0.0)
         rows = []

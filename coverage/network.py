@@ -317,6 +317,9 @@ def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkN
     edges = np.flatnonzero(keep)
     edges = edges[labels[net.edge_u[edges]] == main]
     nodes = np.flatnonzero(used & (labels == main))
+    if edges.size == net.n_edges and nodes.size == net.n_nodes:  # nothing to leave out: the whole network
+        log.info("Walking profile %s: no segment is %s; the whole network is used", profile, " or ".join(avoid))
+        return net
     new_index = np.full(n, -1, dtype=np.int64)
     new_index[nodes] = np.arange(nodes.size)
     meta = {**net.meta, "profile": profile, "profile_avoids": list(avoid), "work_crs": net.crs.to_string(),
