@@ -56,7 +56,7 @@ def test_toy_home_beside_the_steps_goes_to_a_usable_street():
     """A home whose nearest segment is the flight of steps is snapped to the nearest usable one."""
     net = _square(FLAG_STEPS)
     st = _pts(["s"], [(LON0, LAT0)])
-    hh = _pts(["h"], [(LON0 + STEP * 0.1, LAT0 + STEP * 0.5)])  # 7 m from the steps, 104 m from the rest
+    hh = _pts(["h"], [(LON0 + STEP * 0.1, LAT0 + STEP * 0.5)])  # 7 m from the steps, 56 m from the other sides
     wheel = assess(net, st, hh, minutes=60, profile="wheelchair")
     h = wheel.household_snap
     assert not (wheel.network.edge_flags[h.edge] & AVOID).any()
