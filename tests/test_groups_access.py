@@ -359,3 +359,43 @@ def test_brief_has_the_groups_and_the_lorenz_curves(tmp_path):
             assert w in text, (lang, w)
         share = f"{r.summary.groups['老年人']['share_covered']:.1%}"
         assert share in text
+
+
+def test_by_area_on_the_toy_by_hand():
+    from shapely.geometry import box
+
+    net, st, hh = _toy()
+    r = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="2sfca",
+               groups={"elderly": ("老年人", "elderly")})
+    lo, mid, hi = LAT0 - STEP / 2, LAT0 + 4.5 * STEP, LAT0 + 9.5 * STEP
+    areas = gpd.GeoDataFrame({"name": ["南{区}", "北区"]}, geometry=[box(LON0 - STEP, lo, LON0 + 2 * STEP, mid),
+                                                                   box(LON0 - STEP, mid, LON0 + 2 * STEP, hi)],
+                             crs=4326)
+    g = r.groups.by_area(r, areas).set_index("area")
+    # elderly [3, 0, 5, 0, 2 | 1, 4, 0, 6, 2], covered at 0.8 m/s [T, T, T, F, F | F, F, T, T, T]
+    assert g.loc["南{区}", "people"] == 10 and g.loc["南{区}", "covered"] == 8
+    assert g.loc["北区", "people"] == 13 and g.loc["北区", "covered"] == 8
+    assert g.loc["南{区}", "share_covered_all"] == pytest.approx(0.8)  # households: 4 of 5 points of 10
+    assert g.loc["北区", "gap_to_all"] == pytest.approx(8 / 13 - 0.8)
+    from coverage.walk_access import by_area
+
+    f = by_area(r, areas).set_index("area")
+    assert f.loc["南{区}", "access_mean"] == pytest.approx((4 * 50 + 0) / 5)  # 2 workers for 40 households
+    assert f.loc["北区", "access_mean"] == pytest.approx((0 + 4 * 100) / 5)
+    assert f.loc["南{区}", "access_median"] == pytest.approx(50)
+    assert f.loc["北区", "access_share_below"] == pytest.approx(0.2)  # level: half the mean (30)
+    walk = r.households["walk_min"].to_numpy()[:5]
+    assert f.loc["南{区}", "gini_walk_min"] == pytest.approx(gini(walk, np.full(5, 10.0)))
+
+
+def test_step_free_group_with_gated_compounds_is_one_line():
+    from shapely.geometry import box
+
+    net, st, hh = _toy()
+    comp = gpd.GeoDataFrame({"compound_id": ["c1"]}, geometry=[box(LON0 - STEP / 2, LAT0 + 0.5 * STEP,
+                                                                    LON0 + STEP / 2, LAT0 + 2.5 * STEP)], crs=4326)
+    gates = _pts({"id": ["g1"], "compound_id": ["c1"]}, [(LON0, LAT0 + 0.5 * STEP)])
+    with pytest.raises(CoverageInputError, match="with gated compounds run it as its own analysis"):
+        assess(net, st, hh, compounds=comp, gates=gates, groups={"d": ("残疾人", "wheelchair")})
+    r = assess(net, st, hh, compounds=comp, gates=gates, groups={"e": ("老年人", "elderly")})  # speeds only: fine
+    assert "covered_e" in r.households

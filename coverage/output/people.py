@@ -34,12 +34,17 @@ LABELS = {
            "gap_to_all": "Gap to everyone", "gini_walk_min": "Gini of walking time", "mean_walk_min":
            "Mean walk (min)", "access": "Accessibility", "supply": "Supply", "supply_ratio":
            "Supply per 1,000 households in reach", "catchment_demand": "Households in reach (weighted)",
-           "item": "Item", "value": "Value"},
+           "item": "Item", "value": "Value", "fairness": "Fairness by area", "off_network": "Off the network",
+           "households": "Households", "access_mean": "Access, mean", "access_median": "Access, median",
+           "access_share_below": "Share of households below the level", "gini_access": "Gini of access"},
     "zh": {"group": "人群", "column": "列", "profile": "步行方式", "speed_kph": "速度（km/h）", "people": "人数",
            "total": "人数", "covered": "已覆盖", "uncovered": "未覆盖", "share_covered": "覆盖率",
            "share_covered_all": "全体覆盖率", "gap_to_all": "与全体差距", "gini_walk_min": "步行时间基尼系数",
            "mean_walk_min": "平均步行（分钟）", "access": "可达性", "supply": "供给", "supply_ratio":
-           "可达范围内每千户供给", "catchment_demand": "可达范围内住户（加权）", "item": "项目", "value": "数值"},
+           "可达范围内每千户供给", "catchment_demand": "可达范围内住户（加权）", "item": "项目", "value": "数值",
+           "fairness": "各区域公平性", "off_network": "不在路网上", "households": "住户数", "access_mean": "可达性均值",
+           "access_median": "可达性中位数", "access_share_below": "低于水平的住户比例",
+           "gini_access": "可达性基尼系数"},
 }
 
 
@@ -96,6 +101,24 @@ def write_people(result, out_dir, *, areas=None, area_name_col=None, area_id_col
     return files
 
 
+def _formats(cols, L) -> dict:
+    """Number formats by column (before the headers are translated), keyed by the translated header."""
+    out = {}
+    for c in cols:
+        if c.startswith("share") or c.startswith("gap") or c == "access_share_below":
+            out[L.get(c, c)] = "0.0%"
+        elif c in ("people", "covered", "uncovered", "off_network", "households", "total", "catchment_demand"):
+            out[L.get(c, c)] = "#,##0"
+        elif c.startswith(("gini", "mean", "access", "supply")):
+            out[L.get(c, c)] = "0.000"
+    return out
+
+
+def _translated(frame: pd.DataFrame, L) -> tuple[pd.DataFrame, dict]:
+    cols = [str(c) for c in frame.columns]
+    return frame.rename(columns={c: L[c] for c in cols if c in L}), _formats(cols, L)
+
+
 def _sheet_name(text: str, taken: set) -> str:
     bad = '[]:*?/\\'
     name = "".join("_" if c in bad else c for c in str(text))[:31] or "group"
@@ -130,19 +153,21 @@ def add_people_sheets(path, result, *, areas=None, area_name_col=None, area_id_c
             else:
                 frame = table[table["group"] == name].drop(columns="group").T.reset_index()
                 frame.columns = ["item", "value"]
-            frame = frame.rename(columns={c: L.get(c, c) for c in frame.columns})
-            write_sheet(wb.create_sheet(_sheet_name(f"{L['group']} {name}", taken)), frame, lang=lang, minutes=m)
+            frame, fmt = _translated(frame, L)
+            write_sheet(wb.create_sheet(_sheet_name(f"{L['group']} {name}", taken)), frame, lang=lang, minutes=m,
+                        formats=fmt)
     if result.access_measure is not None:
         ws = wb.create_sheet(_sheet_name(L["access"], taken))
         rows = access_rows(result).rename(columns={c: L.get(c, c) for c in ("item", "value")})
         write_sheet(ws, rows, lang=lang, minutes=m)
         st = result.stations
         cols = [c for c in ("id", "name", "supply", "supply_ratio", "catchment_demand") if c in st.columns]
-        frame = pd.DataFrame(st[cols]).rename(columns={c: L.get(c, c) for c in cols})
+        frame, fmt = _translated(pd.DataFrame(st[cols]), L)
         write_sheet(wb.create_sheet(_sheet_name(f"{L['access']} {L['supply']}", taken)), frame, lang=lang,
-                    minutes=m)
-        if fair is not None:
-            write_sheet(wb.create_sheet(_sheet_name(f"{L['access']} area", taken)), fair, lang=lang, minutes=m)
+                    minutes=m, formats=fmt)
+    if fair is not None:  # fairness per area: walking time, and access when measured
+        frame, fmt = _translated(fair, L)
+        write_sheet(wb.create_sheet(_sheet_name(L["fairness"], taken)), frame, lang=lang, minutes=m, formats=fmt)
     wb.save(path)
 
 

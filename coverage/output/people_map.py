@@ -16,10 +16,16 @@ page's household order), never as markup.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from .._encode import b64_array
 
+log = logging.getLogger(__name__)
+
+#: The access layer draws every residential point; above this many it is left out (the files carry the values).
+MAX_ACCESS_POINTS = 50_000
 #: Access classes: no station within the threshold, then five quintile classes (light to dark).
 ACCESS_NONE_COLOUR = "#bdbdbd"
 ACCESS_COLOURS = ("#edf8fb", "#b2e2e2", "#66c2a4", "#2ca25f", "#006d2c")
@@ -50,7 +56,10 @@ def people_block(result, pos: np.ndarray, lang: str = "en") -> dict | None:
     n = pos.size
     out: dict = {"labels": {"groups": L["groups"].format(m=m), "follows": L["follows"]}, "access": None,
                  "groups": None}
-    if wa is not None:
+    if wa is not None and n > MAX_ACCESS_POINTS:
+        log.info("The map's access layer is left out above %s residential points (households.csv has the values)",
+                 f"{MAX_ACCESS_POINTS:,}")
+    elif wa is not None:
         values = np.full(n, np.nan, dtype=np.float32)
         values[pos] = wa.access.astype(np.float32)
         positive = wa.access[np.isfinite(wa.access) & (wa.access > 0)]
