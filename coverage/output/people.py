@@ -105,7 +105,7 @@ def _formats(cols, L) -> dict:
     """Number formats by column (before the headers are translated), keyed by the translated header."""
     out = {}
     for c in cols:
-        if c.startswith("share") or c.startswith("gap") or c == "access_share_below":
+        if c.startswith(("share", "gap")) or c == "access_share_below":
             out[L.get(c, c)] = "0.0%"
         elif c in ("people", "covered", "uncovered", "off_network", "households", "total", "catchment_demand"):
             out[L.get(c, c)] = "#,##0"
