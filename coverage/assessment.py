@@ -612,7 +612,9 @@ def _added_supply(result: CoverageResult, st, keep, add_stations):
     new_rows = st.subset(np.arange(len(st)) >= int(keep.sum()))
     spec = result.access_measure.spec
     col = spec.staff_col or spec.capacity_col
-    if col is not None and str(col).lower() not in {str(c).lower() for c in new_rows.frame.columns}:
+    frame = new_rows.frame
+    found = {str(c).lower(): c for c in frame.columns}.get(str(col).lower()) if col is not None else None
+    if col is not None and (found is None or frame[found].isna().all()):
         fill = float(np.median(old)) if old.size else 1.0  # added stations without the column: a median station
         log.info("Added stations have no %r column; each gets the median station's supply, %g", col, fill)
         return np.concatenate([old, np.full(len(new_rows), fill)])

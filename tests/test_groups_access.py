@@ -399,3 +399,17 @@ def test_step_free_group_with_gated_compounds_is_one_line():
         assess(net, st, hh, compounds=comp, gates=gates, groups={"d": ("残疾人", "wheelchair")})
     r = assess(net, st, hh, compounds=comp, gates=gates, groups={"e": ("老年人", "elderly")})  # speeds only: fine
     assert "covered_e" in r.households
+
+
+def test_what_if_keeps_access_and_groups_for_added_stations():
+    net, st, hh = _toy()
+    r = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="2sfca", groups=["老年人"])
+    mid = _pts({"id": ["m"], "社工": [5]}, [(LON0, LAT0 + 4.5 * STEP)])
+    x = r.what_if(add_stations=mid)
+    fresh = assess(net, pd.concat([st, mid], ignore_index=True), hh, minutes=5, weight="户数", staff="社工",
+                   access="2sfca", groups=["老年人"])
+    np.testing.assert_allclose(x.households["access_2sfca"], fresh.households["access_2sfca"])
+    assert x.summary.groups == fresh.summary.groups
+    # added stations without the staff column get the median station's supply (3 of 2 and 4)
+    y = r.what_if(add_stations=mid.drop(columns="社工"))
+    assert list(y.stations["supply"]) == [2, 4, 3]
