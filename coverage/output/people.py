@@ -226,7 +226,10 @@ def _brief_page(pdf, result, *, lang, table) -> None:
     fig.text(0.06, 0.96, X["title"], fontsize=14, weight="bold", va="top")
     top = 0.92
     if s.groups:
-        rows = [[str(name), str(g["profile"] or "-"), f"{g['total']:,.0f}", f"{g['covered']:,.0f}",
+        from .people_map import PROFILE_NAMES
+
+        names = PROFILE_NAMES.get(lang, {})
+        rows = [[str(name), names.get(g["profile"], str(g["profile"] or "-")), f"{g['total']:,.0f}", f"{g['covered']:,.0f}",
                  "-" if g["share_covered"] is None else f"{g['share_covered']:.1%}",
                  "-" if g["gap_to_all"] is None else f"{100 * g['gap_to_all']:+.1f} pt"]
                 for name, g in s.groups.items()]

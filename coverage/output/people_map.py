@@ -35,7 +35,7 @@ LABELS = {
            "groups": "Groups: people within {m:g} min", "starting": "starting scenario; walks at {profile}",
            "follows": "follows the scenario", "unit": "social workers per 1,000 households"},
     "zh": {"access": "可达性（{method}）：{unit}", "none": "{m:g}分钟内无站点", "groups": "各人群：{m:g}分钟内人数",
-           "starting": "初始方案；按{profile}步行", "follows": "随方案变化", "unit": "每千户供给"},
+           "starting": "初始方案；按{profile}步行", "follows": "随方案变化", "unit": "每千户社工数"},
 }
 PROFILE_NAMES = {"zh": {"elderly": "老年人速度", "wheelchair": "轮椅无障碍路线", "adult": "成人速度",
                         "planning": "规划速度"}}
