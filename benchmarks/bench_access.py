@@ -3,6 +3,7 @@
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/bench_access.py
+    .venv/bin/python benchmarks/bench_access.py --walks   # the added time of --groups/--access on the walks
 
 A synthetic sparse cost matrix (walking minutes, uniform on 0-20) of
 1,000,000 demand rows x 1,000 supply columns with 50 distinct columns per row
@@ -133,5 +134,101 @@ def main() -> int:
     return 0
 
 
+# ---------------------------------------------------------------- on the walks: the added time of groups and access
+OSM = REPO.parent / "shared" / "data" / "osm"
+
+
+def _harbin_walks() -> dict:
+    """Harbin centre (88 stations, 8,935 buildings): the added time of --groups and --access on one analysis."""
+    from coverage import assess, load_network
+    from coverage.osm import place_nodes, residential_buildings
+
+    p = OSM / "harbin-central.osm.pbf"
+    net = load_network(p)
+    st = place_nodes(p)
+    st["social_workers"] = 1 + np.arange(len(st)) % 5
+    hh = residential_buildings(p)
+    hh["households"] = np.maximum(1, np.round(hh["area_m2"].to_numpy() * 6 / 80))
+    hh["elderly"] = np.round(hh["households"] * 2.62 * 0.232)
+    hh["disabled"] = np.round(hh["households"] * 2.62 * 0.0634)
+    groups = {"elderly": ("elderly", "elderly"), "disabled": ("disabled", "wheelchair"), "all": "households"}
+    t = time.perf_counter()
+    w = net.for_profile("wheelchair")
+    profile_build_s = time.perf_counter() - t
+    kw = {"weight": "households", "id_col": None}
+    res = {}
+    res["assess_s"], base = _median_s(lambda: assess(net, st, hh, **kw))
+    res["assess_groups_s"], rg = _median_s(lambda: assess(net, st, hh, groups=groups, **kw))
+    res["assess_access_2sfca_s"], ra = _median_s(lambda: assess(net, st, hh, access="2sfca", staff="social_workers",
+                                                                **kw))
+    res["assess_groups_and_access_s"], _ = _median_s(
+        lambda: assess(net, st, hh, groups=groups, access="2sfca", staff="social_workers", **kw))
+    res["added_groups_s"] = res["assess_groups_s"] - res["assess_s"]
+    res["added_access_s"] = res["assess_access_2sfca_s"] - res["assess_s"]
+    res["added_both_s"] = res["assess_groups_and_access_s"] - res["assess_s"]
+    return {"case": "harbin-central, 88 stations, 8,935 buildings", "nodes": net.n_nodes, "edges": net.n_edges,
+            "wheelchair_segments_left_out": w.meta["n_segments_avoided"],
+            "wheelchair_segments_cut_off": w.meta["n_segments_cut_off_for_profile"],
+            "wheelchair_view_build_s": profile_build_s, "median_s": res,
+            "covered_share_weight": base.summary.share_covered_weight,
+            "groups": {k: {"share_covered": v["share_covered"], "gap_to_all": v["gap_to_all"]}
+                       for k, v in rg.summary.groups.items()},
+            "access": {k: v for k, v in ra.summary.access.items() if k != "lorenz"}}
+
+
+def _million_walks() -> dict:
+    """Heidelberg, 1M households x 1,000 stations along its streets: the added time on an existing analysis."""
+    import geopandas as gpd
+
+    from coverage import assess, load_network
+    from coverage.assessment import with_access, with_groups
+    from coverage.groups import parse_groups
+    from coverage.walk_access import AccessSpec, station_supply
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_core import synthetic_points
+
+    net = load_network(OSM / "heidelberg-roads.osm.pbf")
+    rng = np.random.default_rng(42)
+    hh_xy = synthetic_points(net, 1_000_000, rng)
+    st_xy = synthetic_points(net, 1_000, rng, max_offset_m=20.0)
+    hh = gpd.GeoDataFrame({"households": rng.integers(1, 60, hh_xy.shape[0]).astype(float)},
+                          geometry=gpd.points_from_xy(hh_xy[:, 0], hh_xy[:, 1]), crs=net.crs)
+    hh["elderly"] = np.round(hh["households"] * 2.62 * 0.232)
+    hh["disabled"] = np.round(hh["households"] * 2.62 * 0.0634)
+    st = gpd.GeoDataFrame({"social_workers": rng.integers(1, 6, st_xy.shape[0])},
+                          geometry=gpd.points_from_xy(st_xy[:, 0], st_xy[:, 1]), crs=net.crs)
+    t = time.perf_counter()
+    r = assess(net, st, hh, weight="households", id_col=None)
+    assess_s = time.perf_counter() - t
+    spec = AccessSpec.of("2sfca", staff_col="social_workers")
+    supply = station_supply(r.station_points, spec)
+    res = {"assess_s": assess_s}
+    res["added_access_2sfca_s"], ra = _median_s(lambda: with_access(r, spec, supply=supply), repeat=2)
+    for name, groups in (("added_group_own_profile_s", ["households"]),
+                         ("added_group_elderly_s", ["elderly:elderly"]),
+                         ("added_groups_elderly_wheelchair_own_s", ["elderly:elderly", "disabled:wheelchair",
+                                                                    "households"])):
+        res[name], _ = _median_s(lambda g=groups: with_groups(r, parse_groups(g)), repeat=2)
+    return {"case": "heidelberg-roads, 1M households x 1,000 stations", "nodes": net.n_nodes,
+            "wheelchair_segments_left_out": net.for_profile("wheelchair").meta["n_segments_avoided"],
+            "median_s": res, "n_pairs_within_threshold": ra.summary.access["n_pairs"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def walks() -> int:
+    """The added time of --groups and --access on the walking analysis; writes results/access_walks.json."""
+    load_start = os.getloadavg()[0]
+    out = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                       "load_average_1min_at_start": load_start}}
+    out["harbin"] = _harbin_walks()
+    out["million"] = _million_walks()
+    out["machine"]["load_average_1min_at_end"] = os.getloadavg()[0]
+    dest = REPO / "benchmarks" / "results" / "access_walks.json"
+    dest.write_text(json.dumps(out, indent=2, default=float) + "\n")
+    print(json.dumps(out, indent=2, default=float))
+    return 0
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(walks() if "--walks" in sys.argv[1:] else main())

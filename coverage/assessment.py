@@ -37,6 +37,14 @@ HOUSEHOLD_COLUMNS = (
 STATUSES = ("covered", "uncovered", "off_network", "invalid")
 
 
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 @dataclass(frozen=True)
 class Summary:
     """Totals and shares, by count and by household weight.
@@ -66,6 +74,8 @@ class Summary:
     extra_staff_total: float | None = None  # with staff and a caseload: social workers still needed, in total
     gates: dict | None = None  # with gated compounds: the open rule against the gated rule (see gate_comparison)
     n_beyond_horizon: int | None = None  # with a horizon: points whose nearest station is beyond it
+    groups: dict | None = None  # with population groups: each group's figures (coverage.groups.tally)
+    access: dict | None = None  # with --access: the floating-catchment accessibility (coverage.walk_access)
 
     @property
     def share_served_weight(self) -> float | None:
@@ -112,6 +122,11 @@ class Summary:
                    if self.weight_served is not None else "")
                 + (f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} 户）的结论"
                    f"与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。" if g else "")
+                + "".join(f"{name}：{x['covered']:,.0f} / {x['total']:,.0f} 人在{x['threshold_min']:g}分钟内"
+                          f"（{x['profile'] or '自定义速度'}，{_pct(x['share_covered'])}）。"
+                          for name, x in (self.groups or {}).items())
+                + (f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 {self.access['mean']:.3g}，"
+                   f"基尼系数 {_num(self.access['gini'])}。" if self.access else "")
             )
         return (
             f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
@@ -125,6 +140,11 @@ class Summary:
             + (f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} households) "
                f"change verdict against the nearest-street rule ({g['weight_lost']:,.0f} households lose "
                "coverage)." if g else "")
+            + "".join(f" {name}: {x['covered']:,.0f} of {x['total']:,.0f} people within {x['threshold_min']:g} min "
+                      f"({x['profile'] or 'custom speed'}, {_pct(x['share_covered'])})."
+                      for name, x in (self.groups or {}).items())
+            + (f" Access ({self.access['method']}, {self.access['supply']}): mean {self.access['mean']:.3g} per "
+               f"1,000 households, Gini {_num(self.access['gini'])}." if self.access else "")
         )
 
     @property
@@ -172,6 +192,8 @@ class CoverageResult:
     staff: np.ndarray | None = field(repr=False, default=None)
     household_access: Access | None = field(repr=False, default=None)  # gated rule; None is the open rule
     gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
+    groups: object = field(repr=False, default=None)  # coverage.groups.Groups, with population groups
+    access_measure: object = field(repr=False, default=None)  # coverage.walk_access.WalkAccess, with access=
 
     @property
     def access(self) -> Access:
@@ -299,10 +321,27 @@ class CoverageResult:
             if profile is not None or speed_kph is not None:
                 rules = rules.but(profile=profile, speed_kph=speed_kph)
             p.update({"minutes": rules.minutes, "speed_kph": rules.speed_kph, "profile": rules.profile})
-        same_stations = add_stations is None and keep.all()
-        return _compute(net, st, self.household_points, s_snap, self.household_snap, self._outside, p,
-                        reach=self.reach if same_stations else None, capacity=cap, staff=staff,
-                        gate_rule=self.gate_rule)
+        h_snap = self.household_snap
+        target = net.for_profile(p["profile"])
+        if target is not net:  # a profile that walks other segments (wheelchair): same snaps where they exist
+            if self.gate_rule is not None:
+                msg = (f"profile {p['profile']!r} walks other segments than {self.params['profile']!r}; with gated "
+                       "compounds run it as its own analysis (assess(..., profile=...), --profile).")
+                raise CoverageInputError(msg)
+            from .snapping import translate
+
+            s_snap = translate(s_snap, net, target, max_snap_m=p["max_snap_m"])
+            h_snap = translate(h_snap, net, target, max_snap_m=p["max_snap_m"])
+            net = target
+        same_stations = add_stations is None and keep.all() and net is self.network
+        out = _compute(net, st, self.household_points, s_snap, h_snap, self._outside, p,
+                       reach=self.reach if same_stations else None, capacity=cap, staff=staff,
+                       gate_rule=self.gate_rule)
+        if self.access_measure is not None:  # the same measure and supply, on the new walks
+            out = with_access(out, self.access_measure.spec, supply=_added_supply(self, st, keep, add_stations))
+        if self.groups is not None:
+            out = with_groups(out, self.groups.specs)
+        return out
 
     def explore(self, **kw):
         """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
@@ -340,6 +379,9 @@ def assess(
     gate_options: dict | None = None,
     horizon_min: float | None = None,
     require_stations: bool = True,
+    groups=None,
+    access: str | None = None,
+    access_level: float | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -400,11 +442,26 @@ def assess(
     require_stations
         ``False`` lets a run go ahead when no station reaches the network
         (a tile far from every station): every household is then unreached.
+    groups
+        Population groups counted per residential point, each walked with
+        its own profile (:mod:`coverage.groups`):
+        ``{"elderly": ("老年人", "elderly"), "disabled": ("残疾人",
+        "wheelchair"), "children": "儿童"}`` (a column alone walks at the run's
+        profile). Adds ``covered_<group>`` to the households, each group's
+        figures to ``summary.groups`` and ``result.groups``.
+    access, access_level
+        ``"2sfca"``, ``"e2sfca"`` or ``"gaussian"``: floating-catchment
+        accessibility on the exact walks within the threshold
+        (:mod:`coverage.walk_access`); supply is ``staff``, else
+        ``capacity``, else 1 per station. Adds ``access_<method>`` (supply
+        per 1,000 households) to the households, ``supply_ratio`` to the
+        stations and ``summary.access``; ``access_level`` is the level whose
+        share below is reported (default: half the mean).
     """
     t0 = time.perf_counter()
     rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
                          max_snap_m=max_snap_m, horizon_min=horizon_min)
-    net = load_network(network)
+    net = load_network(network).for_profile(rules.profile)  # wheelchair: the step-free segments only
     minutes, cutoffs, max_snap_m = rules.minutes, rules.cutoffs_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile
 
@@ -416,7 +473,8 @@ def assess(
                 read_options=household_options)
     st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
     cap = staff_n = None
-    if capacity is not None or staff is not None:
+    staff_supply_only = access is not None and staff is not None and caseload is None and capacity is None
+    if (capacity is not None or staff is not None) and not staff_supply_only:  # staff alone: access supply only
         cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
                                      default_capacity=default_capacity)
     hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
@@ -443,6 +501,10 @@ def assess(
                          compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m,
                          households=hh, household_snap=h_snap)
     t_snap = time.perf_counter()
+    if access is not None:  # checked before any work
+        from .walk_access import parse_access
+
+        parse_access(access, access_level)
     params = {
         "minutes": minutes,
         "speed_kph": kph,
@@ -467,6 +529,15 @@ def assess(
     }
     result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
                       gate_rule=rule)
+    if access is not None:
+        from .walk_access import AccessSpec, station_supply
+
+        spec = AccessSpec.of(access, access_level, staff_col=staff, capacity_col=capacity)
+        result = with_access(result, spec, supply=station_supply(st, spec, capacity=cap))
+    if groups is not None:
+        from .groups import parse_groups
+
+        result = with_groups(result, parse_groups(groups))
     log.info(
         "Assessed %d households against %d stations: snapping %.2f s, reach %.2f s",
         len(hh),
@@ -475,6 +546,79 @@ def assess(
         time.perf_counter() - t_snap,
     )
     return result
+
+
+def with_groups(result: CoverageResult, specs) -> CoverageResult:
+    """``result`` with its population groups counted, each walked with its profile (:mod:`coverage.groups`).
+
+    One assessment per distinct profile, sharing the network and the
+    snapping (:meth:`CoverageResult.what_if`); ``covered_<group>`` (and
+    ``walk_min_<group>`` for a group walking at another profile) are added
+    to the households.
+    """
+    from dataclasses import replace
+
+    from .groups import Groups, group_counts, tally
+
+    if not specs:
+        return result
+    counts = group_counts(result.household_points, specs)
+    own = result.params["profile"]
+    runs: dict = {}
+    covered, walk, status, summary = {}, {}, {}, {}
+    h = result.households
+    for g in specs:
+        prof = g.profile if g.profile is not None else own
+        if g.profile is None or g.profile == own:
+            r = result
+        else:
+            if prof not in runs:
+                t = time.perf_counter()
+                runs[prof] = replace(result, groups=None, access_measure=None).what_if(profile=prof)
+                log.info("Group profile %s: %.2f s (network and snapping shared)", prof, time.perf_counter() - t)
+            r = runs[prof]
+        hh_g = r.households
+        covered[g.name] = hh_g["covered"].to_numpy(dtype=bool)
+        walk[g.name] = hh_g["walk_min"].to_numpy(dtype=float)
+        status[g.name] = hh_g["status"].astype(object).to_numpy()
+        summary[g.name] = {"column": g.column, **tally(
+            counts[g.name], hh_g, bands_min=r.bands_min, threshold_min=r.summary.threshold_min,
+            speed_kph=r.summary.speed_kph, profile=prof, share_all=result.summary.share_covered_weight,
+            access=None if result.access_measure is None else result.access_measure.access)}
+        h[f"covered_{g.name}"] = covered[g.name]
+        if r is not result:
+            h[f"walk_min_{g.name}"] = walk[g.name]
+    groups = Groups(list(specs), counts, covered, walk, status, summary)
+    return replace(result, groups=groups, summary=replace(result.summary, groups=summary))
+
+
+def with_access(result: CoverageResult, spec, *, supply) -> CoverageResult:
+    """``result`` with floating-catchment accessibility on its walks (:mod:`coverage.walk_access`)."""
+    from dataclasses import replace
+
+    from .walk_access import walk_access
+
+    wa = walk_access(result, spec, supply)
+    return replace(result, access_measure=wa, summary=replace(result.summary, access=wa.summary))
+
+
+def _added_supply(result: CoverageResult, st, keep, add_stations):
+    """Supply per station after a what-if: the kept stations' own, then the added ones' (from their columns)."""
+    from .walk_access import station_supply
+
+    old = result.access_measure.supply[keep]
+    if add_stations is None:
+        return old
+    new_rows = st.subset(np.arange(len(st)) >= int(keep.sum()))
+    spec = result.access_measure.spec
+    col = spec.staff_col or spec.capacity_col
+    frame = new_rows.frame
+    found = {str(c).lower(): c for c in frame.columns}.get(str(col).lower()) if col is not None else None
+    if col is not None and (found is None or frame[found].isna().all()):
+        fill = float(np.median(old)) if old.size else 1.0  # added stations without the column: a median station
+        log.info("Added stations have no %r column; each gets the median station's supply, %g", col, fill)
+        return np.concatenate([old, np.full(len(new_rows), fill)])
+    return np.concatenate([old, station_supply(new_rows, spec, capacity=None)])
 
 
 def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False, capacity=None,

@@ -21,16 +21,19 @@ log = logging.getLogger("coverage")
 
 #: Files written with gated compounds (--compounds/--gates).
 GATE_OUTPUTS = ("compounds.csv", "gates.csv", "compounds.gpkg")
+#: Files written with population groups or an access measure (--groups, --access).
+PEOPLE_OUTPUTS = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_by_area.csv")
 #: Files each command may write into --out (checked against the inputs before any work).
 OUTPUTS = {
     "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-                "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS),
+                "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS,
+                *PEOPLE_OUTPUTS),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
     "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-               "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
+               "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS, *PEOPLE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-             "isochrones.gpkg", "map.html", "manifest.json"),
+             "isochrones.gpkg", "map.html", "manifest.json", "groups.csv", "groups_uncovered.csv"),
     # prepared inputs (coverage.output.prepared names them; tests check the two agree)
     "demand": ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json", "manifest.json"),
     "geocode": ("geocoded.csv", "geocoded.gpkg", "geocode.json", "manifest.json"),
@@ -85,6 +88,7 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
         p.add_argument("--caseload", type=float, help="households one social worker can carry, e.g. 250")
         p.add_argument("--default-capacity", type=float,
                        help="capacity for stations whose value is missing or unusable (else an error)")
+        _add_people_options(p)
     p.add_argument("--compounds", help="gated compounds: outlines (GeoJSON, GeoPackage, Shapefile, or CSV/Excel "
                                        "with WKT), or 'osm' for the extract's landuse=residential areas")
     p.add_argument("--gates", help="their gates: points (same formats as --stations, optional compound_id column), "
@@ -105,6 +109,18 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
                                        "core count) or a scheduler address tcp://host:8786 (default: this process)")
     p.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and write no cache (network, raster, facilities, street names, tiles)")
+
+
+def _add_people_options(p: argparse.ArgumentParser) -> None:
+    """Population groups and accessibility (--groups, --access, --access-level)."""
+    p.add_argument("--groups", help="households' columns of people per point, each with its walking profile: "
+                                    "COL[:PROFILE],... e.g. 老年人:elderly,残疾人:wheelchair,儿童 (adds covered_<COL>, "
+                                    "groups.csv, groups_uncovered.csv)")
+    p.add_argument("--access", help="accessibility on the walks within the threshold: 2sfca, e2sfca or gaussian; "
+                                    "supply is --staff-col (alone is enough), else --capacity-col, else 1 per station "
+                                    "(adds access_<method> per 1,000 households)")
+    p.add_argument("--access-level", type=float,
+                   help="with --access: report the share of households below this level (default half the mean)")
 
 
 def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -216,8 +232,24 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
         "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
         "capacity": args.capacity_col, "staff": args.staff_col, "caseload": args.caseload,
         "default_capacity": args.default_capacity,
-        **_gate_kwargs(args), "horizon_min": args.horizon_min,
+        **_gate_kwargs(args), "horizon_min": args.horizon_min, **_people_kwargs(args),
     }
+
+
+def _people_kwargs(args) -> dict:
+    """--groups and --access (checked by the library); empty when neither is given (tiled runs take neither)."""
+    if getattr(args, "access_level", None) is not None and getattr(args, "access", None) is None:
+        msg = "--access-level needs --access (2sfca, e2sfca or gaussian)."
+        raise CoverageInputError(msg)
+    out = {}
+    if getattr(args, "groups", None):
+        out["groups"] = [g for g in args.groups.split(",") if g.strip()]
+    if getattr(args, "access", None):
+        out.update(access=args.access, access_level=args.access_level)
+    if out and getattr(args, "tiles", None):
+        msg = "--groups and --access do not run with --tiles yet; run them per city or district."
+        raise CoverageInputError(msg)
+    return out
 
 
 def _gate_kwargs(args) -> dict:
@@ -314,6 +346,10 @@ def cmd_analyze(args) -> int:
     result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
+    if result.groups is not None or result.access_measure is not None:
+        from .output.people import write_people
+
+        files.update(write_people(result, out))
     files.update(write_maps(result, out, isochrones=iso, **maps))
     out.finish(extra={"command": "analyze", "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
@@ -398,7 +434,7 @@ def cmd_isochrones(args) -> int:
 def cmd_demo(args) -> int:
     from ._files import OutputFolder
     from .assessment import assess
-    from .demo import DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
+    from .demo import DEMO_GROUPS, DEMO_GROUPS_CLI, DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
     from .output.files import write_maps
     from .network import load_network
 
@@ -409,18 +445,24 @@ def cmd_demo(args) -> int:
     path, stations, households = demo_inputs(args.city)
     st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
     minutes = DEMO_MINUTES[args.city]
-    result = assess(load_network(path), stations, households, minutes=minutes, weight="households")
+    people = {"groups": DEMO_GROUPS, "access": "2sfca", "staff": "social_workers"} if args.city == "hongqi" else {}
+    result = assess(load_network(path), stations, households, minutes=minutes, weight="households", **people)
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
+    if people:  # estimated groups and staff (coverage.demo)
+        from .output.people import write_people
+
+        files.update(write_people(result, out))
     files.update(write_maps(result, out, isochrones=iso, **maps))
     out.finish(extra={"command": "demo", "city": args.city})
     print(f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk (OpenStreetMap data © OpenStreetMap contributors, ODbL)")
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
     weight = "户数" if args.city == "hongqi" else "households"
+    more = f"--groups {DEMO_GROUPS_CLI} --access 2sfca --staff-col 社工 " if people else ""
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
           f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
-          f"--weight {weight} --minutes {minutes:g} --out my-output")
+          f"--weight {weight} --minutes {minutes:g} {more}--out my-output")
     return 0
 
 

@@ -15,6 +15,16 @@ the question the library exists for, at 15 minutes and 4.8 km/h:
   rough estimate: footprint times ``building:levels`` (6 when untagged)
   divided by 80 m² per home, at least 1.
 
+* **Groups and staff** (estimates, for the demonstration only): people per
+  building are its households times 2.62 (the 2020 census's mean household
+  size in China); of them 23.2% are 60 or older (老年人, Heilongjiang's share
+  in the 2020 census), 6.34% have a disability (残疾人, the 2006 second
+  national sample survey of disability) and 10.3% are children of 0-14 (儿童,
+  Heilongjiang, 2020 census), each rounded per building. Every station gets
+  3 social workers (社工), the staffing Guangdong funds per station. The
+  demo walks 老年人 at the elderly speed and 残疾人 step-free
+  (``wheelchair``), and reports 2SFCA access to social workers.
+
 ``demo --from-totals`` starts where a department starts: a community (社区)
 spreadsheet with households and elderly residents (:func:`demo_totals`,
 made-up figures, outlines in GCJ-02) and a station list by name and address
@@ -53,6 +63,15 @@ STATION_AMENITIES = ("social_facility", "community_centre", "townhall")
 HOUSE_BUILDINGS = ("yes", "apartments", "residential", "house", "detached", "terrace", "dormitory")
 M2_PER_HOUSEHOLD = 80.0
 DEFAULT_LEVELS = {"hongqi": 6, "helsinki": 5}
+#: Demonstration estimates (see the module notes): people per household, and each group's share of people.
+PEOPLE_PER_HOUSEHOLD = 2.62
+GROUP_SHARES = {"elderly": 0.232, "disabled": 0.0634, "children": 0.103}
+#: Social workers per demonstration station.
+STAFF_PER_STATION = 3
+#: The demo's groups (Python) and the command line's --groups for its CSV inputs.
+DEMO_GROUPS = {"老年人": ("elderly", "elderly"), "残疾人": ("disabled", "wheelchair"), "儿童": "children"}
+DEMO_GROUPS_CLI = "老年人:elderly,残疾人:wheelchair,儿童"
+GROUP_HEADERS = {"elderly": "老年人", "disabled": "残疾人", "children": "儿童", "social_workers": "社工"}
 
 
 def demo_network_path(city: str = "hongqi") -> str:
@@ -94,10 +113,12 @@ def _hongqi():
                             "kind": ["social-work station (demonstration position)"]},
                            geometry=gpd.points_from_xy([HONGQI_STATION["lon"]], [HONGQI_STATION["lat"]]), crs=4326)
     stations = gpd.GeoDataFrame(pd.concat([offices, sgz], ignore_index=True), crs="EPSG:4326")
+    stations["social_workers"] = STAFF_PER_STATION
     b = residential_buildings(path)
+    hh = _households_estimate(b["area_m2"], b["levels"], DEFAULT_LEVELS["hongqi"])
     households = gpd.GeoDataFrame(
-        {"id": b["id"], "name": b["name"], "building": b["building"], "levels": b["levels"],
-         "households": _households_estimate(b["area_m2"], b["levels"], DEFAULT_LEVELS["hongqi"])},
+        {"id": b["id"], "name": b["name"], "building": b["building"], "levels": b["levels"], "households": hh,
+         **{g: np.round(hh * PEOPLE_PER_HOUSEHOLD * share).astype(int) for g, share in GROUP_SHARES.items()}},
         geometry=b.geometry.values, crs="EPSG:4326",
     )
     return path, stations, households
@@ -240,9 +261,9 @@ def write_demo_inputs(folder, city: str = "hongqi") -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     _, stations, households = demo_inputs(city)
     if city == "hongqi":
-        stations = stations.rename(columns={"id": "编号", "name": "名称", "kind": "类型"})
+        stations = stations.rename(columns={"id": "编号", "name": "名称", "kind": "类型", **GROUP_HEADERS})
         households = households.rename(columns={"id": "编号", "name": "名称", "building": "建筑类型", "levels": "层数",
-                                                "households": "户数"})
+                                                "households": "户数", **GROUP_HEADERS})
     to_csv(stations, folder / "stations.csv")
     to_csv(households, folder / "households.csv")
     return folder / "stations.csv", folder / "households.csv"

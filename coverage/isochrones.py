@@ -315,7 +315,7 @@ def isochrones_for_stations(
     minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
     rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
                          speed_kph=speed_kph, max_snap_m=max_snap_m)
-    net = load_network(network)
+    net = load_network(network).for_profile(rules.profile)  # wheelchair: step-free segments only
     v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
                      read_options=read_options)

@@ -230,6 +230,35 @@ class WalkNetwork:
         )
         return gdf if crs in (None, "EPSG:4326") else gdf.to_crs(crs)
 
+    # ------------------------------------------------------------------ walking profiles
+    @property
+    def base(self) -> WalkNetwork:
+        """The whole walking network this one was restricted from (itself when it is the whole)."""
+        return self.__dict__.get("_parent", self)
+
+    @property
+    def parent_edge(self) -> np.ndarray:
+        """Per segment, its index in :attr:`base` (the identity for the whole network)."""
+        pe = self.__dict__.get("_parent_edge")
+        return np.arange(self.n_edges) if pe is None else pe
+
+    def for_profile(self, profile: str | None) -> WalkNetwork:
+        """The network a walking profile may use (built once per profile and kept).
+
+        Profiles in :data:`coverage.settings.PROFILE_AVOID` (``wheelchair``)
+        leave out the segments with those flags (steps, ``wheelchair=no``,
+        steep inclines, raised kerbs) and keep the largest connected piece
+        of the rest, as the whole network keeps its largest piece; other
+        profiles (speeds only) use the whole network. Node coordinates,
+        segment lengths and the work CRS are the whole network's, so
+        snapping and walks agree with it wherever the same segments are used.
+        """
+        base = self.base
+        avoid = settings.PROFILE_AVOID.get(profile or "", ())
+        if not avoid:
+            return base
+        return base.derived(f"_profile_{profile}", lambda n: _restricted(n, profile, avoid))
+
     # ------------------------------------------------------------------ caching
     def _arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -267,6 +296,47 @@ class WalkNetwork:
         if chains:
             net.__dict__["_chains"] = Chains(**chains)
         return net
+
+
+def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkNetwork:
+    """``net`` without the segments flagged ``avoid``, largest connected piece (see :meth:`WalkNetwork.for_profile`)."""
+    mask = 0
+    for name in avoid:
+        mask |= EDGE_FLAGS[name]
+    keep = (net.edge_flags & mask) == 0
+    u, v = net.edge_u[keep].astype(np.int64), net.edge_v[keep].astype(np.int64)
+    n = net.n_nodes
+    n_comp, labels = csgraph.connected_components(sparse.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)),
+                                                  directed=False)
+    used = np.zeros(n, dtype=bool)
+    used[u] = used[v] = True
+    if not used.any():
+        msg = f"No segment of the network is usable with the {profile!r} profile."
+        raise CoverageInputError(msg)
+    main = int(np.argmax(np.bincount(labels[used], minlength=n_comp)))
+    edges = np.flatnonzero(keep)
+    edges = edges[labels[net.edge_u[edges]] == main]
+    nodes = np.flatnonzero(used & (labels == main))
+    if edges.size == net.n_edges and nodes.size == net.n_nodes:  # nothing to leave out: the whole network
+        log.info("Walking profile %s: no segment is %s; the whole network is used", profile, " or ".join(avoid))
+        return net
+    new_index = np.full(n, -1, dtype=np.int64)
+    new_index[nodes] = np.arange(nodes.size)
+    meta = {**net.meta, "profile": profile, "profile_avoids": list(avoid), "work_crs": net.crs.to_string(),
+            "n_segments_avoided": int((~keep).sum()),
+            "n_segments_cut_off_for_profile": int(keep.sum() - edges.size)}
+    sub = WalkNetwork(node_id=net.node_id[nodes], lon=net.lon[nodes], lat=net.lat[nodes],
+                      edge_u=new_index[net.edge_u[edges]].astype(np.int32),
+                      edge_v=new_index[net.edge_v[edges]].astype(np.int32),
+                      edge_length_m=net.edge_length_m[edges], edge_way=net.edge_way[edges],
+                      edge_flags=net.edge_flags[edges], meta=meta)
+    sub.__dict__["_parent"] = net
+    sub.__dict__["_parent_edge"] = edges
+    sub.__dict__["xy"] = net.xy[nodes]
+    log.info("Walking profile %s: left out %d segments (%s) and %d cut off from the rest; %d of %d segments kept",
+             profile, meta["n_segments_avoided"], ", ".join(avoid), meta["n_segments_cut_off_for_profile"],
+             edges.size, net.n_edges)
+    return sub
 
 
 def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:

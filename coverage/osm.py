@@ -52,7 +52,7 @@ EDGE_FLAGS = {"bridge": FLAG_BRIDGE, "tunnel": FLAG_TUNNEL, "covered": FLAG_COVE
 #: Segments a point on the ground never snaps to: above or below the ground.
 OFF_GROUND = FLAG_BRIDGE | FLAG_TUNNEL | FLAG_COVERED | FLAG_LAYER
 #: The steepest incline a wheelchair user is taken to manage, percent (see coverage.settings).
-STEEP_INCLINE_PCT = 6.0
+STEEP_INCLINE_PCT = settings.wheelchair_max_incline_pct
 #: Elevated roads: trunk roads on bridges carry no pedestrians unless tagged so (see load_network).
 ELEVATED_HIGHWAYS = ("trunk", "trunk_link")
 _FOOT_ALLOWED = ("yes", "designated", "permissive")

@@ -303,10 +303,15 @@ def within_pairs(
     rows = np.concatenate([rows, pi[okd]])
     cols = np.concatenate([cols, si[okd]])
     dist = np.concatenate([dist, dd[okd]])
-    order = np.lexsort((dist, cols, rows))
-    rows, cols, dist = rows[order], cols[order], dist[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])][: rows.size]
-    rows, cols, dist = rows[first], cols[first], dist[first]
+    # the shortest walk per (point, station): one integer sort key, then the minimum of each run
+    # (a three-key lexsort took 10x longer at a million households)
+    key = rows.astype(np.int64) * max(n_st, 1) + cols.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    key, dist = key[order], dist[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
+    dist = np.minimum.reduceat(dist, starts) if key.size else dist
+    key = key[starts]
+    rows, cols = key // max(n_st, 1), key % max(n_st, 1)
     rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
     return sparse.csr_matrix((dist, cols.astype(np.int32), rptr), shape=(n_pts, n_st))
 

@@ -18,6 +18,18 @@ Walking-speed profiles
     Chinese community life-circle practice (GB 50180-2018 as used in city
     guidelines) takes the 15-minute circle as roughly 800-1,000 m of walking;
     4.0 km/h makes 15 minutes exactly 1,000 m.
+``wheelchair`` (3.24 km/h, 0.9 m/s), step-free
+    The speed traffic engineering plans crossings for when wheelchair users
+    and slower pedestrians use them: 3.0 ft/s (0.91 m/s), in the US Manual on
+    Uniform Traffic Control Devices (MUTCD 2009, section 4E.06) and the
+    proposed Public Rights-of-Way Accessibility Guidelines (PROWAG, R306.2);
+    0.9 m/s makes 15 minutes 810 m. The profile also leaves out every segment
+    a wheelchair cannot use (:data:`PROFILE_AVOID`): ``highway=steps``,
+    ``wheelchair=no``, an ``incline`` steeper than
+    :data:`wheelchair_max_incline_pct` where one is tagged, and segments that
+    end at a raised kerb where kerbs are mapped. Untagged ways count as usable
+    (OSM in China tags few of them): the profile is an upper bound on the
+    step-free reach.
 """
 
 from __future__ import annotations
@@ -30,7 +42,20 @@ SPEED_PROFILES_KPH: dict[str, float] = {
     "adult": 4.8,
     "elderly": 2.88,
     "planning": 4.0,
+    "wheelchair": 3.24,
 }
+
+#: Segments each profile leaves out, by :data:`coverage.osm.EDGE_FLAGS` name (profiles not listed use every
+#: walkable segment). ``steps``: highway=steps; ``no_wheelchair``: wheelchair=no; ``steep``: an incline tagged
+#: steeper than :data:`wheelchair_max_incline_pct`; ``kerb``: a segment ending at a raised kerb node.
+PROFILE_AVOID: dict[str, tuple[str, ...]] = {
+    "wheelchair": ("steps", "no_wheelchair", "steep", "kerb"),
+}
+
+#: Steepest tagged incline of the wheelchair profile, percent: between the 1:20 (5%) above which a walkway
+#: counts as a ramp and the 1:12 (8.3%) steepest ramp of GB 50763-2012 (无障碍设计规范) and the ADA standards;
+#: ``coverage.osm.STEEP_INCLINE_PCT`` (the flag set when the network is built) holds the same value.
+wheelchair_max_incline_pct: float = 6.0
 
 #: Default walking speed profile.
 default_profile: str = "adult"

@@ -246,3 +246,33 @@ def snap_points(network: WalkNetwork, x, y, *, max_snap_m: float | None = None) 
     :data:`coverage.settings.max_snap_m`) get ``edge == -1``.
     """
     return segment_index(network).snap(x, y, max_snap_m=max_snap_m)
+
+
+def translate(snap: Snapped, source: WalkNetwork, target: WalkNetwork, *, max_snap_m: float | None = None) -> Snapped:
+    """Points snapped on ``source``, snapped on ``target`` (another profile of the same whole network).
+
+    Both networks are :meth:`~coverage.network.WalkNetwork.for_profile`
+    views of one whole network, so a segment both have keeps its position,
+    length and direction: a point whose segment ``target`` has keeps its snap
+    (the nearest segment of a superset that is in the subset is the subset's
+    nearest too); only the others are snapped again, on ``target``'s
+    segments. Points off ``source`` stay off.
+    """
+    if source is target:
+        return snap
+    if source.base is not target.base:
+        msg = "translate: the two networks are not views of the same whole network"
+        raise ValueError(msg)
+    in_base = np.full(len(snap), -1, dtype=np.int64)
+    on = snap.edge >= 0
+    in_base[on] = source.parent_edge[snap.edge[on]]
+    of_base = np.full(target.base.n_edges, -1, dtype=np.int64)
+    of_base[target.parent_edge] = np.arange(target.n_edges)
+    edge = np.where(on, of_base[np.maximum(in_base, 0)], -1)
+    lost = on & (edge < 0)
+    out = Snapped(edge, snap.along_m.copy(), snap.access_m.copy(), snap.x.copy(), snap.y.copy(), snap.px, snap.py)
+    if lost.any():
+        again = segment_index(target).snap(snap.px[lost], snap.py[lost], max_snap_m=max_snap_m)
+        for f in ("edge", "along_m", "access_m", "x", "y"):
+            getattr(out, f)[lost] = getattr(again, f)
+    return out

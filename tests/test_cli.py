@@ -89,6 +89,14 @@ def test_demo(tmp_path, capsys):
     a = json.loads((tmp_path / "demo" / "summary.json").read_text(encoding="utf-8"))
     b = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
     assert a["n_covered"] == b["n_covered"] and a["weight_covered"] == pytest.approx(b["weight_covered"])
+    # the estimated groups and staff: the same figures from the planner's files
+    assert set(a["groups"]) == {"老年人", "残疾人", "儿童"}
+    for g in a["groups"]:  # the Python demo reads English columns, the rerun the CSV's Chinese headers
+        lz_a, lz_b = a["groups"][g].pop("lorenz_walk_min"), b["groups"][g].pop("lorenz_walk_min")
+        assert {**a["groups"][g], "column": g} == {**b["groups"][g], "column": g}
+        assert lz_a["value_share"] == pytest.approx(lz_b["value_share"], abs=1e-4)  # CSV coordinates: 7 decimals
+    assert a["access"]["mean"] == pytest.approx(b["access"]["mean"], rel=1e-12)
+    assert (tmp_path / "demo" / "groups_uncovered.csv").exists()
 
 
 def test_demo_helsinki(tmp_path, capsys):

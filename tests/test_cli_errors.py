@@ -213,6 +213,13 @@ def _cases():
         (a + ["--horizon-min", "5"], "must be at least the threshold"),
         (s + ["--k", "1", "--tiles", "grid:2000", "--capacity-col", "workers", "--new-capacity", "100"],
          "--tiles does not yet combine with --new-capacity"),
+        # population groups and accessibility (coverage.groups, coverage.walk_access)
+        (a + ["--groups", "老年人:elderly"], "has no column '老年人' for the group '老年人'"),
+        (a + ["--groups", "hh:fast"], "unknown walking profile 'fast'"),
+        (a + ["--access", "3sfca"], "--access '3sfca' is not a measure; use one of 2sfca, e2sfca, gaussian"),
+        (a + ["--access-level", "1"], "--access-level needs --access"),
+        (a + ["--access", "2sfca", "--staff-col", "cap"], "column 'cap' is missing, negative or not a number"),
+        (a + ["--groups", "hh", "--tiles", "grid:2000"], "--groups and --access do not run with --tiles yet"),
         # argparse's own checks are one line too
         (s + ["--k", "two"], "invalid int value"),
         (a + ["--lang", "fr"], "invalid choice"),

@@ -27,9 +27,10 @@ LAYERS = {
     1: ["network", "topology", "osm", "geocoders"],
     2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "demand"],
     3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity",
-        "accessibility", "equity", "tiles", "tiles.partition", "tiles.run"],
+        "accessibility", "equity", "tiles", "tiles.partition", "tiles.run", "groups", "walk_access"],
     4: ["output", "output.files", "output.mapdata", "output.whatif_page", "output.basemap", "output.html_map",
-        "output.static_map", "output.workbook", "output.brief", "output.report", "output.prepared"],
+        "output.static_map", "output.workbook", "output.brief", "output.report", "output.prepared", "output.people",
+        "output.people_map"],
     5: ["cli", "demo", "__main__"],
 }
 LAYER_OF = {m: n for n, mods in LAYERS.items() for m in mods}

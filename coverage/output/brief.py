@@ -171,4 +171,8 @@ def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang
                        [0.1, 0.5, 0.2, 0.2])
             pdf.savefig(fig)
             plt.close(fig)
+        if getattr(result, "groups", None) is not None or getattr(result, "access_measure", None) is not None:
+            from .people import brief_page  # population groups, accessibility and the Lorenz curves
+
+            brief_page(pdf, result, lang=lang, table=_table)
     return path

@@ -59,7 +59,7 @@ from .static_map import static_map  # noqa: F401  (kept importable from here)
 
 CANDIDATE_COLOUR = "#f4a582"
 #: The page code, in the order it runs.
-PAGE_SCRIPTS = ("decode.js", "lines.js", "scenario.js", "map.js", "streets.js", "whatif.js")
+PAGE_SCRIPTS = ("decode.js", "lines.js", "scenario.js", "map.js", "streets.js", "people.js", "whatif.js")
 
 
 # --------------------------------------------------------------- offline assets and page code
@@ -386,6 +386,9 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
         "fit": fit, "labelZoom": LABEL_MIN_ZOOM, "streets": streets,
         "whatif": None,
     }
+    from .people_map import people_block  # population groups and accessibility (None without them)
+
+    data["people"] = people_block(result, pos, lang)
     if scenario is not None:
         from .whatif_page import whatif_block
 

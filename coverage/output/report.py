@@ -194,6 +194,13 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
     man = manifest(result, sites=sites, areas_file=areas)
     with out.write("summary.xlsx") as tmp:
         write_workbook(tmp, result, lang=lang, sites=sites, by_area=by_area, manifest=man)
+        if getattr(result, "groups", None) is not None or getattr(result, "access_measure", None) is not None:
+            from .people import add_people_sheets, write_people  # population groups and accessibility
+
+            add_people_sheets(tmp, result, areas=areas, area_name_col=area_name_col, area_id_col=area_id_col,
+                              lang=lang)
+            files.update(write_people(result, out, areas=areas, area_name_col=area_name_col,
+                                      area_id_col=area_id_col))
     files["xlsx"] = str(out.path("summary.xlsx"))
     if brief and merged:
         with out.write("brief.pdf") as tmp:

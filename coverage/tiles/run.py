@@ -362,6 +362,15 @@ def _progress(tasks):
     return progress_bar(tasks, desc="tiles") if log.isEnabledFor(logging.INFO) else tasks
 
 
+def _untiled_profile(profile) -> None:
+    """Profiles that walk a restricted network (wheelchair) are not cut into tiles yet: a clear error."""
+    from .. import settings
+
+    if settings.PROFILE_AVOID.get(profile or ""):
+        msg = f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it per city."
+        raise CoverageInputError(msg)
+
+
 def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_dir, minutes=None, profile=None,
                  speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
                  max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
@@ -395,6 +404,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
                          max_snap_m=max_snap_m)
     rules = rules.but(horizon_min=2 * rules.minutes if horizon_min is None else horizon_min)
+    _untiled_profile(rules.profile)
     net = load_network(network)
     minutes, horizon_min, max_snap_m = rules.minutes, rules.horizon_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile
@@ -680,6 +690,7 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
     rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
                          speed_kph=speed_kph, max_snap_m=max_snap_m)
+    _untiled_profile(rules.profile)
     net = load_network(network)
     v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     bands_m = [m * 60 * v for m in minutes]

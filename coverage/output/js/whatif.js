@@ -158,6 +158,7 @@
     var after = document.getElementById('sc-title-after');
     if (after) after.style.display = diff ? 'none' : 'block';
     for (var i = 0; i < NS; i++) styleSite(i);
+    if (SC.onScenario) SC.onScenario(r, diff);  // population groups (coverage/output/js/people.js)
     var hash = SCScenario.hashOf(open, open0, S.id);
     try { history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search); } catch (e) { /* file: URLs */ }
     return r;

@@ -1,0 +1,288 @@
+"""Files for population groups, accessibility and fairness (a run with ``groups=`` or ``access=``).
+
+* ``groups.csv``: one row per group: its column and walking profile, people
+  covered, uncovered and off the network, the share covered and its gap to
+  everyone's, the bands and the Gini of walking time;
+* ``groups_uncovered.csv``: the residential points where people of a group
+  are not covered, most people first, with every group's count (the list a
+  street office acts on);
+* with areas: ``groups_by_area.csv`` (one row per area and group) and
+  ``fairness_by_area.csv`` (per area: the Gini of walking time and, with an
+  access measure, the weighted mean, median, share below the level and Gini
+  of access);
+* in ``summary.xlsx``: a sheet per group (by area when areas are given, else
+  the group's figures) and an accessibility sheet (the figures, then each
+  station's supply and supply-to-demand ratio).
+
+Kept apart from the writers of the other outputs, which they only call.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._files import safe_cell
+from .files import folder, to_csv, write_table
+
+#: Files this module may write.
+FILES = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_by_area.csv")
+
+LABELS = {
+    "en": {"group": "Group", "column": "Column", "profile": "Walking profile", "speed_kph": "Speed (km/h)",
+           "people": "People", "total": "People", "covered": "Covered", "uncovered": "Uncovered",
+           "share_covered": "Share covered", "share_covered_all": "Share covered, everyone",
+           "gap_to_all": "Gap to everyone", "gini_walk_min": "Gini of walking time", "mean_walk_min":
+           "Mean walk (min)", "access": "Accessibility", "supply": "Supply", "supply_ratio":
+           "Supply per 1,000 households in reach", "catchment_demand": "Households in reach (weighted)",
+           "item": "Item", "value": "Value", "fairness": "Fairness by area", "off_network": "Off the network",
+           "households": "Households", "access_mean": "Access, mean", "access_median": "Access, median",
+           "access_share_below": "Share of households below the level", "gini_access": "Gini of access"},
+    "zh": {"group": "人群", "column": "列", "profile": "步行方式", "speed_kph": "速度（km/h）", "people": "人数",
+           "total": "人数", "covered": "已覆盖", "uncovered": "未覆盖", "share_covered": "覆盖率",
+           "share_covered_all": "全体覆盖率", "gap_to_all": "与全体差距", "gini_walk_min": "步行时间基尼系数",
+           "mean_walk_min": "平均步行（分钟）", "access": "可达性", "supply": "供给", "supply_ratio":
+           "可达范围内每千户供给", "catchment_demand": "可达范围内住户（加权）", "item": "项目", "value": "数值",
+           "fairness": "各区域公平性", "off_network": "不在路网上", "households": "住户数", "access_mean": "可达性均值",
+           "access_median": "可达性中位数", "access_share_below": "低于水平的住户比例",
+           "gini_access": "可达性基尼系数"},
+}
+
+
+def group_table(result) -> pd.DataFrame:
+    """One row per group with its figures (bands as ``within_<m>min`` / ``share_<m>min`` columns)."""
+    rows = []
+    for name, g in (result.summary.groups or {}).items():
+        row = {"group": name, **{k: v for k, v in g.items() if k != "bands" and not isinstance(v, dict)}}
+        for b in g["bands"]:
+            row[f"within_{b['minutes']:g}min"] = b["within"]
+            row[f"share_{b['minutes']:g}min"] = b["share"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def access_rows(result) -> pd.DataFrame:
+    """The accessibility figures as item / value rows (the Lorenz curve left out)."""
+    a = result.summary.access or {}
+    return pd.DataFrame([{"item": k, "value": v} for k, v in a.items() if k != "lorenz"])
+
+
+def areas_tables(result, areas, *, name_col=None, id_col=None):
+    """(groups by area or None, fairness by area)."""
+    from ..walk_access import by_area
+
+    groups = result.groups.by_area(result, areas, name_col=name_col, id_col=id_col) if result.groups else None
+    return groups, by_area(result, areas, name_col=name_col, id_col=id_col)
+
+
+def _safe(df: pd.DataFrame) -> pd.DataFrame:
+    return df.map(lambda v: safe_cell(v, csv=True))
+
+
+def write_people(result, out_dir, *, areas=None, area_name_col=None, area_id_col=None) -> dict[str, str]:
+    """Write the groups', accessibility's and fairness's files (see the module notes); returns them."""
+    out = folder(out_dir, result)
+    files = {}
+    if result.groups is not None:
+        with out.write("groups.csv") as tmp:
+            write_table(_safe(group_table(result)), tmp)
+        files["groups_csv"] = str(out.path("groups.csv"))
+        with out.write("groups_uncovered.csv") as tmp:
+            to_csv(result.groups.uncovered(result.households), tmp)
+        files["groups_uncovered_csv"] = str(out.path("groups_uncovered.csv"))
+    if areas is not None and (result.groups is not None or result.access_measure is not None):
+        g_area, fair = areas_tables(result, areas, name_col=area_name_col, id_col=area_id_col)
+        if g_area is not None:
+            with out.write("groups_by_area.csv") as tmp:
+                write_table(_safe(g_area), tmp)
+            files["groups_by_area_csv"] = str(out.path("groups_by_area.csv"))
+        with out.write("fairness_by_area.csv") as tmp:
+            write_table(_safe(fair), tmp)
+        files["fairness_by_area_csv"] = str(out.path("fairness_by_area.csv"))
+    return files
+
+
+def _formats(cols, L) -> dict:
+    """Number formats by column (before the headers are translated), keyed by the translated header."""
+    out = {}
+    for c in cols:
+        if c.startswith(("share", "gap")) or c == "access_share_below":
+            out[L.get(c, c)] = "0.0%"
+        elif c in ("people", "covered", "uncovered", "off_network", "households", "total", "catchment_demand"):
+            out[L.get(c, c)] = "#,##0"
+        elif c.startswith(("gini", "mean", "access", "supply")):
+            out[L.get(c, c)] = "0.000"
+    return out
+
+
+def _translated(frame: pd.DataFrame, L) -> tuple[pd.DataFrame, dict]:
+    cols = [str(c) for c in frame.columns]
+    return frame.rename(columns={c: L[c] for c in cols if c in L}), _formats(cols, L)
+
+
+def _sheet_name(text: str, taken: set) -> str:
+    bad = '[]:*?/\\'
+    name = "".join("_" if c in bad else c for c in str(text))[:31] or "group"
+    base, k = name, 2
+    while name.lower() in taken:
+        name = f"{base[:28]}_{k}"
+        k += 1
+    taken.add(name.lower())
+    return name
+
+
+def add_people_sheets(path, result, *, areas=None, area_name_col=None, area_id_col=None, lang: str = "en") -> None:
+    """Add a sheet per group and an accessibility sheet to the workbook at ``path`` (when the run has them)."""
+    if result.groups is None and result.access_measure is None:
+        return
+    from openpyxl import load_workbook
+
+    from .workbook import write_sheet
+
+    L = LABELS.get(lang, LABELS["en"])
+    m = result.summary.threshold_min
+    wb = load_workbook(path)
+    taken = {s.lower() for s in wb.sheetnames}
+    g_area = fair = None
+    if areas is not None:
+        g_area, fair = areas_tables(result, areas, name_col=area_name_col, id_col=area_id_col)
+    if result.groups is not None:
+        table = group_table(result)
+        for name in result.groups.names:
+            if g_area is not None:
+                frame = g_area[g_area["group"] == name].drop(columns="group")
+            else:
+                frame = table[table["group"] == name].drop(columns="group").T.reset_index()
+                frame.columns = ["item", "value"]
+            frame, fmt = _translated(frame, L)
+            write_sheet(wb.create_sheet(_sheet_name(f"{L['group']} {name}", taken)), frame, lang=lang, minutes=m,
+                        formats=fmt)
+    if result.access_measure is not None:
+        ws = wb.create_sheet(_sheet_name(L["access"], taken))
+        rows = access_rows(result).rename(columns={c: L.get(c, c) for c in ("item", "value")})
+        write_sheet(ws, rows, lang=lang, minutes=m)
+        st = result.stations
+        cols = [c for c in ("id", "name", "supply", "supply_ratio", "catchment_demand") if c in st.columns]
+        frame, fmt = _translated(pd.DataFrame(st[cols]), L)
+        write_sheet(wb.create_sheet(_sheet_name(f"{L['access']} {L['supply']}", taken)), frame, lang=lang,
+                    minutes=m, formats=fmt)
+    if fair is not None:  # fairness per area: walking time, and access when measured
+        frame, fmt = _translated(fair, L)
+        write_sheet(wb.create_sheet(_sheet_name(L["fairness"], taken)), frame, lang=lang, minutes=m, formats=fmt)
+    wb.save(path)
+
+
+BRIEF = {
+    "en": {"title": "Groups and fairness", "group": "Group", "profile": "Walks at", "people": "People",
+           "covered": "Within {m:g} min", "share": "Share", "gap": "Gap to all households",
+           "lorenz": "Lorenz curves: who walks how far", "lorenz_access": "Lorenz curve of access ({method})",
+           "pop": "Cumulative share of people (shortest walks first)", "val": "Cumulative share of walking time",
+           "pop_a": "Cumulative share of households (least access first)", "val_a": "Cumulative share of access",
+           "equal": "Equality", "all": "All households", "gini": "Gini {g}",
+           "access_line": "Access ({method}, supply: {supply}): mean {mean} per 1,000 households, median {median}; "
+                          "{below} of households below {level}",
+           "note": "Groups walking at another profile are assessed on their own walks; counts are as given in the "
+                   "households file."},
+    "zh": {"title": "重点人群与公平性", "group": "人群", "profile": "步行方式", "people": "人数",
+           "covered": "{m:g}分钟内", "share": "覆盖率", "gap": "与全体住户差距",
+           "lorenz": "洛伦兹曲线：步行距离的分布", "lorenz_access": "可达性洛伦兹曲线（{method}）",
+           "pop": "人口累计比例（步行时间由短到长）", "val": "步行时间累计比例",
+           "pop_a": "住户累计比例（可达性由低到高）", "val_a": "可达性累计比例",
+           "equal": "完全均等", "all": "全体住户", "gini": "基尼系数 {g}",
+           "access_line": "可达性（{method}，供给：{supply}）：平均每千户 {mean}，中位数 {median}；"
+                          "{below} 的住户低于 {level}",
+           "note": "按其他步行方式的人群按各自的步行路线计算；人数取自住户文件。"},
+}
+
+
+def _g(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def brief_page(pdf, result, *, lang: str = "en", table=None) -> None:
+    """One more A4 page for brief.pdf: the groups' shares and the Lorenz curves (walking time, and access).
+
+    ``table`` draws a table as the brief does (:func:`coverage.output.brief._table`'s signature).
+    """
+    import matplotlib.pyplot as plt
+
+    from .static_map import cjk_font, font_rc
+
+    rc = font_rc("zh") if cjk_font() is not None else {}  # group names are often Chinese, whatever the language
+    with plt.rc_context(rc):
+        _brief_page(pdf, result, lang=lang, table=table)
+
+
+def _brief_page(pdf, result, *, lang, table) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ..equity import gini, lorenz
+    from .static_map import plain_text
+
+    X = BRIEF.get(lang, BRIEF["en"])
+    s = result.summary
+    m = s.threshold_min
+    fig = plt.figure(figsize=(8.27, 11.69))
+    fig.text(0.06, 0.96, X["title"], fontsize=14, weight="bold", va="top")
+    top = 0.92
+    if s.groups:
+        from .people_map import PROFILE_NAMES
+
+        names = PROFILE_NAMES.get(lang, {})
+        rows = [[str(name), names.get(g["profile"], str(g["profile"] or "-")), f"{g['total']:,.0f}", f"{g['covered']:,.0f}",
+                 "-" if g["share_covered"] is None else f"{g['share_covered']:.1%}",
+                 "-" if g["gap_to_all"] is None else f"{100 * g['gap_to_all']:+.1f} pt"]
+                for name, g in s.groups.items()]
+        h = 0.03 * (len(rows) + 1)
+        table(fig.add_axes((0.06, top - h, 0.88, h)), rows,
+              [X["group"], X["profile"], X["people"], X["covered"].format(m=m), X["share"], X["gap"]],
+              [0.22, 0.16, 0.15, 0.17, 0.12, 0.18])
+        top -= h + 0.03
+        fig.text(0.06, top, plain_text(X["note"]), fontsize=7, color="#444", va="top")
+        top -= 0.03
+    a = s.access
+    if a:
+        line = X["access_line"].format(method=a["method"], supply=a["supply"], mean=_g(a["mean"]),
+                                       median=_g(a["median"]),
+                                       below="-" if a["share_below_level"] is None else f"{a['share_below_level']:.1%}",
+                                       level=_g(a["level"]))
+        fig.text(0.06, top, plain_text(line), fontsize=8, va="top", wrap=True)
+        top -= 0.04
+    n_plots = 1 + (1 if a and a.get("lorenz") else 0)
+    height = min(0.36, (top - 0.06) / n_plots - 0.05)
+    ax = fig.add_axes((0.12, top - height - 0.02, 0.76, height))
+    ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label=X["equal"])
+    h = result.households
+    walk = h["walk_min"].to_numpy(dtype=float)
+    w = result.household_points.weight
+    ok = np.isfinite(walk) & result.household_points.valid & (w > 0)
+    curves = [(X["all"], walk[ok], w[ok])]
+    if result.groups is not None:
+        for name in result.groups.names:
+            wk, c = result.groups.walk_min[name], result.groups.counts[name]
+            okg = np.isfinite(wk) & (c > 0) & result.household_points.valid
+            curves.append((str(name), wk[okg], c[okg]))
+    for label, v, wt in curves:
+        if v.size == 0 or v.sum() <= 0:
+            continue
+        p, q = lorenz(v, wt)
+        ax.plot(p, q, lw=1.6, label=plain_text(f"{label} ({X['gini'].format(g=_g(gini(v, wt)))})"))
+    ax.set_xlim(0, 1), ax.set_ylim(0, 1)
+    ax.set_xlabel(X["pop"], fontsize=8), ax.set_ylabel(X["val"], fontsize=8)
+    ax.set_title(X["lorenz"], fontsize=10, loc="left")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.tick_params(labelsize=7)
+    if n_plots == 2:
+        top2 = top - height - 0.12
+        ax2 = fig.add_axes((0.12, top2 - height, 0.76, height))
+        ax2.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label=X["equal"])
+        lz = a["lorenz"]
+        ax2.plot(lz["population_share"], lz["value_share"], lw=1.6, color="#006d2c",
+                 label=plain_text(f"{X['all']} ({X['gini'].format(g=_g(a['gini']))})"))
+        ax2.set_xlim(0, 1), ax2.set_ylim(0, 1)
+        ax2.set_xlabel(X["pop_a"], fontsize=8), ax2.set_ylabel(X["val_a"], fontsize=8)
+        ax2.set_title(X["lorenz_access"].format(method=a["method"]), fontsize=10, loc="left")
+        ax2.legend(fontsize=7, loc="upper left")
+        ax2.tick_params(labelsize=7)
+    pdf.savefig(fig)
+    plt.close(fig)
