@@ -1,0 +1,175 @@
+"""Open the walls: gates, opened compounds, new paths and closed ways as what-ifs, each equal to a fresh analysis."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from helpers import LAT0, LON0, shared_osm, write_osm
+
+from coverage import CoverageInputError, assess, load_network
+
+D = 0.001  # degrees
+
+
+def _osm(path, *, extra_nodes=None, extra_ways=(), insert=None, drop_ways=()):
+    """Two east-west streets (south at LAT0, north at LAT0 + 2D) joined by footways at both ends.
+
+    ``insert`` puts extra nodes into the streets' node lists: {way: [(after_node, node), ...]}.
+    """
+    nodes, ways = {}, []
+    for i in range(7):
+        nodes[10 + i] = (LON0 + i * D, LAT0)
+        nodes[20 + i] = (LON0 + i * D, LAT0 + 2 * D)
+    nodes.update(extra_nodes or {})
+    south, north = [10 + i for i in range(7)], [20 + i for i in range(7)]
+    for way, refs in ((1, south), (2, north)):
+        for after, node in (insert or {}).get(way, []):
+            refs.insert(refs.index(after) + 1, node)
+    ways += [(1, south, {"highway": "residential"}), (2, north, {"highway": "residential"}),
+             (3, [10, 20], {"highway": "footway"}), (4, [16, 26], {"highway": "footway"})]
+    ways += list(extra_ways)
+    return write_osm(path, nodes, [w for w in ways if w[0] not in drop_ways])
+
+
+def _box(x0, y0, x1, y1):
+    return shapely.box(LON0 + x0 * D, LAT0 + y0 * D, LON0 + x1 * D, LAT0 + y1 * D)
+
+
+def _pts(rows, **cols):
+    ids, xy = zip(*rows)
+    return gpd.GeoDataFrame({"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy)), crs="EPSG:4326")
+
+
+def _p(x, y):
+    return (LON0 + x * D, LAT0 + y * D)
+
+
+COMPOUNDS = gpd.GeoDataFrame({"compound_id": ["C1", "C2"], "name": ["幸福小区", "和平{小区}\""]},
+                             geometry=[_box(2, 0.3, 4, 1.7), _box(4.5, 0.3, 5.5, 1.7)], crs="EPSG:4326")
+GATES = gpd.GeoDataFrame({"gate_id": ["G1", "G2"], "compound_id": ["C1", "C2"]},
+                         geometry=gpd.points_from_xy(*zip(_p(3, 0.3), _p(5, 0.3))), crs="EPSG:4326")
+HOUSEHOLDS = _pts([("h1", _p(3, 1.5)), ("h2", _p(2.5, 1.6)), ("h3", _p(5, 1.6)), ("h4", _p(1, 1.0)),
+                   ("h5", _p(6.2, 1.0))], households=[3, 1, 2, 5, 4])
+STATIONS = _pts([("N", _p(3, 2))])
+KW = {"minutes": 4, "speed_kph": 3.6, "weight": "households"}
+
+
+def assert_same(a, b, *, atol=0.02):
+    """Two results give the same households, stations and summary."""
+    ha, hb = a.households, b.households
+    assert list(ha.columns) == list(hb.columns)
+    for c in ha.columns:
+        if c == "geometry":
+            continue
+        x, y = ha[c], hb[c]
+        if pd.api.types.is_float_dtype(x) and pd.api.types.is_float_dtype(y):
+            np.testing.assert_allclose(x.to_numpy(float), y.to_numpy(float), atol=atol, equal_nan=True, err_msg=c)
+        else:
+            xs, ys = x.astype(object).where(x.notna(), ""), y.astype(object).where(y.notna(), "")
+            assert (xs.astype(str).to_numpy() == ys.astype(str).to_numpy()).all(), c
+    for c in ("households_within", "weight_within", "catchment_households", "catchment_weight", "on_network"):
+        np.testing.assert_allclose(a.stations[c].to_numpy(float), b.stations[c].to_numpy(float), err_msg=c)
+    da, db = a.summary.to_dict(), b.summary.to_dict()
+    for k in da:
+        if k in ("bands", "gates"):
+            continue
+        assert da[k] == pytest.approx(db[k], nan_ok=True), k
+    for x, y in zip(da["bands"], db["bands"]):
+        assert x == pytest.approx(y, nan_ok=True)
+    if da["gates"] is not None:
+        for k in da["gates"]:
+            assert da["gates"][k] == pytest.approx(db["gates"][k], nan_ok=True, abs=1e-9), k
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    path = _osm(tmp_path_factory.mktemp("walls") / "toy.osm")
+    net = load_network(path, cache=False)
+    return path, net, assess(net, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES, **KW)
+
+
+def test_add_gates_equals_fresh_assess(toy):
+    """A gate cut in C1's north wall brings its households within reach; only C1's households are searched."""
+    _, net, r = toy
+    new = gpd.GeoDataFrame({"gate_id": ["新门"], "compound_id": ["C1"]}, geometry=gpd.points_from_xy(*zip(_p(3, 1.7))),
+                           crs="EPSG:4326")
+    w = r.what_if(add_gates=new)
+    fresh = assess(net, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=pd.concat([GATES, new], ignore_index=True),
+                   **KW)
+    assert_same(w, fresh)
+    h = w.households.set_index("id")
+    assert h.loc["h1", "gate_id"] == "新门" and h.loc["h1", "covered"]
+    assert not r.households.set_index("id").loc["h1", "covered"]
+    # the same with the gate placed by position (no compound column) and the full what-if path (minutes given)
+    w2 = r.what_if(add_gates=new.drop(columns="compound_id"), minutes=4)
+    assert_same(w2, fresh)
+    with pytest.raises(CoverageInputError, match=r"reuse the gate ids \[G1\]"):
+        r.what_if(add_gates=new.assign(gate_id="G1"))
+    with pytest.raises(CoverageInputError, match="need an analysis with gated compounds"):
+        assess(net, STATIONS, HOUSEHOLDS, **KW).what_if(add_gates=new)
+
+
+def test_open_compounds_equals_fresh_assess(toy):
+    _, net, r = toy
+    w = r.what_if(open_compounds=["C1"])
+    fresh = assess(net, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES.iloc[1:], **KW)
+    assert_same(w, fresh)
+    h = w.households.set_index("id")
+    assert h.loc["h1", "covered"] and pd.isna(h.loc["h1", "gate_id"]) and h.loc["h3", "gate_id"] == "G2"
+    t = w.compounds_table().set_index("compound_id")
+    assert t.loc["C1", "rule"] == "opened (what-if)" and t.loc["C2", "rule"] == "gated"
+    # both at once, and again on top of a what-if
+    both = r.what_if(open_compounds=["C1"], add_gates=gpd.GeoDataFrame(
+        {"gate_id": ["g3"], "compound_id": ["C2"]}, geometry=gpd.points_from_xy(*zip(_p(5, 1.7))), crs=4326))
+    fresh2 = assess(net, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=pd.concat([GATES.iloc[1:], gpd.GeoDataFrame(
+        {"gate_id": ["g3"], "compound_id": ["C2"]}, geometry=gpd.points_from_xy(*zip(_p(5, 1.7))), crs=4326)]), **KW)
+    assert_same(both, fresh2)
+    with pytest.raises(CoverageInputError, match=r"open_compounds: no compound with id \[C9\]"):
+        r.what_if(open_compounds=["C9"])
+
+
+def test_add_paths_equals_a_network_with_the_paths_mapped(toy, tmp_path):
+    """Oracle: the extract with the paths drawn in as OSM ways (crossings as shared nodes), loaded afresh."""
+    _, net, r = toy
+    paths = gpd.GeoDataFrame({"name": ["穿过", "短路", "接近"]}, geometry=[
+        shapely.LineString([_p(5.75, 0), _p(5.75, 2)]),  # ends on both streets
+        shapely.LineString([_p(1.5, -0.5), _p(1.5, 0.5)]),  # crosses the south street, both ends loose
+        shapely.LineString([_p(4.25, 1.0), _p(4.25, 1.97)]),  # ends 3.3 m short of the north street
+    ], crs="EPSG:4326")
+    w = r.what_if(add_paths=paths)
+    oracle = _osm(tmp_path / "paths.osm", extra_nodes={
+        30: _p(5.75, 0), 31: _p(5.75, 2), 32: _p(1.5, -0.5), 33: _p(1.5, 0), 34: _p(1.5, 0.5),
+        35: _p(4.25, 1.0), 36: _p(4.25, 1.97), 37: _p(4.25, 2)},
+        insert={1: [(15, 30), (11, 33)], 2: [(25, 31), (24, 37)]},
+        extra_ways=[(5, [30, 31], {"highway": "footway"}), (6, [32, 33, 34], {"highway": "footway"}),
+                    (7, [35, 36, 37], {"highway": "footway"})])
+    net2 = load_network(oracle, cache=False)
+    assert w.network.n_edges == net2.n_edges and w.network.n_nodes == net2.n_nodes
+    assert w.network.edge_length_m.sum() == pytest.approx(net2.edge_length_m.sum(), abs=0.01)
+    fresh = assess(net2, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES, **KW)
+    assert_same(w, fresh)
+    assert w.households.set_index("id").loc["h4", "access_m"] < r.households.set_index("id").loc["h4", "access_m"] - 5
+    # a path that reaches nothing is left out, with a warning
+    lonely = shapely.LineString([_p(3, 3), _p(4, 3)])
+    assert r.what_if(add_paths=[lonely], path_crs="EPSG:4326").network.n_edges == net.n_edges
+    with pytest.raises(CoverageInputError, match="has no CRS"):
+        r.what_if(add_paths=[lonely])
+    with pytest.raises(CoverageInputError, match="not lines"):
+        r.what_if(add_paths=gpd.GeoDataFrame(geometry=[shapely.Point(_p(1, 1))], crs=4326))
+
+
+def test_close_ways_equals_the_extract_without_them(toy, tmp_path):
+    _, net, r = toy
+    w = r.what_if(close_ways=[3])
+    net2 = load_network(_osm(tmp_path / "closed.osm", drop_ways=(3,)), cache=False)
+    assert_same(w, assess(net2, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES, **KW))
+    # a line drawn along the east footway closes it
+    line = gpd.GeoDataFrame(geometry=[shapely.LineString([_p(6, -0.01), _p(6, 2.01)])], crs=4326)
+    w2 = r.what_if(close_ways=line)
+    net3 = load_network(_osm(tmp_path / "closed4.osm", drop_ways=(4,)), cache=False)
+    assert_same(w2, assess(net3, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES, **KW))
+    with pytest.raises(CoverageInputError, match=r"no walkable way with OSM id \[999\]"):
+        r.what_if(close_ways=[999])
