@@ -1,0 +1,309 @@
+"""Where to cut the next gates: the openings that bring the most households within the threshold.
+
+**Candidates.** Along the outline of every gated compound that has
+households not yet within the threshold, a point every ``spacing_m``,
+kept where it lies within :data:`CANDIDATE_STREET_M` of a walkable street
+(a gate there opens onto that street); plus the candidates of a file, each
+placed on its compound as a gate is (:mod:`coverage.gates`).
+
+**Coverage sets, exactly.** A candidate opening of compound ``c`` changes
+only the walks of ``c``'s households: by the gate rule, household ``h``'s
+walk through it is the straight walk to the opening plus the opening's walk
+to its street plus the network walk to the nearest station (the same
+searches as the analysis: :func:`~coverage.reach.nearest_for_points`). The
+opening covers ``h`` when that walk is within the threshold; since ``h``'s
+walk is the best over its gates, adding openings covers exactly the union
+of their sets. Existing stations and gates stay, so only households not
+yet covered count.
+
+**Choice.** The k openings of largest union are a maximal covering problem,
+solved by the siting core (:func:`coverage.siting.solve_covering`: reduction,
+greedy with the LP bound, HiGHS MILP with a proven gap); the openings are
+ranked by marginal gain.
+
+Compounds without any gate keep the open rule (their households already walk
+to the nearest street) and get no candidates. Station capacities are not
+weighed: the gain is in households brought within the threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._csr import gather
+from ._errors import CoverageInputError
+
+log = logging.getLogger(__name__)
+
+#: A candidate opening lies within this distance (m) of a walkable street.
+CANDIDATE_STREET_M = 10.0
+#: Default spacing (m) of the candidate openings along each outline.
+SPACING_M = 30.0
+
+
+@dataclass(frozen=True, eq=False)
+class GateSites:
+    """The proposed openings and how they were found.
+
+    Attributes
+    ----------
+    sites
+        One row per opening in rank order (a WGS-84 GeoDataFrame): ``rank``,
+        ``gate_id``, ``compound_id``, ``compound_name``, ``lon``, ``lat``,
+        ``households_added`` (its gain after those ranked above it),
+        ``covered_share_after``, ``source`` (outline / file).
+    summary
+        Problem, solver, status, gap, shares before and after, counts.
+    households
+        The households each opening brings in (``id``, ``rank``,
+        ``gate_id``, ``compound_id``, ``weight``), WGS-84.
+    candidates
+        Every candidate considered (``gate_id``, ``compound_id``,
+        ``source``, ``households_reached``), WGS-84.
+    """
+
+    sites: gpd.GeoDataFrame
+    summary: dict
+    households: gpd.GeoDataFrame = field(repr=False)
+    candidates: gpd.GeoDataFrame = field(repr=False)
+
+    def gates(self) -> gpd.GeoDataFrame:
+        """The openings as gates (``gate_id``, ``compound_id``): ``what_if(add_gates=...)`` or a gates file."""
+        return self.sites[["gate_id", "compound_id", "geometry"]].copy()
+
+    def text(self, lang: str = "en") -> str:
+        s = self.summary
+        gap = "n/a" if s.get("gap") is None else f"{s['gap']:.2%}"
+        before, after = s["covered_share_before"] or 0.0, s["covered_share_after"] or 0.0
+        if lang == "zh":
+            return (f"新开 {s['n_sites']} 个小区出入口，增加覆盖 {s['households_added']:,.0f} 户；覆盖率 {before:.1%} → "
+                    f"{after:.1%}（候选出入口 {s['candidates_in']:,} 个，{s['solver']}，{s['solver_status']}，间隙 {gap}）")
+        return (f"{s['n_sites']} new gate openings bring {s['households_added']:,.0f} households within the "
+                f"threshold; covered share {before:.1%} -> {after:.1%} ({s['candidates_in']:,} candidate openings, "
+                f"{s['solver']}, {s['solver_status']}, gap {gap})")
+
+    def __repr__(self) -> str:
+        return f"GateSites({self.text()})"
+
+    def to_files(self, out_dir) -> dict[str, str]:
+        """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates)
+        and ``gate_sites.json`` (the summary)."""
+        from .output.files import folder, to_csv, write_gpkg, write_json
+
+        out = folder(out_dir)
+        files = {}
+        with out.write("gate_sites.csv") as tmp:
+            to_csv(self.sites, tmp)
+        files["gate_sites_csv"] = str(out.path("gate_sites.csv"))
+        layers = {"gate_sites": self.sites, "households_added": self.households, "candidates": self.candidates}
+        comp = self.summary.get("_compounds")
+        if comp is not None and len(comp):
+            layers["compounds"] = comp
+        layers = {k: v for k, v in layers.items() if len(v)}
+        if layers:
+            with out.write("gate_sites.gpkg") as tmp:
+                write_gpkg(layers, tmp)
+            files["gate_sites_gpkg"] = str(out.path("gate_sites.gpkg"))
+        with out.write("gate_sites.json") as tmp:
+            write_json({k: v for k, v in self.summary.items() if not k.startswith("_")}, tmp)
+        files["gate_sites_json"] = str(out.path("gate_sites.json"))
+        return files
+
+
+def _outline_candidates(result, comps: np.ndarray, spacing_m: float, max_street_m: float):
+    """(compound row, x, y) of points every ``spacing_m`` along the outlines of ``comps`` (work CRS)."""
+    import shapely
+
+    rule = result.gate_rule
+    rings = shapely.boundary(rule.compound_xy[comps])
+    parts, owner = shapely.get_parts(rings, return_index=True)
+    length = shapely.length(parts)
+    n = np.maximum(1, np.ceil(length / spacing_m).astype(np.int64))
+    p_of = np.repeat(np.arange(parts.size), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    dist = k * np.repeat(length / n, n)
+    pts = shapely.line_interpolate_point(parts[p_of], dist)
+    return comps[owner[p_of]], shapely.get_x(pts), shapely.get_y(pts)
+
+
+def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidates=None, crs=None,
+                  max_street_m: float = CANDIDATE_STREET_M, method: str = "exact",
+                  time_limit_s: float = 60.0) -> GateSites:
+    """The ``k`` gate openings that bring the most households within the threshold (see the module text).
+
+    Parameters
+    ----------
+    result
+        A :class:`~coverage.assessment.CoverageResult` with gated compounds.
+    k
+        Openings to propose.
+    spacing_m
+        Spacing of the candidate openings along each outline (default 30 m).
+    candidates
+        More candidate openings (points, as a gates file: optional
+        ``compound_id`` and ``gate_id`` columns); ``crs`` is their CRS.
+    max_street_m
+        A candidate must lie within this distance of a walkable street.
+    method, time_limit_s
+        As :func:`~coverage.siting.suggest_sites`: ``"exact"`` (HiGHS MILP)
+        or ``"greedy"``.
+    """
+    from scipy import sparse
+
+    from .gates import GATE_RADIUS_M, _gate_compounds, _gates
+    from .reach import nearest_for_points, nearest_station
+    from .siting import solve_covering
+    from .snapping import Snapped, snap_points
+
+    t0 = time.perf_counter()
+    rule = result.gate_rule
+    if rule is None:
+        msg = ("suggest_gates needs an analysis with gated compounds: assess(..., compounds=..., gates=...) "
+               "(--compounds and --gates).")
+        raise CoverageInputError(msg)
+    if isinstance(k, bool) or k is None or int(k) != k or k < 1:
+        msg = f"k={k} must be a whole number of gate openings, at least 1 (--k)."
+        raise CoverageInputError(msg)
+    for name, value in (("spacing_m", spacing_m), ("max_street_m", max_street_m)):
+        if value is None or not np.isfinite(value) or value <= 0:
+            msg = f"{name}={value} must be a positive number of metres (--{name.replace('_', '-')})."
+            raise CoverageInputError(msg)
+    net = result.network
+    hp, hs = result.household_points, result.household_snap
+    comp_h = rule.household_compound
+    status = result.households["status"].astype(str).to_numpy()
+    gated_c = rule.gated
+    # households a new opening can help: valid, not covered, inside a gated compound
+    target = hp.valid & (status != "covered") & (comp_h >= 0) & gated_c[np.maximum(comp_h, 0)]
+    t_idx = np.flatnonzero(target)
+    comps = np.unique(comp_h[t_idx])
+    c_comp, cx, cy = _outline_candidates(result, comps, spacing_m, max_street_m)
+    c_snap = snap_points(net, cx, cy, max_snap_m=max_street_m)
+    on = c_snap.on_network
+    c_comp, c_snap = c_comp[on], c_snap.subset(on)
+    cid = rule.compounds.ids.astype(str)
+    # numbered along each outline, as a planner reads them
+    seq = np.arange(c_comp.size) - np.searchsorted(c_comp, c_comp, side="left") + 1
+    labels = [f"{cid[c]}-门{s}" for c, s in zip(c_comp, seq)]
+    source = ["outline"] * c_comp.size
+    if candidates is not None:
+        pts, snap, radius = _gates(net, candidates, crs=crs or result.params.get("gate_crs") or result.params.get("crs"),
+                                   max_snap_m=result.params["max_snap_m"])
+        fc = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, result.params.get("compound_id_col"),
+                             radius if radius else GATE_RADIUS_M)
+        use = (fc >= 0) & snap.on_network & pts.valid & gated_c[np.maximum(fc, 0)]
+        if not use.all():
+            log.warning("%s: %d candidates lie on no gated compound's outline or off the network (%s); left out",
+                        pts.label, int((~use).sum()), pts.rows(np.flatnonzero(~use)))
+        clash = set(map(str, pts.ids[use])) & (set(labels) | set(map(str, rule.gates.ids)))
+        if clash:
+            msg = f"{pts.label}: gate ids {sorted(clash)[:5]} are taken; give the candidates their own ids."
+            raise CoverageInputError(msg)
+        c_comp = np.concatenate([c_comp, fc[use]])
+        c_snap = c_snap.concat(snap.subset(use))
+        labels += [str(i) for i in pts.ids[use]]
+        source += ["file"] * int(use.sum())
+    n_c = c_comp.size
+    t_cand = time.perf_counter()
+    # (household, candidate) pairs within the same compound: the walk through that opening
+    order = np.argsort(comp_h[t_idx], kind="stable")
+    t_sorted = t_idx[order]
+    hptr = np.searchsorted(comp_h[t_sorted], np.arange(rule.n_compounds + 1), side="left")
+    cand_of, pos = gather(hptr, c_comp)
+    hh = t_sorted[pos]
+    straight = np.hypot(hs.px[hh] - c_snap.px[cand_of], hs.py[hh] - c_snap.py[cand_of])
+    pair = Snapped(c_snap.edge[cand_of], c_snap.along_m[cand_of], straight + c_snap.access_m[cand_of],
+                   c_snap.x[cand_of], c_snap.y[cand_of], hs.px[hh], hs.py[hh])
+    raw = result._raw or {}
+    nearest = raw.get("nearest") or nearest_station(net, result.station_snap)
+    walk, _ = nearest_for_points(net, pair, result.station_snap, nearest)
+    if result.params.get("horizon_min") is not None:
+        walk = np.where(walk > result.params["horizon_min"] * 60 * result.speed_m_s + 1e-9, np.inf, walk)
+    ok = walk <= result.params["threshold_m"] + 1e-9
+    row_of = np.full(hp.weight.size, -1, dtype=np.int64)
+    row_of[t_idx] = np.arange(t_idx.size)
+    cover = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=bool), (row_of[hh[ok]], cand_of[ok])),
+                              shape=(t_idx.size, n_c))
+    t_sets = time.perf_counter()
+    w = hp.weight
+    siting = solve_covering(cover, w[t_idx], total_weight=hp.valid_weight,
+                            covered_weight=float(w[status == "covered"].sum()), k=int(k), method=method,
+                            time_limit_s=time_limit_s)
+    cols = np.asarray(siting.columns, dtype=np.int64)
+    gains = np.asarray(siting.gains, dtype=float)
+    # which households each opening brings in (after those ranked above it)
+    csc = cover.tocsc()
+    taken = np.zeros(t_idx.size, dtype=bool)
+    brought_rows, brought_rank = [], []
+    for r, c in enumerate(cols):
+        rows = csc.indices[csc.indptr[c]:csc.indptr[c + 1]]
+        new = rows[~taken[rows]]
+        taken[new] = True
+        brought_rows.append(new)
+        brought_rank.append(np.full(new.size, r + 1))
+    b_rows = np.concatenate(brought_rows) if brought_rows else np.zeros(0, dtype=np.int64)
+    b_rank = np.concatenate(brought_rank) if brought_rank else np.zeros(0, dtype=np.int64)
+    import pyproj
+
+    to_ll = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform(c_snap.px, c_snap.py)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    names = _compound_names(rule)
+    base = float(w[status == "covered"].sum())
+    total = hp.valid_weight
+    sites = gpd.GeoDataFrame({
+        "rank": np.arange(1, cols.size + 1),
+        "gate_id": [labels[c] for c in cols],
+        "compound_id": cid[c_comp[cols]] if cols.size else np.zeros(0, dtype=object),
+        "compound_name": names[c_comp[cols]] if cols.size else np.zeros(0, dtype=object),
+        "lon": lon[cols], "lat": lat[cols],
+        "households_added": np.round(gains, 6),
+        "covered_share_after": (base + np.cumsum(gains)) / total if total else np.full(cols.size, np.nan),
+        "source": [source[c] for c in cols],
+    }, geometry=gpd.points_from_xy(lon[cols], lat[cols]), crs="EPSG:4326")
+    hh_rows = t_idx[b_rows]
+    households = gpd.GeoDataFrame({
+        "id": hp.ids[hh_rows].astype(str), "rank": b_rank,
+        "gate_id": [sites["gate_id"].iloc[r - 1] for r in b_rank],
+        "compound_id": cid[comp_h[hh_rows]] if hh_rows.size else np.zeros(0, dtype=object),
+        "weight": w[hh_rows]}, geometry=gpd.points_from_xy(hp.lon[hh_rows], hp.lat[hh_rows]), crs="EPSG:4326")
+    reached = np.asarray(cover.sum(axis=0)).ravel()
+    cand = gpd.GeoDataFrame({"gate_id": labels, "compound_id": cid[c_comp] if n_c else np.zeros(0, dtype=object),
+                             "source": source, "households_reached": reached.astype(np.int64)},
+                            geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    chosen_c = np.unique(c_comp[cols]) if cols.size else np.zeros(0, dtype=np.int64)
+    comp_frame = gpd.GeoDataFrame({"compound_id": cid[chosen_c], "name": names[chosen_c]},
+                                  geometry=rule.compounds.frame.geometry.values[chosen_c], crs="EPSG:4326")
+    s = siting.summary
+    summary = {
+        "problem": "maximal covering of gate openings (MCLP)", "k": int(k), "spacing_m": float(spacing_m),
+        "max_street_m": float(max_street_m), "solver": s["solver"], "status": s["status"],
+        "solver_status": s["solver_status"], "gap": s["gap"], "bound": s["bound"], "n_sites": int(cols.size),
+        "households_added": float(gains.sum()), "covered_share_before": base / total if total else None,
+        "covered_share_after": (base + float(gains.sum())) / total if total else None,
+        "candidates_in": int(n_c), "candidates_from_file": int(sum(x == "file" for x in source)),
+        "compounds_considered": int(comps.size), "households_considered": int(t_idx.size),
+        "coverable_weight": s["coverable_weight"], "threshold_min": result.summary.threshold_min,
+        "speed_kph": result.summary.speed_kph, "capacity_aware": False,
+        "seconds": {"candidates": t_cand - t0, "coverage_sets": t_sets - t_cand,
+                    "solve": time.perf_counter() - t_sets, "total": time.perf_counter() - t0},
+        "_compounds": comp_frame,
+    }
+    log.info("Gate siting: %d candidate openings on %d compounds, %d households considered -> %d openings add %s "
+             "households (%s, %.2f s)", n_c, comps.size, t_idx.size, cols.size, f"{gains.sum():,.0f}", s["solver"],
+             time.perf_counter() - t0)
+    return GateSites(sites=sites, summary=summary, households=households, candidates=cand)
+
+
+def _compound_names(rule) -> np.ndarray:
+    cols = {str(c).lower(): c for c in rule.compounds.frame.columns}
+    col = next((cols[k] for k in ("name", "名称", "小区名称", "小区") if k in cols), None)
+    if col is None:
+        return np.full(rule.n_compounds, "", dtype=object)
+    return pd.Series(rule.compounds.frame[col]).fillna("").astype(str).to_numpy(dtype=object)
