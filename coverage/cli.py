@@ -31,6 +31,7 @@ OUTPUTS = {
                "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
              "isochrones.gpkg", "map.html", "manifest.json"),
+    "site-gates": ("gate_sites.csv", "gate_sites.gpkg", "gate_sites.json", "map.html", "map.png", "manifest.json"),
 }
 
 
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(a)
     a.add_argument("--out", required=True, help="output folder")
     _add_map_options(a)
+    _add_walls_options(a)
 
     i = sub.add_parser("isochrones", help="walking isochrones of stations")
     _add_common(i, households=False)
@@ -163,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=["en", "zh"], default="en", help="labels: en or zh")
     r.add_argument("--no-brief", action="store_true", help="skip brief.pdf, the printable A4 pages")
     r.add_argument("--out", required=True, help="output folder")
+
+    g = sub.add_parser("site-gates", help="where to cut new gates in gated compounds (with --compounds, --gates)")
+    _add_common(g)
+    _add_gate_siting_options(g)
+    g.add_argument("--out", required=True, help="output folder")
+    _add_map_options(g)
 
     d = sub.add_parser("demo", help="run the analysis on the embedded data (Harbin 红旗街道, 15 minutes)")
     d.add_argument("--city", choices=["hongqi", "helsinki"], default="hongqi",
@@ -266,7 +274,7 @@ def _out_folder(args, command: str):
     from ._files import OutputFolder
 
     inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas",
-                                               "compounds", "gates", "tiles")]
+                                               "compounds", "gates", "tiles", "add_gates", "add_paths")]
     inputs = [p for p in inputs if p is None or str(p).lower() != "osm"]
     planned = list(OUTPUTS[command]) + [p for p in (getattr(args, "map", None), getattr(args, "png", None)) if p]
     return OutputFolder(args.out, inputs=inputs, planned=planned)
@@ -285,7 +293,8 @@ def _check_run_options(args) -> None:
         raise CoverageInputError(msg)
     from .crs import parse_crs
 
-    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs"):
+    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs", "add_gates_crs",
+                "path_crs"):
         if getattr(args, key, None) is not None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
@@ -303,6 +312,7 @@ def cmd_analyze(args) -> int:
     if args.tiles:
         return _analyze_tiled(args, out, t0)
     result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
+    result = _walls_what_if(args, result)
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
     files.update(write_maps(result, out, isochrones=iso, **maps))
@@ -464,7 +474,87 @@ def cmd_report(args) -> int:
     return 0
 
 
-COMMANDS = {"report": cmd_report, "site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo}
+# ---------------------------------------------------------------- open the walls: gate, path and closure what-ifs
+def _add_walls_options(p: argparse.ArgumentParser) -> None:
+    w = p.add_argument_group("what-if: gates, opened compounds, new paths, closed ways (with --compounds/--gates "
+                             "for the first two)")
+    w.add_argument("--add-gates", help="new gates: points file (same formats as --gates; new gate ids)")
+    w.add_argument("--add-gates-crs", help="CRS of --add-gates (default --gate-crs, then --crs)")
+    w.add_argument("--open-compounds", help="compound ids whose walls are opened, comma-separated")
+    w.add_argument("--add-paths", help="new footpaths: lines (GeoJSON, GeoPackage), joined to the streets they cross "
+                                       "or end on within 5 m")
+    w.add_argument("--path-crs", help="CRS of --add-paths when the file has none, or gcj02/bd09 (default --crs)")
+    w.add_argument("--close-ways", help="OSM way ids to close, comma-separated, or a lines file drawn along them")
+
+
+def _walls_what_if(args, result):
+    """The analysis with the what-if options applied (the result itself when none is given)."""
+    gates, opened = getattr(args, "add_gates", None), getattr(args, "open_compounds", None)
+    paths, close = getattr(args, "add_paths", None), getattr(args, "close_ways", None)
+    if not any((gates, opened, paths, close)):
+        return result
+    if args.tiles:
+        msg = "--tiles does not combine with --add-gates, --open-compounds, --add-paths or --close-ways yet."
+        raise CoverageInputError(msg)
+    close_ways = None
+    if close:
+        close_ways = close if Path(close).exists() else [x.strip() for x in close.split(",") if x.strip()]
+    after = result.what_if(
+        add_gates=gates, open_compounds=[x.strip() for x in opened.split(",") if x.strip()] if opened else (),
+        add_paths=paths, close_ways=close_ways, gate_crs=args.add_gates_crs or args.gate_crs,
+        path_crs=args.path_crs or args.crs)
+    before = result.summary
+    a = after.summary
+    print(f"What-if: covered households {before.weight_covered:,.0f} -> {a.weight_covered:,.0f} "
+          f"({before.share_covered_weight:.1%} -> {a.share_covered_weight:.1%})")
+    return after
+
+
+def _add_gate_siting_options(p: argparse.ArgumentParser) -> None:
+    from .gate_siting import CANDIDATE_STREET_M, SPACING_M
+
+    p.add_argument("--k", type=int, required=True, help="this many new gate openings (maximal covering)")
+    p.add_argument("--spacing-m", type=float, default=SPACING_M,
+                   help=f"spacing of candidate openings along each outline (default {SPACING_M:g} m)")
+    p.add_argument("--max-street-m", type=float, default=CANDIDATE_STREET_M,
+                   help=f"a candidate opening lies within this distance of a street (default {CANDIDATE_STREET_M:g} m)")
+    p.add_argument("--candidates", help="more candidate openings: points file (optional compound_id, gate_id)")
+    p.add_argument("--candidate-crs", help="CRS of --candidates (default --gate-crs, then --crs)")
+    p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
+    p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+
+
+def cmd_site_gates(args) -> int:
+    from .assessment import assess
+    from .gate_siting import suggest_gates
+    from .output.files import write_maps
+
+    maps = _map_kwargs(args)
+    out = _out_folder(args, "site-gates")
+    if not args.compounds or not args.gates:
+        msg = "site-gates needs --compounds and --gates (files, or osm): gates are cut in compound walls."
+        raise CoverageInputError(msg)
+    if args.tiles:
+        msg = "site-gates runs per city or district; drop --tiles."
+        raise CoverageInputError(msg)
+    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
+    sg = suggest_gates(result, k=args.k, spacing_m=args.spacing_m, max_street_m=args.max_street_m,
+                       candidates=args.candidates, crs=args.candidate_crs or args.gate_crs or args.crs,
+                       method=args.method, time_limit_s=args.time_limit_s)
+    files = sg.to_files(out)
+    after = result.what_if(add_gates=sg.gates(), gate_crs="EPSG:4326") if len(sg.sites) else result
+    shown = sg.sites.rename(columns={"gate_id": "id", "compound_name": "name"})
+    files.update(write_maps(after, out, sites=shown, **maps))
+    out.finish(extra={"command": "site-gates", "gate_siting": {k: v for k, v in sg.summary.items()
+                                                               if not k.startswith("_")}})
+    print(result.summary.text(lang=args.lang))
+    print(sg.text(lang=args.lang))
+    print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
+    return 0
+
+
+COMMANDS = {"report": cmd_report, "site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo,
+            "site-gates": cmd_site_gates}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,12 +94,18 @@ class GateSites:
     def to_files(self, out_dir) -> dict[str, str]:
         """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates)
         and ``gate_sites.json`` (the summary)."""
-        from .output.files import folder, to_csv, write_gpkg, write_json
+        from ._files import safe_cell
+        from .output.files import folder, write_gpkg, write_json, write_table
 
         out = folder(out_dir)
         files = {}
+        cols = ["rank", "compound_id", "lon", "lat", "households_added", "covered_share_after", "gate_id",
+                "compound_name", "source"]
+        table = pd.DataFrame(self.sites[cols]).assign(lon=self.sites["lon"].round(8), lat=self.sites["lat"].round(8))
+        for c in ("compound_id", "gate_id", "compound_name", "source"):
+            table[c] = table[c].map(lambda v: safe_cell(v, csv=True))
         with out.write("gate_sites.csv") as tmp:
-            to_csv(self.sites, tmp)
+            write_table(table, tmp)
         files["gate_sites_csv"] = str(out.path("gate_sites.csv"))
         layers = {"gate_sites": self.sites, "households_added": self.households, "candidates": self.candidates}
         comp = self.summary.get("_compounds")

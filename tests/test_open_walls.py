@@ -199,3 +199,162 @@ def test_suggest_gates_exact_on_the_toy(toy):
     after = assess(net, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=pd.concat([GATES, sg.gates()]), **KW)
     assert after.summary.weight_covered == pytest.approx(r.summary.weight_covered + sg.summary["households_added"])
     assert set(sg.households["id"]) == set(after.households.loc[after.households["covered"], "id"]) - base
+
+
+# ---------------------------------------------------------------- Harbin 红旗街道: real compounds
+@pytest.fixture(scope="module")
+def hongqi():
+    """红旗街道 with its OSM compounds and stand-in gates where each outline comes closest to a street
+    (as tests/test_gates.py builds them), assessed at 10 minutes so that many compounds sit at the edge."""
+    from coverage.demo import demo_inputs
+    from coverage.gates import outline_gates
+    from coverage.osm import residential_areas
+
+    path, stations, households = demo_inputs("hongqi")
+    net = load_network(path)
+    compounds = residential_areas(path).rename(columns={"id": "compound_id"})
+    gates = outline_gates(net, compounds, per_compound=1)
+    kw = {"weight": "households", "minutes": 10}
+    r = assess(net, stations, households, compounds=compounds, gates=gates, **kw)
+    return net, stations, households, compounds, gates, kw, r
+
+
+def test_hongqi_gates_and_opened_compounds_equal_fresh_assess(hongqi):
+    from coverage.gates import outline_gates
+
+    net, stations, households, compounds, gates, kw, r = hongqi
+    t = r.compounds_table()
+    worst = t[t["points_changed"] > 0]["compound_id"].astype(str).head(8).tolist()
+    assert len(worst) >= 3
+    # a second gate where each of these outlines comes closest to a street, 100 m from the first
+    more = outline_gates(net, compounds[compounds["compound_id"].astype(str).isin(worst)], per_compound=2)
+    first = set(map(tuple, np.round(np.column_stack([gates.geometry.x, gates.geometry.y]), 9)))
+    new = more[[tuple(p) not in first for p in np.round(np.column_stack([more.geometry.x, more.geometry.y]), 9)]]
+    new = new.assign(gate_id=[f"新{i}" for i in range(len(new))])
+    assert len(new) >= 3
+    w = r.what_if(add_gates=new)
+    fresh = assess(net, stations, households, compounds=compounds, gates=pd.concat([gates, new], ignore_index=True),
+                   **kw)
+    assert_same(w, fresh)
+    assert w.summary.weight_covered != r.summary.weight_covered
+    opened = worst[:5]
+    w2 = r.what_if(open_compounds=opened)
+    keep = ~gates["compound_id"].astype(str).isin(opened)
+    assert_same(w2, assess(net, stations, households, compounds=compounds, gates=gates[keep], **kw))
+    changed = (w2.households["walk_m"].fillna(-1) != r.households["walk_m"].fillna(-1)).to_numpy()
+    assert changed.any() and set(w2.households.loc[changed, "compound_id"].astype(str)) <= set(opened)
+
+
+def test_hongqi_paths_and_closures(hongqi, tmp_path):
+    """A new path equals a fresh analysis on the edited network; closed ways equal the extract without them
+    (written by pyosmium, an independent route)."""
+    import osmium
+
+    net, stations, households, compounds, gates, kw, r = hongqi
+    lon0, lat0 = np.median(net.lon), np.median(net.lat)
+    path = gpd.GeoDataFrame(geometry=[shapely.LineString([(lon0 - 0.004, lat0 - 0.003), (lon0 + 0.004, lat0 + 0.003)])],
+                            crs=4326)
+    w = r.what_if(add_paths=path)
+    assert w.network.n_edges > net.n_edges + 3  # crossings split streets
+    assert_same(w, assess(w.network, stations, households, compounds=compounds, gates=gates, **kw), atol=1e-6)
+    # the edited network's distances against networkx with the path's segments added by hand
+    import networkx as nx
+
+    g = w.network.to_networkx()
+    src = int(np.flatnonzero(w.network.node_id == net.node_id[0])[0])
+    d_nx = nx.single_source_dijkstra_path_length(g, src, weight="length")
+    from scipy.sparse import csgraph
+
+    d_sp = csgraph.dijkstra(w.network.csr, indices=src)
+    assert all(abs(d_sp[k] - v) < 1e-6 for k, v in d_nx.items())
+    # close the three ways most households snap to
+    ways = pd.Series(net.edge_way[r.household_snap.edge[r.household_snap.on_network]]).value_counts().index[:3]
+    ways = [int(x) for x in ways if x > 0]
+    w3 = r.what_if(close_ways=ways)
+    src_file = net.meta["source"]
+    out = tmp_path / "closed.osm.pbf"
+
+    class Drop(osmium.SimpleHandler):
+        def __init__(self, writer):
+            super().__init__()
+            self.writer = writer
+
+        def node(self, n):
+            self.writer.add_node(n)
+
+        def way(self, way):
+            if way.id not in ways:
+                self.writer.add_way(way)
+
+        def relation(self, rel):
+            self.writer.add_relation(rel)
+
+    writer = osmium.SimpleWriter(str(out))
+    Drop(writer).apply_file(src_file)
+    writer.close()
+    net_closed = load_network(out, cache=False)
+    assert net_closed.n_edges == w3.network.n_edges
+    assert_same(w3, assess(net_closed, stations, households, compounds=compounds, gates=gates, **kw))
+
+
+def test_cli_site_gates_then_analyze_covers_what_it_claims(hongqi, tmp_path):
+    """A planner's files (GCJ-02 CSVs with Chinese headers, compound names with braces and quotes, --lang zh):
+    site-gates proposes openings; analyze rerun with them added covers exactly the households it claimed."""
+    import json
+
+    from coverage.cli import main
+    from coverage.crs import wgs84_to_gcj02
+
+    net, stations, households, compounds, gates, kw, r = hongqi
+
+    def gcj_csv(gdf, path, cols):
+        lon, lat = wgs84_to_gcj02(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy())
+        pd.DataFrame({**cols, "经度": lon, "纬度": lat}).to_csv(path, index=False)
+
+    gcj_csv(stations, tmp_path / "站点.csv", {"编号": stations["id"], "名称": stations["name"]})
+    gcj_csv(households, tmp_path / "住户.csv", {"编号": households["id"], "户数": households["households"]})
+    gcj_csv(gates, tmp_path / "出入口.csv", {"出入口编号": gates["gate_id"], "compound_id": gates["compound_id"]})
+    comp = compounds.assign(name=[f'小区{{{i}}}"甲"' for i in range(len(compounds))])
+    comp.set_geometry(shapely.transform(np.asarray(comp.geometry.values, dtype=object),
+                                        lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+                      ).to_file(tmp_path / "小区.geojson")
+    common = ["--network", str(net.meta["source"]), "--stations", str(tmp_path / "站点.csv"),
+              "--households", str(tmp_path / "住户.csv"), "--weight", "户数", "--crs", "gcj02", "--minutes", "10",
+              "--compounds", str(tmp_path / "小区.geojson"), "--gates", str(tmp_path / "出入口.csv")]
+    out = tmp_path / "门"
+    assert main(["-q", "site-gates", *common, "--k", "4", "--lang", "zh", "--out", str(out)]) == 0
+    sites = pd.read_csv(out / "gate_sites.csv", dtype={"compound_id": str})
+    assert list(sites.columns[:6]) == ["rank", "compound_id", "lon", "lat", "households_added", "covered_share_after"]
+    assert len(sites) == 4 and (sites["households_added"] > 0).all()
+    assert sites["households_added"].is_monotonic_decreasing
+    doc = json.loads((out / "gate_sites.json").read_text(encoding="utf-8"))
+    assert doc["households_added"] == pytest.approx(sites["households_added"].sum())
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert '小区{' in html or "\\u5c0f\\u533a{" in html
+    # the rerun: the original gates and the proposed openings, in one WGS-84 gates file
+    g0 = pd.DataFrame({"出入口编号": gates["gate_id"], "compound_id": gates["compound_id"],
+                       "lon": gates.geometry.x, "lat": gates.geometry.y})
+    g1 = pd.DataFrame({"出入口编号": sites["gate_id"], "compound_id": sites["compound_id"], "lon": sites["lon"],
+                       "lat": sites["lat"]})
+    pd.concat([g0, g1]).to_csv(tmp_path / "gates_after.csv", index=False)
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert main(["-q", "analyze", *common, "--out", str(before)]) == 0
+    common_after = [x if x != str(tmp_path / "出入口.csv") else str(tmp_path / "gates_after.csv") for x in common]
+    assert main(["-q", "analyze", *common_after, "--gate-crs", "EPSG:4326", "--out", str(after)]) == 0
+    s0 = json.loads((before / "summary.json").read_text(encoding="utf-8"))
+    s1 = json.loads((after / "summary.json").read_text(encoding="utf-8"))
+    assert s1["weight_covered"] - s0["weight_covered"] == pytest.approx(doc["households_added"], abs=1e-6)
+    h0 = pd.read_csv(before / "households.csv", dtype={"编号": str})
+    h1 = pd.read_csv(after / "households.csv", dtype={"编号": str})
+    gained = set(h1.loc[h1["covered"] & ~h0["covered"], "编号"])
+    got = gpd.read_file(out / "gate_sites.gpkg", layer="households_added")
+    assert gained == set(got["id"].astype(str)) and not (h0["covered"] & ~h1["covered"]).any()
+    # the same in one analyze run, as a what-if (--add-gates), and the other what-if options parse
+    other = next(str(c) for c in r.compounds_table()["compound_id"] if str(c) not in set(sites["compound_id"]))
+    what = tmp_path / "what"
+    assert main(["-q", "analyze", *common, "--add-gates", str(out / "gate_sites.csv"), "--add-gates-crs", "wgs84",
+                 "--out", str(what)]) == 2  # wgs84 is not a CRS name: the fix is named
+    assert main(["-q", "analyze", *common, "--add-gates", str(out / "gate_sites.csv"), "--add-gates-crs",
+                 "EPSG:4326", "--open-compounds", other, "--close-ways",
+                 str(int(net.edge_way[0])), "--out", str(what)]) == 0
+    assert json.loads((what / "summary.json").read_text(encoding="utf-8"))["n_households"] == len(households)
