@@ -323,7 +323,7 @@ class CoverageResult:
                 compound_id_col=p.get("compound_id_col"), new_network=net if net_changed else None)
         if gates_changed or net_changed:
             p["what_if"] = {"compounds_opened": [str(c) for c in (open_compounds or ())],
-                            "gates": None if rule is None else int(len(rule.gates)),
+                            "gates": None if rule is None else len(rule.gates),
                             "network_edits": net.meta.get("edits") if net_changed else None}
         keep = ~np.isin(st.ids.astype(str), [str(x) for x in remove_stations])
         unknown = set(map(str, remove_stations)) - set(st.ids.astype(str))

@@ -29,6 +29,7 @@ k-th path.
 from __future__ import annotations
 
 import logging
+from itertools import pairwise
 from pathlib import Path
 
 import geopandas as gpd
@@ -72,7 +73,7 @@ def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFra
             raise CoverageInputError(msg)
         try:
             gdf = gpd.read_file(path)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
             msg = f"{label} could not be read as a vector file ({str(exc).splitlines()[0][:160]})."
             raise CoverageInputError(msg) from None
     else:
@@ -328,7 +329,7 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
     u_out, v_out, w_out, f_out = [], [], [], []
     for i in range(len(seg_u)):
         chain = [seg_u[i]] + [n for _, n in sorted(splits.get(i, []))] + [seg_v[i]]
-        for a_, b_ in zip(chain[:-1], chain[1:]):
+        for a_, b_ in pairwise(chain):
             u_out.append(a_)
             v_out.append(b_)
             w_out.append(seg_way[i])

@@ -160,12 +160,7 @@ def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidate
         As :func:`~coverage.siting.suggest_sites`: ``"exact"`` (HiGHS MILP)
         or ``"greedy"``.
     """
-    from scipy import sparse
-
-    from .gates import GATE_RADIUS_M, _gate_compounds, _gates
-    from .reach import nearest_for_points, nearest_station
     from .siting import solve_covering
-    from .snapping import Snapped, snap_points
 
     t0 = time.perf_counter()
     rule = result.gate_rule
@@ -180,62 +175,11 @@ def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidate
         if value is None or not np.isfinite(value) or value <= 0:
             msg = f"{name}={value} must be a positive number of metres (--{name.replace('_', '-')})."
             raise CoverageInputError(msg)
-    net = result.network
-    hp, hs = result.household_points, result.household_snap
-    comp_h = rule.household_compound
-    status = result.households["status"].astype(str).to_numpy()
-    gated_c = rule.gated
-    # households a new opening can help: valid, not covered, inside a gated compound
-    target = hp.valid & (status != "covered") & (comp_h >= 0) & gated_c[np.maximum(comp_h, 0)]
-    t_idx = np.flatnonzero(target)
-    comps = np.unique(comp_h[t_idx])
-    c_comp, cx, cy = _outline_candidates(result, comps, spacing_m, max_street_m)
-    c_snap = snap_points(net, cx, cy, max_snap_m=max_street_m)
-    on = c_snap.on_network
-    c_comp, c_snap = c_comp[on], c_snap.subset(on)
-    cid = rule.compounds.ids.astype(str)
-    # numbered along each outline, as a planner reads them
-    seq = np.arange(c_comp.size) - np.searchsorted(c_comp, c_comp, side="left") + 1
-    labels = [f"{cid[c]}-门{s}" for c, s in zip(c_comp, seq)]
-    source = ["outline"] * c_comp.size
-    if candidates is not None:
-        pts, snap, radius = _gates(net, candidates, crs=crs or result.params.get("gate_crs") or result.params.get("crs"),
-                                   max_snap_m=result.params["max_snap_m"])
-        fc = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, result.params.get("compound_id_col"),
-                             radius if radius else GATE_RADIUS_M)
-        use = (fc >= 0) & snap.on_network & pts.valid & gated_c[np.maximum(fc, 0)]
-        if not use.all():
-            log.warning("%s: %d candidates lie on no gated compound's outline or off the network (%s); left out",
-                        pts.label, int((~use).sum()), pts.rows(np.flatnonzero(~use)))
-        clash = set(map(str, pts.ids[use])) & (set(labels) | set(map(str, rule.gates.ids)))
-        if clash:
-            msg = f"{pts.label}: gate ids {sorted(clash)[:5]} are taken; give the candidates their own ids."
-            raise CoverageInputError(msg)
-        c_comp = np.concatenate([c_comp, fc[use]])
-        c_snap = c_snap.concat(snap.subset(use))
-        labels += [str(i) for i in pts.ids[use]]
-        source += ["file"] * int(use.sum())
-    n_c = c_comp.size
-    t_cand = time.perf_counter()
-    # (household, candidate) pairs within the same compound: the walk through that opening
-    order = np.argsort(comp_h[t_idx], kind="stable")
-    t_sorted = t_idx[order]
-    hptr = np.searchsorted(comp_h[t_sorted], np.arange(rule.n_compounds + 1), side="left")
-    cand_of, pos = gather(hptr, c_comp)
-    hh = t_sorted[pos]
-    straight = np.hypot(hs.px[hh] - c_snap.px[cand_of], hs.py[hh] - c_snap.py[cand_of])
-    pair = Snapped(c_snap.edge[cand_of], c_snap.along_m[cand_of], straight + c_snap.access_m[cand_of],
-                   c_snap.x[cand_of], c_snap.y[cand_of], hs.px[hh], hs.py[hh])
-    raw = result._raw or {}
-    nearest = raw.get("nearest") or nearest_station(net, result.station_snap)
-    walk, _ = nearest_for_points(net, pair, result.station_snap, nearest)
-    if result.params.get("horizon_min") is not None:
-        walk = np.where(walk > result.params["horizon_min"] * 60 * result.speed_m_s + 1e-9, np.inf, walk)
-    ok = walk <= result.params["threshold_m"] + 1e-9
-    row_of = np.full(hp.weight.size, -1, dtype=np.int64)
-    row_of[t_idx] = np.arange(t_idx.size)
-    cover = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=bool), (row_of[hh[ok]], cand_of[ok])),
-                              shape=(t_idx.size, n_c))
+    c = gate_cover(result, spacing_m=spacing_m, candidates=candidates, crs=crs, max_street_m=max_street_m)
+    net, hp, status, comp_h = result.network, result.household_points, c["status"], rule.household_compound
+    t_idx, cover, c_comp, c_snap, labels, source, comps = (c[x] for x in (
+        "rows", "cover", "compound", "snap", "labels", "source", "compounds"))
+    n_c, cid, t_cand = c_comp.size, rule.compounds.ids.astype(str), c["t_cand"]
     t_sets = time.perf_counter()
     w = hp.weight
     siting = solve_covering(cover, w[t_idx], total_weight=hp.valid_weight,
@@ -313,3 +257,81 @@ def _compound_names(rule) -> np.ndarray:
     if col is None:
         return np.full(rule.n_compounds, "", dtype=object)
     return pd.Series(rule.compounds.frame[col]).fillna("").astype(str).to_numpy(dtype=object)
+
+
+def gate_cover(result, *, spacing_m: float = SPACING_M, candidates=None, crs=None,
+               max_street_m: float = CANDIDATE_STREET_M) -> dict:
+    """The candidate openings and the households each brings within the threshold (see the module text).
+
+    Returns a dict: ``rows`` (the households considered: valid, not covered,
+    in a gated compound), ``cover`` (boolean CSR, rows x candidates),
+    ``compound`` (compound row per candidate), ``snap`` (where each meets
+    its street), ``labels`` (gate ids), ``source`` (outline / file),
+    ``compounds`` (compound rows considered) and ``status`` (households'
+    statuses).
+    """
+    from scipy import sparse
+
+    from .gates import GATE_RADIUS_M, _gate_compounds, _gates
+    from .reach import nearest_for_points, nearest_station
+    from .snapping import Snapped, snap_points
+
+    rule = result.gate_rule
+    net = result.network
+    hp, hs = result.household_points, result.household_snap
+    comp_h = rule.household_compound
+    status = result.households["status"].astype(str).to_numpy()
+    gated_c = rule.gated
+    # households a new opening can help: valid, not covered, inside a gated compound
+    target = hp.valid & (status != "covered") & (comp_h >= 0) & gated_c[np.maximum(comp_h, 0)]
+    t_idx = np.flatnonzero(target)
+    comps = np.unique(comp_h[t_idx])
+    c_comp, cx, cy = _outline_candidates(result, comps, spacing_m, max_street_m)
+    c_snap = snap_points(net, cx, cy, max_snap_m=max_street_m)
+    on = c_snap.on_network
+    c_comp, c_snap = c_comp[on], c_snap.subset(on)
+    cid = rule.compounds.ids.astype(str)
+    # numbered along each outline, as a planner reads them
+    seq = np.arange(c_comp.size) - np.searchsorted(c_comp, c_comp, side="left") + 1
+    labels = [f"{cid[c]}-门{s}" for c, s in zip(c_comp, seq)]
+    source = ["outline"] * c_comp.size
+    if candidates is not None:
+        pts, snap, radius = _gates(net, candidates, crs=crs or result.params.get("gate_crs") or result.params.get("crs"),
+                                   max_snap_m=result.params["max_snap_m"])
+        fc = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, result.params.get("compound_id_col"),
+                             radius if radius else GATE_RADIUS_M)
+        use = (fc >= 0) & snap.on_network & pts.valid & gated_c[np.maximum(fc, 0)]
+        if not use.all():
+            log.warning("%s: %d candidates lie on no gated compound's outline or off the network (%s); left out",
+                        pts.label, int((~use).sum()), pts.rows(np.flatnonzero(~use)))
+        clash = set(map(str, pts.ids[use])) & (set(labels) | set(map(str, rule.gates.ids)))
+        if clash:
+            msg = f"{pts.label}: gate ids {sorted(clash)[:5]} are taken; give the candidates their own ids."
+            raise CoverageInputError(msg)
+        c_comp = np.concatenate([c_comp, fc[use]])
+        c_snap = c_snap.concat(snap.subset(use))
+        labels += [str(i) for i in pts.ids[use]]
+        source += ["file"] * int(use.sum())
+    n_c = c_comp.size
+    t_cand = time.perf_counter()
+    # (household, candidate) pairs within the same compound: the walk through that opening
+    order = np.argsort(comp_h[t_idx], kind="stable")
+    t_sorted = t_idx[order]
+    hptr = np.searchsorted(comp_h[t_sorted], np.arange(rule.n_compounds + 1), side="left")
+    cand_of, pos = gather(hptr, c_comp)
+    hh = t_sorted[pos]
+    straight = np.hypot(hs.px[hh] - c_snap.px[cand_of], hs.py[hh] - c_snap.py[cand_of])
+    pair = Snapped(c_snap.edge[cand_of], c_snap.along_m[cand_of], straight + c_snap.access_m[cand_of],
+                   c_snap.x[cand_of], c_snap.y[cand_of], hs.px[hh], hs.py[hh])
+    raw = result._raw or {}
+    nearest = raw.get("nearest") or nearest_station(net, result.station_snap)
+    walk, _ = nearest_for_points(net, pair, result.station_snap, nearest)
+    if result.params.get("horizon_min") is not None:
+        walk = np.where(walk > result.params["horizon_min"] * 60 * result.speed_m_s + 1e-9, np.inf, walk)
+    ok = walk <= result.params["threshold_m"] + 1e-9
+    row_of = np.full(hp.weight.size, -1, dtype=np.int64)
+    row_of[t_idx] = np.arange(t_idx.size)
+    cover = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=bool), (row_of[hh[ok]], cand_of[ok])),
+                              shape=(t_idx.size, n_c))
+    return {"rows": t_idx, "cover": cover, "compound": c_comp, "snap": c_snap, "labels": labels, "source": source,
+            "compounds": comps, "status": status, "t_cand": t_cand}

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from helpers import LAT0, LON0, shared_osm, write_osm
+from helpers import LAT0, LON0, write_osm
 
 from coverage import CoverageInputError, assess, load_network
 
@@ -162,7 +162,7 @@ def test_add_paths_equals_a_network_with_the_paths_mapped(toy, tmp_path):
 
 
 def test_close_ways_equals_the_extract_without_them(toy, tmp_path):
-    _, net, r = toy
+    _, _net, r = toy
     w = r.what_if(close_ways=[3])
     net2 = load_network(_osm(tmp_path / "closed.osm", drop_ways=(3,)), cache=False)
     assert_same(w, assess(net2, STATIONS, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES, **KW))
@@ -305,7 +305,7 @@ def test_cli_site_gates_then_analyze_covers_what_it_claims(hongqi, tmp_path):
     from coverage.cli import main
     from coverage.crs import wgs84_to_gcj02
 
-    net, stations, households, compounds, gates, kw, r = hongqi
+    net, stations, households, compounds, gates, _kw, r = hongqi
 
     def gcj_csv(gdf, path, cols):
         lon, lat = wgs84_to_gcj02(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy())
