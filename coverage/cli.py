@@ -26,7 +26,8 @@ OUTPUTS = {
     "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
                 "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
-    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv"),
+    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv",
+             "gate_sites.csv", "gate_sites.gpkg", "gate_sites.json", "combined_sites.csv"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
                "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
@@ -152,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("site", help="choose new station sites for the uncovered households")
     _add_common(s)
     _add_siting_options(s, required=True)
+    s.add_argument("--with-gates", action="store_true",
+                   help="with --compounds/--gates: also the best gate openings, and both weighed together "
+                        "(gate_sites.csv, combined_sites.csv)")
+    s.add_argument("--gate-spacing-m", type=float, default=30.0,
+                   help="with --with-gates: spacing of candidate openings along each outline (default 30 m)")
     s.add_argument("--out", required=True, help="output folder")
     _add_map_options(s)
 
@@ -439,9 +445,14 @@ def cmd_site(args) -> int:
         sr = suggest_sites(result, **siting)
         files = sr.to_files(out)
         files.update(write_maps(result, out, sites=sr.sites, **maps))
+    with_gates = _site_with_gates(args, result, sr, siting, out) if getattr(args, "with_gates", False) else None
+    if with_gates:
+        files.update(with_gates[0])
     out.finish(extra={"command": "site", "siting": sr.summary})
     print(result.summary.text(lang=args.lang))
     print(sr.text(lang=args.lang))
+    if with_gates:
+        print(with_gates[1])
     print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
     return 0
 
@@ -522,6 +533,36 @@ def _add_gate_siting_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--candidate-crs", help="CRS of --candidates (default --gate-crs, then --crs)")
     p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
     p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+
+
+def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
+    """site --with-gates: the gate list and the combined list next to the stations' (files, lines to print)."""
+    from .gate_siting import suggest_gates, weigh_gates_and_stations
+    from .output.files import write_table
+
+    if args.tiles or args.k is None or siting.get("new_capacity") is not None:
+        msg = "--with-gates weighs gates against stations for --k, per city or district (no --tiles, no --new-capacity)."
+        raise CoverageInputError(msg)
+    if not args.compounds or not args.gates:
+        msg = "--with-gates needs --compounds and --gates (files, or osm): gates are cut in compound walls."
+        raise CoverageInputError(msg)
+    sg = suggest_gates(result, k=args.k, spacing_m=args.gate_spacing_m, method=args.method,
+                       time_limit_s=args.time_limit_s)
+    files = sg.to_files(out)
+    both = weigh_gates_and_stations(result, sr, k=args.k, user_candidates=args.candidates is not None,
+                                    crs=siting["crs"], id_col=args.id_col, spacing_m=args.gate_spacing_m,
+                                    method=args.method, time_limit_s=args.time_limit_s)
+    with out.write("combined_sites.csv") as tmp:
+        write_table(both.drop(columns="geometry"), tmp)
+    files["combined_sites_csv"] = str(out.path("combined_sites.csv"))
+    kinds = both["kind"].value_counts().to_dict()
+    zh = args.lang == "zh"
+    line = (f"{sg.text(lang=args.lang)}\n"
+            + (f"站点与出入口一起比较：前 {len(both)} 项中站点 {kinds.get('station', 0)} 个、出入口 {kinds.get('gate', 0)} 个，"
+               f"增加覆盖 {both['households_added'].sum():,.0f} 户（至少）" if zh else
+               f"Stations and gates weighed together: of the best {len(both)}, {kinds.get('station', 0)} stations and "
+               f"{kinds.get('gate', 0)} gate openings, adding at least {both['households_added'].sum():,.0f} households"))
+    return files, line
 
 
 def cmd_site_gates(args) -> int:

@@ -335,3 +335,79 @@ def gate_cover(result, *, spacing_m: float = SPACING_M, candidates=None, crs=Non
                               shape=(t_idx.size, n_c))
     return {"rows": t_idx, "cover": cover, "compound": c_comp, "snap": c_snap, "labels": labels, "source": source,
             "compounds": comps, "status": status, "t_cand": t_cand}
+
+
+def weigh_gates_and_stations(result, station_sites, *, k: int, user_candidates: bool = False, crs=None, id_col: str = "id",
+                             spacing_m: float = SPACING_M, max_street_m: float = CANDIDATE_STREET_M,
+                             method: str = "exact", time_limit_s: float = 60.0) -> gpd.GeoDataFrame:
+    """The ``k`` best interventions of either kind, new stations and gate openings together (a GeoDataFrame).
+
+    ``station_sites`` is the :class:`~coverage.siting.SitingResult` of
+    :func:`~coverage.siting.suggest_sites` on ``result`` (its candidates are
+    used again, read as it read them: ``user_candidates``, ``crs``,
+    ``id_col``); the gate candidates are :func:`gate_cover`'s. One maximal
+    covering problem over both (each intervention counts as one), solved by
+    the siting core. Columns: ``rank``, ``kind`` (station / gate), ``id``,
+    ``compound_id``, ``lon``, ``lat``, ``households_added``,
+    ``covered_share_after``.
+
+    Each intervention's set is exact alone. Together the gains are a lower
+    bound: a household reached only through a new gate *and* a new station
+    is not counted, so a rerun with the chosen interventions covers at least
+    what the list claims.
+    """
+    from scipy import sparse
+
+    from .locate import locate
+    from .reach import station_reach
+    from .siting import solve_covering
+
+    rule = result.gate_rule
+    if rule is None:
+        msg = "--with-gates needs gated compounds: give --compounds and --gates."
+        raise CoverageInputError(msg)
+    net, hp = result.network, result.household_points
+    status = result.households["status"].astype(str).to_numpy()
+    rows = np.flatnonzero(hp.valid & (status != "covered"))
+    threshold_m = result.params["threshold_m"]
+    cand = station_sites.candidates
+    n_s = 0
+    s_cover = sparse.csr_matrix((rows.size, 0), dtype=bool)
+    s_ids, s_lon, s_lat = [], np.zeros(0), np.zeros(0)
+    if cand is not None and (not hasattr(cand, "__len__") or len(cand)):
+        cl = locate(net, cand, role="candidates", id_col=id_col, crs=crs if user_candidates else None,
+                    max_snap_m=result.params["max_snap_m"], check_crs=user_candidates)
+        reach = station_reach(net, cl.snap, threshold_m)
+        s_cover = sparse.csr_matrix(result.access.subset(rows).within(net, cl.snap, reach, threshold_m), dtype=bool)
+        n_s = s_cover.shape[1]
+        s_ids, s_lon, s_lat = [str(i) for i in cl.points.ids], cl.points.lon, cl.points.lat
+    g = gate_cover(result, spacing_m=spacing_m, max_street_m=max_street_m)
+    pos = np.searchsorted(rows, g["rows"])
+    gc = g["cover"].tocoo()
+    g_cover = sparse.csr_matrix((gc.data, (pos[gc.row], gc.col)), shape=(rows.size, gc.shape[1]), dtype=bool)
+    cover = sparse.hstack([s_cover, g_cover], format="csr")
+    w = hp.weight
+    base = float(w[status == "covered"].sum())
+    siting = solve_covering(cover, w[rows], total_weight=hp.valid_weight, covered_weight=base, k=int(k),
+                            method=method, time_limit_s=time_limit_s)
+    import pyproj
+
+    to_ll = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    g_lon, g_lat = (np.asarray(a, dtype=float) for a in to_ll.transform(g["snap"].px, g["snap"].py))
+    cid = rule.compounds.ids.astype(str)
+    recs = []
+    for c in np.asarray(siting.columns, dtype=np.int64):
+        if c < n_s:
+            recs.append(("station", s_ids[c], None, float(s_lon[c]), float(s_lat[c])))
+        else:
+            j = c - n_s
+            recs.append(("gate", g["labels"][j], cid[g["compound"][j]], float(g_lon[j]), float(g_lat[j])))
+    gains = np.asarray(siting.gains, dtype=float)
+    total = hp.valid_weight
+    frame = pd.DataFrame(recs, columns=["kind", "id", "compound_id", "lon", "lat"])
+    frame.insert(0, "rank", np.arange(1, len(recs) + 1))
+    frame["households_added"] = np.round(gains, 6)
+    frame["covered_share_after"] = (base + np.cumsum(gains)) / total if total else np.nan
+    log.info("Stations and gates weighed together: %d stations and %d openings as candidates -> %s", n_s,
+             g_cover.shape[1], ", ".join(f"{k_}: {v}" for k_, v in frame["kind"].value_counts().items()))
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")

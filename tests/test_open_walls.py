@@ -358,3 +358,40 @@ def test_cli_site_gates_then_analyze_covers_what_it_claims(hongqi, tmp_path):
                  "EPSG:4326", "--open-compounds", other, "--close-ways",
                  str(int(net.edge_way[0])), "--out", str(what)]) == 0
     assert json.loads((what / "summary.json").read_text(encoding="utf-8"))["n_households"] == len(households)
+
+
+def test_hongqi_stations_and_gates_weighed_together(hongqi, tmp_path):
+    """The combined list is at least as good as either list alone, and a rerun covers at least what it claims."""
+    import json
+
+    from coverage import suggest_sites
+    from coverage.cli import main
+    from coverage.gate_siting import suggest_gates, weigh_gates_and_stations
+
+    net, stations, households, compounds, gates, kw, r = hongqi
+    sr = suggest_sites(r, k=3)
+    sg = suggest_gates(r, k=3)
+    both = weigh_gates_and_stations(r, sr, k=3)
+    claimed = both["households_added"].sum()
+    assert claimed >= max(sr.summary["households_added"], sg.summary["households_added"]) - 1e-6
+    st = both[both["kind"] == "station"][["id", "geometry"]]
+    gt = both[both["kind"] == "gate"][["id", "compound_id", "geometry"]].rename(columns={"id": "gate_id"})
+    after = r.what_if(add_stations=st if len(st) else None, add_gates=gt if len(gt) else None)
+    assert after.summary.weight_covered >= r.summary.weight_covered + claimed - 1e-6
+    # the command line: site --with-gates writes the three lists
+    hh = tmp_path / "住户.csv"
+    pd.DataFrame({"编号": households["id"], "户数": households["households"], "经度": households.geometry.x,
+                  "纬度": households.geometry.y}).to_csv(hh, index=False)
+    stations.to_file(tmp_path / "站点.geojson")
+    compounds.to_file(tmp_path / "小区.gpkg")
+    gates.to_file(tmp_path / "出入口.geojson")
+    out = tmp_path / "out"
+    assert main(["-q", "site", "--network", str(net.meta["source"]), "--stations", str(tmp_path / "站点.geojson"),
+                 "--households", str(hh), "--weight", "户数", "--minutes", "10", "--compounds",
+                 str(tmp_path / "小区.gpkg"), "--gates", str(tmp_path / "出入口.geojson"), "--k", "3", "--with-gates",
+                 "--lang", "zh", "--out", str(out)]) == 0
+    comb = pd.read_csv(out / "combined_sites.csv")
+    assert len(comb) == 3 and set(comb["kind"]) <= {"station", "gate"}
+    assert comb["households_added"].sum() == pytest.approx(claimed)
+    assert len(pd.read_csv(out / "gate_sites.csv")) == 3 and len(pd.read_csv(out / "sites.csv")) == 3
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))
