@@ -217,10 +217,10 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
     nodes = _Nodes(n0)
     # segments: (x0, y0, x1, y1, u, v, way, flags); the kept streets first, then the paths' segments
     keep = np.flatnonzero(~closed)
-    seg_u = list(net.edge_u[keep].astype(np.int64))
-    seg_v = list(net.edge_v[keep].astype(np.int64))
-    seg_way = list(net.edge_way[keep])
-    seg_flags = list(net.edge_flags[keep])
+    seg_u = net.edge_u[keep].astype(np.int64).tolist()
+    seg_v = net.edge_v[keep].astype(np.int64).tolist()
+    seg_way = net.edge_way[keep].tolist()
+    seg_flags = net.edge_flags[keep].tolist()
     n_street = keep.size
     path_ends: list[tuple[int, int]] = []  # (node, path) of each path's two ends
     n_paths = 0
@@ -252,8 +252,8 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
 
         flags_a = np.asarray(seg_flags, dtype=np.uint8)
         joinable = (flags_a & OFF_GROUND) == 0  # paths are on the ground
-        p0 = np.array([pos(i) for i in su])
-        p1 = np.array([pos(i) for i in sv])
+        all_xy = np.vstack([xy, np.column_stack([nodes.x, nodes.y])]) if nodes.x else xy
+        p0, p1 = all_xy[su], all_xy[sv]
         lines = shapely.linestrings(np.stack([p0, p1], axis=1))
         is_path = np.arange(su.size) >= n_street
         tree = shapely.STRtree(lines)
@@ -326,17 +326,24 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
             log.warning("added paths: %d of %d paths cross no street and end within %g m of none (rows %s); they "
                         "are left out", len(lost), n_paths, join_m, rows_text(lost))
     # rebuild the segments with their splits
-    u_out, v_out, w_out, f_out = [], [], [], []
-    for i in range(len(seg_u)):
-        chain = [seg_u[i]] + [n for _, n in sorted(splits.get(i, []))] + [seg_v[i]]
-        for a_, b_ in pairwise(chain):
-            u_out.append(a_)
-            v_out.append(b_)
-            w_out.append(seg_way[i])
-            f_out.append(seg_flags[i])
-    u_a = np.array([nodes.find(int(x)) for x in u_out], dtype=np.int64)
-    v_a = np.array([nodes.find(int(x)) for x in v_out], dtype=np.int64)
+    su, sv = np.asarray(seg_u, dtype=np.int64), np.asarray(seg_v, dtype=np.int64)
+    sway, sflags = np.asarray(seg_way, dtype=np.int64), np.asarray(seg_flags, dtype=np.uint8)
+    whole = np.ones(su.size, dtype=bool)
+    whole[list(splits)] = False
+    u_out, v_out, w_out, f_out = [su[whole]], [sv[whole]], [sway[whole]], [sflags[whole]]
+    for i in sorted(splits):  # the few segments split by a path
+        chain = [int(su[i])] + [n for _, n in sorted(splits[i])] + [int(sv[i])]
+        pairs = np.array(list(pairwise(chain)), dtype=np.int64)
+        u_out.append(pairs[:, 0])
+        v_out.append(pairs[:, 1])
+        w_out.append(np.full(len(pairs), sway[i], dtype=np.int64))
+        f_out.append(np.full(len(pairs), sflags[i], dtype=np.uint8))
     n_new = len(nodes.x)
+    rep = np.arange(n0 + n_new, dtype=np.int64)
+    for a_ in list(nodes.parent):
+        rep[a_] = nodes.find(a_)
+    u_a, v_a = rep[np.concatenate(u_out)], rep[np.concatenate(v_out)]
+    w_out, f_out = np.concatenate(w_out), np.concatenate(f_out)
     if n_new:
         t = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
         lon_new, lat_new = t.transform(np.asarray(nodes.x), np.asarray(nodes.y))
@@ -349,7 +356,7 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
     meta["edits"] = {"paths_added": n_paths, "segments_closed": int(closed.sum()),
                      "ways_closed": int(np.unique(net.edge_way[closed]).size)}
     out = from_arrays(node_id, np.concatenate([net.lon, lon_new]), np.concatenate([net.lat, lat_new]), u_a, v_a,
-                      np.asarray(w_out, dtype=np.int64), np.asarray(f_out, dtype=np.uint8), meta=meta)
+                      w_out, f_out, meta=meta)
     log.info("Edited network: %d paths added, %d segments closed -> %d nodes, %d segments", n_paths,
              int(closed.sum()), out.n_nodes, out.n_edges)
     return out
