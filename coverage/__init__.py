@@ -48,7 +48,7 @@ _EXPORTS = {
     "from_cost_matrix": ".siting",
     "suggest_sites": ".siting",
     "suggest_gates": ".gate_siting",
-    "GateSites": ".gate_siting",
+    "GateSitingResult": ".gate_siting",
     "export_report": ".output.report",
     "coverage_map": ".output.html_map",
     "save_map": ".output.html_map",

@@ -48,7 +48,7 @@ SPACING_M = 30.0
 
 
 @dataclass(frozen=True, eq=False)
-class GateSites:
+class GateSitingResult:
     """The proposed openings and how they were found.
 
     Attributes
@@ -89,7 +89,7 @@ class GateSites:
                 f"{s['solver']}, {s['solver_status']}, gap {gap})")
 
     def __repr__(self) -> str:
-        return f"GateSites({self.text()})"
+        return f"GateSitingResult({self.text()})"
 
     def to_files(self, out_dir) -> dict[str, str]:
         """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates)
@@ -140,7 +140,7 @@ def _outline_candidates(result, comps: np.ndarray, spacing_m: float, max_street_
 
 def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidates=None, crs=None,
                   max_street_m: float = CANDIDATE_STREET_M, method: str = "exact",
-                  time_limit_s: float = 60.0) -> GateSites:
+                  time_limit_s: float = 60.0) -> GateSitingResult:
     """The ``k`` gate openings that bring the most households within the threshold (see the module text).
 
     Parameters
@@ -248,7 +248,7 @@ def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidate
     log.info("Gate siting: %d candidate openings on %d compounds, %d households considered -> %d openings add %s "
              "households (%s, %.2f s)", n_c, comps.size, t_idx.size, cols.size, f"{gains.sum():,.0f}", s["solver"],
              time.perf_counter() - t0)
-    return GateSites(sites=sites, summary=summary, households=households, candidates=cand)
+    return GateSitingResult(sites=sites, summary=summary, households=households, candidates=cand)
 
 
 def _compound_names(rule) -> np.ndarray:
@@ -272,7 +272,7 @@ def gate_cover(result, *, spacing_m: float = SPACING_M, candidates=None, crs=Non
     """
     from scipy import sparse
 
-    from .gates import GATE_RADIUS_M, _gate_compounds, _gates
+    from .gates import place_gates
     from .reach import nearest_for_points, nearest_station
     from .snapping import Snapped, snap_points
 
@@ -296,10 +296,10 @@ def gate_cover(result, *, spacing_m: float = SPACING_M, candidates=None, crs=Non
     labels = [f"{cid[c]}-门{s}" for c, s in zip(c_comp, seq)]
     source = ["outline"] * c_comp.size
     if candidates is not None:
-        pts, snap, radius = _gates(net, candidates, crs=crs or result.params.get("gate_crs") or result.params.get("crs"),
-                                   max_snap_m=result.params["max_snap_m"])
-        fc = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, result.params.get("compound_id_col"),
-                             radius if radius else GATE_RADIUS_M)
+        pts, snap, fc, _ = place_gates(rule, net, candidates, crs=crs or result.params.get("gate_crs")
+                                       or result.params.get("crs"), max_snap_m=result.params["max_snap_m"],
+                                       compound_id_col=result.params.get("compound_id_col"),
+                                       role="candidate openings")
         use = (fc >= 0) & snap.on_network & pts.valid & gated_c[np.maximum(fc, 0)]
         if not use.all():
             log.warning("%s: %d candidates lie on no gated compound's outline or off the network (%s); left out",

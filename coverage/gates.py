@@ -403,6 +403,24 @@ def compound_rows(rule: GateRule, ids, what: str) -> np.ndarray:
     return np.array([index[t] for t in text], dtype=np.int64)
 
 
+def place_gates(rule: GateRule, network: WalkNetwork, source, *, crs=None, max_snap_m: float,
+                options: dict | None = None, compound_id_col: str | None = None, role: str = "added gates"):
+    """Read more gates for ``rule``'s compounds: (points, snap, compound row per gate or -1, status per gate).
+
+    Read, located and placed exactly as :func:`gate_rule` places its gates
+    (a ``compound_id`` column, else the nearest outline within
+    :data:`GATE_RADIUS_M`), with the same statuses and warnings.
+    """
+    from dataclasses import replace
+
+    opts = dict(options or {})
+    pts, snap, radius = _gates(network, source, crs=opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
+                               options=opts)
+    pts = replace(pts, label=pts.label.replace("gates", role, 1))
+    comp = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, compound_id_col, radius)
+    return pts, snap, comp, _gate_status(rule.compound_xy, pts, snap, comp, radius)
+
+
 def changed_rule(rule: GateRule, network: WalkNetwork, *, households: Points, household_snap: Snapped,
                  max_snap_m: float, add_gates=None, crs=None, gate_options: dict | None = None,
                  open_compounds=(), compound_id_col: str | None = None,
@@ -430,23 +448,19 @@ def changed_rule(rule: GateRule, network: WalkNetwork, *, households: Points, ho
     g_comp, status = rule.gate_compound[keep], rule.gate_status[keep]
     net = network if new_network is None else new_network
     if add_gates is not None:
-        opts = dict(gate_options or {})
-        pts, snap, radius = _gates(net, add_gates, crs=opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
-                                   options=opts)
-        pts = replace(pts, label=pts.label.replace("gates", "added gates", 1))
+        pts, snap, comp, st = place_gates(rule, net, add_gates, crs=crs, max_snap_m=max_snap_m, options=gate_options,
+                                          compound_id_col=compound_id_col)
         dup = sorted(set(map(str, pts.ids)) & set(map(str, rule.gates.ids)))
         if dup:
             msg = (f"{pts.label} reuse the gate ids {rows_text(dup)} of the analysis; give the added gates new ids "
                    "(a gate_id column).")
             raise CoverageInputError(msg)
-        comp = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, compound_id_col, radius)
         shut = np.flatnonzero((comp >= 0) & opened[np.maximum(comp, 0)])
         if shut.size:
             msg = (f"{pts.label}: {pts.rows(shut)} belong to compounds opened in the same what-if "
                    f"({rows_text(rule.compounds.ids.astype(str)[comp[shut]].tolist())}); an opened compound has no "
                    "wall to cut a gate in.")
             raise CoverageInputError(msg)
-        st = _gate_status(rule.compound_xy, pts, snap, comp, radius)
         g_pts, g_snap = g_pts.concat(pts), g_snap.concat(snap)
         g_comp, status = np.concatenate([g_comp, comp]), np.concatenate([status, st])
         touched[comp[comp >= 0]] = True

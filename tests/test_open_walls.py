@@ -368,7 +368,7 @@ def test_hongqi_stations_and_gates_weighed_together(hongqi, tmp_path):
     from coverage.cli import main
     from coverage.gate_siting import suggest_gates, weigh_gates_and_stations
 
-    net, stations, households, compounds, gates, kw, r = hongqi
+    net, stations, households, compounds, gates, _kw, r = hongqi
     sr = suggest_sites(r, k=3)
     sg = suggest_gates(r, k=3)
     both = weigh_gates_and_stations(r, sr, k=3)
