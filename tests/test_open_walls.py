@@ -418,3 +418,46 @@ def test_readme_worked_example_harbin_centre():
     assert r.households.loc[inside, "walk_m"].median() == pytest.approx(1414.6, abs=0.1)
     assert after.households.loc[inside, "walk_m"].median() == pytest.approx(1036.8, abs=0.1)
     assert after.households.loc[inside, "covered"].all()
+
+
+def test_suggest_gates_with_capacities_on_the_toy(toy):
+    """Weighing capacities: the chosen pair of openings serves the most households (brute force over pairs, each
+    opening's reach taken from its own what-if), and the what-if with them serves what the list claims."""
+    from itertools import combinations
+
+    from scipy import sparse
+
+    from coverage import suggest_gates
+    from coverage.capacity import assign
+
+    _, net, _r = toy
+    stations = _pts([("N", _p(3, 2)), ("S", _p(5.5, 0))], 容量=[2, 4])
+    r = assess(net, stations, HOUSEHOLDS, compounds=COMPOUNDS, gates=GATES, capacity="容量", **KW)
+    sg = suggest_gates(r, k=2, max_street_m=40)
+    assert sg.summary["capacity_aware"] and "served_share_after" in sg.sites
+    thr = r.params["threshold_m"]
+    w = np.where(r.household_points.valid, r.household_points.weight, 0.0)
+    reach = []
+    for i in range(len(sg.candidates)):
+        one = r.what_if(add_gates=sg.candidates.iloc[[i]][["gate_id", "compound_id", "geometry"]])
+        reach.append(sparse.csr_matrix(one.access.within(one.network, one.station_snap, one.reach, thr), dtype=float))
+    best = max(assign(a + b, w, np.array([2.0, 4.0])).served_weight for a, b in combinations(reach, 2))
+    assert sg.summary["weight_served_after"] == pytest.approx(best)
+    after = r.what_if(add_gates=sg.gates())
+    assert after.summary.weight_served == pytest.approx(r.summary.weight_served + sg.summary["households_added"])
+    assert after.summary.weight_served > r.summary.weight_served
+
+
+def test_hongqi_gates_with_capacities(hongqi):
+    net, stations, households, compounds, gates, kw, r = hongqi
+    from coverage import suggest_gates
+
+    rc = assess(net, stations.assign(capacity=4000), households, compounds=compounds, gates=gates,
+                capacity="capacity", **kw)
+    sg = suggest_gates(rc, k=3)
+    assert sg.summary["capacity_aware"] and sg.summary["solver_status"] == "optimal"
+    assert (np.diff(sg.sites["households_added"]) <= 1e-9).all() and sg.summary["households_added"] > 0
+    after = rc.what_if(add_gates=sg.gates())
+    assert after.summary.weight_served == pytest.approx(rc.summary.weight_served + sg.summary["households_added"])
+    plain = suggest_gates(rc, k=3, capacity=False)
+    assert not plain.summary["capacity_aware"] and "covered_share_after" in plain.sites
