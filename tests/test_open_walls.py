@@ -461,3 +461,22 @@ def test_hongqi_gates_with_capacities(hongqi):
     assert after.summary.weight_served == pytest.approx(rc.summary.weight_served + sg.summary["households_added"])
     plain = suggest_gates(rc, k=3, capacity=False)
     assert not plain.summary["capacity_aware"] and "covered_share_after" in plain.sites
+
+
+def test_paths_from_files_and_chinese_coordinates(toy, tmp_path):
+    """A paths file in GCJ-02 (a web map's drawing) gives the WGS-84 answer; a closing-lines file works too."""
+    from coverage.crs import wgs84_to_gcj02
+
+    _, _net, r = toy
+    line = shapely.LineString([_p(5.75, 0), _p(5.75, 2)])
+    ref = r.what_if(add_paths=gpd.GeoDataFrame({"名称": ["新路"]}, geometry=[line], crs=4326))
+    gcj = shapely.transform(line, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    with pytest.warns(UserWarning, match="crs"):  # a web map's drawing: no CRS in the file
+        gpd.GeoDataFrame({"名称": ["新路{甲}\""]}, geometry=[gcj]).to_file(tmp_path / "路.geojson")
+    got = r.what_if(add_paths=str(tmp_path / "路.geojson"), path_crs="gcj02")
+    assert_same(got, ref, atol=0.05)
+    gpd.GeoDataFrame(geometry=[shapely.LineString([_p(6, -0.01), _p(6, 2.01)])], crs=4326).to_file(tmp_path / "封.gpkg")
+    closed = r.what_if(close_ways=str(tmp_path / "封.gpkg"))
+    assert closed.network.n_edges == r.network.n_edges - 1
+    with pytest.raises(CoverageInputError, match="lie along no walkable segment"):
+        r.what_if(close_ways=gpd.GeoDataFrame(geometry=[shapely.LineString([_p(2, 1), _p(3, 1)])], crs=4326))
