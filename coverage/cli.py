@@ -569,6 +569,7 @@ def cmd_site_gates(args) -> int:
     from .assessment import assess
     from .gate_siting import suggest_gates
     from .output.files import write_maps
+    from .scenario import scenario
 
     maps = _map_kwargs(args)
     out = _out_folder(args, "site-gates")
@@ -583,9 +584,9 @@ def cmd_site_gates(args) -> int:
                        candidates=args.candidates, crs=args.candidate_crs or args.gate_crs or args.crs,
                        method=args.method, time_limit_s=args.time_limit_s)
     files = sg.to_files(out)
-    after = result.what_if(add_gates=sg.gates(), gate_crs="EPSG:4326") if len(sg.sites) else result
-    shown = sg.sites.rename(columns={"gate_id": "id", "compound_name": "name"})
-    files.update(write_maps(after, out, sites=shown, **maps))
+    # the map: the analysis as it is, with the proposed openings to click in its what-if panel
+    sc = scenario(result, openings=sg.gates()) if len(sg.sites) else None
+    files.update(write_maps(result, out, scenario=sc, **maps))
     out.finish(extra={"command": "site-gates", "gate_siting": {k: v for k, v in sg.summary.items()
                                                                if not k.startswith("_")}})
     print(result.summary.text(lang=args.lang))

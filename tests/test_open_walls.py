@@ -480,3 +480,90 @@ def test_paths_from_files_and_chinese_coordinates(toy, tmp_path):
     assert closed.network.n_edges == r.network.n_edges - 1
     with pytest.raises(CoverageInputError, match="lie along no walkable segment"):
         r.what_if(close_ways=gpd.GeoDataFrame(geometry=[shapely.LineString([_p(2, 1), _p(3, 1)])], crs=4326))
+
+
+def test_what_if_table_with_gate_openings_equals_what_if(hongqi):
+    """The meeting map's table with candidate openings: any stations, candidates and openings open give the
+    numbers of what_if(remove_stations, add_stations, add_gates)."""
+    from coverage import suggest_gates
+    from coverage.scenario import scenario
+
+    net, stations, households, compounds, gates, kw, r = hongqi
+    sg = suggest_gates(r, k=6)
+    sc = scenario(r, openings=sg.gates(), facilities=False)
+    assert sc.n_gates == 6 and sc.g_household.size > 0
+    rng = np.random.default_rng(3)
+    cases = [([], [], list(sg.sites["gate_id"][:2]))]
+    for _ in range(3):
+        cases.append(([str(x) for x in rng.choice(sc.site_id[: sc.n_stations], size=1, replace=False)],
+                      [str(x) for x in rng.choice(sc.site_id[sc.n_stations:], size=2, replace=False)],
+                      [str(x) for x in rng.choice(sc.gate_id, size=3, replace=False)]))
+    for remove, add, opened in cases:
+        page = sc.evaluate(sc.open_mask(remove=remove, add=add), sc.gates_of(opened))
+        k = sc.sites_of(add)
+        new = gpd.GeoDataFrame({"id": [sc.site_id[i] for i in k]},
+                               geometry=gpd.points_from_xy(sc.site_lon[k], sc.site_lat[k]), crs=4326) if add else None
+        g = sg.gates()
+        py = r.what_if(remove_stations=remove, add_stations=new, add_gates=g[g["gate_id"].isin(opened)])
+        assert page["households_covered"] == py.summary.n_covered
+        assert page["weight_covered"] == pytest.approx(py.summary.weight_covered)
+        for a, b in zip(page["bands"], py.summary.bands):
+            assert a["n_within"] == b["n_within"]
+        st = py.stations.set_index(py.stations["id"].astype(str))
+        for sid, n in page["load_households"].items():
+            if sid in st.index:
+                assert n == st.loc[sid, "households_within"], sid
+
+
+def test_page_gate_openings_click_equal_python(hongqi, browser, tmp_path):
+    """site-gates' map: the proposed openings are clickable in the what-if panel, with Python's numbers."""
+    import re
+
+    from coverage import save_map, suggest_gates
+    from coverage.scenario import scenario
+
+    net, stations, households, compounds, gates, kw, r = hongqi
+    sg = suggest_gates(r, k=4)
+    sc = scenario(r, openings=sg.gates(), facilities=False)
+    path = tmp_path / "门.html"
+    save_map(r.explore(scenario=sc, lang="zh"), path)
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    ctx.route(re.compile(r"^https?://"), lambda rt: rt.abort())
+    pg = ctx.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(path.as_uri())
+        pg.wait_for_function("() => window.serviceCoverage !== undefined", timeout=10_000)
+        assert [o["id"] for o in pg.evaluate("serviceCoverage.openings()")] == list(sg.sites["gate_id"])
+        for opened, add in ((list(sg.sites["gate_id"][:1]), []), (list(sg.sites["gate_id"]), [sc.site_id[-1]])):
+            page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": [], "add": add, "gates": opened})
+            py = sc.evaluate(sc.open_mask(add=add), sc.gates_of(opened))
+            assert page["households_covered"] == py["households_covered"]
+            assert page["weight_covered"] == pytest.approx(py["weight_covered"])
+            assert [b["n_within"] for b in page["bands"]] == [b["n_within"] for b in py["bands"]]
+            loads = {x["id"]: x["households_within"] for x in page["stations"]}
+            assert loads == {k: v for k, v in py["load_households"].items()}
+            assert page["gates"] == opened and "gates=" in pg.evaluate("location.hash")
+        # the first opening alone adds what site-gates claims for it
+        page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"gates": list(sg.sites["gate_id"][:1])})
+        assert page["weight_covered"] == pytest.approx(r.summary.weight_covered + sg.sites["households_added"].iloc[0])
+        # a real click on the first opening cuts it; the link reopens the scenario
+        pg.evaluate("serviceCoverage.apply({})")
+        o = pg.evaluate("serviceCoverage.openings()")[0]
+        xy = pg.evaluate("""(o) => { const m = Object.values(window).find(v => v instanceof L.Map);
+                     m.setView([o.lat, o.lon], 18, {animate: false});
+                     const p = m.latLngToContainerPoint([o.lat, o.lon]); const b = m.getContainer().getBoundingClientRect();
+                     return [p.x + b.left, p.y + b.top]; }""", o)
+        pg.wait_for_timeout(200)
+        pg.mouse.click(*xy)
+        pg.wait_for_timeout(200)
+        assert pg.evaluate("serviceCoverage.summary()")["gates"] == [o["id"]]
+        h = pg.evaluate("location.hash")
+        pg.goto(path.as_uri() + "#gates=nope," + h.split("gates=")[1])
+        pg.wait_for_function("() => window.serviceCoverage !== undefined", timeout=10_000)
+        assert pg.evaluate("serviceCoverage.summary()")["gates"] == [o["id"]]
+        assert "不是候选出入口" in pg.locator("#sc-whatif-notes").inner_text()
+        assert errors == []
+    finally:
+        ctx.close()
