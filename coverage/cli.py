@@ -436,6 +436,7 @@ def cmd_site(args) -> int:
 
     maps = _map_kwargs(args)
     siting = _siting_kwargs(args)
+    _check_with_gates(args, siting)
     out = _out_folder(args, "site")
     if args.tiles:
         result, _, sr = _tiled(args, out, isochrones=False, siting=siting)
@@ -535,10 +536,11 @@ def _add_gate_siting_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
 
 
-def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
-    """site --with-gates: the gate list and the combined list next to the stations' (files, lines to print)."""
-    from .gate_siting import suggest_gates, weigh_gates_and_stations
-    from .output.files import write_table
+def _check_with_gates(args, siting: dict) -> None:
+    """site --with-gates: its options make sense together (before any work)."""
+    if not getattr(args, "with_gates", False):
+        return
+    from .gate_siting import CANDIDATE_STREET_M, check_options
 
     if args.tiles or args.k is None or siting.get("new_capacity") is not None:
         msg = "--with-gates weighs gates against stations for --k, per city or district (no --tiles, no --new-capacity)."
@@ -546,6 +548,14 @@ def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
     if not args.compounds or not args.gates:
         msg = "--with-gates needs --compounds and --gates (files, or osm): gates are cut in compound walls."
         raise CoverageInputError(msg)
+    check_options(args.k, args.gate_spacing_m, CANDIDATE_STREET_M, spacing_flag="--gate-spacing-m")
+
+
+def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
+    """site --with-gates: the gate list and the combined list next to the stations' (files, lines to print)."""
+    from .gate_siting import suggest_gates, weigh_gates_and_stations
+    from .output.files import write_table
+
     sg = suggest_gates(result, k=args.k, spacing_m=args.gate_spacing_m, method=args.method,
                        time_limit_s=args.time_limit_s)
     files = sg.to_files(out)
@@ -567,10 +577,11 @@ def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
 
 def cmd_site_gates(args) -> int:
     from .assessment import assess
-    from .gate_siting import suggest_gates
+    from .gate_siting import check_options, suggest_gates
     from .output.files import write_maps
     from .scenario import scenario
 
+    check_options(args.k, args.spacing_m, args.max_street_m)
     maps = _map_kwargs(args)
     out = _out_folder(args, "site-gates")
     if not args.compounds or not args.gates:

@@ -146,6 +146,17 @@ def _outline_candidates(result, comps: np.ndarray, spacing_m: float, max_street_
     return comps[owner[p_of]], shapely.get_x(pts), shapely.get_y(pts)
 
 
+def check_options(k, spacing_m: float, max_street_m: float, *, spacing_flag: str = "--spacing-m") -> None:
+    """Refuse a ``k`` that is not a whole number of openings, and spacings that are not positive metres."""
+    if isinstance(k, bool) or k is None or int(k) != k or k < 1:
+        msg = f"k={k} must be a whole number of gate openings, at least 1 (--k)."
+        raise CoverageInputError(msg)
+    for name, value, flag in (("spacing_m", spacing_m, spacing_flag), ("max_street_m", max_street_m, "--max-street-m")):
+        if value is None or not np.isfinite(value) or value <= 0:
+            msg = f"{name}={value} must be a positive number of metres ({flag})."
+            raise CoverageInputError(msg)
+
+
 def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidates=None, crs=None,
                   max_street_m: float = CANDIDATE_STREET_M, method: str = "exact",
                   time_limit_s: float = 60.0, capacity: bool | None = None) -> GateSitingResult:
@@ -181,13 +192,7 @@ def suggest_gates(result, *, k: int = 5, spacing_m: float = SPACING_M, candidate
         msg = ("suggest_gates needs an analysis with gated compounds: assess(..., compounds=..., gates=...) "
                "(--compounds and --gates).")
         raise CoverageInputError(msg)
-    if isinstance(k, bool) or k is None or int(k) != k or k < 1:
-        msg = f"k={k} must be a whole number of gate openings, at least 1 (--k)."
-        raise CoverageInputError(msg)
-    for name, value in (("spacing_m", spacing_m), ("max_street_m", max_street_m)):
-        if value is None or not np.isfinite(value) or value <= 0:
-            msg = f"{name}={value} must be a positive number of metres (--{name.replace('_', '-')})."
-            raise CoverageInputError(msg)
+    check_options(k, spacing_m, max_street_m)
     if capacity is None:
         capacity = result.capacity is not None
     if capacity and result.capacity is None:

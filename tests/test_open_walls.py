@@ -449,7 +449,7 @@ def test_suggest_gates_with_capacities_on_the_toy(toy):
 
 
 def test_hongqi_gates_with_capacities(hongqi):
-    net, stations, households, compounds, gates, kw, r = hongqi
+    net, stations, households, compounds, gates, kw, _r = hongqi
     from coverage import suggest_gates
 
     rc = assess(net, stations.assign(capacity=4000), households, compounds=compounds, gates=gates,
@@ -488,7 +488,7 @@ def test_what_if_table_with_gate_openings_equals_what_if(hongqi):
     from coverage import suggest_gates
     from coverage.scenario import scenario
 
-    net, stations, households, compounds, gates, kw, r = hongqi
+    *_, r = hongqi
     sg = suggest_gates(r, k=6)
     sc = scenario(r, openings=sg.gates(), facilities=False)
     assert sc.n_gates == 6 and sc.g_household.size > 0
@@ -522,7 +522,7 @@ def test_page_gate_openings_click_equal_python(hongqi, browser, tmp_path):
     from coverage import save_map, suggest_gates
     from coverage.scenario import scenario
 
-    net, stations, households, compounds, gates, kw, r = hongqi
+    *_, r = hongqi
     sg = suggest_gates(r, k=4)
     sc = scenario(r, openings=sg.gates(), facilities=False)
     path = tmp_path / "门.html"
