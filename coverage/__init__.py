@@ -47,6 +47,8 @@ _EXPORTS = {
     "Solution": ".siting",
     "from_cost_matrix": ".siting",
     "suggest_sites": ".siting",
+    "suggest_gates": ".gate_siting",
+    "GateSitingResult": ".gate_siting",
     "export_report": ".output.report",
     "coverage_map": ".output.html_map",
     "save_map": ".output.html_map",

@@ -194,6 +194,7 @@ class CoverageResult:
     gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
     groups: object = field(repr=False, default=None)  # coverage.groups.Groups, with population groups
     access_measure: object = field(repr=False, default=None)  # coverage.walk_access.WalkAccess, with access=
+    _raw: dict | None = field(repr=False, default=None)  # per-household distances before rounding (what-if reuse)
 
     @property
     def access(self) -> Access:
@@ -259,8 +260,16 @@ class CoverageResult:
         speed_kph: float | None = None,
         new_capacity=None,
         crs=None,
+        add_gates=None,
+        open_compounds=(),
+        add_paths=None,
+        close_ways=None,
+        gate_crs=None,
+        path_crs=None,
     ) -> CoverageResult:
-        """Coverage after adding or removing stations, or with other minutes or speed.
+        """Coverage after adding or removing stations, gates or paths, or with other minutes or speed.
+
+        **Stations.**
 
         With station capacities, added stations get ``new_capacity``
         (households; one number or one per station), else their own
@@ -278,10 +287,66 @@ class CoverageResult:
         GeoDataFrame that carries a CRS keeps it (the sites of
         :func:`~coverage.siting.suggest_sites` are WGS-84 already), unless
         ``crs`` is given in this call.
+
+        **Gated compounds and the network** (each equals a fresh
+        :func:`assess` with the changed inputs):
+
+        ``add_gates``
+            New gates (points, as ``assess(gates=...)`` takes them, with new
+            ids): read, placed on their compound and snapped by the gate rule.
+            Only the households of the compounds that get a gate are searched
+            again. ``gate_crs`` is their CRS (default: the run's gates CRS).
+        ``open_compounds``
+            Compound ids whose walls are opened: their gates are left out and
+            their households keep the open rule (their nearest street), as in
+            a fresh analysis without those gates. Only their households are
+            searched again.
+        ``add_paths``
+            New footpaths (lines: a GeoDataFrame, a GeoJSON/GeoPackage file, or
+            shapely lines with ``path_crs``), joined to the ground-level
+            streets they cross or end on (within
+            :data:`coverage.edits.JOIN_M`); see :mod:`coverage.edits`.
+        ``close_ways``
+            OSM way ids, or lines drawn along the streets to close.
+
+        A changed network is a new network: every station, household and gate
+        is snapped to it again and every station's search reruns (the files
+        are not read again). ``params["what_if"]`` records what changed.
         """
         net = self.network
         p = dict(self.params)
         st, s_snap = self.station_points, self.station_snap
+        hh, h_snap, outside = self.household_points, self.household_snap, self._outside
+        rule = self.gate_rule
+        net_changed = add_paths is not None or (close_ways is not None and not (
+            isinstance(close_ways, (list, tuple)) and len(close_ways) == 0))
+        gates_changed = add_gates is not None or (open_compounds is not None and len(open_compounds) > 0)
+        if gates_changed and rule is None:
+            msg = ("add_gates and open_compounds need an analysis with gated compounds: "
+                   "assess(..., compounds=..., gates=...) (--compounds and --gates).")
+            raise CoverageInputError(msg)
+        if net_changed:
+            from .edits import edit_network
+            from .locate import outside_extent
+            from .snapping import snap_points
+
+            net = edit_network(net, add_paths=add_paths, close_ways=close_ways, crs=path_crs)
+            s_snap = snap_points(net, s_snap.px, s_snap.py, max_snap_m=p["max_snap_m"])
+            h_snap = snap_points(net, h_snap.px, h_snap.py, max_snap_m=p["max_snap_m"])
+            outside = outside_extent(net, hh.lon, hh.lat)
+            p["network"] = dict(net.meta)
+        changed = None
+        if rule is not None and (gates_changed or net_changed):
+            from .gates import changed_rule
+
+            rule, changed = changed_rule(
+                rule, self.network, households=hh, household_snap=h_snap, max_snap_m=p["max_snap_m"],
+                add_gates=add_gates, crs=gate_crs or p.get("gate_crs") or p.get("crs"), open_compounds=open_compounds,
+                compound_id_col=p.get("compound_id_col"), new_network=net if net_changed else None)
+        if gates_changed or net_changed:
+            p["what_if"] = {"compounds_opened": [str(c) for c in (open_compounds or ())],
+                            "gates": None if rule is None else len(rule.gates),
+                            "network_edits": net.meta.get("edits") if net_changed else None}
         keep = ~np.isin(st.ids.astype(str), [str(x) for x in remove_stations])
         unknown = set(map(str, remove_stations)) - set(st.ids.astype(str))
         if unknown:
@@ -321,10 +386,10 @@ class CoverageResult:
             if profile is not None or speed_kph is not None:
                 rules = rules.but(profile=profile, speed_kph=speed_kph)
             p.update({"minutes": rules.minutes, "speed_kph": rules.speed_kph, "profile": rules.profile})
-        h_snap = self.household_snap
+        same_rules = minutes is None and profile is None and speed_kph is None
         target = net.for_profile(p["profile"])
         if target is not net:  # a profile that walks other segments (wheelchair): same snaps where they exist
-            if self.gate_rule is not None:
+            if rule is not None:
                 msg = (f"profile {p['profile']!r} walks other segments than {self.params['profile']!r}; with gated "
                        "compounds run it as its own analysis (assess(..., profile=...), --profile).")
                 raise CoverageInputError(msg)
@@ -334,9 +399,12 @@ class CoverageResult:
             h_snap = translate(h_snap, net, target, max_snap_m=p["max_snap_m"])
             net = target
         same_stations = add_stations is None and keep.all() and net is self.network
-        out = _compute(net, st, self.household_points, s_snap, h_snap, self._outside, p,
+        previous = None
+        if changed is not None and same_stations and same_rules and self._raw is not None:
+            previous = {**self._raw, "changed": changed}
+        out = _compute(net, st, hh, s_snap, h_snap, outside, p,
                        reach=self.reach if same_stations else None, capacity=cap, staff=staff,
-                       gate_rule=self.gate_rule)
+                       gate_rule=rule, previous=previous)
         if self.access_measure is not None:  # the same measure and supply, on the new walks
             out = with_access(out, self.access_measure.spec, supply=_added_supply(self, st, keep, add_stations))
         if self.groups is not None:
@@ -525,6 +593,7 @@ def assess(
         "default_capacity": default_capacity,
         "compounds": None if compounds is None else (compounds if isinstance(compounds, str) else "GeoDataFrame"),
         "gates": None if gates is None else (gates if isinstance(gates, str) else "GeoDataFrame"),
+        "compound_id_col": compound_id_col,
         "horizon_min": rules.horizon_min,
     }
     result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
@@ -622,7 +691,7 @@ def _added_supply(result: CoverageResult, st, keep, add_stations):
 
 
 def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False, capacity=None,
-             staff=None, gate_rule=None) -> CoverageResult:
+             staff=None, gate_rule=None, previous=None) -> CoverageResult:
     """Distances, statuses and summary from snapped inputs (shared by assess and what-if)."""
     minutes = params["minutes"]
     kph = params["speed_kph"]
@@ -633,12 +702,10 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     threshold_m = minutes * 60 * v
     limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
     access = Access.open(h_snap) if gate_rule is None else gate_rule.access
-    nearest = nearest_station(net, s_snap)
-    pairs = access.pairs(net, s_snap)
-    walk_m, st_row, via = access.nearest(net, s_snap, nearest, pairs=pairs)
     if reach is None or reach.limit_m < limit_m - 1e-9 or reach.n_stations != len(st):
         reach = station_reach(net, s_snap, limit_m, progress=progress)
-    within = access.within(net, s_snap, reach, threshold_m, pairs=pairs)
+    raw = _distances(net, s_snap, access, reach, threshold_m, previous=previous)
+    walk_m, st_row, via, within, nearest = raw["walk_m"], raw["st_row"], raw["via"], raw["within"], raw["nearest"]
     n_within = np.diff(within.indptr)
     beyond = None
     if params.get("horizon_min") is not None:  # walks past the horizon are not reported (tiled runs cannot)
@@ -655,14 +722,17 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
             f"beyond the horizon: no station within {params['horizon_min']:g} min")
     gates_summary = None
     if gate_rule is not None:
-        open_m, _ = nearest_for_points(net, h_snap, s_snap, nearest)
+        open_m = raw.get("open_m")
+        if open_m is None:
+            open_m, _ = nearest_for_points(net, h_snap, s_snap, nearest)
+            raw["open_m"] = open_m
         if params.get("horizon_min") is not None:  # the open rule's walk is cut at the horizon too
             open_m = np.where(open_m > params["horizon_min"] * 60 * v + 1e-9, np.inf, open_m)
         gates_summary = _gate_columns(households_gdf, gate_rule, access, via, open_m, threshold_m, hh, h_snap)
     stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
     served = extra_staff = None
     if capacity is not None:
-        walks = access.within(net, s_snap, reach, threshold_m, pairs=pairs, walk=True)
+        walks = access.within(net, s_snap, reach, threshold_m, walk=True)
         served = served_columns(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
         if "extra_staff" in stations_gdf:
             extra_staff = float(stations_gdf["extra_staff"].sum())
@@ -713,7 +783,52 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         staff=staff,
         household_access=None if gate_rule is None else access,
         gate_rule=gate_rule,
+        _raw=raw,
     )
+
+
+def _distances(net, s_snap, access, reach, threshold_m, *, previous=None) -> dict:
+    """Per household: the walk to the nearest station, that station, the access point used, and the
+    households x stations matrix within the threshold.
+
+    With ``previous`` (the ``_raw`` of a result on the same network and
+    stations, plus ``changed``: the households whose access points changed
+    and ``ptr``, the previous access points' CSR pointer), only the changed
+    households are searched; the others keep their previous answers.
+    """
+    if previous is None:
+        nearest = nearest_station(net, s_snap)
+        pairs = access.pairs(net, s_snap)
+        walk_m, st_row, via = access.nearest(net, s_snap, nearest, pairs=pairs)
+        within = access.within(net, s_snap, reach, threshold_m, pairs=pairs)
+        return {"walk_m": walk_m, "st_row": st_row, "via": via, "within": within, "nearest": nearest,
+                "ptr": access.ptr}
+    from scipy import sparse
+
+    nearest = previous["nearest"]
+    idx = np.flatnonzero(previous["changed"])
+    sub = access.subset(idx)
+    w_s, r_s, v_s = sub.nearest(net, s_snap, nearest)
+    within_s = sub.within(net, s_snap, reach, threshold_m)
+    walk_m, st_row = previous["walk_m"].copy(), previous["st_row"].copy()
+    walk_m[idx], st_row[idx] = w_s, r_s
+    old_via, old_ptr, ptr = previous["via"], previous["ptr"], access.ptr
+    h = np.arange(access.n)
+    via = np.where(old_via >= 0, ptr[:-1] + (old_via - old_ptr[h]), -1)
+    via[idx] = np.where(v_s >= 0, ptr[idx] + (v_s - sub.ptr[np.arange(idx.size)]), -1)
+    keep = np.ones(access.n, dtype=bool)
+    keep[idx] = False
+    old = previous["within"].tocoo()
+    k = keep[old.row]
+    new = within_s.tocoo()
+    rows = np.concatenate([old.row[k], idx[new.row]])
+    cols = np.concatenate([old.col[k], new.col])
+    within = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=previous["within"].shape)
+    within.sort_indices()
+    out = {"walk_m": walk_m, "st_row": st_row, "via": via, "within": within, "nearest": nearest, "ptr": ptr}
+    if previous.get("open_m") is not None:
+        out["open_m"] = previous["open_m"]
+    return out
 
 
 def _gate_columns(households, rule, access, via, open_m, threshold_m, hh, h_snap) -> dict:

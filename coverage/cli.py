@@ -29,11 +29,13 @@ OUTPUTS = {
                 "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS,
                 *PEOPLE_OUTPUTS),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
-    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv"),
+    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv",
+             "gate_sites.csv", "gate_sites.gpkg", "gate_sites.json", "combined_sites.csv"),
     "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
                "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS, *PEOPLE_OUTPUTS),
     "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
              "isochrones.gpkg", "map.html", "manifest.json", "groups.csv", "groups_uncovered.csv"),
+    "site-gates": ("gate_sites.csv", "gate_sites.gpkg", "gate_sites.json", "map.html", "map.png", "manifest.json"),
     # prepared inputs (coverage.output.prepared names them; tests check the two agree)
     "demand": ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json", "manifest.json"),
     "geocode": ("geocoded.csv", "geocoded.gpkg", "geocode.json", "manifest.json"),
@@ -161,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(a)
     a.add_argument("--out", required=True, help="output folder")
     _add_map_options(a)
+    _add_walls_options(a)
 
     i = sub.add_parser("isochrones", help="walking isochrones of stations")
     _add_common(i, households=False)
@@ -169,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("site", help="choose new station sites for the uncovered households")
     _add_common(s)
     _add_siting_options(s, required=True)
+    s.add_argument("--with-gates", action="store_true",
+                   help="with --compounds/--gates: also the best gate openings, and both weighed together "
+                        "(gate_sites.csv, combined_sites.csv)")
+    s.add_argument("--gate-spacing-m", type=float, default=30.0,
+                   help="with --with-gates: spacing of candidate openings along each outline (default 30 m)")
     s.add_argument("--out", required=True, help="output folder")
     _add_map_options(s)
 
@@ -185,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_demand_parser(sub)
     _add_geocode_parser(sub)
+    g = sub.add_parser("site-gates", help="where to cut new gates in gated compounds (with --compounds, --gates)")
+    _add_common(g)
+    _add_gate_siting_options(g)
+    g.add_argument("--out", required=True, help="output folder")
+    _add_map_options(g)
 
     d = sub.add_parser("demo", help="run the analysis on the embedded data (Harbin 红旗街道, 15 minutes)")
     d.add_argument("--city", choices=["hongqi", "helsinki"], default="hongqi",
@@ -307,7 +320,7 @@ def _out_folder(args, command: str):
     from ._files import OutputFolder
 
     inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas",
-                                               "compounds", "gates", "tiles")]
+                                               "compounds", "gates", "tiles", "add_gates", "add_paths")]
     inputs = [p for p in inputs if p is None or str(p).lower() != "osm"]
     planned = list(OUTPUTS[command]) + [p for p in (getattr(args, "map", None), getattr(args, "png", None)) if p]
     return OutputFolder(args.out, inputs=inputs, planned=planned)
@@ -326,7 +339,8 @@ def _check_run_options(args) -> None:
         raise CoverageInputError(msg)
     from .crs import parse_crs
 
-    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs"):
+    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs", "add_gates_crs",
+                "path_crs"):
         if getattr(args, key, None) is not None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
@@ -344,6 +358,7 @@ def cmd_analyze(args) -> int:
     if args.tiles:
         return _analyze_tiled(args, out, t0)
     result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
+    result = _walls_what_if(args, result)
     iso = result.isochrones()
     files = result.to_files(out, isochrones=iso)
     if result.groups is not None or result.access_measure is not None:
@@ -525,6 +540,7 @@ def cmd_site(args) -> int:
 
     maps = _map_kwargs(args)
     siting = _siting_kwargs(args)
+    _check_with_gates(args, siting)
     out = _out_folder(args, "site")
     if args.tiles:
         result, _, sr = _tiled(args, out, isochrones=False, siting=siting)
@@ -534,9 +550,14 @@ def cmd_site(args) -> int:
         sr = suggest_sites(result, **siting)
         files = sr.to_files(out)
         files.update(write_maps(result, out, sites=sr.sites, **maps))
+    with_gates = _site_with_gates(args, result, sr, siting, out) if getattr(args, "with_gates", False) else None
+    if with_gates:
+        files.update(with_gates[0])
     out.finish(extra={"command": "site", "siting": sr.summary})
     print(result.summary.text(lang=args.lang))
     print(sr.text(lang=args.lang))
+    if with_gates:
+        print(with_gates[1])
     print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
     return 0
 
@@ -813,8 +834,129 @@ def cmd_geocode(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- open the walls: gate, path and closure what-ifs
+def _add_walls_options(p: argparse.ArgumentParser) -> None:
+    w = p.add_argument_group("what-if: gates, opened compounds, new paths, closed ways (with --compounds/--gates "
+                             "for the first two)")
+    w.add_argument("--add-gates", help="new gates: points file (same formats as --gates; new gate ids)")
+    w.add_argument("--add-gates-crs", help="CRS of --add-gates (default --gate-crs, then --crs)")
+    w.add_argument("--open-compounds", help="compound ids whose walls are opened, comma-separated")
+    w.add_argument("--add-paths", help="new footpaths: lines (GeoJSON, GeoPackage), joined to the streets they cross "
+                                       "or end on within 5 m")
+    w.add_argument("--path-crs", help="CRS of --add-paths when the file has none, or gcj02/bd09 (default --crs)")
+    w.add_argument("--close-ways", help="OSM way ids to close, comma-separated, or a lines file drawn along them")
+
+
+def _walls_what_if(args, result):
+    """The analysis with the what-if options applied (the result itself when none is given)."""
+    gates, opened = getattr(args, "add_gates", None), getattr(args, "open_compounds", None)
+    paths, close = getattr(args, "add_paths", None), getattr(args, "close_ways", None)
+    if not any((gates, opened, paths, close)):
+        return result
+    if args.tiles:
+        msg = "--tiles does not combine with --add-gates, --open-compounds, --add-paths or --close-ways yet."
+        raise CoverageInputError(msg)
+    close_ways = None
+    if close:
+        close_ways = close if Path(close).exists() else [x.strip() for x in close.split(",") if x.strip()]
+    after = result.what_if(
+        add_gates=gates, open_compounds=[x.strip() for x in opened.split(",") if x.strip()] if opened else (),
+        add_paths=paths, close_ways=close_ways, gate_crs=args.add_gates_crs or args.gate_crs,
+        path_crs=args.path_crs or args.crs)
+    before = result.summary
+    a = after.summary
+    print(f"What-if: covered households {before.weight_covered:,.0f} -> {a.weight_covered:,.0f} "
+          f"({before.share_covered_weight:.1%} -> {a.share_covered_weight:.1%})")
+    return after
+
+
+def _add_gate_siting_options(p: argparse.ArgumentParser) -> None:
+    from .gate_siting import CANDIDATE_STREET_M, SPACING_M
+
+    p.add_argument("--k", type=int, required=True, help="this many new gate openings (maximal covering)")
+    p.add_argument("--spacing-m", type=float, default=SPACING_M,
+                   help=f"spacing of candidate openings along each outline (default {SPACING_M:g} m)")
+    p.add_argument("--max-street-m", type=float, default=CANDIDATE_STREET_M,
+                   help=f"a candidate opening lies within this distance of a street (default {CANDIDATE_STREET_M:g} m)")
+    p.add_argument("--candidates", help="more candidate openings: points file (optional compound_id, gate_id)")
+    p.add_argument("--candidate-crs", help="CRS of --candidates (default --gate-crs, then --crs)")
+    p.add_argument("--method", choices=["exact", "greedy"], default="exact", help="solver (default exact MILP)")
+    p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit (default 60 s)")
+
+
+def _check_with_gates(args, siting: dict) -> None:
+    """site --with-gates: its options make sense together (before any work)."""
+    if not getattr(args, "with_gates", False):
+        return
+    from .gate_siting import CANDIDATE_STREET_M, check_options
+
+    if args.tiles or args.k is None or siting.get("new_capacity") is not None:
+        msg = "--with-gates weighs gates against stations for --k, per city or district (no --tiles, no --new-capacity)."
+        raise CoverageInputError(msg)
+    if not args.compounds or not args.gates:
+        msg = "--with-gates needs --compounds and --gates (files, or osm): gates are cut in compound walls."
+        raise CoverageInputError(msg)
+    check_options(args.k, args.gate_spacing_m, CANDIDATE_STREET_M, spacing_flag="--gate-spacing-m")
+
+
+def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
+    """site --with-gates: the gate list and the combined list next to the stations' (files, lines to print)."""
+    from .gate_siting import suggest_gates, weigh_gates_and_stations
+    from .output.files import write_table
+
+    sg = suggest_gates(result, k=args.k, spacing_m=args.gate_spacing_m, method=args.method,
+                       time_limit_s=args.time_limit_s)
+    files = sg.to_files(out)
+    both = weigh_gates_and_stations(result, sr, k=args.k, user_candidates=args.candidates is not None,
+                                    crs=siting["crs"], id_col=args.id_col, spacing_m=args.gate_spacing_m,
+                                    method=args.method, time_limit_s=args.time_limit_s)
+    with out.write("combined_sites.csv") as tmp:
+        write_table(both.drop(columns="geometry"), tmp)
+    files["combined_sites_csv"] = str(out.path("combined_sites.csv"))
+    kinds = both["kind"].value_counts().to_dict()
+    zh = args.lang == "zh"
+    line = (f"{sg.text(lang=args.lang)}\n"
+            + (f"站点与出入口一起比较：前 {len(both)} 项中站点 {kinds.get('station', 0)} 个、出入口 {kinds.get('gate', 0)} 个，"
+               f"增加覆盖 {both['households_added'].sum():,.0f} 户（至少）" if zh else
+               f"Stations and gates weighed together: of the best {len(both)}, {kinds.get('station', 0)} stations and "
+               f"{kinds.get('gate', 0)} gate openings, adding at least {both['households_added'].sum():,.0f} households"))
+    return files, line
+
+
+def cmd_site_gates(args) -> int:
+    from .assessment import assess
+    from .gate_siting import check_options, suggest_gates
+    from .output.files import write_maps
+    from .scenario import scenario
+
+    check_options(args.k, args.spacing_m, args.max_street_m)
+    maps = _map_kwargs(args)
+    out = _out_folder(args, "site-gates")
+    if not args.compounds or not args.gates:
+        msg = "site-gates needs --compounds and --gates (files, or osm): gates are cut in compound walls."
+        raise CoverageInputError(msg)
+    if args.tiles:
+        msg = "site-gates runs per city or district; drop --tiles."
+        raise CoverageInputError(msg)
+    result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
+    sg = suggest_gates(result, k=args.k, spacing_m=args.spacing_m, max_street_m=args.max_street_m,
+                       candidates=args.candidates, crs=args.candidate_crs or args.gate_crs or args.crs,
+                       method=args.method, time_limit_s=args.time_limit_s)
+    files = sg.to_files(out)
+    # the map: the analysis as it is, with the proposed openings to click in its what-if panel
+    sc = scenario(result, openings=sg.gates()) if len(sg.sites) else None
+    files.update(write_maps(result, out, scenario=sc, **maps))
+    out.finish(extra={"command": "site-gates", "gate_siting": {k: v for k, v in sg.summary.items()
+                                                               if not k.startswith("_")}})
+    print(result.summary.text(lang=args.lang))
+    print(sg.text(lang=args.lang))
+    print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
+    return 0
+
+
 COMMANDS = {"report": cmd_report, "site": cmd_site, "analyze": cmd_analyze, "isochrones": cmd_isochrones, "demo": cmd_demo,
-            "demand": cmd_demand, "geocode": cmd_geocode}
+            "demand": cmd_demand, "geocode": cmd_geocode,
+            "site-gates": cmd_site_gates}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -99,6 +99,7 @@ class GateRule:
     gate_status: np.ndarray
     household_compound: np.ndarray | None = None
     access: Access | None = None
+    opened: np.ndarray | None = None  # compounds opened in a what-if (their households keep the open rule)
 
     @property
     def n_compounds(self) -> int:
@@ -342,6 +343,29 @@ def gate_rule(
     g_pts, g_snap, radius = _gates(network, gates, crs=g_opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
                                    options=g_opts)
     g_comp = _gate_compounds(polys, cxy, g_pts, g_snap, compound_id_col, radius)
+    status = _gate_status(cxy, g_pts, g_snap, g_comp, radius)
+    rule = GateRule(polys, cxy, area, g_pts, g_snap, g_comp, status)
+    n_open = int((~rule.gated).sum())
+    log.info("Gated compounds: %d compounds, %d with gates (%d gates used, %d off the network)", rule.n_compounds,
+             int(rule.gated.sum()), int((status == "used").sum()), int((status == "off_network").sum()))
+    if households is None:
+        return rule
+    comp = _household_compounds(cxy, area, household_snap, households)
+    open_with_homes = np.unique(comp[(comp >= 0) & ~rule.gated[np.maximum(comp, 0)]])
+    if n_open:
+        log.warning("%d of %d compounds have no gate (%d of them with households); their households keep the "
+                    "open rule (nearest street)", n_open, rule.n_compounds, open_with_homes.size)
+    ptr, use = rule.usable_gates
+    access = _access(ptr, use, g_snap, comp, rule.gated, household_snap)
+    from dataclasses import replace
+
+    return replace(rule, household_compound=comp, access=access)
+
+
+def _gate_status(cxy, g_pts: Points, g_snap: Snapped, g_comp: np.ndarray, radius: float) -> np.ndarray:
+    """Each gate's status (see :class:`GateRule`), with the warnings for gates far from their outline."""
+    import shapely
+
     status = np.where(g_comp < 0, "no_compound", np.where(g_snap.on_network, "used", "off_network")).astype(object)
     # a gate that names its compound should stand on its outline: far from it, it is a wrong id or a wrong CRS
     named = np.flatnonzero((g_comp >= 0) & g_pts.valid)
@@ -362,22 +386,101 @@ def gate_rule(
         log.warning("%s: %d gates are more than %g m from every compound's outline and have no compound id (%s); "
                     "they are left out (status no_compound in gates.csv)", g_pts.label, lost.size, radius,
                     g_pts.rows(lost))
-    rule = GateRule(polys, cxy, area, g_pts, g_snap, g_comp, status)
-    n_open = int((~rule.gated).sum())
-    log.info("Gated compounds: %d compounds, %d with gates (%d gates used, %d off the network)", rule.n_compounds,
-             int(rule.gated.sum()), int((status == "used").sum()), int((status == "off_network").sum()))
-    if households is None:
-        return rule
-    comp = _household_compounds(cxy, area, household_snap, households)
-    open_with_homes = np.unique(comp[(comp >= 0) & ~rule.gated[np.maximum(comp, 0)]])
-    if n_open:
-        log.warning("%d of %d compounds have no gate (%d of them with households); their households keep the "
-                    "open rule (nearest street)", n_open, rule.n_compounds, open_with_homes.size)
-    ptr, use = rule.usable_gates
-    access = _access(ptr, use, g_snap, comp, rule.gated, household_snap)
+    return status
+
+
+def compound_rows(rule: GateRule, ids, what: str) -> np.ndarray:
+    """The compound rows of ``ids`` (compound ids as in the compounds input); unknown ids are an error."""
+    index = {str(v): i for i, v in enumerate(rule.compounds.ids)}
+    ids = [ids] if isinstance(ids, (str, int)) else list(ids)
+    text = [str(i).strip() for i in ids]
+    text = [t[:-2] if t.endswith(".0") and t[:-2].lstrip("-").isdigit() else t for t in text]
+    unknown = [t for t in text if t not in index]
+    if unknown:
+        msg = (f"{what}: no compound with id {rows_text(unknown)} in {rule.compounds.label}; ids are like "
+               f"{rows_text(rule.compounds.ids.astype(str)[:3].tolist())}.")
+        raise CoverageInputError(msg)
+    return np.array([index[t] for t in text], dtype=np.int64)
+
+
+def place_gates(rule: GateRule, network: WalkNetwork, source, *, crs=None, max_snap_m: float,
+                options: dict | None = None, compound_id_col: str | None = None, role: str = "added gates"):
+    """Read more gates for ``rule``'s compounds: (points, snap, compound row per gate or -1, status per gate).
+
+    Read, located and placed exactly as :func:`gate_rule` places its gates
+    (a ``compound_id`` column, else the nearest outline within
+    :data:`GATE_RADIUS_M`), with the same statuses and warnings.
+    """
     from dataclasses import replace
 
-    return replace(rule, household_compound=comp, access=access)
+    opts = dict(options or {})
+    pts, snap, radius = _gates(network, source, crs=opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
+                               options=opts)
+    pts = replace(pts, label=pts.label.replace("gates", role, 1))
+    comp = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, compound_id_col, radius)
+    return pts, snap, comp, _gate_status(rule.compound_xy, pts, snap, comp, radius)
+
+
+def changed_rule(rule: GateRule, network: WalkNetwork, *, households: Points, household_snap: Snapped,
+                 max_snap_m: float, add_gates=None, crs=None, gate_options: dict | None = None,
+                 open_compounds=(), compound_id_col: str | None = None,
+                 new_network: WalkNetwork | None = None) -> tuple[GateRule, np.ndarray]:
+    """The rule with gates added and compounds opened (a what-if), and the households whose access changed.
+
+    ``add_gates`` are read, placed and checked exactly as :func:`gate_rule`
+    reads gates (their ids must be new). An opened compound loses its gates:
+    its households keep the open rule, as in a fresh analysis whose gates
+    input leaves those gates out. With ``new_network`` (paths added, ways
+    closed) every gate is snapped again and every household counts as
+    changed; ``household_snap`` must then be the households' snap on it.
+    """
+    from dataclasses import replace
+
+    n_c = rule.n_compounds
+    opened = np.zeros(n_c, dtype=bool) if rule.opened is None else rule.opened.copy()
+    touched = np.zeros(n_c, dtype=bool)
+    if open_compounds is not None and len(open_compounds):
+        rows = compound_rows(rule, open_compounds, "open_compounds")
+        opened[rows] = True
+        touched[rows] = True
+    keep = ~((rule.gate_compound >= 0) & opened[np.maximum(rule.gate_compound, 0)])
+    g_pts, g_snap = rule.gates.subset(keep), rule.gate_snap.subset(keep)
+    g_comp, status = rule.gate_compound[keep], rule.gate_status[keep]
+    net = network if new_network is None else new_network
+    if add_gates is not None:
+        pts, snap, comp, st = place_gates(rule, net, add_gates, crs=crs, max_snap_m=max_snap_m, options=gate_options,
+                                          compound_id_col=compound_id_col)
+        dup = sorted(set(map(str, pts.ids)) & set(map(str, rule.gates.ids)))
+        if dup:
+            msg = (f"{pts.label} reuse the gate ids {rows_text(dup)} of the analysis; give the added gates new ids "
+                   "(a gate_id column).")
+            raise CoverageInputError(msg)
+        shut = np.flatnonzero((comp >= 0) & opened[np.maximum(comp, 0)])
+        if shut.size:
+            msg = (f"{pts.label}: {pts.rows(shut)} belong to compounds opened in the same what-if "
+                   f"({rows_text(rule.compounds.ids.astype(str)[comp[shut]].tolist())}); an opened compound has no "
+                   "wall to cut a gate in.")
+            raise CoverageInputError(msg)
+        g_pts, g_snap = g_pts.concat(pts), g_snap.concat(snap)
+        g_comp, status = np.concatenate([g_comp, comp]), np.concatenate([status, st])
+        touched[comp[comp >= 0]] = True
+    if new_network is not None:
+        from .snapping import snap_points
+
+        g_snap = snap_points(new_network, g_snap.px, g_snap.py, max_snap_m=max_snap_m)
+        live = (status == "used") | (status == "off_network")
+        status = status.copy()
+        status[live] = np.where(g_snap.on_network[live], "used", "off_network")
+    new = replace(rule, gates=g_pts, gate_snap=g_snap, gate_compound=g_comp, gate_status=status,
+                  opened=opened if opened.any() else None, household_compound=None, access=None)
+    comp_h = rule.household_compound
+    ptr, use = new.usable_gates
+    access = _access(ptr, use, g_snap, comp_h, new.gated, household_snap)
+    if new_network is not None:
+        changed = np.ones(len(household_snap), dtype=bool)
+    else:
+        changed = (comp_h >= 0) & touched[np.maximum(comp_h, 0)]
+    return replace(new, household_compound=comp_h, access=access), changed
 
 
 def compound_table(result):
@@ -412,7 +515,8 @@ def compound_table(result):
     out = pd.DataFrame({
         "compound_id": rule.compounds.ids,
         "name": names.fillna("").astype(str).to_numpy() if names is not None else "",
-        "rule": np.where(rule.gated, "gated", "open (no gate)"),
+        "rule": np.where(rule.gated, "gated", "open (no gate)") if rule.opened is None else np.where(
+            rule.opened, "opened (what-if)", np.where(rule.gated, "gated", "open (no gate)")),
         "gates": rule.gates_per_compound,
         "gates_on_network": np.bincount(rule.gate_compound[used], minlength=n),
         "points": np.bincount(c, minlength=n),

@@ -67,6 +67,48 @@ class Scenario:
     weight: np.ndarray
     valid: np.ndarray
     capacity: np.ndarray | None = None  # households per site, when the stations have capacities
+    # candidate gate openings (gated compounds): opening g gives its compound's households new walks to the sites;
+    # site-major, the entries of site s are gptr[s]:gptr[s + 1] as (opening, household, band code)
+    gate_id: list | None = None
+    gate_compound: list | None = None
+    gate_lon: np.ndarray | None = None
+    gate_lat: np.ndarray | None = None
+    gptr: np.ndarray | None = None
+    g_gate: np.ndarray | None = None
+    g_household: np.ndarray | None = None
+    g_code: np.ndarray | None = None
+
+    @property
+    def n_gates(self) -> int:
+        return 0 if self.gate_id is None else len(self.gate_id)
+
+    def gates_of(self, ids) -> np.ndarray:
+        """A boolean mask over the candidate openings: those with these ids."""
+        index = {str(i): k for k, i in enumerate(self.gate_id or [])}
+        missing = [i for i in ids if str(i) not in index]
+        if missing:
+            msg = f"no candidate gate opening with id {missing[:5]}"
+            raise KeyError(msg)
+        mask = np.zeros(self.n_gates, dtype=bool)
+        mask[[index[str(i)] for i in ids]] = True
+        return mask
+
+    def _pairs(self, open_mask, open_gates):
+        """(site, household, code) of every reach of the open sites, directly or through an open opening."""
+        for s in np.flatnonzero(open_mask):
+            sl = slice(self.ptr[s], self.ptr[s + 1])
+            h, c = self.household[sl], self.code[sl]
+            if open_gates is not None and self.gptr is not None:
+                gl = slice(self.gptr[s], self.gptr[s + 1])
+                on = open_gates[self.g_gate[gl]]
+                h = np.concatenate([h, self.g_household[gl][on]])
+                c = np.concatenate([c, self.g_code[gl][on]])
+                if h.size:  # each household once per site, at its best code
+                    order = np.lexsort((c, h))
+                    h, c = h[order], c[order]
+                    first = np.r_[True, h[1:] != h[:-1]]
+                    h, c = h[first], c[first]
+            yield s, h, c
 
     @property
     def n_sites(self) -> int:
@@ -87,14 +129,12 @@ class Scenario:
         mask[self.sites_of(add)] = True
         return mask
 
-    def evaluate(self, open_mask) -> dict:
-        """The summary for the open sites: the same numbers the what-if map shows."""
+    def evaluate(self, open_mask, open_gates=None) -> dict:
+        """The summary for the open sites (and open gate openings): the same numbers the what-if map shows."""
         n_codes = len(self.bands_m)
         best = np.full(self.weight.size, n_codes, dtype=np.int64)
         load_n, load_w = {}, {}
-        for s in np.flatnonzero(open_mask):
-            sl = slice(self.ptr[s], self.ptr[s + 1])
-            h, c = self.household[sl], self.code[sl]
+        for s, h, c in self._pairs(open_mask, open_gates):
             np.minimum.at(best, h, c)
             within = c <= self.threshold_index
             load_n[self.site_id[s]] = int(within.sum())
@@ -113,21 +153,20 @@ class Scenario:
                "share": thr["share"], "share_weight": thr["share_weight"], "bands": bands,
                "load_households": load_n, "load_weight": load_w}
         if self.capacity is not None:
-            out["weight_served"] = self.served(open_mask)
+            out["weight_served"] = self.served(open_mask, open_gates)
             out["share_served_weight"] = out["weight_served"] / w_total if w_total else None
         return out
 
-    def served(self, open_mask) -> float:
+    def served(self, open_mask, open_gates=None) -> float:
         """Households served within the open sites' capacities (the maximum; what_if's ``weight_served``)."""
         from scipy import sparse
 
         from .capacity import assign
 
         rows, cols = [], []
-        for s in np.flatnonzero(open_mask):
-            sl = slice(self.ptr[s], self.ptr[s + 1])
-            ok = self.code[sl] <= self.threshold_index
-            rows.append(self.household[sl][ok])
+        for s, h, c in self._pairs(open_mask, open_gates):
+            ok = c <= self.threshold_index
+            rows.append(h[ok])
             cols.append(np.full(int(ok.sum()), s))
         if not rows:
             return 0.0
@@ -171,7 +210,7 @@ def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
 
 
 def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CANDIDATE_SPACING_M,
-             facilities: bool = True, new_capacity: float | None = None) -> Scenario:
+             facilities: bool = True, new_capacity: float | None = None, openings=None) -> Scenario:
     """The what-if table of a :class:`~coverage.assess.CoverageResult`.
 
     Parameters
@@ -185,6 +224,12 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     new_capacity
         When the stations have capacities: the households a station opened
         at a candidate can serve (default: the median station's capacity).
+    openings
+        Candidate gate openings (points with ``gate_id`` and ``compound_id``,
+        as :meth:`coverage.gate_siting.GateSitingResult.gates` gives them),
+        placed by the gate rule: opening one gives its compound's households
+        one more access point, so the page's numbers with openings open equal
+        ``what_if(add_gates=...)`` with any stations open.
     """
     t0 = time.perf_counter()
     net = result.network
@@ -198,6 +243,7 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     st_pairs = acc.within(net, result.station_snap, result.reach, limit, walk=True).tocsc()
     cand = _candidates(result, sites, spacing_m, facilities) if candidates is None else candidates
     cols = [st_pairs]
+    cl = c_reach = None
     if len(cand):
         cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=result.params["max_snap_m"], check_crs=False)
         c_reach = station_reach(net, cl.snap, limit)
@@ -205,6 +251,8 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
         c_lon, c_lat = cl.points.lon, cl.points.lat
     else:
         c_lon = c_lat = np.zeros(0)
+    gate_fields = {} if openings is None else _openings(result, openings, cl, c_reach, limit, edges,
+                                                         n_sites=len(result.station_points) + len(cand))
     ptrs, hh, code = [np.zeros(1, dtype=np.int64)], [], []
     for m in cols:
         m.sort_indices()
@@ -226,7 +274,59 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
         capacity=None if result.capacity is None else np.concatenate([
             result.capacity, np.full(len(cand), float(np.median(result.capacity)) if new_capacity is None
                                      else float(new_capacity))]),
+        **gate_fields,
     )
     log.info("What-if table: %d stations and %d candidates, %d pairs, in %.2f s", len(sp), len(cand),
              out.household.size, time.perf_counter() - t0)
     return out
+
+
+def _openings(result, openings, cl, c_reach, limit: float, edges: np.ndarray, *, n_sites: int) -> dict:
+    """The Scenario fields of candidate gate openings: per site, the households each opening brings within the
+    largest band of it, with their band (the walk through the opening, as the gate rule walks)."""
+    from .gates import place_gates
+    from .reach import within_pairs
+    from .snapping import Snapped
+
+    rule = result.gate_rule
+    if rule is None:
+        msg = "openings need an analysis with gated compounds (assess(..., compounds=..., gates=...))."
+        raise ValueError(msg)
+    net, p = result.network, result.params
+    pts, snap, comp, status = place_gates(rule, net, openings, crs="EPSG:4326", max_snap_m=p["max_snap_m"],
+                                          compound_id_col=p.get("compound_id_col"), role="candidate openings")
+    use = np.flatnonzero((status == "used") & (comp >= 0) & rule.gated[np.maximum(comp, 0)])
+    comp_h = rule.household_compound
+    hs, hp = result.household_snap, result.household_points
+    members = np.flatnonzero(hp.valid & (comp_h >= 0))
+    members = members[np.argsort(comp_h[members], kind="stable")]
+    hptr = np.searchsorted(comp_h[members], np.arange(rule.n_compounds + 1), side="left")
+    from ._csr import gather
+
+    g_of, pos = gather(hptr, comp[use])
+    hh = members[pos]
+    g = use[g_of]
+    pair = Snapped(snap.edge[g], snap.along_m[g], np.hypot(hs.px[hh] - snap.px[g], hs.py[hh] - snap.py[g])
+                   + snap.access_m[g], snap.x[g], snap.y[g], hs.px[hh], hs.py[hh])
+    parts = [within_pairs(net, pair, result.station_snap, result.reach, limit, walk=True).tocoo()]
+    if cl is not None:
+        m = within_pairs(net, pair, cl.snap, c_reach, limit, walk=True).tocoo()
+        parts.append(_shift(m, len(result.station_points)))
+    row = np.concatenate([m.row for m in parts])
+    site = np.concatenate([m.col for m in parts]).astype(np.int64)
+    walk = np.concatenate([m.data for m in parts])
+    order = np.lexsort((hh[row], site))
+    row, site, walk = row[order], site[order], walk[order]
+    gptr = np.searchsorted(site, np.arange(n_sites + 1), side="left").astype(np.int64)
+    return {"gate_id": [str(i) for i in pts.ids], "gate_compound": [str(rule.compounds.ids[c]) if c >= 0 else ""
+                                                                     for c in comp],
+            "gate_lon": pts.lon, "gate_lat": pts.lat, "gptr": gptr, "g_gate": g[row].astype(np.int64),
+            "g_household": hh[row].astype(np.int64),
+            "g_code": np.searchsorted(edges, walk, side="left").astype(np.uint8)}
+
+
+def _shift(m, by: int):
+    """A COO matrix with its columns shifted by ``by``."""
+    from scipy import sparse
+
+    return sparse.coo_matrix((m.data, (m.row, m.col + by)), shape=(m.shape[0], m.shape[1] + by))

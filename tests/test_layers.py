@@ -24,10 +24,10 @@ PKG = Path(__file__).resolve().parents[1] / "coverage"
 LAYERS = {
     0: ["_errors", "_csr", "_encode", "_files", "_hex", "_html", "_progress", "_version", "settings", "crs", "options",
         "address", "_costs"],
-    1: ["network", "topology", "osm", "geocoders"],
+    1: ["network", "topology", "osm", "geocoders", "edits"],
     2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "demand"],
     3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity",
-        "accessibility", "equity", "tiles", "tiles.partition", "tiles.run", "groups", "walk_access"],
+        "accessibility", "equity", "tiles", "tiles.partition", "tiles.run", "groups", "walk_access", "gate_siting"],
     4: ["output", "output.files", "output.mapdata", "output.whatif_page", "output.basemap", "output.html_map",
         "output.static_map", "output.workbook", "output.brief", "output.report", "output.prepared", "output.people",
         "output.people_map"],

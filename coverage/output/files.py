@@ -252,14 +252,17 @@ def write_siting(siting, out_dir) -> dict[str, str]:
 
 
 def write_maps(result, out_dir, *, isochrones=None, sites=None, map_path=None, png_path=None, png: bool = False,
-               lang: str = "en", network_layer: bool = False) -> dict[str, str]:
-    """Write the HTML map (default ``OUT/map.html``) and, with ``png``, the PNG (default ``OUT/map.png``)."""
+               lang: str = "en", network_layer: bool = False, scenario=None) -> dict[str, str]:
+    """Write the HTML map (default ``OUT/map.html``) and, with ``png``, the PNG (default ``OUT/map.png``).
+
+    ``scenario`` is the what-if table when already built (with candidate gate openings, for ``site-gates``).
+    """
     from .html_map import coverage_map, save_map
     from .static_map import static_map
 
     out = folder(out_dir, result)
     iso = result.isochrones() if isochrones is None else isochrones
-    m = coverage_map(result, isochrones=iso, sites=sites, lang=lang, network=network_layer)
+    m = coverage_map(result, isochrones=iso, sites=sites, lang=lang, network=network_layer, scenario=scenario)
     target = out.path(map_path or "map.html")
     with out.write(target) as tmp:
         save_map(m, tmp)

@@ -20,8 +20,12 @@ cells) and a per-station load table, in milliseconds and with no server.
   reopens it; parts of a link that make no sense (garbage, unknown ids,
   duplicates, an over-long hash) are ignored with a note in the panel.
   "Reset" returns to the starting stations.
+* With candidate gate openings (``scenario(result, openings=...)``, as
+  ``site-gates`` draws them): click one to cut that gate; its compound's
+  households get one more way out (``#gates=..`` in the link).
 * ``window.serviceCoverage`` exposes ``stations()``, ``candidates()``,
-  ``apply({remove, add})`` and ``summary()`` for scripts and tests.
+  ``openings()``, ``apply({remove, add, gates})`` and ``summary()`` for
+  scripts and tests.
 
 The band polygons show the starting stations; while the scenario differs
 they are hidden (they cannot be recomputed in the page), so the picture never
@@ -74,4 +78,29 @@ def whatif_block(result, sc, pos: np.ndarray) -> dict:
         "utilColours": [[hi if np.isfinite(hi) else 1e9, col] for hi, col, _ in UTILISATION_COLOURS],
         "capacity": None if sc.capacity is None else [float(c) for c in sc.capacity],
         "candidateZoom": CANDIDATE_ZOOM,
+        "gates": _gate_block(sc, pos),
+    }
+
+
+def _gate_block(sc, pos: np.ndarray) -> dict | None:
+    """Candidate gate openings: per site, (opening, household, band) triples, households in the page's order."""
+    if not sc.n_gates:
+        return None
+    n_codes = len(sc.bands_m)
+    counts, pairs, gate = [], [], []
+    for s in range(sc.n_sites):
+        sl = slice(sc.gptr[s], sc.gptr[s + 1])
+        p = pos[sc.g_household[sl]]
+        order = np.argsort(p, kind="stable")
+        p, c, g = p[order], sc.g_code[sl][order].astype(np.int64), sc.g_gate[sl][order]
+        pairs.append(np.diff(p, prepend=0) * n_codes + c)
+        gate.append(g)
+        counts.append(p.size)
+    return {
+        "id": list(sc.gate_id), "compound": list(sc.gate_compound),
+        "lon": [None if not np.isfinite(v) else float(v) for v in sc.gate_lon],
+        "lat": [None if not np.isfinite(v) else float(v) for v in sc.gate_lat],
+        "cnt": base64.b64encode(varint(counts)).decode(),
+        "pairs": base64.b64encode(varint(np.concatenate(pairs))).decode(),
+        "gate": base64.b64encode(varint(np.concatenate(gate))).decode(),
     }

@@ -68,3 +68,28 @@ test('varints and flags decode what Python wrote', () => {
   assert.deepEqual(Array.from(SCDecode.flags(Buffer.from([0b10100000]).toString('base64'), 3)), [1, 0, 1]);
   assert.deepEqual([0, 1, 2, 3, 4].map(SCDecode.unzigzag), [0, -1, 1, -2, 2]);
 });
+
+test('gate openings: a cut opening adds its households to the open sites, once each (checked by hand)', () => {
+  // opening 0 brings household 0 within band 0 of site 1; opening 1 brings household 1 to site 0 in band 0
+  // (it is already there in band 1: it counts once, at its better band)
+  const t = Object.assign(table([15, 12]), {
+    gptr: new Int32Array([0, 1, 2]), gg: new Int32Array([1, 0]), gh: new Int32Array([1, 0]),
+    gcode: new Uint8Array([0, 0]),
+  });
+  const none = SCScenario.compute(t, new Uint8Array([0, 1]), new Uint8Array([0, 0]));
+  assert.equal(none.weight_covered, 20);
+  const cut = SCScenario.compute(t, new Uint8Array([0, 1]), new Uint8Array([1, 0]));
+  assert.equal(cut.weight_covered, 30);
+  assert.deepEqual(Array.from(cut.loadN), [0, 2]);
+  assert.equal(cut.weight_served, 12);  // site 1 can serve 12 of households 0 and 1 (30)
+  const both = SCScenario.compute(t, new Uint8Array([1, 0]), new Uint8Array([1, 1]));
+  assert.deepEqual(Array.from(both.loadN), [2, 0]);  // household 1 once at site 0
+  assert.deepEqual(both.bands.map((b) => b.n_within), [2, 2]);  // household 1 now in band 0 through opening 1
+  assert.equal(both.weight_served, 15);
+  const h = SCScenario.hashOf(new Uint8Array([1, 0]), new Uint8Array([1, 0]), ['a', 'b'], new Uint8Array([0, 1]), ['g1', 'g{2}']);
+  assert.equal(h, 'gates=g%7B2%7D');
+  const p = SCScenario.parseHash('#' + h + '&gates=zz', ['a', 'b'], 1, new Uint8Array([1, 1]), ['g1', 'g{2}']);
+  assert.deepEqual(p.gates, ['g{2}']);
+  assert.deepEqual(p.notes.map((n) => n.kind), ['not_a_gate']);
+  assert.deepEqual(SCScenario.parseHash('#gates=g1', ['a'], 1, new Uint8Array([1])).notes.map((n) => n.kind), ['unknown_part']);
+});

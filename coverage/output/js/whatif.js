@@ -18,22 +18,42 @@
   }
   var table = {n: N, nCodes: D.nCodes, thr: D.thr, bandsMin: D.bandsMin, w: HH.w, st: st, ptr: ptr, h: H, code: CODE,
                capacity: D.capacity ? new Float64Array(D.capacity) : null};
+  // candidate gate openings: per site, (opening, household, band) triples
+  var G = D.gates, NG = G ? G.id.length : 0, openG = new Uint8Array(NG);
+  if (G) {
+    var gcnt = SCDecode.varints(G.cnt, NS), gptr = new Int32Array(NS + 1);
+    for (var g0 = 0; g0 < NS; g0++) gptr[g0 + 1] = gptr[g0] + gcnt[g0];
+    var graw = SCDecode.varints(G.pairs, gptr[NS]), gg = SCDecode.varints(G.gate, gptr[NS]);
+    var GH = new Int32Array(gptr[NS]), GC = new Uint8Array(gptr[NS]), GG = new Int32Array(gptr[NS]);
+    for (var g1 = 0; g1 < NS; g1++) {
+      var gh = 0;
+      for (var k1 = gptr[g1]; k1 < gptr[g1 + 1]; k1++) {
+        var v1 = graw[k1], c1 = v1 % D.nCodes; gh += (v1 - c1) / D.nCodes; GH[k1] = gh; GC[k1] = c1; GG[k1] = gg[k1];
+      }
+    }
+    table.gptr = gptr; table.gh = GH; table.gcode = GC; table.gg = GG;
+  }
   var open0 = new Uint8Array(S.open0), open = new Uint8Array(S.open0), last = null;
   // a site can be opened when it reaches the network (an off-network station stays closed)
   var canOpen = new Uint8Array(NS);
   for (var s2 = 0; s2 < NS; s2++) canOpen[s2] = open0[s2] || cnt[s2] > 0 || (s2 >= NST && S.lat[s2] !== null) ? 1 : 0;
 
-  function changed() { for (var i = 0; i < NS; i++) if (open[i] !== open0[i]) return true; return false; }
+  function changed() {
+    for (var i = 0; i < NS; i++) if (open[i] !== open0[i]) return true;
+    for (var j = 0; j < NG; j++) if (openG[j]) return true;
+    return false;
+  }
   SC.changed = changed;
 
   function compute() {
-    var r = SCScenario.compute(table, open), loads = [];
+    var r = SCScenario.compute(table, open, NG ? openG : null), loads = [];
     for (var i = 0; i < NS; i++) {
       if (open[i]) loads.push({id: S.id[i], name: S.name[i], kind: S.kind[i], households_within: r.loadN[i], weight_within: r.loadW[i]});
     }
     loads.sort(function (a, b) { return b.weight_within - a.weight_within || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); });
     r.stations = loads;
     r.open = S.id.filter(function (_, i) { return open[i]; });
+    r.gates = NG ? G.id.filter(function (_, i) { return openG[i]; }) : [];
     last = r;
     return r;
   }
@@ -86,6 +106,23 @@
     mk.on('click', function (e) { toggle(e.target._site); });
   }
   for (var s4 = 0; s4 < NS; s4++) styleSite(s4);
+  // candidate gate openings: few (the ones proposed), always drawn; click to cut or close one
+  var gateLayer = L.layerGroup(), gateMarks = [];
+  function styleGate(g) {
+    var mk = gateMarks[g];
+    if (mk) mk.setStyle(openG[g] ? {fillColor: C.gate, color: '#ffffff', fillOpacity: 1, weight: 2, dashArray: null}
+                                 : {fillColor: '#ffffff', color: C.gate, fillOpacity: 0.9, weight: 2, dashArray: '2'});
+  }
+  for (var g2 = 0; g2 < NG; g2++) {
+    if (G.lat[g2] === null) continue;
+    var gm = L.circleMarker([G.lat[g2], G.lon[g2]], {renderer: SC.renderer, radius: 6, bubblingMouseEvents: false});
+    gm.bindTooltip(document.createTextNode(G.id[g2] + ' (' + G.compound[g2] + ') - ' + T.click_gate));
+    gm._gate = g2; gateMarks[g2] = gm;
+    gm.on('click', function (e) { openG[e.target._gate] = openG[e.target._gate] ? 0 : 1; render(); });
+    gm.addTo(gateLayer);
+    styleGate(g2);
+  }
+  if (NG) { gateLayer.addTo(map); SC.control.addOverlay(gateLayer, SC.html(T.gate_openings)); }
   // candidates show from neighbourhood zoom on (thousands of dots would hide the city view)
   var candWanted = true, selfToggle = false, hint = null;
   map.on('overlayadd', function (e) { if (e.layer === candLayer && !selfToggle) candWanted = true; });
@@ -159,7 +196,8 @@
     if (after) after.style.display = diff ? 'none' : 'block';
     for (var i = 0; i < NS; i++) styleSite(i);
     if (SC.onScenario) SC.onScenario(r, diff);  // population groups (coverage/output/js/people.js)
-    var hash = SCScenario.hashOf(open, open0, S.id);
+    for (var g3 = 0; g3 < NG; g3++) styleGate(g3);
+    var hash = SCScenario.hashOf(open, open0, S.id, openG, G ? G.id : []);
     try { history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search); } catch (e) { /* file: URLs */ }
     return r;
   }
@@ -168,12 +206,15 @@
     open[i] = open[i] ? 0 : 1;
     render();
   }
-  function setFrom(remove, add) {
+  function setFrom(remove, add, gates) {
     open.set(open0);
-    var index = {};
+    openG.fill(0);
+    var index = {}, gIndex = {};
     S.id.forEach(function (id, i) { index[id] = i; });
+    (G ? G.id : []).forEach(function (id, i) { gIndex[id] = i; });
     (remove || []).forEach(function (id) { var i = index[id]; if (i !== undefined && i < NST) open[i] = 0; });
     (add || []).forEach(function (id) { var i = index[id]; if (i !== undefined && canOpen[i]) open[i] = 1; });
+    (gates || []).forEach(function (id) { var i = gIndex[id]; if (i !== undefined) openG[i] = 1; });
   }
   function showNotes(list) {
     if (!list.length) { notes.style.display = 'none'; notes.textContent = ''; return; }
@@ -181,7 +222,7 @@
     notes.textContent = T.hash_ignored + ' ' + shown.join('; ') + (list.length > 5 ? ' …(+' + (list.length - 5) + ')' : '');
     notes.style.display = 'block';
   }
-  bReset.onclick = function () { open.set(open0); showNotes([]); render(); };
+  bReset.onclick = function () { open.set(open0); openG.fill(0); showNotes([]); render(); };
   function stationsCsv() { return SCScenario.stationsCsv(S, open, D.capacity, S.staff); }
   bDown.onclick = function () {
     var a = document.createElement('a');
@@ -204,15 +245,15 @@
     m.on('dragend', function () { var i = nearestCandidate(m.getLatLng()); map.removeLayer(m); if (i >= 0) { open[i] = 1; render(); } });
   };
   function fromHash() {
-    var parsed = SCScenario.parseHash(location.hash, S.id, NST, canOpen);
+    var parsed = SCScenario.parseHash(location.hash, S.id, NST, canOpen, G ? G.id : []);
     showNotes(parsed.notes);
-    setFrom(parsed.remove, parsed.add);
+    setFrom(parsed.remove, parsed.add, parsed.gates);
   }
   candVisible();
   fromHash();
   render();
   window.addEventListener('hashchange', function () {
-    if (location.hash.replace(/^#/, '') === SCScenario.hashOf(open, open0, S.id)) return;  // our own replaceState
+    if (location.hash.replace(/^#/, '') === SCScenario.hashOf(open, open0, S.id, openG, G ? G.id : [])) return;  // our own replaceState
     fromHash(); render();
   });
 
@@ -224,12 +265,17 @@
   function strip(r) {
     return {weight_served: r.weight_served, share_served_weight: r.share_served_weight, households_covered: r.households_covered,
             weight_covered: r.weight_covered, weight_total: r.weight_total, n_valid: r.n_valid, share: r.share,
-            share_weight: r.share_weight, bands: r.bands, stations: r.stations, open: r.open};
+            share_weight: r.share_weight, bands: r.bands, stations: r.stations, open: r.open, gates: r.gates};
   }
   window.serviceCoverage = {
     stations: function () { return items(0, NST); },
     candidates: function () { return items(NST, NS); },
-    apply: function (scn) { scn = scn || {}; setFrom(scn.remove, scn.add); return strip(render()); },
+    openings: function () {
+      var out = [];
+      for (var g = 0; g < NG; g++) out.push({id: G.id[g], compound: G.compound[g], lon: G.lon[g], lat: G.lat[g]});
+      return out;
+    },
+    apply: function (scn) { scn = scn || {}; setFrom(scn.remove, scn.add, scn.gates); return strip(render()); },
     summary: function () { return strip(last); },
     stationsCsv: stationsCsv,
     time: function (scn) { var t = performance.now(); this.apply(scn); return performance.now() - t; }
