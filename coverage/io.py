@@ -321,10 +321,10 @@ def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: s
     if wanted is not None:
         msg = f"{label} has no {what} column {wanted!r}; columns are {list(map(str, df.columns))}."
         raise CoverageInputError(msg)
-    how = f"pass it with {hint}" if hint else "pass it explicitly"
+    how = "pass it explicitly" if hint is None else f"pass it with {hint}" if hint else ""
     msg = (
         f"{label} has no {what} column (looked for {', '.join(aliases)}); "
-        f"columns are {list(map(str, df.columns))}. Rename the column or {how}."
+        f"columns are {list(map(str, df.columns))}. Rename the column{' or ' + how if how else ''}."
     )
     raise CoverageInputError(msg)
 
@@ -393,6 +393,28 @@ def _find_header(df: pd.DataFrame, xa, ya, lon_col, lat_col) -> int | None:
     return None
 
 
+def _coord_option(role: str, axis: str) -> str:
+    """The command-line option naming one input's coordinate column (``--station-lon-col``; gates and compounds
+    take ``--lon-col``), or "" where there is none (candidates: the column is renamed)."""
+    key = _ROLE_OPTION.get(str(role).split(" (")[0], "station")
+    if key in ("station", "household"):
+        return f"--{key}-{axis}-col"
+    return f"--{axis}-col" if key in ("gate", "compound") else ""
+
+
+def _title_above(df: pd.DataFrame, numbers) -> tuple[int, list[str]] | None:
+    """``(row, cells)`` of the likely header when the columns read are a title row (one named cell, the rest
+    unnamed, as a merged title cell reads), else None."""
+    names = [str(c) for c in df.columns]
+    if len(names) < 2 or sum(n.startswith("Unnamed: ") for n in names) < len(names) - 1:
+        return None
+    for k in range(min(_HEADER_SEARCH_ROWS, len(df))):
+        cells = [str(v).strip() for v in df.iloc[k].tolist() if isinstance(v, str) and str(v).strip()]
+        if len(cells) >= 2:
+            return int(numbers[k]), cells[:12]
+    return None
+
+
 def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, role: str = "points",
                   numbers=None, row_word: str = "rows") -> _Source:
     """Coordinates from a table's lon/lat (or x/y) columns (a title row above the header is skipped)."""
@@ -406,19 +428,32 @@ def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, 
     xa = ("x", "easting", "lon", "lng", "经度") if projected else LON_ALIASES
     ya = ("y", "northing", "lat", "纬度") if projected else LAT_ALIASES
     have = (_resolve(df, lon_col) if lon_col else next((c for c in (_resolve(df, a) for a in xa) if c), None))
+    title = None  # (row, cells) of the header below a title row, when no coordinate header was found
     if have is None:
         k = _find_header(df, xa, ya, lon_col, lat_col)
         if k is not None:
-            log.info("%s: the header is on row %d (the rows above it are a title)", label, numbers[k])
+            header_row = int(numbers[k])
+            log.info("%s: the header is on row %d (the rows above it are a title)", label, header_row)
             cols = [str(v).strip() if isinstance(v, str) else f"Unnamed: {j}" for j, v in enumerate(df.iloc[k])]
             df = df.iloc[k + 1:].set_axis(cols, axis=1).reset_index(drop=True)
             numbers = numbers[k + 1:]
             if df.empty:
-                msg = f"{label} has a header (row {numbers[k] if k < len(numbers) else k}) but no rows."
+                msg = f"{label} has a header (row {header_row}) but no rows."
                 raise CoverageInputError(msg)
+        else:
+            title = _title_above(df, numbers)
     what_x, what_y = ("x", "y") if projected else ("longitude", "latitude")
-    cx = _find_col(df, lon_col, xa, label, what_x, hint=f"--{_ROLE_OPTION.get(role, 'station')}-lon-col")
-    cy = _find_col(df, lat_col, ya, label, what_y, hint=f"--{_ROLE_OPTION.get(role, 'station')}-lat-col")
+    opt_x, opt_y = _coord_option(role, "lon"), _coord_option(role, "lat")
+    try:
+        cx = _find_col(df, lon_col, xa, label, what_x, hint=opt_x)
+        cy = _find_col(df, lat_col, ya, label, what_y, hint=opt_y)
+    except CoverageInputError as e:
+        if title is None:
+            raise
+        how = (f"name that row's coordinate columns with {opt_x} and {opt_y} and the title is skipped" if opt_x
+               else "delete the title row")
+        msg = f"{e} The first row looks like a title above the header; row {title[0]} holds {title[1]}: {how}."
+        raise CoverageInputError(msg) from None
     x, y = _parse_coordinates(df[cx]), _parse_coordinates(df[cy])
     bad_text = ((df[cx].notna() & np.isnan(x)) | (df[cy].notna() & np.isnan(y))).to_numpy()
     return _Source(label, df, x, y, bad_text, None if path is None else str(path), xy_cols=(cx, cy),

@@ -35,6 +35,14 @@ PAYLOADS = [
 ]
 
 
+#: File names are text from the data too: each input's name is a payload (those without a "/").
+FILES = {"network": PAYLOADS[2] + ".osm.pbf", "stations": PAYLOADS[0] + ".xlsx", "households": PAYLOADS[1] + ".csv",
+         "areas": PAYLOADS[8] + ".gpkg", "compounds": PAYLOADS[4] + ".geojson", "gates": PAYLOADS[7] + ".csv",
+         "candidates": PAYLOADS[5] + ".csv"}
+#: ... and so is the output folder's name.
+OUT_TAIL = " {{7*7}} {% 二楼 '\"$"
+
+
 def _gcj(lon, lat):
     return wgs84_to_gcj02(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
 
@@ -52,7 +60,7 @@ def hostile(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     _, st, hh = demo_inputs()
     # an extract whose street and facility names are payloads, with one more facility for the candidates
-    pbf = d / "hostile.osm.pbf"
+    pbf = d / FILES["network"]
     with osmium.SimpleWriter(str(pbf)) as w:
         for k, o in enumerate(osmium.FileProcessor(str(HONGQI_PBF))):
             if "name" in o.tags:
@@ -70,25 +78,31 @@ def hostile(tmp_path_factory):
         ws.append([f"{PAYLOADS[i % len(PAYLOADS)]}#{i}", PAYLOADS[(i + 3) % len(PAYLOADS)], lon[i], lat[i], 2])
         for c in ws[ws.max_row][:2]:
             c.data_type = "s"  # the payload is text, not a formula, in the planner's file
-    wb.save(d / "stations.xlsx")
-    # households: CSV, GBK, Chinese headers, GCJ-02; the first rows' ids are payloads
+    wb.save(d / FILES["stations"])
+    # households: CSV, GBK, Chinese headers, GCJ-02; the first rows' ids are payloads, and every name and remark
     pt = hh.geometry.representative_point()
     lon, lat = _gcj(pt.x, pt.y)
     ids = [f"{PAYLOADS[i]}@{i}" if i < len(PAYLOADS) else str(v) for i, v in enumerate(hh["id"])]
-    pd.DataFrame({"编号": ids, "户数": hh["households"], "经度": lon, "纬度": lat}).to_csv(
-        d / "households.csv", index=False, encoding="gb18030")
+    pd.DataFrame({"编号": ids, "名称": [PAYLOADS[i % len(PAYLOADS)] for i in range(len(hh))], "户数": hh["households"],
+                  "经度": lon, "纬度": lat, "备注 {{7*7}} {%": [PAYLOADS[-i % len(PAYLOADS)] for i in range(len(hh))]},
+                 ).to_csv(d / FILES["households"], index=False, encoding="gb18030")
+    # candidate sites (for site): payload ids and names, GCJ-02
+    pick = np.arange(0, len(hh), 25)
+    pd.DataFrame({"编号": [f"{PAYLOADS[i % len(PAYLOADS)]}%{i}" for i in range(pick.size)],
+                  "名称": [PAYLOADS[(i + 2) % len(PAYLOADS)] for i in range(pick.size)],
+                  "经度": lon[pick], "纬度": lat[pick]}).to_csv(d / FILES["candidates"], index=False)
     # areas and compounds with payload names, gates with payload ids (the compounds in WGS-84, the gates GCJ-02)
     areas = residential_areas(HONGQI_PBF).iloc[:40].copy()
     areas["名称"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(areas))]
-    areas[["名称", "geometry"]].dissolve(by="名称", as_index=False).to_file(d / "areas.gpkg")
+    areas[["名称", "geometry"]].dissolve(by="名称", as_index=False).to_file(d / FILES["areas"], layer="街道")
     comp = residential_areas(HONGQI_PBF).iloc[:60].reset_index(drop=True)
     comp = comp.assign(compound_id=[f"{PAYLOADS[i % len(PAYLOADS)]}·{i}" for i in range(len(comp))],
                        name=[PAYLOADS[(i + 1) % len(PAYLOADS)] for i in range(len(comp))])
-    comp[["compound_id", "name", "geometry"]].to_file(d / "compounds.geojson")
+    comp[["compound_id", "name", "geometry"]].to_file(d / FILES["compounds"])
     gates = outline_gates(load_network(HONGQI_PBF), comp[["compound_id", "geometry"]])
     glon, glat = _gcj(gates.geometry.x, gates.geometry.y)
     pd.DataFrame({"出入口编号": [f"{PAYLOADS[i % len(PAYLOADS)]}!{i}" for i in range(len(gates))],
-                  "compound_id": gates["compound_id"], "经度": glon, "纬度": glat}).to_csv(d / "gates.csv", index=False)
+                  "compound_id": gates["compound_id"], "经度": glon, "纬度": glat}).to_csv(d / FILES["gates"], index=False)
     return d, pbf
 
 
@@ -104,8 +118,8 @@ def _run(argv, cwd):
 
 
 def _inputs(d, pbf):
-    return ["--network", str(pbf), "--stations", str(d / "stations.xlsx"), "--households", str(d / "households.csv"),
-            "--weight", "户数", "--crs", "gcj02"]
+    return ["--network", str(pbf), "--stations", str(d / FILES["stations"]), "--households",
+            str(d / FILES["households"]), "--weight", "户数", "--crs", "gcj02"]
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +127,23 @@ def outputs(hostile, tmp_path_factory):
     """analyze, site, report (en and zh) and demo on the hostile inputs; each must exit 0."""
     d, pbf = hostile
     work = tmp_path_factory.mktemp("runs")
-    gated = ["--compounds", str(d / "compounds.geojson"), "--compound-crs", "EPSG:4326", "--gates", str(d / "gates.csv")]
+    gated = ["--compounds", str(d / FILES["compounds"]), "--compound-crs", "EPSG:4326", "--gates",
+             str(d / FILES["gates"])]
     runs = {
         "analyze-zh": ["analyze", *_inputs(d, pbf), *gated, "--staff-col", "社工人数", "--caseload", "300", "--png",
                        "--lang", "zh"],
         "analyze-en": ["analyze", *_inputs(d, pbf), "--lang", "en"],
         "site-zh": ["site", *_inputs(d, pbf), "--k", "2", "--lang", "zh"],
-        "site-en": ["site", *_inputs(d, pbf), "--k", "2"],
-        "report-zh": ["report", *_inputs(d, pbf), *gated, "--k", "2", "--areas", str(d / "areas.gpkg"),
+        "site-en": ["site", *_inputs(d, pbf), "--k", "2", "--candidates", str(d / FILES["candidates"])],
+        "report-zh": ["report", *_inputs(d, pbf), *gated, "--k", "2", "--areas", str(d / FILES["areas"]),
                       "--lang", "zh"],
-        "report-en": ["report", *_inputs(d, pbf), "--target", "0.7", "--areas", str(d / "areas.gpkg")],
+        "report-en": ["report", *_inputs(d, pbf), "--target", "0.7", "--areas", str(d / FILES["areas"])],
         "demo-zh": ["demo", "--lang", "zh"],
         "demo-en": ["demo"],
     }
     out = {}
     for name, argv in runs.items():
-        o = work / name
+        o = work / (name + OUT_TAIL)
         code = _run([*argv, "--out", str(o)], work)
         assert code == 0, name
         out[name] = o
@@ -163,6 +178,23 @@ def test_files_hold_the_text_as_written(outputs):
     assert comp["compound_id"].str.contains("{{7*7}}", regex=False).any()
     summary = json.loads((out["analyze-zh"] / "summary.json").read_text(encoding="utf-8"))
     assert summary["gates"]["n_gates"] > 0
+    # the households' names and remarks, under a payload header, as written
+    assert set(hh["名称"]) >= {p for p in PAYLOADS if not p.startswith("=")} and "备注 {{7*7}} {%" in hh.columns
+    assert set(hh["备注 {{7*7}} {%"]) >= {p for p in PAYLOADS if not p.startswith("=")}
+    # the file names, as written, where a run names its inputs
+    notes = {c.value for c in cells if c.parent.title == "说明"}
+    for key in ("stations", "households"):
+        assert any(FILES[key] in v for v in notes), key
+    assert any(FILES["network"] in v for v in notes)
+    for name in ("report-zh", "report-en"):
+        manifest = json.loads((out[name] / "manifest.json").read_text(encoding="utf-8"))
+        assert {k: Path(v["file"]).name for k, v in manifest["inputs"].items()} == {
+            k: FILES[k] for k in ("network", "stations", "households", "areas")}, name
+    assert summary["params"]["network"]["source_name"] == FILES["network"]
+    # candidates given in a file: ids and names as written
+    sites = pd.read_csv(out["site-en"] / "sites.csv", dtype=str)
+    assert len(sites) == 2 and sites["id"].str.contains("%", regex=False).all()
+    assert all(i.rsplit("%", 1)[0] in PAYLOADS or i.startswith("'=") for i in sites["id"]), list(sites["id"])
 
 
 def test_the_brief_and_png_show_the_text(outputs):
@@ -172,9 +204,39 @@ def test_the_brief_and_png_show_the_text(outputs):
     text = "".join(p.extract_text() for p in PdfReader(out["report-zh"] / "brief.pdf").pages)
     assert r"$\frac{1}{2}$站" in text and "${window.__pwned=2}`反引号`" in text  # areas below target, as written
     assert (out["analyze-zh"] / "map.png").stat().st_size > 10_000
+    # an English brief draws the Chinese names from the data with the CJK font, never as boxes
+    from coverage.output.static_map import cjk_font
+
+    if cjk_font() is not None:
+        fonts = set()
+        for page in PdfReader(out["report-en"] / "brief.pdf").pages:
+            fonts |= {str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+        assert any("CJK" in f for f in fonts) and not any("LastResort" in f for f in fonts), fonts
 
 
-@pytest.mark.parametrize("run", ["report-zh", "analyze-en"])
+def test_english_pictures_draw_chinese_names():
+    """matplotlib falls back along font.family only: the CJK font must be there, not in font.sans-serif alone."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coverage.output.static_map import cjk_font, font_rc
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed")
+    for lang in ("en", "zh"):
+        with plt.rc_context(font_rc(lang)), warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font(s)"
+            fig = plt.figure()
+            fig.text(0.1, 0.5, "Area 红旗社工站 {{7*7}}", weight="bold")
+            fig.canvas.draw()
+            plt.close(fig)
+
+
+@pytest.mark.parametrize("run", ["report-zh", "analyze-en", "site-en"])
 def test_the_page_shows_the_text_and_runs_none_of_it(browser, outputs, run):
     _, out = outputs
     ctx = browser.new_context(viewport={"width": 1300, "height": 900})

@@ -110,9 +110,9 @@ var SCScenario = (function () {
     var text = String(hash || '').replace(/^#/, '');
     if (!text) return out;
     if (text.length > MAX_HASH) { out.notes.push({kind: 'too_long', value: text.length}); text = text.slice(0, MAX_HASH); }
-    var index = {};
+    var index = Object.create(null);  // no prototype: an id such as '__proto__' or 'constructor' is an id
     for (var s = 0; s < ids.length; s++) index[ids[s]] = s;
-    var seen = {};
+    var seen = Object.create(null);
     text.split('&').forEach(function (part) {
       if (!part) return;
       var eq = part.indexOf('=');
@@ -122,7 +122,7 @@ var SCScenario = (function () {
         if (!raw) return;
         var id;
         try { id = decodeURIComponent(raw); } catch (e) { out.notes.push({kind: 'malformed', value: raw.slice(0, 60)}); return; }
-        if (!Object.prototype.hasOwnProperty.call(index, id)) { out.notes.push({kind: 'unknown_id', value: id.slice(0, 60)}); return; }
+        if (!(id in index)) { out.notes.push({kind: 'unknown_id', value: id.slice(0, 60)}); return; }
         var s2 = index[id];
         if (seen[key + '\u0000' + id]) { out.notes.push({kind: 'duplicate', value: id.slice(0, 60)}); return; }
         seen[key + '\u0000' + id] = true;

@@ -169,7 +169,7 @@
   }
   function setFrom(remove, add) {
     open.set(open0);
-    var index = {};
+    var index = Object.create(null);  // no prototype: any text is an id
     S.id.forEach(function (id, i) { index[id] = i; });
     (remove || []).forEach(function (id) { var i = index[id]; if (i !== undefined && i < NST) open[i] = 0; });
     (add || []).forEach(function (id) { var i = index[id]; if (i !== undefined && canOpen[i]) open[i] = 1; });
