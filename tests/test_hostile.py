@@ -322,11 +322,17 @@ def test_site_with_gcj02_chooses_the_wgs84_sites(gcj_demo, tmp_path):
     assert list(a["id"]) == list(b["id"])  # the same sites
     np.testing.assert_allclose(a[["lon", "lat"]], b[["lon", "lat"]], atol=1e-7)  # at the same WGS-84 places
     np.testing.assert_allclose(a["households_added"], b["households_added"])  # with the same gains
-    # the meeting pack too
-    assert main(["-q", "report", *base[1:], "--stations", str(d / "stations.csv"), "--households",
+    # the meeting pack too: report --crs gcj02 --k 5 proposes the WGS-84 run's five sites, places and gains
+    five = [*base[:-1], "5"]
+    assert main(["-q", *five, "--stations", str(d / "stations-wgs.csv"), "--households",
+                 str(d / "households-wgs.csv"), "--out", str(tmp_path / "wgs5")]) == 0
+    assert main(["-q", "report", *five[1:], "--stations", str(d / "stations.csv"), "--households",
                  str(d / "households.csv"), "--crs", "gcj02", "--out", str(tmp_path / "pack"), "--no-brief"]) == 0
+    a5 = pd.read_csv(tmp_path / "wgs5" / "sites.csv")
     c = pd.read_csv(tmp_path / "pack" / "sites.csv")
-    assert list(c["id"]) == list(a["id"])
+    assert len(c) == 5 and list(c["id"]) == list(a5["id"])
+    np.testing.assert_allclose(a5[["lon", "lat"]], c[["lon", "lat"]], atol=1e-7)
+    np.testing.assert_allclose(a5["households_added"], c["households_added"])
 
 
 def test_what_if_keeps_a_frames_own_crs(gcj_demo):
@@ -365,7 +371,7 @@ def test_web_map_coordinates_given_as_wgs84_are_refused(tmp_path, capsys, offset
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"look like {'GCJ-02' if offset == 'gcj02' else 'BD-09'}" in err[0]
-    assert f"--household-crs {offset}" in err[0]
+    assert f"--household-crs {offset}" in err[0] and f"--crs {offset} for every input" in err[0]
     assert main([*argv, "--household-crs", offset]) == 0
 
 
@@ -396,6 +402,7 @@ def test_geoparquet_without_crs_takes_the_advised_option(tmp_path, capsys):
     assert main(argv) == 2
     assert "pass its CRS, e.g. --household-crs EPSG:4326" in capsys.readouterr().err
     assert main([*argv, "--household-crs", "EPSG:4326"]) == 0
+    assert main([*argv[:-1], str(tmp_path / "o-all"), "--crs", "EPSG:4326"]) == 0  # --crs for every input works too
     # a Parquet table with no geometry, but lon/lat columns, is read like a CSV
     pt = hh.geometry.representative_point()
     pd.DataFrame({"id": hh["id"], "lon": pt.x, "lat": pt.y}).to_parquet(tmp_path / "t.parquet")
@@ -567,3 +574,71 @@ def test_capacity_and_staff_messages_name_the_options(tmp_path, capsys):
                  "id"]) == 2
     err = capsys.readouterr().err
     assert "--new-staff -2" in err and "--new-capacity" not in err
+
+
+def test_library_calls_check_the_walking_rules_once():
+    """The library refuses what the command line refuses, in the same words, wherever the value comes in."""
+    from coverage import CoverageInputError
+    from coverage.assessment import assess
+    from coverage.isochrones import isochrones_for_stations
+
+    _, st, hh = demo_inputs()
+    r = assess(HONGQI_PBF, st, hh.iloc[:50], weight="households")
+    for bands in ([-5], [], [float("nan")], [1000], ["ten"]):
+        with pytest.raises(CoverageInputError, match=r"bands|minutes"):
+            r.isochrones(minutes=bands)
+    with pytest.raises(CoverageInputError, match="max_snap_m=-5 is out of range"):
+        assess(HONGQI_PBF, st, hh.iloc[:5], max_snap_m=-5)
+    with pytest.raises(CoverageInputError, match="max_snap_m=-5 is out of range"):
+        isochrones_for_stations(HONGQI_PBF, st, max_snap_m=-5)
+    with pytest.raises(CoverageInputError, match="minutes=0 is out of range"):
+        r.what_if(minutes=0)
+    with pytest.raises(CoverageInputError, match="is not a walking speed"):
+        r.what_if(speed_kph=0)
+    per, union = r.isochrones(minutes=[10, 5, 5])  # repeats are one band
+    assert list(union["minutes"]) == [5.0, 10.0]
+
+
+def test_a_title_row_above_unusual_headers_names_the_header_row(tmp_path):
+    """Merged title, headers the reader cannot guess: the message names the row holding the header and the
+    options; with them, the title is skipped and the cells are read as shown."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from coverage.io import read_points
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "站点"
+    ws.append(["2024年红旗街道社工站名单"])
+    ws.merge_cells("A1:D1")
+    ws.append(["站点编号", "站名", "X坐标", "Y坐标"])
+    ws.append([dt.datetime(2024, 1, 5), "站A", 126.68, 45.73])
+    ws.append(["S-2", "站B", 126.681, 45.731])
+    wb.save(tmp_path / "s.xlsx")
+    with pytest.raises(Exception, match=r"The first row looks like a title above the header; row 2 holds "
+                                        r"\['站点编号', '站名', 'X坐标', 'Y坐标'\]: name that row's coordinate columns "
+                                        r"with --station-lon-col and --station-lat-col"):
+        read_points(tmp_path / "s.xlsx", role="stations")
+    pts = read_points(tmp_path / "s.xlsx", role="stations", id_col="站点编号", lon_col="X坐标", lat_col="Y坐标")
+    assert list(pts.ids) == ["2024-01-05", "S-2"] and pts.lon.tolist() == [126.68, 126.681]
+    # gates take the options for every input; candidates have none, so the column is renamed
+    with pytest.raises(Exception, match=r"pass it with --lon-col"):
+        read_points(tmp_path / "s.xlsx", role="gates", id_col=None)
+    pd.DataFrame({"id": ["c"], "东经": [126.68], "北纬": [45.73]}).to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(Exception, match=r"Rename the column\.$"):
+        read_points(tmp_path / "c.csv", role="candidates")
+
+
+def test_the_elevated_roads_switch_on_the_command_line(tmp_path):
+    """--elevated-roads reaches the network: its decks are walkable and the run records it."""
+    s, h = _demo_csv(tmp_path, "s"), _demo_csv(tmp_path, "h")
+    base = ["-q", "analyze", "--network", str(HONGQI_PBF), "--stations", str(s), "--households", str(h), "--no-cache"]
+    runs = {}
+    for name, extra in (("default", []), ("decks", ["--elevated-roads"])):
+        assert main([*base, *extra, "--out", str(tmp_path / name)]) == 0
+        runs[name] = json.loads((tmp_path / name / "summary.json").read_text(encoding="utf-8"))["params"]["network"]
+    assert runs["default"]["elevated_roads"] is False and runs["default"]["n_ways_elevated_without_sidewalk"] == 32
+    assert runs["decks"]["elevated_roads"] is True and runs["decks"]["n_ways_elevated_without_sidewalk"] == 0
+    assert runs["decks"]["n_ways_walkable"] == runs["default"]["n_ways_walkable"] + 32
