@@ -64,10 +64,25 @@ def _one_line(exc) -> str:
     return " ".join(str(exc).split())
 
 
+#: The inputs with command-line options of their own, by option; the other inputs take the option for every
+#: input (``--sheet``), and candidates take no sheet, layer or column options at all.
+_OWN_OPTIONS = {"crs": ("station", "household", "compound", "gate", "candidate"),
+                "sheet": ("station", "household"), "layer": ("station", "household"),
+                "lon-col": ("station", "household"), "lat-col": ("station", "household")}
+
+
+def file_option(role: str, what: str) -> str:
+    """The command-line option that sets ``what`` (crs, sheet, layer, lon-col, lat-col) for one input: its own
+    (``--station-sheet``), the one for every input (``--sheet``), or "" where the command line has none."""
+    key = _ROLE_OPTION.get(str(role).split(" (")[0])
+    if key in _OWN_OPTIONS[what]:
+        return f"--{key}-{what}"
+    return "" if key == "candidate" else f"--{what}"
+
+
 def crs_option(role: str) -> str:
     """The command-line option that sets one input's CRS (``--station-crs``), or ``--crs``."""
-    key = _ROLE_OPTION.get(str(role).split(" (")[0])
-    return f"--{key}-crs" if key else "--crs"
+    return file_option(role, "crs")
 
 
 @dataclass(frozen=True)
@@ -253,14 +268,14 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
         msg = (f"{label} could not be read as an Excel workbook ({_one_line(exc)[:120]}); "
                "save it again from Excel.")
         raise CoverageInputError(msg) from None
-    option = f"--{_ROLE_OPTION.get(role, role)}-sheet"
+    option = file_option(role, "sheet")
     given = sheet is not None
     if sheet is None:
         sheet = names[0]
         if len(names) > 1:
             log.info("%s: reading its first sheet %r (of %s); choose another with %s", label, sheet, names, option)
     elif sheet not in names:
-        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option}."
+        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option or 'sheet='}."
         raise CoverageInputError(msg)
 
     def filled(rows):
@@ -271,8 +286,9 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
     if len(used) < 2:  # nothing under a header: name the sheets that have rows
         full = [n for n in names if n != sheet and len(filled(_sheet_rows(book, n))) >= 2]
         what = "is empty" if not used else "has a header but no rows"
-        hint = (f"; the sheets with data are {full}: pass one with {option} {full[0]} (--sheet for every input)"
-                if full and not given else "")
+        how = (f"pass one with {option} {full[0]}" + (" (--sheet for every input)" if option != "--sheet" else "")
+               if option else "move it to the front of the workbook, or save it as CSV")
+        hint = f"; the sheets with data are {full}: {how}" if full and not given else ""
         msg = f"{label} sheet {sheet!r} {what}{hint}."
         raise CoverageInputError(msg)
     width = max(len(r) for r in rows)
@@ -293,9 +309,10 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
         msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     names = [str(x) for x in layers[:, 0]]
-    option = f"--{_ROLE_OPTION[role]}-layer" if role in _ROLE_OPTION else "--layer"
+    option = file_option(role, "layer")
     if layer is None and len(names) > 1:
-        msg = f"{label} has {len(names)} layers {names}; choose one with {option} (layer= in Python)."
+        how = f"choose one with {option} (layer= in Python)" if option else "keep only the candidates' layer"
+        msg = f"{label} has {len(names)} layers {names}; {how}."
         raise CoverageInputError(msg)
     if layer is not None and layer not in names:
         msg = f"{label} has no layer {layer!r}; its layers are {names}."
@@ -393,15 +410,6 @@ def _find_header(df: pd.DataFrame, xa, ya, lon_col, lat_col) -> int | None:
     return None
 
 
-def _coord_option(role: str, axis: str) -> str:
-    """The command-line option naming one input's coordinate column (``--station-lon-col``; gates and compounds
-    take ``--lon-col``), or "" where there is none (candidates: the column is renamed)."""
-    key = _ROLE_OPTION.get(str(role).split(" (")[0], "station")
-    if key in ("station", "household"):
-        return f"--{key}-{axis}-col"
-    return f"--{axis}-col" if key in ("gate", "compound") else ""
-
-
 def _title_above(df: pd.DataFrame, numbers) -> tuple[int, list[str]] | None:
     """``(row, cells)`` of the likely header when the columns read are a title row (one named cell, the rest
     unnamed, as a merged title cell reads), else None."""
@@ -443,7 +451,7 @@ def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, 
         else:
             title = _title_above(df, numbers)
     what_x, what_y = ("x", "y") if projected else ("longitude", "latitude")
-    opt_x, opt_y = _coord_option(role, "lon"), _coord_option(role, "lat")
+    opt_x, opt_y = file_option(role, "lon-col"), file_option(role, "lat-col")
     try:
         cx = _find_col(df, lon_col, xa, label, what_x, hint=opt_x)
         cy = _find_col(df, lat_col, ya, label, what_y, hint=opt_y)

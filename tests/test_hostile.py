@@ -642,3 +642,37 @@ def test_the_elevated_roads_switch_on_the_command_line(tmp_path):
     assert runs["default"]["elevated_roads"] is False and runs["default"]["n_ways_elevated_without_sidewalk"] == 32
     assert runs["decks"]["elevated_roads"] is True and runs["decks"]["n_ways_elevated_without_sidewalk"] == 0
     assert runs["decks"]["n_ways_walkable"] == runs["default"]["n_ways_walkable"] + 32
+
+
+@pytest.mark.parametrize("role", ["stations", "households", "gates", "compounds", "candidates", "tiles", "points"])
+def test_messages_name_options_the_command_line_has(tmp_path, role):
+    """Each input's sheet, layer, coordinate-column and CRS hints name an option its command takes (gates and
+    compounds take the options for every input; candidates take no sheet, layer or column option)."""
+    from openpyxl import Workbook
+
+    from coverage.cli import build_parser
+    from coverage.io import file_option, read_points
+
+    parser = build_parser()
+    options = {o for sub in parser._subparsers._group_actions[0].choices.values()
+               for a in sub._actions for o in a.option_strings}
+    for what in ("crs", "sheet", "layer", "lon-col", "lat-col"):
+        opt = file_option(role, what)
+        assert opt == "" or opt in options, (role, what, opt)
+        assert (opt == "") == (role == "candidates" and what != "crs"), (role, what, opt)
+    # an empty first sheet, two layers, unusual headers: the messages carry these options (or no option at all)
+    wb = Workbook()
+    wb.active.title = "说明"
+    ws = wb.create_sheet("站点")
+    ws.append(["id", "东经", "北纬"])
+    ws.append(["a", 126.68, 45.73])
+    wb.save(tmp_path / "s.xlsx")
+    pts = gpd.GeoDataFrame({"id": ["a"]}, geometry=gpd.points_from_xy([126.68], [45.73]), crs=4326)
+    for layer in ("one", "two"):
+        pts.to_file(tmp_path / "two.gpkg", layer=layer)
+    for path, sheet in ((tmp_path / "s.xlsx", None), (tmp_path / "two.gpkg", None), (tmp_path / "s.xlsx", "站点")):
+        with pytest.raises(Exception) as e:
+            read_points(path, role=role, id_col=None, sheet=sheet)
+        named = set(re.findall(r"--[a-z][a-z-]+", str(e.value)))
+        assert named <= options, (role, named - options)
+        assert ("\n" not in str(e.value)) and (named or role == "candidates"), str(e.value)
