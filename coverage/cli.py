@@ -407,10 +407,20 @@ def cmd_demo(args) -> int:
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
     weight = "户数" if args.city == "hongqi" else "households"
+    q = _shell_quote  # the folder's name is text from the user: quoted, the command runs as printed
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
-          f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
+          f"  service-coverage analyze --network {q(path)} --stations {q(st_csv)} --households {q(hh_csv)} "
           f"--weight {weight} --minutes {minutes:g} --out my-output")
     return 0
+
+
+def _shell_quote(path) -> str:
+    """A path as one word of a command line typed into this system's shell."""
+    import os
+    import shlex
+    import subprocess
+
+    return subprocess.list2cmdline([str(path)]) if os.name == "nt" else shlex.quote(str(path))
 
 
 def cmd_site(args) -> int:

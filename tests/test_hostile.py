@@ -295,6 +295,50 @@ def test_any_link_is_read_or_ignored_with_a_note(browser, outputs, tail):
         ctx.close()
 
 
+def test_a_link_to_a_scenario_of_hostile_ids_reopens_it(browser, outputs):
+    """Ids with '#', '%', '&', quotes and braces go into the link and come back as the same scenario."""
+    _, out = outputs
+    ctx = browser.new_context()
+    ctx.route(re.compile(r"^https?://"), lambda r: r.abort())
+    errors = []
+    try:
+        pg = ctx.new_page()
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto((out["site-en"] / "map.html").as_uri())
+        pg.wait_for_function("() => window.serviceCoverage !== undefined", timeout=15_000)
+        remove = [s["id"] for s in pg.evaluate("serviceCoverage.stations()")][:4]
+        add = [c["id"] for c in pg.evaluate("serviceCoverage.candidates()") if "%" in c["id"]][:3]  # the sites
+        assert len(remove) == 4 and len(add) >= 2 and any("{{" in i for i in remove + add)
+        page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
+        url = pg.url
+        assert "#" in url and not pg.is_visible("#sc-whatif-notes")
+        pg2 = ctx.new_page()
+        pg2.on("pageerror", lambda e: errors.append(str(e)))
+        pg2.goto(url)
+        pg2.wait_for_function("() => window.serviceCoverage !== undefined", timeout=15_000)
+        again = pg2.evaluate("serviceCoverage.summary()")
+        assert sorted(again["open"]) == sorted(page["open"]) and again["weight_covered"] == page["weight_covered"]
+        assert not set(remove) & set(again["open"]) and set(add) <= set(again["open"])
+        assert not pg2.is_visible("#sc-whatif-notes") and errors == []
+    finally:
+        ctx.close()
+
+
+def test_the_demos_rerun_command_runs_as_printed(tmp_path, capsys):
+    """The demo prints the analyze command for its inputs; an output folder named like a payload is quoted."""
+    import shlex
+
+    out = tmp_path / ("demo" + OUT_TAIL + " $(touch PWNED) `touch PWNED`")
+    assert main(["-q", "demo", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    line = next(li for li in text.splitlines() if li.strip().startswith("service-coverage analyze"))
+    argv = shlex.split(line)[1:]
+    assert argv[argv.index("--stations") + 1] == str(out / "inputs" / "stations.csv")
+    argv[argv.index("--out") + 1] = str(tmp_path / "again")
+    assert main(["-q", *argv]) == 0
+    assert (tmp_path / "again" / "summary.json").exists() and not list(tmp_path.rglob("PWNED"))
+
+
 # ---------------------------------------------------------------- GCJ-02 end to end
 @pytest.fixture(scope="module")
 def gcj_demo(tmp_path_factory):
