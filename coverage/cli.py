@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--areas", help="street/community boundaries (any vector format) for the by-area table")
     r.add_argument("--area-name", help="name column of --areas (default: name / 名称)")
     r.add_argument("--area-id-col", help="id column of --areas (areas with the same name stay apart)")
+    r.add_argument("--area-crs", help="CRS of --areas: when the file has none, or gcj02/bd09 for outlines drawn on "
+                                      "a web map (default: the file's own; --crs never applies to the areas)")
     r.add_argument("--area-target", default="0.85", help="share each area should reach: 0.85 or 85%% (default 0.85)")
     r.add_argument("--lang", choices=["en", "zh"], default="en", help="labels: en or zh")
     r.add_argument("--no-brief", action="store_true", help="skip brief.pdf, the printable A4 pages")
@@ -285,7 +287,7 @@ def _check_run_options(args) -> None:
         raise CoverageInputError(msg)
     from .crs import parse_crs
 
-    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs"):
+    for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs", "area_crs"):
         if getattr(args, key, None) is not None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
@@ -464,7 +466,7 @@ def cmd_report(args) -> int:
         sites = suggest_sites(result, **siting) if want_sites else None
     files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
                           area_id_col=args.area_id_col, target_share=area_target, lang=args.lang,
-                          brief=not args.no_brief, isochrones=iso)
+                          brief=not args.no_brief, isochrones=iso, area_crs=args.area_crs)
     out.finish(extra={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:

@@ -678,7 +678,7 @@ def test_a_title_row_above_unusual_headers_names_the_header_row(tmp_path):
 def test_the_elevated_roads_switch_on_the_command_line(tmp_path):
     """--elevated-roads reaches the network: its decks are walkable and the run records it."""
     s, h = _demo_csv(tmp_path, "s"), _demo_csv(tmp_path, "h")
-    base = ["-q", "analyze", "--network", str(HONGQI_PBF), "--stations", str(s), "--households", str(h), "--no-cache"]
+    base = ["-q", "analyze", "--network", str(HONGQI_PBF), "--stations", str(s), "--households", str(h)]
     runs = {}
     for name, extra in (("default", []), ("decks", ["--elevated-roads"])):
         assert main([*base, *extra, "--out", str(tmp_path / name)]) == 0
@@ -720,3 +720,46 @@ def test_messages_name_options_the_command_line_has(tmp_path, role):
         named = set(re.findall(r"--[a-z][a-z-]+", str(e.value)))
         assert named <= options, (role, named - options)
         assert ("\n" not in str(e.value)) and (named or role == "candidates"), str(e.value)
+
+
+def test_areas_drawn_on_a_web_map(tmp_path):
+    """--area-crs gcj02 reads street outlines drawn on Amap: the table equals the WGS-84 outlines' table; the
+    other inputs' --crs never applies to the areas, and an area file without a CRS names --area-crs."""
+    import shapely
+
+    from coverage.areas import summarize_by_area
+    from coverage.assessment import assess
+
+    _, st, hh = demo_inputs()
+    r = assess(HONGQI_PBF, st, hh, weight="households")
+    x0, y0, x1, y1 = hh.total_bounds
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    boxes = [shapely.box(x0 - 0.01, y0 - 0.01, xm, ym), shapely.box(xm, y0 - 0.01, x1 + 0.01, ym),
+             shapely.box(x0 - 0.01, ym, xm, y1 + 0.01), shapely.box(xm, ym, x1 + 0.01, y1 + 0.01)]
+    wgs = gpd.GeoDataFrame({"名称": ["西南", "东南", "西北", "东北"]}, geometry=boxes, crs=4326)
+    gcj = wgs.set_geometry(shapely.transform(np.asarray(wgs.geometry.values, dtype=object),
+                                             lambda xy: np.column_stack(_gcj(xy[:, 0], xy[:, 1]))))
+    gcj.to_file(tmp_path / "街道.geojson")
+    want = summarize_by_area(r, wgs)
+    got = summarize_by_area(r, tmp_path / "街道.geojson", crs="gcj02")
+    pd.testing.assert_frame_equal(got, want)
+    assert not summarize_by_area(r, tmp_path / "街道.geojson").equals(want)  # read as WGS-84: half a km off
+    # on the command line: --area-crs; --crs gcj02 for the points leaves the areas in their own CRS
+    s, h = _demo_csv(tmp_path, "s"), _demo_csv(tmp_path, "h")
+    base = ["-q", "report", "--network", str(HONGQI_PBF), "--stations", str(s), "--households", str(h),
+            "--weight", "households", "--no-brief"]
+    wgs.to_file(tmp_path / "wgs.gpkg")
+    assert main([*base, "--areas", str(tmp_path / "街道.geojson"), "--area-crs", "gcj02", "--out",
+                 str(tmp_path / "a")]) == 0
+    assert main([*base, "--areas", str(tmp_path / "wgs.gpkg"), "--out", str(tmp_path / "b")]) == 0
+    a, b = (pd.read_csv(tmp_path / x / "areas.csv") for x in "ab")
+    pd.testing.assert_frame_equal(a, b)
+    # a shapefile without its .prj
+    from coverage import CoverageInputError
+    from coverage.areas import read_areas
+
+    wgs.to_file(tmp_path / "noprj.shp", encoding="utf-8")
+    (tmp_path / "noprj.prj").unlink()
+    with pytest.raises(CoverageInputError, match="has no CRS; give it with --area-crs"):
+        read_areas(tmp_path / "noprj.shp")
+    assert read_areas(tmp_path / "noprj.shp", crs="EPSG:4326")[0].crs.equals("EPSG:4326")
