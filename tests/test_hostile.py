@@ -639,7 +639,7 @@ def test_library_calls_check_the_walking_rules_once():
         r.what_if(minutes=0)
     with pytest.raises(CoverageInputError, match="is not a walking speed"):
         r.what_if(speed_kph=0)
-    per, union = r.isochrones(minutes=[10, 5, 5])  # repeats are one band
+    _, union = r.isochrones(minutes=[10, 5, 5])  # repeats are one band
     assert list(union["minutes"]) == [5.0, 10.0]
 
 
