@@ -104,6 +104,20 @@ def test_stations_and_gates_beside_a_deck_stand_on_the_street_under_it(toy):
     assert h["walk_m"] == pytest.approx(23 + 7 + 500 + 5, abs=0.3)
 
 
+def test_automatic_candidates_stand_on_the_ground():
+    """Siting's network places are nodes of ground-level segments, never a node on a deck (红旗, decks walked)."""
+    from coverage.demo import HONGQI_PBF
+    from coverage.siting.candidates import candidates_near
+
+    net = load_network(HONGQI_PBF, elevated_roads=True)
+    deck_only = ~net.ground_node
+    assert deck_only.sum() > 20
+    cand = candidates_near(net, net.xy[:, 0], net.xy[:, 1], 10.0, spacing_m=1.0)  # every node near a point
+    ground_ids = {f"node{int(i)}" for i in net.node_id[net.ground_node]}
+    assert len(cand) > 1000 and set(cand["id"]) <= ground_ids
+    assert not set(cand["id"]) & {f"node{int(i)}" for i in net.node_id[deck_only]}
+
+
 def test_tunnels_layers_and_building_passages(toy):
     net = load_network(toy, cache=False)
     way_flags = dict(zip(net.edge_way.tolist(), net.edge_flags.tolist()))
