@@ -38,6 +38,11 @@ def read_areas(areas, name_col: str | None = None, id_col: str | None = None, *,
         except Exception as exc:
             msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
             raise CoverageInputError(msg) from None
+    geometry = areas._geometry_column_name if isinstance(areas, gpd.GeoDataFrame) else None
+    if geometry is None or geometry not in areas.columns:
+        msg = (f"{label} has no geometry (a table?); give street or community outlines as polygons: GeoJSON, "
+               "GeoPackage or Shapefile.")
+        raise CoverageInputError(msg)
     if crs is not None:
         areas = _with_crs(areas, crs, label)
     if areas.crs is None:
@@ -70,6 +75,12 @@ def read_areas(areas, name_col: str | None = None, id_col: str | None = None, *,
     out = gpd.GeoDataFrame({"area_id": ids.to_numpy(), "area": labels.to_numpy()}, geometry=areas.geometry.values,
                            crs=areas.crs)
     out = out[out.geometry.notna()].copy()
+    kinds = out.geom_type.astype(str)
+    bad = np.flatnonzero(~kinds.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).to_numpy())
+    if bad.size:
+        msg = (f"{label} holds {kinds.iloc[bad[0]]} features, not polygons (features "
+               f"{[int(i) + 1 for i in out.index[bad][:5]]}); give street or community outlines.")
+        raise CoverageInputError(msg)
     out["geometry"] = out.geometry.make_valid()
     return out, name_col
 
