@@ -66,8 +66,9 @@ def _one_line(exc) -> str:
 
 #: The inputs with command-line options of their own, by option; the other inputs take the option for every
 #: input (``--sheet``), and candidates take no sheet, layer or column options at all.
-_OWN_OPTIONS = {"crs": ("station", "household", "compound", "gate", "candidate"),
-                "sheet": ("station", "household"), "layer": ("station", "household"),
+_OWN_OPTIONS = {"crs": ("station", "household", "compound", "gate", "candidate", "totals", "building"),
+                "sheet": ("station", "household", "totals", "building"),
+                "layer": ("station", "household", "totals", "building"),
                 "lon-col": ("station", "household"), "lat-col": ("station", "household")}
 
 
