@@ -19,13 +19,17 @@ from ._errors import CoverageInputError, check_share
 OUTSIDE = "(outside all areas)"
 
 
-def read_areas(areas, name_col: str | None = None, id_col: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
+def read_areas(areas, name_col: str | None = None, id_col: str | None = None, *,
+               crs=None) -> tuple[gpd.GeoDataFrame, str]:
     """Read area polygons (any vector format); returns them with ``area_id`` and ``area`` columns.
 
     ``area`` is the name (the ``name_col`` column, default name / 名称 / NAME);
     an area without a name gets a generated label ("unnamed area 3"). Areas
     that share a name (common for 社区 names across streets) stay apart:
     ``area_id`` is the ``id_col`` column, or the feature number from 1.
+    Areas keep their own CRS; ``crs`` is the CRS of a file that has none, or
+    ``"gcj02"``/``"bd09"`` for outlines drawn on a Chinese web map (their
+    longitude/latitude are converted to WGS-84, whatever the file says).
     """
     label = "areas" if isinstance(areas, gpd.GeoDataFrame) else f"areas file '{areas}'"
     if not isinstance(areas, gpd.GeoDataFrame):
@@ -34,8 +38,15 @@ def read_areas(areas, name_col: str | None = None, id_col: str | None = None) ->
         except Exception as exc:
             msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
             raise CoverageInputError(msg) from None
+    geometry = areas._geometry_column_name if isinstance(areas, gpd.GeoDataFrame) else None
+    if geometry is None or geometry not in areas.columns:
+        msg = (f"{label} has no geometry (a table?); give street or community outlines as polygons: GeoJSON, "
+               "GeoPackage or Shapefile.")
+        raise CoverageInputError(msg)
+    if crs is not None:
+        areas = _with_crs(areas, crs, label)
     if areas.crs is None:
-        msg = f"{label} has no CRS; set it (gdf.set_crs(...)) or save the file with one."
+        msg = f"{label} has no CRS; give it with --area-crs (area_crs= in Python), or save the file with one."
         raise CoverageInputError(msg)
     if len(areas) == 0:
         msg = f"{label} is empty."
@@ -64,19 +75,49 @@ def read_areas(areas, name_col: str | None = None, id_col: str | None = None) ->
     out = gpd.GeoDataFrame({"area_id": ids.to_numpy(), "area": labels.to_numpy()}, geometry=areas.geometry.values,
                            crs=areas.crs)
     out = out[out.geometry.notna()].copy()
+    kinds = out.geom_type.astype(str)
+    bad = np.flatnonzero(~kinds.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).to_numpy())
+    if bad.size:
+        msg = (f"{label} holds {kinds.iloc[bad[0]]} features, not polygons (features "
+               f"{[int(i) + 1 for i in out.index[bad][:5]]}); give street or community outlines.")
+        raise CoverageInputError(msg)
     out["geometry"] = out.geometry.make_valid()
     return out, name_col
 
 
+def _with_crs(areas: gpd.GeoDataFrame, crs, label: str) -> gpd.GeoDataFrame:
+    """Areas read in ``crs``: set where the file has none; GCJ-02/BD-09 longitude/latitude made WGS-84."""
+    import shapely
+
+    from .crs import is_china_offset, parse_crs, to_wgs84
+
+    crs = parse_crs(crs, "--area-crs")
+    if not is_china_offset(crs):
+        return areas if areas.crs is not None else areas.set_crs(crs)
+    if areas.crs is not None and not areas.crs.is_geographic:
+        msg = (f"{label} is in {areas.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 "
+               "are longitude/latitude. Give the file's own CRS, or none.")
+        raise CoverageInputError(msg)
+    ll = areas.set_crs("EPSG:4326") if areas.crs is None else areas.to_crs("EPSG:4326")
+
+    def fix(xy):
+        lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
+        return np.column_stack([lon, lat])
+
+    return ll.set_geometry(shapely.transform(np.asarray(ll.geometry.values, dtype=object), fix), crs="EPSG:4326")
+
+
 def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str | None = None,
-                      target_share: float = 0.85, tiers_min=(5, 10, 15)) -> pd.DataFrame:
+                      target_share: float = 0.85, tiers_min=(5, 10, 15), crs=None) -> pd.DataFrame:
     """One row per area: households, shares within each tier, and whether the target is met.
 
     Each area keeps its own row, even when names repeat; ``area_id`` tells
-    them apart. ``target_share`` may be given as 0.85, 85 or "85%".
+    them apart. ``target_share`` may be given as 0.85, 85 or "85%". ``crs``:
+    see :func:`read_areas` (the CRS options of the other inputs never apply
+    to the areas).
     """
     target_share = check_share(target_share, "target_share", allow_zero=True)
-    areas, _ = read_areas(areas, name_col, id_col)
+    areas, _ = read_areas(areas, name_col, id_col, crs=crs)
     hp = result.household_points
     pts = gpd.GeoDataFrame({"row": np.arange(len(hp))}, geometry=gpd.points_from_xy(hp.lon, hp.lat), crs=4326)
     pts = pts[np.isfinite(hp.lon)].to_crs(areas.crs)

@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--areas", help="street/community boundaries (any vector format) for the by-area table")
     r.add_argument("--area-name", help="name column of --areas (default: name / 名称)")
     r.add_argument("--area-id-col", help="id column of --areas (areas with the same name stay apart)")
+    r.add_argument("--area-crs", help="CRS of --areas: when the file has none, or gcj02/bd09 for outlines drawn on "
+                                      "a web map (default: the file's own; --crs never applies to the areas)")
     r.add_argument("--area-target", default="0.85", help="share each area should reach: 0.85 or 85%% (default 0.85)")
     r.add_argument("--lang", choices=["en", "zh"], default="en", help="labels: en or zh")
     r.add_argument("--no-brief", action="store_true", help="skip brief.pdf, the printable A4 pages")
@@ -340,7 +342,7 @@ def _check_run_options(args) -> None:
     from .crs import parse_crs
 
     for key in ("crs", "station_crs", "household_crs", "compound_crs", "gate_crs", "candidate_crs", "add_gates_crs",
-                "path_crs"):
+                "path_crs", "area_crs"):
         if getattr(args, key, None) is not None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
@@ -475,8 +477,9 @@ def cmd_demo(args) -> int:
     print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
     weight = "户数" if args.city == "hongqi" else "households"
     more = f"--groups {DEMO_GROUPS_CLI} --access 2sfca --staff-col 社工 " if people else ""
+    q = _shell_quote  # the folder's name is text from the user: quoted, the command runs as printed
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
-          f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
+          f"  service-coverage analyze --network {q(path)} --stations {q(st_csv)} --households {q(hh_csv)} "
           f"--weight {weight} --minutes {minutes:g} {more}--out my-output")
     return 0
 
@@ -522,15 +525,25 @@ def _demo_from_totals(args, maps: dict) -> int:
     print(f"2. geocode: {int((placed['status'] == 'found').sum())} of {len(placed)} stations placed from the extract "
           f"({', '.join(f'{k} {int(v)}' for k, v in q.items())})")
     print("3. " + result.summary.text(lang=args.lang))
+    sq = _shell_quote  # folder names are text from the user: quoted, the commands run as printed
     print(f"Wrote {len(files)} result files to {args.out} (map: {files['map']}), the steps' files to "
           f"{steps['demand']} and {steps['geocode']}. Rerun the steps on the inputs in {totals.parent} with\n"
-          f"  service-coverage demand --network {net} --buildings osm --totals {totals} --total-col 户数 "
+          f"  service-coverage demand --network {sq(net)} --buildings osm --totals {sq(totals)} --total-col 户数 "
           f"--group-cols 老年人 --crs gcj02 --out my-demand\n"
-          f"  service-coverage geocode {station_list} --address-col 地址 --name-col 名称 --network {net} "
+          f"  service-coverage geocode {sq(station_list)} --address-col 地址 --name-col 名称 --network {sq(net)} "
           f"--out my-stations\n"
-          f"  service-coverage analyze --network {net} --stations my-stations/geocoded.csv "
+          f"  service-coverage analyze --network {sq(net)} --stations my-stations/geocoded.csv "
           f"--households my-demand/households.csv --weight households --minutes {minutes:g} --out my-output")
     return 0
+
+
+def _shell_quote(path) -> str:
+    """A path as one word of a command line typed into this system's shell."""
+    import os
+    import shlex
+    import subprocess
+
+    return subprocess.list2cmdline([str(path)]) if os.name == "nt" else shlex.quote(str(path))
 
 
 def cmd_site(args) -> int:
@@ -580,7 +593,7 @@ def cmd_report(args) -> int:
         sites = suggest_sites(result, **siting) if want_sites else None
     files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
                           area_id_col=args.area_id_col, target_share=area_target, lang=args.lang,
-                          brief=not args.no_brief, isochrones=iso)
+                          brief=not args.no_brief, isochrones=iso, area_crs=args.area_crs)
     out.finish(extra={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:

@@ -65,10 +65,26 @@ def _one_line(exc) -> str:
     return " ".join(str(exc).split())
 
 
+#: The inputs with command-line options of their own, by option; the other inputs take the option for every
+#: input (``--sheet``), and candidates take no sheet, layer or column options at all.
+_OWN_OPTIONS = {"crs": ("station", "household", "compound", "gate", "candidate", "totals", "building"),
+                "sheet": ("station", "household", "totals", "building"),
+                "layer": ("station", "household", "totals", "building"),
+                "lon-col": ("station", "household"), "lat-col": ("station", "household")}
+
+
+def file_option(role: str, what: str) -> str:
+    """The command-line option that sets ``what`` (crs, sheet, layer, lon-col, lat-col) for one input: its own
+    (``--station-sheet``), the one for every input (``--sheet``), or "" where the command line has none."""
+    key = _ROLE_OPTION.get(str(role).split(" (")[0])
+    if key in _OWN_OPTIONS[what]:
+        return f"--{key}-{what}"
+    return "" if key == "candidate" else f"--{what}"
+
+
 def crs_option(role: str) -> str:
     """The command-line option that sets one input's CRS (``--station-crs``), or ``--crs``."""
-    key = _ROLE_OPTION.get(str(role).split(" (")[0])
-    return f"--{key}-crs" if key else "--crs"
+    return file_option(role, "crs")
 
 
 @dataclass(frozen=True)
@@ -254,14 +270,14 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
         msg = (f"{label} could not be read as an Excel workbook ({_one_line(exc)[:120]}); "
                "save it again from Excel.")
         raise CoverageInputError(msg) from None
-    option = f"--{_ROLE_OPTION.get(role, role)}-sheet"
+    option = file_option(role, "sheet")
     given = sheet is not None
     if sheet is None:
         sheet = names[0]
         if len(names) > 1:
             log.info("%s: reading its first sheet %r (of %s); choose another with %s", label, sheet, names, option)
     elif sheet not in names:
-        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option}."
+        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option or 'sheet='}."
         raise CoverageInputError(msg)
 
     def filled(rows):
@@ -272,8 +288,9 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
     if len(used) < 2:  # nothing under a header: name the sheets that have rows
         full = [n for n in names if n != sheet and len(filled(_sheet_rows(book, n))) >= 2]
         what = "is empty" if not used else "has a header but no rows"
-        hint = (f"; the sheets with data are {full}: pass one with {option} {full[0]} (--sheet for every input)"
-                if full and not given else "")
+        how = (f"pass one with {option} {full[0]}" + (" (--sheet for every input)" if option != "--sheet" else "")
+               if option else "move it to the front of the workbook, or save it as CSV")
+        hint = f"; the sheets with data are {full}: {how}" if full and not given else ""
         msg = f"{label} sheet {sheet!r} {what}{hint}."
         raise CoverageInputError(msg)
     width = max(len(r) for r in rows)
@@ -294,12 +311,13 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
         msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     names = [str(x) for x in layers[:, 0]]
-    option = f"--{_ROLE_OPTION[role]}-layer" if role in _ROLE_OPTION else "--layer"
+    option = file_option(role, "layer")
     if layer is None and len(names) > 1 and role in names:
         layer = role  # a layer named for what is read: households.gpkg from demand, coverage.gpkg from report
         log.info("%s has layers %s; reading layer %r (another with %s)", label, names, role, option)
     if layer is None and len(names) > 1:
-        msg = f"{label} has {len(names)} layers {names}; choose one with {option} (layer= in Python)."
+        how = f"choose one with {option} (layer= in Python)" if option else "keep only the candidates' layer"
+        msg = f"{label} has {len(names)} layers {names}; {how}."
         raise CoverageInputError(msg)
     if layer is not None and layer not in names:
         msg = f"{label} has no layer {layer!r}; its layers are {names}."
@@ -325,10 +343,10 @@ def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: s
     if wanted is not None:
         msg = f"{label} has no {what} column {wanted!r}; columns are {list(map(str, df.columns))}."
         raise CoverageInputError(msg)
-    how = f"pass it with {hint}" if hint else "pass it explicitly"
+    how = "pass it explicitly" if hint is None else f"pass it with {hint}" if hint else ""
     msg = (
         f"{label} has no {what} column (looked for {', '.join(aliases)}); "
-        f"columns are {list(map(str, df.columns))}. Rename the column or {how}."
+        f"columns are {list(map(str, df.columns))}. Rename the column{' or ' + how if how else ''}."
     )
     raise CoverageInputError(msg)
 
@@ -397,6 +415,19 @@ def _find_header(df: pd.DataFrame, xa, ya, lon_col, lat_col) -> int | None:
     return None
 
 
+def _title_above(df: pd.DataFrame, numbers) -> tuple[int, list[str]] | None:
+    """``(row, cells)`` of the likely header when the columns read are a title row (one named cell, the rest
+    unnamed, as a merged title cell reads), else None."""
+    names = [str(c) for c in df.columns]
+    if len(names) < 2 or sum(n.startswith("Unnamed: ") for n in names) < len(names) - 1:
+        return None
+    for k in range(min(_HEADER_SEARCH_ROWS, len(df))):
+        cells = [str(v).strip() for v in df.iloc[k].tolist() if isinstance(v, str) and str(v).strip()]
+        if len(cells) >= 2:
+            return int(numbers[k]), cells[:12]
+    return None
+
+
 def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, role: str = "points",
                   numbers=None, row_word: str = "rows") -> _Source:
     """Coordinates from a table's lon/lat (or x/y) columns (a title row above the header is skipped)."""
@@ -410,19 +441,32 @@ def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, 
     xa = ("x", "easting", "lon", "lng", "经度") if projected else LON_ALIASES
     ya = ("y", "northing", "lat", "纬度") if projected else LAT_ALIASES
     have = (_resolve(df, lon_col) if lon_col else next((c for c in (_resolve(df, a) for a in xa) if c), None))
+    title = None  # (row, cells) of the header below a title row, when no coordinate header was found
     if have is None:
         k = _find_header(df, xa, ya, lon_col, lat_col)
         if k is not None:
-            log.info("%s: the header is on row %d (the rows above it are a title)", label, numbers[k])
+            header_row = int(numbers[k])
+            log.info("%s: the header is on row %d (the rows above it are a title)", label, header_row)
             cols = [str(v).strip() if isinstance(v, str) else f"Unnamed: {j}" for j, v in enumerate(df.iloc[k])]
             df = df.iloc[k + 1:].set_axis(cols, axis=1).reset_index(drop=True)
             numbers = numbers[k + 1:]
             if df.empty:
-                msg = f"{label} has a header (row {numbers[k] if k < len(numbers) else k}) but no rows."
+                msg = f"{label} has a header (row {header_row}) but no rows."
                 raise CoverageInputError(msg)
+        else:
+            title = _title_above(df, numbers)
     what_x, what_y = ("x", "y") if projected else ("longitude", "latitude")
-    cx = _find_col(df, lon_col, xa, label, what_x, hint=f"--{_ROLE_OPTION.get(role, 'station')}-lon-col")
-    cy = _find_col(df, lat_col, ya, label, what_y, hint=f"--{_ROLE_OPTION.get(role, 'station')}-lat-col")
+    opt_x, opt_y = file_option(role, "lon-col"), file_option(role, "lat-col")
+    try:
+        cx = _find_col(df, lon_col, xa, label, what_x, hint=opt_x)
+        cy = _find_col(df, lat_col, ya, label, what_y, hint=opt_y)
+    except CoverageInputError as e:
+        if title is None:
+            raise
+        how = (f"name that row's coordinate columns with {opt_x} and {opt_y} and the title is skipped" if opt_x
+               else "delete the title row")
+        msg = f"{e} The first row looks like a title above the header; row {title[0]} holds {title[1]}: {how}."
+        raise CoverageInputError(msg) from None
     x, y = _parse_coordinates(df[cx]), _parse_coordinates(df[cy])
     bad_text = ((df[cx].notna() & np.isnan(x)) | (df[cy].notna() & np.isnan(y))).to_numpy()
     return _Source(label, df, x, y, bad_text, None if path is None else str(path), xy_cols=(cx, cy),

@@ -282,9 +282,13 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
     follow the result's own rules (speed, ``max_snap_m``), so a household
     inside a station's t-minute polygon is within t minutes of it.
     """
+    from .options import WalkRules
+
     t0 = time.perf_counter()
     v = result.speed_m_s
-    minutes = sorted(float(m) for m in minutes)
+    # the bands checked as every entry point checks them (a minus, NaN, nothing or a day are refused)
+    minutes = list(WalkRules.of(minutes=result.params["minutes"], cutoffs_min=np.atleast_1d(minutes).tolist(),
+                                max_snap_m=result.params["max_snap_m"]).cutoffs_min)
     bands_m = [m * 60 * v for m in minutes]
     polys, unions, _ = station_isochrones(
         result.network, result.station_snap, bands_m, reach=result.reach, cell_m=cell_m,

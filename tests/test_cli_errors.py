@@ -196,6 +196,9 @@ def _cases():
         (r + ["--areas", "{d}/missing.gpkg"], "could not be read as a vector file"),
         (r + ["--areas", "{d}/areas.gpkg", "--area-target", "150"], "--area-target '150' is not a share"),
         (r + ["--areas", "{d}/areas.gpkg", "--area-name", "nope"], "has no name column"),
+        (r + ["--areas", "{d}/areas.gpkg", "--area-crs", "amap"], "--area-crs 'amap' is not a CRS name"),
+        (r + ["--areas", "{d}/table.csv"], "has no geometry (a table?); give street or community outlines"),
+        (r + ["--areas", "{d}/points.geojson"], "holds Point features, not polygons (features [1])"),
         # gated compounds
         (a + ["--compounds", "{d}/points.geojson", "--gates", "{d}/gates.csv"], "are Point, not polygons"),
         (a + ["--compounds", "{d}/compounds.geojson", "--gates", "{d}/gates.csv"],

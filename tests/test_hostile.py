@@ -35,6 +35,14 @@ PAYLOADS = [
 ]
 
 
+#: File names are text from the data too: each input's name is a payload (those without a "/").
+FILES = {"network": PAYLOADS[2] + ".osm.pbf", "stations": PAYLOADS[0] + ".xlsx", "households": PAYLOADS[1] + ".csv",
+         "areas": PAYLOADS[8] + ".gpkg", "compounds": PAYLOADS[4] + ".geojson", "gates": PAYLOADS[7] + ".csv",
+         "candidates": PAYLOADS[5] + ".csv"}
+#: ... and so is the output folder's name.
+OUT_TAIL = " {{7*7}} {% 二楼 '\"$"
+
+
 def _gcj(lon, lat):
     return wgs84_to_gcj02(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
 
@@ -52,7 +60,7 @@ def hostile(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     _, st, hh = demo_inputs()
     # an extract whose street and facility names are payloads, with one more facility for the candidates
-    pbf = d / "hostile.osm.pbf"
+    pbf = d / FILES["network"]
     with osmium.SimpleWriter(str(pbf)) as w:
         for k, o in enumerate(osmium.FileProcessor(str(HONGQI_PBF))):
             if "name" in o.tags:
@@ -70,25 +78,31 @@ def hostile(tmp_path_factory):
         ws.append([f"{PAYLOADS[i % len(PAYLOADS)]}#{i}", PAYLOADS[(i + 3) % len(PAYLOADS)], lon[i], lat[i], 2])
         for c in ws[ws.max_row][:2]:
             c.data_type = "s"  # the payload is text, not a formula, in the planner's file
-    wb.save(d / "stations.xlsx")
-    # households: CSV, GBK, Chinese headers, GCJ-02; the first rows' ids are payloads
+    wb.save(d / FILES["stations"])
+    # households: CSV, GBK, Chinese headers, GCJ-02; the first rows' ids are payloads, and every name and remark
     pt = hh.geometry.representative_point()
     lon, lat = _gcj(pt.x, pt.y)
     ids = [f"{PAYLOADS[i]}@{i}" if i < len(PAYLOADS) else str(v) for i, v in enumerate(hh["id"])]
-    pd.DataFrame({"编号": ids, "户数": hh["households"], "经度": lon, "纬度": lat}).to_csv(
-        d / "households.csv", index=False, encoding="gb18030")
+    pd.DataFrame({"编号": ids, "名称": [PAYLOADS[i % len(PAYLOADS)] for i in range(len(hh))], "户数": hh["households"],
+                  "经度": lon, "纬度": lat, "备注 {{7*7}} {%": [PAYLOADS[-i % len(PAYLOADS)] for i in range(len(hh))]},
+                 ).to_csv(d / FILES["households"], index=False, encoding="gb18030")
+    # candidate sites (for site): payload ids and names, GCJ-02
+    pick = np.arange(0, len(hh), 25)
+    pd.DataFrame({"编号": [f"{PAYLOADS[i % len(PAYLOADS)]}%{i}" for i in range(pick.size)],
+                  "名称": [PAYLOADS[(i + 2) % len(PAYLOADS)] for i in range(pick.size)],
+                  "经度": lon[pick], "纬度": lat[pick]}).to_csv(d / FILES["candidates"], index=False)
     # areas and compounds with payload names, gates with payload ids (the compounds in WGS-84, the gates GCJ-02)
     areas = residential_areas(HONGQI_PBF).iloc[:40].copy()
     areas["名称"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(areas))]
-    areas[["名称", "geometry"]].dissolve(by="名称", as_index=False).to_file(d / "areas.gpkg")
+    areas[["名称", "geometry"]].dissolve(by="名称", as_index=False).to_file(d / FILES["areas"], layer="街道")
     comp = residential_areas(HONGQI_PBF).iloc[:60].reset_index(drop=True)
     comp = comp.assign(compound_id=[f"{PAYLOADS[i % len(PAYLOADS)]}·{i}" for i in range(len(comp))],
                        name=[PAYLOADS[(i + 1) % len(PAYLOADS)] for i in range(len(comp))])
-    comp[["compound_id", "name", "geometry"]].to_file(d / "compounds.geojson")
+    comp[["compound_id", "name", "geometry"]].to_file(d / FILES["compounds"])
     gates = outline_gates(load_network(HONGQI_PBF), comp[["compound_id", "geometry"]])
     glon, glat = _gcj(gates.geometry.x, gates.geometry.y)
     pd.DataFrame({"出入口编号": [f"{PAYLOADS[i % len(PAYLOADS)]}!{i}" for i in range(len(gates))],
-                  "compound_id": gates["compound_id"], "经度": glon, "纬度": glat}).to_csv(d / "gates.csv", index=False)
+                  "compound_id": gates["compound_id"], "经度": glon, "纬度": glat}).to_csv(d / FILES["gates"], index=False)
     return d, pbf
 
 
@@ -104,8 +118,8 @@ def _run(argv, cwd):
 
 
 def _inputs(d, pbf):
-    return ["--network", str(pbf), "--stations", str(d / "stations.xlsx"), "--households", str(d / "households.csv"),
-            "--weight", "户数", "--crs", "gcj02"]
+    return ["--network", str(pbf), "--stations", str(d / FILES["stations"]), "--households",
+            str(d / FILES["households"]), "--weight", "户数", "--crs", "gcj02"]
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +127,23 @@ def outputs(hostile, tmp_path_factory):
     """analyze, site, report (en and zh) and demo on the hostile inputs; each must exit 0."""
     d, pbf = hostile
     work = tmp_path_factory.mktemp("runs")
-    gated = ["--compounds", str(d / "compounds.geojson"), "--compound-crs", "EPSG:4326", "--gates", str(d / "gates.csv")]
+    gated = ["--compounds", str(d / FILES["compounds"]), "--compound-crs", "EPSG:4326", "--gates",
+             str(d / FILES["gates"])]
     runs = {
         "analyze-zh": ["analyze", *_inputs(d, pbf), *gated, "--staff-col", "社工人数", "--caseload", "300", "--png",
                        "--lang", "zh"],
         "analyze-en": ["analyze", *_inputs(d, pbf), "--lang", "en"],
         "site-zh": ["site", *_inputs(d, pbf), "--k", "2", "--lang", "zh"],
-        "site-en": ["site", *_inputs(d, pbf), "--k", "2"],
-        "report-zh": ["report", *_inputs(d, pbf), *gated, "--k", "2", "--areas", str(d / "areas.gpkg"),
+        "site-en": ["site", *_inputs(d, pbf), "--k", "2", "--candidates", str(d / FILES["candidates"])],
+        "report-zh": ["report", *_inputs(d, pbf), *gated, "--k", "2", "--areas", str(d / FILES["areas"]),
                       "--lang", "zh"],
-        "report-en": ["report", *_inputs(d, pbf), "--target", "0.7", "--areas", str(d / "areas.gpkg")],
+        "report-en": ["report", *_inputs(d, pbf), "--target", "0.7", "--areas", str(d / FILES["areas"])],
         "demo-zh": ["demo", "--lang", "zh"],
         "demo-en": ["demo"],
     }
     out = {}
     for name, argv in runs.items():
-        o = work / name
+        o = work / (name + OUT_TAIL)
         code = _run([*argv, "--out", str(o)], work)
         assert code == 0, name
         out[name] = o
@@ -163,6 +178,23 @@ def test_files_hold_the_text_as_written(outputs):
     assert comp["compound_id"].str.contains("{{7*7}}", regex=False).any()
     summary = json.loads((out["analyze-zh"] / "summary.json").read_text(encoding="utf-8"))
     assert summary["gates"]["n_gates"] > 0
+    # the households' names and remarks, under a payload header, as written
+    assert set(hh["名称"]) >= {p for p in PAYLOADS if not p.startswith("=")} and "备注 {{7*7}} {%" in hh.columns
+    assert set(hh["备注 {{7*7}} {%"]) >= {p for p in PAYLOADS if not p.startswith("=")}
+    # the file names, as written, where a run names its inputs
+    notes = {c.value for c in cells if c.parent.title == "说明"}
+    for key in ("stations", "households"):
+        assert any(FILES[key] in v for v in notes), key
+    assert any(FILES["network"] in v for v in notes)
+    for name in ("report-zh", "report-en"):
+        manifest = json.loads((out[name] / "manifest.json").read_text(encoding="utf-8"))
+        assert {k: Path(v["file"]).name for k, v in manifest["inputs"].items()} == {
+            k: FILES[k] for k in ("network", "stations", "households", "areas")}, name
+    assert summary["params"]["network"]["source_name"] == FILES["network"]
+    # candidates given in a file: ids and names as written
+    sites = pd.read_csv(out["site-en"] / "sites.csv", dtype=str)
+    assert len(sites) == 2 and sites["id"].str.contains("%", regex=False).all()
+    assert all(i.rsplit("%", 1)[0] in PAYLOADS or i.startswith("'=") for i in sites["id"]), list(sites["id"])
 
 
 def test_the_brief_and_png_show_the_text(outputs):
@@ -172,9 +204,39 @@ def test_the_brief_and_png_show_the_text(outputs):
     text = "".join(p.extract_text() for p in PdfReader(out["report-zh"] / "brief.pdf").pages)
     assert r"$\frac{1}{2}$站" in text and "${window.__pwned=2}`反引号`" in text  # areas below target, as written
     assert (out["analyze-zh"] / "map.png").stat().st_size > 10_000
+    # an English brief draws the Chinese names from the data with the CJK font, never as boxes
+    from coverage.output.static_map import cjk_font
+
+    if cjk_font() is not None:
+        fonts = set()
+        for page in PdfReader(out["report-en"] / "brief.pdf").pages:
+            fonts |= {str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+        assert any("CJK" in f for f in fonts) and not any("LastResort" in f for f in fonts), fonts
 
 
-@pytest.mark.parametrize("run", ["report-zh", "analyze-en"])
+def test_english_pictures_draw_chinese_names():
+    """matplotlib falls back along font.family only: the CJK font must be there, not in font.sans-serif alone."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coverage.output.static_map import cjk_font, font_rc
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed")
+    for lang in ("en", "zh"):
+        with plt.rc_context(font_rc(lang)), warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font(s)"
+            fig = plt.figure()
+            fig.text(0.1, 0.5, "Area 红旗社工站 {{7*7}}", weight="bold")
+            fig.canvas.draw()
+            plt.close(fig)
+
+
+@pytest.mark.parametrize("run", ["report-zh", "analyze-en", "site-en"])
 def test_the_page_shows_the_text_and_runs_none_of_it(browser, outputs, run):
     _, out = outputs
     ctx = browser.new_context(viewport={"width": 1300, "height": 900})
@@ -233,6 +295,50 @@ def test_any_link_is_read_or_ignored_with_a_note(browser, outputs, tail):
         ctx.close()
 
 
+def test_a_link_to_a_scenario_of_hostile_ids_reopens_it(browser, outputs):
+    """Ids with '#', '%', '&', quotes and braces go into the link and come back as the same scenario."""
+    _, out = outputs
+    ctx = browser.new_context()
+    ctx.route(re.compile(r"^https?://"), lambda r: r.abort())
+    errors = []
+    try:
+        pg = ctx.new_page()
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto((out["site-en"] / "map.html").as_uri())
+        pg.wait_for_function("() => window.serviceCoverage !== undefined", timeout=15_000)
+        remove = [s["id"] for s in pg.evaluate("serviceCoverage.stations()")][:4]
+        add = [c["id"] for c in pg.evaluate("serviceCoverage.candidates()") if "%" in c["id"]][:3]  # the sites
+        assert len(remove) == 4 and len(add) >= 2 and any("{{" in i for i in remove + add)
+        page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
+        url = pg.url
+        assert "#" in url and not pg.is_visible("#sc-whatif-notes")
+        pg2 = ctx.new_page()
+        pg2.on("pageerror", lambda e: errors.append(str(e)))
+        pg2.goto(url)
+        pg2.wait_for_function("() => window.serviceCoverage !== undefined", timeout=15_000)
+        again = pg2.evaluate("serviceCoverage.summary()")
+        assert sorted(again["open"]) == sorted(page["open"]) and again["weight_covered"] == page["weight_covered"]
+        assert not set(remove) & set(again["open"]) and set(add) <= set(again["open"])
+        assert not pg2.is_visible("#sc-whatif-notes") and errors == []
+    finally:
+        ctx.close()
+
+
+def test_the_demos_rerun_command_runs_as_printed(tmp_path, capsys):
+    """The demo prints the analyze command for its inputs; an output folder named like a payload is quoted."""
+    import shlex
+
+    out = tmp_path / ("demo" + OUT_TAIL + " $(touch PWNED) `touch PWNED`")
+    assert main(["-q", "demo", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    line = next(li for li in text.splitlines() if li.strip().startswith("service-coverage analyze"))
+    argv = shlex.split(line)[1:]
+    assert argv[argv.index("--stations") + 1] == str(out / "inputs" / "stations.csv")
+    argv[argv.index("--out") + 1] = str(tmp_path / "again")
+    assert main(["-q", *argv]) == 0
+    assert (tmp_path / "again" / "summary.json").exists() and not list(tmp_path.rglob("PWNED"))
+
+
 # ---------------------------------------------------------------- GCJ-02 end to end
 @pytest.fixture(scope="module")
 def gcj_demo(tmp_path_factory):
@@ -260,11 +366,17 @@ def test_site_with_gcj02_chooses_the_wgs84_sites(gcj_demo, tmp_path):
     assert list(a["id"]) == list(b["id"])  # the same sites
     np.testing.assert_allclose(a[["lon", "lat"]], b[["lon", "lat"]], atol=1e-7)  # at the same WGS-84 places
     np.testing.assert_allclose(a["households_added"], b["households_added"])  # with the same gains
-    # the meeting pack too
-    assert main(["-q", "report", *base[1:], "--stations", str(d / "stations.csv"), "--households",
+    # the meeting pack too: report --crs gcj02 --k 5 proposes the WGS-84 run's five sites, places and gains
+    five = [*base[:-1], "5"]
+    assert main(["-q", *five, "--stations", str(d / "stations-wgs.csv"), "--households",
+                 str(d / "households-wgs.csv"), "--out", str(tmp_path / "wgs5")]) == 0
+    assert main(["-q", "report", *five[1:], "--stations", str(d / "stations.csv"), "--households",
                  str(d / "households.csv"), "--crs", "gcj02", "--out", str(tmp_path / "pack"), "--no-brief"]) == 0
+    a5 = pd.read_csv(tmp_path / "wgs5" / "sites.csv")
     c = pd.read_csv(tmp_path / "pack" / "sites.csv")
-    assert list(c["id"]) == list(a["id"])
+    assert len(c) == 5 and list(c["id"]) == list(a5["id"])
+    np.testing.assert_allclose(a5[["lon", "lat"]], c[["lon", "lat"]], atol=1e-7)
+    np.testing.assert_allclose(a5["households_added"], c["households_added"])
 
 
 def test_what_if_keeps_a_frames_own_crs(gcj_demo):
@@ -303,7 +415,7 @@ def test_web_map_coordinates_given_as_wgs84_are_refused(tmp_path, capsys, offset
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"look like {'GCJ-02' if offset == 'gcj02' else 'BD-09'}" in err[0]
-    assert f"--household-crs {offset}" in err[0]
+    assert f"--household-crs {offset}" in err[0] and f"--crs {offset} for every input" in err[0]
     assert main([*argv, "--household-crs", offset]) == 0
 
 
@@ -334,6 +446,7 @@ def test_geoparquet_without_crs_takes_the_advised_option(tmp_path, capsys):
     assert main(argv) == 2
     assert "pass its CRS, e.g. --household-crs EPSG:4326" in capsys.readouterr().err
     assert main([*argv, "--household-crs", "EPSG:4326"]) == 0
+    assert main([*argv[:-1], str(tmp_path / "o-all"), "--crs", "EPSG:4326"]) == 0  # --crs for every input works too
     # a Parquet table with no geometry, but lon/lat columns, is read like a CSV
     pt = hh.geometry.representative_point()
     pd.DataFrame({"id": hh["id"], "lon": pt.x, "lat": pt.y}).to_parquet(tmp_path / "t.parquet")
@@ -505,3 +618,148 @@ def test_capacity_and_staff_messages_name_the_options(tmp_path, capsys):
                  "id"]) == 2
     err = capsys.readouterr().err
     assert "--new-staff -2" in err and "--new-capacity" not in err
+
+
+def test_library_calls_check_the_walking_rules_once():
+    """The library refuses what the command line refuses, in the same words, wherever the value comes in."""
+    from coverage import CoverageInputError
+    from coverage.assessment import assess
+    from coverage.isochrones import isochrones_for_stations
+
+    _, st, hh = demo_inputs()
+    r = assess(HONGQI_PBF, st, hh.iloc[:50], weight="households")
+    for bands in ([-5], [], [float("nan")], [1000], ["ten"]):
+        with pytest.raises(CoverageInputError, match=r"bands|minutes"):
+            r.isochrones(minutes=bands)
+    with pytest.raises(CoverageInputError, match="max_snap_m=-5 is out of range"):
+        assess(HONGQI_PBF, st, hh.iloc[:5], max_snap_m=-5)
+    with pytest.raises(CoverageInputError, match="max_snap_m=-5 is out of range"):
+        isochrones_for_stations(HONGQI_PBF, st, max_snap_m=-5)
+    with pytest.raises(CoverageInputError, match="minutes=0 is out of range"):
+        r.what_if(minutes=0)
+    with pytest.raises(CoverageInputError, match="is not a walking speed"):
+        r.what_if(speed_kph=0)
+    _, union = r.isochrones(minutes=[10, 5, 5])  # repeats are one band
+    assert list(union["minutes"]) == [5.0, 10.0]
+
+
+def test_a_title_row_above_unusual_headers_names_the_header_row(tmp_path):
+    """Merged title, headers the reader cannot guess: the message names the row holding the header and the
+    options; with them, the title is skipped and the cells are read as shown."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from coverage.io import read_points
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "站点"
+    ws.append(["2024年红旗街道社工站名单"])
+    ws.merge_cells("A1:D1")
+    ws.append(["站点编号", "站名", "X坐标", "Y坐标"])
+    ws.append([dt.datetime(2024, 1, 5), "站A", 126.68, 45.73])
+    ws.append(["S-2", "站B", 126.681, 45.731])
+    wb.save(tmp_path / "s.xlsx")
+    with pytest.raises(Exception, match=r"The first row looks like a title above the header; row 2 holds "
+                                        r"\['站点编号', '站名', 'X坐标', 'Y坐标'\]: name that row's coordinate columns "
+                                        r"with --station-lon-col and --station-lat-col"):
+        read_points(tmp_path / "s.xlsx", role="stations")
+    pts = read_points(tmp_path / "s.xlsx", role="stations", id_col="站点编号", lon_col="X坐标", lat_col="Y坐标")
+    assert list(pts.ids) == ["2024-01-05", "S-2"] and pts.lon.tolist() == [126.68, 126.681]
+    # gates take the options for every input; candidates have none, so the column is renamed
+    with pytest.raises(Exception, match=r"pass it with --lon-col"):
+        read_points(tmp_path / "s.xlsx", role="gates", id_col=None)
+    pd.DataFrame({"id": ["c"], "东经": [126.68], "北纬": [45.73]}).to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(Exception, match=r"Rename the column\.$"):
+        read_points(tmp_path / "c.csv", role="candidates")
+
+
+def test_the_elevated_roads_switch_on_the_command_line(tmp_path):
+    """--elevated-roads reaches the network: its decks are walkable and the run records it."""
+    s, h = _demo_csv(tmp_path, "s"), _demo_csv(tmp_path, "h")
+    base = ["-q", "analyze", "--network", str(HONGQI_PBF), "--stations", str(s), "--households", str(h)]
+    runs = {}
+    for name, extra in (("default", []), ("decks", ["--elevated-roads"])):
+        assert main([*base, *extra, "--out", str(tmp_path / name)]) == 0
+        runs[name] = json.loads((tmp_path / name / "summary.json").read_text(encoding="utf-8"))["params"]["network"]
+    assert runs["default"]["elevated_roads"] is False and runs["default"]["n_ways_elevated_without_sidewalk"] == 32
+    assert runs["decks"]["elevated_roads"] is True and runs["decks"]["n_ways_elevated_without_sidewalk"] == 0
+    assert runs["decks"]["n_ways_walkable"] == runs["default"]["n_ways_walkable"] + 32
+
+
+@pytest.mark.parametrize("role", ["stations", "households", "gates", "compounds", "candidates", "tiles", "points"])
+def test_messages_name_options_the_command_line_has(tmp_path, role):
+    """Each input's sheet, layer, coordinate-column and CRS hints name an option its command takes (gates and
+    compounds take the options for every input; candidates take no sheet, layer or column option)."""
+    from openpyxl import Workbook
+
+    from coverage.cli import build_parser
+    from coverage.io import file_option, read_points
+
+    parser = build_parser()
+    options = {o for sub in parser._subparsers._group_actions[0].choices.values()
+               for a in sub._actions for o in a.option_strings}
+    for what in ("crs", "sheet", "layer", "lon-col", "lat-col"):
+        opt = file_option(role, what)
+        assert opt == "" or opt in options, (role, what, opt)
+        assert (opt == "") == (role == "candidates" and what != "crs"), (role, what, opt)
+    # an empty first sheet, two layers, unusual headers: the messages carry these options (or no option at all)
+    wb = Workbook()
+    wb.active.title = "说明"
+    ws = wb.create_sheet("站点")
+    ws.append(["id", "东经", "北纬"])
+    ws.append(["a", 126.68, 45.73])
+    wb.save(tmp_path / "s.xlsx")
+    pts = gpd.GeoDataFrame({"id": ["a"]}, geometry=gpd.points_from_xy([126.68], [45.73]), crs=4326)
+    for layer in ("one", "two"):
+        pts.to_file(tmp_path / "two.gpkg", layer=layer)
+    for path, sheet in ((tmp_path / "s.xlsx", None), (tmp_path / "two.gpkg", None), (tmp_path / "s.xlsx", "站点")):
+        with pytest.raises(Exception) as e:
+            read_points(path, role=role, id_col=None, sheet=sheet)
+        named = set(re.findall(r"--[a-z][a-z-]+", str(e.value)))
+        assert named <= options, (role, named - options)
+        assert ("\n" not in str(e.value)) and (named or role == "candidates"), str(e.value)
+
+
+def test_areas_drawn_on_a_web_map(tmp_path):
+    """--area-crs gcj02 reads street outlines drawn on Amap: the table equals the WGS-84 outlines' table; the
+    other inputs' --crs never applies to the areas, and an area file without a CRS names --area-crs."""
+    import shapely
+
+    from coverage.areas import summarize_by_area
+    from coverage.assessment import assess
+
+    _, st, hh = demo_inputs()
+    r = assess(HONGQI_PBF, st, hh, weight="households")
+    x0, y0, x1, y1 = hh.total_bounds
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    boxes = [shapely.box(x0 - 0.01, y0 - 0.01, xm, ym), shapely.box(xm, y0 - 0.01, x1 + 0.01, ym),
+             shapely.box(x0 - 0.01, ym, xm, y1 + 0.01), shapely.box(xm, ym, x1 + 0.01, y1 + 0.01)]
+    wgs = gpd.GeoDataFrame({"名称": ["西南", "东南", "西北", "东北"]}, geometry=boxes, crs=4326)
+    gcj = wgs.set_geometry(shapely.transform(np.asarray(wgs.geometry.values, dtype=object),
+                                             lambda xy: np.column_stack(_gcj(xy[:, 0], xy[:, 1]))))
+    gcj.to_file(tmp_path / "街道.geojson")
+    want = summarize_by_area(r, wgs)
+    got = summarize_by_area(r, tmp_path / "街道.geojson", crs="gcj02")
+    pd.testing.assert_frame_equal(got, want)
+    assert not summarize_by_area(r, tmp_path / "街道.geojson").equals(want)  # read as WGS-84: half a km off
+    # on the command line: --area-crs; --crs gcj02 for the points leaves the areas in their own CRS
+    s, h = _demo_csv(tmp_path, "s"), _demo_csv(tmp_path, "h")
+    base = ["-q", "report", "--network", str(HONGQI_PBF), "--stations", str(s), "--households", str(h),
+            "--weight", "households", "--no-brief"]
+    wgs.to_file(tmp_path / "wgs.gpkg")
+    assert main([*base, "--areas", str(tmp_path / "街道.geojson"), "--area-crs", "gcj02", "--out",
+                 str(tmp_path / "a")]) == 0
+    assert main([*base, "--areas", str(tmp_path / "wgs.gpkg"), "--out", str(tmp_path / "b")]) == 0
+    a, b = (pd.read_csv(tmp_path / x / "areas.csv") for x in "ab")
+    pd.testing.assert_frame_equal(a, b)
+    # a shapefile without its .prj
+    from coverage import CoverageInputError
+    from coverage.areas import read_areas
+
+    wgs.to_file(tmp_path / "noprj.shp", encoding="utf-8")
+    (tmp_path / "noprj.prj").unlink()
+    with pytest.raises(CoverageInputError, match="has no CRS; give it with --area-crs"):
+        read_areas(tmp_path / "noprj.shp")
+    assert read_areas(tmp_path / "noprj.shp", crs="EPSG:4326")[0].crs.equals("EPSG:4326")

@@ -85,6 +85,39 @@ def test_decks_walked_on_request_are_never_snapped_to(toy):
     assert r_old.households.loc[0, "walk_m"] == pytest.approx(2 + 700 + math.hypot(5, 200) + 5, abs=0.5)
 
 
+def test_stations_and_gates_beside_a_deck_stand_on_the_street_under_it(toy):
+    """Stations and gates follow the households' rule: 2 m from the deck, they reach the ground street 7 m away."""
+    net = load_network(toy, cache=False, elevated_roads=True)  # the deck walkable, and still never snapped to
+    st = _points([("S", (7, 500))])
+    r = assess(net, st, _points([("h", (-8, 520))]), minutes=60, crs="EPSG:4326")
+    assert r.stations.loc[0, "access_m"] == pytest.approx(7.0, abs=0.05)
+    assert r.households.loc[0, "walk_m"] == pytest.approx(8 + 20 + 7, abs=0.2)
+    # a compound east of the deck whose gate is 2 m from it: the gate reaches the street under the deck
+    box = shapely.Polygon([_ll(7, 450), _ll(60, 450), _ll(60, 550), _ll(7, 550)])
+    compounds = gpd.GeoDataFrame({"compound_id": ["C"]}, geometry=[box], crs=4326)
+    gates = gpd.GeoDataFrame({"gate_id": ["g"], "compound_id": ["C"]}, geometry=[shapely.Point(_ll(7, 500))],
+                             crs=4326)
+    r = assess(net, _points([("S", (-5, 0))]), _points([("in", (30, 500))]), minutes=60, crs="EPSG:4326",
+               compounds=compounds, gates=gates)
+    h = r.households.iloc[0]
+    assert h["gate_id"] == "g"
+    assert h["walk_m"] == pytest.approx(23 + 7 + 500 + 5, abs=0.3)
+
+
+def test_automatic_candidates_stand_on_the_ground():
+    """Siting's network places are nodes of ground-level segments, never a node on a deck (红旗, decks walked)."""
+    from coverage.demo import HONGQI_PBF
+    from coverage.siting.candidates import candidates_near
+
+    net = load_network(HONGQI_PBF, elevated_roads=True)
+    deck_only = ~net.ground_node
+    assert deck_only.sum() > 20
+    cand = candidates_near(net, net.xy[:, 0], net.xy[:, 1], 10.0, spacing_m=1.0)  # every node near a point
+    ground_ids = {f"node{int(i)}" for i in net.node_id[net.ground_node]}
+    assert len(cand) > 1000 and set(cand["id"]) <= ground_ids
+    assert not set(cand["id"]) & {f"node{int(i)}" for i in net.node_id[deck_only]}
+
+
 def test_tunnels_layers_and_building_passages(toy):
     net = load_network(toy, cache=False)
     way_flags = dict(zip(net.edge_way.tolist(), net.edge_flags.tolist()))

@@ -221,6 +221,17 @@ def test_page_honours_capacity(browser, tmp_path):
         st_csv.write_text(text, encoding="utf-8")
         again = assess(path, str(st_csv), hh, weight="households", capacity="capacity")
         assert again.summary.weight_served == pytest.approx(page["weight_served"], abs=1e-6)
+        # and so does the command a planner types on the downloaded file
+        import json
+
+        from coverage.cli import main
+
+        hh.to_file(tmp_path / "hh.gpkg")
+        assert main(["-q", "analyze", "--network", str(path), "--stations", str(st_csv), "--households",
+                     str(tmp_path / "hh.gpkg"), "--weight", "households", "--capacity-col", "capacity",
+                     "--out", str(tmp_path / "again")]) == 0
+        summary = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
+        assert summary["weight_served"] == pytest.approx(page["weight_served"], abs=1e-6)
     finally:
         ctx.close()
 

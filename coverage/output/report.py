@@ -100,7 +100,7 @@ def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) 
 
 def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str | None = None,
                   area_id_col: str | None = None, target_share: float = 0.85, lang: str = "en",
-                  png: bool = True, brief: bool = True, isochrones=None) -> dict[str, str]:
+                  png: bool = True, brief: bool = True, isochrones=None, area_crs=None) -> dict[str, str]:
     """Write the meeting pack for ``result`` to ``out_dir``; returns the files written.
 
     Parameters
@@ -116,6 +116,9 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         Also write ``brief.pdf``, one or two printable A4 pages.
     isochrones
         ``(per_station, union)`` when already drawn (a tiled run passes its own).
+    area_crs
+        The areas' CRS when their file has none, or ``"gcj02"``/``"bd09"``
+        (see :func:`coverage.areas.read_areas`).
 
     ``result`` may be a :class:`~coverage.tiled.TiledResult`: the pack is the
     same but for the interactive map and the PNG, which are drawn per city or
@@ -155,8 +158,8 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         areas = None
     if areas is not None:
         by_area = summarize_by_area(result, areas, name_col=area_name_col, id_col=area_id_col,
-                                    target_share=target_share)
-        area_polys, _ = read_areas(areas, area_name_col, area_id_col)
+                                    target_share=target_share, crs=area_crs)
+        area_polys, _ = read_areas(areas, area_name_col, area_id_col, crs=area_crs)
         area_gdf = area_polys.merge(by_area.drop(columns="area"), on="area_id", how="left")
 
     layers = {

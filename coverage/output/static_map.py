@@ -72,7 +72,9 @@ def font_rc(lang: str) -> dict:
     Chinese in an English picture too), so no glyph is drawn as a box where a CJK font is installed."""
     cjk = cjk_font()
     fonts = ["DejaVu Sans"] if cjk is None else ([cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk])
-    return {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False}
+    # the names as font.family itself: matplotlib falls back along font.family, but takes only the first font
+    # found in a generic family's list (font.sans-serif), which drew Chinese names as boxes in English pictures
+    return {"font.family": fonts, "font.sans-serif": fonts, "axes.unicode_minus": False}
 
 
 def cjk_font() -> str | None:

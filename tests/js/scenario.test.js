@@ -55,6 +55,16 @@ test('links are read, and nonsense is ignored with a note', () => {
   assert.equal(SCScenario.hashOf(new Uint8Array([0, 1, 1]), new Uint8Array([1, 1, 0]), ids), 'remove=a&add=c%7B%7D');
 });
 
+test('ids that are names of JavaScript object properties are ids like any other', () => {
+  const ids = ['__proto__', 'constructor', 'toString', '{{7*7}}'], canOpen = new Uint8Array([1, 1, 1, 1]);
+  const p = SCScenario.parseHash('#remove=__proto__,constructor&add=toString,%7B%7B7*7%7D%7D,hasOwnProperty',
+                                 ids, 2, canOpen);
+  assert.deepEqual([p.remove, p.add], [['__proto__', 'constructor'], ['toString', '{{7*7}}']]);
+  assert.deepEqual(p.notes.map((n) => n.kind), ['unknown_id']);
+  const q = SCScenario.parseHash('#remove=valueOf,__proto__,__proto__', ['a', 'b'], 2, canOpen);
+  assert.deepEqual([q.remove, q.notes.map((n) => n.kind)], [[], ['unknown_id', 'unknown_id', 'unknown_id']]);
+});
+
 test('the downloaded stations: text stays text, capacities are carried', () => {
   const sites = {id: ['=x', 'b'], name: ['a,"b"', ''], lon: [1.5, 2], lat: [3, null]};
   const csv = SCScenario.stationsCsv(sites, new Uint8Array([1, 1]), [40, 50], [2, null]);

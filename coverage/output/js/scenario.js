@@ -120,14 +120,14 @@ var SCScenario = (function () {
   // first nStations sites are the stations; canOpen[s]: the site can be opened.
   function parseHash(hash, ids, nStations, canOpen, gateIds) {
     var out = {remove: [], add: [], gates: [], notes: []};
-    var gIndex = {};
+    var gIndex = Object.create(null);  // no prototype: any text is a gate id
     (gateIds || []).forEach(function (id, g) { gIndex[id] = g; });
     var text = String(hash || '').replace(/^#/, '');
     if (!text) return out;
     if (text.length > MAX_HASH) { out.notes.push({kind: 'too_long', value: text.length}); text = text.slice(0, MAX_HASH); }
-    var index = {};
+    var index = Object.create(null);  // no prototype: an id such as '__proto__' or 'constructor' is an id
     for (var s = 0; s < ids.length; s++) index[ids[s]] = s;
-    var seen = {};
+    var seen = Object.create(null);
     text.split('&').forEach(function (part) {
       if (!part) return;
       var eq = part.indexOf('=');
@@ -140,13 +140,13 @@ var SCScenario = (function () {
         var id;
         try { id = decodeURIComponent(raw); } catch (e) { out.notes.push({kind: 'malformed', value: raw.slice(0, 60)}); return; }
         if (key === 'gates') {
-          if (!Object.prototype.hasOwnProperty.call(gIndex, id)) { out.notes.push({kind: 'not_a_gate', value: id.slice(0, 60)}); return; }
+          if (!(id in gIndex)) { out.notes.push({kind: 'not_a_gate', value: id.slice(0, 60)}); return; }
           if (seen['gates\u0000' + id]) { out.notes.push({kind: 'duplicate', value: id.slice(0, 60)}); return; }
           seen['gates\u0000' + id] = true;
           out.gates.push(id);
           return;
         }
-        if (!Object.prototype.hasOwnProperty.call(index, id)) { out.notes.push({kind: 'unknown_id', value: id.slice(0, 60)}); return; }
+        if (!(id in index)) { out.notes.push({kind: 'unknown_id', value: id.slice(0, 60)}); return; }
         var s2 = index[id];
         if (seen[key + '\u0000' + id]) { out.notes.push({kind: 'duplicate', value: id.slice(0, 60)}); return; }
         seen[key + '\u0000' + id] = true;

@@ -209,7 +209,7 @@
   function setFrom(remove, add, gates) {
     open.set(open0);
     openG.fill(0);
-    var index = {}, gIndex = {};
+    var index = Object.create(null), gIndex = Object.create(null);  // no prototype: any text is an id
     S.id.forEach(function (id, i) { index[id] = i; });
     (G ? G.id : []).forEach(function (id, i) { gIndex[id] = i; });
     (remove || []).forEach(function (id) { var i = index[id]; if (i !== undefined && i < NST) open[i] = 0; });
