@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 
 import geopandas as gpd
 import numpy as np
@@ -266,8 +267,8 @@ def test_readme_path_from_a_spreadsheet_to_the_meeting_pack(totals, tmp_path, mo
             assert "kept exactly" in out and "9 of 9 stations placed" in out and "street 1" in out
             again = re.findall(r"^  service-coverage (.+)$", out, flags=re.MULTILINE)
             assert [c.split()[0] for c in again] == ["demand", "geocode", "analyze"]
-            for c in again:
-                assert main(["-q", *c.split()]) == 0
+            for c in again:  # as a shell reads them (paths are quoted)
+                assert main(["-q", *shlex.split(c)]) == 0
             a = json.loads((tmp_path / "demo-totals" / "summary.json").read_text(encoding="utf-8"))
             b = json.loads((tmp_path / "my-output" / "summary.json").read_text(encoding="utf-8"))
             assert (a["n_covered"], a["weight_covered"]) == (b["n_covered"], b["weight_covered"])
