@@ -1,0 +1,138 @@
+"""The meeting pack as a planner reads it (issue 21): the zh pack of the 红旗 demo from GCJ-02 input with staff.
+
+Cell types are checked with openpyxl (pd.read_excel would turn text back into numbers), the page setup
+through openpyxl's print settings and LibreOffice's own PDF, the brief and the PNG through what they draw.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coverage.cli import main
+from coverage.demo import HONGQI_PBF
+
+STAFF = [3, 2, 4, 3, 2, 5, 3, 2, 4]
+
+
+@pytest.fixture(scope="module")
+def gcj_pack(tmp_path_factory):
+    """The zh pack of the 红旗 demo from GCJ-02 files with Chinese headers and a 社工人数 column."""
+    from coverage.crs import wgs84_to_gcj02
+    from coverage.demo import write_demo_inputs
+
+    d = tmp_path_factory.mktemp("gcjpack")
+    st, hh = write_demo_inputs(d / "in")
+    for f in (st, hh):
+        t = pd.read_csv(f, encoding="utf-8-sig")
+        lon_col = "经度" if "经度" in t else "lon"
+        lat_col = "纬度" if "纬度" in t else "lat"
+        lon, lat = wgs84_to_gcj02(t[lon_col].to_numpy(), t[lat_col].to_numpy())
+        t[lon_col], t[lat_col] = np.round(lon, 7), np.round(lat, 7)
+        if f == st:
+            t["社工人数"] = STAFF[: len(t)]
+        t.to_csv(f, index=False, encoding="utf-8-sig")
+    assert main(["-q", "report", "--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(hh),
+                 "--weight", "户数", "--crs", "gcj02", "--staff-col", "社工人数", "--caseload", "250", "--k", "3",
+                 "--lang", "zh", "--out", str(d / "zh")]) == 0
+    return d / "zh"
+
+
+@pytest.fixture(scope="module")
+def book(gcj_pack):
+    import openpyxl
+
+    return openpyxl.load_workbook(gcj_pack / "summary.xlsx")
+
+
+def _column(ws, header):
+    heads = [c.value for c in ws[1]]
+    j = heads.index(header)
+    return [r[j] for r in ws.iter_rows(min_row=2)]
+
+
+NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def test_numbers_are_stored_as_numbers(book):
+    for title, header in (("各站点", "15分钟内居住点"), ("各站点", "以本站为最近站的居住点（不限距离）"),
+                          ("各站点", "社工人数"), ("建议新增站点", "序号（按新增贡献）"), ("建议新增站点", "新增覆盖住户")):
+        cells = _column(book[title], header)
+        assert cells and all(c.data_type == "n" and isinstance(c.value, (int, float)) for c in cells), (title, header)
+    # no cell anywhere holds a number as text, but the ids
+    for ws in book.worksheets[1:]:
+        heads = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            for h, c in zip(heads, row):
+                if h not in ("编号", "名称") and isinstance(c.value, str):
+                    assert not NUMBER_TEXT.match(c.value), (ws.title, h, c.value)
+
+
+def test_cell_value_handles_every_integer_kind():
+    from coverage.output.workbook import _cell_value
+
+    for v in (3, np.int64(3), np.int32(3), np.uint8(3)):
+        assert _cell_value(v) == 3 and type(_cell_value(v)) is int
+    assert _cell_value(True) is True and _cell_value(np.bool_(False)) is False
+    assert _cell_value(2.5) == 2.5 and _cell_value(float("nan")) is None and _cell_value(pd.NA) is None
+    assert _cell_value("=1+1") == "=1+1"
+
+
+def test_headers_and_values_in_chinese(book):
+    notes = [c.value for c in book["说明"]["A"] if c.value]
+    assert not [v for v in notes if re.fullmatch(r"[a-z_]+", v)], notes  # no snake_case parameter names
+    assert {"步行时间阈值（分钟）", "步行速度（km/h）", "输入坐标系", "列说明"} <= set(notes)
+    st = book["各站点"]
+    heads = [c.value for c in st[1]]
+    assert len(heads) == len(set(heads)), heads  # one 社工人数 column
+    assert heads.count("社工人数") == 1
+    assert {c.value for c in _column(st, "状态")} == {"在路网上"}
+    assert not any("on_network" == c.value for ws in book.worksheets for r in ws.iter_rows() for c in r)
+
+
+def test_coordinates_say_their_crs_and_keep_the_input(book, gcj_pack):
+    st = book["各站点"]
+    heads = [c.value for c in st[1]]
+    assert heads[:6] == ["编号", "名称", "经度（WGS-84）", "纬度（WGS-84）", "经度（输入，GCJ-02）", "纬度（输入，GCJ-02）"]
+    given = pd.read_csv(gcj_pack.parent / "in" / "stations.csv", encoding="utf-8-sig")
+    lon_col = "经度" if "经度" in given else "lon"
+    assert [c.value for c in _column(st, "经度（输入，GCJ-02）")] == pytest.approx(given[lon_col].tolist())
+    wgs = np.array([c.value for c in _column(st, "经度（WGS-84）")])
+    assert 0.003 < np.abs(wgs - given[lon_col].to_numpy()).max() < 0.01  # GCJ-02 is some 500 m off
+
+
+def test_demand_and_catchment_told_apart(book):
+    st = book["各站点"]
+    heads = [c.value for c in st[1]]
+    assert "以本站为最近站的住户（不限距离）" in heads and "需求住户（以本站为最近站且在15分钟内）" in heads
+    notes = {r[0].value: r[1].value for r in book["说明"].iter_rows() if r[0].value}
+    assert "不论距离" in notes["以本站为最近站的住户（不限距离）"]
+    assert "阈值之内" in notes["需求住户（以本站为最近站且在15分钟内）"]
+    assert "不是建设顺序" in notes["序号（按新增贡献）"]
+
+
+def test_page_setup(book):
+    for ws in book.worksheets:
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert int(ws.page_setup.paperSize) == 9  # A4
+    for ws in book.worksheets[1:]:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.print_title_rows == "$1:$1" or ws.print_title_rows == "1:1"
+
+
+@pytest.mark.skipif(not shutil.which("libreoffice"), reason="LibreOffice is not installed")
+def test_workbook_prints_on_a_page_per_sheet(gcj_pack, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(gcj_pack / "summary.xlsx")], check=True, capture_output=True,
+                   timeout=180)
+    reader = pypdf.PdfReader(str(tmp_path / "summary.pdf"))
+    assert len(reader.pages) == 4  # notes, summary, stations, proposed sites: each on one page
+    text = reader.pages[0].extract_text()
+    assert "不是建设顺序" in text.replace("\n", "")  # the notes' long texts are on the page
