@@ -419,7 +419,10 @@ def station_table(result) -> pd.DataFrame:
     used |= {id_col, sp.name_col}
     # the input's capacity or staff column is shown once, as capacity / staff
     used |= {result.params.get(k) for k in ("capacity_col", "staff_col")} - {None}
-    used |= {c for c in frame.columns if str(c).lower() in ("id", "name")}  # canonical copies of id/name
+    names = frame[sp.name_col].astype(str).tolist() if sp.name_col else None
+    for c in frame.columns:  # canonical copies of the id and name columns are shown once
+        if str(c) in ("id", "name") and frame[c].astype(str).tolist() in (list(pd.Series(sp.ids).astype(str)), names):
+            used.add(c)
     lower = {str(c).lower(): c for c in frame.columns}
     xy = [lower[k] for k in ("lon", "lat", "lng", "longitude", "latitude", "经度", "纬度", "x", "y") if k in lower]
     used |= set(xy)
