@@ -46,6 +46,7 @@ from .mapdata import (
     NOT_SERVED_COLOUR,
     OFF_NETWORK_COLOUR,
     OSM_ATTRIBUTION,
+    OSM_ATTRIBUTIONS,
     SITE_COLOUR,
     STATION_COLOUR,
     UNCOVERED_COLOUR,
@@ -53,6 +54,7 @@ from .mapdata import (
     MapData,
     band_colour,
     band_label,
+    named_sites,
     rgba,
 )
 from .static_map import static_map  # noqa: F401  (kept importable from here)
@@ -340,7 +342,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
                      "features": [{"id": str(sid), "geometry": _geometry(g)}
                                   for sid, g in zip(thr["station_id"], thr.geometry)]} if len(thr) else None
     stations = _stations(result)
-    site_list = _sites(sites, T) if sites is not None and len(sites) else []
+    site_list = _sites(named_sites(result, sites, lang), T) if sites is not None and len(sites) else []
     compounds, gates = _compounds(result) if result.gate_rule is not None else (None, [])
     hl = None
     if highlight is not None and len(highlight):
@@ -371,7 +373,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
 
         net = {**encode_lines(street_lines(result.network)[0]), "label": T["network"]}
     data = {
-        "map": m_name, "lang": lang, "labels": labels, "attribution": OSM_ATTRIBUTION,
+        "map": m_name, "lang": lang, "labels": labels, "attribution": OSM_ATTRIBUTIONS.get(lang, OSM_ATTRIBUTION),
         "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
                     "station": STATION_COLOUR, "candidate": CANDIDATE_COLOUR, "site": SITE_COLOUR,
                     "notServed": NOT_SERVED_COLOUR, "gate": GATE_COLOUR, "compound": COMPOUND_COLOUR,

@@ -401,7 +401,9 @@ def write_workbook(path, result, *, lang: str = "en", sites=None, by_area=None, 
     if by_area is not None:
         write_sheet(wb.create_sheet(S["areas"]), _plain(by_area), lang=lang, minutes=m)
     if sites is not None:
-        sf = sites.sites
+        from .mapdata import named_sites
+
+        sf = named_sites(result, sites.sites, lang)
         write_sheet(wb.create_sheet(S["sites"]), _plain(pd.DataFrame(sf.drop(columns=sf.geometry.name))),
                     lang=lang, minutes=m)
     table = result.compounds_table() if result.gate_rule is not None else None
