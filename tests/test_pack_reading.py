@@ -136,3 +136,144 @@ def test_workbook_prints_on_a_page_per_sheet(gcj_pack, tmp_path):
     assert len(reader.pages) == 4  # notes, summary, stations, proposed sites: each on one page
     text = reader.pages[0].extract_text()
     assert "不是建设顺序" in text.replace("\n", "")  # the notes' long texts are on the page
+
+
+# ---------------------------------------------------------------- brief.pdf and map.png
+@pytest.fixture(scope="module")
+def hongqi_sites():
+    """The 红旗 demo with capacities (all stations but one full) and 3 proposed sites."""
+    from coverage import assess, suggest_sites
+    from coverage.demo import demo_inputs
+
+    path, st, hh = demo_inputs()
+    r = assess(path, st.assign(staff=STAFF[: len(st)]), hh, weight="households", staff="staff", caseload=250)
+    return r, suggest_sites(r, k=3)
+
+
+def test_key_figures_list_the_threshold_once(hongqi_sites):
+    from coverage.output.brief import key_figures
+
+    r, sites = hongqi_sites
+    for lang in ("en", "zh"):
+        labels = [row[0] for row in key_figures(r, lang, sites)]
+        assert len(labels) == len(set(labels)), labels
+        assert labels.count("15分钟内" if lang == "zh" else "Within 15 min") == 1
+
+
+def test_sites_are_named_after_a_facility_or_street(hongqi_sites):
+    from coverage.output.mapdata import named_sites
+
+    r, sites = hongqi_sites
+    assert sites.sites["name"].fillna("").eq("").any()  # network places come without a name
+    for lang, words in (("zh", ("旁", "附近")), ("en", ("on ", "near "))):
+        named = named_sites(r, sites.sites, lang)
+        assert named["name"].map(lambda n: isinstance(n, str) and any(w in n for w in words)).all(), named["name"]
+        assert not named["name"].str.contains("node").any()
+    assert sites.sites["name"].fillna("").eq("").any()  # the input is not changed
+
+
+def _drawn_texts(r, sites, lang):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coverage.output.mapdata import LABELS
+    from coverage.output.static_map import draw_map, font_rc
+
+    with plt.rc_context(font_rc(lang)):
+        fig, ax = plt.subplots(figsize=(8, 8))
+        draw_map(ax, r, None, sites.sites, LABELS[lang], work=r.network.crs)
+        texts = [(t.get_text(), t.get_position()) for t in ax.texts]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        handles = {h.get_label(): h.get_color() for h in ax.get_legend().legend_handles if hasattr(h, "get_color")}
+        plt.close(fig)
+    return texts, legend, handles
+
+
+def test_map_numbers_sites_and_names_streets_and_stations(hongqi_sites):
+    from coverage.output.mapdata import UNCOVERED_COLOUR
+
+    r, sites = hongqi_sites
+    texts, legend, handles = _drawn_texts(r, sites, "zh")
+    shown = {t for t, _ in texts}
+    sw = sites.sites.to_crs(r.network.crs)
+    for rank, p in zip(sites.sites["rank"], sw.geometry):  # each site's number sits on it
+        at = [xy for t, xy in texts if t == str(rank)]
+        assert at and np.hypot(at[0][0] - p.x, at[0][1] - p.y) < 1, rank
+    assert "红旗社工站（示意位置：红旗大街148号）" in shown and "奋斗路街道" in shown  # station names
+    streets = {t for t in shown if t.endswith(("路", "街", "大街", "道街"))} - {"奋斗路街道"}
+    assert len(streets) >= 5, shown  # the major streets
+    assert any("OpenStreetMap 贡献者" in t for t in shown)  # attribution in the chosen language
+    # the capacity legend in one language, full stations not in the uncovered points' red
+    load = [t for t in legend if t.startswith("站点负荷")]
+    assert load and not [t for t in load if re.search(r"[A-Za-z]", t)], load
+    full = [c for label, c in handles.items() if label.endswith("已满") and "站点负荷" in label]
+    assert full and full[0] != UNCOVERED_COLOUR
+    texts_en, legend_en, _ = _drawn_texts(r, sites, "en")
+    assert any("OpenStreetMap contributors" in t for t, _ in texts_en)
+    assert not [t for t in legend_en if re.search(r"[\u4e00-\u9fff]", t)]
+
+
+def test_png_has_no_blank_band(hongqi_sites, tmp_path):
+    from PIL import Image
+
+    from coverage.output.static_map import static_map
+
+    r, sites = hongqi_sites
+    png = static_map(r, tmp_path / "m.png", sites=sites.sites, lang="zh")
+    im = np.asarray(Image.open(png).convert("L"))
+    blank = (im > 250).all(axis=1)
+    bottom = np.argmax(~blank[::-1])  # white rows at the bottom
+    assert bottom < 0.03 * im.shape[0], (bottom, im.shape)
+
+
+def test_brief_short_tables_on_page_one(gcj_pack):
+    pypdf = pytest.importorskip("pypdf")
+    from coverage.output.static_map import cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed")
+    reader = pypdf.PdfReader(str(gcj_pack / "brief.pdf"))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "建议新增站点" in text and "node" not in text
+    assert text.count("15分钟内") == 1
+    assert "OpenStreetMap 贡献者" in text
+
+
+def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(hongqi_sites, tmp_path, monkeypatch, caplog):
+    """Never boxes: with the font lookup failing, labels are English and Chinese names give way to ids."""
+    import warnings
+
+    from coverage.output import brief, static_map as sm
+
+    monkeypatch.setattr(sm, "cjk_font", lambda: None)
+    monkeypatch.setattr(brief, "cjk_font", lambda: None)
+    r, sites = hongqi_sites
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level("WARNING"):
+        warnings.simplefilter("always")
+        brief.write_brief(tmp_path / "b.pdf", r, sites=sites, lang="zh")
+        sm.static_map(r, tmp_path / "m.png", sites=sites.sites, lang="zh")
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+    assert missing == []
+    assert "No Chinese font found for brief.pdf" in caplog.text and "No Chinese font found for the PNG" in caplog.text
+    pypdf = pytest.importorskip("pypdf")
+    text = pypdf.PdfReader(str(tmp_path / "b.pdf")).pages[0].extract_text()
+    assert "Key figures" in text and not re.search(r"[\u4e00-\u9fff]", text)
+
+
+def test_english_brief_draws_chinese_names_without_boxes(hongqi_sites, tmp_path):
+    """Station and street names are Chinese in an English brief too: drawn with the CJK font, never boxes."""
+    import warnings
+
+    from coverage.output.brief import write_brief
+    from coverage.output.static_map import cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed")
+    r, sites = hongqi_sites
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        write_brief(tmp_path / "en.pdf", r, sites=sites, lang="en")
+    assert not [str(w.message) for w in caught if "Glyph" in str(w.message)]

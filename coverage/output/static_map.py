@@ -74,7 +74,9 @@ def font_rc(lang: str) -> dict:
     Chinese in an English picture too), so no glyph is drawn as a box where a CJK font is installed."""
     cjk = cjk_font()
     fonts = ["DejaVu Sans"] if cjk is None else ([cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk])
-    return {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False}
+    # the list itself as the family: matplotlib falls back along it glyph by glyph (with the generic
+    # "sans-serif" family it falls back to its last-resort boxes instead)
+    return {"font.family": fonts, "font.sans-serif": fonts, "axes.unicode_minus": False}
 
 
 def cjk_font() -> str | None:
