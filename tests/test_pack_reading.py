@@ -277,3 +277,115 @@ def test_english_brief_draws_chinese_names_without_boxes(hongqi_sites, tmp_path)
         warnings.simplefilter("always")
         write_brief(tmp_path / "en.pdf", r, sites=sites, lang="en")
     assert not [str(w.message) for w in caught if "Glyph" in str(w.message)]
+
+
+# ---------------------------------------------------------------- the what-if page
+@pytest.fixture(scope="module")
+def zh_map(hongqi_sites, tmp_path_factory):
+    from coverage import save_map
+
+    r, sites = hongqi_sites
+    return save_map(r.explore(lang="zh", sites=sites.sites), tmp_path_factory.mktemp("map") / "map.html")
+
+
+def _open(browser, url, size=(1300, 900)):
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    ctx.route(re.compile(r"^https?://"), lambda r: r.abort())
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_function("() => window.serviceCoverage !== undefined", timeout=10_000)
+    pg.wait_for_function("() => getComputedStyle(document.getElementById('sc-offline')).display !== 'none'",
+                         timeout=10_000)
+    return ctx, pg
+
+
+def test_every_number_follows_the_scenario(browser, zh_map):
+    ctx, pg = _open(browser, zh_map.as_uri())
+    try:
+        start = pg.locator("#sc-title").inner_text()
+        assert "586 / 955" in start
+        page = pg.evaluate("serviceCoverage.apply({remove: ['hq-sgz'], add: []})")
+        n = page["households_covered"]
+        assert n == 585
+        title = pg.locator("#sc-title").inner_text()
+        assert f"居住点 {n} / 955" in title and "586" not in title
+        assert f"{page['weight_covered']:,.0f}" in title
+        assert f"居住点 {n}" in pg.locator("#sc-whatif-summary").inner_text()
+        assert pg.errors == []
+    finally:
+        ctx.close()
+
+
+_OPENED = """(id) => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
+    const i = [...serviceCoverage.stations(), ...serviceCoverage.candidates()].findIndex(s => s.id === id);
+    for (const z of [12, 13, 14, 15, 16, 17]) { m.setZoom(z, {animate: false});
+      let drawn = false; m.eachLayer(l => { if (l instanceof L.CircleMarker && l._site === i && l.options.radius >= 7) drawn = true; });
+      out.push(drawn); }
+    return out; }"""
+
+
+def test_an_opened_station_is_drawn_at_every_zoom(browser, zh_map, hongqi_sites):
+    from coverage.scenario import scenario
+
+    r, sites = hongqi_sites
+    sc = scenario(r, sites=sites.sites)
+    cand = next(sc.site_id[i] for i in range(sc.n_stations, sc.n_sites) if sc.site_kind[i] == "network")
+    # from a shared link, at the start zoom
+    ctx, pg = _open(browser, zh_map.as_uri() + "#add=" + cand)
+    try:
+        assert cand in pg.evaluate("serviceCoverage.summary().open")
+        assert pg.evaluate(_OPENED, cand) == [True] * 6
+        # from a click on a candidate (at neighbourhood zoom), then back at city zoom
+        other = next(sc.site_id[i] for i in range(sc.n_stations, sc.n_sites)
+                     if sc.site_kind[i] == "network" and sc.site_id[i] != cand)
+        xy = pg.evaluate("""(id) => { const m = Object.values(window).find(v => v instanceof L.Map);
+            const s = serviceCoverage.candidates().find(x => x.id === id); m.setView([s.lat, s.lon], 16, {animate: false});
+            const p = m.latLngToContainerPoint([s.lat, s.lon]); const r = m.getContainer().getBoundingClientRect();
+            return [p.x + r.left, p.y + r.top]; }""", other)
+        pg.wait_for_timeout(150)
+        pg.mouse.click(*xy)
+        pg.wait_for_timeout(100)
+        assert other in pg.evaluate("serviceCoverage.summary().open")
+        assert pg.evaluate(_OPENED, other) == [True] * 6
+        # a dragged "+ New station" dropped at the start zoom
+        pg.click("#sc-reset")
+        pg.evaluate("() => { Object.values(window).find(v => v instanceof L.Map).setZoom(14, {animate: false}); }")
+        pg.click("#sc-new")
+        box = pg.locator(".sc-newstation").bounding_box()
+        x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        pg.mouse.move(x0, y0)
+        pg.mouse.down()
+        pg.mouse.move(x0 + 60, y0 + 20, steps=8)
+        pg.mouse.up()
+        pg.wait_for_timeout(200)
+        opened = [x for x in pg.evaluate("serviceCoverage.summary().open") if x not in sc.site_id[: sc.n_stations]]
+        assert len(opened) == 1 and pg.evaluate(_OPENED, opened[0]) == [True] * 6
+        assert pg.errors == []
+    finally:
+        ctx.close()
+
+
+def _overlap(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("size", [(1300, 900), (1024, 700), (820, 640)])
+def test_notices_and_controls_leave_the_numbers_readable(browser, zh_map, size):
+    ctx, pg = _open(browser, zh_map.as_uri(), size)
+    try:
+        note = pg.locator("#sc-offline").bounding_box()
+        for sel in ("#sc-title-summary", "#sc-title-after", "#sc-title-points"):
+            assert not _overlap(note, pg.locator(sel).bounding_box()), sel
+        scale = pg.locator(".leaflet-control-scale").bounding_box()
+        for sel in ("#sc-whatif", "#sc-legend"):
+            assert not _overlap(scale, pg.locator(sel).bounding_box()), sel
+        assert "OpenStreetMap 贡献者" in pg.locator(".leaflet-control-attribution").inner_text()
+        popup = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let t = [];
+            m.eachLayer(l => { if (l instanceof L.Marker && l.getTooltip()) t.push(l.getTooltip().getContent().textContent); });
+            return t; }""")
+        assert any("旁" in t or "附近" in t for t in popup), popup  # proposed sites named, not node ids
+    finally:
+        ctx.close()
