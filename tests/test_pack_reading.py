@@ -389,3 +389,79 @@ def test_notices_and_controls_leave_the_numbers_readable(browser, zh_map, size):
         assert any("旁" in t or "附近" in t for t in popup), popup  # proposed sites named, not node ids
     finally:
         ctx.close()
+
+
+# ---------------------------------------------------------------- docs and small things
+def test_demo_inputs_have_the_readme_headers_and_read_the_extract_once(tmp_path, caplog):
+    from coverage.demo import demo_inputs, write_demo_inputs
+
+    with caplog.at_level("INFO", logger="coverage"):
+        inputs = demo_inputs()
+        st, hh = write_demo_inputs(tmp_path, inputs=inputs)
+    assert caplog.text.count("955 residential buildings") == 1
+    for f, head in ((st, ["编号", "名称", "类型", "经度", "纬度"]), (hh, ["编号", "名称", "建筑类型", "层数", "户数", "经度", "纬度"])):
+        assert pd.read_csv(f, encoding="utf-8-sig", nrows=1).columns.tolist() == head
+
+
+def test_siting_logs_the_reduction_before_the_solve(hongqi_sites, caplog):
+    from coverage import suggest_sites
+
+    r, _ = hongqi_sites
+    with caplog.at_level("INFO", logger="coverage"):
+        suggest_sites(r, k=2)
+    text = caplog.text
+    assert "Siting: " in text and "Solving maximal covering" in text
+    assert text.index("Siting: ") < text.index("Solving maximal covering")
+
+
+def test_every_problem_of_a_file_in_one_message(tmp_path, capsys):
+    from coverage import CoverageInputError
+    from coverage.io import read_points
+
+    f = tmp_path / "h.csv"
+    f.write_text("编号,户数,经度,纬度\na,3,126.68,45.73\na,abc,126.68,45.73\n,-2,126.68,45.73\nb,,126.68,45.73\n",
+                 encoding="utf-8")
+    with pytest.raises(CoverageInputError) as e:
+        read_points(f, role="households", weight="户数")
+    msg = str(e.value)
+    for part in ("'编号' is empty in rows [4]", "duplicate ids [a] (rows [2, 3])", "'户数' is not a number in rows [3]",
+                 "'户数' is empty in rows [5]", "negative or infinite in rows [4]"):
+        assert part in msg, (part, msg)
+    assert msg.count("h.csv") == 1 and "\n" not in msg
+    # the command line: one line, exit code 2
+    st = tmp_path / "s.csv"
+    st.write_text("编号,经度,纬度\ns1,126.68,45.73\n", encoding="utf-8")
+    assert main(["-q", "analyze", "--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(f),
+                 "--weight", "户数", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "duplicate ids" in err and "not a number" in err
+
+
+def test_assess_takes_a_plain_dataframe(hongqi_sites):
+    from coverage import assess
+    from coverage.demo import demo_inputs
+
+    path, st, hh = demo_inputs()
+    pts = hh.geometry.representative_point()
+    plain = pd.DataFrame({"id": hh["id"], "households": hh["households"], "lon": pts.x, "lat": pts.y})
+    r = assess(path, st, plain, weight="households")
+    assert r.summary.n_valid == len(hh) and r.summary.n_covered == hongqi_sites[0].summary.n_covered
+
+
+def test_sites_csv_and_help(gcj_pack, capsys):
+    text = (gcj_pack / "sites.csv").read_text(encoding="utf-8-sig")
+    rows = pd.read_csv(gcj_pack / "sites.csv", encoding="utf-8-sig", dtype=str)
+    assert not rows["households_added"].str.contains(".", regex=False).any(), text
+    assert not rows["name"].str.startswith("node").any()
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    assert "brief.pdf" in capsys.readouterr().out
+
+
+def test_install_everything_installs_the_cross_checks():
+    import tomllib
+    from pathlib import Path
+
+    py = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    test = {re.split(r"[<>=]", r)[0] for r in py["project"]["optional-dependencies"]["test"]}
+    assert {"spopt", "pulp", "tobler"} <= test
