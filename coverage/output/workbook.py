@@ -74,9 +74,9 @@ SHEETS = {
            "compounds": "封闭小区"},
 }
 #: Widest a data column is made (longer text is cut at the cell's edge on screen and on paper).
-DATA_WIDTH = 32
+DATA_WIDTH = 24
 #: Headers wider than this (in Latin characters; a CJK character counts two) wrap.
-HEADER_WRAP = 10
+HEADER_WRAP = 8
 PERCENT = {"share", "utilisation", "covered_share_after", "target_share"}
 DECIMAL = {"access_m": "#,##0.0", "lon": "0.0000000", "lat": "0.0000000", "threshold_min": "0.##",
            "walk_min": "0.0", "walk_m": "#,##0"}
@@ -225,6 +225,10 @@ def write_sheet(ws, frame: pd.DataFrame, *, lang: str, minutes: float, formats: 
         ws.append([_cell_value(v) for v in row])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE7F0")
+    lines_of: dict[int, int] = {}  # rows holding wrapped text: their lines
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
+    if any(_width(v) > DATA_WIDTH for v in frame.select_dtypes(exclude="number").astype(str).to_numpy().ravel()):
+        lines_of[0] = 1  # some text wraps: every cell aligned to the top of its row
     for j, c in enumerate(cols, start=1):
         h = ws.cell(row=1, column=j)
         h.font, h.fill = bold, fill
@@ -237,11 +241,20 @@ def write_sheet(ws, frame: pd.DataFrame, *, lang: str, minutes: float, formats: 
                 cell.data_type = "s"
             if fmt and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                 cell.number_format = fmt
-            width = max(width, min(DATA_WIDTH, _width(_shown(cell.value, fmt))))
+            shown = _width(_shown(cell.value, fmt))
+            if lines_of or shown > DATA_WIDTH:
+                cell.alignment = top
+            if shown > DATA_WIDTH and isinstance(cell.value, str):  # long text wraps in its cell
+                cell.alignment = wrap
+                lines_of[i] = max(lines_of.get(i, 1), min(4, -(-shown // (DATA_WIDTH - 1))))
+            width = max(width, min(DATA_WIDTH, shown))
         ws.column_dimensions[get_column_letter(j)].width = min(62, width + 2)
     lines = max((-(-_width(ws.cell(row=1, column=j).value) // max(1, int(ws.column_dimensions[get_column_letter(j)].width) - 1))
                  for j in range(1, len(cols) + 1)), default=1)
-    ws.row_dimensions[1].height = 15 * max(1, min(4, lines))
+    ws.row_dimensions[1].height = 15 * max(1, min(5, lines))
+    lines_of.pop(0, None)
+    for i, n in lines_of.items():  # set, since neither Excel nor LibreOffice grows them on opening
+        ws.row_dimensions[i].height = 15 * n
     ws.freeze_panes = "A2"
     page_setup(ws)
 
