@@ -480,6 +480,7 @@ def coverage_map(
         msg = f"lang must be one of {sorted(LABELS)}, not {lang!r}"
         raise ValueError(msg)
     iso = result.isochrones() if isochrones is None else isochrones
+    sites = named_sites(result, sites, lang)  # proposed sites named in the page and in the what-if candidates
     if what_if and scenario is None:
         from ..scenario import scenario as make_scenario
 
