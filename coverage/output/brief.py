@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .._files import atomic_path
 from .mapdata import LABELS, named_sites
-from .static_map import _shown_text, cjk_font, draw_map, font_rc, plain_text
+from .static_map import shown_text, cjk_font, draw_map, font_rc, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ MIN_MAP_H = 0.47
 
 def _table(ax, rows, header, widths, *, font_size=9):
     ax.set_axis_off()
-    rows = [[_shown_text(c, "?") for c in row] for row in rows]  # text from the data is shown as written
+    rows = [[shown_text(c, "?") for c in row] for row in rows]  # text from the data is shown as written
     t = ax.table(cellText=rows, colLabels=[plain_text(h) for h in header], colWidths=widths, loc="upper left",
                  cellLoc="left")
     t.auto_set_font_size(False)
@@ -134,7 +134,7 @@ def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang
     with plt.rc_context(rc), atomic_path(path) as tmp, PdfPages(tmp, metadata={
             "Title": title or X["title"].format(m=s.threshold_min), "Creator": f"service-coverage {__version__}"}) as pdf:
         fig = plt.figure(figsize=A4_IN)
-        fig.text(0.06, 0.965, _shown_text(title or X["title"].format(m=s.threshold_min), X["title"].format(
+        fig.text(0.06, 0.965, shown_text(title or X["title"].format(m=s.threshold_min), X["title"].format(
             m=s.threshold_min)), fontsize=15, weight="bold", va="top")
         fig.text(0.06, 0.94, X["made"].format(date=time.strftime("%Y-%m-%d"), v=__version__, kph=s.speed_kph),
                  fontsize=8, color="#444", va="top")
@@ -171,7 +171,7 @@ def _blocks(X, by_area, site_gdf, max_rows) -> list[tuple[str, list[str], list[f
     below = by_area[~by_area["meets_target"]] if by_area is not None and len(by_area) else None
     if below is not None and len(below):
         t = float(below["target_share"].iloc[0])
-        rows = [[_shown_text(r["area"], r.get("area_id", "?")), _fmt_share(r["share_threshold"]), f"{r['households']:,.0f}",
+        rows = [[shown_text(r["area"], r.get("area_id", "?")), _fmt_share(r["share_threshold"]), f"{r['households']:,.0f}",
                  f"{r['households_short_of_target']:,.0f}"] for _, r in below.head(max_rows).iterrows()]
         if len(below) > max_rows:
             rows.append([X["more"].format(n=len(below) - max_rows), "", "", ""])
@@ -183,7 +183,7 @@ def _blocks(X, by_area, site_gdf, max_rows) -> list[tuple[str, list[str], list[f
         def label(r):
             name = r.get("name")
             name = name if isinstance(name, str) and name.strip() else str(r["id"])
-            shown = _shown_text(name, str(r["id"]))
+            shown = shown_text(name, str(r["id"]))
             return f"{shown} ({r['lon']:.5f}, {r['lat']:.5f})" if "lon" in r else shown
 
         share_col = "served_share_after" if "served_share_after" in sf else "covered_share_after"

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from .._errors import CoverageInputError
-from .._files import atomic_path
+from .._files import atomic_path, strip_control
 from .mapdata import (
     COVERED_COLOUR,
     LABELS,
@@ -66,7 +66,7 @@ _CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "msyh", "simhei", 
 
 def plain_text(value) -> str:
     """Text from the data as matplotlib shows it literally: ``$`` would start mathtext (and can crash it)."""
-    return "" if value is None else str(value).replace("$", r"\$")
+    return "" if value is None else strip_control(str(value)).replace("$", r"\$")  # no control characters either
 
 
 def font_rc(lang: str) -> dict:
@@ -129,7 +129,7 @@ def _halo(width: float = 2.5):
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
-def _shown_text(text, fallback=None):
+def shown_text(text, fallback=None):
     """Text as drawn: without a CJK font, Chinese text would be boxes, so the fallback (or nothing) is drawn."""
     text = plain_text(text)
     if has_cjk(text) and cjk_font() is None:
@@ -148,7 +148,7 @@ def _draw_streets(ax, result, work, *, label_size: float):
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     for x, y, ang, name in major_streets(net, work):
-        text = _shown_text(name)
+        text = shown_text(name)
         if text is None or not (x0 < x < x1 and y0 < y < y1):
             continue
         ax.text(x, y, text, rotation=ang, rotation_mode="anchor", ha="center", va="center", fontsize=label_size,
@@ -210,7 +210,7 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9, at
             if not np.isfinite(ss.px[i]):
                 continue
             own = names[i] if i < len(names) and isinstance(names[i], str) and names[i].strip() else None
-            text = _shown_text(own or result.station_points.ids[i], result.station_points.ids[i])
+            text = shown_text(own or result.station_points.ids[i], result.station_points.ids[i])
             if text:
                 ax.annotate(text, (ss.px[i], ss.py[i]), xytext=(6, 4), textcoords="offset points",
                             fontsize=legend_size - 1, color=STATION_COLOUR, zorder=7, path_effects=_halo())
