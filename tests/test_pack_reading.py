@@ -167,7 +167,7 @@ def test_sites_are_named_after_a_facility_or_street(hongqi_sites):
     assert sites.sites["name"].fillna("").eq("").any()  # network places come without a name
     for lang, words in (("zh", ("旁", "附近")), ("en", ("on ", "near "))):
         named = named_sites(r, sites.sites, lang)
-        assert named["name"].map(lambda n: isinstance(n, str) and any(w in n for w in words)).all(), named["name"]
+        assert named["name"].map(lambda n, words=words: isinstance(n, str) and any(w in n for w in words)).all(), named["name"]
         assert not named["name"].str.contains("node").any()
     assert sites.sites["name"].fillna("").eq("").any()  # the input is not changed
 
@@ -246,7 +246,8 @@ def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(hongqi_sites,
     """Never boxes: with the font lookup failing, labels are English and Chinese names give way to ids."""
     import warnings
 
-    from coverage.output import brief, static_map as sm
+    from coverage.output import brief
+    from coverage.output import static_map as sm
 
     monkeypatch.setattr(sm, "cjk_font", lambda: None)
     monkeypatch.setattr(brief, "cjk_font", lambda: None)
@@ -459,8 +460,9 @@ def test_sites_csv_and_help(gcj_pack, capsys):
 
 
 def test_install_everything_installs_the_cross_checks():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     py = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     test = {re.split(r"[<>=]", r)[0] for r in py["project"]["optional-dependencies"]["test"]}

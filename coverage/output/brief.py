@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .._files import atomic_path
 from .mapdata import LABELS, named_sites
-from .static_map import shown_text, cjk_font, draw_map, font_rc, plain_text
+from .static_map import cjk_font, draw_map, font_rc, plain_text, shown_text
 
 log = logging.getLogger(__name__)
 

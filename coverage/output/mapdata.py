@@ -298,7 +298,7 @@ def named_sites(result, sites, lang: str = "en"):
         from ..osm import products_of
 
         prod = products_of(result.network)
-    except Exception:  # naming is a convenience, never a reason to fail
+    except (OSError, ValueError, KeyError):  # naming is a convenience, never a reason to fail
         prod = None
     if prod is None:
         return out
@@ -311,7 +311,7 @@ def named_sites(result, sites, lang: str = "en"):
 
         fac = prod.facility_points(CO_LOCATION_AMENITIES)
         fac = fac[fac["name"].fillna("").astype(str).str.strip() != ""].to_crs(net.crs)
-    except Exception:
+    except (OSError, ValueError, KeyError):
         fac = None
     street = prod.street_names or {}
     way = np.asarray(net.edge_way)
@@ -347,7 +347,7 @@ def major_streets(network, crs, *, n: int = 14, min_gap_m: float = 500.0) -> lis
         from ..osm import products_of
 
         prod = products_of(network)
-    except Exception:
+    except (OSError, ValueError, KeyError):
         prod = None
     names = prod.street_names if prod is not None else {}
     if not names:
@@ -357,7 +357,7 @@ def major_streets(network, crs, *, n: int = 14, min_gap_m: float = 500.0) -> lis
 
     from .basemap import street_lines
 
-    ll, line_way, lengths = street_lines(network)
+    ll, line_way, _ = street_lines(network)
     keep = np.array([int(w) in names for w in line_way.tolist()], dtype=bool)
     if not keep.any():
         return []

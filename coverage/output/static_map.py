@@ -20,11 +20,11 @@ from .mapdata import (
     UNCOVERED_COLOUR,
     UTILISATION_COLOURS,
     MapData,
-    has_cjk,
-    major_streets,
     band_colour,
     band_label,
     band_rings,
+    has_cjk,
+    major_streets,
 )
 
 #: Opacity of the band rings in the PNG (legend patches use the same).

@@ -145,24 +145,24 @@ PROFILE_ZH = {"adult": "成人（4.8 km/h）", "elderly": "老年人（0.8 m/s�
 #: Columns whose meaning is easy to mistake, explained on the notes sheet.
 COLUMN_NOTES = {
     "en": [
-        ("Households nearest to it (any distance)", "catchment_weight: the households for which this station is "
+        ("Households nearest to it (any distance)", ("catchment_weight: the households for which this station is "
          "the nearest by walking, however far (what the station would be asked to serve if everyone went to "
-         "their nearest station)."),
-        ("Demand: households nearest to it within {m} min", "demand_weight (with capacities): the part of the "
+         "their nearest station).")),
+        ("Demand: households nearest to it within {m} min", ("demand_weight (with capacities): the part of the "
          "above that is within the threshold, i.e. the households the station would serve with no capacity "
-         "limit; compared with the capacity to give the capacity short and the staff needed."),
-        ("Order (by gain)", "Proposed sites: the sites are chosen together as the best set for this number of "
+         "limit; compared with the capacity to give the capacity short and the staff needed.")),
+        ("Order (by gain)", ("Proposed sites: the sites are chosen together as the best set for this number of "
          "sites; the order only lists them by what each adds, best first, given those before it. It is not a "
          "build order: the best 3 sites and the best 5 need not share their first site (siting.json holds the "
-         "greedy build-out curve for phasing)."),
+         "greedy build-out curve for phasing).")),
     ],
     "zh": [
-        ("以本站为最近站的住户（不限距离）", "catchment_weight：步行最近的社工站是本站的住户，不论距离远近（如果每户都去最近的站点，"
-         "本站要面对的住户）。"),
-        ("需求住户（以本站为最近站且在{m}分钟内）", "demand_weight（有容量时）：上一项中在阈值之内的部分，即不考虑容量时本站会服务的住户；"
-         "与容量比较得出容量缺口和所需社工。"),
-        ("序号（按新增贡献）", "建议新增站点：这些站点是按该站点数整体选出的最优组合；序号只表示按各站新增覆盖住户从多到少排列"
-         "（在前面站点的基础上），不是建设顺序：最优的3个站点与最优的5个站点的第1个可以不同（分期建设请看 siting.json 中的逐个增加曲线）。"),
+        ("以本站为最近站的住户（不限距离）", ("catchment_weight：步行最近的社工站是本站的住户，不论距离远近（如果每户都去最近的站点，"
+         "本站要面对的住户）。")),
+        ("需求住户（以本站为最近站且在{m}分钟内）", ("demand_weight（有容量时）：上一项中在阈值之内的部分，即不考虑容量时本站会服务的住户；"
+         "与容量比较得出容量缺口和所需社工。")),
+        ("序号（按新增贡献）", ("建议新增站点：这些站点是按该站点数整体选出的最优组合；序号只表示按各站新增覆盖住户从多到少排列"
+         "（在前面站点的基础上），不是建设顺序：最优的3个站点与最优的5个站点的第1个可以不同（分期建设请看 siting.json 中的逐个增加曲线）。")),
     ],
 }
 
