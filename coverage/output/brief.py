@@ -171,7 +171,7 @@ def _blocks(X, by_area, site_gdf, max_rows) -> list[tuple[str, list[str], list[f
     below = by_area[~by_area["meets_target"]] if by_area is not None and len(by_area) else None
     if below is not None and len(below):
         t = float(below["target_share"].iloc[0])
-        rows = [[shown_text(r["area"], r.get("area_id", "?")), _fmt_share(r["share_threshold"]), f"{r['households']:,.0f}",
+        rows = [[shown_text(r["area"], r.get("area_id", "?"), escape=False), _fmt_share(r["share_threshold"]), f"{r['households']:,.0f}",
                  f"{r['households_short_of_target']:,.0f}"] for _, r in below.head(max_rows).iterrows()]
         if len(below) > max_rows:
             rows.append([X["more"].format(n=len(below) - max_rows), "", "", ""])
@@ -183,7 +183,7 @@ def _blocks(X, by_area, site_gdf, max_rows) -> list[tuple[str, list[str], list[f
         def label(r):
             name = r.get("name")
             name = name if isinstance(name, str) and name.strip() else str(r["id"])
-            shown = shown_text(name, str(r["id"]))
+            shown = shown_text(name, str(r["id"]), escape=False)
             return f"{shown} ({r['lon']:.5f}, {r['lat']:.5f})" if "lon" in r else shown
 
         share_col = "served_share_after" if "served_share_after" in sf else "covered_share_after"

@@ -129,11 +129,14 @@ def _halo(width: float = 2.5):
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
-def shown_text(text, fallback=None):
-    """Text as drawn: without a CJK font, Chinese text would be boxes, so the fallback (or nothing) is drawn."""
-    text = plain_text(text)
+def shown_text(text, fallback=None, *, escape: bool = True):
+    """Text as drawn: without a CJK font, Chinese text would be boxes, so the fallback (or nothing) is drawn.
+
+    ``escape=False`` leaves ``$`` as it is, for text that is escaped later (a table's cells).
+    """
+    text = plain_text(text) if escape else strip_control("" if text is None else str(text))
     if has_cjk(text) and cjk_font() is None:
-        return None if fallback is None else plain_text(fallback)
+        return None if fallback is None else (plain_text(fallback) if escape else str(fallback))
     return text
 
 
