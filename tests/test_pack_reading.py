@@ -384,6 +384,9 @@ def test_notices_and_controls_leave_the_numbers_readable(browser, zh_map, size):
         for sel in ("#sc-whatif", "#sc-legend"):
             assert not _overlap(scale, pg.locator(sel).bounding_box()), sel
         assert "OpenStreetMap 贡献者" in pg.locator(".leaflet-control-attribution").inner_text()
+        rows, box = pg.evaluate("""() => [[...document.querySelectorAll('#sc-loads tr')].map(r => r.getBoundingClientRect().height),
+                                         document.querySelector('.sc-loads').getBoundingClientRect().height]""")
+        assert len(set(rows)) == 1 and box % rows[0] == 0  # the station table shows whole rows, none cut
         popup = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let t = [];
             m.eachLayer(l => { if (l instanceof L.Marker && l.getTooltip()) t.push(l.getTooltip().getContent().textContent); });
             return t; }""")

@@ -114,9 +114,10 @@ _STYLE = (
     ".sc-street-label{color:#555;font:11px sans-serif;white-space:nowrap;text-shadow:0 0 2px #fff,0 0 2px #fff;"
     "pointer-events:none;transform:translate(-50%,-50%)}"
     ".sc-panel{max-width:340px}.sc-panel button{margin:2px 4px 2px 0;font:12px sans-serif;cursor:pointer}"
-    ".sc-panel table{border-collapse:collapse;width:100%}.sc-panel td,.sc-panel th{padding:1px 4px;text-align:right}"
+    ".sc-panel table{border-collapse:collapse;width:100%}.sc-panel td,.sc-panel th{padding:1px 4px;text-align:right;"
+    "height:17px;line-height:17px;box-sizing:content-box}"
     ".sc-panel td:first-child,.sc-panel th:first-child{text-align:left;max-width:170px;overflow:hidden;"
-    "text-overflow:ellipsis;white-space:nowrap}.sc-loads{max-height:160px;overflow:auto;margin-top:4px}"
+    "text-overflow:ellipsis;white-space:nowrap}.sc-loads{max-height:171px;overflow:auto;margin-top:4px}"
     ".sc-stale{color:#8a6d3b;display:none}.sc-newstation{font-size:20px;line-height:20px;text-align:center;"
     f"color:#fff;background:{STATION_COLOUR};border:2px solid {SITE_COLOUR};border-radius:50%}}</style>"
 )
