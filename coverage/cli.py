@@ -180,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output folder")
     _add_map_options(s)
 
-    r = sub.add_parser("report", help="the meeting pack: map, GeoPackage, CSVs, Excel, PNG, manifest")
+    pack = ("the meeting pack: map.html, brief.pdf (printable A4 pages), summary.xlsx, map.png, coverage.gpkg, CSVs, "
+            "manifest.json")
+    r = sub.add_parser("report", help=pack, description=pack)
     _add_common(r)
     _add_siting_options(r, required=False)
     r.add_argument("--areas", help="street/community boundaries (any vector format) for the by-area table")
@@ -460,7 +462,7 @@ def cmd_demo(args) -> int:
         return _demo_from_totals(args, maps)
     out = OutputFolder(args.out, planned=OUTPUTS["demo"])
     path, stations, households = demo_inputs(args.city)
-    st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
+    st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city, inputs=(path, stations, households))
     minutes = DEMO_MINUTES[args.city]
     people = {"groups": DEMO_GROUPS, "access": "2sfca", "staff": "social_workers"} if args.city == "hongqi" else {}
     result = assess(load_network(path), stations, households, minutes=minutes, weight="households", **people)

@@ -253,17 +253,24 @@ def write_demo_station_list(folder) -> Path:
     return write_table(table, folder / "社工站.csv")
 
 
-def write_demo_inputs(folder, city: str = "hongqi") -> tuple[Path, Path]:
-    """Write the demo stations and households as CSV, as a planner's files look (for 红旗街道, Chinese headers)."""
-    from .output.files import to_csv
+def write_demo_inputs(folder, city: str = "hongqi", inputs=None) -> tuple[Path, Path]:
+    """Write the demo stations and households as CSV, as a planner's files look.
+
+    For 红旗街道 the headers are Chinese: 编号, 名称, 户数, 经度, 纬度 (WGS-84). ``inputs`` is
+    ``demo_inputs(city)`` when already made (the extract is then not read again).
+    """
+    from .output.files import to_csv, write_table
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _, stations, households = demo_inputs(city)
+    _, stations, households = demo_inputs(city) if inputs is None else inputs
     if city == "hongqi":
         stations = stations.rename(columns={"id": "编号", "name": "名称", "kind": "类型", **GROUP_HEADERS})
         households = households.rename(columns={"id": "编号", "name": "名称", "building": "建筑类型", "levels": "层数",
                                                 "households": "户数", **GROUP_HEADERS})
-    to_csv(stations, folder / "stations.csv")
-    to_csv(households, folder / "households.csv")
+    for frame, name in ((stations, "stations.csv"), (households, "households.csv")):
+        to_csv(frame, folder / name)
+        if city == "hongqi":  # the coordinates under their Chinese headers, as the README says
+            table = pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            write_table(table.rename(columns={"lon": "经度", "lat": "纬度"}), folder / name)
     return folder / "stations.csv", folder / "households.csv"

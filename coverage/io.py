@@ -662,9 +662,14 @@ def _resolve(frame: pd.DataFrame, wanted: str, aliases=()) -> str | None:
     return None
 
 
-def _ids(frame: pd.DataFrame, id_col: str | None, label: str, rows=None) -> np.ndarray:
-    """Stage 4, ids: the id column as given (unique, never empty), or row numbers."""
+def _ids(frame: pd.DataFrame, id_col: str | None, label: str, rows=None, problems: list | None = None) -> np.ndarray:
+    """Stage 4, ids: the id column as given (unique, never empty), or row numbers.
+
+    With ``problems`` (a list), every problem found is added to it instead of
+    raised, so a file's problems can be reported together.
+    """
     rows = rows or (lambda idx: f"rows {rows_text(idx)}")
+    found: list[str] = []
     if id_col is None:
         return np.arange(len(frame))
     col = _resolve(frame, id_col, ID_ALIASES if str(id_col).lower() in ID_ALIASES else ())
@@ -674,21 +679,37 @@ def _ids(frame: pd.DataFrame, id_col: str | None, label: str, rows=None) -> np.n
             f"{[c for c in map(str, frame.columns) if c != 'geometry']}. "
             "Add an id column, or name it with --station-id-col / --household-id-col (id_col=... in Python)."
         )
-        raise CoverageInputError(msg)
+        return _problem(msg, problems, np.arange(len(frame)))
     idser = frame[col]
     null = idser.isna().to_numpy()
     if null.any():
-        msg = f"{label} column {col!r} is empty in {rows(np.flatnonzero(null))}; give every row an id."
-        raise CoverageInputError(msg)
-    dup = idser.duplicated(keep=False).to_numpy()
+        found.append(f"{label} column {col!r} is empty in {rows(np.flatnonzero(null))}; give every row an id.")
+    dup = idser.duplicated(keep=False).to_numpy() & ~null
     if dup.any():
         vals = list(dict.fromkeys(idser[dup].astype(str)))
-        msg = (
+        found.append(
             f"{label} column {col!r} has duplicate ids {rows_text(vals)} "
             f"({rows(np.flatnonzero(dup))}); make the ids unique."
         )
-        raise CoverageInputError(msg)
+    for msg in found:
+        _problem(msg, problems, None)
     return idser.to_numpy()
+
+
+def _problem(msg: str, problems: list | None, value):
+    """Raise ``msg``, or add it to ``problems`` (when collecting) and return ``value``."""
+    if problems is None:
+        raise CoverageInputError(msg)
+    problems.append(msg)
+    return value
+
+
+def _raise_problems(problems: list, label: str) -> None:
+    """Every problem of one file in one message: the first in full, the others after it without the file's name."""
+    if not problems:
+        return
+    rest = [m[len(label):].lstrip() if m.startswith(label) else m for m in problems[1:]]
+    raise CoverageInputError(" ".join([problems[0], *(f"Also: {m}" for m in rest)]))
 
 
 def _weight_column(frame: pd.DataFrame, weight: str) -> str | None:
@@ -698,8 +719,11 @@ def _weight_column(frame: pd.DataFrame, weight: str) -> str | None:
     return _resolve(frame, weight)
 
 
-def _weights(frame: pd.DataFrame, weight: str | None, label: str, rows=None) -> np.ndarray:
-    """Stage 5, weights: households per row (non-negative numbers), 1 when no column is given."""
+def _weights(frame: pd.DataFrame, weight: str | None, label: str, rows=None, problems: list | None = None) -> np.ndarray:
+    """Stage 5, weights: households per row (non-negative numbers), 1 when no column is given.
+
+    With ``problems`` (a list), every problem found is added to it instead of raised.
+    """
     rows = rows or (lambda idx: f"rows {rows_text(idx)}")
     if weight is None:
         return np.ones(len(frame))
@@ -709,29 +733,31 @@ def _weights(frame: pd.DataFrame, weight: str | None, label: str, rows=None) -> 
             f"{label} has no weight column {weight!r}; columns are "
             f"{[c for c in map(str, frame.columns) if c != 'geometry']}."
         )
-        raise CoverageInputError(msg)
+        return _problem(msg, problems, np.ones(len(frame)))
     raw = frame[col]
     w = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    found: list[str] = []
     nonnum = np.isnan(w) & raw.notna().to_numpy()
     if nonnum.any():
         i = np.flatnonzero(nonnum)
-        msg = (
+        found.append(
             f"{label} column {col!r} is not a number in {rows(i)} (e.g. {raw.iloc[i[0]]!r}); "
             "give households as numbers."
         )
-        raise CoverageInputError(msg)
-    if np.isnan(w).any():
-        msg = (
-            f"{label} column {col!r} is empty in {rows(np.flatnonzero(np.isnan(w)))}; "
+    empty = np.isnan(w) & ~nonnum
+    if empty.any():
+        found.append(
+            f"{label} column {col!r} is empty in {rows(np.flatnonzero(empty))}; "
             "fill them (0 if nobody lives there)."
         )
-        raise CoverageInputError(msg)
-    if (w < 0).any() or not np.isfinite(w).all():
-        msg = (
+    neg = ~np.isnan(w) & ((w < 0) | ~np.isfinite(w))
+    if neg.any():
+        found.append(
             f"{label} column {col!r} is negative or infinite in "
-            f"{rows(np.flatnonzero((w < 0) | ~np.isfinite(w)))}; households cannot be negative."
+            f"{rows(np.flatnonzero(neg))}; households cannot be negative."
         )
-        raise CoverageInputError(msg)
+    for msg in found:
+        _problem(msg, problems, None)
     return w
 
 
@@ -884,8 +910,10 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
         geometry, gcrs = (gpd.points_from_xy(lon, lat), "EPSG:4326") if offset else (gpd.points_from_xy(x, y), src_crs)
         geometry[reason != ""] = None
         frame = gpd.GeoDataFrame(src.table, geometry=geometry, crs=gcrs)
-    ids = _ids(frame, id_col, label, src.rows)
-    w = _weights(frame, weight, label, src.rows)
+    problems: list[str] = []  # every problem of the file, reported in one message
+    ids = _ids(frame, id_col, label, src.rows, problems)
+    w = _weights(frame, weight, label, src.rows, problems)
+    _raise_problems(problems, label)
     ncol = _resolve(frame, name_col, NAME_ALIASES if str(name_col).lower() in NAME_ALIASES else ()) if name_col else None
     n_bad = int((reason != "").sum())
     if n_bad:

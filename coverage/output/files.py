@@ -80,6 +80,21 @@ def gpkg_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.rename(columns=rename)
 
 
+#: Columns of household counts that are written as integers when every value is whole.
+WHOLE_COLUMNS = ("households_added", "weight_added", "served_added")
+
+
+def whole_numbers(frame, columns=WHOLE_COLUMNS):
+    """A copy with ``columns`` as integers where every value is whole (``15884``, not ``15884.0``)."""
+    out = frame.copy()
+    for c in columns:
+        if c in out.columns and pd.api.types.is_float_dtype(out[c].dtype):
+            v = out[c]
+            if v.notna().any() and (v.dropna() == v.dropna().round()).all():
+                out[c] = v.round().astype("Int64")
+    return out
+
+
 def to_csv(frame: gpd.GeoDataFrame, path) -> Path:
     """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel), written atomically.
 
@@ -234,9 +249,9 @@ def write_siting(siting, out_dir) -> dict[str, str]:
     sites = siting.sites
     with out.write("sites.csv") as tmp:
         if isinstance(sites, gpd.GeoDataFrame):
-            to_csv(sites.drop(columns=[c for c in ("lon", "lat") if c in sites.columns]), tmp)
+            to_csv(whole_numbers(sites.drop(columns=[c for c in ("lon", "lat") if c in sites.columns])), tmp)
         else:
-            write_table(pd.DataFrame(sites).map(lambda v: safe_cell(v, csv=True)), tmp)
+            write_table(whole_numbers(pd.DataFrame(sites)).map(lambda v: safe_cell(v, csv=True)), tmp)
     files["sites_csv"] = str(out.path("sites.csv"))
     if isinstance(sites, gpd.GeoDataFrame) and len(sites):  # a GeoPackage needs at least one feature here
         with out.write("sites.gpkg") as tmp:

@@ -46,6 +46,7 @@ from .mapdata import (
     NOT_SERVED_COLOUR,
     OFF_NETWORK_COLOUR,
     OSM_ATTRIBUTION,
+    OSM_ATTRIBUTIONS,
     SITE_COLOUR,
     STATION_COLOUR,
     UNCOVERED_COLOUR,
@@ -53,6 +54,7 @@ from .mapdata import (
     MapData,
     band_colour,
     band_label,
+    named_sites,
     rgba,
 )
 from .static_map import static_map  # noqa: F401  (kept importable from here)
@@ -112,9 +114,10 @@ _STYLE = (
     ".sc-street-label{color:#555;font:11px sans-serif;white-space:nowrap;text-shadow:0 0 2px #fff,0 0 2px #fff;"
     "pointer-events:none;transform:translate(-50%,-50%)}"
     ".sc-panel{max-width:340px}.sc-panel button{margin:2px 4px 2px 0;font:12px sans-serif;cursor:pointer}"
-    ".sc-panel table{border-collapse:collapse;width:100%}.sc-panel td,.sc-panel th{padding:1px 4px;text-align:right}"
+    ".sc-panel table{border-collapse:collapse;width:100%}.sc-panel td,.sc-panel th{padding:1px 4px;text-align:right;"
+    "height:17px;line-height:17px;box-sizing:content-box}"
     ".sc-panel td:first-child,.sc-panel th:first-child{text-align:left;max-width:170px;overflow:hidden;"
-    "text-overflow:ellipsis;white-space:nowrap}.sc-loads{max-height:160px;overflow:auto;margin-top:4px}"
+    "text-overflow:ellipsis;white-space:nowrap}.sc-loads{max-height:171px;overflow:auto;margin-top:4px}"
     ".sc-stale{color:#8a6d3b;display:none}.sc-newstation{font-size:20px;line-height:20px;text-align:center;"
     f"color:#fff;background:{STATION_COLOUR};border:2px solid {SITE_COLOUR};border-radius:50%}}</style>"
 )
@@ -340,7 +343,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
                      "features": [{"id": str(sid), "geometry": _geometry(g)}
                                   for sid, g in zip(thr["station_id"], thr.geometry)]} if len(thr) else None
     stations = _stations(result)
-    site_list = _sites(sites, T) if sites is not None and len(sites) else []
+    site_list = _sites(named_sites(result, sites, lang), T) if sites is not None and len(sites) else []
     compounds, gates = _compounds(result) if result.gate_rule is not None else (None, [])
     hl = None
     if highlight is not None and len(highlight):
@@ -371,7 +374,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
 
         net = {**encode_lines(street_lines(result.network)[0]), "label": T["network"]}
     data = {
-        "map": m_name, "lang": lang, "labels": labels, "attribution": OSM_ATTRIBUTION,
+        "map": m_name, "lang": lang, "labels": labels, "attribution": OSM_ATTRIBUTIONS.get(lang, OSM_ATTRIBUTION),
         "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
                     "station": STATION_COLOUR, "candidate": CANDIDATE_COLOUR, "site": SITE_COLOUR,
                     "notServed": NOT_SERVED_COLOUR, "gate": GATE_COLOUR, "compound": COMPOUND_COLOUR,
@@ -481,6 +484,7 @@ def coverage_map(
         msg = f"lang must be one of {sorted(LABELS)}, not {lang!r}"
         raise ValueError(msg)
     iso = result.isochrones() if isochrones is None else isochrones
+    sites = named_sites(result, sites, lang)  # proposed sites named in the page and in the what-if candidates
     if what_if and scenario is None:
         from ..scenario import scenario as make_scenario
 

@@ -12,6 +12,11 @@ import numpy as np
 
 
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
+#: The attribution per language (HTML for the page; the PNG and the brief use LABELS' "attribution").
+OSM_ATTRIBUTIONS = {
+    "en": OSM_ATTRIBUTION,
+    "zh": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> 贡献者（ODbL）',
+}
 BAND_COLOURS = {5: "#1a9641", 10: "#a6d96a", 15: "#fdae61"}
 #: Fill opacity of the band rings; legend swatches use the same colour and opacity.
 BAND_OPACITY = 0.35
@@ -120,6 +125,8 @@ LABELS = {
         "n_points": "Residential points",
         "point_word": "points",
         "after": "With {n} proposed stations: {share:.1%} (+{add:,.0f} households)",
+        "attribution": "Data \u00a9 OpenStreetMap contributors, ODbL",
+        "near_facility": "near {name}", "near_street": "on {name}",
     },
     "zh": {
         "title": "{m:g}分钟步行覆盖",
@@ -194,6 +201,8 @@ LABELS = {
         "n_points": "居住点数",
         "point_word": "个居住点",
         "after": "新增 {n} 个建议站点后：{share:.1%}（+{add:,.0f} 户）",
+        "attribution": "数据 \u00a9 OpenStreetMap 贡献者，ODbL",
+        "near_facility": "{name}附近", "near_street": "{name}旁",
     },
 }
 
@@ -253,4 +262,131 @@ def band_rings(uni) -> list[tuple[float | None, float, object]]:
         ring = geom if inner is None else shapely.difference(geom, inner)
         out.append((lower, float(mins), ring))
         inner, lower = geom, float(mins)
+    return out
+
+
+#: A proposed site is named after a named facility this close, else after the nearest named street this close.
+SITE_FACILITY_M = 150.0
+SITE_STREET_M = 200.0
+
+
+def has_cjk(text) -> bool:
+    """True when ``text`` holds Chinese (CJK) characters."""
+    return any(ord(ch) >= 0x2E80 for ch in str(text))
+
+
+def _segment_distances(px, py, ax, ay, bx, by) -> np.ndarray:
+    """Distances from one point to many segments."""
+    dx, dy = bx - ax, by - ay
+    L2 = np.maximum(dx * dx + dy * dy, 1e-12)
+    t = np.clip(((px - ax) * dx + (py - ay) * dy) / L2, 0.0, 1.0)
+    return np.hypot(ax + t * dx - px, ay + t * dy - py)
+
+
+def named_sites(result, sites, lang: str = "en"):
+    """The proposed sites with a ``name`` a planner can find on the ground.
+
+    A site keeps its own name (a candidate file's, a facility's); a network
+    place (``node2469951310``) is named after the nearest named community
+    facility within 150 m ("near 红旗小学"), else the nearest named street
+    within 200 m ("on 红旗大街"), from the OpenStreetMap extract; otherwise
+    it stays unnamed (its id is shown). Returns a copy; ``sites`` is unchanged.
+    """
+    if sites is None or not len(sites):
+        return sites
+    out = sites.copy()
+    names = out["name"].tolist() if "name" in out else [None] * len(out)
+    missing = [i for i, n in enumerate(names) if not (isinstance(n, str) and n.strip())]
+    if not missing:
+        return out
+    T = LABELS.get(lang, LABELS["en"])
+    try:
+        from ..osm import products_of
+
+        prod = products_of(result.network)
+    except (OSError, ValueError, KeyError):  # naming is a convenience, never a reason to fail
+        prod = None
+    if prod is None:
+        return out
+    net = result.network
+    pts = out.to_crs(net.crs)
+    px, py = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    fac = None
+    try:
+        from ..scenario import CO_LOCATION_AMENITIES
+
+        fac = prod.facility_points(CO_LOCATION_AMENITIES)
+        fac = fac[fac["name"].fillna("").astype(str).str.strip() != ""].to_crs(net.crs)
+    except (OSError, ValueError, KeyError):
+        fac = None
+    street = prod.street_names or {}
+    way = np.asarray(net.edge_way)
+    named = np.array([int(w) in street for w in way.tolist()], dtype=bool) if len(way) else np.zeros(0, bool)
+    xy = net.xy
+    eu, ev = np.asarray(net.edge_u)[named], np.asarray(net.edge_v)[named]
+    ew = way[named]
+    for i in missing:
+        if not (np.isfinite(px[i]) and np.isfinite(py[i])):
+            continue
+        if fac is not None and len(fac):
+            d = np.hypot(fac.geometry.x.to_numpy() - px[i], fac.geometry.y.to_numpy() - py[i])
+            j = int(np.argmin(d))
+            if d[j] <= SITE_FACILITY_M:
+                names[i] = T["near_facility"].format(name=str(fac["name"].iloc[j]))
+                continue
+        if eu.size:
+            d = _segment_distances(px[i], py[i], xy[eu, 0], xy[eu, 1], xy[ev, 0], xy[ev, 1])
+            j = int(np.argmin(d))
+            if d[j] <= SITE_STREET_M:
+                names[i] = T["near_street"].format(name=street[int(ew[j])])
+    out["name"] = names
+    return out
+
+
+def major_streets(network, crs, *, n: int = 14, min_gap_m: float = 500.0) -> list[tuple[float, float, float, str]]:
+    """Labels for the longest named streets: (x, y in ``crs``, angle in degrees, name), at most ``n``.
+
+    Each street is labelled once, at the middle of its longest stretch, along
+    the street; labels closer than ``min_gap_m`` to one already placed are left out.
+    """
+    try:
+        from ..osm import products_of
+
+        prod = products_of(network)
+    except (OSError, ValueError, KeyError):
+        prod = None
+    names = prod.street_names if prod is not None else {}
+    if not names:
+        return []
+    import geopandas as gpd
+    import shapely
+
+    from .basemap import street_lines
+
+    ll, line_way, _ = street_lines(network)
+    keep = np.array([int(w) in names for w in line_way.tolist()], dtype=bool)
+    if not keep.any():
+        return []
+    lines = np.asarray(gpd.GeoSeries(ll[keep], crs=4326).to_crs(crs).values)
+    nm = [names[int(w)] for w in line_way[keep].tolist()]
+    ln = shapely.length(lines)
+    total: dict[str, float] = {}
+    longest: dict[str, int] = {}
+    for i, name in enumerate(nm):
+        total[name] = total.get(name, 0.0) + float(ln[i])
+        if name not in longest or ln[i] > ln[longest[name]]:
+            longest[name] = i
+    out: list[tuple[float, float, float, str]] = []
+    for name in sorted(total, key=lambda k: -total[k]):
+        g = lines[longest[name]]
+        if ln[longest[name]] < 150:
+            continue
+        a, m, b = (shapely.line_interpolate_point(g, f, normalized=True) for f in (0.42, 0.5, 0.58))
+        if any(np.hypot(m.x - x, m.y - y) < min_gap_m for x, y, _, _ in out):
+            continue
+        ang = float(np.degrees(np.arctan2(b.y - a.y, b.x - a.x)))
+        ang = ang - 180 if ang > 90 else ang + 180 if ang < -90 else ang
+        out.append((float(m.x), float(m.y), ang, name))
+        if len(out) >= n:
+            break
     return out

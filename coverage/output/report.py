@@ -32,7 +32,8 @@ import geopandas as gpd
 from .._files import OutputFolder, safe_cell
 from .._version import __version__
 from .brief import write_brief
-from .files import json_default, folder, to_csv, write_gpkg, write_table
+from .files import json_default, folder, to_csv, whole_numbers, write_gpkg, write_table
+from .mapdata import named_sites
 from .workbook import write_workbook
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,8 @@ def export_report(result, out_dir, *, sites=None, areas=None, area_name_col: str
         files[f"{name}_csv"] = str(out.path(f"{name}.csv"))
     if site_gdf is not None:
         with out.write("sites.csv") as tmp:
-            to_csv(site_gdf.drop(columns=["lon", "lat"], errors="ignore"), tmp)
+            to_csv(whole_numbers(named_sites(result, site_gdf, lang).drop(columns=["lon", "lat"], errors="ignore")),
+                   tmp)
         files["sites_csv"] = str(out.path("sites.csv"))
     if result.gate_rule is not None and merged:
         from .files import write_compounds

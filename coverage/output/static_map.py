@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from .._errors import CoverageInputError
-from .._files import atomic_path
+from .._files import atomic_path, strip_control
 from .mapdata import (
     COVERED_COLOUR,
     LABELS,
@@ -23,6 +23,8 @@ from .mapdata import (
     band_colour,
     band_label,
     band_rings,
+    has_cjk,
+    major_streets,
 )
 
 #: Opacity of the band rings in the PNG (legend patches use the same).
@@ -64,7 +66,7 @@ _CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "msyh", "simhei", 
 
 def plain_text(value) -> str:
     """Text from the data as matplotlib shows it literally: ``$`` would start mathtext (and can crash it)."""
-    return "" if value is None else str(value).replace("$", r"\$")
+    return "" if value is None else strip_control(str(value)).replace("$", r"\$")  # no control characters either
 
 
 def font_rc(lang: str) -> dict:
@@ -72,8 +74,8 @@ def font_rc(lang: str) -> dict:
     Chinese in an English picture too), so no glyph is drawn as a box where a CJK font is installed."""
     cjk = cjk_font()
     fonts = ["DejaVu Sans"] if cjk is None else ([cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk])
-    # the names as font.family itself: matplotlib falls back along font.family, but takes only the first font
-    # found in a generic family's list (font.sans-serif), which drew Chinese names as boxes in English pictures
+    # the list itself as the family: matplotlib falls back along it glyph by glyph (with the generic
+    # "sans-serif" family it falls back to its last-resort boxes instead)
     return {"font.family": fonts, "font.sans-serif": fonts, "axes.unicode_minus": False}
 
 
@@ -110,7 +112,6 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     s = result.summary
     ax.set_title(plain_text(title or T["title"].format(m=s.threshold_min)) + "\n" + T["summary"].format(
         cov=s.weight_covered, tot=s.weight_total, m=s.threshold_min, share=s.share_covered_weight), fontsize=12)
-    fig.text(0.99, 0.01, "Data \u00a9 OpenStreetMap contributors, ODbL", ha="right", fontsize=8, color="#444")
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
@@ -118,8 +119,49 @@ def _static_map(result, path, isochrones, sites, T, dpi, title, *, work):
     return path
 
 
-def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
-    """The coverage map on a matplotlib axes: bands, points, stations, sites, scale bar and legend."""
+#: Station names are written beside the stations up to this many stations (more would hide the map).
+MAX_STATION_LABELS = 40
+
+
+def _halo(width: float = 2.5):
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=width, foreground="white")]
+
+
+def shown_text(text, fallback=None, *, escape: bool = True):
+    """Text as drawn: without a CJK font, Chinese text would be boxes, so the fallback (or nothing) is drawn.
+
+    ``escape=False`` leaves ``$`` as it is, for text that is escaped later (a table's cells).
+    """
+    text = plain_text(text) if escape else strip_control("" if text is None else str(text))
+    if has_cjk(text) and cjk_font() is None:
+        return None if fallback is None else (plain_text(fallback) if escape else str(fallback))
+    return text
+
+
+def _draw_streets(ax, result, work, *, label_size: float):
+    """The walking network as light grey streets, and the names of the major streets along them."""
+    from matplotlib.collections import LineCollection
+
+    net = result.network
+    xy = net.xy
+    segs = np.stack([xy[net.edge_u], xy[net.edge_v]], axis=1)
+    ax.add_collection(LineCollection(segs, colors="#b0b0b0", linewidths=0.35, zorder=0.5), autolim=False)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for x, y, ang, name in major_streets(net, work):
+        text = shown_text(name)
+        if text is None or not (x0 < x < x1 and y0 < y < y1):
+            continue
+        ax.text(x, y, text, rotation=ang, rotation_mode="anchor", ha="center", va="center", fontsize=label_size,
+                color="#555555", zorder=4, path_effects=_halo(2.0))
+
+
+def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9, attribution: bool = True,
+             streets: bool = True):
+    """The coverage map on a matplotlib axes: streets with the major names, bands, points, stations with their
+    names, the proposed sites numbered as in their table, scale bar, legend and (inside the map) attribution."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -165,11 +207,30 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
                    zorder=5)
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=OFF_NETWORK_COLOUR,
                               color=STATION_COLOUR, markersize=9, label=T["station_off"]))
+    if on.sum() <= MAX_STATION_LABELS:  # station names, so a printout can be read on the ground
+        names = result.stations[result.station_points.name_col].tolist() if result.station_points.name_col else []
+        for i in np.flatnonzero(on | np.isfinite(ss.px)):
+            if not np.isfinite(ss.px[i]):
+                continue
+            own = names[i] if i < len(names) and isinstance(names[i], str) and names[i].strip() else None
+            text = shown_text(own or result.station_points.ids[i], result.station_points.ids[i])
+            if text:
+                ax.annotate(text, (ss.px[i], ss.py[i]), xytext=(6, 4), textcoords="offset points",
+                            fontsize=legend_size - 1, color=STATION_COLOUR, zorder=7, path_effects=_halo())
     if sites is not None and len(sites):
         sw = sites.to_crs(work)
-        ax.scatter(sw.geometry.x, sw.geometry.y, s=90, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6)
+        ranks = sw["rank"].tolist() if "rank" in sw else list(range(1, len(sw) + 1))
+        ax.scatter(sw.geometry.x, sw.geometry.y, s=190, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6)
+        for x, y, r in zip(sw.geometry.x, sw.geometry.y, ranks):  # the same numbers as the sites' table
+            ax.text(x, y, str(int(r)), ha="center", va="center", color="white", fontsize=legend_size - 1,
+                    weight="bold", zorder=6.5)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    if streets:
+        _draw_streets(ax, result, work, label_size=legend_size - 1.5)
+    if attribution:
+        ax.text(0.995, 0.005, T["attribution"], transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=legend_size - 2, color="#444444", zorder=8, path_effects=_halo())
     # scale bar
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -181,4 +242,4 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9):
     ax.text(bx + bar / 2, by + 0.012 * (y1 - y0), f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m", ha="center")
     if sites is not None and len(sites):
         handles.append(Line2D([], [], marker="D", linestyle="", color=SITE_COLOUR, label=T["sites"]))
-    ax.legend(handles=handles, loc="upper right", fontsize=legend_size, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper right", fontsize=legend_size, framealpha=0.9).set_zorder(20)

@@ -159,12 +159,6 @@ def suggest_sites(
         covered_weight=float(w_all[status == "covered"].sum()), k=k, target_share=target_share,
         method=method, time_limit_s=time_limit_s, xy=xy, min_spacing_m=min_spacing_m, curve_max_k=curve_max_k,
     )
-    p = siting.problem
-    log.info(
-        "Siting: %d candidates (%d reach nobody, %d duplicates, %d dominated) -> %d; %d uncovered households -> %d groups",
-        p.n_candidates_in, p.n_candidates_unreaching, p.n_candidates_merged, p.n_candidates_dominated,
-        p.candidates.size, unc.size, p.n_groups,
-    )
     return sites_result(siting, cand_gdf, cand_pts, labels, result.summary, t0=t0, t_cand=t_cand, t_sets=t_sets,
                         crs_out=cand_pts.frame.crs if cand_pts is not None else result.households.crs)
 

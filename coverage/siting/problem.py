@@ -547,6 +547,11 @@ def solve_covering(
         raise CoverageInputError(msg)
     problem = build_problem(cover_hc, np.asarray(weight_h, dtype=float), total_weight=total_weight,
                             covered_weight=covered_weight)
+    # the reduction, logged before the solve it feeds
+    log.info("Siting: %d candidates (%d reach nobody, %d duplicates, %d dominated) -> %d; "
+             "%d uncovered households -> %d groups", problem.n_candidates_in, problem.n_candidates_unreaching,
+             problem.n_candidates_merged, problem.n_candidates_dominated, problem.candidates.size,
+             cover_hc.shape[0], problem.n_groups)
     xy_red = np.asarray(xy, dtype=float)[problem.candidates] if (xy is not None and min_spacing_m) else None
     base = problem.covered_weight
     total = problem.total_weight

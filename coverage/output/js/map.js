@@ -254,7 +254,8 @@
     L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
     return box;
   }});
-  L.control.scale({position: 'bottomright'}).addTo(map);  // below the legend, which comes next
+  // bottom left, under the what-if panel (added later, so stacked above it): never over the legend or the table
+  L.control.scale({position: 'bottomleft', imperial: false}).addTo(map);
   new Legend().addTo(map);
   var control = L.control.layers(null, null, {collapsed: false}).addTo(map);
   overlays.forEach(function (o) { control.addOverlay(o[0], html(o[1])); });
