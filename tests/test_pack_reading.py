@@ -403,7 +403,8 @@ def test_demo_inputs_have_the_readme_headers_and_read_the_extract_once(tmp_path,
         inputs = demo_inputs()
         st, hh = write_demo_inputs(tmp_path, inputs=inputs)
     assert caplog.text.count("955 residential buildings") == 1
-    for f, head in ((st, ["编号", "名称", "类型", "经度", "纬度"]), (hh, ["编号", "名称", "建筑类型", "层数", "户数", "经度", "纬度"])):
+    for f, head in ((st, ["编号", "名称", "类型", "社工", "经度", "纬度"]),
+                    (hh, ["编号", "名称", "建筑类型", "层数", "户数", "老年人", "残疾人", "儿童", "经度", "纬度"])):
         assert pd.read_csv(f, encoding="utf-8-sig", nrows=1).columns.tolist() == head
 
 
