@@ -207,19 +207,42 @@ class CoverageResult:
     def __repr__(self) -> str:
         return f"CoverageResult({self.summary.text()})"
 
-    def to_files(self, out_dir, *, isochrones=None) -> dict[str, str]:
+    # the RunResult interface (coverage.products), shared with tiled runs
+    @property
+    def merged(self) -> bool:
+        """Always True: a single run holds its households table."""
+        return True
+
+    @property
+    def drawable(self) -> bool:
+        """Always True: a single run draws the interactive map and the PNG."""
+        return True
+
+    @property
+    def tile_table(self) -> None:
+        """None: a single run has no tiles."""
+        return None
+
+    def summary_document(self) -> dict[str, Any]:
+        """``summary.json``: the summary and every parameter."""
+        return {**self.summary.to_dict(), "params": self.params}
+
+    def gap_areas(self, isochrones: tuple | None = None, *, cell_m: float = 150.0) -> gpd.GeoDataFrame:
+        """The uncovered residential area; see :func:`coverage.isochrones.gap_areas`."""
+        from .isochrones import gap_areas
+
+        return gap_areas(self, isochrones, cell_m=cell_m)
+
+    def to_files(self, out_dir, *, isochrones: tuple | None = None) -> dict[str, str]:
         """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``.
 
         With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``
         (layers ``isochrones``, ``isochrone_union`` and ``gaps``).
         """
-        from .output.files import write_isochrones, write_result
-        from .isochrones import gap_areas
+        from .output.files import write_run
+        from .products import analyse
 
-        files = write_result(self, out_dir)
-        if isochrones is not None:
-            files.update(write_isochrones(isochrones, out_dir, gaps=gap_areas(self, isochrones)))
-        return files
+        return write_run(analyse(self, isochrones=isochrones, compute_isochrones=False), out_dir, command="files")
 
     def isochrones(self, minutes=None, **kw):
         """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
@@ -305,8 +328,8 @@ class CoverageResult:
                         gate_rule=self.gate_rule)
 
     def explore(self, **kw):
-        """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
-        from .output.html_map import coverage_map
+        """The interactive coverage map (folium); see :func:`coverage.output.explore.coverage_map`."""
+        from .output.explore import coverage_map
 
         return coverage_map(self, **kw)
 

@@ -19,19 +19,6 @@ from ._version import __version__
 
 log = logging.getLogger("coverage")
 
-#: Files written with gated compounds (--compounds/--gates).
-GATE_OUTPUTS = ("compounds.csv", "gates.csv", "compounds.gpkg")
-#: Files each command may write into --out (checked against the inputs before any work).
-OUTPUTS = {
-    "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-                "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS),
-    "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
-    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv"),
-    "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-               "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS),
-    "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-             "isochrones.gpkg", "map.html", "manifest.json"),
-}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -239,6 +226,7 @@ def _siting_kwargs(args) -> dict:
 
 
 def _map_kwargs(args) -> dict:
+    """The map options of the writer (coverage.output.files.write_run)."""
     png = getattr(args, "png", None)
     map_path = getattr(args, "map", None)
     if map_path and Path(map_path).suffix.lower() not in (".html", ".htm"):
@@ -247,8 +235,7 @@ def _map_kwargs(args) -> dict:
     if png and Path(png).suffix.lower() != ".png":
         msg = f"--png '{png}': the picture must be a .png file."
         raise CoverageInputError(msg)
-    return {"map_path": map_path, "png": png is not None, "png_path": png or None,
-            "lang": args.lang, "network_layer": getattr(args, "network_layer", False)}
+    return {"map_path": map_path, "png": png is not None, "png_path": png or None, "lang": args.lang}
 
 
 def _minutes_list(text: str) -> list[float]:
@@ -264,6 +251,7 @@ def _minutes_list(text: str) -> list[float]:
 
 def _out_folder(args, command: str):
     from ._files import OutputFolder
+    from .output.files import OUTPUTS
 
     inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas",
                                                "compounds", "gates", "tiles")]
@@ -293,9 +281,19 @@ def _check_run_options(args) -> None:
 
 
 # ---------------------------------------------------------------- commands
+# Each command goes one way: read and locate (assess), analyse (coverage.products.analyse), then the one
+# writer (coverage.output.files.write_run), which writes manifest.json last.
+def _map_products(result, *, isochrones=None, sites=None, network_layer: bool = False):
+    """What the map of a command draws: isochrones and gaps, the what-if table, the street basemap."""
+    from .products import analyse
+
+    return analyse(result, isochrones=isochrones, sites=sites, what_if=True, streets=True,
+                   network_layer=network_layer)
+
+
 def cmd_analyze(args) -> int:
     from .assessment import assess
-    from .output.files import write_maps
+    from .output.files import write_run
 
     t0 = time.perf_counter()
     maps = _map_kwargs(args)
@@ -303,12 +301,11 @@ def cmd_analyze(args) -> int:
     if args.tiles:
         return _analyze_tiled(args, out, t0)
     result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
-    iso = result.isochrones()
-    files = result.to_files(out, isochrones=iso)
-    files.update(write_maps(result, out, isochrones=iso, **maps))
-    out.finish(extra={"command": "analyze", "summary": result.summary.to_dict()})
+    products = _map_products(result, network_layer=args.network_layer)
+    files = write_run(products, out, command="analyze", **maps,
+                      manifest={"command": "analyze", "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
-    print(f"Wrote {len(files)} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
+    print(f"Wrote {len(files) - 1} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -341,25 +338,22 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
 
 
 def _analyze_tiled(args, out, t0) -> int:
-    from .output.files import write_isochrones
+    from .output.files import write_run
+    from .products import analyse
 
     result, iso, _ = _tiled(args, out)
-    files = result.to_files(out)
-    files.update(write_isochrones(iso, out, gaps=result.gap_areas(iso)))
-    if result.gate_rule is not None and result.households is not None:
-        from .output.files import write_compounds
-
-        files.update(write_compounds(result, out))
-    out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
+    files = write_run(analyse(result, isochrones=iso), out, command="analyze",
+                      manifest={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
-    print(f"{result.params['n_tiles']} tiles; wrote {len(files)} files and the tiles' GeoParquet to {args.out} "
+    print(f"{result.params['n_tiles']} tiles; wrote {len(files) - 1} files and the tiles' GeoParquet to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s (the interactive map is drawn per city or district, without --tiles)")
     return 0
 
 
 def cmd_isochrones(args) -> int:
-    from .output.files import write_isochrones
     from .isochrones import isochrones_for_stations
+    from .output.files import write_run
+    from .products import isochrone_products
 
     bands = _minutes_list(args.minutes)
     out = _out_folder(args, "isochrones")
@@ -370,8 +364,9 @@ def cmd_isochrones(args) -> int:
                                crs=args.crs, id_col=args.station_id_col or args.id_col, max_snap_m=args.max_snap_m,
                                read_options=_options(args, "station"), **_speed_kwargs(args),
                                **_gate_kwargs(args))
-        files = write_isochrones(iso, out, geojson=True)
-        out.finish(extra={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
+        files = write_run(isochrone_products(iso), out, command="isochrones",
+                          manifest={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
+        files.pop("manifest")
         print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands, tile by tile: "
               f"{', '.join(files.values())}")
         return 0
@@ -380,8 +375,9 @@ def cmd_isochrones(args) -> int:
         max_snap_m=args.max_snap_m, read_options=_options(args, "station"), **_speed_kwargs(args),
         **_gate_kwargs(args),
     )
-    files = write_isochrones(iso, out, geojson=True)
-    out.finish(extra={"command": "isochrones", "minutes": bands})
+    files = write_run(isochrone_products(iso), out, command="isochrones",
+                      manifest={"command": "isochrones", "minutes": bands})
+    files.pop("manifest")
     print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: {', '.join(files.values())}")
     return 0
 
@@ -390,8 +386,8 @@ def cmd_demo(args) -> int:
     from ._files import OutputFolder
     from .assessment import assess
     from .demo import DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
-    from .output.files import write_maps
     from .network import load_network
+    from .output.files import OUTPUTS, write_run
 
     maps = _map_kwargs(args)
     out = OutputFolder(args.out, planned=OUTPUTS["demo"])
@@ -399,13 +395,11 @@ def cmd_demo(args) -> int:
     st_csv, hh_csv = write_demo_inputs(Path(args.out) / "inputs", args.city)
     minutes = DEMO_MINUTES[args.city]
     result = assess(load_network(path), stations, households, minutes=minutes, weight="households")
-    iso = result.isochrones()
-    files = result.to_files(out, isochrones=iso)
-    files.update(write_maps(result, out, isochrones=iso, **maps))
-    out.finish(extra={"command": "demo", "city": args.city})
+    files = write_run(_map_products(result), out, command="demo", **maps,
+                      manifest={"command": "demo", "city": args.city})
     print(f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk (OpenStreetMap data © OpenStreetMap contributors, ODbL)")
     print(result.summary.text(lang=args.lang))
-    print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
+    print(f"Wrote {len(files) - 1} result files to {args.out}; map: {files['map']}")
     weight = "户数" if args.city == "hongqi" else "households"
     print(f"Its inputs, as a planner's files look, are in {st_csv.parent}: rerun them with\n"
           f"  service-coverage analyze --network {path} --stations {st_csv} --households {hh_csv} "
@@ -415,7 +409,8 @@ def cmd_demo(args) -> int:
 
 def cmd_site(args) -> int:
     from .assessment import assess
-    from .output.files import write_maps
+    from .output.files import write_run
+    from .products import analyse
     from .siting import suggest_sites
 
     maps = _map_kwargs(args)
@@ -423,13 +418,14 @@ def cmd_site(args) -> int:
     out = _out_folder(args, "site")
     if args.tiles:
         result, _, sr = _tiled(args, out, isochrones=False, siting=siting)
-        files = sr.to_files(out)
+        products = analyse(result, sites=sr)
     else:
         result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
         sr = suggest_sites(result, **siting)
-        files = sr.to_files(out)
-        files.update(write_maps(result, out, sites=sr.sites, **maps))
-    out.finish(extra={"command": "site", "siting": sr.summary})
+        products = analyse(result, sites=sr, gaps=False, what_if=True, streets=True,
+                           network_layer=args.network_layer)
+    files = write_run(products, out, command="site", **maps, manifest={"command": "site", "siting": sr.summary})
+    files.pop("manifest")
     print(result.summary.text(lang=args.lang))
     print(sr.text(lang=args.lang))
     print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")
@@ -438,7 +434,8 @@ def cmd_site(args) -> int:
 
 def cmd_report(args) -> int:
     from .assessment import assess
-    from .output.report import export_report
+    from .output.files import write_run
+    from .products import analyse
     from .siting import suggest_sites
 
     t0 = time.perf_counter()
@@ -452,10 +449,10 @@ def cmd_report(args) -> int:
     else:
         result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
         sites = suggest_sites(result, **siting) if want_sites else None
-    files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
-                          area_id_col=args.area_id_col, target_share=area_target, lang=args.lang,
-                          brief=not args.no_brief, isochrones=iso)
-    out.finish(extra={"command": "report"})
+    products = analyse(result, isochrones=iso, sites=sites, what_if=True, streets=True, areas=args.areas,
+                       area_name_col=args.area_name, area_id_col=args.area_id_col, target_share=area_target)
+    files = write_run(products, out, command="report", lang=args.lang, png=True, brief=not args.no_brief,
+                      manifest={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:
         print(sites.text(lang=args.lang))

@@ -43,6 +43,9 @@ from .._files import write_cache
 from ..io import Points, read_polygons
 from ..network import WalkNetwork
 
+#: Merged households.csv / households.gpkg are written up to this many rows (:data:`coverage.settings.merge_max_rows`).
+MERGE_MAX_ROWS = settings.merge_max_rows
+
 log = logging.getLogger(__name__)
 
 #: Coarse cells (m) used to find the segments near a tile.

@@ -36,6 +36,7 @@ from ..locate import check_extent, check_offset, locate
 from ..network import WalkNetwork, load_network
 from ..options import WalkRules
 from .partition import (
+    MERGE_MAX_ROWS,
     cut_network,
     partition_parquet_dask,
     halo_m,
@@ -49,8 +50,6 @@ from .partition import (
 
 log = logging.getLogger(__name__)
 
-#: Merged households.csv / households.gpkg are written up to this many rows (Excel opens about a million).
-MERGE_MAX_ROWS = 2_000_000
 #: CSV households above this size are read in chunks rather than whole.
 STREAM_CSV_BYTES = 100 * 2**20
 _LOAD_COLUMNS = ("households_within", "weight_within", "catchment_households", "catchment_weight")
@@ -244,27 +243,37 @@ class TiledResult:
         out = gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=work)
         return out[~out.geometry.is_empty].to_crs("EPSG:4326").reset_index(drop=True)
 
+    # the RunResult interface (coverage.products), shared with single runs
+    @property
+    def merged(self) -> bool:
+        """Whether the households were merged into one table (at most :data:`MERGE_MAX_ROWS` rows)."""
+        return self.households is not None
+
+    @property
+    def drawable(self) -> bool:
+        """False: the interactive map and the PNG are drawn per city or district, without tiles."""
+        return False
+
+    @property
+    def tile_table(self) -> pd.DataFrame | None:
+        """Per tile: rows, network nodes, stations, seconds, peak memory."""
+        return self.tiles
+
+    def summary_document(self) -> dict:
+        """``summary.json``: the summary, every parameter, the timings and the tiles' files."""
+        return {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
+                "tile_files": [Path(f).name for f in self.tile_files]}
+
     def to_files(self, out_dir) -> dict[str, str]:
-        """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv.
+        """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv (and the gated
+        compounds' files, with gates).
 
         The per-tile households are already in ``out_dir/tiles/`` as GeoParquet.
         """
-        from ..output.files import folder, write_frames, write_json, write_table
+        from ..output.files import write_run
+        from ..products import analyse
 
-        out = folder(out_dir)
-        if self.households is None:
-            log.warning("%s households: more than %s rows, so no merged households.csv; read out/tiles/*.parquet",
-                        f"{self.summary.n_households:,}", f"{MERGE_MAX_ROWS:,}")
-        files = write_frames(out, (("households", self.households), ("stations", self.stations)))
-        with out.write("tiles.csv") as tmp:
-            write_table(self.tiles, tmp)
-        summary = {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
-                   "tile_files": [Path(f).name for f in self.tile_files]}
-        with out.write("summary.json") as tmp:
-            write_json(summary, tmp)
-        files["tiles_csv"] = str(out.path("tiles.csv"))
-        files["summary"] = str(out.path("summary.json"))
-        return files
+        return write_run(analyse(self, compute_isochrones=False), out_dir, command="files")
 
 
 class dask_client:  # noqa: N801  a context manager, used like a function
