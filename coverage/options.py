@@ -9,6 +9,7 @@ the defaults live in :mod:`coverage.settings` only.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import settings
@@ -63,7 +64,7 @@ class WalkRules:
     horizon_min: float | None = None
 
     @classmethod
-    def of(cls, *, minutes: float | None = None, cutoffs_min=None, profile: str | None = None,
+    def of(cls, *, minutes: float | None = None, cutoffs_min: Iterable[float] | None = None, profile: str | None = None,
            speed_kph: float | None = None, max_snap_m: float | None = None,
            horizon_min: float | None = None) -> WalkRules:
         """The rules from user values (None takes the default of :mod:`coverage.settings`), checked."""

@@ -43,13 +43,37 @@ class RunResult(Protocol):
     :class:`~coverage.tiles.run.TiledResult` both satisfy it.
     """
 
-    households: gpd.GeoDataFrame | None
-    stations: gpd.GeoDataFrame
-    summary: Summary
-    params: dict
-    network: WalkNetwork | None
-    station_points: Points
-    gate_rule: Any
+    @property
+    def households(self) -> gpd.GeoDataFrame | None:
+        """One row per input household with its verdict (None: not merged)."""
+
+    @property
+    def stations(self) -> gpd.GeoDataFrame:
+        """One row per input station with its loads."""
+
+    @property
+    def summary(self) -> Summary:
+        """Totals and shares."""
+
+    @property
+    def params(self) -> dict:
+        """Every parameter of the run."""
+
+    @property
+    def network(self) -> WalkNetwork:
+        """The walking network (its work CRS, its source)."""
+
+    @property
+    def station_points(self) -> Points:
+        """The stations as read."""
+
+    @property
+    def household_points(self) -> Points | None:
+        """The households as read (None: not merged)."""
+
+    @property
+    def gate_rule(self) -> Any:
+        """The gated compounds' rule (:class:`coverage.gates.GateRule`), or None."""
 
     @property
     def bands_min(self) -> list[float]:
@@ -70,7 +94,7 @@ class RunResult(Protocol):
     def summary_document(self) -> dict:
         """``summary.json``: the totals, the shares and every parameter."""
 
-    def gap_areas(self, isochrones) -> gpd.GeoDataFrame | None:
+    def gap_areas(self, isochrones: tuple) -> gpd.GeoDataFrame | None:
         """The uncovered residential area (hex cells less the threshold's union)."""
 
 

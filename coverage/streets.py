@@ -19,12 +19,16 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import settings
 from ._encode import encode_lines
 from ._files import write_cache
+
+if TYPE_CHECKING:
+    from .network import WalkNetwork
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ SIMPLIFY_M = 1.5
 _CACHE_VERSION = 1
 
 
-def street_lines(network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def street_lines(network: WalkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The network's segments merged per way and simplified: (lines in lon/lat, their way ids, lengths in m)."""
     import geopandas as gpd
     import shapely
@@ -60,19 +64,19 @@ def street_lines(network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lonlat, np.asarray(line_way, dtype=np.int64), shapely.length(lines)
 
 
-def network_lines(network) -> dict:
+def network_lines(network: WalkNetwork) -> dict:
     """The walking network's lines (as :func:`street_lines`), encoded for the page's network layer."""
     return encode_lines(street_lines(network)[0])
 
 
-def _cache_file(network, names: dict) -> Path:
+def _cache_file(network: WalkNetwork, names: dict) -> Path:
     h = hashlib.sha256(network.fingerprint.encode())
     h.update(json.dumps(sorted(names.items()), ensure_ascii=False).encode())
     h.update(f"{SIMPLIFY_M}|{STREET_LABEL_ZOOM}".encode())
     return Path(settings.cache_folder) / f"streets-v{_CACHE_VERSION}-{h.hexdigest()[:32]}.json"
 
 
-def street_payload(network, names: dict | None = None) -> dict:
+def street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
     """:func:`build_street_payload`, from the cache when this network and these names were drawn before."""
     names = names or {}
     if not settings.use_cache:
@@ -90,7 +94,7 @@ def street_payload(network, names: dict | None = None) -> dict:
     return payload
 
 
-def build_street_payload(network, names: dict | None = None) -> dict:
+def build_street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
     """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly encoded.
 
     ``names`` maps OSM way ids to street names (:func:`coverage.osm.way_names`); without it the

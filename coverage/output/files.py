@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,18 +62,18 @@ OUTPUTS = {
 }
 
 
-def folder(out, result=None) -> OutputFolder:
+def folder(out: str | Path | OutputFolder, result: RunResult | None = None) -> OutputFolder:
     """``out`` as an :class:`OutputFolder` (a path gets one guarding ``result``'s input files)."""
     if isinstance(out, OutputFolder):
         return out
     return OutputFolder(out, inputs=input_files(result) if result is not None else ())
 
 
-def input_files(result) -> list[str]:
+def input_files(result: RunResult) -> list[str]:
     """The files a result was computed from (network, stations, households, compounds and gates)."""
     hp = result.household_points
     files = [result.station_points.source, hp.source if hp is not None else result.params.get("households_file"),
-             result.network.meta.get("source") if result.network is not None else None]
+             result.network.meta.get("source")]
     if result.gate_rule is not None:
         files += [result.gate_rule.compounds.source, result.gate_rule.gates.source]
     return [f for f in files if f]
@@ -118,8 +119,7 @@ def write_run(
     if command not in OUTPUTS:
         msg = f"command must be one of {sorted(OUTPUTS)}, not {command!r}"
         raise ValueError(msg)
-    result = products.result
-    out = folder(out_dir, result)
+    out = folder(out_dir, products.result)
     files: dict[str, str] = {}
     if command == "isochrones":
         files.update(_isochrones(out, products, geojson=True))
@@ -127,12 +127,12 @@ def write_run(
         files.update(_result_files(out, products))
         if products.isochrones is not None:
             files.update(_isochrones(out, products, geojson=geojson))
-        if command != "files" and result.drawable:
+        if command != "files" and _result_of(products).drawable:
             files.update(_maps(out, products, lang=lang, map_path=map_path, png=png, png_path=png_path,
                                map_options=map_options))
     elif command == "site":
         files.update(write_siting(products.siting, out))
-        if result.drawable:
+        if _result_of(products).drawable:
             files.update(_maps(out, products, lang=lang, map_path=map_path, png=png, png_path=png_path,
                                map_options=map_options))
     elif command == "report":
@@ -144,7 +144,21 @@ def write_run(
 
 
 # ---------------------------------------------------------------- the parts
-def write_frames(out: OutputFolder, frames) -> dict[str, str]:
+def _result_of(products: RunProducts) -> RunResult:
+    if products.result is None:
+        msg = "these products have no result (an isochrones-only run writes isochrones only)"
+        raise ValueError(msg)
+    return products.result
+
+
+def _isochrones_of(products: RunProducts) -> tuple:
+    if products.isochrones is None:
+        msg = "these products have no isochrones; compute them with coverage.products.analyse"
+        raise ValueError(msg)
+    return products.isochrones
+
+
+def write_frames(out: OutputFolder, frames: Iterable[tuple[str, Any]]) -> dict[str, str]:
     """Each (name, frame) as ``name.csv`` and ``name.gpkg`` (skipping frames that are None)."""
     files = {}
     for name, frame in frames:
@@ -161,7 +175,7 @@ def write_frames(out: OutputFolder, frames) -> dict[str, str]:
 
 def _result_files(out: OutputFolder, products: RunProducts) -> dict[str, str]:
     """households and stations (CSV and GeoPackage), gated compounds, tiles.csv and summary.json."""
-    result = products.result
+    result = _result_of(products)
     if not result.merged:
         from .. import settings
 
@@ -196,7 +210,7 @@ def _compounds(out: OutputFolder, compounds: tuple) -> dict[str, str]:
 
 def _isochrones(out: OutputFolder, products: RunProducts, *, geojson: bool) -> dict[str, str]:
     """Per-station isochrones, their union per band and the gap areas in ``isochrones.gpkg``."""
-    per, uni = products.isochrones
+    per, uni = _isochrones_of(products)
     with out.write("isochrones.gpkg") as tmp:
         write_gpkg({"isochrones": per, "isochrone_union": uni, "gaps": products.gaps}, tmp)
     files = {"isochrones_gpkg": str(out.path("isochrones.gpkg"))}
@@ -207,7 +221,7 @@ def _isochrones(out: OutputFolder, products: RunProducts, *, geojson: bool) -> d
     return files
 
 
-def write_siting(siting, out_dir) -> dict[str, str]:
+def write_siting(siting: Any, out_dir: Any) -> dict[str, str]:
     """A SitingResult: ``sites.csv``, ``sites.gpkg`` (when the sites are places) and ``siting.json``.
 
     siting.json holds the summary, the k-curve and, when the siting came from
@@ -265,11 +279,11 @@ def _pack(out: OutputFolder, products: RunProducts, *, lang: str, png: bool, bri
     from .workbook import write_workbook
 
     t0 = time.perf_counter()
-    result = products.result
+    result = _result_of(products)
     if products.areas_source is not None and not _is_frame(products.areas_source):
         out.add_input(products.areas_source)
     files: dict[str, str] = {}
-    iso = products.isochrones
+    iso = _isochrones_of(products)
     site_gdf = products.sites
     if result.drawable:
         files.update(_maps(out, products, lang=lang, png=png, map_options=map_options))

@@ -9,9 +9,14 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .._files import file_digest
 from .._version import __version__
+
+if TYPE_CHECKING:
+    from ..products import RunResult
+    from ..siting import SitingResult
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +24,7 @@ VERSIONED = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "pyog
              "osmium", "pyrosm", "folium", "matplotlib", "contourpy", "openpyxl", "xstatic-leaflet")
 
 
-def sha256(path) -> str | None:
+def sha256(path: str | Path) -> str | None:
     """sha256 of a file (computed once per process for a file's content), or None when it cannot be read."""
     try:
         return file_digest(path)
@@ -27,9 +32,9 @@ def sha256(path) -> str | None:
         return None
 
 
-def versions() -> dict:
+def versions() -> dict[str, str | None]:
     """This library's, Python's and the dependencies' versions (and GDAL's)."""
-    out = {"service-coverage": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    out: dict[str, str | None] = {"service-coverage": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
     for name in VERSIONED:
         try:
             out[name] = metadata.version(name)
@@ -44,7 +49,8 @@ def versions() -> dict:
     return out
 
 
-def manifest(result, *, sites=None, areas_file=None, extra: dict | None = None) -> dict:
+def manifest(result: RunResult, *, sites: SitingResult | None = None, areas_file: Any = None,
+             extra: dict | None = None) -> dict:
     """Inputs (with hashes), the OSM data timestamp, parameters and versions."""
     import geopandas as gpd
 
