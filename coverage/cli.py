@@ -76,7 +76,7 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--compound-id-col", help="id column of --compounds (default compound_id or id)")
     p.add_argument("--compound-crs", help="CRS of --compounds (default --crs)")
     p.add_argument("--gate-crs", help="CRS of --gates (default --crs)")
-    p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
+    p.add_argument("--max-snap-m", type=float,
                    help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
     p.add_argument("--elevated-roads", action="store_true",
                    help="walk elevated trunk roads (viaducts) that have no sidewalk mapped (default: not walkable)")

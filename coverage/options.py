@@ -23,6 +23,11 @@ MAX_HORIZON_MIN = 1440.0
 MAX_SNAP_LIMIT_M = 5000.0
 
 
+def snap_limit_m(max_snap_m: float | None = None) -> float:
+    """``max_snap_m``, or its default (:data:`coverage.settings.max_snap_m`): the one place the default is read."""
+    return float(settings.max_snap_m if max_snap_m is None else max_snap_m)
+
+
 def _number(value, option: str, parameter: str) -> float:
     try:
         v = float(value)
@@ -78,7 +83,7 @@ class WalkRules:
             msg = (f"bands {list(cuts)} are out of range; give minutes between 0 and {MAX_MINUTES:g}, "
                    "like 5,10,15 (--minutes, cutoffs_min=).")
             raise CoverageInputError(msg)
-        snap = settings.max_snap_m if max_snap_m is None else _number(max_snap_m, "--max-snap-m", "max_snap_m")
+        snap = snap_limit_m(None if max_snap_m is None else _number(max_snap_m, "--max-snap-m", "max_snap_m"))
         if not (0 < snap <= MAX_SNAP_LIMIT_M):
             msg = (f"max_snap_m={snap:g} is out of range; give the farthest walk to a street in metres, "
                    f"1 to {MAX_SNAP_LIMIT_M:g} (--max-snap-m).")
