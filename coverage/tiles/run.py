@@ -3,10 +3,10 @@
 The cluster is :mod:`.cluster`, the tiled isochrones :mod:`.isochrones` and
 the tiled siting :mod:`.siting`; their entries are importable from here too.
 
-:func:`assess_tiled` splits the households into tiles (:mod:`coverage.tiling`),
+:func:`assess_tiled` splits the households into tiles (:mod:`coverage.tiles.partition`),
 cuts the network once into per-tile networks with their halos, and runs one
 task per tile on a Dask cluster: each task reads only its own network and
-households, runs the ordinary :func:`~coverage.assess.assess` with the
+households, runs the ordinary :func:`~coverage.assessment.assess` with the
 stations within its halo, writes its households as GeoParquet and returns its
 counts and station loads. The merge sums them: every household is in exactly
 one tile, so nothing is lost or counted twice, and station loads are summed
@@ -253,7 +253,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
     boundaries. ``horizon_min`` defaults to twice the threshold. The tiles'
     households go to ``out_dir/tiles/`` as GeoParquet; the other arguments
-    are :func:`~coverage.assess.assess`'s. GeoParquet households are read in
+    are :func:`~coverage.assessment.assess`'s. GeoParquet households are read in
     batches of ``stream_rows`` rows (default a million; on a cluster, by the
     workers), and a CSV larger than :data:`STREAM_CSV_BYTES` (or any CSV, with
     ``stream_rows``) in chunks of ``stream_rows`` rows, so the coordinator
