@@ -363,6 +363,7 @@ def assess(
     gate_options: dict | None = None,
     horizon_min: float | None = None,
     require_stations: bool = True,
+    rules: WalkRules | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -420,13 +421,18 @@ def assess(
         station is further is reported as beyond the horizon (``walk_m``
         empty, a note). Tiled runs (:mod:`coverage.tiled`) use the same rule,
         so the two can be compared. Default: no horizon.
+    rules
+        The walking rules as one :class:`~coverage.options.WalkRules` (then ``minutes``, ``cutoffs_min``,
+        ``profile``, ``speed_kph``, ``max_snap_m`` and ``horizon_min`` are left out); the command line builds
+        it once.
     require_stations
         ``False`` lets a run go ahead when no station reaches the network
         (a tile far from every station): every household is then unreached.
     """
     t0 = time.perf_counter()
-    rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
-                         max_snap_m=max_snap_m, horizon_min=horizon_min)
+    values = {"minutes": minutes, "cutoffs_min": cutoffs_min, "profile": profile, "speed_kph": speed_kph,
+              "max_snap_m": max_snap_m, "horizon_min": horizon_min}
+    rules = WalkRules.resolve(rules, lambda: WalkRules.of(**values), **values)
     net = load_network(network)
     minutes, cutoffs, max_snap_m = rules.minutes, rules.cutoffs_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile

@@ -35,7 +35,7 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     if households:
         p.add_argument("--households", required=True, help="residential points or compound outlines, same formats")
         p.add_argument("--weight", help="column with households per point, e.g. 户数 (default: each point is 1)")
-        p.add_argument("--minutes", type=float, default=settings.threshold_min, help="walking threshold (default 15)")
+        p.add_argument("--minutes", type=float, help=f"walking threshold (default {settings.threshold_min:g})")
     else:
         p.add_argument("--minutes", default="5,10,15", help="bands in minutes, comma-separated (default 5,10,15)")
     speed = p.add_mutually_exclusive_group()
@@ -170,8 +170,14 @@ def _setup_logging(quiet: bool) -> None:
 
 
 # ---------------------------------------------------------------- parsing helpers (no work done here)
-def _speed_kwargs(args) -> dict:
-    return {"profile": args.profile, "speed_kph": args.speed_kmh}
+def _rules(args, bands: list[float] | None = None):
+    """The run's walking rules (coverage.options.WalkRules), validated once; ``bands`` for isochrones."""
+    from .options import WalkRules
+
+    if bands is not None:
+        return WalkRules.for_bands(bands, profile=args.profile, speed_kph=args.speed_kmh, max_snap_m=args.max_snap_m)
+    return WalkRules.of(minutes=args.minutes, profile=args.profile, speed_kph=args.speed_kmh,
+                        max_snap_m=args.max_snap_m, horizon_min=args.horizon_min)
 
 
 def _options(args, role: str) -> dict:
@@ -188,13 +194,13 @@ def _options(args, role: str) -> dict:
 
 def _assess_kwargs(args, *, progress: bool = False) -> dict:
     return {
-        "minutes": args.minutes, "weight": args.weight, "crs": args.crs, "id_col": args.id_col,
+        "rules": args.rules, "weight": args.weight, "crs": args.crs, "id_col": args.id_col,
         "station_id_col": args.station_id_col, "household_id_col": args.household_id_col,
         "station_options": _options(args, "station"), "household_options": _options(args, "household"),
-        "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
+        "progress": progress,
         "capacity": args.capacity_col, "staff": args.staff_col, "caseload": args.caseload,
         "default_capacity": args.default_capacity,
-        **_gate_kwargs(args), "horizon_min": args.horizon_min,
+        **_gate_kwargs(args),
     }
 
 
@@ -278,6 +284,10 @@ def _check_run_options(args) -> None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
         settings.use_cache = False
+    if args.command in ("analyze", "site", "report"):  # the walking rules, validated once, before any work
+        args.rules = _rules(args)
+    elif args.command == "isochrones":
+        args.rules = _rules(args, _minutes_list(args.minutes))
 
 
 # ---------------------------------------------------------------- commands
@@ -326,11 +336,10 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
         result = assess_tiled(net, args.stations, args.households, tiles=args.tiles, scheduler=client,
                               out_dir=out, **kw)
         if isochrones:
-            iso = isochrones_tiled(net, args.stations, result.bands_min, tiles=args.tiles, scheduler=client,
+            iso = isochrones_tiled(net, args.stations, tiles=args.tiles, scheduler=client,
                                    crs=args.crs, id_col=kw["station_id_col"] or args.id_col,
-                                   max_snap_m=args.max_snap_m, read_options=_options(args, "station"),
-                                   halo=result.params["network_halo_m"], gate_rule=result.gate_rule,
-                                   **_speed_kwargs(args))
+                                   rules=_rules(args, result.bands_min), read_options=_options(args, "station"),
+                                   halo=result.params["network_halo_m"], gate_rule=result.gate_rule)
         if siting is not None:
             siting = {k: v for k, v in siting.items() if k != "new_capacity"}
             sites = suggest_sites_tiled(result, net, scheduler=client, **siting)
@@ -360,10 +369,9 @@ def cmd_isochrones(args) -> int:
     if args.tiles:
         from .tiles.run import isochrones_tiled
 
-        iso = isochrones_tiled(_load(args), args.stations, bands, tiles=args.tiles, scheduler=args.scheduler,
-                               crs=args.crs, id_col=args.station_id_col or args.id_col, max_snap_m=args.max_snap_m,
-                               read_options=_options(args, "station"), **_speed_kwargs(args),
-                               **_gate_kwargs(args))
+        iso = isochrones_tiled(_load(args), args.stations, tiles=args.tiles, scheduler=args.scheduler,
+                               crs=args.crs, id_col=args.station_id_col or args.id_col, rules=args.rules,
+                               read_options=_options(args, "station"), **_gate_kwargs(args))
         files = write_run(isochrone_products(iso), out, command="isochrones",
                           manifest={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
         files.pop("manifest")
@@ -371,9 +379,8 @@ def cmd_isochrones(args) -> int:
               f"{', '.join(files.values())}")
         return 0
     iso = isochrones_for_stations(
-        _load(args), args.stations, bands, crs=args.crs, id_col=args.station_id_col or args.id_col,
-        max_snap_m=args.max_snap_m, read_options=_options(args, "station"), **_speed_kwargs(args),
-        **_gate_kwargs(args),
+        _load(args), args.stations, crs=args.crs, id_col=args.station_id_col or args.id_col,
+        rules=args.rules, read_options=_options(args, "station"), **_gate_kwargs(args),
     )
     files = write_run(isochrone_products(iso), out, command="isochrones",
                       manifest={"command": "isochrones", "minutes": bands})

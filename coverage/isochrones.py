@@ -365,23 +365,26 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
 
 
 def isochrones_for_stations(
-    network, stations, minutes=(5, 10, 15), *, profile=None, speed_kph=None, crs=None, id_col="id",
+    network, stations, minutes=None, *, profile=None, speed_kph=None, crs=None, id_col="id",
     max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None, compounds=None, gates=None,
     compound_id_col: str | None = None, compound_options: dict | None = None, gate_options: dict | None = None,
+    rules=None,
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``.
 
     The same areas as :func:`isochrones` gives after :func:`~coverage.assess.assess`
     with the same stations, speed, ``max_snap_m`` and gated compounds
-    (``compounds``, ``gates``: see :func:`~coverage.gates.gate_rule`).
+    (``compounds``, ``gates``: see :func:`~coverage.gates.gate_rule`). ``minutes`` are the bands
+    (default 5, 10 and 15); ``rules`` (:class:`~coverage.options.WalkRules`) gives them, the speed and
+    ``max_snap_m`` as one object instead.
     """
     from .locate import locate
     from .network import load_network
     from .options import WalkRules
 
-    minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
-    rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
-                         speed_kph=speed_kph, max_snap_m=max_snap_m)
+    rules = WalkRules.resolve(rules, lambda: WalkRules.for_bands(minutes, profile=profile, speed_kph=speed_kph,
+                                                                 max_snap_m=max_snap_m),
+                              minutes=minutes, profile=profile, speed_kph=speed_kph, max_snap_m=max_snap_m)
     net = load_network(network)
     v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,

@@ -9,7 +9,7 @@ the defaults live in :mod:`coverage.settings` only.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import settings
@@ -100,6 +100,31 @@ class WalkRules:
                        f"({MAX_HORIZON_MIN:g} min); walks up to the horizon are exact (--horizon-min).")
                 raise CoverageInputError(msg)
         return cls(m, cuts, kph, prof, snap, hz)
+
+    @classmethod
+    def for_bands(cls, bands_min: Iterable[float] | None = None, *, profile: str | None = None,
+                  speed_kph: float | None = None, max_snap_m: float | None = None) -> WalkRules:
+        """The rules of an isochrones run: the bands (default :data:`coverage.settings.cutoffs_min`), the
+        widest one as the threshold."""
+        bands = sorted(float(m) for m in bands_min) if bands_min is not None else None
+        bands = bands or None
+        return cls.of(minutes=max(bands) if bands else None, cutoffs_min=bands, profile=profile,
+                      speed_kph=speed_kph, max_snap_m=max_snap_m)
+
+    @staticmethod
+    def resolve(rules: WalkRules | None, built: Callable[[], WalkRules], **values) -> WalkRules:
+        """``rules`` when given (and then none of ``values`` may be), else ``built()``: one options object,
+        whether the caller built it (the command line) or gave the values one by one."""
+        if rules is None:
+            return built()
+        given = sorted(k for k, v in values.items() if v is not None)
+        if given:
+            msg = f"give the walking rules either as rules= or as {'=, '.join(given)}=, not both."
+            raise CoverageInputError(msg)
+        if not isinstance(rules, WalkRules):
+            msg = f"rules= must be a coverage.WalkRules (WalkRules.of(...)), not {type(rules).__name__}."
+            raise CoverageInputError(msg)
+        return rules
 
     def but(self, **changes) -> WalkRules:
         """These rules with some values changed (``minutes``, ``profile``/``speed_kph``, ...), checked again."""

@@ -88,9 +88,13 @@ def hongqi_result(hongqi_inputs):
 
 
 def _forbid(monkeypatch, *targets):
+    import importlib
+
     def refuse(*_a, **_k):
         raise AssertionError("an output step did analysis")
 
+    for t in targets:  # import every module first, so none binds a refusing function for good
+        importlib.import_module(t.rsplit(".", 1)[0])
     for t in targets:
         monkeypatch.setattr(t, refuse)
 
@@ -143,3 +147,21 @@ def test_no_hasattr_dispatch():
             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if "hasattr(result" in line or "hasattr(self" in line]
     assert not hits, hits
+
+
+def test_one_options_object(hongqi_inputs, hongqi_result):
+    """The walking rules travel as one WalkRules (the command line builds it once); giving it and a separate
+    value is refused in one line."""
+    from coverage import CoverageInputError, WalkRules, assess, load_network
+    from coverage.isochrones import isochrones_for_stations
+
+    network, stations, households = hongqi_inputs
+    net = load_network(network)
+    rules = WalkRules.of(minutes=10, profile="elderly")
+    a = assess(net, stations, households, weight="户数", rules=rules)
+    b = assess(net, stations, households, weight="户数", minutes=10, profile="elderly")
+    assert a.summary == b.summary and a.rules == rules
+    with pytest.raises(CoverageInputError, match="either as rules= or as minutes="):
+        assess(net, stations, households, rules=rules, minutes=15)
+    per, _ = isochrones_for_stations(net, stations, rules=WalkRules.for_bands([5, 10]))
+    assert sorted(per["minutes"].unique()) == [5.0, 10.0]

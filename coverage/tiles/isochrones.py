@@ -47,10 +47,10 @@ def run_tile_isochrones(task: dict) -> dict:
             "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
 
 
-def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler=None, profile=None,
+def isochrones_tiled(network, stations, minutes=None, *, tiles, scheduler=None, profile=None,
                      speed_kph=None, crs=None, id_col="id", max_snap_m=None, cell_m: float = 10.0,
                      read_options=None, halo=None, compounds=None, gates=None, compound_id_col=None,
-                     compound_options=None, gate_options=None, gate_rule=None):
+                     compound_options=None, gate_options=None, gate_rule=None, rules=None):
     """Per-station isochrones and their union per band, tile by tile: ``(per_station, union)``.
 
     Each station is drawn in the tile that holds it, on that tile's network
@@ -64,9 +64,9 @@ def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler
     import geopandas as gpd
     import shapely
 
-    minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
-    rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
-                         speed_kph=speed_kph, max_snap_m=max_snap_m)
+    rules = WalkRules.resolve(rules, lambda: WalkRules.for_bands(minutes, profile=profile, speed_kph=speed_kph,
+                                                                 max_snap_m=max_snap_m),
+                              minutes=minutes, profile=profile, speed_kph=speed_kph, max_snap_m=max_snap_m)
     net = load_network(network)
     v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     bands_m = [m * 60 * v for m in minutes]

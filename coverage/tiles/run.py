@@ -247,7 +247,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                  household_options=None, stream_rows: int | None = None, compounds=None, gates=None,
                  compound_id_col: str | None = None, compound_options: dict | None = None,
                  gate_options: dict | None = None, capacity=None,
-                 staff=None, caseload=None, default_capacity=None) -> TiledResult:
+                 staff=None, caseload=None, default_capacity=None, rules: WalkRules | None = None) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
@@ -273,13 +273,15 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                 cutoffs_min=cutoffs_min, horizon_min=horizon_min, station_options=station_options,
                 household_options=household_options, stream_rows=stream_rows, compounds=compounds, gates=gates,
                 compound_id_col=compound_id_col, compound_options=compound_options, gate_options=gate_options,
-                capacity=capacity, staff=staff, caseload=caseload, default_capacity=default_capacity)
+                capacity=capacity, staff=staff, caseload=caseload, default_capacity=default_capacity, rules=rules)
     from .._files import OutputFolder
 
     t0 = time.perf_counter()
-    rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
-                         max_snap_m=max_snap_m)
-    rules = rules.but(horizon_min=2 * rules.minutes if horizon_min is None else horizon_min)
+    values = {"minutes": minutes, "cutoffs_min": cutoffs_min, "profile": profile, "speed_kph": speed_kph,
+              "max_snap_m": max_snap_m, "horizon_min": horizon_min}
+    rules = WalkRules.resolve(rules, lambda: WalkRules.of(**values), **values)
+    if rules.horizon_min is None:  # a tiled run needs a horizon: twice the threshold
+        rules = rules.but(horizon_min=2 * rules.minutes)
     net = load_network(network)
     minutes, horizon_min, max_snap_m = rules.minutes, rules.horizon_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile
