@@ -88,7 +88,8 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--scheduler", help="with --tiles: local:N (a Dask LocalCluster of N workers; default the "
                                        "core count) or a scheduler address tcp://host:8786 (default: this process)")
     p.add_argument("--no-cache", action="store_true",
-                   help="build everything afresh and write no cache (network, raster, facilities, street names, tiles)")
+                   help="build everything afresh and write no cache (network, raster, facilities, street names, "
+                        "street basemap, isochrones, tiles)")
 
 
 def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
