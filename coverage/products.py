@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .assessment import Summary
     from .io import Points
     from .network import WalkNetwork
+    from .options import WalkRules
     from .scenario import Scenario
     from .siting import SitingResult
 
@@ -74,6 +75,10 @@ class RunResult(Protocol):
     @property
     def gate_rule(self) -> Any:
         """The gated compounds' rule (:class:`coverage.gates.GateRule`), or None."""
+
+    @property
+    def rules(self) -> WalkRules:
+        """The run's walking rules."""
 
     @property
     def bands_min(self) -> list[float]:

@@ -180,6 +180,13 @@ class TiledResult:
         return f"TiledResult({self.summary.text()}; {len(self.tile_files)} tiles)"
 
     @property
+    def rules(self) -> WalkRules:
+        """The walking rules of this run (with its horizon)."""
+        p = self.params
+        return WalkRules(p["minutes"], tuple(p["cutoffs_min"]), p["speed_kph"], p["profile"], p["max_snap_m"],
+                         p.get("horizon_min"))
+
+    @property
     def bands_min(self) -> list[float]:
         return sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
 
