@@ -44,8 +44,8 @@ def versions() -> dict[str, str | None]:
         import pyogrio
 
         out["GDAL"] = pyogrio.__gdal_version_string__
-    except Exception:  # noqa: BLE001  (a version string is never worth stopping a run for)
-        pass
+    except Exception as exc:  # noqa: BLE001  (a version string is never worth stopping a run for)
+        log.debug("No GDAL version: %s", exc)
     return out
 
 

@@ -52,7 +52,7 @@ def one_thread_on_a_worker() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-class dask_client:  # noqa: N801  a context manager, used like a function
+class dask_client:  # a context manager, used like a function
     """``with dask_client("local:2") as client:`` one cluster for several tiled steps (None stays None)."""
 
     def __init__(self, scheduler):

@@ -38,22 +38,29 @@ from ..io import read_points
 from ..locate import check_extent, check_offset, locate
 from ..network import WalkNetwork, load_network
 from ..options import WalkRules
-from .cluster import (  # noqa: F401  (need_dask and dask_client: importable from here as before)
-    as_client, dask_client, executor, need_dask, one_thread_on_a_worker, peak_rss_mb, progress_tasks)
+from .cluster import (  # noqa: F401  (importable from here as before)
+    as_client,
+    dask_client,
+    executor,
+    need_dask,
+    one_thread_on_a_worker,
+    peak_rss_mb,
+    progress_tasks,
+)
 from .isochrones import isochrones_tiled, run_tile_isochrones  # noqa: F401  (importable from here as before)
-from .siting import run_tile_cover, suggest_sites_tiled  # noqa: F401  (importable from here as before)
 from .partition import (
     MERGE_MAX_ROWS,
     cut_network,
-    partition_parquet_dask,
     halo_m,
     parse_tiles,
     partition_households,
+    partition_parquet_dask,
     stations_near,
     stream_csv_households,
     stream_parquet_households,
     tile_gates,
 )
+from .siting import run_tile_cover, suggest_sites_tiled  # noqa: F401  (importable from here as before)
 
 log = logging.getLogger(__name__)
 
