@@ -72,7 +72,7 @@ def _inputs(name):
 
 def case(name):
     from coverage import assess, save_map
-    from coverage.output.html_map import coverage_map
+    from coverage.output.explore import coverage_map
     from coverage.scenario import scenario
 
     net, st, hh, weight = _inputs(name)

@@ -230,19 +230,42 @@ class CoverageResult:
     def __repr__(self) -> str:
         return f"CoverageResult({self.summary.text()})"
 
-    def to_files(self, out_dir, *, isochrones=None) -> dict[str, str]:
+    # the RunResult interface (coverage.products), shared with tiled runs
+    @property
+    def merged(self) -> bool:
+        """Always True: a single run holds its households table."""
+        return True
+
+    @property
+    def drawable(self) -> bool:
+        """Always True: a single run draws the interactive map and the PNG."""
+        return True
+
+    @property
+    def tile_table(self) -> None:
+        """None: a single run has no tiles."""
+        return None
+
+    def summary_document(self) -> dict[str, Any]:
+        """``summary.json``: the summary and every parameter."""
+        return {**self.summary.to_dict(), "params": self.params}
+
+    def gap_areas(self, isochrones: tuple | None = None, *, cell_m: float = 150.0) -> gpd.GeoDataFrame:
+        """The uncovered residential area; see :func:`coverage.isochrones.gap_areas`."""
+        from .isochrones import gap_areas
+
+        return gap_areas(self, isochrones, cell_m=cell_m)
+
+    def to_files(self, out_dir, *, isochrones: tuple | None = None) -> dict[str, str]:
         """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``.
 
         With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``
         (layers ``isochrones``, ``isochrone_union`` and ``gaps``).
         """
-        from .output.files import write_isochrones, write_result
-        from .isochrones import gap_areas
+        from .output.files import write_run
+        from .products import analyse
 
-        files = write_result(self, out_dir)
-        if isochrones is not None:
-            files.update(write_isochrones(isochrones, out_dir, gaps=gap_areas(self, isochrones)))
-        return files
+        return write_run(analyse(self, isochrones=isochrones, compute_isochrones=False), out_dir, command="files")
 
     def isochrones(self, minutes=None, **kw):
         """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
@@ -412,8 +435,8 @@ class CoverageResult:
         return out
 
     def explore(self, **kw):
-        """The interactive coverage map (folium); see :func:`coverage.maps.coverage_map`."""
-        from .output.html_map import coverage_map
+        """The interactive coverage map (folium); see :func:`coverage.output.explore.coverage_map`."""
+        from .output.explore import coverage_map
 
         return coverage_map(self, **kw)
 
@@ -450,6 +473,7 @@ def assess(
     groups=None,
     access: str | None = None,
     access_level: float | None = None,
+    rules: WalkRules | None = None,
 ) -> CoverageResult:
     """Walking coverage of households by stations.
 
@@ -507,6 +531,10 @@ def assess(
         station is further is reported as beyond the horizon (``walk_m``
         empty, a note). Tiled runs (:mod:`coverage.tiled`) use the same rule,
         so the two can be compared. Default: no horizon.
+    rules
+        The walking rules as one :class:`~coverage.options.WalkRules` (then ``minutes``, ``cutoffs_min``,
+        ``profile``, ``speed_kph``, ``max_snap_m`` and ``horizon_min`` are left out); the command line builds
+        it once.
     require_stations
         ``False`` lets a run go ahead when no station reaches the network
         (a tile far from every station): every household is then unreached.
@@ -527,8 +555,9 @@ def assess(
         share below is reported (default: half the mean).
     """
     t0 = time.perf_counter()
-    rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
-                         max_snap_m=max_snap_m, horizon_min=horizon_min)
+    values = {"minutes": minutes, "cutoffs_min": cutoffs_min, "profile": profile, "speed_kph": speed_kph,
+              "max_snap_m": max_snap_m, "horizon_min": horizon_min}
+    rules = WalkRules.resolve(rules, lambda: WalkRules.of(**values), **values)
     net = load_network(network).for_profile(rules.profile)  # wheelchair: the step-free segments only
     minutes, cutoffs, max_snap_m = rules.minutes, rules.cutoffs_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile

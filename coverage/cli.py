@@ -19,27 +19,6 @@ from ._version import __version__
 
 log = logging.getLogger("coverage")
 
-#: Files written with gated compounds (--compounds/--gates).
-GATE_OUTPUTS = ("compounds.csv", "gates.csv", "compounds.gpkg")
-#: Files written with population groups or an access measure (--groups, --access).
-PEOPLE_OUTPUTS = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_by_area.csv")
-#: Files each command may write into --out (checked against the inputs before any work).
-OUTPUTS = {
-    "analyze": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-                "isochrones.gpkg", "map.html", "map.png", "manifest.json", "tiles.csv", *GATE_OUTPUTS,
-                *PEOPLE_OUTPUTS),
-    "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
-    "site": ("sites.csv", "sites.gpkg", "siting.json", "map.html", "map.png", "manifest.json", "tiles.csv",
-             "gate_sites.csv", "gate_sites.gpkg", "gate_sites.json", "combined_sites.csv"),
-    "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-               "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS, *PEOPLE_OUTPUTS),
-    "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-             "isochrones.gpkg", "map.html", "manifest.json", "groups.csv", "groups_uncovered.csv"),
-    "site-gates": ("gate_sites.csv", "gate_sites.gpkg", "gate_sites.json", "map.html", "map.png", "manifest.json"),
-    # prepared inputs (coverage.output.prepared names them; tests check the two agree)
-    "demand": ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json", "manifest.json"),
-    "geocode": ("geocoded.csv", "geocoded.gpkg", "geocode.json", "manifest.json"),
-}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,7 +35,7 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     if households:
         p.add_argument("--households", required=True, help="residential points or compound outlines, same formats")
         p.add_argument("--weight", help="column with households per point, e.g. 户数 (default: each point is 1)")
-        p.add_argument("--minutes", type=float, default=settings.threshold_min, help="walking threshold (default 15)")
+        p.add_argument("--minutes", type=float, help=f"walking threshold (default {settings.threshold_min:g})")
     else:
         p.add_argument("--minutes", default="5,10,15", help="bands in minutes, comma-separated (default 5,10,15)")
     speed = p.add_mutually_exclusive_group()
@@ -98,7 +77,7 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--compound-id-col", help="id column of --compounds (default compound_id or id)")
     p.add_argument("--compound-crs", help="CRS of --compounds (default --crs)")
     p.add_argument("--gate-crs", help="CRS of --gates (default --crs)")
-    p.add_argument("--max-snap-m", type=float, default=settings.max_snap_m,
+    p.add_argument("--max-snap-m", type=float,
                    help=f"farthest a point may be from a walkable street (default {settings.max_snap_m:g} m)")
     p.add_argument("--elevated-roads", action="store_true",
                    help="walk elevated trunk roads (viaducts) that have no sidewalk mapped (default: not walkable)")
@@ -110,7 +89,8 @@ def _add_common(p: argparse.ArgumentParser, *, households: bool = True) -> None:
     p.add_argument("--scheduler", help="with --tiles: local:N (a Dask LocalCluster of N workers; default the "
                                        "core count) or a scheduler address tcp://host:8786 (default: this process)")
     p.add_argument("--no-cache", action="store_true",
-                   help="build everything afresh and write no cache (network, raster, facilities, street names, tiles)")
+                   help="build everything afresh and write no cache (network, raster, facilities, street names, "
+                        "street basemap, isochrones, tiles)")
 
 
 def _add_people_options(p: argparse.ArgumentParser) -> None:
@@ -225,8 +205,14 @@ def _setup_logging(quiet: bool) -> None:
 
 
 # ---------------------------------------------------------------- parsing helpers (no work done here)
-def _speed_kwargs(args) -> dict:
-    return {"profile": args.profile, "speed_kph": args.speed_kmh}
+def _rules(args, bands: list[float] | None = None):
+    """The run's walking rules (coverage.options.WalkRules), validated once; ``bands`` for isochrones."""
+    from .options import WalkRules
+
+    if bands is not None:
+        return WalkRules.for_bands(bands, profile=args.profile, speed_kph=args.speed_kmh, max_snap_m=args.max_snap_m)
+    return WalkRules.of(minutes=args.minutes, profile=args.profile, speed_kph=args.speed_kmh,
+                        max_snap_m=args.max_snap_m, horizon_min=args.horizon_min)
 
 
 def _options(args, role: str) -> dict:
@@ -243,13 +229,13 @@ def _options(args, role: str) -> dict:
 
 def _assess_kwargs(args, *, progress: bool = False) -> dict:
     return {
-        "minutes": args.minutes, "weight": args.weight, "crs": args.crs, "id_col": args.id_col,
+        "rules": args.rules, "weight": args.weight, "crs": args.crs, "id_col": args.id_col,
         "station_id_col": args.station_id_col, "household_id_col": args.household_id_col,
         "station_options": _options(args, "station"), "household_options": _options(args, "household"),
-        "max_snap_m": args.max_snap_m, "progress": progress, **_speed_kwargs(args),
+        "progress": progress,
         "capacity": args.capacity_col, "staff": args.staff_col, "caseload": args.caseload,
         "default_capacity": args.default_capacity,
-        **_gate_kwargs(args), "horizon_min": args.horizon_min, **_people_kwargs(args),
+        **_gate_kwargs(args), **_people_kwargs(args),
     }
 
 
@@ -297,6 +283,7 @@ def _siting_kwargs(args) -> dict:
 
 
 def _map_kwargs(args) -> dict:
+    """The map options of the writer (coverage.output.files.write_run)."""
     png = getattr(args, "png", None)
     map_path = getattr(args, "map", None)
     if map_path and Path(map_path).suffix.lower() not in (".html", ".htm"):
@@ -305,8 +292,7 @@ def _map_kwargs(args) -> dict:
     if png and Path(png).suffix.lower() != ".png":
         msg = f"--png '{png}': the picture must be a .png file."
         raise CoverageInputError(msg)
-    return {"map_path": map_path, "png": png is not None, "png_path": png or None,
-            "lang": args.lang, "network_layer": getattr(args, "network_layer", False)}
+    return {"map_path": map_path, "png": png is not None, "png_path": png or None, "lang": args.lang}
 
 
 def _minutes_list(text: str) -> list[float]:
@@ -322,6 +308,7 @@ def _minutes_list(text: str) -> list[float]:
 
 def _out_folder(args, command: str):
     from ._files import OutputFolder
+    from .output.files import OUTPUTS
 
     inputs = [getattr(args, k, None) for k in ("network", "stations", "households", "candidates", "areas",
                                                "compounds", "gates", "tiles", "add_gates", "add_paths")]
@@ -349,12 +336,27 @@ def _check_run_options(args) -> None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
         settings.use_cache = False
+    if args.command in ("analyze", "site", "report"):  # the walking rules, validated once, before any work
+        args.rules = _rules(args)
+    elif args.command == "isochrones":
+        args.rules = _rules(args, _minutes_list(args.minutes))
 
 
 # ---------------------------------------------------------------- commands
+# Each command goes one way: read and locate (assess), analyse (coverage.products.analyse), then the one
+# writer (coverage.output.files.write_run), which writes manifest.json last.
+def _map_products(result, *, isochrones=None, sites=None, network_layer: bool = False, lang: str = "en",
+                  scenario=None):
+    """What the map of a command draws: isochrones and gaps, the what-if table, the street basemap."""
+    from .products import analyse
+
+    return analyse(result, isochrones=isochrones, sites=sites, what_if=True, streets=True,
+                   network_layer=network_layer, lang=lang, scenario=scenario)
+
+
 def cmd_analyze(args) -> int:
     from .assessment import assess
-    from .output.files import write_maps
+    from .output.files import write_run
 
     t0 = time.perf_counter()
     maps = _map_kwargs(args)
@@ -363,16 +365,11 @@ def cmd_analyze(args) -> int:
         return _analyze_tiled(args, out, t0)
     result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
     result = _walls_what_if(args, result)
-    iso = result.isochrones()
-    files = result.to_files(out, isochrones=iso)
-    if result.groups is not None or result.access_measure is not None:
-        from .output.people import write_people
-
-        files.update(write_people(result, out))
-    files.update(write_maps(result, out, isochrones=iso, **maps))
-    out.finish(extra={"command": "analyze", "summary": result.summary.to_dict()})
+    products = _map_products(result, lang=args.lang, network_layer=args.network_layer)
+    files = write_run(products, out, command="analyze", **maps,
+                      manifest={"command": "analyze", "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
-    print(f"Wrote {len(files)} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
+    print(f"Wrote {len(files) - 1} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -393,11 +390,10 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
         result = assess_tiled(net, args.stations, args.households, tiles=args.tiles, scheduler=client,
                               out_dir=out, **kw)
         if isochrones:
-            iso = isochrones_tiled(net, args.stations, result.bands_min, tiles=args.tiles, scheduler=client,
+            iso = isochrones_tiled(net, args.stations, tiles=args.tiles, scheduler=client,
                                    crs=args.crs, id_col=kw["station_id_col"] or args.id_col,
-                                   max_snap_m=args.max_snap_m, read_options=_options(args, "station"),
-                                   halo=result.params["network_halo_m"], gate_rule=result.gate_rule,
-                                   **_speed_kwargs(args))
+                                   rules=_rules(args, result.bands_min), read_options=_options(args, "station"),
+                                   halo=result.params["network_halo_m"], gate_rule=result.gate_rule)
         if siting is not None:
             siting = {k: v for k, v in siting.items() if k != "new_capacity"}
             sites = suggest_sites_tiled(result, net, scheduler=client, **siting)
@@ -405,47 +401,44 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
 
 
 def _analyze_tiled(args, out, t0) -> int:
-    from .output.files import write_isochrones
+    from .output.files import write_run
+    from .products import analyse
 
     result, iso, _ = _tiled(args, out)
-    files = result.to_files(out)
-    files.update(write_isochrones(iso, out, gaps=result.gap_areas(iso)))
-    if result.gate_rule is not None and result.households is not None:
-        from .output.files import write_compounds
-
-        files.update(write_compounds(result, out))
-    out.finish(extra={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
+    files = write_run(analyse(result, isochrones=iso), out, command="analyze",
+                      manifest={"command": "analyze", "tiles": args.tiles, "summary": result.summary.to_dict()})
     print(result.summary.text(lang=args.lang))
-    print(f"{result.params['n_tiles']} tiles; wrote {len(files)} files and the tiles' GeoParquet to {args.out} "
+    print(f"{result.params['n_tiles']} tiles; wrote {len(files) - 1} files and the tiles' GeoParquet to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s (the interactive map is drawn per city or district, without --tiles)")
     return 0
 
 
 def cmd_isochrones(args) -> int:
-    from .output.files import write_isochrones
     from .isochrones import isochrones_for_stations
+    from .output.files import write_run
+    from .products import isochrone_products
 
     bands = _minutes_list(args.minutes)
     out = _out_folder(args, "isochrones")
     if args.tiles:
         from .tiles.run import isochrones_tiled
 
-        iso = isochrones_tiled(_load(args), args.stations, bands, tiles=args.tiles, scheduler=args.scheduler,
-                               crs=args.crs, id_col=args.station_id_col or args.id_col, max_snap_m=args.max_snap_m,
-                               read_options=_options(args, "station"), **_speed_kwargs(args),
-                               **_gate_kwargs(args))
-        files = write_isochrones(iso, out, geojson=True)
-        out.finish(extra={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
+        iso = isochrones_tiled(_load(args), args.stations, tiles=args.tiles, scheduler=args.scheduler,
+                               crs=args.crs, id_col=args.station_id_col or args.id_col, rules=args.rules,
+                               read_options=_options(args, "station"), **_gate_kwargs(args))
+        files = write_run(isochrone_products(iso), out, command="isochrones",
+                          manifest={"command": "isochrones", "minutes": bands, "tiles": args.tiles})
+        files.pop("manifest")
         print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands, tile by tile: "
               f"{', '.join(files.values())}")
         return 0
     iso = isochrones_for_stations(
-        _load(args), args.stations, bands, crs=args.crs, id_col=args.station_id_col or args.id_col,
-        max_snap_m=args.max_snap_m, read_options=_options(args, "station"), **_speed_kwargs(args),
-        **_gate_kwargs(args),
+        _load(args), args.stations, crs=args.crs, id_col=args.station_id_col or args.id_col,
+        rules=args.rules, read_options=_options(args, "station"), **_gate_kwargs(args),
     )
-    files = write_isochrones(iso, out, geojson=True)
-    out.finish(extra={"command": "isochrones", "minutes": bands})
+    files = write_run(isochrone_products(iso), out, command="isochrones",
+                      manifest={"command": "isochrones", "minutes": bands})
+    files.pop("manifest")
     print(f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: {', '.join(files.values())}")
     return 0
 
@@ -454,8 +447,8 @@ def cmd_demo(args) -> int:
     from ._files import OutputFolder
     from .assessment import assess
     from .demo import DEMO_GROUPS, DEMO_GROUPS_CLI, DEMO_MINUTES, TITLES, demo_inputs, write_demo_inputs
-    from .output.files import write_maps
     from .network import load_network
+    from .output.files import OUTPUTS, write_run
 
     maps = _map_kwargs(args)
     if args.from_totals:
@@ -466,17 +459,11 @@ def cmd_demo(args) -> int:
     minutes = DEMO_MINUTES[args.city]
     people = {"groups": DEMO_GROUPS, "access": "2sfca", "staff": "social_workers"} if args.city == "hongqi" else {}
     result = assess(load_network(path), stations, households, minutes=minutes, weight="households", **people)
-    iso = result.isochrones()
-    files = result.to_files(out, isochrones=iso)
-    if people:  # estimated groups and staff (coverage.demo)
-        from .output.people import write_people
-
-        files.update(write_people(result, out))
-    files.update(write_maps(result, out, isochrones=iso, **maps))
-    out.finish(extra={"command": "demo", "city": args.city})
+    files = write_run(_map_products(result, lang=args.lang), out, command="demo", **maps,
+                      manifest={"command": "demo", "city": args.city})
     print(f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk (OpenStreetMap data © OpenStreetMap contributors, ODbL)")
     print(result.summary.text(lang=args.lang))
-    print(f"Wrote {len(files)} result files to {args.out}; map: {files['map']}")
+    print(f"Wrote {len(files) - 1} result files to {args.out}; map: {files['map']}")
     weight = "户数" if args.city == "hongqi" else "households"
     more = f"--groups {DEMO_GROUPS_CLI} --access 2sfca --staff-col 社工 " if people else ""
     q = _shell_quote  # the folder's name is text from the user: quoted, the command runs as printed
@@ -494,7 +481,7 @@ def _demo_from_totals(args, maps: dict) -> int:
     from .demo import DEMO_MINUTES, HONGQI_PBF, TITLES, write_demo_station_list, write_demo_totals
     from .geocoding import geocode
     from .network import load_network
-    from .output.files import write_maps
+    from .output.files import OUTPUTS, write_run
     from .output.prepared import write_demand, write_geocoded
 
     if args.city != "hongqi":
@@ -516,10 +503,8 @@ def _demo_from_totals(args, maps: dict) -> int:
     g_out.finish(extra={"command": "geocode"})
     result = assess(load_network(net), g_out.path("geocoded.csv"), d_out.path("households.csv"),
                     minutes=minutes, weight="households")
-    iso = result.isochrones()
-    files = result.to_files(out, isochrones=iso)
-    files.update(write_maps(result, out, isochrones=iso, **maps))
-    out.finish(extra={"command": "demo", "city": "hongqi", "from_totals": True})
+    files = write_run(_map_products(result, lang=args.lang), out, command="demo", **maps,
+                      manifest={"command": "demo", "city": "hongqi", "from_totals": True})
     q = placed["quality"].value_counts()
     print(f"Demo from community totals: {TITLES['hongqi']}, {minutes:g}-minute walk "
           "(OpenStreetMap data © OpenStreetMap contributors, ODbL; 社区 outlines and figures are made up)")
@@ -550,7 +535,8 @@ def _shell_quote(path) -> str:
 
 def cmd_site(args) -> int:
     from .assessment import assess
-    from .output.files import write_maps
+    from .output.files import write_run
+    from .products import analyse
     from .siting import suggest_sites
 
     maps = _map_kwargs(args)
@@ -559,16 +545,17 @@ def cmd_site(args) -> int:
     out = _out_folder(args, "site")
     if args.tiles:
         result, _, sr = _tiled(args, out, isochrones=False, siting=siting)
-        files = sr.to_files(out)
+        products = analyse(result, sites=sr, lang=args.lang)
     else:
         result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args))
         sr = suggest_sites(result, **siting)
-        files = sr.to_files(out)
-        files.update(write_maps(result, out, sites=sr.sites, **maps))
+        products = analyse(result, sites=sr, gaps=False, what_if=True, streets=True,
+                           network_layer=args.network_layer, lang=args.lang)
     with_gates = _site_with_gates(args, result, sr, siting, out) if getattr(args, "with_gates", False) else None
+    files = write_run(products, out, command="site", **maps, manifest={"command": "site", "siting": sr.summary})
+    files.pop("manifest")
     if with_gates:
         files.update(with_gates[0])
-    out.finish(extra={"command": "site", "siting": sr.summary})
     print(result.summary.text(lang=args.lang))
     print(sr.text(lang=args.lang))
     if with_gates:
@@ -579,7 +566,8 @@ def cmd_site(args) -> int:
 
 def cmd_report(args) -> int:
     from .assessment import assess
-    from .output.report import export_report
+    from .output.files import write_run
+    from .products import analyse
     from .siting import suggest_sites
 
     t0 = time.perf_counter()
@@ -593,10 +581,11 @@ def cmd_report(args) -> int:
     else:
         result = assess(_load(args), args.stations, args.households, **_assess_kwargs(args, progress=True))
         sites = suggest_sites(result, **siting) if want_sites else None
-    files = export_report(result, out, sites=sites, areas=args.areas, area_name_col=args.area_name,
-                          area_id_col=args.area_id_col, target_share=area_target, lang=args.lang,
-                          brief=not args.no_brief, isochrones=iso, area_crs=args.area_crs)
-    out.finish(extra={"command": "report"})
+    products = analyse(result, isochrones=iso, sites=sites, what_if=True, streets=True, areas=args.areas,
+                       area_name_col=args.area_name, area_id_col=args.area_id_col, area_crs=args.area_crs,
+                       target_share=area_target, lang=args.lang)
+    files = write_run(products, out, command="report", lang=args.lang, png=True, brief=not args.no_brief,
+                      manifest={"command": "report"})
     print(result.summary.text(lang=args.lang))
     if sites is not None:
         print(sites.text(lang=args.lang))
@@ -941,7 +930,7 @@ def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
 def cmd_site_gates(args) -> int:
     from .assessment import assess
     from .gate_siting import check_options, suggest_gates
-    from .output.files import write_maps
+    from .output.files import write_run
     from .scenario import scenario
 
     check_options(args.k, args.spacing_m, args.max_street_m)
@@ -960,9 +949,9 @@ def cmd_site_gates(args) -> int:
     files = sg.to_files(out)
     # the map: the analysis as it is, with the proposed openings to click in its what-if panel
     sc = scenario(result, openings=sg.gates()) if len(sg.sites) else None
-    files.update(write_maps(result, out, scenario=sc, **maps))
-    out.finish(extra={"command": "site-gates", "gate_siting": {k: v for k, v in sg.summary.items()
-                                                               if not k.startswith("_")}})
+    files.update(write_run(_map_products(result, lang=args.lang, scenario=sc), out, command="site-gates", **maps,
+                           manifest={"command": "site-gates", "gate_siting": {
+                               k: v for k, v in sg.summary.items() if not k.startswith("_")}}))
     print(result.summary.text(lang=args.lang))
     print(sg.text(lang=args.lang))
     print(f"Wrote {', '.join(Path(f).name for f in files.values())} to {args.out}")

@@ -101,33 +101,10 @@ class GateSitingResult:
 
     def to_files(self, out_dir) -> dict[str, str]:
         """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates)
-        and ``gate_sites.json`` (the summary)."""
-        from ._files import safe_cell
-        from .output.files import folder, write_gpkg, write_json, write_table
+        and ``gate_sites.json`` (the summary), through the writer (:func:`coverage.output.files.write_gate_siting`)."""
+        from .output.files import write_gate_siting
 
-        out = folder(out_dir)
-        files = {}
-        share = "served_share_after" if "served_share_after" in self.sites else "covered_share_after"
-        cols = ["rank", "compound_id", "lon", "lat", "households_added", share, "gate_id", "compound_name", "source"]
-        table = pd.DataFrame(self.sites[cols]).assign(lon=self.sites["lon"].round(8), lat=self.sites["lat"].round(8))
-        for c in ("compound_id", "gate_id", "compound_name", "source"):
-            table[c] = table[c].map(lambda v: safe_cell(v, csv=True))
-        with out.write("gate_sites.csv") as tmp:
-            write_table(table, tmp)
-        files["gate_sites_csv"] = str(out.path("gate_sites.csv"))
-        layers = {"gate_sites": self.sites, "households_added": self.households, "candidates": self.candidates}
-        comp = self.summary.get("_compounds")
-        if comp is not None and len(comp):
-            layers["compounds"] = comp
-        layers = {k: v for k, v in layers.items() if len(v)}
-        if layers:
-            with out.write("gate_sites.gpkg") as tmp:
-                write_gpkg(layers, tmp)
-            files["gate_sites_gpkg"] = str(out.path("gate_sites.gpkg"))
-        with out.write("gate_sites.json") as tmp:
-            write_json({k: v for k, v in self.summary.items() if not k.startswith("_")}, tmp)
-        files["gate_sites_json"] = str(out.path("gate_sites.json"))
-        return files
+        return write_gate_siting(self, out_dir)
 
 
 def _outline_candidates(result, comps: np.ndarray, spacing_m: float, max_street_m: float):

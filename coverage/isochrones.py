@@ -27,14 +27,20 @@ the polygons show it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from . import settings
 from ._csr import gather
+from ._files import write_cache
+from .options import snap_limit_m
 from .reach import nearest_for_points, nearest_station, point_distances, same_chain_pairs, station_reach
 from .topology import chains_of
 
@@ -244,6 +250,67 @@ def station_isochrones(network, station_snap, bands_m, *, reach=None, station_ro
     return out, _unions(network, raster, ch, station_snap, bands_m, gated), reach
 
 
+#: Bump when the cached polygons change meaning.
+_CACHE_VERSION = 1
+
+
+def _cache_file(network, station_snap, bands_m, cell_m: float, max_snap_m: float | None) -> Path:
+    """The cache of one set of isochrones: named by the network, where the stations meet it and the bands."""
+    h = hashlib.sha256(network.fingerprint.encode())
+    for a in (station_snap.edge, station_snap.along_m, station_snap.access_m, station_snap.x, station_snap.y,
+              station_snap.px, station_snap.py):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(json.dumps([sorted(float(b) for b in bands_m), float(cell_m), snap_limit_m(max_snap_m)]).encode())
+    return Path(settings.cache_folder) / f"isochrones-v{_CACHE_VERSION}-{h.hexdigest()[:32]}.npz"
+
+
+def _pack_geoms(geoms) -> tuple[np.ndarray, np.ndarray]:
+    wkb = [shapely.to_wkb(g) for g in geoms]
+    return np.frombuffer(b"".join(wkb), dtype=np.uint8), np.cumsum([0] + [len(w) for w in wkb]).astype(np.int64)
+
+
+def _unpack_geoms(buf: np.ndarray, ptr: np.ndarray) -> list:
+    raw = buf.tobytes()
+    return [shapely.from_wkb(raw[ptr[i]:ptr[i + 1]]) for i in range(ptr.size - 1)]
+
+
+def cached_station_isochrones(network, station_snap, bands_m, *, reach=None, cell_m: float = CELL_M,
+                              max_snap_m: float | None = None, gates=None):
+    """:func:`station_isochrones` without its reach, kept on disk (when caching is on, without gated compounds):
+    ``(list of (station row, band index, polygon), {band: union polygon})``.
+
+    The polygons depend only on the network, where the stations meet it, the bands, the raster's cell and
+    ``max_snap_m``, which name the cache file; a warm run reads them back instead of drawing them again.
+    """
+    if gates is not None or not settings.use_cache:
+        polys, unions, _ = station_isochrones(network, station_snap, bands_m, reach=reach, cell_m=cell_m,
+                                              max_snap_m=max_snap_m, gates=gates)
+        return polys, unions
+    path = _cache_file(network, station_snap, bands_m, cell_m, max_snap_m)
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                geoms = _unpack_geoms(z["buf"], z["ptr"])
+                rows, band, union_m = z["rows"], z["band"], z["union_m"]
+            n = rows.size
+            polys = [(int(r), int(b), g) for r, b, g in zip(rows, band, geoms[:n])]
+            return polys, dict(zip(union_m.tolist(), geoms[n:]))
+        except Exception:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
+            log.warning("Rebuilding the unreadable isochrones cache %s", path)
+    polys, unions, _ = station_isochrones(network, station_snap, bands_m, reach=reach, cell_m=cell_m,
+                                          max_snap_m=max_snap_m)
+    union_m = sorted(unions)
+    buf, ptr = _pack_geoms([g for _, _, g in polys] + [unions[b] for b in union_m])
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            np.savez(f, buf=buf, ptr=ptr, rows=np.array([r for r, _, _ in polys], dtype=np.int64),
+                     band=np.array([b for _, b, _ in polys], dtype=np.int64), union_m=np.array(union_m, dtype=float))
+
+    write_cache(path, write, "isochrones")
+    return polys, unions
+
+
 def _unions(network, raster, ch, station_snap, bands_m, gated=None) -> dict[float, shapely.Geometry]:
     """The area within each band of some station: the same rule with the nearest station's distances."""
     nearest = nearest_station(network, station_snap)
@@ -290,7 +357,7 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
     minutes = list(WalkRules.of(minutes=result.params["minutes"], cutoffs_min=np.atleast_1d(minutes).tolist(),
                                 max_snap_m=result.params["max_snap_m"]).cutoffs_min)
     bands_m = [m * 60 * v for m in minutes]
-    polys, unions, _ = station_isochrones(
+    polys, unions = cached_station_isochrones(
         result.network, result.station_snap, bands_m, reach=result.reach, cell_m=cell_m,
         max_snap_m=result.params["max_snap_m"], gates=result.gate_rule,
     )
@@ -302,23 +369,26 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
 
 
 def isochrones_for_stations(
-    network, stations, minutes=(5, 10, 15), *, profile=None, speed_kph=None, crs=None, id_col="id",
+    network, stations, minutes=None, *, profile=None, speed_kph=None, crs=None, id_col="id",
     max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None, compounds=None, gates=None,
     compound_id_col: str | None = None, compound_options: dict | None = None, gate_options: dict | None = None,
+    rules=None,
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``.
 
     The same areas as :func:`isochrones` gives after :func:`~coverage.assess.assess`
     with the same stations, speed, ``max_snap_m`` and gated compounds
-    (``compounds``, ``gates``: see :func:`~coverage.gates.gate_rule`).
+    (``compounds``, ``gates``: see :func:`~coverage.gates.gate_rule`). ``minutes`` are the bands
+    (default 5, 10 and 15); ``rules`` (:class:`~coverage.options.WalkRules`) gives them, the speed and
+    ``max_snap_m`` as one object instead.
     """
     from .locate import locate
     from .network import load_network
     from .options import WalkRules
 
-    minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
-    rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
-                         speed_kph=speed_kph, max_snap_m=max_snap_m)
+    rules = WalkRules.resolve(rules, lambda: WalkRules.for_bands(minutes, profile=profile, speed_kph=speed_kph,
+                                                                 max_snap_m=max_snap_m),
+                              minutes=minutes, profile=profile, speed_kph=speed_kph, max_snap_m=max_snap_m)
     net = load_network(network).for_profile(rules.profile)  # wheelchair: step-free segments only
     v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
     located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import settings
 from ._errors import CoverageInputError
+from .options import snap_limit_m
 from .io import Points, read_points
 from .network import WalkNetwork
 from .snapping import Snapped, snap_points
@@ -217,5 +217,5 @@ def locate(
             check_offset(network, pts, role)
     out = check_extent(network, pts) if check else outside_extent(network, pts.lon, pts.lat)
     x, y = project(network, pts.lon, pts.lat)
-    snap = snap_points(network, x, y, max_snap_m=settings.max_snap_m if max_snap_m is None else max_snap_m)
+    snap = snap_points(network, x, y, max_snap_m=snap_limit_m(max_snap_m))
     return Located(pts, snap, out)

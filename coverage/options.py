@@ -9,6 +9,7 @@ the defaults live in :mod:`coverage.settings` only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import settings
@@ -20,6 +21,11 @@ MAX_MINUTES = 240.0
 MAX_HORIZON_MIN = 1440.0
 #: The farthest walk from a point to its street accepted, metres.
 MAX_SNAP_LIMIT_M = 5000.0
+
+
+def snap_limit_m(max_snap_m: float | None = None) -> float:
+    """``max_snap_m``, or its default (:data:`coverage.settings.max_snap_m`): the one place the default is read."""
+    return float(settings.max_snap_m if max_snap_m is None else max_snap_m)
 
 
 def _number(value, option: str, parameter: str) -> float:
@@ -63,7 +69,7 @@ class WalkRules:
     horizon_min: float | None = None
 
     @classmethod
-    def of(cls, *, minutes: float | None = None, cutoffs_min=None, profile: str | None = None,
+    def of(cls, *, minutes: float | None = None, cutoffs_min: Iterable[float] | None = None, profile: str | None = None,
            speed_kph: float | None = None, max_snap_m: float | None = None,
            horizon_min: float | None = None) -> WalkRules:
         """The rules from user values (None takes the default of :mod:`coverage.settings`), checked."""
@@ -77,7 +83,7 @@ class WalkRules:
             msg = (f"bands {list(cuts)} are out of range; give minutes between 0 and {MAX_MINUTES:g}, "
                    "like 5,10,15 (--minutes, cutoffs_min=).")
             raise CoverageInputError(msg)
-        snap = settings.max_snap_m if max_snap_m is None else _number(max_snap_m, "--max-snap-m", "max_snap_m")
+        snap = snap_limit_m(None if max_snap_m is None else _number(max_snap_m, "--max-snap-m", "max_snap_m"))
         if not (0 < snap <= MAX_SNAP_LIMIT_M):
             msg = (f"max_snap_m={snap:g} is out of range; give the farthest walk to a street in metres, "
                    f"1 to {MAX_SNAP_LIMIT_M:g} (--max-snap-m).")
@@ -94,6 +100,31 @@ class WalkRules:
                        f"({MAX_HORIZON_MIN:g} min); walks up to the horizon are exact (--horizon-min).")
                 raise CoverageInputError(msg)
         return cls(m, cuts, kph, prof, snap, hz)
+
+    @classmethod
+    def for_bands(cls, bands_min: Iterable[float] | None = None, *, profile: str | None = None,
+                  speed_kph: float | None = None, max_snap_m: float | None = None) -> WalkRules:
+        """The rules of an isochrones run: the bands (default :data:`coverage.settings.cutoffs_min`), the
+        widest one as the threshold."""
+        bands = sorted(float(m) for m in bands_min) if bands_min is not None else None
+        bands = bands or None
+        return cls.of(minutes=max(bands) if bands else None, cutoffs_min=bands, profile=profile,
+                      speed_kph=speed_kph, max_snap_m=max_snap_m)
+
+    @staticmethod
+    def resolve(rules: WalkRules | None, built: Callable[[], WalkRules], **values) -> WalkRules:
+        """``rules`` when given (and then none of ``values`` may be), else ``built()``: one options object,
+        whether the caller built it (the command line) or gave the values one by one."""
+        if rules is None:
+            return built()
+        given = sorted(k for k, v in values.items() if v is not None)
+        if given:
+            msg = f"give the walking rules either as rules= or as {'=, '.join(given)}=, not both."
+            raise CoverageInputError(msg)
+        if not isinstance(rules, WalkRules):
+            msg = f"rules= must be a coverage.WalkRules (WalkRules.of(...)), not {type(rules).__name__}."
+            raise CoverageInputError(msg)
+        return rules
 
     def but(self, **changes) -> WalkRules:
         """These rules with some values changed (``minutes``, ``profile``/``speed_kph``, ...), checked again."""

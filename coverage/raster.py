@@ -26,6 +26,7 @@ import numpy as np
 
 from . import settings
 from ._files import write_cache
+from .options import snap_limit_m
 from .network import WalkNetwork
 from .snapping import snap_points
 from .topology import chains_of
@@ -98,7 +99,7 @@ def _cache_file(network: WalkNetwork, cell_m: float, max_snap_m: float) -> Path:
 
 def snap_raster(network: WalkNetwork, cell_m: float = 10.0, max_snap_m: float | None = None) -> SnapRaster:
     """The nearest-segment raster of ``network``: kept on the network, and on disk when caching is on."""
-    max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+    max_snap_m = snap_limit_m(max_snap_m)
     name = f"_snap_raster_{cell_m:g}_{max_snap_m:g}"
     return network.derived(name, lambda net: _load_or_build(net, float(cell_m), max_snap_m))
 

@@ -233,8 +233,9 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     """
     t0 = time.perf_counter()
     net = result.network
-    bands_min = [float(b) for b in result.bands_min]
-    v = result.speed_m_s
+    rules = result.rules  # the run's walking rules (coverage.options.WalkRules)
+    bands_min = [float(b) for b in rules.bands_min]
+    v = rules.speed_m_s
     bands_m = [b * 60 * v for b in bands_min]
     limit = max(bands_m)
     thr = bands_min.index(float(result.summary.threshold_min))
@@ -245,7 +246,7 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     cols = [st_pairs]
     cl = c_reach = None
     if len(cand):
-        cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=result.params["max_snap_m"], check_crs=False)
+        cl = locate(net, cand, role="candidates", id_col="id", max_snap_m=rules.max_snap_m, check_crs=False)
         c_reach = station_reach(net, cl.snap, limit)
         cols.append(acc.within(net, cl.snap, c_reach, limit, walk=True).tocsc())
         c_lon, c_lat = cl.points.lon, cl.points.lat

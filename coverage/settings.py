@@ -85,6 +85,10 @@ cache_folder: Path = Path(
 #: Use the on-disk network cache.
 use_cache: bool = True
 
+#: A tiled run merges its households into one households.csv / .gpkg up to this many rows (Excel opens
+#: about a million); beyond it they stay in the tiles' GeoParquet files.
+merge_max_rows: int = 2_000_000
+
 
 def speed_m_s(profile: str | None = None, speed_kph: float | None = None) -> float:
     """Return the walking speed in m/s for a profile name or a custom km/h.

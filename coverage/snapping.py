@@ -25,8 +25,8 @@ from functools import cached_property
 import numpy as np
 from scipy.spatial import cKDTree
 
-from . import settings
 from ._csr import gather
+from .options import snap_limit_m
 from ._progress import n_threads
 from .network import WalkNetwork
 
@@ -155,7 +155,7 @@ class SegmentIndex:
         return Snapped(*(np.concatenate([getattr(p, f) for p in parts]) for f in Snapped.__dataclass_fields__))
 
     def _snap(self, x, y, max_snap_m: float | None = None, workers: int = -1) -> Snapped:
-        max_snap_m = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
+        max_snap_m = snap_limit_m(max_snap_m)
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         n = x.size

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from coverage import assess
-from coverage.output.html_map import coverage_map, save_map, static_map
+from coverage.output.explore import coverage_map, static_map
+from coverage.output.html_map import save_map
 
 XSS = "<img src=x onerror=alert(1)>"
 

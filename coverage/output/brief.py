@@ -162,7 +162,7 @@ def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang
             _draw_blocks(fig, blocks, 0.95)
             pdf.savefig(fig)
             plt.close(fig)
-        if getattr(result, "groups", None) is not None or getattr(result, "access_measure", None) is not None:
+        if result.groups is not None or result.access_measure is not None:
             from .people import brief_page  # population groups, accessibility and the Lorenz curves
 
             brief_page(pdf, result, lang=lang, table=_table)

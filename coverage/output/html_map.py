@@ -13,7 +13,7 @@ from installed packages: XStatic-Leaflet and folium's own
   which draws every layer from that data.
 
 No text from the data is ever template source or markup: it reaches the page
-as JSON and the DOM as text (:mod:`coverage._html`). So a saved map, and the
+as JSON and the DOM as text (:mod:`coverage.output._html`). So a saved map, and the
 map shown inline in a notebook, draws every layer on a meeting-room laptop
 with no network; only the basemap tiles need internet, and without them the
 map says so and draws the walking network as a light street basemap.
@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .._encode import b64_array, encode_lines, varint
+from .._encode import b64_array, varint
 from .._files import atomic_path
 from .._hex import hex_cells
-from .._html import add_data, add_html, add_script, esc
+from ._html import add_data, add_html, add_script, esc
 from .mapdata import (
     BAND_OPACITY,
     COMPOUND_CHANGED_COLOUR,
@@ -54,10 +54,8 @@ from .mapdata import (
     MapData,
     band_colour,
     band_label,
-    named_sites,
     rgba,
 )
-from .static_map import static_map  # noqa: F401  (kept importable from here)
 
 CANDIDATE_COLOUR = "#f4a582"
 #: The page code, in the order it runs.
@@ -130,7 +128,14 @@ def _round6(geoms):
 
 
 def _geometry(g) -> dict | None:
-    return None if g is None or shapely.is_empty(g) else json.loads(shapely.to_geojson(_round6(g)))
+    if g is None or shapely.is_empty(g):
+        return None
+    g = _round6(g)
+    if g.geom_type == "Polygon":  # from the coordinate arrays: much faster than a GeoJSON text parsed back
+        return {"type": "Polygon", "coordinates": _polygon_coordinates(g)[0]}
+    if g.geom_type == "MultiPolygon":
+        return {"type": "MultiPolygon", "coordinates": _polygon_coordinates(g)}
+    return json.loads(shapely.to_geojson(g))
 
 
 def _ring_geojson(outer, inner) -> dict:
@@ -143,9 +148,18 @@ def _ring_geojson(outer, inner) -> dict:
     for g in (outer, inner):
         if g is None or g.is_empty:
             continue
-        gj = json.loads(shapely.to_geojson(_round6(g)))
-        parts += [gj["coordinates"]] if gj["type"] == "Polygon" else gj["coordinates"]
+        parts += _polygon_coordinates(_round6(g))
     return {"type": "MultiPolygon", "coordinates": parts}
+
+
+def _polygon_coordinates(g) -> list:
+    """A polygon's or multipolygon's GeoJSON coordinates (one list of rings per polygon), from its arrays."""
+    polys = list(g.geoms) if g.geom_type == "MultiPolygon" else [g]
+    out = []
+    for poly in polys:
+        rings = [poly.exterior, *poly.interiors]
+        out.append([shapely.get_coordinates(r).tolist() for r in rings])
+    return out
 
 
 def _morton_order(x, y, ok) -> np.ndarray:
@@ -255,10 +269,8 @@ def _sites(sites, T) -> list[dict]:
     return out
 
 
-def _compounds(result) -> tuple[dict | None, list[dict]]:
-    from ..gates import compound_frames
-
-    comp, gates = compound_frames(result)
+def _compounds(frames) -> tuple[dict | None, list[dict]]:
+    comp, gates = frames
     gated = comp[comp["rule"] == "gated"]
     features = [{"geometry": _geometry(g), "id": str(cid), "name": str(name), "gates": int(ng), "points": int(npts),
                  "points_changed": int(pc), "households_changed": float(hc), "changed": bool(pc > 0)}
@@ -312,15 +324,17 @@ def _legend(result, md, T, snap_m, *, points, what_if, bands, stations, sites, c
     return [[sym, label] for sym, label in legend]
 
 
-def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", network: bool = False,
-              max_points: int = 5000, hex_size_m: float = 150.0, title: str | None = None, highlight=None,
-              highlight_label: str | None = None, scenario=None, streets: dict | None = None) -> dict:
-    """Everything the page draws, as one JSON-ready dict (no drawing, no markup).
+def page_data(products, m_name: str, *, lang: str = "en", max_points: int = 5000, hex_size_m: float = 150.0,
+              title: str | None = None, highlight=None, highlight_label: str | None = None) -> dict:
+    """Everything the page draws, as one JSON-ready dict (no drawing, no markup, no analysis).
 
-    ``scenario`` is the what-if table (:func:`coverage.scenario.scenario`)
-    or None for a static map; ``streets`` the street basemap
-    (:func:`coverage.basemap.street_payload`) or None.
+    ``products`` (:class:`~coverage.products.RunProducts`) holds the
+    result, the isochrones, the sites, the what-if table (or None for a
+    static map), the street basemap (or None), the network layer's lines (or
+    None) and the gated compounds.
     """
+    result = products.result
+    isochrones, sites, scenario = products.isochrones, products.sites, products.scenario
     T = LABELS[lang]
     md = MapData.of(result)
     per, uni = isochrones
@@ -343,8 +357,8 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
                      "features": [{"id": str(sid), "geometry": _geometry(g)}
                                   for sid, g in zip(thr["station_id"], thr.geometry)]} if len(thr) else None
     stations = _stations(result)
-    site_list = _sites(named_sites(result, sites, lang), T) if sites is not None and len(sites) else []
-    compounds, gates = _compounds(result) if result.gate_rule is not None else (None, [])
+    site_list = _sites(sites, T) if sites is not None and len(sites) else []
+    compounds, gates = _compounds(products.compounds) if products.compounds is not None else (None, [])
     hl = None
     if highlight is not None and len(highlight):
         h = highlight[highlight.geometry.notna()].to_crs(4326)
@@ -368,11 +382,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
     allb = np.vstack([st_ll[np.isfinite(st_ll).all(axis=1)], np.column_stack([md.lat, md.lon])[md.valid]])
     fit = ([[float(allb[:, 0].min()), float(allb[:, 1].min())], [float(allb[:, 0].max()), float(allb[:, 1].max())]]
            if len(allb) else None)
-    net = None
-    if network:
-        from .basemap import street_lines
-
-        net = {**encode_lines(street_lines(result.network)[0]), "label": T["network"]}
+    net = None if products.network_lines is None else {**products.network_lines, "label": T["network"]}
     data = {
         "map": m_name, "lang": lang, "labels": labels, "attribution": OSM_ATTRIBUTIONS.get(lang, OSM_ATTRIBUTION),
         "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
@@ -386,7 +396,7 @@ def page_data(result, m_name: str, *, isochrones, sites=None, lang: str = "en", 
         "households": _households(result, md, perm, points=points, hex_size_m=hex_size_m, T=T, snap_m=snap_m),
         "heat": {"label": T["heat"]} if not points and md.uncovered.any() else None,
         "stations": stations, "sites": site_list, "compounds": compounds, "gates": gates, "highlight": hl,
-        "fit": fit, "labelZoom": LABEL_MIN_ZOOM, "streets": streets,
+        "fit": fit, "labelZoom": LABEL_MIN_ZOOM, "streets": products.streets,
         "whatif": None,
     }
     from .people_map import people_block  # population groups and accessibility (None without them)
@@ -420,88 +430,37 @@ def render_page(data_for, lonlat, *, title: str):
     return m
 
 
-def coverage_map(
-    result,
-    *,
-    isochrones=None,
-    sites=None,
-    lang: str = "en",
-    network: bool = False,
-    max_points: int = 5000,
-    hex_size_m: float = 150.0,
-    title: str | None = None,
-    highlight=None,
-    highlight_label: str | None = None,
-    what_if: bool = True,
-    candidates=None,
-    streets: bool = True,
-    new_capacity: float | None = None,
-    scenario=None,
-    street_data: dict | None = None,
-):
-    """The coverage map a planner shows: bands, households, stations, sites, and what-if (a folium map).
+def render_map(products, *, lang: str = "en", max_points: int = 5000, hex_size_m: float = 150.0,
+               title: str | None = None, highlight=None, highlight_label: str | None = None):
+    """The coverage map a planner shows (a folium map), drawn from finished products.
 
     Parameters
     ----------
-    result
-        A :class:`~coverage.assess.CoverageResult`.
-    isochrones
-        ``(per_station, union)`` from :func:`coverage.isochrones.isochrones`;
-        computed when omitted (bands from the result's cutoffs).
-    sites
-        Proposed new stations (a GeoDataFrame with ``rank``, ``id``,
-        ``households_added``, ``covered_share_after``) for a candidate layer.
+    products
+        A :class:`~coverage.products.RunProducts` of a single run (with its isochrones; the what-if
+        table, the street basemap and the network layer are drawn when present).
     lang
         ``"en"`` or ``"zh"`` labels.
-    network
-        Draw the walking network as a light context layer (hidden at start).
     max_points
         Up to this many households are drawn one by one; beyond it the
         uncovered ones are aggregated into hexagonal cells and a heat map.
+    hex_size_m
+        The cells' size, metres.
+    title
+        The map's title (default: the threshold's coverage).
     highlight, highlight_label
         Extra points to draw on top in orange (e.g. the households that lose
         coverage at the older-adult walking speed), as a named layer.
-    what_if
-        Carry the what-if data (:mod:`coverage.whatif_map`): close stations,
-        open candidates and see coverage change, offline. ``False`` draws a
-        static map.
-    streets
-        Draw the walking network as a light street basemap, with street
-        names from neighbourhood zoom on (:mod:`coverage.basemap`), so the
-        map is readable offline; it steps aside when map tiles load.
-    new_capacity
-        With station capacities: what a station opened at a candidate can
-        serve in the what-if (default: the median station's capacity).
-    candidates
-        Candidate places for the what-if (default: the proposed sites,
-        network places near the gaps, and co-location places from a ``.pbf``
-        extract; see :func:`coverage.scenario.scenario`).
-    scenario, street_data
-        The what-if table and the street basemap when already computed
-        (otherwise computed here).
     """
     if lang not in LABELS:
         msg = f"lang must be one of {sorted(LABELS)}, not {lang!r}"
         raise ValueError(msg)
-    iso = result.isochrones() if isochrones is None else isochrones
-    sites = named_sites(result, sites, lang)  # proposed sites named in the page and in the what-if candidates
-    if what_if and scenario is None:
-        from ..scenario import scenario as make_scenario
-
-        scenario = make_scenario(result, sites=sites, candidates=candidates, new_capacity=new_capacity)
-    if streets and street_data is None:
-        from .basemap import street_payload
-        from ..osm import products_of
-
-        prod = products_of(result.network)
-        street_data = street_payload(result.network, prod.street_names if prod is not None else {})
+    result = products.result
     md = MapData.of(result)
     T = LABELS[lang]
     return render_page(
-        lambda name: page_data(result, name, isochrones=iso, sites=sites, lang=lang, network=network,
-                               max_points=max_points, hex_size_m=hex_size_m, title=title, highlight=highlight,
-                               highlight_label=highlight_label, scenario=scenario if what_if else None,
-                               streets=street_data if streets else None),
+        lambda name: page_data(products, name, lang=lang, max_points=max_points, hex_size_m=hex_size_m,
+                               title=title, highlight=highlight, highlight_label=highlight_label),
         md.centre_lonlat(result), title=title or T["title"].format(m=result.summary.threshold_min))
 
 

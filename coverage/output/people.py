@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._files import safe_cell
-from .files import folder, to_csv, write_table
+from .._files import OutputFolder, safe_cell
+from .formats import to_csv, write_table
 
 #: Files this module may write.
 FILES = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_by_area.csv")
@@ -80,7 +80,7 @@ def _safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_people(result, out_dir, *, areas=None, area_name_col=None, area_id_col=None) -> dict[str, str]:
     """Write the groups', accessibility's and fairness's files (see the module notes); returns them."""
-    out = folder(out_dir, result)
+    out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     files = {}
     if result.groups is not None:
         with out.write("groups.csv") as tmp:

@@ -47,8 +47,8 @@ def _fmt(x: float) -> str:
 
 def people_block(result, pos: np.ndarray, lang: str = "en") -> dict | None:
     """The page's groups and access data; ``pos[h]`` is household ``h``'s place in the page's order."""
-    groups = getattr(result, "groups", None)
-    wa = getattr(result, "access_measure", None)
+    groups = result.groups
+    wa = result.access_measure
     if groups is None and wa is None:
         return None
     L = LABELS.get(lang, LABELS["en"])

@@ -33,11 +33,13 @@ PNG_BAND_ALPHA = 0.45
 log = logging.getLogger(__name__)
 
 
-def static_map(result, path, *, isochrones=None, sites=None, lang: str = "en", dpi: int = 150, title: str | None = None):
-    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline).
+def write_png(products, path, *, lang: str = "en", dpi: int = 150, title: str | None = None) -> Path:
+    """A PNG of the coverage map for slides (matplotlib; no basemap, works offline), from finished products
+    (:class:`~coverage.products.RunProducts`: the result, its isochrones and the sites).
 
     ``path`` ends in ``.png`` (``.pdf`` and ``.svg`` work too).
     """
+    result, isochrones, sites = products.result, products.isochrones, products.sites
     if Path(path).suffix.lower() not in (".png", ".pdf", ".svg"):
         msg = f"--png '{path}': the picture must be a .png file (or .pdf/.svg)."
         raise CoverageInputError(msg)
@@ -165,7 +167,7 @@ def draw_map(ax, result, isochrones, sites, T, *, work, legend_size: int = 9, at
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    _, uni = result.isochrones() if isochrones is None else isochrones
+    _, uni = isochrones
     handles = []
     for lower, upper, ring in band_rings(uni.to_crs(work)):  # non-overlapping: each place shows one colour
         col = band_colour(upper)

@@ -49,22 +49,23 @@ CANDIDATE_ZOOM = 15
 def whatif_block(result, sc, pos: np.ndarray) -> dict:
     """The what-if data of a scenario ``sc``; ``pos[h]`` is household ``h``'s place in the page's order."""
     n_codes = len(sc.bands_m)
-    counts, pairs = [], []
-    for s in range(sc.n_sites):
-        sl = slice(sc.ptr[s], sc.ptr[s + 1])
-        p = pos[sc.household[sl]]
-        order = np.argsort(p, kind="stable")
-        p, c = p[order], sc.code[sl][order].astype(np.int64)
-        d = np.diff(p, prepend=0)
-        pairs.append(d * n_codes + c)
-        counts.append(p.size)
+    # per site, its households in the page's order as gaps from the previous one (from 0), with their band
+    counts = np.diff(np.asarray(sc.ptr, dtype=np.int64))
+    site = np.repeat(np.arange(sc.n_sites), counts)
+    p = np.asarray(pos, dtype=np.int64)[sc.household]
+    order = np.lexsort((p, site))
+    p, c = p[order], np.asarray(sc.code, dtype=np.int64)[order]
+    prev = np.concatenate([[0], p[:-1]]) if p.size else p
+    starts = np.asarray(sc.ptr[:-1], dtype=np.int64)
+    prev[starts[counts > 0]] = 0  # each site's first household counts from 0
+    pairs = (p - prev) * n_codes + c
     staff = None
     if result.staff is not None:
         staff = [None if not np.isfinite(v) else float(v) for v in result.staff] + [None] * (sc.n_sites - sc.n_stations)
     return {
         "bandsMin": sc.bands_min, "thr": sc.threshold_index, "nCodes": n_codes,
         "cnt": base64.b64encode(varint(counts)).decode(),
-        "pairs": base64.b64encode(varint(np.concatenate(pairs) if pairs else np.zeros(0))).decode(),
+        "pairs": base64.b64encode(varint(pairs)).decode(),
         "sites": {
             "id": sc.site_id, "name": sc.site_name, "kind": sc.site_kind,
             "lon": [None if not np.isfinite(v) else float(v) for v in sc.site_lon],

@@ -1,5 +1,6 @@
-"""Province and nation runs, tile by tile on Dask: partitioning (:mod:`.partition`), the tiled analysis
-(:mod:`.run`) and the cluster (:mod:`.cluster`).
+"""Province and nation runs, tile by tile on Dask: partitioning (:mod:`.partition`), the tiled assessment
+(:mod:`.run`), the tiled isochrones (:mod:`.isochrones`) and siting (:mod:`.siting`), and the cluster
+(:mod:`.cluster`).
 
 The answers are the one-process answers with the same horizon; see :func:`assess_tiled`.
 """

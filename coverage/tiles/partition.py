@@ -43,6 +43,9 @@ from .._files import write_cache
 from ..io import Points, read_polygons
 from ..network import WalkNetwork
 
+#: Merged households.csv / households.gpkg are written up to this many rows (:data:`coverage.settings.merge_max_rows`).
+MERGE_MAX_ROWS = settings.merge_max_rows
+
 log = logging.getLogger(__name__)
 
 #: Coarse cells (m) used to find the segments near a tile.
@@ -587,3 +590,30 @@ def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, c
     jobs = [delayed(_place_partition)(p, int(offsets[k]), network.crs.to_string(), tiling, network.bounds_lonlat,
                                       wcol, str(out / f"part-{k:05d}.parquet"), geo) for k, p in enumerate(parts)]
     return _partition_from(client.compute(jobs, sync=True), out, path)
+
+
+def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
+    """The compounds that come within ``margin_m`` of a tile, with their gates (placed for the whole run)."""
+    if rule is None:
+        return {}
+    import geopandas as gpd
+
+    tree = rule.compound_tree
+    idx = np.sort(tree.query(region, predicate="dwithin", distance=margin_m) if margin_m
+                  else tree.query(region, predicate="intersects"))
+    if idx.size == 0:
+        return {}
+    ids = rule.compounds.ids.astype(str)
+    comp = gpd.GeoDataFrame({"compound_id": ids[idx]}, geometry=rule.compounds.frame.geometry.values[idx],
+                            crs="EPSG:4326")
+    g = np.flatnonzero(np.isin(rule.gate_compound, idx) & rule.gates.valid & (rule.gate_status != "too_far"))
+    gates = gpd.GeoDataFrame({"gate_id": rule.gates.ids.astype(str)[g], "compound_id": ids[rule.gate_compound[g]]},
+                             geometry=gpd.points_from_xy(rule.gates.lon[g], rule.gates.lat[g]), crs="EPSG:4326")
+    return {"compounds": comp, "gates": gates}
+
+
+def untiled_profile(profile) -> None:
+    """Profiles that walk a restricted network (wheelchair) are not cut into tiles yet: a clear error."""
+    if settings.PROFILE_AVOID.get(profile or ""):
+        msg = f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it per city."
+        raise CoverageInputError(msg)

@@ -1,9 +1,12 @@
-"""Tiled runs on Dask: a province or a nation, tile by tile, with exact halos.
+"""Tiled runs on Dask: a province or a nation, tile by tile, with exact halos (the tiled assessment).
 
-:func:`assess_tiled` splits the households into tiles (:mod:`coverage.tiling`),
+The cluster is :mod:`.cluster`, the tiled isochrones :mod:`.isochrones` and
+the tiled siting :mod:`.siting`; their entries are importable from here too.
+
+:func:`assess_tiled` splits the households into tiles (:mod:`coverage.tiles.partition`),
 cuts the network once into per-tile networks with their halos, and runs one
 task per tile on a Dask cluster: each task reads only its own network and
-households, runs the ordinary :func:`~coverage.assess.assess` with the
+households, runs the ordinary :func:`~coverage.assessment.assess` with the
 stations within its halo, writes its households as GeoParquet and returns its
 counts and station loads. The merge sums them: every household is in exactly
 one tile, so nothing is lost or counted twice, and station loads are summed
@@ -35,67 +38,36 @@ from ..io import read_points
 from ..locate import check_extent, check_offset, locate
 from ..network import WalkNetwork, load_network
 from ..options import WalkRules
+from .cluster import (  # noqa: F401  (importable from here as before)
+    as_client,
+    dask_client,
+    executor,
+    need_dask,
+    one_thread_on_a_worker,
+    peak_rss_mb,
+    progress_tasks,
+)
+from .isochrones import isochrones_tiled, run_tile_isochrones  # noqa: F401  (importable from here as before)
 from .partition import (
+    MERGE_MAX_ROWS,
     cut_network,
-    partition_parquet_dask,
     halo_m,
     parse_tiles,
     partition_households,
+    partition_parquet_dask,
     stations_near,
     stream_csv_households,
     stream_parquet_households,
-    tile_extents,
+    tile_gates,
+    untiled_profile,
 )
+from .siting import run_tile_cover, suggest_sites_tiled  # noqa: F401  (importable from here as before)
 
 log = logging.getLogger(__name__)
 
-#: Merged households.csv / households.gpkg are written up to this many rows (Excel opens about a million).
-MERGE_MAX_ROWS = 2_000_000
 #: CSV households above this size are read in chunks rather than whole.
 STREAM_CSV_BYTES = 100 * 2**20
 _LOAD_COLUMNS = ("households_within", "weight_within", "catchment_households", "catchment_weight")
-
-
-def need_dask() -> None:
-    """Raise a one-line error naming the extra when dask.distributed is missing."""
-    try:
-        import dask  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        msg = ("tiled runs need Dask: install the dask extra, pip install \"service-coverage[dask]\" "
-               "(or pip install -e \".[dask]\" in a checkout).")
-        raise CoverageInputError(msg) from None
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory (MB): VmHWM on Linux, which, unlike ru_maxrss, does not carry the
-    parent's size over into a process that Dask started."""
-    import resource
-    import sys
-
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 2**20 if sys.platform == "darwin" else rss / 1024
-
-
-def _one_thread_on_a_worker() -> None:
-    """On a Dask worker the tiles run in parallel already: one thread each, not one per core."""
-    import os
-
-    try:
-        from distributed import get_worker
-
-        get_worker()
-    except (ImportError, ValueError):
-        return
-    os.environ.setdefault("SERVICE_COVERAGE_THREADS", "1")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def run_tile(task: dict) -> dict:
@@ -106,7 +78,7 @@ def run_tile(task: dict) -> dict:
     """
     import geopandas as gpd
 
-    _one_thread_on_a_worker()
+    one_thread_on_a_worker()
     t0 = time.perf_counter()
     net = WalkNetwork.load(task["network"])
     hh = gpd.read_parquet(task["households"], filters=[("_tile", "==", task["tile"])])
@@ -145,7 +117,7 @@ def run_tile(task: dict) -> dict:
         "tile": task["tile"], "rows": int(rows.size), "summary": s.to_dict(), "loads": loads,
         "compounds_changed": changed, "pairs": pairs,
         "n_nodes": net.n_nodes, "n_stations": len(task["stations"]), "seconds": time.perf_counter() - t0,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -171,6 +143,8 @@ class TiledResult:
     gate_rule: object = None  # coverage.gates.GateRule, with gated compounds (placed for the whole run)
     capacity: np.ndarray | None = None  # households per station, with capacities
     tiling: object = field(default=None, repr=False)  # the tiles as run (grown to hold every household)
+    groups: object = None  # population groups are counted per city (not with --tiles yet): always None
+    access_measure: object = None  # accessibility is measured per city (not with --tiles yet): always None
 
     def compounds_table(self):
         """One row per compound, open rule against gated rule (see :func:`coverage.gates.compound_table`)."""
@@ -216,6 +190,13 @@ class TiledResult:
         return f"TiledResult({self.summary.text()}; {len(self.tile_files)} tiles)"
 
     @property
+    def rules(self) -> WalkRules:
+        """The walking rules of this run (with its horizon)."""
+        p = self.params
+        return WalkRules(p["minutes"], tuple(p["cutoffs_min"]), p["speed_kph"], p["profile"], p["max_snap_m"],
+                         p.get("horizon_min"))
+
+    @property
     def bands_min(self) -> list[float]:
         return sorted(set(self.params["cutoffs_min"]) | {self.summary.threshold_min})
 
@@ -244,131 +225,37 @@ class TiledResult:
         out = gpd.GeoDataFrame({"households": wsum, "points": cnt}, geometry=polys, crs=work)
         return out[~out.geometry.is_empty].to_crs("EPSG:4326").reset_index(drop=True)
 
+    # the RunResult interface (coverage.products), shared with single runs
+    @property
+    def merged(self) -> bool:
+        """Whether the households were merged into one table (at most :data:`MERGE_MAX_ROWS` rows)."""
+        return self.households is not None
+
+    @property
+    def drawable(self) -> bool:
+        """False: the interactive map and the PNG are drawn per city or district, without tiles."""
+        return False
+
+    @property
+    def tile_table(self) -> pd.DataFrame | None:
+        """Per tile: rows, network nodes, stations, seconds, peak memory."""
+        return self.tiles
+
+    def summary_document(self) -> dict:
+        """``summary.json``: the summary, every parameter, the timings and the tiles' files."""
+        return {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
+                "tile_files": [Path(f).name for f in self.tile_files]}
+
     def to_files(self, out_dir) -> dict[str, str]:
-        """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv.
+        """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv (and the gated
+        compounds' files, with gates).
 
         The per-tile households are already in ``out_dir/tiles/`` as GeoParquet.
         """
-        from ..output.files import folder, write_frames, write_json, write_table
+        from ..output.files import write_run
+        from ..products import analyse
 
-        out = folder(out_dir)
-        if self.households is None:
-            log.warning("%s households: more than %s rows, so no merged households.csv; read out/tiles/*.parquet",
-                        f"{self.summary.n_households:,}", f"{MERGE_MAX_ROWS:,}")
-        files = write_frames(out, (("households", self.households), ("stations", self.stations)))
-        with out.write("tiles.csv") as tmp:
-            write_table(self.tiles, tmp)
-        summary = {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
-                   "tile_files": [Path(f).name for f in self.tile_files]}
-        with out.write("summary.json") as tmp:
-            write_json(summary, tmp)
-        files["tiles_csv"] = str(out.path("tiles.csv"))
-        files["summary"] = str(out.path("summary.json"))
-        return files
-
-
-class dask_client:  # noqa: N801  a context manager, used like a function
-    """``with dask_client("local:2") as client:`` one cluster for several tiled steps (None stays None)."""
-
-    def __init__(self, scheduler):
-        self.scheduler = scheduler
-        self.close = lambda: None
-
-    def __enter__(self):
-        if self.scheduler is None or not isinstance(self.scheduler, str):
-            return self.scheduler
-        client, self.close = _client(self.scheduler)
-        return client
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-def _client(scheduler):
-    """(Client, closer) for "local:N" or a scheduler address."""
-    need_dask()
-    from distributed import Client, LocalCluster
-
-    own = []
-    if isinstance(scheduler, str) and scheduler.startswith("local"):
-        n = scheduler.split(":", 1)[1] if ":" in scheduler else ""
-        try:
-            n_workers = int(n) if n else None
-        except ValueError:
-            n_workers = -1
-        if n_workers is not None and n_workers < 1:
-            msg = f"--scheduler {scheduler!r}: give local:N with N workers, e.g. local:2."
-            raise CoverageInputError(msg)
-        import os
-
-        cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
-        own = [client, cluster]
-    elif isinstance(scheduler, str) and "://" in scheduler:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            msg = f"--scheduler {scheduler}: could not reach the Dask scheduler ({exc})."
-            raise CoverageInputError(msg) from None
-        own = [client]
-    else:
-        msg = f"--scheduler {scheduler!r}: give local:N or a scheduler address like tcp://host:8786."
-        raise CoverageInputError(msg)
-
-    def close():
-        for o in own:
-            o.close()
-
-    return client, close
-
-
-def _as_client(scheduler):
-    """The dask.distributed Client when ``scheduler`` is one (else None)."""
-    try:
-        from distributed import Client
-    except ImportError:
-        return None
-    return scheduler if isinstance(scheduler, Client) else None
-
-
-def _executor(scheduler):
-    """(map function, closer) for a scheduler spec: None, "local:N", an address, or a Client."""
-    if scheduler is None:
-        return (lambda fn, tasks: [fn(t) for t in _progress(tasks)]), (lambda: None)
-    need_dask()
-    from distributed import Client, as_completed, progress
-
-    if isinstance(scheduler, Client):
-        client, close = scheduler, (lambda: None)
-    else:
-        client, close = _client(scheduler)
-
-    def run(fn, tasks):
-        futures = client.map(fn, tasks, pure=False)
-        if log.isEnabledFor(logging.INFO):
-            progress(futures)  # Dask's own progress bar
-        out = []
-        for fut in as_completed(futures):
-            out.append(fut.result())
-        return out
-
-    return run, close
-
-
-def _progress(tasks):
-    from .._progress import progress_bar
-
-    return progress_bar(tasks, desc="tiles") if log.isEnabledFor(logging.INFO) else tasks
-
-
-def _untiled_profile(profile) -> None:
-    """Profiles that walk a restricted network (wheelchair) are not cut into tiles yet: a clear error."""
-    from .. import settings
-
-    if settings.PROFILE_AVOID.get(profile or ""):
-        msg = f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it per city."
-        raise CoverageInputError(msg)
+        return write_run(analyse(self, compute_isochrones=False), out_dir, command="files")
 
 
 def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_dir, minutes=None, profile=None,
@@ -377,13 +264,13 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                  household_options=None, stream_rows: int | None = None, compounds=None, gates=None,
                  compound_id_col: str | None = None, compound_options: dict | None = None,
                  gate_options: dict | None = None, capacity=None,
-                 staff=None, caseload=None, default_capacity=None) -> TiledResult:
+                 staff=None, caseload=None, default_capacity=None, rules: WalkRules | None = None) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
     boundaries. ``horizon_min`` defaults to twice the threshold. The tiles'
     households go to ``out_dir/tiles/`` as GeoParquet; the other arguments
-    are :func:`~coverage.assess.assess`'s. GeoParquet households are read in
+    are :func:`~coverage.assessment.assess`'s. GeoParquet households are read in
     batches of ``stream_rows`` rows (default a million; on a cluster, by the
     workers), and a CSV larger than :data:`STREAM_CSV_BYTES` (or any CSV, with
     ``stream_rows``) in chunks of ``stream_rows`` rows, so the coordinator
@@ -395,16 +282,24 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     once, for the whole run (up to :data:`MERGE_MAX_ROWS` households).
     """
     if isinstance(scheduler, str):  # one cluster for the reading, the tiles and the merge
-        kwargs = dict(locals())
         with dask_client(scheduler) as client:
-            return assess_tiled(**{**kwargs, "scheduler": client})
+            return assess_tiled(
+                network, stations, households, tiles=tiles, scheduler=client, out_dir=out_dir, minutes=minutes,
+                profile=profile, speed_kph=speed_kph, weight=weight, crs=crs, id_col=id_col,
+                station_id_col=station_id_col, household_id_col=household_id_col, max_snap_m=max_snap_m,
+                cutoffs_min=cutoffs_min, horizon_min=horizon_min, station_options=station_options,
+                household_options=household_options, stream_rows=stream_rows, compounds=compounds, gates=gates,
+                compound_id_col=compound_id_col, compound_options=compound_options, gate_options=gate_options,
+                capacity=capacity, staff=staff, caseload=caseload, default_capacity=default_capacity, rules=rules)
     from .._files import OutputFolder
 
     t0 = time.perf_counter()
-    rules = WalkRules.of(minutes=minutes, cutoffs_min=cutoffs_min, profile=profile, speed_kph=speed_kph,
-                         max_snap_m=max_snap_m)
-    rules = rules.but(horizon_min=2 * rules.minutes if horizon_min is None else horizon_min)
-    _untiled_profile(rules.profile)
+    values = {"minutes": minutes, "cutoffs_min": cutoffs_min, "profile": profile, "speed_kph": speed_kph,
+              "max_snap_m": max_snap_m, "horizon_min": horizon_min}
+    rules = WalkRules.resolve(rules, lambda: WalkRules.of(**values), **values)
+    if rules.horizon_min is None:  # a tiled run needs a horizon: twice the threshold
+        rules = rules.but(horizon_min=2 * rules.minutes)
+    untiled_profile(rules.profile)
     net = load_network(network)
     minutes, horizon_min, max_snap_m = rules.minutes, rules.horizon_min, rules.max_snap_m
     kph, prof = rules.speed_kph, rules.profile
@@ -427,7 +322,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
-    client = _as_client(scheduler)
+    client = as_client(scheduler)
     parquet = (suffix in (".parquet", ".geoparquet") or (suffix == "" and isinstance(households, (str, Path))
                                                          and Path(households).is_dir())) and h_crs is None
     if parquet and client is not None:  # GeoParquet on a cluster: its partitions placed in parallel
@@ -487,7 +382,7 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
                       "out": str(tile_dir / f"tile-{t:05d}.parquet"), **tile_gates(rule, tiling.regions[t])})
     log.info("%d tiles with households (of %d), horizon %g min (halo %.0f m); network cut in %.1f s",
              len(tasks), len(tiling), horizon_min, net_halo, t_cut - t_read)
-    run, close = _executor(scheduler)
+    run, close = executor(scheduler)
     try:
         results = run(run_tile, tasks)
     finally:
@@ -503,26 +398,6 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     log.info("Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)", len(tasks),
              result.timings["total_s"], result.timings["read_s"], result.timings["cut_s"], result.timings["tiles_s"])
     return result
-
-
-def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
-    """The compounds that come within ``margin_m`` of a tile, with their gates (placed for the whole run)."""
-    if rule is None:
-        return {}
-    import geopandas as gpd
-
-    tree = rule.compound_tree
-    idx = np.sort(tree.query(region, predicate="dwithin", distance=margin_m) if margin_m
-                  else tree.query(region, predicate="intersects"))
-    if idx.size == 0:
-        return {}
-    ids = rule.compounds.ids.astype(str)
-    comp = gpd.GeoDataFrame({"compound_id": ids[idx]}, geometry=rule.compounds.frame.geometry.values[idx],
-                            crs="EPSG:4326")
-    g = np.flatnonzero(np.isin(rule.gate_compound, idx) & rule.gates.valid & (rule.gate_status != "too_far"))
-    gates = gpd.GeoDataFrame({"gate_id": rule.gates.ids.astype(str)[g], "compound_id": ids[rule.gate_compound[g]]},
-                             geometry=gpd.points_from_xy(rule.gates.lon[g], rule.gates.lat[g]), crs="EPSG:4326")
-    return {"compounds": comp, "gates": gates}
 
 
 def _gate_summary(results, rule) -> dict | None:
@@ -637,205 +512,6 @@ def _invalid_rows(hh):
     frame["note"] = hh.reason[bad]
     frame["_row"] = bad
     return frame
-
-
-def run_tile_isochrones(task: dict) -> dict:
-    """One tile's isochrones (runs on a Dask worker): the stations whose point lies in the tile.
-
-    Returns WKB polygons in the work CRS: per (station row, band index), and
-    this tile's union per band.
-    """
-    import shapely
-
-    from ..isochrones import station_isochrones
-
-    _one_thread_on_a_worker()
-    t0 = time.perf_counter()
-    net = WalkNetwork.load(task["network"])
-    st = task["stations"]
-    located = locate(net, st, role="stations", id_col="_sid", max_snap_m=task["max_snap_m"], check=False,
-                     check_crs=False)
-    rule = None
-    if task.get("compounds") is not None:
-        from ..gates import gate_rule
-
-        rule = gate_rule(net, task["compounds"], task["gates"], compound_id_col="compound_id",
-                         max_snap_m=task["max_snap_m"])
-    polys, unions, _ = station_isochrones(net, located.snap, task["bands_m"], cell_m=task["cell_m"],
-                                          max_snap_m=task["max_snap_m"], gates=rule)
-    rows = st["_row"].to_numpy()
-    return {"tile": task["tile"], "station": [int(rows[s]) for s, _, _ in polys], "band": [b for _, b, _ in polys],
-            "wkb": shapely.to_wkb(np.array([g for _, _, g in polys], dtype=object)),
-            "union": {float(k): shapely.to_wkb(v) for k, v in unions.items()},
-            "seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_rss_mb()}
-
-
-def isochrones_tiled(network, stations, minutes=(5, 10, 15), *, tiles, scheduler=None, profile=None,
-                     speed_kph=None, crs=None, id_col="id", max_snap_m=None, cell_m: float = 10.0,
-                     read_options=None, halo=None, compounds=None, gates=None, compound_id_col=None,
-                     compound_options=None, gate_options=None, gate_rule=None):
-    """Per-station isochrones and their union per band, tile by tile: ``(per_station, union)``.
-
-    Each station is drawn in the tile that holds it, on that tile's network
-    with a halo of the largest band plus twice ``max_snap_m``: the same
-    polygons as :func:`~coverage.isochrones.isochrones_for_stations` (the
-    raster cells lie on the same 10 m lattice). The union per band is the
-    union of the tiles' unions. With gated compounds (``compounds`` and
-    ``gates``, or a ``gate_rule`` already built), cells inside them are
-    reached through their gates.
-    """
-    import geopandas as gpd
-    import shapely
-
-    minutes = sorted(float(m) for m in minutes) if minutes is not None and len(minutes) else minutes
-    rules = WalkRules.of(minutes=max(minutes) if minutes else None, cutoffs_min=minutes, profile=profile,
-                         speed_kph=speed_kph, max_snap_m=max_snap_m)
-    _untiled_profile(rules.profile)
-    net = load_network(network)
-    v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
-    bands_m = [m * 60 * v for m in minutes]
-    tiling = parse_tiles(tiles, net)
-    sl = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
-                read_options=read_options)
-    halo = max(max(bands_m) + 2 * max_snap_m, halo or 0.0)  # a wider cut (the analysis's) serves too
-    if gate_rule is None and (compounds is not None or gates is not None):
-        from ..gates import gate_rule as build_rule
-
-        gate_rule = build_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
-                               compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
-    on = np.flatnonzero(sl.snap.on_network)
-    tile = tiling.tile_of(sl.snap.px[on], sl.snap.py[on])
-    tiling = tiling.grown(tile_extents(tile, sl.snap.px[on], sl.snap.py[on], len(tiling)))
-    files = cut_network(net, tiling, halo)
-    frame = sl.points.frame.to_crs("EPSG:4326") if sl.points.frame.crs is not None else sl.points.frame
-    frame = gpd.GeoDataFrame({"_sid": np.arange(len(frame)), "_row": np.arange(len(frame))},
-                             geometry=frame.geometry.values, crs="EPSG:4326")
-    tasks = [{"tile": int(t), "network": files[t], "stations": frame.iloc[on[tile == t]].reset_index(drop=True),
-              "bands_m": bands_m, "cell_m": cell_m, "max_snap_m": max_snap_m,
-              **tile_gates(gate_rule, tiling.regions[t], max(bands_m) + max_snap_m)} for t in np.unique(tile)]
-    run, close = _executor(scheduler)
-    try:
-        results = run(run_tile_isochrones, tasks)
-    finally:
-        close()
-    station = np.concatenate([np.asarray(r["station"], dtype=np.int64) for r in results]) if results else np.zeros(0, int)
-    band = np.concatenate([np.asarray(r["band"], dtype=np.int64) for r in results]) if results else np.zeros(0, int)
-    geoms = shapely.from_wkb(np.concatenate([r["wkb"] for r in results])) if results else np.zeros(0, dtype=object)
-    order = np.lexsort((band, station))
-    ids = sl.points.ids
-    per = gpd.GeoDataFrame({"station_id": ids[station[order]], "minutes": np.asarray(minutes)[band[order]]},
-                           geometry=geoms[order], crs=net.crs)
-    unions = [shapely.union_all(shapely.from_wkb([r["union"][float(b)] for r in results])) if results
-              else shapely.Polygon() for b in bands_m]
-    uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=unions, crs=net.crs)
-    crs_out = sl.points.frame.crs or "EPSG:4326"
-    log.info("Tiled isochrones: %d stations in %d tiles", len(on), len(tasks))
-    return per.to_crs(crs_out), uni.to_crs(crs_out)
-
-
-def run_tile_cover(task: dict) -> dict:
-    """One tile's coverage sets (runs on a Dask worker): which candidates bring its uncovered households
-    within the threshold. Returns (household input row, candidate index) pairs."""
-    import geopandas as gpd
-
-    from ..access import Access
-    from ..reach import station_reach
-
-    _one_thread_on_a_worker()
-    t0 = time.perf_counter()
-    net = WalkNetwork.load(task["network"])
-    hh = gpd.read_parquet(task["tile_out"], columns=["geometry", "_row", "status"])
-    hh = hh[hh["status"].astype(str) == "uncovered"].reset_index(drop=True)
-    hl = locate(net, gpd.GeoDataFrame({"_id": hh["_row"].to_numpy()}, geometry=hh.geometry.values, crs=hh.crs),
-                role="households", id_col="_id", max_snap_m=task["max_snap_m"], check=False, check_crs=False)
-    cl = locate(net, task["candidates"], role="candidates", id_col="_cid", max_snap_m=task["max_snap_m"],
-                check=False, check_crs=False)
-    reach = station_reach(net, cl.snap, task["threshold_m"])
-    access = Access.open(hl.snap)
-    if task.get("compounds") is not None:  # households in gated compounds walk through their gates
-        from ..gates import gate_rule
-
-        access = gate_rule(net, task["compounds"], task["gates"], compound_id_col="compound_id",
-                           max_snap_m=task["max_snap_m"], households=hl.points, household_snap=hl.snap).access
-    m = access.within(net, cl.snap, reach, task["threshold_m"]).tocoo()
-    return {"tile": task["tile"], "row": hh["_row"].to_numpy()[m.row],
-            "candidate": task["candidates"]["_cid"].to_numpy()[m.col], "seconds": time.perf_counter() - t0}
-
-
-def suggest_sites_tiled(result: TiledResult, network, *, k=None, target_share=None, candidates=None,
-                        spacing_m: float = 150.0, min_spacing_m=None, method: str = "exact", time_limit_s=60.0,
-                        curve_max_k=None, id_col: str = "id", crs=None, scheduler=None):
-    """New station sites for a tiled run: one global problem from the tiles' coverage sets.
-
-    Candidates are chosen as :func:`~coverage.siting.suggest_sites` chooses
-    them (network places near the uncovered households, from the whole
-    network, plus the extract's community facilities), each tile computes
-    which candidates within its halo bring its uncovered households within
-    the threshold, and the covering problem is solved once over all of them:
-    the same sites as one run.
-    """
-    import geopandas as gpd
-    from scipy import sparse
-
-    from ..siting import candidates_near, check_goal, sites_result, solve_covering, with_osm_facilities
-    from .partition import halo_m as halo_for
-
-    check_goal(k, target_share)
-    t0 = time.perf_counter()
-    net = load_network(network)
-    p = result.params
-    unc_parts = []
-    for f in result.tile_files:
-        part = gpd.read_parquet(f, columns=["geometry", "_row", "_weight", "status"])
-        unc_parts.append(part[part["status"].astype(str) == "uncovered"])
-    unc = pd.concat(unc_parts, ignore_index=True).sort_values("_row", kind="stable") if unc_parts else None
-    rows = unc["_row"].to_numpy() if unc is not None else np.zeros(0, dtype=np.int64)
-    if candidates is None:
-        pts = gpd.GeoSeries(unc.geometry.values, crs="EPSG:4326").to_crs(net.crs) if rows.size else None
-        cand = candidates_near(net, pts.x.to_numpy() if rows.size else [], pts.y.to_numpy() if rows.size else [],
-                               p["threshold_m"], spacing_m=spacing_m)
-        src = str(net.meta.get("source", ""))
-        cand_gdf = with_osm_facilities(cand, src) if src.lower().endswith(".pbf") else cand
-    else:
-        cand_gdf = candidates
-    t_cand = time.perf_counter()
-    # the CRS option is for the user's candidates file, never for places the library made (WGS-84 already)
-    cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
-                max_snap_m=p["max_snap_m"], check_crs=candidates is not None)
-    tiling = result.tiling if result.tiling is not None else parse_tiles(p["tiles"], net)
-    files = cut_network(net, tiling, p["network_halo_m"])
-    _, cand_halo = halo_for(p["threshold_m"], p["max_snap_m"])
-    near = stations_near(tiling, cl.snap.px, cl.snap.py, cand_halo)
-    cframe = cl.points.frame.to_crs("EPSG:4326") if cl.points.frame.crs is not None else cl.points.frame
-    cframe = gpd.GeoDataFrame({"_cid": np.arange(len(cframe))}, geometry=cframe.geometry.values, crs="EPSG:4326")
-    tasks = []
-    for f in result.tile_files:
-        t = int(Path(f).stem.split("-")[1])
-        if near[t].size:
-            tasks.append({"tile": t, "network": files[t], "tile_out": f, "max_snap_m": p["max_snap_m"],
-                          "threshold_m": p["threshold_m"], "candidates": cframe.iloc[near[t]].reset_index(drop=True),
-                          **tile_gates(result.gate_rule, tiling.regions[t])})
-    run, close = _executor(scheduler)
-    try:
-        parts = run(run_tile_cover, tasks)
-    finally:
-        close()
-    pos = pd.Series(np.arange(rows.size), index=rows)
-    r = np.concatenate([x["row"] for x in parts]) if parts else np.zeros(0, dtype=np.int64)
-    c = np.concatenate([x["candidate"] for x in parts]) if parts else np.zeros(0, dtype=np.int64)
-    cover = sparse.csr_matrix((np.ones(r.size, dtype=bool), (pos.loc[r].to_numpy(), c)),
-                              shape=(rows.size, len(cl.points)))
-    t_sets = time.perf_counter()
-    w_unc = unc["_weight"].to_numpy(dtype=float) if unc is not None else np.zeros(0)
-    siting = solve_covering(cover, w_unc, total_weight=result.summary.weight_total,
-                            covered_weight=result.summary.weight_covered, k=k, target_share=target_share,
-                            method=method, time_limit_s=time_limit_s,
-                            xy=np.column_stack([cl.snap.px, cl.snap.py]), min_spacing_m=min_spacing_m,
-                            curve_max_k=curve_max_k)
-    log.info("Tiled siting: %d candidates, %d uncovered households, coverage sets from %d tiles", len(cl.points),
-             rows.size, len(tasks))
-    return sites_result(siting, cand_gdf, cl.points, list(cl.points.ids), result.summary, t0=t0, t_cand=t_cand,
-                        t_sets=t_sets, crs_out=cl.points.frame.crs)
 
 
 def _assign(result: TiledResult, results, capacity, staff, caseload) -> None:

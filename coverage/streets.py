@@ -1,4 +1,4 @@
-"""A light street basemap for the HTML map when the tiles cannot load.
+"""The street basemap as data: the lines and labels the HTML map draws when the tiles cannot load.
 
 The walking network itself is drawn as thin grey street lines under every
 other layer, with street names (from OpenStreetMap) from neighbourhood zoom
@@ -7,15 +7,28 @@ The lines are merged per way, simplified within 1.5 m and sent as
 delta-encoded varints (a few hundred kB for a city centre); the page draws
 them with ``coverage/output/js/streets.js``. As soon as map tiles load, the street
 layer steps aside; it comes back if they fail.
+
+This is computed before any renderer starts (:mod:`coverage.products`) and
+kept on disk by the network's fingerprint and the street names, so a warm run
+does not rebuild it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._encode import encode_lines
+from . import settings
+from ._encode import encode_lines
+from ._files import write_cache
+
+if TYPE_CHECKING:
+    from .network import WalkNetwork
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +36,11 @@ log = logging.getLogger(__name__)
 STREET_LABEL_ZOOM = 16
 #: Simplification of the street lines, metres.
 SIMPLIFY_M = 1.5
+#: Bump when the payload changes meaning.
+_CACHE_VERSION = 1
 
 
-def street_lines(network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def street_lines(network: WalkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The network's segments merged per way and simplified: (lines in lon/lat, their way ids, lengths in m)."""
     import geopandas as gpd
     import shapely
@@ -49,7 +64,37 @@ def street_lines(network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lonlat, np.asarray(line_way, dtype=np.int64), shapely.length(lines)
 
 
-def street_payload(network, names: dict | None = None) -> dict:
+def network_lines(network: WalkNetwork) -> dict:
+    """The walking network's lines (as :func:`street_lines`), encoded for the page's network layer."""
+    return encode_lines(street_lines(network)[0])
+
+
+def _cache_file(network: WalkNetwork, names: dict) -> Path:
+    h = hashlib.sha256(network.fingerprint.encode())
+    h.update(json.dumps(sorted(names.items()), ensure_ascii=False).encode())
+    h.update(f"{SIMPLIFY_M}|{STREET_LABEL_ZOOM}".encode())
+    return Path(settings.cache_folder) / f"streets-v{_CACHE_VERSION}-{h.hexdigest()[:32]}.json"
+
+
+def street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
+    """:func:`build_street_payload`, from the cache when this network and these names were drawn before."""
+    names = names or {}
+    if not settings.use_cache:
+        return build_street_payload(network, names)
+    path = _cache_file(network, names)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and {"n", "cnt", "xy", "labels", "labelZoom"} <= set(doc):
+            return doc
+    except (OSError, ValueError):
+        pass
+    payload = build_street_payload(network, names)
+    write_cache(path, lambda tmp: tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8"),
+                "street basemap")
+    return payload
+
+
+def build_street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
     """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly encoded.
 
     ``names`` maps OSM way ids to street names (:func:`coverage.osm.way_names`); without it the
