@@ -336,7 +336,7 @@ def _check_run_options(args) -> None:
             parse_crs(getattr(args, key), "--" + key.replace("_", "-"))
     if getattr(args, "no_cache", False):
         settings.use_cache = False
-    if args.command in ("analyze", "site", "report"):  # the walking rules, validated once, before any work
+    if args.command in ("analyze", "site", "report", "site-gates"):  # the walking rules, validated once, first
         args.rules = _rules(args)
     elif args.command == "isochrones":
         args.rules = _rules(args, _minutes_list(args.minutes))
@@ -731,6 +731,7 @@ def _demand_checks(args) -> None:
 
 
 def cmd_demand(args) -> int:
+    from .output.files import OUTPUTS
     from ._files import OutputFolder
     from .demand import from_buildings, from_grid, from_totals
     from .output.prepared import write_demand
@@ -788,6 +789,7 @@ def cmd_demand(args) -> int:
 
 
 def cmd_geocode(args) -> int:
+    from .output.files import OUTPUTS
     from ._files import OutputFolder
     from .geocoding import QUALITIES, geocode
     from .output.prepared import write_geocoded

@@ -292,10 +292,11 @@ def test_readme_path_from_a_spreadsheet_to_the_meeting_pack(totals, tmp_path, mo
 
 def test_output_names_and_help_defaults_agree_with_the_library():
     from coverage import cli, demand
+    from coverage.output.files import OUTPUTS
     from coverage.output.prepared import DEMAND_FILES, GEOCODE_FILES
 
-    assert set(cli.OUTPUTS["demand"]) == {*DEMAND_FILES, "manifest.json"}
-    assert set(cli.OUTPUTS["geocode"]) == {*GEOCODE_FILES, "manifest.json"}
+    assert set(OUTPUTS["demand"]) == {*DEMAND_FILES, "manifest.json"}
+    assert set(OUTPUTS["geocode"]) == {*GEOCODE_FILES, "manifest.json"}
     assert (cli._M2_PER_HOUSEHOLD, cli._PEOPLE_PER_HOUSEHOLD) == (demand.M2_PER_HOUSEHOLD, demand.PEOPLE_PER_HOUSEHOLD)
 
 

@@ -348,7 +348,7 @@ def test_brief_has_the_groups_and_the_lorenz_curves(tmp_path):
 
     with PdfPages(tmp_path / "brief-en.pdf") as pdf:  # the English page alone (Chinese group names still drawn)
         brief_page(pdf, r, lang="en", table=_table)
-    write_brief(tmp_path / "brief-zh.pdf", r, lang="zh")
+    write_brief(tmp_path / "brief-zh.pdf", r, isochrones=r.isochrones(), lang="zh")
     for lang, words in (("zh", ["重点人群与公平性", "老年人", "洛伦兹曲线", "基尼系数"]),
                         ("en", ["Groups and fairness", "Lorenz curves", "Gini", "老年人"])):
         pdf = tmp_path / f"brief-{lang}.pdf"

@@ -180,10 +180,11 @@ def _drawn_texts(r, sites, lang):
 
     from coverage.output.mapdata import LABELS
     from coverage.output.static_map import draw_map, font_rc
+    from coverage.site_names import named_sites
 
     with plt.rc_context(font_rc(lang)):
         fig, ax = plt.subplots(figsize=(8, 8))
-        draw_map(ax, r, None, sites.sites, LABELS[lang], work=r.network.crs)
+        draw_map(ax, r, r.isochrones(), named_sites(r, sites.sites, lang), LABELS[lang], work=r.network.crs)
         texts = [(t.get_text(), t.get_position()) for t in ax.texts]
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         handles = {h.get_label(): h.get_color() for h in ax.get_legend().legend_handles if hasattr(h, "get_color")}
@@ -218,7 +219,7 @@ def test_map_numbers_sites_and_names_streets_and_stations(hongqi_sites):
 def test_png_has_no_blank_band(hongqi_sites, tmp_path):
     from PIL import Image
 
-    from coverage.output.static_map import static_map
+    from coverage.output.explore import static_map
 
     r, sites = hongqi_sites
     png = static_map(r, tmp_path / "m.png", sites=sites.sites, lang="zh")
@@ -247,6 +248,7 @@ def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(hongqi_sites,
     import warnings
 
     from coverage.output import brief
+    from coverage.output import explore
     from coverage.output import static_map as sm
 
     monkeypatch.setattr(sm, "cjk_font", lambda: None)
@@ -254,8 +256,8 @@ def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(hongqi_sites,
     r, sites = hongqi_sites
     with warnings.catch_warnings(record=True) as caught, caplog.at_level("WARNING"):
         warnings.simplefilter("always")
-        brief.write_brief(tmp_path / "b.pdf", r, sites=sites, lang="zh")
-        sm.static_map(r, tmp_path / "m.png", sites=sites.sites, lang="zh")
+        brief.write_brief(tmp_path / "b.pdf", r, isochrones=r.isochrones(), sites=sites, lang="zh")
+        explore.static_map(r, tmp_path / "m.png", sites=sites.sites, lang="zh")
     missing = [str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
     assert missing == []
     assert "No Chinese font found for brief.pdf" in caplog.text and "No Chinese font found for the PNG" in caplog.text
@@ -276,7 +278,7 @@ def test_english_brief_draws_chinese_names_without_boxes(hongqi_sites, tmp_path)
     r, sites = hongqi_sites
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        write_brief(tmp_path / "en.pdf", r, sites=sites, lang="en")
+        write_brief(tmp_path / "en.pdf", r, isochrones=r.isochrones(), sites=sites, lang="en")
     assert not [str(w.message) for w in caught if "Glyph" in str(w.message)]
 
 

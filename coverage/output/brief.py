@@ -112,7 +112,8 @@ def _table(ax, rows, header, widths, *, font_size=9):
 
 def write_brief(path, result, *, isochrones=None, sites=None, by_area=None, lang: str = "en",
                 title: str | None = None, max_rows: int = 18) -> Path:
-    """Write brief.pdf (one or two A4 pages)."""
+    """Write brief.pdf (one or two A4 pages) from finished products: ``isochrones`` is ``(per_station, union)``
+    (:func:`coverage.products.analyse` computes them; the renderer never does)."""
     import matplotlib
 
     matplotlib.use("Agg")
