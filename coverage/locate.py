@@ -44,7 +44,12 @@ def outside_extent(network: WalkNetwork, lon, lat, margin_deg: float = EXTENT_MA
     """Rows with usable coordinates that lie outside the network's bounding box."""
     minx, miny, maxx, maxy = network.bounds_lonlat
     ok = np.isfinite(lon) & np.isfinite(lat)
-    inside = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg) & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+    inside = (
+        (lon >= minx - margin_deg)
+        & (lon <= maxx + margin_deg)
+        & (lat >= miny - margin_deg)
+        & (lat <= maxy + margin_deg)
+    )
     return ok & ~inside
 
 
@@ -92,6 +97,7 @@ OFFSET_MIN_RATIO = 2.0
 
 def _residential_tree(network: WalkNetwork):
     """An STRtree of the extract's landuse=residential areas (None without a local extract, or without areas)."""
+
     def build(net):
         import shapely
 
@@ -141,7 +147,11 @@ def offset_reading(network: WalkNetwork, lon: np.ndarray, lat: np.ndarray) -> tu
     best = None
     for name, conv in (("gcj02", gcj02_to_wgs84), ("bd09", bd09_to_wgs84)):
         alt = share(*conv(x, y))
-        if alt - given >= OFFSET_MIN_GAIN and alt >= OFFSET_MIN_RATIO * given and (best is None or alt > best[2]):
+        if (
+            alt - given >= OFFSET_MIN_GAIN
+            and alt >= OFFSET_MIN_RATIO * given
+            and (best is None or alt > best[2])
+        ):
             best = (name, given, alt)
     return best
 
@@ -156,10 +166,12 @@ def check_offset(network: WalkNetwork, pts: Points, role: str) -> None:
     name, given, alt = found
     what = {"gcj02": "GCJ-02 (Amap, Tencent)", "bd09": "BD-09 (Baidu)"}[name]
     option = crs_option(role)
-    msg = (f"{pts.label}: these coordinates look like {what}, not WGS-84: read as {name}, {alt:.0%} of them fall in "
-           f"OpenStreetMap's residential areas, read as WGS-84 only {given:.0%}. Pass {option} {name} "
-           f"(or --crs {name} for every input; crs= in Python); if they really are WGS-84, say so with "
-           f"{option} EPSG:4326.")
+    msg = (
+        f"{pts.label}: these coordinates look like {what}, not WGS-84: read as {name}, {alt:.0%} of them fall in "
+        f"OpenStreetMap's residential areas, read as WGS-84 only {given:.0%}. Pass {option} {name} "
+        f"(or --crs {name} for every input; crs= in Python); if they really are WGS-84, say so with "
+        f"{option} EPSG:4326."
+    )
     raise CoverageInputError(msg)
 
 

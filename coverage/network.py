@@ -306,8 +306,9 @@ def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkN
     keep = (net.edge_flags & mask) == 0
     u, v = net.edge_u[keep].astype(np.int64), net.edge_v[keep].astype(np.int64)
     n = net.n_nodes
-    n_comp, labels = csgraph.connected_components(sparse.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)),
-                                                  directed=False)
+    n_comp, labels = csgraph.connected_components(
+        sparse.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)), directed=False
+    )
     used = np.zeros(n, dtype=bool)
     used[u] = used[v] = True
     if not used.any():
@@ -318,24 +319,43 @@ def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkN
     edges = edges[labels[net.edge_u[edges]] == main]
     nodes = np.flatnonzero(used & (labels == main))
     if edges.size == net.n_edges and nodes.size == net.n_nodes:  # nothing to leave out: the whole network
-        log.info("Walking profile %s: no segment is %s; the whole network is used", profile, " or ".join(avoid))
+        log.info(
+            "Walking profile %s: no segment is %s; the whole network is used", profile, " or ".join(avoid)
+        )
         return net
     new_index = np.full(n, -1, dtype=np.int64)
     new_index[nodes] = np.arange(nodes.size)
-    meta = {**net.meta, "profile": profile, "profile_avoids": list(avoid), "work_crs": net.crs.to_string(),
-            "n_segments_avoided": int((~keep).sum()),
-            "n_segments_cut_off_for_profile": int(keep.sum() - edges.size)}
-    sub = WalkNetwork(node_id=net.node_id[nodes], lon=net.lon[nodes], lat=net.lat[nodes],
-                      edge_u=new_index[net.edge_u[edges]].astype(np.int32),
-                      edge_v=new_index[net.edge_v[edges]].astype(np.int32),
-                      edge_length_m=net.edge_length_m[edges], edge_way=net.edge_way[edges],
-                      edge_flags=net.edge_flags[edges], meta=meta)
+    meta = {
+        **net.meta,
+        "profile": profile,
+        "profile_avoids": list(avoid),
+        "work_crs": net.crs.to_string(),
+        "n_segments_avoided": int((~keep).sum()),
+        "n_segments_cut_off_for_profile": int(keep.sum() - edges.size),
+    }
+    sub = WalkNetwork(
+        node_id=net.node_id[nodes],
+        lon=net.lon[nodes],
+        lat=net.lat[nodes],
+        edge_u=new_index[net.edge_u[edges]].astype(np.int32),
+        edge_v=new_index[net.edge_v[edges]].astype(np.int32),
+        edge_length_m=net.edge_length_m[edges],
+        edge_way=net.edge_way[edges],
+        edge_flags=net.edge_flags[edges],
+        meta=meta,
+    )
     sub.__dict__["_parent"] = net
     sub.__dict__["_parent_edge"] = edges
     sub.__dict__["xy"] = net.xy[nodes]
-    log.info("Walking profile %s: left out %d segments (%s) and %d cut off from the rest; %d of %d segments kept",
-             profile, meta["n_segments_avoided"], ", ".join(avoid), meta["n_segments_cut_off_for_profile"],
-             edges.size, net.n_edges)
+    log.info(
+        "Walking profile %s: left out %d segments (%s) and %d cut off from the rest; %d of %d segments kept",
+        profile,
+        meta["n_segments_avoided"],
+        ", ".join(avoid),
+        meta["n_segments_cut_off_for_profile"],
+        edges.size,
+        net.n_edges,
+    )
     return sub
 
 
@@ -426,7 +446,9 @@ def _is_osm_path(path: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
-def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevated_roads: bool = False) -> WalkNetwork:
+def network_from_osm_file(
+    path: str | Path, *, retain_all: bool = False, elevated_roads: bool = False
+) -> WalkNetwork:
     """Build the walking network from a local OSM extract (no cache).
 
     Ways that reference nodes missing from the file (clipped extracts) are cut
@@ -440,7 +462,15 @@ def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevate
     read = read_extract(path, WalkFilter(elevated_roads=elevated_roads))
     remember(read, path)  # the pass's other products (names, places, gates, facilities, compounds)
     refs, lons, lats, run_ids, run_way, run_flags, kerbs, stats = (
-        read.refs, read.lons, read.lats, read.run_ids, read.run_way, read.run_flags, read.kerbs, read.stats)
+        read.refs,
+        read.lons,
+        read.lats,
+        read.run_ids,
+        read.run_way,
+        read.run_flags,
+        read.kerbs,
+        read.stats,
+    )
     if refs.size == 0:
         msg = (
             f"Network file '{path}' has no walkable ways (osmnx 'walk' filter). "
@@ -456,9 +486,13 @@ def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevate
             stats["n_node_refs_missing"],
         )
     if stats["n_ways_motorroad"] or stats["n_ways_elevated_without_sidewalk"]:
-        log.info("%s: left out %d motorroad=yes ways and %d elevated trunk ways without a sidewalk%s", path.name,
-                 stats["n_ways_motorroad"], stats["n_ways_elevated_without_sidewalk"],
-                 "" if elevated_roads else " (walk them with --elevated-roads)")
+        log.info(
+            "%s: left out %d motorroad=yes ways and %d elevated trunk ways without a sidewalk%s",
+            path.name,
+            stats["n_ways_motorroad"],
+            stats["n_ways_elevated_without_sidewalk"],
+            "" if elevated_roads else " (walk them with --elevated-roads)",
+        )
     uniq, first, inverse = np.unique(refs, return_index=True, return_inverse=True)
     same_run = run_ids[1:] == run_ids[:-1]
     u = inverse[:-1][same_run]
@@ -553,8 +587,11 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
         vs.extend(chain[1:])
         ways.extend([osmid] * (len(chain) - 1))
         # osmnx keeps some tags on edges (lists where edges were merged): the first value stands
-        tags = {k: (v[0] if isinstance(v, list) and v else v) for k, v in data.items()
-                if k in ("bridge", "tunnel", "covered", "layer", "highway", "wheelchair", "incline")}
+        tags = {
+            k: (v[0] if isinstance(v, list) and v else v)
+            for k, v in data.items()
+            if k in ("bridge", "tunnel", "covered", "layer", "highway", "wheelchair", "incline")
+        }
         flags.extend([way_flags({k: str(v) for k, v in tags.items() if v is not None})] * (len(chain) - 1))
     x = np.asarray(xs + extra_x)
     y = np.asarray(ys + extra_y)
@@ -562,7 +599,9 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
         t = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         x, y = t.transform(x, y)
     n_extra = len(extra_x)
-    node_id = np.concatenate([np.asarray(ids, dtype=np.int64), -(np.arange(n_extra, dtype=np.int64) + 1) - len(node_keys)])
+    node_id = np.concatenate(
+        [np.asarray(ids, dtype=np.int64), -(np.arange(n_extra, dtype=np.int64) + 1) - len(node_keys)]
+    )
     meta = {"source": "networkx graph", "source_name": G.graph.get("name", "graph")}
     return from_arrays(node_id, x, y, us, vs, ways, flags, retain_all=retain_all, meta=meta)
 
@@ -634,8 +673,10 @@ def load_network(
         try:
             return WalkNetwork.load(path)
         except Exception as exc:  # not a saved network, or a truncated one
-            msg = (f"Network file '{path}' is not a walking network saved by service-coverage ({type(exc).__name__}); "
-                   "give the OpenStreetMap extract (.osm.pbf) instead.")
+            msg = (
+                f"Network file '{path}' is not a walking network saved by service-coverage ({type(exc).__name__}); "
+                "give the OpenStreetMap extract (.osm.pbf) instead."
+            )
             raise CoverageInputError(msg) from None
     if not _is_osm_path(path):
         msg = (
@@ -648,8 +689,15 @@ def load_network(
     if not use_cache:
         return network_from_osm_file(path, retain_all=retain_all, elevated_roads=elevated)
     digest = file_digest(path)
-    opts = json.dumps({"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text(),
-                       "elevated_roads": elevated}, sort_keys=True)
+    opts = json.dumps(
+        {
+            "v": _CACHE_VERSION,
+            "retain_all": retain_all,
+            "filter": walk_filter_text(),
+            "elevated_roads": elevated,
+        },
+        sort_keys=True,
+    )
     cp = _cache_path(hashlib.sha256((digest + opts).encode()).hexdigest())
     net = _from_cache(cp, digest, path)
     if net is None:

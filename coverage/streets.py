@@ -55,7 +55,7 @@ def street_lines(network: WalkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarr
     bounds = np.r_[start, order.size]
     lines, line_way = [], []
     for k, w in enumerate(uw):
-        merged = shapely.line_merge(shapely.multilinestrings(segs[order[bounds[k]:bounds[k + 1]]]))
+        merged = shapely.line_merge(shapely.multilinestrings(segs[order[bounds[k] : bounds[k + 1]]]))
         parts = list(merged.geoms) if merged.geom_type == "MultiLineString" else [merged]
         lines += parts
         line_way += [int(w)] * len(parts)
@@ -89,8 +89,11 @@ def street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
     except (OSError, ValueError):
         pass
     payload = build_street_payload(network, names)
-    write_cache(path, lambda tmp: tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8"),
-                "street basemap")
+    write_cache(
+        path,
+        lambda tmp: tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8"),
+        "street basemap",
+    )
     return payload
 
 

@@ -33,8 +33,9 @@ def plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(str)
         elif out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                else safe_cell(str(v)))
+            out[c] = out[c].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else safe_cell(str(v))
+            )
     return out
 
 
@@ -60,7 +61,9 @@ def gpkg_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if name != c:
             rename[c] = name
     if rename:
-        log.info("GeoPackage columns renamed (names must differ regardless of case, fid is reserved): %s", rename)
+        log.info(
+            "GeoPackage columns renamed (names must differ regardless of case, fid is reserved): %s", rename
+        )
     return frame.rename(columns=rename)
 
 

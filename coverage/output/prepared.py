@@ -65,7 +65,9 @@ def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dic
     return files
 
 
-def write_geocoded(table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | None = None) -> dict[str, str]:
+def write_geocoded(
+    table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | None = None
+) -> dict[str, str]:
     """``geocoded.csv`` (every row, in order, with ``lon``/``lat`` where found), ``geocoded.gpkg``, ``geocode.json``.
 
     Rows that were not found keep empty coordinates (and no geometry in the
@@ -79,8 +81,13 @@ def write_geocoded(table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | 
     with out.write("geocoded.gpkg") as tmp:
         write_gpkg({"geocoded": table}, tmp)
     files["geocoded_gpkg"] = str(out.path("geocoded.gpkg"))
-    doc = {"rows": len(table), "by_status": _counts(table["status"]), "by_quality": _counts(table["quality"]),
-           "by_source": _counts(table["match_source"].replace("", "none")), **(extra or {})}
+    doc = {
+        "rows": len(table),
+        "by_status": _counts(table["status"]),
+        "by_quality": _counts(table["quality"]),
+        "by_source": _counts(table["match_source"].replace("", "none")),
+        **(extra or {}),
+    }
     with out.write("geocode.json") as tmp:
         write_json(doc, tmp)
     files["summary"] = str(out.path("geocode.json"))
