@@ -151,12 +151,13 @@ def main() -> int:
     return 0
 
 
-# ---------------------------------------------------------------- on the walks: the added time of groups and access
+# ------------------------------------------------------- on the walks: the added time of groups and access
 OSM = REPO.parent / "shared" / "data" / "osm"
 
 
 def _harbin_walks() -> dict:
-    """Harbin centre (88 stations, 8,935 buildings): the added time of --groups and --access on one analysis."""
+    """Harbin centre (88 stations, 8,935 buildings):
+    the added time of --groups and --access on one analysis."""
     from coverage import assess, load_network
     from coverage.osm import place_nodes, residential_buildings
 
@@ -203,7 +204,8 @@ def _harbin_walks() -> dict:
 
 
 def _million_walks() -> dict:
-    """Heidelberg, 1M households x 1,000 stations along its streets: the added time on an existing analysis."""
+    """Heidelberg, 1M households x 1,000 stations along its streets:
+    the added time on an existing analysis."""
     import geopandas as gpd
 
     from coverage import assess, load_network

@@ -148,7 +148,6 @@ def case_heidelberg(n_households, n_stations, classic=True):
         within_pairs,
     )
     from coverage.snapping import segment_index, snap_points
-
     from coverage.topology import chains_of
 
     path = OSM / "heidelberg-roads.osm.pbf"

@@ -115,8 +115,10 @@ def _walls(net, st, hh, compounds, gates, r) -> dict:
     more = outline_gates(
         net, compounds[compounds["compound_id"].astype(str).isin(changed[:50])], per_compound=3
     )
-    have = set(zip(np.round(gates.geometry.x, 9), np.round(gates.geometry.y, 9)))
-    more = more[[p not in have for p in zip(np.round(more.geometry.x, 9), np.round(more.geometry.y, 9))]]
+    have = set(zip(np.round(gates.geometry.x, 9), np.round(gates.geometry.y, 9), strict=True))
+    more = more[
+        [p not in have for p in zip(np.round(more.geometry.x, 9), np.round(more.geometry.y, 9), strict=True)]
+    ]
     more = more.drop_duplicates("compound_id").assign(gate_id=lambda d: [f"new{i}" for i in range(len(d))])
     one = more.iloc[:1]
     out = {"compounds_with_changed_verdicts": len(changed), "load_average_1min": os.getloadavg()[0]}

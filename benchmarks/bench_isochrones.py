@@ -122,8 +122,8 @@ def case_heidelberg_1000():
 
 
 def case_harbin_cli():
-    from coverage.output.files import to_csv
     from coverage.osm import place_nodes, residential_buildings
+    from coverage.output.files import to_csv
 
     p = OSM / "harbin-central.osm.pbf"
     with tempfile.TemporaryDirectory() as tmp:

@@ -51,9 +51,9 @@ def load_time(path: Path, shot: Path | None = None) -> dict:
 
 def main():
     from coverage import assess, load_network
+    from coverage.osm import place_nodes, residential_buildings
     from coverage.output.explore import coverage_map
     from coverage.output.html_map import save_map
-    from coverage.osm import place_nodes, residential_buildings
 
     out_dir = REPO / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)

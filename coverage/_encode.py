@@ -44,7 +44,8 @@ def b64_flags(mask) -> str:
 
 
 def encode_lines(lines_lonlat) -> dict:
-    """Polylines (shapely, lon/lat) as vertex counts and one running zigzag delta in 1e-5 degrees (``SCLines``)."""
+    """Polylines (shapely, lon/lat) as vertex counts and one running zigzag delta in 1e-5 degrees
+    (``SCLines``)."""
     import shapely
 
     lines = np.asarray(lines_lonlat, dtype=object)

@@ -183,7 +183,8 @@ class OutputFolder:
         ]
 
     def finish(self, *, cleanup: bool = True, extra: dict | None = None, default=None) -> Path:
-        """Write ``manifest.json`` (what was written) and, with ``cleanup``, remove the previous run's leftovers."""
+        """Write ``manifest.json`` (what was written) and, with ``cleanup``,
+        remove the previous run's leftovers."""
         names = sorted(
             {p.name for p in self.written if p.parent.resolve() == self.dir.resolve()} - {MANIFEST}
         )

@@ -36,7 +36,7 @@ def read_areas(
     if not isinstance(areas, gpd.GeoDataFrame):
         try:
             areas = gpd.read_file(areas)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file: one line, no traceback)
             msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
             raise CoverageInputError(msg) from None
     geometry = areas._geometry_column_name if isinstance(areas, gpd.GeoDataFrame) else None
@@ -102,8 +102,8 @@ def _with_crs(areas: gpd.GeoDataFrame, crs, label: str) -> gpd.GeoDataFrame:
         return areas if areas.crs is not None else areas.set_crs(crs)
     if areas.crs is not None and not areas.crs.is_geographic:
         msg = (
-            f"{label} is in {areas.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 "
-            "are longitude/latitude. Give the file's own CRS, or none."
+            f"{label} is in {areas.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and "
+            "BD-09 are longitude/latitude. Give the file's own CRS, or none."
         )
         raise CoverageInputError(msg)
     ll = areas.set_crs("EPSG:4326") if areas.crs is None else areas.to_crs("EPSG:4326")

@@ -116,19 +116,19 @@ class Summary:
         )
         if lang == "zh":
             return (
-                f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / {self.n_valid:,} 个居住点"
-                f"（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} / "
-                f"{self.weight_total:,.0f}"
-                f"（{self.share_covered_weight:.1%}）；未覆盖 {self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，"
-                f"无效 {self.n_invalid:,}；社工站 {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
+                f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / "
+                f"{self.n_valid:,} 个居住点（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} "
+                f"/ {self.weight_total:,.0f}（{self.share_covered_weight:.1%}）；未覆盖 "
+                f"{self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，无效 {self.n_invalid:,}；社工站"
+                f" {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
                 + (
                     f"按站点容量实际服务住户 {self.weight_served:,.0f}（{self.share_served_weight:.1%}）。"
                     if self.weight_served is not None
                     else ""
                 )
                 + (
-                    f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} 户）的结论"
-                    f"与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。"
+                    f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} "
+                    f"户）的结论与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。"
                     if g
                     else ""
                 )
@@ -138,8 +138,8 @@ class Summary:
                     for name, x in (self.groups or {}).items()
                 )
                 + (
-                    f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 {self.access['mean']:.3g}，"
-                    f"基尼系数 {_num(self.access['gini'])}。"
+                    f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 "
+                    f"{self.access['mean']:.3g}，基尼系数 {_num(self.access['gini'])}。"
                     if self.access
                     else ""
                 )
@@ -158,9 +158,9 @@ class Summary:
                 else ""
             )
             + (
-                f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} households) "
-                f"change verdict against the nearest-street rule ({g['weight_lost']:,.0f} households lose "
-                "coverage)."
+                f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} "
+                f"households) change verdict against the nearest-street rule ({g['weight_lost']:,.0f} "
+                "households lose coverage)."
                 if g
                 else ""
             )
@@ -170,8 +170,8 @@ class Summary:
                 for name, x in (self.groups or {}).items()
             )
             + (
-                f" Access ({self.access['method']}, {self.access['supply']}): mean {self.access['mean']:.3g} per "
-                f"1,000 households, Gini {_num(self.access['gini'])}."
+                f" Access ({self.access['method']}, {self.access['supply']}): mean "
+                f"{self.access['mean']:.3g} per 1,000 households, Gini {_num(self.access['gini'])}."
                 if self.access
                 else ""
             )
@@ -412,7 +412,6 @@ class CoverageResult:
             rule, changed = changed_rule(
                 rule,
                 self.network,
-                households=hh,
                 household_snap=h_snap,
                 max_snap_m=p["max_snap_m"],
                 add_gates=add_gates,
@@ -483,7 +482,8 @@ class CoverageResult:
         if target is not net:  # a profile that walks other segments (wheelchair): same snaps where they exist
             if rule is not None:
                 msg = (
-                    f"profile {p['profile']!r} walks other segments than {self.params['profile']!r}; with gated "
+                    f"profile {p['profile']!r} walks other segments than "
+                    f"{self.params['profile']!r}; with gated "
                     "compounds run it as its own analysis (assess(..., profile=...), --profile)."
                 )
                 raise CoverageInputError(msg)
@@ -850,7 +850,8 @@ def with_access(result: CoverageResult, spec, *, supply) -> CoverageResult:
 
 
 def _added_supply(result: CoverageResult, st, keep, add_stations):
-    """Supply per station after a what-if: the kept stations' own, then the added ones' (from their columns)."""
+    """Supply per station after a what-if:
+    the kept stations' own, then the added ones' (from their columns)."""
     from .walk_access import station_supply
 
     old = result.access_measure.supply[keep]
@@ -892,7 +893,6 @@ def _compute(
     v = kph / 3.6
     cutoffs = params["cutoffs_min"]
     max_snap_m = params["max_snap_m"]
-    off_st = st.valid & ~s_snap.on_network
     threshold_m = minutes * 60 * v
     limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
     access = Access.open(h_snap) if gate_rule is None else gate_rule.access
@@ -930,7 +930,7 @@ def _compute(
         if params.get("horizon_min") is not None:  # the open rule's walk is cut at the horizon too
             open_m = np.where(open_m > params["horizon_min"] * 60 * v + 1e-9, np.inf, open_m)
         gates_summary = _gate_columns(households_gdf, gate_rule, access, via, open_m, threshold_m, hh, h_snap)
-    stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
+    stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf)
     served = extra_staff = None
     if capacity is not None:
         walks = access.within(net, s_snap, reach, threshold_m, walk=True)
@@ -1182,7 +1182,7 @@ def _household_frame(hh, st, access, via, walk_m, st_row, n_within, threshold_m,
     return frame, parts
 
 
-def _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st):
+def _station_frame(st, s_snap, within, hh, st_row, households_gdf):
     reached = households_gdf["station_id"].notna().to_numpy()
     rows = st_row[reached]
     n = len(st)

@@ -47,7 +47,10 @@ def read_capacity(
     unless ``default_capacity`` is given (then they get it).
     """
     if (capacity is None) == (staff is None):
-        msg = "Give exactly one of a capacity column (--capacity-col) or a staff column with --caseload (--staff-col)."
+        msg = (
+            "Give exactly one of a capacity column (--capacity-col) or a staff column with --caseload "
+            "(--staff-col)."
+        )
         raise CoverageInputError(msg)
     if staff is not None and (caseload is None or not np.isfinite(caseload) or caseload <= 0):
         msg = f"--staff-col {staff!r} needs --caseload: the households one social worker can carry, e.g. 250."
@@ -59,7 +62,10 @@ def read_capacity(
     frame = points.frame
     found = col if col in frame.columns else {str(c).lower(): c for c in frame.columns}.get(str(col).lower())
     if found is None:
-        msg = f"{points.label} has no column {col!r}; columns are {[c for c in frame.columns if c != 'geometry']}."
+        msg = (
+            f"{points.label} has no column {col!r}; columns are "
+            f"{[c for c in frame.columns if c != 'geometry']}."
+        )
         raise CoverageInputError(msg)
     raw = frame[found]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
@@ -170,7 +176,8 @@ def assign(walk_pairs: sparse.csr_matrix, weight, capacity) -> Assignment:
 
 
 def nearest_then_cap(walk_pairs: sparse.csr_matrix, weight, capacity) -> np.ndarray:
-    """The baseline: each household (by increasing walk) to its nearest station with room; weight served per household.
+    """The baseline: each household (by increasing walk) to its nearest station with room; weight served per
+    household.
 
     Households are taken in order of their walk to their nearest station;
     each takes as much of that station's remaining room as it can and goes

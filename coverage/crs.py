@@ -25,7 +25,8 @@ CHINA_OFFSET_CRS = ("gcj02", "bd09")
 
 
 def in_china(lon, lat):
-    """Where the Chinese web-map offsets apply (a rough box around China; outside it they are the identity)."""
+    """Where the Chinese web-map offsets apply
+    (a rough box around China; outside it they are the identity)."""
     return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
 
 
@@ -159,15 +160,16 @@ def parse_crs(crs, what: str = "--crs"):
             raise CoverageInputError(msg)
     try:
         return pyproj.CRS.from_user_input(crs)
-    except Exception:
+    except pyproj.exceptions.CRSError:  # what from_user_input raises for any input it cannot take
         msg = (
-            f"{what} {crs!r} is not a CRS pyproj knows; use gcj02 (Amap, Tencent), bd09 (Baidu) or an EPSG code "
+            f"{what} {crs!r} is not a CRS pyproj knows; use gcj02 (Amap, Tencent), bd09 (Baidu) or "
+            "an EPSG code "
             "such as EPSG:4326 (WGS-84 lon/lat) or EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E)."
         )
         raise CoverageInputError(msg) from None
 
 
-def suggest_projected_crs(x, y, lon_hint: float | None = None) -> str:
+def suggest_projected_crs(x, y, lon_hint: float | None = None) -> str:  # noqa: ARG001  (y: the pair is the interface; only eastings tell the zone)
     """Likely EPSG codes for projected x/y in metres (for a message), from their size and a rough longitude.
 
     Eight-digit eastings carry the Gauss-Kruger zone number in front

@@ -159,7 +159,7 @@ def _helsinki():
         pois = osm.get_pois(custom_filter={"amenity": list(STATION_AMENITIES)})
         b = osm.get_buildings()
     pois = pois[pois["amenity"].isin(STATION_AMENITIES)].copy()
-    pois["id"] = [f"{t[0]}{i}" for t, i in zip(pois["osm_type"].astype(str), pois["id"])]
+    pois["id"] = [f"{t[0]}{i}" for t, i in zip(pois["osm_type"].astype(str), pois["id"], strict=True)]
     pois = pois.sort_values("id").reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -170,7 +170,7 @@ def _helsinki():
         crs="EPSG:4326",
     )
     b = b[b["building"].isin(HOUSE_BUILDINGS)].copy()
-    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"])]
+    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"], strict=True)]
     b = b.drop_duplicates("id").sort_values("id").reset_index(drop=True)
     utm = b.estimate_utm_crs()
     hh = _households_estimate(b.to_crs(utm).area.to_numpy(), b["building:levels"], DEFAULT_LEVELS["helsinki"])
@@ -241,7 +241,8 @@ def demo_totals() -> gpd.GeoDataFrame:
 
 def write_demo_totals(folder) -> Path:
     """:func:`demo_totals` as a department's spreadsheet: ``社区.xlsx`` with Chinese headers and each
-    community's outline as WKT in GCJ-02 (``边界``), as web-map tools export them (read with ``--crs gcj02``)."""
+    community's outline as WKT in GCJ-02 (``边界``), as web-map tools export them (read with
+    ``--crs gcj02``)."""
     import shapely
 
     from ._files import atomic_path
@@ -269,7 +270,8 @@ HONGQI_STATION_ADDRESS = "哈尔滨市香坊区红旗大街148号"
 
 
 def write_demo_station_list(folder) -> Path:
-    """The demo's stations as a department lists them: ``社工站.csv`` with 编号, 名称 and 地址, no coordinates.
+    """The demo's stations as a department lists them: ``社工站.csv`` with 编号, 名称 and 地址, no
+    coordinates.
 
     The 8 subdistrict offices by name (their OSM place nodes), 红旗社工站 by
     its address (:data:`HONGQI_STATION_ADDRESS`); ``service-coverage geocode``

@@ -49,7 +49,8 @@ _TOL_M = 0.01
 
 
 def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFrame:
-    """Lines as a WGS-84 GeoDataFrame: a GeoDataFrame/GeoSeries, shapely lines (with ``crs``) or a vector file.
+    """Lines as a WGS-84 GeoDataFrame: a GeoDataFrame/GeoSeries, shapely lines (with ``crs``) or a vector
+    file.
 
     ``crs`` is the coordinates' CRS when the source has none, or
     ``"gcj02"``/``"bd09"`` (always applied to longitude/latitude). Every row
@@ -69,7 +70,10 @@ def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFra
         path = Path(source)
         label = f"{role} file '{path}'"
         if not path.exists() or path.is_dir():
-            msg = f"{label} {'does not exist' if not path.exists() else 'is a folder'}; give a GeoJSON or GeoPackage."
+            msg = (
+                f"{label} {'does not exist' if not path.exists() else 'is a folder'}; give a GeoJSON "
+                "or GeoPackage."
+            )
             raise CoverageInputError(msg)
         try:
             gdf = gpd.read_file(path)
@@ -79,7 +83,10 @@ def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFra
     else:
         geoms = [source] if isinstance(source, shapely.Geometry) else list(source)
         if not all(isinstance(g, shapely.Geometry) for g in geoms):
-            msg = f"{role} must be lines: a GeoDataFrame, a GeoJSON/GeoPackage file, or shapely lines with crs=."
+            msg = (
+                f"{role} must be lines: a GeoDataFrame, a GeoJSON/GeoPackage file, or shapely lines "
+                "with crs=."
+            )
             raise CoverageInputError(msg)
         gdf, label = gpd.GeoDataFrame(geometry=geoms), f"{role} (shapely lines)"
     if len(gdf) == 0:
@@ -149,8 +156,8 @@ def closed_edges(net: WalkNetwork, close_ways, *, crs=None) -> np.ndarray:
         unknown = ids_a[~np.isin(ids_a, net.edge_way)]
         if unknown.size:
             msg = (
-                f"close_ways: no walkable way with OSM id {rows_text(unknown.tolist())} in the network; check the "
-                "ids (the edges' way_id in network.edges_gdf())."
+                f"close_ways: no walkable way with OSM id {rows_text(unknown.tolist())} in the network; "
+                "check the ids (the edges' way_id in network.edges_gdf())."
             )
             raise CoverageInputError(msg)
         closed |= np.isin(net.edge_way, ids_a)
@@ -168,8 +175,8 @@ def closed_edges(net: WalkNetwork, close_ways, *, crs=None) -> np.ndarray:
         none = np.setdiff1d(np.arange(work.size), li)
         if none.size:
             msg = (
-                f"close_ways: lines {rows_text(none.tolist())} (0-based) lie along no walkable segment (within "
-                f"{CLOSE_M:g} m of the whole segment); draw them along the street to close."
+                f"close_ways: lines {rows_text(none.tolist())} (0-based) lie along no walkable segment "
+                f"(within {CLOSE_M:g} m of the whole segment); draw them along the street to close."
             )
             raise CoverageInputError(msg)
         closed[ei] = True
@@ -278,7 +285,7 @@ def edit_network(
         ok = (a != b) & joinable[b] & ~(is_path[b] & (b < a))  # each path-path pair once
         length = np.hypot(*(p1 - p0).T)
         at_end_node: set[int] = set()
-        for i, j in zip(a[ok].tolist(), b[ok].tolist()):
+        for i, j in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
             hit = _cross(p0[i], p1[i], p0[j], p1[j])
             if hit is None:
                 continue

@@ -78,7 +78,8 @@ class GateSitingResult:
     candidates: gpd.GeoDataFrame = field(repr=False)
 
     def gates(self) -> gpd.GeoDataFrame:
-        """The openings as gates (``gate_id``, ``compound_id``): ``what_if(add_gates=...)`` or a gates file."""
+        """The openings as gates (``gate_id``, ``compound_id``):
+        ``what_if(add_gates=...)`` or a gates file."""
         return self.sites[["gate_id", "compound_id", "geometry"]].copy()
 
     def text(self, lang: str = "en") -> str:
@@ -89,8 +90,9 @@ class GateSitingResult:
         if lang == "zh":
             word = "服务" if what == "served" else "覆盖"
             return (
-                f"新开 {s['n_sites']} 个小区出入口，增加{word} {s['households_added']:,.0f} 户；{word}率 {before:.1%} → "
-                f"{after:.1%}（候选出入口 {s['candidates_in']:,} 个，{s['solver']}，{s['solver_status']}，间隙 {gap}）"
+                f"新开 {s['n_sites']} 个小区出入口，增加{word} {s['households_added']:,.0f} 户；{word}率 "
+                f"{before:.1%} → {after:.1%}（候选出入口 {s['candidates_in']:,} 个，{s['solver']}，"
+                f"{s['solver_status']}，间隙 {gap}）"
             )
         gain = "let" if what == "served" else "bring"
         tail = "be served within the stations' capacities" if what == "served" else "within the threshold"
@@ -104,14 +106,16 @@ class GateSitingResult:
         return f"GateSitingResult({self.text()})"
 
     def to_files(self, out_dir) -> dict[str, str]:
-        """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates)
-        and ``gate_sites.json`` (the summary), through the writer (:func:`coverage.output.files.write_gate_siting`)."""
+        """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added,
+        candidates)
+        and ``gate_sites.json`` (the summary), through the writer
+        (:func:`coverage.output.files.write_gate_siting`)."""
         from .output.files import write_gate_siting
 
         return write_gate_siting(self, out_dir)
 
 
-def _outline_candidates(result, comps: np.ndarray, spacing_m: float, max_street_m: float):
+def _outline_candidates(result, comps: np.ndarray, spacing_m: float):
     """(compound row, x, y) of points every ``spacing_m`` along the outlines of ``comps`` (work CRS)."""
     import shapely
 
@@ -191,7 +195,10 @@ def suggest_gates(
     if capacity is None:
         capacity = result.capacity is not None
     if capacity and result.capacity is None:
-        msg = "capacity=True needs station capacities: assess(..., capacity=... or staff=... with caseload=...)."
+        msg = (
+            "capacity=True needs station capacities: assess(..., capacity=... or staff=... with "
+            "caseload=...)."
+        )
         raise CoverageInputError(msg)
     c = gate_cover(
         result,
@@ -411,14 +418,14 @@ def gate_cover(
     target = hp.valid & (everyone | (status != "covered")) & (comp_h >= 0) & gated_c[np.maximum(comp_h, 0)]
     t_idx = np.flatnonzero(target)
     comps = np.unique(comp_h[t_idx])
-    c_comp, cx, cy = _outline_candidates(result, comps, spacing_m, max_street_m)
+    c_comp, cx, cy = _outline_candidates(result, comps, spacing_m)
     c_snap = snap_points(net, cx, cy, max_snap_m=max_street_m)
     on = c_snap.on_network
     c_comp, c_snap = c_comp[on], c_snap.subset(on)
     cid = rule.compounds.ids.astype(str)
     # numbered along each outline, as a planner reads them
     seq = np.arange(c_comp.size) - np.searchsorted(c_comp, c_comp, side="left") + 1
-    labels = [f"{cid[c]}-门{s}" for c, s in zip(c_comp, seq)]
+    labels = [f"{cid[c]}-门{s}" for c, s in zip(c_comp, seq, strict=True)]
     source = ["outline"] * c_comp.size
     if candidates is not None:
         pts, snap, fc, _ = place_gates(

@@ -233,8 +233,8 @@ def _with_ids(pts: Points, col_lower: str) -> Points:
     bad = np.flatnonzero(s.isna().to_numpy() | s.duplicated(keep=False).to_numpy())
     if bad.size:
         msg = (
-            f"{pts.label} column {col!r} is empty or repeated in {pts.rows(bad)}; give every gate its own id, "
-            "or drop the column to number gates by row."
+            f"{pts.label} column {col!r} is empty or repeated in {pts.rows(bad)}; give every gate its own "
+            "id, or drop the column to number gates by row."
         )
         raise CoverageInputError(msg)
     return replace(pts, ids=s.astype(str).to_numpy())
@@ -450,7 +450,8 @@ def _gate_status(cxy, g_pts: Points, g_snap: Snapped, g_comp: np.ndarray, radius
         if far.size:
             status[far] = "too_far"
             log.warning(
-                "%s: %d gates lie more than %g m from the outline of the compound they name (%s, up to %.0f m);"
+                "%s: %d gates lie more than %g m from the outline of the compound they name (%s, "
+                "up to %.0f m);"
                 " they are left out (status too_far in gates.csv): check their compound ids and CRS",
                 g_pts.label,
                 far.size,
@@ -529,7 +530,6 @@ def changed_rule(
     rule: GateRule,
     network: WalkNetwork,
     *,
-    households: Points,
     household_snap: Snapped,
     max_snap_m: float,
     add_gates=None,
@@ -574,16 +574,16 @@ def changed_rule(
         dup = sorted(set(map(str, pts.ids)) & set(map(str, rule.gates.ids)))
         if dup:
             msg = (
-                f"{pts.label} reuse the gate ids {rows_text(dup)} of the analysis; give the added gates new ids "
-                "(a gate_id column)."
+                f"{pts.label} reuse the gate ids {rows_text(dup)} of the analysis; give the added gates "
+                "new ids (a gate_id column)."
             )
             raise CoverageInputError(msg)
         shut = np.flatnonzero((comp >= 0) & opened[np.maximum(comp, 0)])
         if shut.size:
             msg = (
                 f"{pts.label}: {pts.rows(shut)} belong to compounds opened in the same what-if "
-                f"({rows_text(rule.compounds.ids.astype(str)[comp[shut]].tolist())}); an opened compound has no "
-                "wall to cut a gate in."
+                f"({rows_text(rule.compounds.ids.astype(str)[comp[shut]].tolist())}); an opened compound "
+                "has no wall to cut a gate in."
             )
             raise CoverageInputError(msg)
         g_pts, g_snap = g_pts.concat(pts), g_snap.concat(snap)
@@ -668,7 +668,8 @@ def compound_table(result):
 
 
 def compound_frames(result):
-    """(compounds: outline plus :func:`compound_table`, gates: :meth:`GateRule.gate_frame`), WGS-84 GeoDataFrames."""
+    """(compounds: outline plus :func:`compound_table`, gates: :meth:`GateRule.gate_frame`),
+    WGS-84 GeoDataFrames."""
     import geopandas as gpd
     import pandas as pd
 
@@ -690,7 +691,8 @@ def outline_gates(
     max_street_m: float = 30.0,
     step_m: float = 5.0,
 ):
-    """Stand-in gates where each compound's outline comes closest to a walkable street (a GeoDataFrame, WGS-84).
+    """Stand-in gates where each compound's outline comes closest to a walkable street (a GeoDataFrame,
+    WGS-84).
 
     For studies and benchmarks when no gate list exists: along each outline
     (sampled every ``step_m``), the point nearest a street, then up to

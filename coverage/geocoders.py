@@ -62,7 +62,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -279,7 +278,7 @@ class Geocoder:
             self.requests += 1
             try:
                 status, body = self.transport(self._url(params), headers, self.timeout_s)
-            except (TimeoutError, socket.timeout) as exc:
+            except TimeoutError as exc:
                 reason = f"timed out ({exc or 'no answer'})"
                 continue
             except (urllib.error.URLError, ConnectionError, OSError) as exc:

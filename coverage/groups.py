@@ -82,7 +82,10 @@ def parse_groups(groups) -> list[GroupSpec]:
     for name, col, prof in items:
         name, col = str(name).strip(), str(col).strip()
         if not name or not col:
-            msg = f"--groups {groups!r}: a group has no name or column; give COL[:PROFILE],... like 老年人:elderly."
+            msg = (
+                f"--groups {groups!r}: a group has no name or column; give COL[:PROFILE],... like "
+                "老年人:elderly."
+            )
             raise CoverageInputError(msg)
         if name.lower() in seen:
             msg = f"--groups: the group {name!r} is given twice; give each group once."
@@ -125,7 +128,8 @@ def group_counts(points, specs: list[GroupSpec]) -> dict[str, np.ndarray]:
         if bad.any():
             i = np.flatnonzero(bad)
             msg = (
-                f"{points.label} column {col!r} (group {g.name!r}) is not a count of people in {points.rows(i)} "
+                f"{points.label} column {col!r} (group {g.name!r}) is not a count of people in "
+                f"{points.rows(i)} "
                 f"(e.g. {raw.iloc[i[0]]!r}); give numbers of 0 or more (an empty cell counts as 0)."
             )
             raise CoverageInputError(msg)
@@ -247,7 +251,8 @@ class Groups:
         return [g.name for g in self.specs]
 
     def uncovered(self, households: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
-        """The residential points where people of a group (or of any group) are not covered, most people first.
+        """The residential points where people of a group (or of any group) are not covered, most people
+        first.
 
         One row per point: the households table's id and geometry columns,
         each group's count and whether that group is covered there, its walk

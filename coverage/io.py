@@ -242,7 +242,10 @@ def _read_csv(path: Path, label: str) -> tuple[pd.DataFrame, str]:
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
-        msg = f"{label} is not a readable table ({_one_line(exc)}); check that every row has the header's columns."
+        msg = (
+            f"{label} is not a readable table ({_one_line(exc)}); check that every row has the "
+            "header's columns."
+        )
         raise CoverageInputError(msg) from None
     df.columns = [str(c).strip() for c in df.columns]
     return _numbered(df, np.arange(len(df), dtype=np.int64) + 2, label), label
@@ -297,7 +300,7 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
-    except Exception as exc:  # not a workbook, or a damaged one
+    except Exception as exc:  # noqa: BLE001  (not a workbook, or a damaged one: one line, no traceback)
         msg = (
             f"{label} could not be read as an Excel workbook ({_one_line(exc)[:120]}); "
             "save it again from Excel."
@@ -312,7 +315,10 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
                 "%s: reading its first sheet %r (of %s); choose another with %s", label, sheet, names, option
             )
     elif sheet not in names:
-        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option or 'sheet='}."
+        msg = (
+            f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with "
+            f"{option or 'sheet='}."
+        )
         raise CoverageInputError(msg)
 
     def filled(rows):
@@ -348,7 +354,7 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
 
     try:
         layers = pyogrio.list_layers(path)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     names = [str(x) for x in layers[:, 0]]
@@ -365,7 +371,7 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
         raise CoverageInputError(msg)
     try:
         gdf = gpd.read_file(path, layer=layer)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     if layer is not None:
@@ -404,7 +410,8 @@ _DMS = re.compile(
 
 
 def _parse_coordinates(text: pd.Series) -> np.ndarray:
-    """Numbers from coordinate text: decimals (also with a decimal comma), ``126.66°`` and degrees-minutes-seconds."""
+    """Numbers from coordinate text: decimals (also with a decimal comma), ``126.66°`` and
+    degrees-minutes-seconds."""
     values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a writable copy
     todo = np.flatnonzero(np.isnan(values) & text.notna().to_numpy())
     for i in todo:
@@ -455,7 +462,8 @@ _HEADER_SEARCH_ROWS = 10
 
 
 def _find_header(df: pd.DataFrame, xa, ya, lon_col, lat_col) -> int | None:
-    """The first row (within the first few) that holds the coordinate headers, when the header row does not."""
+    """The first row (within the first few) that holds the coordinate headers,
+    when the header row does not."""
     want_x = {str(a).lower() for a in ((lon_col,) if lon_col else xa)}
     want_y = {str(a).lower() for a in ((lat_col,) if lat_col else ya)}
     for k in range(min(_HEADER_SEARCH_ROWS, len(df))):
@@ -617,7 +625,7 @@ def _read_parquet(path: Path, label: str, crs, lon_col, lat_col, *, role: str) -
         raise CoverageInputError(msg) from None
     try:
         meta = pq.read_schema(path).metadata or {}
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as Parquet ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     try:
@@ -639,7 +647,7 @@ def _read_parquet(path: Path, label: str, crs, lon_col, lat_col, *, role: str) -
             )
     except CoverageInputError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as GeoParquet ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     if gdf.crs is None and crs is not None and not is_china_offset(crs):
@@ -702,7 +710,8 @@ def _coordinate_reasons(x, y, bad_text, geographic: bool, label: str, rows=None)
 
 
 def _geocode_reasons(table: pd.DataFrame, reason: np.ndarray) -> np.ndarray:
-    """Rows a geocoding pass could not place (``status`` ``not_found``, no coordinates): its ``note`` as the reason.
+    """Rows a geocoding pass could not place (``status`` ``not_found``, no coordinates): its ``note`` as the
+    reason.
 
     A row whose coordinates were filled in by hand afterwards is used as it is.
     """
@@ -721,7 +730,7 @@ def _geocode_reasons(table: pd.DataFrame, reason: np.ndarray) -> np.ndarray:
     return reason
 
 
-def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputError:
+def _no_usable_rows(src: _Source, x, y, reason, lon_hint) -> CoverageInputError:
     """The one-line error for an input where no row has usable coordinates: a sample and the fix."""
     n = len(reason)
     first = 0
@@ -814,7 +823,8 @@ def _problem(msg: str, problems: list | None, value):
 
 
 def _raise_problems(problems: list, label: str) -> None:
-    """Every problem of one file in one message: the first in full, the others after it without the file's name."""
+    """Every problem of one file in one message:
+    the first in full, the others after it without the file's name."""
     if not problems:
         return
     rest = [m[len(label) :].lstrip() if m.startswith(label) else m for m in problems[1:]]
@@ -1010,7 +1020,8 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
             raise CoverageInputError(msg)
         if offset and gdf.crs is not None and not gdf.crs.is_geographic:
             msg = (
-                f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 are "
+                f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: "
+                "GCJ-02 and BD-09 are "
                 f"longitude/latitude. Give this file no CRS option, or its own with {crs_option(src.role)}."
             )
             raise CoverageInputError(msg)
@@ -1024,7 +1035,7 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
     geographic = offset or pyproj.CRS.from_user_input(src_crs).is_geographic
     reason = _geocode_reasons(src.table, _coordinate_reasons(x, y, bad_text, geographic, label, src.rows))
     if not (reason == "").any():
-        raise _no_usable_rows(src, x, y, reason, crs, lon_hint)
+        raise _no_usable_rows(src, x, y, reason, lon_hint)
     if offset:
         ok = reason == ""
         lon[ok], lat[ok] = to_wgs84(lon[ok], lat[ok], crs)
@@ -1174,7 +1185,8 @@ def read_polygons(
         path = Path(source)
         label = f"{role} file '{path}'"
         if not path.exists() or path.is_dir() or path.stat().st_size == 0:
-            msg = f"{label} {'does not exist' if not path.exists() else 'is a folder' if path.is_dir() else 'is empty'}."
+            what = "does not exist" if not path.exists() else "is a folder" if path.is_dir() else "is empty"
+            msg = f"{label} {what}."
             raise CoverageInputError(msg)
         suffix = path.suffix.lower()
         if suffix in CSV_SUFFIXES + EXCEL_SUFFIXES:
@@ -1188,7 +1200,8 @@ def read_polygons(
             if col is None:
                 msg = (
                     f"{label} has no outline column (looked for {', '.join(WKT_ALIASES)}); give each "
-                    "compound's outline as WKT, like POLYGON((126.65 45.75, ...)), or use a GeoJSON/GeoPackage."
+                    "compound's outline as WKT, like POLYGON((126.65 45.75, ...)), or use a "
+                    "GeoJSON/GeoPackage."
                 )
                 raise CoverageInputError(msg)
             text = df[col].astype("string")
@@ -1196,8 +1209,8 @@ def read_polygons(
             bad = np.flatnonzero(shapely.is_missing(geom) & text.fillna("").str.strip().ne("").to_numpy())
             if bad.size:
                 msg = (
-                    f"{label} column {col!r}: rows {rows_text(numbers[bad])} are not WKT outlines; write them like "
-                    "POLYGON((lon lat, lon lat, ...))."
+                    f"{label} column {col!r}: rows {rows_text(numbers[bad])} are not WKT outlines; write "
+                    "them like POLYGON((lon lat, lon lat, ...))."
                 )
                 raise CoverageInputError(msg)
             src_crs = "EPSG:4326" if (offset or crs is None) else crs
@@ -1207,7 +1220,10 @@ def read_polygons(
             gdf, label = _read_vector(path, label, layer, crs, role=role)
             numbers, base, word = None, 1, "features"
         else:
-            msg = f"{label} has an unknown format {suffix!r}; give .geojson, .gpkg, .shp, or .csv/.xlsx with WKT."
+            msg = (
+                f"{label} has an unknown format {suffix!r}; give .geojson, .gpkg, .shp, or .csv/.xlsx "
+                "with WKT."
+            )
             raise CoverageInputError(msg)
     if len(gdf) == 0:
         msg = f"{label} has no rows."
@@ -1219,8 +1235,8 @@ def read_polygons(
         gdf = gdf.set_crs("EPSG:4326")
     elif offset and not gdf.crs.is_geographic:
         msg = (
-            f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 are "
-            f"longitude/latitude. Give this file no CRS option, or its own with {option}."
+            f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and "
+            f"BD-09 are longitude/latitude. Give this file no CRS option, or its own with {option}."
         )
         raise CoverageInputError(msg)
     polys = Polygons(gdf, np.zeros(len(gdf)), label, None, base, word, numbers)

@@ -74,7 +74,7 @@ def _trace_bands(walk: np.ndarray, bands_m, r0: int, c0: int, raster) -> list:
         polys = []
         if (z >= 0).any():
             gen = contourpy.contour_generator(z=z, fill_type=contourpy.FillType.OuterOffset)
-            for pts, offs in zip(*gen.filled(0.0, 2 * cell)):
+            for pts, offs in zip(*gen.filled(0.0, 2 * cell), strict=True):
                 xy = np.column_stack([ox + pts[:, 0] * cell, oy + pts[:, 1] * cell])
                 polys.append(
                     shapely.Polygon(
@@ -127,7 +127,7 @@ def _direct(raster, ch, station_snap, rows, chains, starts, walk: np.ndarray) ->
         return
     s_chain, s_pos = ch.position(station_snap.edge[on], station_snap.along_m[on])
     k = np.searchsorted(chains, s_chain)
-    for c, ki, sp, sa in zip(s_chain, k, s_pos, station_snap.access_m[on]):
+    for c, ki, sp, sa in zip(s_chain, k, s_pos, station_snap.access_m[on], strict=True):
         if ki >= chains.size or chains[ki] != c:
             continue
         lo, hi = raster.chain_ptr[c], raster.chain_ptr[c + 1]
@@ -186,7 +186,7 @@ class _GatedCells:
         self.gate_ptr = np.concatenate([[0], np.cumsum(np.bincount(gate, minlength=len(rule.gate_snap)))])
         self.rule = rule
 
-    def walks(self, network, gate_walk_m: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+    def walks(self, gate_walk_m: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
         """(cells, walk in metres) for the gated cells whose best gate is within ``limit_m``."""
         reached = np.flatnonzero(gate_walk_m <= limit_m)
         _, pos = gather(self.gate_ptr, reached)
@@ -201,7 +201,8 @@ class _GatedCells:
 
 
 def _gate_walks(network, gate_snap, station_snap, junction_dist_m, station_rows) -> np.ndarray:
-    """Every gate's walk (its access walk included) from per-junction distances and the given stations' chains."""
+    """Every gate's walk (its access walk included) from per-junction distances and the given stations'
+    chains."""
     d, _ = point_distances(network, gate_snap, junction_dist_m)
     pi, _, dd = same_chain_pairs(network, gate_snap, station_snap.subset(station_rows))
     np.minimum.at(d, pi, dd)
@@ -254,7 +255,7 @@ def station_isochrones(
         if gated is not None:
             walk[gated.masked[pos]] = np.inf
             g_cells, g_walk = gated.walks(
-                network, _gate_walks(network, gates.gate_snap, station_snap, jd, [s]), limit + raster.cell_m
+                _gate_walks(network, gates.gate_snap, station_snap, jd, [s]), limit + raster.cell_m
             )
             cells, walk = np.concatenate([cells, g_cells]), np.concatenate([walk, g_walk])
         jd[nodes] = np.inf
@@ -312,7 +313,8 @@ def cached_station_isochrones(
     max_snap_m: float | None = None,
     gates=None,
 ):
-    """:func:`station_isochrones` without its reach, kept on disk (when caching is on, without gated compounds):
+    """:func:`station_isochrones` without its reach, kept on disk (when caching is on, without gated
+    compounds):
     ``(list of (station row, band index, polygon), {band: union polygon})``.
 
     The polygons depend only on the network, where the stations meet it, the bands, the raster's cell and
@@ -330,8 +332,8 @@ def cached_station_isochrones(
                 geoms = _unpack_geoms(z["buf"], z["ptr"])
                 rows, band, union_m = z["rows"], z["band"], z["union_m"]
             n = rows.size
-            polys = [(int(r), int(b), g) for r, b, g in zip(rows, band, geoms[:n])]
-            return polys, dict(zip(union_m.tolist(), geoms[n:]))
+            polys = [(int(r), int(b), g) for r, b, g in zip(rows, band, geoms[:n], strict=False)]
+            return polys, dict(zip(union_m.tolist(), geoms[n:], strict=False))
         except Exception:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
             log.warning("Rebuilding the unreadable isochrones cache %s", path)
     polys, unions, _ = station_isochrones(
@@ -366,13 +368,13 @@ def _unions(network, raster, ch, station_snap, bands_m, gated=None) -> dict[floa
     if gated is not None:
         walk[gated.masked[pos]] = np.inf
         g_walk, _ = nearest_for_points(network, gated.rule.gate_snap, station_snap, nearest)
-        g_cells, g_cell_walk = gated.walks(network, g_walk, limit + raster.cell_m)
+        g_cells, g_cell_walk = gated.walks(g_walk, limit + raster.cell_m)
         cells, walk = np.concatenate([cells, g_cells]), np.concatenate([walk, g_cell_walk])
     keep = walk <= limit + raster.cell_m
     if not (walk <= limit + 1e-9).any():
         return {b: shapely.Polygon() for b in bands_m}
     win, r0, c0 = _window(raster, cells[keep], walk[keep])
-    return dict(zip(bands_m, _trace_bands(win, bands_m, r0, c0, raster)))
+    return dict(zip(bands_m, _trace_bands(win, bands_m, r0, c0, raster), strict=True))
 
 
 def _frames(polys, unions, ids, minutes, bands_m, work_crs, crs_out):

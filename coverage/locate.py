@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._errors import CoverageInputError
-from .options import snap_limit_m
 from .io import Points, read_points
 from .network import WalkNetwork
+from .options import snap_limit_m
 from .snapping import Snapped, snap_points
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ OFFSET_MIN_RATIO = 2.0
 
 
 def _residential_tree(network: WalkNetwork):
-    """An STRtree of the extract's landuse=residential areas (None without a local extract, or without areas)."""
+    """An STRtree of the extract's landuse=residential areas
+    (None without a local extract, or without areas)."""
 
     def build(net):
         import shapely
@@ -167,10 +168,10 @@ def check_offset(network: WalkNetwork, pts: Points, role: str) -> None:
     what = {"gcj02": "GCJ-02 (Amap, Tencent)", "bd09": "BD-09 (Baidu)"}[name]
     option = crs_option(role)
     msg = (
-        f"{pts.label}: these coordinates look like {what}, not WGS-84: read as {name}, {alt:.0%} of them fall in "
-        f"OpenStreetMap's residential areas, read as WGS-84 only {given:.0%}. Pass {option} {name} "
-        f"(or --crs {name} for every input; crs= in Python); if they really are WGS-84, say so with "
-        f"{option} EPSG:4326."
+        f"{pts.label}: these coordinates look like {what}, not WGS-84: read as {name}, {alt:.0%} of them "
+        f"fall in OpenStreetMap's residential areas, read as WGS-84 only {given:.0%}. Pass {option} "
+        f"{name} (or --crs {name} for every input; crs= in Python); if they really are WGS-84, say so "
+        f"with {option} EPSG:4326."
     )
     raise CoverageInputError(msg)
 
@@ -212,8 +213,9 @@ def locate(
     ``source`` may also be :class:`~coverage.io.Points` already read. See
     :func:`~coverage.io.read_points` for ``id_col``, ``weight``, ``crs`` and
     the ``read_options`` (``sheet``, ``layer``, ``lon_col``, ``lat_col``,
-    ``name_col``, and ``crs``: this file's own CRS, before the ``crs`` of the run). ``check=False`` skips the misplaced-input errors (a
-    tile's stations may all lie outside the tile's own network).
+    ``name_col``, and ``crs``: this file's own CRS, before the ``crs`` of the run).
+    ``check=False`` skips the misplaced-input errors (a tile's stations may
+    all lie outside the tile's own network).
     With ``check_crs`` (the default), input read as WGS-84 without a stated
     CRS is checked for the Chinese web-map offsets (:func:`check_offset`);
     places the library made itself skip it.

@@ -39,8 +39,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from . import settings
-from ._errors import CoverageInputError
 from ._csr import symmetric_csr
+from ._errors import CoverageInputError
 from ._files import file_digest, write_cache
 from .crs import utm_crs_for
 from .osm import (  # noqa: F401  (the tag rules, importable from here too)
@@ -198,7 +198,12 @@ class WalkNetwork:
         g.add_nodes_from(range(self.n_nodes))
         order = np.argsort(-self.edge_length_m, kind="stable")  # shortest written last
         g.add_weighted_edges_from(
-            zip(self.edge_u[order].tolist(), self.edge_v[order].tolist(), self.edge_length_m[order].tolist()),
+            zip(
+                self.edge_u[order].tolist(),
+                self.edge_v[order].tolist(),
+                self.edge_length_m[order].tolist(),
+                strict=True,
+            ),
             weight="length",
         )
         return g
@@ -299,7 +304,8 @@ class WalkNetwork:
 
 
 def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkNetwork:
-    """``net`` without the segments flagged ``avoid``, largest connected piece (see :meth:`WalkNetwork.for_profile`)."""
+    """``net`` without the segments flagged ``avoid``, largest connected piece (see
+    :meth:`WalkNetwork.for_profile`)."""
     mask = 0
     for name in avoid:
         mask |= EDGE_FLAGS[name]
@@ -360,7 +366,8 @@ def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkN
 
 
 def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in metres: the haversine on a sphere of :data:`EARTH_RADIUS_M`, as osmnx's ``length``."""
+    """Great-circle distance in metres:
+    the haversine on a sphere of :data:`EARTH_RADIUS_M`, as osmnx's ``length``."""
     y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
     dx = np.deg2rad(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
     h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
@@ -672,10 +679,10 @@ def load_network(
     if path.suffix.lower() == ".npz":
         try:
             return WalkNetwork.load(path)
-        except Exception as exc:  # not a saved network, or a truncated one
+        except Exception as exc:  # noqa: BLE001  (not a saved network, or a truncated one: one line, no traceback)
             msg = (
-                f"Network file '{path}' is not a walking network saved by service-coverage ({type(exc).__name__}); "
-                "give the OpenStreetMap extract (.osm.pbf) instead."
+                f"Network file '{path}' is not a walking network saved by service-coverage "
+                f"({type(exc).__name__}); give the OpenStreetMap extract (.osm.pbf) instead."
             )
             raise CoverageInputError(msg) from None
     if not _is_osm_path(path):
@@ -712,12 +719,13 @@ def load_network(
 
 
 def _from_cache(cp: Path, digest: str, path: Path) -> WalkNetwork | None:
-    """The cached network for this file content, or None (a foreign or broken cache is rebuilt, with a warning)."""
+    """The cached network for this file content, or None
+    (a foreign or broken cache is rebuilt, with a warning)."""
     if not cp.exists():
         return None
     try:
         net = WalkNetwork.load(cp)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
         log.warning("Rebuilding the network: the cache %s is unreadable (%s)", cp, type(exc).__name__)
         return None
     if net.meta.get("sha256") != digest:

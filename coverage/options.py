@@ -24,7 +24,8 @@ MAX_SNAP_LIMIT_M = 5000.0
 
 
 def snap_limit_m(max_snap_m: float | None = None) -> float:
-    """``max_snap_m``, or its default (:data:`coverage.settings.max_snap_m`): the one place the default is read."""
+    """``max_snap_m``, or its default (:data:`coverage.settings.max_snap_m`):
+    the one place the default is read."""
     return float(settings.max_snap_m if max_snap_m is None else max_snap_m)
 
 
@@ -82,7 +83,10 @@ class WalkRules:
         """The rules from user values (None takes the default of :mod:`coverage.settings`), checked."""
         m = settings.threshold_min if minutes is None else _number(minutes, "--minutes", "minutes")
         if not (0 < m <= MAX_MINUTES):
-            msg = f"minutes={m:g} is out of range; give a threshold between 0 and {MAX_MINUTES:g} minutes (--minutes)."
+            msg = (
+                f"minutes={m:g} is out of range; give a threshold between 0 and {MAX_MINUTES:g} "
+                "minutes (--minutes)."
+            )
             raise CoverageInputError(msg)
         cuts = settings.cutoffs_min if cutoffs_min is None else cutoffs_min
         cuts = tuple(sorted({_number(c, "--minutes", "cutoffs_min") for c in cuts}))
@@ -151,7 +155,8 @@ class WalkRules:
         return rules
 
     def but(self, **changes) -> WalkRules:
-        """These rules with some values changed (``minutes``, ``profile``/``speed_kph``, ...), checked again."""
+        """These rules with some values changed
+        (``minutes``, ``profile``/``speed_kph``, ...), checked again."""
         if "profile" in changes or "speed_kph" in changes:
             speed = {"profile": changes.pop("profile", None), "speed_kph": changes.pop("speed_kph", None)}
         else:

@@ -447,7 +447,8 @@ class Products:
 
     # frames
     def place_nodes(self, name_suffix: str = "街道"):
-        """Place nodes whose name ends with ``name_suffix`` (default 街道, subdistrict offices), sorted by id."""
+        """Place nodes whose name ends with ``name_suffix``
+        (default 街道, subdistrict offices), sorted by id."""
         import geopandas as gpd
 
         rows = [r for r in self.places if str(r[1]).endswith(name_suffix)]
@@ -554,7 +555,8 @@ def gate_nodes(path):
 
 
 def facilities(path, amenities=FACILITY_AMENITIES):
-    """Community facilities (``amenity`` in ``amenities``, and community-service centres by name) as points."""
+    """Community facilities as points:
+    ``amenity`` in ``amenities``, and community-service centres by name."""
     return products(path).facility_points(amenities)
 
 
@@ -581,7 +583,8 @@ RESIDENTIAL_BUILDINGS = (
 
 
 def residential_buildings(path, *, include_untyped_in_landuse: bool = True):
-    """Residential buildings as points (``id``, ``name``, ``building``, ``levels``, footprint ``area_m2``), WGS-84.
+    """Residential buildings as points (``id``, ``name``, ``building``, ``levels``, footprint ``area_m2``),
+    WGS-84.
 
     Typed residential buildings, and ``building=yes`` whose point lies in a
     ``landuse=residential`` area (most Chinese homes; see SOURCES.md). Read
@@ -606,7 +609,7 @@ def residential_buildings(path, *, include_untyped_in_landuse: bool = True):
     if b is None or len(b) == 0:
         return gpd.GeoDataFrame({"id": [], "name": [], "building": []}, geometry=[], crs="EPSG:4326")
     b = b[b.geometry.notna()].copy()
-    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"])]
+    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"], strict=True)]
     b = b.drop_duplicates("id")
     utm = b.estimate_utm_crs()
     with warnings.catch_warnings():

@@ -224,7 +224,8 @@ def analyse(
 
         from .site_names import named_sites
 
-        # named once, here: the map, the what-if candidates, sites.csv, the workbook and the brief show the names
+        # named once, here: the map, the what-if candidates, sites.csv, the workbook and the brief show the
+        # names
         site_frame = named_sites(result, site_frame, lang)
         if siting is not None:
             siting = replace(siting, sites=site_frame)

@@ -26,8 +26,8 @@ import numpy as np
 
 from . import settings
 from ._files import write_cache
-from .options import snap_limit_m
 from .network import WalkNetwork
+from .options import snap_limit_m
 from .snapping import snap_points
 from .topology import chains_of
 
@@ -133,7 +133,7 @@ def _load_or_build(network: WalkNetwork, cell_m: float, max_snap_m: float) -> Sn
             r = SnapRaster(**{k: (v.item() if v.ndim == 0 else v) for k, v in kw.items()})
             if r.chain_ptr.size == chains_of(network).n_chains + 1:
                 return r
-        except Exception:  # a broken or foreign cache file is rebuilt
+        except Exception:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
             pass
         log.warning("Rebuilding the unreadable snapping-raster cache %s", path)
     r = _build(network, cell_m, max_snap_m)

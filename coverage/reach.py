@@ -29,9 +29,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from ._csr import gather
+from ._csr import gather, symmetric_csr
 from ._progress import n_threads
-from ._csr import symmetric_csr
 from .network import WalkNetwork
 from .snapping import Snapped
 from .topology import Chains, chains_of

@@ -76,7 +76,8 @@ class Scenario:
     weight: np.ndarray
     valid: np.ndarray
     capacity: np.ndarray | None = None  # households per site, when the stations have capacities
-    # candidate gate openings (gated compounds): opening g gives its compound's households new walks to the sites;
+    # candidate gate openings (gated compounds): opening g gives its compound's households new walks to the
+    # sites;
     # site-major, the entries of site s are gptr[s]:gptr[s + 1] as (opening, household, band code)
     gate_id: list | None = None
     gate_compound: list | None = None
@@ -219,7 +220,7 @@ def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
 
         try:
             fac = osm_facilities(src, amenities=CO_LOCATION_AMENITIES)
-        except Exception as exc:  # a candidate source, never a requirement
+        except Exception as exc:  # noqa: BLE001  (a candidate source, never a requirement)
             log.warning("Could not read co-location facilities from %s: %s", src, exc)
             fac = None
         if fac is not None and len(fac):

@@ -26,9 +26,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._csr import gather
-from .options import snap_limit_m
 from ._progress import n_threads
 from .network import WalkNetwork
+from .options import snap_limit_m
 
 
 @dataclass(frozen=True)

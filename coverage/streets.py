@@ -41,7 +41,8 @@ _CACHE_VERSION = 1
 
 
 def street_lines(network: WalkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The network's segments merged per way and simplified: (lines in lon/lat, their way ids, lengths in m)."""
+    """The network's segments merged per way and simplified:
+    (lines in lon/lat, their way ids, lengths in m)."""
     import geopandas as gpd
     import shapely
 
@@ -98,7 +99,8 @@ def street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
 
 
 def build_street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
-    """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly encoded.
+    """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly
+    encoded.
 
     ``names`` maps OSM way ids to street names (:func:`coverage.osm.way_names`); without it the
     lines have no labels.

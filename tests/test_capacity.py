@@ -1,4 +1,5 @@
-"""Capacity: the exact assignment against an independent max-flow and brute force, and the baseline it beats."""
+"""Capacity: the exact assignment against an independent max-flow and brute force,
+and the baseline it beats."""
 
 from __future__ import annotations
 
@@ -276,7 +277,8 @@ def test_capacitated_set_covering_equals_brute_force(seed, share):
 
 
 def test_capacitated_set_covering_matches_spopt():
-    """spopt's capacitated LSCP (system optimal: all demand served within capacity) uses as many facilities."""
+    """spopt's capacitated LSCP (system optimal: all demand served within capacity)
+    uses as many facilities."""
     spopt = pytest.importorskip("spopt.locate")
     pulp = pytest.importorskip("pulp")
     from coverage.siting import from_cost_matrix

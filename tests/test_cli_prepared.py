@@ -455,7 +455,8 @@ def test_output_names_and_help_defaults_agree_with_the_library():
 
 
 def test_geocode_online_with_a_recorded_amap_answer(tmp_path, monkeypatch, capsys):
-    """--provider/--key/--city reach the provider; its GCJ-02 answer is converted; the key is written nowhere."""
+    """--provider/--key/--city reach the provider; its GCJ-02 answer is converted;
+    the key is written nowhere."""
     from pathlib import Path
 
     from coverage import geocoders

@@ -1,4 +1,5 @@
-"""Gated compounds: households leave through their gates (hand-checked toys, oracles, real extracts, bad inputs)."""
+"""Gated compounds: households leave through their gates
+(hand-checked toys, oracles, real extracts, bad inputs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from helpers import LAT0, LON0, shared_osm, write_osm
+from helpers import LAT0, LON0, write_osm
 
 from coverage import CoverageInputError, assess, load_network
 from coverage.locate import project
@@ -35,9 +36,9 @@ def _box(x0, y0, x1, y1):
 
 
 def _pts(rows, **cols):
-    ids, xy = zip(*rows)
+    ids, xy = zip(*rows, strict=True)
     return gpd.GeoDataFrame(
-        {"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy)), crs="EPSG:4326"
+        {"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs="EPSG:4326"
     )
 
 
@@ -68,7 +69,6 @@ def test_toy_nearest_street_behind_the_wall(grid):
     # lengths (as osmnx): 3 segments west, the footway north, 3 segments east to the station
     h, g = _xy(grid, *home), _xy(grid, *gate)
     g_street = _xy(grid, gate[0], LAT0)
-    st = _xy(grid, *station)
     seg = great_circle_m(LAT0, LON0, LAT0, LON0 + D)
     seg_n = great_circle_m(LAT0 + 2 * D, LON0, LAT0 + 2 * D, LON0 + D)
     by_hand = (
@@ -181,7 +181,8 @@ def test_gates_all_off_the_network(grid):
 
 
 def test_isochrones_and_what_if_follow_the_gates(grid):
-    """The drawn areas say what the verdicts say: the compound is reached through its gate, not over the wall."""
+    """The drawn areas say what the verdicts say:
+    the compound is reached through its gate, not over the wall."""
     from coverage.isochrones import honesty
 
     compounds = gpd.GeoDataFrame({"compound_id": ["C1"]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
@@ -265,12 +266,13 @@ def test_osm_compounds_and_gates(hongqi_gated):
     # a gate belongs to a compound only when it sits on the outline
     outline = r.gate_rule.compounds.frame.set_index("compound_id").geometry.boundary.to_crs(net.crs)
     pos = gpd.GeoSeries(used.geometry.values, crs=4326).to_crs(net.crs)
-    assert all(outline.loc[c].distance(p) <= 1.0 for c, p in zip(used["compound_id"], pos))
+    assert all(outline.loc[c].distance(p) <= 1.0 for c, p in zip(used["compound_id"], pos, strict=True))
     assert (r.households.loc[r.households["gate_id"].notna(), "compound_id"].isin(used["compound_id"])).all()
 
 
 def test_cli_gcj02_gates_csv_and_outputs(hongqi_gated, tmp_path):
-    """A planner's files in GCJ-02 (stations, households, compounds and a gates CSV) give the WGS-84 answer."""
+    """A planner's files in GCJ-02 (stations, households, compounds and a gates CSV)
+    give the WGS-84 answer."""
     import json
 
     from coverage.cli import main

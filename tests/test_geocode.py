@@ -34,7 +34,6 @@ from coverage.address import (
     parse_housenumber,
     strip_admin,
 )
-from coverage.geocoding import geocode, load_index
 from coverage.geocoders import (
     AmapGeocoder,
     GeocoderError,
@@ -42,6 +41,7 @@ from coverage.geocoders import (
     TiandituGeocoder,
     make_geocoder,
 )
+from coverage.geocoding import geocode, load_index
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -64,8 +64,8 @@ def demo_index():
 
 @pytest.fixture(scope="module")
 def demo_tags():
-    """The demo extract's tags, read independently: {osm id: (tags, lon, lat or None)} for tagged nodes and
-    the tags of ways."""
+    """The demo extract's tags, read independently:
+    {osm id: (tags, lon, lat or None)} for tagged nodes and the tags of ways."""
     import osmium
 
     out = {}

@@ -166,7 +166,8 @@ def harbin():
 
 
 def _networkx_walks(net, st_snap, hh_snap, limit_m):
-    """(household, station) -> walk in metres within limit_m, networkx Dijkstra per station on the segments."""
+    """(household, station) -> walk in metres within limit_m,
+    networkx Dijkstra per station on the segments."""
     g = nx.Graph()
     L = net.edge_length_m
     for e in np.argsort(-L):
@@ -215,7 +216,9 @@ def test_harbin_2sfca_with_staff_follows_an_independent_router(harbin):
     ref = two_step_fca(cost, demand, supply, max_cost=15 + 1e-9)
     got = r.households["access_2sfca"].to_numpy(dtype=float)
     np.testing.assert_allclose(got, np.asarray(ref.access) * 1000, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(got, _loop_2sfca(list(zip(rows, cols)), demand, supply) * 1000, rtol=1e-9)
+    np.testing.assert_allclose(
+        got, _loop_2sfca(list(zip(rows, cols, strict=True)), demand, supply) * 1000, rtol=1e-9
+    )
     np.testing.assert_allclose(r.stations["supply_ratio"], np.asarray(ref.ratio) * 1000, rtol=1e-9)
     # supply is conserved: the demand-weighted access is the supply of the stations with anyone in reach
     reached = np.asarray(ref.catchment_demand) > 0
@@ -226,7 +229,8 @@ def test_harbin_2sfca_with_staff_follows_an_independent_router(harbin):
         from access import fca
     except ImportError:
         return
-    # PySAL's long cost table (origin = household row, dest = station row), as tests/test_accessibility.py builds it
+    # PySAL's long cost table (origin = household row, dest = station row), as tests/test_accessibility.py
+    # builds it
     pairs = pd.DataFrame({"origin": rows, "dest": cols, "cost": minutes})
     dem = pd.DataFrame({"geoid": np.arange(len(hh)), "demand": demand})
     sup = pd.DataFrame({"supply": supply}, index=pd.Index(np.arange(len(st)), name="geoid"))

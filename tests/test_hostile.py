@@ -87,7 +87,8 @@ def hostile(tmp_path_factory):
         for c in ws[ws.max_row][:2]:
             c.data_type = "s"  # the payload is text, not a formula, in the planner's file
     wb.save(d / FILES["stations"])
-    # households: CSV, GBK, Chinese headers, GCJ-02; the first rows' ids are payloads, and every name and remark
+    # households: CSV, GBK, Chinese headers, GCJ-02; the first rows' ids are payloads, and every name and
+    # remark
     pt = hh.geometry.representative_point()
     lon, lat = _gcj(pt.x, pt.y)
     ids = [f"{PAYLOADS[i]}@{i}" if i < len(PAYLOADS) else str(v) for i, v in enumerate(hh["id"])]
@@ -111,7 +112,8 @@ def hostile(tmp_path_factory):
             "纬度": lat[pick],
         }
     ).to_csv(d / FILES["candidates"], index=False)
-    # areas and compounds with payload names, gates with payload ids (the compounds in WGS-84, the gates GCJ-02)
+    # areas and compounds with payload names, gates with payload ids (the compounds in WGS-84, the gates
+    # GCJ-02)
     areas = residential_areas(HONGQI_PBF).iloc[:40].copy()
     areas["名称"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(areas))]
     areas[["名称", "geometry"]].dissolve(by="名称", as_index=False).to_file(d / FILES["areas"], layer="街道")
@@ -283,7 +285,8 @@ def test_the_brief_and_png_show_the_text(outputs):
 
 
 def test_english_pictures_draw_chinese_names():
-    """matplotlib falls back along font.family only: the CJK font must be there, not in font.sans-serif alone."""
+    """matplotlib falls back along font.family only:
+    the CJK font must be there, not in font.sans-serif alone."""
     import warnings
 
     import matplotlib
@@ -651,9 +654,10 @@ def test_geoparquet_without_crs_takes_the_advised_option(tmp_path, capsys):
     assert len(err) == 1 and "has no longitude column" in err[0]
 
 
-# ---------------------------------------------------------------- every hostile case: one line, or every row kept
+# ------------------------------------------------------------ every hostile case: one line, or every row kept
 def test_nothing_to_site_is_said_not_crashed(tmp_path, capsys):
-    """Homes 30 m beside the middle of long streets, a 1-minute walk: no network place is near enough to site."""
+    """Homes 30 m beside the middle of long streets, a 1-minute walk:
+    no network place is near enough to site."""
     from scipy.spatial import cKDTree
 
     from coverage.network import load_network
@@ -815,9 +819,9 @@ def test_tile_table_never_overwrites_a_tiles_file(tmp_path, capsys):
 
 def test_bow_tie_compounds_keep_both_lobes_and_far_gates_are_left_out(tmp_path, caplog):
     import shapely
+    from helpers import LAT0, LON0, toy_nodes, toy_ways, write_osm
 
     from coverage.assessment import assess
-    from helpers import LAT0, LON0, toy_nodes, toy_ways, write_osm
 
     path = write_osm(tmp_path / "toy.osm", toy_nodes(), toy_ways())
     d = 0.001
@@ -843,7 +847,7 @@ def test_bow_tie_compounds_keep_both_lobes_and_far_gates_are_left_out(tmp_path, 
     outline = r.gate_rule.compounds.frame.geometry.iloc[0]
     assert outline.area == pytest.approx(2 * 0.5 * (2 * d) * d, rel=1e-6)  # both triangles
     assert set(r.households["compound_id"]) == {"C"}  # both lobes hold their household
-    status = dict(zip(r.gate_rule.gates.ids, r.gate_rule.gate_status))
+    status = dict(zip(r.gate_rule.gates.ids, r.gate_rule.gate_status, strict=True))
     assert status == {"near": "used", "far": "too_far"}
 
 
@@ -1014,7 +1018,8 @@ def test_messages_name_options_the_command_line_has(tmp_path, role):
         opt = file_option(role, what)
         assert opt == "" or opt in options, (role, what, opt)
         assert (opt == "") == (role == "candidates" and what != "crs"), (role, what, opt)
-    # an empty first sheet, two layers, unusual headers: the messages carry these options (or no option at all)
+    # an empty first sheet, two layers, unusual headers: the messages carry these options (or no option at
+    # all)
     wb = Workbook()
     wb.active.title = "说明"
     ws = wb.create_sheet("站点")

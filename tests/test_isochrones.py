@@ -8,8 +8,8 @@ import shapely
 from helpers import shared_osm
 
 from coverage import assess, load_network
-from coverage.network import from_arrays
 from coverage.isochrones import honesty
+from coverage.network import from_arrays
 
 
 def _check_honesty(result, iso, *, threshold_min):
@@ -199,7 +199,8 @@ def test_gap_areas(helsinki, demo_data):
 
 
 def test_analyze_and_isochrones_draw_the_same_areas(tmp_path, helsinki_path):
-    """One definition: the polygons `isochrones` writes are the ones `analyze` writes for the same stations."""
+    """One definition: the polygons `isochrones` writes are the ones `analyze` writes for the same
+    stations."""
     from coverage.cli import main
     from coverage.demo import write_demo_inputs
 

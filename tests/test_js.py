@@ -3,7 +3,8 @@
 * ``tests/js/*.test.js`` run under ``node --test`` (Debian's nodejs, which ``.ci/run`` installs): the what-if
   arithmetic, the capacity max-flow against the min-cut bound, the link parser, the decoder.
 * Every page script parses (``node --check``) and, when ESLint is installed (Debian's ``eslint``, which
-  ``.ci/run`` installs beside nodejs), passes ``eslint:recommended`` with ``coverage/output/js/.eslintrc.json``.
+  ``.ci/run`` installs beside nodejs), passes ``eslint:recommended`` with
+  ``coverage/output/js/.eslintrc.json``.
   ESLint comes from Debian rather than npm so the CI stays offline after ``apt-get``; without it the
   ``node --check`` part still runs.
 * No Python string holds 40 or more lines of JavaScript: page code lives in ``coverage/output/js/``.

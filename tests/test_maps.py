@@ -186,8 +186,10 @@ def test_fullscreen_and_scale_controls(page):
 
 def _drawn(pg) -> dict:
     """Circle markers drawn on the page, counted by fill colour."""
-    return pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = {};
-        m.eachLayer(l => { if (l instanceof L.CircleMarker) out[l.options.fillColor] = (out[l.options.fillColor] || 0) + 1; });
+    return pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
+        const out = {};
+        m.eachLayer(l => { if (l instanceof L.CircleMarker)
+          out[l.options.fillColor] = (out[l.options.fillColor] || 0) + 1; });
         return out; }""")
 
 
@@ -241,7 +243,8 @@ def _open(browser, path, zoom=None):
     pg.wait_for_timeout(500)
     if zoom is not None:
         pg.evaluate(
-            f"() => {{ Object.values(window).find(v => v instanceof L.Map).setZoom({zoom}, {{animate: false}}); }}"
+            f"() => {{ Object.values(window).find(v => v instanceof L.Map).setZoom({zoom}, "
+            f"{{animate: false}}); }}"
         )
         pg.wait_for_timeout(300)
     return ctx, pg
@@ -251,12 +254,14 @@ def test_legend_colours_are_the_drawn_colours(browser, map_html):
     ctx, pg = _open(browser, map_html)
     drawn = pg.evaluate(
         """() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
-                   m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fillOpacity < 0.5 && !l.feature?.properties?.households)
+                   m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fillOpacity < 0.5
+                                           && !l.feature?.properties?.households)
                        out.push([l.options.fillColor, l.options.fillOpacity]); });
                    return out; }"""
     )
     swatches = pg.evaluate(
-        "() => [...document.querySelectorAll('#sc-legend .sc-sw')].map(e => getComputedStyle(e).backgroundColor)"
+        "() => [...document.querySelectorAll('#sc-legend .sc-sw')].map(e => "
+        "getComputedStyle(e).backgroundColor)"
     )
     ctx.close()
     assert len(drawn) == 3  # three rings, each drawn once: no overlap that would mix colours

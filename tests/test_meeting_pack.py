@@ -166,15 +166,17 @@ def test_streets_drawn_offline_and_step_aside_for_tiles(browser, tmp_path, tiles
     pg.wait_for_function("() => window.serviceCoverageStreets !== undefined")
     pg.wait_for_timeout(500)
     info = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
-                                  m.eachLayer(l => { if (l instanceof L.Polyline && !(l instanceof L.Polygon)
-                                                         && l.options.renderer && l.options.renderer.options.pane === 'scStreets') n++; });
-                                  return {n, lines: serviceCoverageStreets.lines, shown: serviceCoverageStreets.shown()}; }""")
+        m.eachLayer(l => { if (l instanceof L.Polyline && !(l instanceof L.Polygon)
+                               && l.options.renderer
+                               && l.options.renderer.options.pane === 'scStreets') n++; });
+        return {n, lines: serviceCoverageStreets.lines, shown: serviceCoverageStreets.shown()}; }""")
     if tiles_load:
         assert not info["shown"] and info["n"] == 0  # the tiles loaded: the streets stepped aside
     else:
         assert info["shown"] and info["n"] == info["lines"] > 100
         pg.evaluate(
-            "() => { Object.values(window).find(v => v instanceof L.Map).setView([45.7320, 126.6850], 17, {animate: false}); }"
+            "() => { Object.values(window).find(v => v instanceof L.Map).setView([45.7320, "
+            "126.6850], 17, {animate: false}); }"
         )
         pg.wait_for_timeout(300)
         names = pg.evaluate(

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import SHARED_OSM
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -55,7 +54,8 @@ def _clean_outputs(nb, work: Path) -> str:
     streams = [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "stream"
     ]
-    # the library's own log lines about the data may appear; Python warnings (widgets, kernels, libraries) may not
+    # the library's own log lines about the data may appear; Python warnings (widgets, kernels, libraries) may
+    # not
     noisy = [o["text"] for o in streams if o.get("name") == "stderr" and "Warning" in o["text"]]
     assert not noisy, noisy
     return "".join(o.get("text", "") for o in streams)

@@ -1,4 +1,5 @@
-"""Open the walls: gates, opened compounds, new paths and closed ways as what-ifs, each equal to a fresh analysis."""
+"""Open the walls: gates, opened compounds, new paths and closed ways as what-ifs,
+each equal to a fresh analysis."""
 
 from __future__ import annotations
 
@@ -43,9 +44,9 @@ def _box(x0, y0, x1, y1):
 
 
 def _pts(rows, **cols):
-    ids, xy = zip(*rows)
+    ids, xy = zip(*rows, strict=True)
     return gpd.GeoDataFrame(
-        {"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy)), crs="EPSG:4326"
+        {"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs="EPSG:4326"
     )
 
 
@@ -60,7 +61,7 @@ COMPOUNDS = gpd.GeoDataFrame(
 )
 GATES = gpd.GeoDataFrame(
     {"gate_id": ["G1", "G2"], "compound_id": ["C1", "C2"]},
-    geometry=gpd.points_from_xy(*zip(_p(3, 0.3), _p(5, 0.3))),
+    geometry=gpd.points_from_xy(*zip(_p(3, 0.3), _p(5, 0.3), strict=True)),
     crs="EPSG:4326",
 )
 HOUSEHOLDS = _pts(
@@ -93,7 +94,7 @@ def assert_same(a, b, *, atol=0.02):
         if k in ("bands", "gates"):
             continue
         assert da[k] == pytest.approx(db[k], nan_ok=True), k
-    for x, y in zip(da["bands"], db["bands"]):
+    for x, y in zip(da["bands"], db["bands"], strict=True):
         assert x == pytest.approx(y, nan_ok=True)
     if da["gates"] is not None:
         for k in da["gates"]:
@@ -247,7 +248,7 @@ def test_suggest_gates_exact_on_the_toy(toy):
     cand = sg.candidates
     assert len(cand) > 10 and set(cand["compound_id"]) <= {"C1", "C2"}
     base = set(r.households.loc[r.households["covered"], "id"])
-    w = dict(zip(HOUSEHOLDS["id"], HOUSEHOLDS["households"]))
+    w = dict(zip(HOUSEHOLDS["id"], HOUSEHOLDS["households"], strict=True))
     sets = []
     for i in range(len(cand)):
         one = r.what_if(add_gates=cand.iloc[[i]][["gate_id", "compound_id", "geometry"]])
@@ -504,7 +505,8 @@ def test_cli_site_gates_then_analyze_covers_what_it_claims(hongqi, tmp_path):
 
 
 def test_hongqi_stations_and_gates_weighed_together(hongqi, tmp_path):
-    """The combined list is at least as good as either list alone, and a rerun covers at least what it claims."""
+    """The combined list is at least as good as either list alone,
+    and a rerun covers at least what it claims."""
     import json
 
     from coverage import suggest_sites
@@ -573,7 +575,8 @@ def test_hongqi_stations_and_gates_weighed_together(hongqi, tmp_path):
 
 
 def test_readme_worked_example_harbin_centre():
-    """The README's example: in 家属区 the first opening suggest_gates ranks brings all 24 buildings within reach,
+    """The README's example: in 家属区 the first opening suggest_gates ranks brings all 24 buildings within
+    reach,
     and the what-if with the ten openings adds what they claim."""
     from coverage import suggest_gates
     from coverage.gates import outline_gates
@@ -605,7 +608,8 @@ def test_readme_worked_example_harbin_centre():
 
 
 def test_suggest_gates_with_capacities_on_the_toy(toy):
-    """Weighing capacities: the chosen pair of openings serves the most households (brute force over pairs, each
+    """Weighing capacities: the chosen pair of openings serves the most households (brute force over pairs,
+    each
     opening's reach taken from its own what-if), and the what-if with them serves what the list claims."""
     from itertools import combinations
 
@@ -661,7 +665,8 @@ def test_hongqi_gates_with_capacities(hongqi):
 
 
 def test_paths_from_files_and_chinese_coordinates(toy, tmp_path):
-    """A paths file in GCJ-02 (a web map's drawing) gives the WGS-84 answer; a closing-lines file works too."""
+    """A paths file in GCJ-02 (a web map's drawing) gives the WGS-84 answer;
+    a closing-lines file works too."""
     from coverage.crs import wgs84_to_gcj02
 
     _, _net, r = toy
@@ -717,7 +722,7 @@ def test_what_if_table_with_gate_openings_equals_what_if(hongqi):
         py = r.what_if(remove_stations=remove, add_stations=new, add_gates=g[g["gate_id"].isin(opened)])
         assert page["households_covered"] == py.summary.n_covered
         assert page["weight_covered"] == pytest.approx(py.summary.weight_covered)
-        for a, b in zip(page["bands"], py.summary.bands):
+        for a, b in zip(page["bands"], py.summary.bands, strict=True):
             assert a["n_within"] == b["n_within"]
         st = py.stations.set_index(py.stations["id"].astype(str))
         for sid, n in page["load_households"].items():
@@ -769,7 +774,8 @@ def test_page_gate_openings_click_equal_python(hongqi, browser, tmp_path):
         xy = pg.evaluate(
             """(o) => { const m = Object.values(window).find(v => v instanceof L.Map);
                      m.setView([o.lat, o.lon], 18, {animate: false});
-                     const p = m.latLngToContainerPoint([o.lat, o.lon]); const b = m.getContainer().getBoundingClientRect();
+                     const p = m.latLngToContainerPoint([o.lat, o.lon]);
+                     const b = m.getContainer().getBoundingClientRect();
                      return [p.x + b.left, p.y + b.top]; }""",
             o,
         )

@@ -1,4 +1,5 @@
-"""The meeting pack as a planner reads it (issue 21): the zh pack of the 红旗 demo from GCJ-02 input with staff.
+"""The meeting pack as a planner reads it (issue 21): the zh pack of the 红旗 demo from GCJ-02 input with
+staff.
 
 Cell types are checked with openpyxl (pd.read_excel would turn text back into numbers), the page setup
 through openpyxl's print settings and LibreOffice's own PDF, the brief and the PNG through what they draw.
@@ -102,7 +103,7 @@ def test_numbers_are_stored_as_numbers(book):
     for ws in book.worksheets[1:]:
         heads = [c.value for c in ws[1]]
         for row in ws.iter_rows(min_row=2):
-            for h, c in zip(heads, row):
+            for h, c in zip(heads, row, strict=False):
                 if h not in ("编号", "名称") and isinstance(c.value, str):
                     assert not NUMBER_TEXT.match(c.value), (ws.title, h, c.value)
 
@@ -255,7 +256,7 @@ def test_map_numbers_sites_and_names_streets_and_stations(hongqi_sites):
     texts, legend, handles = _drawn_texts(r, sites, "zh")
     shown = {t for t, _ in texts}
     sw = sites.sites.to_crs(r.network.crs)
-    for rank, p in zip(sites.sites["rank"], sw.geometry):  # each site's number sits on it
+    for rank, p in zip(sites.sites["rank"], sw.geometry, strict=True):  # each site's number sits on it
         at = [xy for t, xy in texts if t == str(rank)]
         assert at and np.hypot(at[0][0] - p.x, at[0][1] - p.y) < 1, rank
     assert "红旗社工站（示意位置：红旗大街148号）" in shown and "奋斗路街道" in shown  # station names
@@ -387,7 +388,9 @@ def test_every_number_follows_the_scenario(browser, zh_map):
 _OPENED = """(id) => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
     const i = [...serviceCoverage.stations(), ...serviceCoverage.candidates()].findIndex(s => s.id === id);
     for (const z of [12, 13, 14, 15, 16, 17]) { m.setZoom(z, {animate: false});
-      let drawn = false; m.eachLayer(l => { if (l instanceof L.CircleMarker && l._site === i && l.options.radius >= 7) drawn = true; });
+      let drawn = false;
+      m.eachLayer(l => {
+        if (l instanceof L.CircleMarker && l._site === i && l.options.radius >= 7) drawn = true; });
       out.push(drawn); }
     return out; }"""
 
@@ -411,8 +414,10 @@ def test_an_opened_station_is_drawn_at_every_zoom(browser, zh_map, hongqi_sites)
         )
         xy = pg.evaluate(
             """(id) => { const m = Object.values(window).find(v => v instanceof L.Map);
-            const s = serviceCoverage.candidates().find(x => x.id === id); m.setView([s.lat, s.lon], 16, {animate: false});
-            const p = m.latLngToContainerPoint([s.lat, s.lon]); const r = m.getContainer().getBoundingClientRect();
+            const s = serviceCoverage.candidates().find(x => x.id === id);
+            m.setView([s.lat, s.lon], 16, {animate: false});
+            const p = m.latLngToContainerPoint([s.lat, s.lon]);
+            const r = m.getContainer().getBoundingClientRect();
             return [p.x + r.left, p.y + r.top]; }""",
             other,
         )
@@ -463,13 +468,14 @@ def test_notices_and_controls_leave_the_numbers_readable(browser, zh_map, size):
         for sel in ("#sc-whatif", "#sc-legend"):
             assert not _overlap(scale, pg.locator(sel).bounding_box()), sel
         assert "OpenStreetMap 贡献者" in pg.locator(".leaflet-control-attribution").inner_text()
-        rows, box = (
-            pg.evaluate("""() => [[...document.querySelectorAll('#sc-loads tr')].map(r => r.getBoundingClientRect().height),
-                                         document.querySelector('.sc-loads').getBoundingClientRect().height]""")
-        )
+        rows, box = pg.evaluate("""() => [
+                [...document.querySelectorAll('#sc-loads tr')].map(r => r.getBoundingClientRect().height),
+                document.querySelector('.sc-loads').getBoundingClientRect().height]""")
         assert len(set(rows)) == 1 and box % rows[0] == 0  # the station table shows whole rows, none cut
-        popup = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let t = [];
-            m.eachLayer(l => { if (l instanceof L.Marker && l.getTooltip()) t.push(l.getTooltip().getContent().textContent); });
+        popup = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
+            let t = [];
+            m.eachLayer(l => { if (l instanceof L.Marker && l.getTooltip())
+              t.push(l.getTooltip().getContent().textContent); });
             return t; }""")
         assert any("旁" in t or "附近" in t for t in popup), popup  # proposed sites named, not node ids
     finally:

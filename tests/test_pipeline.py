@@ -112,7 +112,8 @@ def _forbid(monkeypatch, *targets):
 
 
 def test_the_writer_only_writes(hongqi_result, tmp_path, monkeypatch):
-    """With snapping, routing, isochrones, the what-if table and the OSM readers made to fail, the writer still
+    """With snapping, routing, isochrones, the what-if table and the OSM readers made to fail, the writer
+    still
     writes the whole meeting pack from the products: everything was computed before it started."""
     from coverage.output.files import write_run
     from coverage.products import analyse

@@ -1,4 +1,5 @@
-"""Inputs as planners have them: encodings, separators, Excel, Chinese headers, layers, outlines, bad files."""
+"""Inputs as planners have them:
+encodings, separators, Excel, Chinese headers, layers, outlines, bad files."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ def east_m(dlon_deg, lat=LAT0):
 
 
 def pts(rows, crs="EPSG:4326"):
-    ids, xy = zip(*rows)
-    return gpd.GeoDataFrame({"id": list(ids)}, geometry=gpd.points_from_xy(*zip(*xy)), crs=crs)
+    ids, xy = zip(*rows, strict=True)
+    return gpd.GeoDataFrame({"id": list(ids)}, geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs=crs)
 
 
 @pytest.fixture

@@ -76,7 +76,8 @@ def test_harbin_3km_tiles_on_a_local_cluster_equal_the_single_run(harbin):
         "n_beyond_horizon",
     ):
         assert s1[k] == s2[k], k
-    # isochrones: every station's polygons are the single run's (the same 10 m lattice), the union up to drawing
+    # isochrones: every station's polygons are the single run's (the same 10 m lattice), the union up to
+    # drawing
     import shapely as sh
 
     per_a = gpd.read_file(d / "single" / "isochrones.gpkg", layer="isochrones").to_crs(32652)
@@ -138,7 +139,8 @@ def test_without_dask_the_error_names_the_extra(monkeypatch):
 
 
 def test_site_and_report_tile_by_tile(harbin):
-    """site --tiles: one global problem from the tiles' coverage sets, the same sites as one run; report --tiles:
+    """site --tiles: one global problem from the tiles' coverage sets, the same sites as one run; report
+    --tiles:
     the meeting pack (but for the interactive map) from the tiles."""
     from openpyxl import load_workbook
 
@@ -181,7 +183,8 @@ def test_site_and_report_tile_by_tile(harbin):
 
 
 def test_a_csv_streamed_in_chunks_gives_the_same_table(harbin, tmp_path):
-    """A large CSV is read in chunks (forced here at 2,500 rows): the merged households.csv is still the one-run
+    """A large CSV is read in chunks (forced here at 2,500 rows): the merged households.csv is still the
+    one-run
     table, the row without coordinates included."""
     from coverage.output.files import to_csv
     from coverage.tiles.run import assess_tiled
@@ -260,7 +263,8 @@ def test_gated_compounds_tile_by_tile(harbin):
 
 
 def test_capacities_tile_by_tile(harbin, tmp_path):
-    """With station capacities the tiles send back their walks within the threshold and the assignment is solved
+    """With station capacities the tiles send back their walks within the threshold and the assignment is
+    solved
     once: the served households and the stations' loads are the one run's."""
     p, d = harbin
     st = pd.read_csv(d / "stations.csv")

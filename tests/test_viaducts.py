@@ -1,4 +1,5 @@
-"""Viaducts, tunnels and motorroads: nobody on the ground is snapped onto a deck, and nobody walks an expressway."""
+"""Viaducts, tunnels and motorroads:
+nobody on the ground is snapped onto a deck, and nobody walks an expressway."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from helpers import LAT0, LON0, shared_osm, write_osm
 
 from coverage import assess, load_network
 from coverage.network import FLAG_BRIDGE, FLAG_TUNNEL
-
-from helpers import LAT0, LON0, shared_osm, write_osm
 
 M_LAT = 6371009 * math.pi / 180  # metres per degree of latitude
 M_LON = M_LAT * math.cos(math.radians(LAT0))
@@ -97,7 +97,8 @@ def test_decks_walked_on_request_are_never_snapped_to(toy):
 
 
 def test_stations_and_gates_beside_a_deck_stand_on_the_street_under_it(toy):
-    """Stations and gates follow the households' rule: 2 m from the deck, they reach the ground street 7 m away."""
+    """Stations and gates follow the households' rule:
+    2 m from the deck, they reach the ground street 7 m away."""
     net = load_network(toy, cache=False, elevated_roads=True)  # the deck walkable, and still never snapped to
     st = _points([("S", (7, 500))])
     r = assess(net, st, _points([("h", (-8, 520))]), minutes=60, crs="EPSG:4326")
@@ -124,7 +125,8 @@ def test_stations_and_gates_beside_a_deck_stand_on_the_street_under_it(toy):
 
 
 def test_automatic_candidates_stand_on_the_ground():
-    """Siting's network places are nodes of ground-level segments, never a node on a deck (红旗, decks walked)."""
+    """Siting's network places are nodes of ground-level segments,
+    never a node on a deck (红旗, decks walked)."""
     from coverage.demo import HONGQI_PBF
     from coverage.siting.candidates import candidates_near
 
@@ -139,7 +141,7 @@ def test_automatic_candidates_stand_on_the_ground():
 
 def test_tunnels_layers_and_building_passages(toy):
     net = load_network(toy, cache=False)
-    way_flags = dict(zip(net.edge_way.tolist(), net.edge_flags.tolist()))
+    way_flags = dict(zip(net.edge_way.tolist(), net.edge_flags.tolist(), strict=True))
     assert (
         way_flags[7] & FLAG_TUNNEL and not way_flags[6] & FLAG_TUNNEL
     )  # a building passage is on the ground
@@ -191,7 +193,8 @@ def _oracle_walks(net, st_snap, pts_snap):
 
 
 def test_harbin_homes_beside_viaducts_walk_from_the_ground_street():
-    """On Harbin centre: points 2 m beside bridge decks reach the nearest ground street point, and walk what it
+    """On Harbin centre: points 2 m beside bridge decks reach the nearest ground street point, and walk what
+    it
     walks plus the step to it (an independent networkx router on the same segments)."""
     from coverage.locate import project
     from coverage.snapping import snap_points

@@ -47,7 +47,7 @@ def _same(page: dict, py) -> None:
     assert page["households_covered"] == s.n_covered
     assert page["weight_covered"] == pytest.approx(s.weight_covered, abs=1e-9)
     assert page["share_weight"] == pytest.approx(s.share_covered_weight, abs=1e-12)
-    for a, b in zip(page["bands"], s.bands):
+    for a, b in zip(page["bands"], s.bands, strict=True):
         assert a["minutes"] == b["minutes"] and a["n_within"] == b["n_within"]
         assert a["weight_within"] == pytest.approx(b["weight_within"], abs=1e-9)
     loads = {x["id"]: x for x in page["stations"]} if "stations" in page else None
@@ -113,9 +113,11 @@ def _click_site(pg, site_id):
     """A real mouse click on a station or candidate drawn on the canvas."""
     xy = pg.evaluate(
         """(id) => { const m = Object.values(window).find(v => v instanceof L.Map);
-                     const s = [...serviceCoverage.stations(), ...serviceCoverage.candidates()].find(x => x.id === id);
+                     const s = [...serviceCoverage.stations(), ...serviceCoverage.candidates()]
+                       .find(x => x.id === id);
                      m.setView([s.lat, s.lon], 17, {animate: false});
-                     const p = m.latLngToContainerPoint([s.lat, s.lon]); const r = m.getContainer().getBoundingClientRect();
+                     const p = m.latLngToContainerPoint([s.lat, s.lon]);
+                     const r = m.getContainer().getBoundingClientRect();
                      return [p.x + r.left, p.y + r.top]; }""",
         site_id,
     )
@@ -183,9 +185,11 @@ def test_clicks_hash_reset_download_and_drag(browser, map_path, hongqi, sc, tmp_
         expected = pg.evaluate(
             """([x, y]) => { const m = Object.values(window).find(v => v instanceof L.Map);
                              const r = m.getContainer().getBoundingClientRect();
-                             const ll = m.containerPointToLatLng([x - r.left, y - r.top]); const c = Math.cos(ll.lat * Math.PI / 180);
+                             const ll = m.containerPointToLatLng([x - r.left, y - r.top]);
+                             const c = Math.cos(ll.lat * Math.PI / 180);
                              let best = null, bd = Infinity;
-                             for (const s of serviceCoverage.candidates()) { const dx = (s.lon - ll.lng) * c, dy = s.lat - ll.lat;
+                             for (const s of serviceCoverage.candidates()) {
+                               const dx = (s.lon - ll.lng) * c, dy = s.lat - ll.lat;
                                if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = s.id; } }
                              return best; }""",
             [x0 + 80, y0],
@@ -300,8 +304,9 @@ def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
         colour = "#b8860b"
         count = pg.evaluate(
             """(c) => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
-                                        m.eachLayer(l => { if (l instanceof L.CircleMarker && l.options.fillColor === c) n++; });
-                                        return n; }""",
+                      m.eachLayer(l => {
+                        if (l instanceof L.CircleMarker && l.options.fillColor === c) n++; });
+                      return n; }""",
             colour,
         )
         assert count == n_not_served
@@ -311,7 +316,8 @@ def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
 
 
 def test_page_follows_the_gates(browser, tmp_path):
-    """With gated compounds, the page's numbers are the gated analysis's (households reach stations via gates)."""
+    """With gated compounds, the page's numbers are the gated analysis's
+    (households reach stations via gates)."""
     from coverage.gates import outline_gates
     from coverage.osm import residential_areas
 

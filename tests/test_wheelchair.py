@@ -159,7 +159,8 @@ def test_harbin_never_uses_steps():
     got = r.households["walk_m"].to_numpy(dtype=float)
     assert np.isfinite(got).sum() > 150
     np.testing.assert_allclose(got, want, atol=0.02, equal_nan=True)
-    # the steps matter (an adult takes them), and the adult run's what-if (sharing its snaps) gives the same walks
+    # the steps matter (an adult takes them), and the adult run's what-if (sharing its snaps) gives the same
+    # walks
     adult = assess(net, st, pts, minutes=60)
     assert (np.abs(adult.households["walk_m"].to_numpy() - got) > 1)[np.isfinite(got)].sum() > 10
     np.testing.assert_allclose(

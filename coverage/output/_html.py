@@ -41,7 +41,8 @@ def esc(value) -> str:
 
 
 def json_for_html(obj) -> str:
-    """JSON safe inside a ``<script>`` element: no ``</script>``, no HTML, no line separators that end a string."""
+    """JSON safe inside a ``<script>`` element:
+    no ``</script>``, no HTML, no line separators that end a string."""
     import json
 
     return (

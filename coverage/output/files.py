@@ -162,8 +162,8 @@ def write_run(
         A folder, or the run's :class:`~coverage._files.OutputFolder`.
     command
         ``"files"`` (tables, summary, isochrones), ``"analyze"`` and ``"demo"`` (those and the map),
-        ``"site"`` (sites and the map), ``"site-gates"`` (the map with the proposed openings), ``"isochrones"`` (isochrones only) or ``"report"`` (the meeting
-        pack).
+        ``"site"`` (sites and the map), ``"site-gates"`` (the map with the proposed openings),
+        ``"isochrones"`` (isochrones only) or ``"report"`` (the meeting pack).
     lang, map_path, png, png_path, map_options
         The map: labels, where it goes (default ``OUT/map.html``), the PNG (default ``OUT/map.png``) and
         the HTML map's drawing options (:func:`coverage.output.html_map.render_map`).
@@ -233,8 +233,9 @@ def write_run(
 
 
 def write_gate_siting(gate_siting: Any, out_dir: Any) -> dict[str, str]:
-    """A GateSitingResult (:func:`coverage.gate_siting.suggest_gates`): ``gate_sites.csv``, ``gate_sites.gpkg``
-    (layers gate_sites, compounds, households_added, candidates) and ``gate_sites.json`` (the summary)."""
+    """A GateSitingResult (:func:`coverage.gate_siting.suggest_gates`): ``gate_sites.csv``,
+    ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates) and
+    ``gate_sites.json`` (the summary)."""
     import pandas as pd
 
     out = folder(out_dir)

@@ -83,7 +83,8 @@ def whole_numbers(frame, columns=WHOLE_COLUMNS):
 
 
 def to_csv(frame: gpd.GeoDataFrame, path) -> Path:
-    """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel), written atomically.
+    """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel), written
+    atomically.
 
     Non-point geometries (compound outlines) give the point inside them that
     the analysis walked from. Text cells are safe to open in Excel.

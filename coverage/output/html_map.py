@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +69,8 @@ def _data_uri(data: bytes, mime: str) -> str:
 
 @lru_cache(maxsize=1)
 def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Leaflet (script and stylesheet, its images inlined) and leaflet-heat as data URIs, from installed packages."""
+    """Leaflet (script and stylesheet, its images inlined) and leaflet-heat as data URIs,
+    from installed packages."""
     import folium
     import xstatic.pkg.leaflet as xl
 
@@ -91,7 +92,7 @@ def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_script(name: str) -> str:
     """One of the page's scripts (package data in ``coverage/output/js``)."""
     return resources.files("coverage.output").joinpath("js", name).read_text(encoding="utf-8")
@@ -99,23 +100,27 @@ def page_script(name: str) -> str:
 
 _STYLE = (
     "<style>.leaflet-container{background:#f2efe9}"
-    ".sc-box{background:rgba(255,255,255,0.93);padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);"
-    "font:12px sans-serif}"
+    ".sc-box{background:rgba(255,255,255,0.93);padding:8px 10px;border-radius:6px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px sans-serif}"
     "#sc-title{position:absolute;top:10px;left:50px;z-index:1000;font-size:14px;max-width:430px}"
     ".sc-title-text{font-weight:bold;font-size:16px}"
-    "#sc-offline{display:none;margin-top:4px;background:#fff3cd;padding:3px 6px;border-radius:4px;font-size:12px}"
+    "#sc-offline{display:none;margin-top:4px;background:#fff3cd;padding:3px 6px;border-radius:4px;"
+    "font-size:12px}"
     ".sc-legend-row{margin:1px 0}.sc-sw{margin:0 8px 0 2px;vertical-align:middle}"
-    ".sc-station-label{background:rgba(255,255,255,0.85);border:none;box-shadow:none;padding:0 4px;font:12px sans-serif;"
-    "color:#3f2a66}.sc-station-label:before{display:none}.sc-labels-off .sc-station-label{display:none}"
+    ".sc-station-label{background:rgba(255,255,255,0.85);border:none;box-shadow:none;padding:0 4px;"
+    "font:12px sans-serif;color:#3f2a66}"
+    ".sc-station-label:before{display:none}.sc-labels-off .sc-station-label{display:none}"
     ".sc-site-icon{position:relative;width:18px;height:18px}"
-    f".sc-site-diamond{{position:absolute;inset:0;background:{SITE_COLOUR};border:2px solid #fff;transform:rotate(45deg);"
-    "box-shadow:0 0 3px rgba(0,0,0,0.5);box-sizing:border-box}"
-    ".sc-site-rank{position:absolute;inset:0;text-align:center;line-height:18px;color:#fff;font:bold 11px sans-serif}"
-    ".sc-street-label{color:#555;font:11px sans-serif;white-space:nowrap;text-shadow:0 0 2px #fff,0 0 2px #fff;"
-    "pointer-events:none;transform:translate(-50%,-50%)}"
+    f".sc-site-diamond{{position:absolute;inset:0;background:{SITE_COLOUR};border:2px solid #fff;"
+    "transform:rotate(45deg);box-shadow:0 0 3px rgba(0,0,0,0.5);box-sizing:border-box}"
+    ".sc-site-rank{position:absolute;inset:0;text-align:center;line-height:18px;color:#fff;"
+    "font:bold 11px sans-serif}"
+    ".sc-street-label{color:#555;font:11px sans-serif;white-space:nowrap;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff;pointer-events:none;transform:translate(-50%,-50%)}"
     ".sc-panel{max-width:340px}.sc-panel button{margin:2px 4px 2px 0;font:12px sans-serif;cursor:pointer}"
-    ".sc-panel table{border-collapse:collapse;width:100%}.sc-panel td,.sc-panel th{padding:1px 4px;text-align:right;"
-    "height:17px;line-height:17px;box-sizing:content-box}"
+    ".sc-panel table{border-collapse:collapse;width:100%}"
+    ".sc-panel td,.sc-panel th{padding:1px 4px;text-align:right;height:17px;line-height:17px;"
+    "box-sizing:content-box}"
     ".sc-panel td:first-child,.sc-panel th:first-child{text-align:left;max-width:170px;overflow:hidden;"
     "text-overflow:ellipsis;white-space:nowrap}.sc-loads{max-height:171px;overflow:auto;margin-top:4px}"
     ".sc-stale{color:#8a6d3b;display:none}.sc-newstation{font-size:20px;line-height:20px;text-align:center;"
@@ -203,7 +208,8 @@ def _template(text: str, *, s_min: float) -> str:
 
 # --------------------------------------------------------------- the data of one page
 def _households(result, md: MapData, perm: np.ndarray, *, points: bool, hex_size_m: float, T, snap_m) -> dict:
-    """Every household in the page's order: position, weight, class (covered, uncovered, off, invalid, not served)."""
+    """Every household in the page's order:
+    position, weight, class (covered, uncovered, off, invalid, not served)."""
     cls = np.full(md.valid.size, 3, dtype=np.uint8)
     cls[md.covered] = 0
     cls[md.uncovered] = 1
@@ -263,8 +269,8 @@ def _stations(result) -> dict:
     return {
         "id": [str(i) for i in sp.ids],
         "name": names,
-        "lon": [float(v) if ok else None for v, ok in zip(sp.lon, finite)],
-        "lat": [float(v) if ok else None for v, ok in zip(sp.lat, finite)],
+        "lon": [float(v) if ok else None for v, ok in zip(sp.lon, finite, strict=True)],
+        "lat": [float(v) if ok else None for v, ok in zip(sp.lat, finite, strict=True)],
         "on": [bool(v) for v in on],
         "fill": fill,
         "withinW": [float(v) for v in st["weight_within"]],
@@ -317,6 +323,7 @@ def _compounds(frames) -> tuple[dict | None, list[dict]]:
             gated["points"],
             gated["points_changed"],
             gated["households_changed"],
+            strict=True,
         )
     ]
     g = gates[gates.geometry.notna() & gates["compound_id"].notna()]
@@ -329,7 +336,7 @@ def _compounds(frames) -> tuple[dict | None, list[dict]]:
             "lon": float(p.x),
             "lat": float(p.y),
         }
-        for gid, cid, s, p in zip(g["gate_id"], g["compound_id"], g["status"], g.geometry)
+        for gid, cid, s, p in zip(g["gate_id"], g["compound_id"], g["status"], g.geometry, strict=True)
     ]
     return ({"features": features} if features else None), out_gates
 
@@ -430,7 +437,8 @@ def page_data(
         {
             "label": T["station_areas"].format(m=s.threshold_min),
             "features": [
-                {"id": str(sid), "geometry": _geometry(g)} for sid, g in zip(thr["station_id"], thr.geometry)
+                {"id": str(sid), "geometry": _geometry(g)}
+                for sid, g in zip(thr["station_id"], thr.geometry, strict=True)
             ],
         }
         if len(thr)
@@ -444,11 +452,13 @@ def page_data(
         h = highlight[highlight.geometry.notna()].to_crs(4326)
         texts = [
             " · ".join(str(v) for v in vals)
-            for vals in zip(*[h[c].astype(str).tolist() for c in ("id", "walk_min") if c in h.columns])
+            for vals in zip(
+                *[h[c].astype(str).tolist() for c in ("id", "walk_min") if c in h.columns], strict=True
+            )
         ] or [""] * len(h)
         hl = {
             "label": highlight_label or T["highlight"],
-            "points": [[float(p.y), float(p.x), t] for p, t in zip(h.geometry, texts)],
+            "points": [[float(p.y), float(p.x), t] for p, t in zip(h.geometry, texts, strict=True)],
         }
     summary = T["summary"].format(
         cov=s.weight_covered, tot=s.weight_total, m=s.threshold_min, share=s.share_covered_weight

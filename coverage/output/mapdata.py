@@ -12,7 +12,6 @@ import numpy as np
 
 from ..site_names import SITE_FACILITY_M, SITE_STREET_M, named_sites  # noqa: F401  (importable from here)
 
-
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
 )
@@ -289,7 +288,7 @@ def band_rings(uni) -> list[tuple[float | None, float, object]]:
 
     rows = uni.sort_values("minutes")
     out, inner, lower = [], None, None
-    for mins, geom in zip(rows["minutes"], rows.geometry):
+    for mins, geom in zip(rows["minutes"], rows.geometry, strict=True):
         ring = geom if inner is None else shapely.difference(geom, inner)
         out.append((lower, float(mins), ring))
         inner, lower = geom, float(mins)

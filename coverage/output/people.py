@@ -180,7 +180,8 @@ def _sheet_name(text: str, taken: set) -> str:
 def add_people_sheets(
     path, result, *, areas=None, area_name_col=None, area_id_col=None, lang: str = "en"
 ) -> None:
-    """Add a sheet per group and an accessibility sheet to the workbook at ``path`` (when the run has them)."""
+    """Add a sheet per group and an accessibility sheet to the workbook at ``path``
+    (when the run has them)."""
     if result.groups is None and result.access_measure is None:
         return
     from openpyxl import load_workbook
@@ -250,10 +251,14 @@ BRIEF = {
         "equal": "Equality",
         "all": "All households",
         "gini": "Gini {g}",
-        "access_line": "Access ({method}, supply: {supply}): mean {mean} per 1,000 households, median {median}; "
-        "{below} of households below {level}",
-        "note": "Groups walking at another profile are assessed on their own walks; counts are as given in the "
-        "households file.",
+        "access_line": (
+            "Access ({method}, supply: {supply}): mean {mean} per 1,000 households, median {median}; "
+            "{below} of households below {level}"
+        ),
+        "note": (
+            "Groups walking at another profile are assessed on their own walks; counts are as given in the "
+            "households file."
+        ),
     },
     "zh": {
         "title": "重点人群与公平性",

@@ -24,7 +24,8 @@ from .._encode import b64_array
 
 log = logging.getLogger(__name__)
 
-#: The access layer draws every residential point; above this many it is left out (the files carry the values).
+#: The access layer draws every residential point; above this many it is left out (the files carry the
+#: values).
 MAX_ACCESS_POINTS = 50_000
 #: Access classes: no station within the threshold, then five quintile classes (light to dark).
 ACCESS_NONE_COLOUR = "#bdbdbd"

@@ -1,4 +1,5 @@
-"""Write prepared inputs: household points from :mod:`coverage.demand`, stations from :mod:`coverage.geocoding`.
+"""Write prepared inputs: household points from :mod:`coverage.demand`, stations from
+:mod:`coverage.geocoding`.
 
 Both are written so that ``service-coverage analyze`` reads them as they are
 (``--households OUT/households.csv --weight households``, or
@@ -31,7 +32,8 @@ def _plain_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dict[str, str]:
-    """``households.csv`` and ``.gpkg`` (layers ``households``, ``buildings``), ``zones.csv|.gpkg``, ``demand.json``.
+    """``households.csv`` and ``.gpkg`` (layers ``households``, ``buildings``), ``zones.csv|.gpkg``,
+    ``demand.json``.
 
     Parameters
     ----------
@@ -68,7 +70,8 @@ def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dic
 def write_geocoded(
     table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | None = None
 ) -> dict[str, str]:
-    """``geocoded.csv`` (every row, in order, with ``lon``/``lat`` where found), ``geocoded.gpkg``, ``geocode.json``.
+    """``geocoded.csv`` (every row, in order, with ``lon``/``lat`` where found), ``geocoded.gpkg``,
+    ``geocode.json``.
 
     Rows that were not found keep empty coordinates (and no geometry in the
     GeoPackage) with ``status`` ``not_found`` and the reason in ``note``;

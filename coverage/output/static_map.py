@@ -121,7 +121,7 @@ def cjk_font() -> str | None:
             if any(k in Path(f).name.lower().replace("-", "").replace("_", "") for k in _CJK_FILES):
                 try:
                     font_manager.fontManager.addfont(f)
-                except Exception:  # an unreadable font file is skipped
+                except Exception:  # noqa: BLE001  (an unreadable font file is skipped)
                     continue
         names = {f.name for f in font_manager.fontManager.ttflist}
         found = next((w for w in CJK_FONTS if w in names), None)
@@ -212,7 +212,8 @@ def draw_map(
     streets: bool = True,
 ):
     """The coverage map on a matplotlib axes: streets with the major names, bands, points, stations with their
-    names, the proposed sites numbered as in their table, scale bar, legend and (inside the map) attribution."""
+    names, the proposed sites numbered as in their table, scale bar, legend and (inside the map)
+    attribution."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -329,7 +330,9 @@ def draw_map(
         ax.scatter(
             sw.geometry.x, sw.geometry.y, s=190, marker="D", c=SITE_COLOUR, edgecolors="white", zorder=6
         )
-        for x, y, r in zip(sw.geometry.x, sw.geometry.y, ranks):  # the same numbers as the sites' table
+        for x, y, r in zip(
+            sw.geometry.x, sw.geometry.y, ranks, strict=True
+        ):  # the same numbers as the sites' table
             ax.text(
                 x,
                 y,

@@ -96,7 +96,8 @@ def whatif_block(result, sc, pos: np.ndarray) -> dict:
 
 
 def _gate_block(sc, pos: np.ndarray) -> dict | None:
-    """Candidate gate openings: per site, (opening, household, band) triples, households in the page's order."""
+    """Candidate gate openings:
+    per site, (opening, household, band) triples, households in the page's order."""
     if not sc.n_gates:
         return None
     n_codes = len(sc.bands_m)

@@ -296,26 +296,26 @@ COLUMN_NOTES = {
         (
             "Households nearest to it (any distance)",
             (
-                "catchment_weight: the households for which this station is "
-                "the nearest by walking, however far (what the station would be asked to serve if everyone went to "
-                "their nearest station)."
+                "catchment_weight: the households for which this station is the nearest by walking, "
+                "however far (what the station would be asked to serve if everyone went to their nearest "
+                "station)."
             ),
         ),
         (
             "Demand: households nearest to it within {m} min",
             (
-                "demand_weight (with capacities): the part of the "
-                "above that is within the threshold, i.e. the households the station would serve with no capacity "
-                "limit; compared with the capacity to give the capacity short and the staff needed."
+                "demand_weight (with capacities): the part of the above that is within the threshold, "
+                "i.e. the households the station would serve with no capacity limit; compared with the "
+                "capacity to give the capacity short and the staff needed."
             ),
         ),
         (
             "Order (by gain)",
             (
-                "Proposed sites: the sites are chosen together as the best set for this number of "
-                "sites; the order only lists them by what each adds, best first, given those before it. It is not a "
-                "build order: the best 3 sites and the best 5 need not share their first site (siting.json holds the "
-                "greedy build-out curve for phasing)."
+                "Proposed sites: the sites are chosen together as the best set for this number of sites; "
+                "the order only lists them by what each adds, best first, given those before it. It is "
+                "not a build order: the best 3 sites and the best 5 need not share their first site "
+                "(siting.json holds the greedy build-out curve for phasing)."
             ),
         ),
     ],
@@ -338,7 +338,8 @@ COLUMN_NOTES = {
             "序号（按新增贡献）",
             (
                 "建议新增站点：这些站点是按该站点数整体选出的最优组合；序号只表示按各站新增覆盖住户从多到少排列"
-                "（在前面站点的基础上），不是建设顺序：最优的3个站点与最优的5个站点的第1个可以不同（分期建设请看 siting.json 中的逐个增加曲线）。"
+                "（在前面站点的基础上），不是建设顺序：最优的3个站点与最优的5个站点的第1个可以不同"
+                "（分期建设请看 siting.json 中的逐个增加曲线）。"
             ),
         ),
     ],
@@ -383,7 +384,8 @@ def _number_format(col: str) -> str | None:
 
 
 def _cell_value(v):
-    """A value as openpyxl stores it: numbers as numbers (Python and numpy ints, floats, bools), text as text."""
+    """A value as openpyxl stores it:
+    numbers as numbers (Python and numpy ints, floats, bools), text as text."""
     if v is None:
         return None
     if isinstance(v, (np.bool_, bool)):
@@ -463,7 +465,8 @@ def write_sheet(
 
 
 def page_setup(ws, *, repeat_header: bool = True) -> None:
-    """Print as a planner expects: A4 landscape, every column on the page width, the header row on each page."""
+    """Print as a planner expects:
+    A4 landscape, every column on the page width, the header row on each page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -597,10 +600,11 @@ def write_workbook(
         [
             "坐标" if lang == "zh" else "Coordinates",
             (
-                "经度/纬度为 WGS-84（GPS、OpenStreetMap 所用坐标系）；输入为 GCJ-02（高德、腾讯）或 BD-09（百度）时，"
-                "“各站点”另列输入时的原始坐标。"
+                "经度/纬度为 WGS-84（GPS、OpenStreetMap 所用坐标系）；输入为 GCJ-02（高德、腾讯）或 "
+                "BD-09（百度）时，“各站点”另列输入时的原始坐标。"
                 if lang == "zh"
-                else "Longitude/latitude are WGS-84 (GPS, OpenStreetMap); when the input was GCJ-02 (Amap, Tencent) or "
+                else "Longitude/latitude are WGS-84 (GPS, OpenStreetMap); when the input was GCJ-02 "
+                "(Amap, Tencent) or "
                 "BD-09 (Baidu), the By station sheet also lists the coordinates as given."
             ),
         ]
@@ -685,7 +689,8 @@ def write_workbook(
 
 
 def station_table(result) -> pd.DataFrame:
-    """The stations as a table: id, name, lon, lat (whatever the input called them), the results, then the rest."""
+    """The stations as a table:
+    id, name, lon, lat (whatever the input called them), the results, then the rest."""
     sp = result.station_points
     frame = pd.DataFrame(result.stations.drop(columns=result.stations.geometry.name))
     used = set()

@@ -43,7 +43,8 @@ from .._files import write_cache
 from ..io import Points, read_polygons
 from ..network import WalkNetwork
 
-#: Merged households.csv / households.gpkg are written up to this many rows (:data:`coverage.settings.merge_max_rows`).
+#: Merged households.csv / households.gpkg are written up to this many rows
+#: (:data:`coverage.settings.merge_max_rows`).
 MERGE_MAX_ROWS = settings.merge_max_rows
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,9 @@ class Tiling:
         return out
 
     def grown(self, extents: np.ndarray) -> Tiling:
-        """The tiles grown to hold the points placed in them (``extents``: per tile min x, min y, max x, max y).
+        """The tiles grown to hold the points placed in them.
+
+        ``extents``: per tile min x, min y, max x, max y.
 
         A point outside every tile polygon goes to the nearest tile; its tile then reaches out to it, so the
         tile's network and stations (its halo) are the point's own, as in one run.
@@ -198,7 +201,8 @@ def halo_m(horizon_m: float, max_snap_m: float) -> tuple[float, float]:
 
 
 def _edge_cells(network: WalkNetwork, origin) -> tuple[np.ndarray, np.ndarray, int]:
-    """(cell id, edge) pairs: every coarse cell each segment's bounding box touches; and the cell grid width."""
+    """(cell id, edge) pairs:
+    every coarse cell each segment's bounding box touches; and the cell grid width."""
     xy = network.xy
     a, b = xy[network.edge_u], xy[network.edge_v]
     lo = np.floor((np.minimum(a, b) - origin) / _CELL_M).astype(np.int64)
@@ -393,7 +397,8 @@ class Partition:
 
 
 def _inner_xy(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x, y of each geometry: the point itself, or a point inside a polygon (compound outlines), as read_points."""
+    """x, y of each geometry:
+    the point itself, or a point inside a polygon (compound outlines), as read_points."""
     import shapely
 
     geom = np.asarray(geom, dtype=object)
@@ -749,5 +754,8 @@ def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
 def untiled_profile(profile) -> None:
     """Profiles that walk a restricted network (wheelchair) are not cut into tiles yet: a clear error."""
     if settings.PROFILE_AVOID.get(profile or ""):
-        msg = f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it per city."
+        msg = (
+            f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it "
+            "per city."
+        )
         raise CoverageInputError(msg)

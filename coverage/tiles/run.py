@@ -500,7 +500,8 @@ def assess_tiled(
 
         if part.n_rows > MERGE_MAX_ROWS:
             msg = (
-                f"station capacities with --tiles need the households merged (at most {MERGE_MAX_ROWS:,} rows, "
+                "station capacities with --tiles need the households merged (at most "
+                f"{MERGE_MAX_ROWS:,} rows, "
                 f"here {part.n_rows:,}): the assignment is one problem over the whole run; run it per city."
             )
             raise CoverageInputError(msg)
