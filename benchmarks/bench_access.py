@@ -102,9 +102,11 @@ def main() -> int:
     # the walking analysis hands over pairs already within the threshold: nothing to cut
     res["cost_pairs_all_within_s"], _ = _median_s(lambda: cost_pairs(cost, max_cost=20.0))
     res["two_step_fca_none_all_within_s"], _ = _median_s(
-        lambda: two_step_fca(cost, households, workers, max_cost=20.0))
+        lambda: two_step_fca(cost, households, workers, max_cost=20.0)
+    )
     res["gravity_access_gaussian_s"], _ = _median_s(
-        lambda: gravity_access(cost, workers, max_cost=MAX_COST, decay=g))
+        lambda: gravity_access(cost, workers, max_cost=MAX_COST, decay=g)
+    )
     res["two_step_fca_none_unsorted_coo_s"] = _unsorted(cost, households, workers, two_step_fca)
 
     access = two_step_fca(cost, households, workers, max_cost=MAX_COST, decay=steps).access
@@ -117,16 +119,31 @@ def main() -> int:
     eq["concentration_index_s"], _ = _median_s(lambda: concentration_index(access, walk_min, households))
 
     out = {
-        "machine": {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-                    "cpus": os.cpu_count(), "load_average_1min_at_start": load_start,
-                    "load_average_1min_at_end": os.getloadavg()[0]},
-        "matrix": {"rows": N_ROWS, "cols": N_COLS, "stored_pairs": int(cost.nnz), "max_cost": MAX_COST,
-                   "pairs_within_max_cost": pairs.n_pairs, "format": "canonical CSR", "build_s": build_s},
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "cpus": os.cpu_count(),
+            "load_average_1min_at_start": load_start,
+            "load_average_1min_at_end": os.getloadavg()[0],
+        },
+        "matrix": {
+            "rows": N_ROWS,
+            "cols": N_COLS,
+            "stored_pairs": int(cost.nnz),
+            "max_cost": MAX_COST,
+            "pairs_within_max_cost": pairs.n_pairs,
+            "format": "canonical CSR",
+            "build_s": build_s,
+        },
         "accessibility_median_s": res,
         "equity_on_1M_values_median_s": eq,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "checks": {"access_mean": float(np.average(access, weights=households)),
-                   "gini": gini(access, households), "palma": palma(access, households)},
+        "checks": {
+            "access_mean": float(np.average(access, weights=households)),
+            "gini": gini(access, households),
+            "palma": palma(access, households),
+        },
     }
     dest = REPO / "benchmarks" / "results" / "access.json"
     dest.write_text(json.dumps(out, indent=2) + "\n")
@@ -134,12 +151,13 @@ def main() -> int:
     return 0
 
 
-# ---------------------------------------------------------------- on the walks: the added time of groups and access
+# ------------------------------------------------------- on the walks: the added time of groups and access
 OSM = REPO.parent / "shared" / "data" / "osm"
 
 
 def _harbin_walks() -> dict:
-    """Harbin centre (88 stations, 8,935 buildings): the added time of --groups and --access on one analysis."""
+    """Harbin centre (88 stations, 8,935 buildings):
+    the added time of --groups and --access on one analysis."""
     from coverage import assess, load_network
     from coverage.osm import place_nodes, residential_buildings
 
@@ -159,25 +177,35 @@ def _harbin_walks() -> dict:
     res = {}
     res["assess_s"], base = _median_s(lambda: assess(net, st, hh, **kw))
     res["assess_groups_s"], rg = _median_s(lambda: assess(net, st, hh, groups=groups, **kw))
-    res["assess_access_2sfca_s"], ra = _median_s(lambda: assess(net, st, hh, access="2sfca", staff="social_workers",
-                                                                **kw))
+    res["assess_access_2sfca_s"], ra = _median_s(
+        lambda: assess(net, st, hh, access="2sfca", staff="social_workers", **kw)
+    )
     res["assess_groups_and_access_s"], _ = _median_s(
-        lambda: assess(net, st, hh, groups=groups, access="2sfca", staff="social_workers", **kw))
+        lambda: assess(net, st, hh, groups=groups, access="2sfca", staff="social_workers", **kw)
+    )
     res["added_groups_s"] = res["assess_groups_s"] - res["assess_s"]
     res["added_access_s"] = res["assess_access_2sfca_s"] - res["assess_s"]
     res["added_both_s"] = res["assess_groups_and_access_s"] - res["assess_s"]
-    return {"case": "harbin-central, 88 stations, 8,935 buildings", "nodes": net.n_nodes, "edges": net.n_edges,
-            "wheelchair_segments_left_out": w.meta["n_segments_avoided"],
-            "wheelchair_segments_cut_off": w.meta["n_segments_cut_off_for_profile"],
-            "wheelchair_view_build_s": profile_build_s, "median_s": res,
-            "covered_share_weight": base.summary.share_covered_weight,
-            "groups": {k: {"share_covered": v["share_covered"], "gap_to_all": v["gap_to_all"]}
-                       for k, v in rg.summary.groups.items()},
-            "access": {k: v for k, v in ra.summary.access.items() if k != "lorenz"}}
+    return {
+        "case": "harbin-central, 88 stations, 8,935 buildings",
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "wheelchair_segments_left_out": w.meta["n_segments_avoided"],
+        "wheelchair_segments_cut_off": w.meta["n_segments_cut_off_for_profile"],
+        "wheelchair_view_build_s": profile_build_s,
+        "median_s": res,
+        "covered_share_weight": base.summary.share_covered_weight,
+        "groups": {
+            k: {"share_covered": v["share_covered"], "gap_to_all": v["gap_to_all"]}
+            for k, v in rg.summary.groups.items()
+        },
+        "access": {k: v for k, v in ra.summary.access.items() if k != "lorenz"},
+    }
 
 
 def _million_walks() -> dict:
-    """Heidelberg, 1M households x 1,000 stations along its streets: the added time on an existing analysis."""
+    """Heidelberg, 1M households x 1,000 stations along its streets:
+    the added time on an existing analysis."""
     import geopandas as gpd
 
     from coverage import assess, load_network
@@ -192,12 +220,18 @@ def _million_walks() -> dict:
     rng = np.random.default_rng(42)
     hh_xy = synthetic_points(net, 1_000_000, rng)
     st_xy = synthetic_points(net, 1_000, rng, max_offset_m=20.0)
-    hh = gpd.GeoDataFrame({"households": rng.integers(1, 60, hh_xy.shape[0]).astype(float)},
-                          geometry=gpd.points_from_xy(hh_xy[:, 0], hh_xy[:, 1]), crs=net.crs)
+    hh = gpd.GeoDataFrame(
+        {"households": rng.integers(1, 60, hh_xy.shape[0]).astype(float)},
+        geometry=gpd.points_from_xy(hh_xy[:, 0], hh_xy[:, 1]),
+        crs=net.crs,
+    )
     hh["elderly"] = np.round(hh["households"] * 2.62 * 0.232)
     hh["disabled"] = np.round(hh["households"] * 2.62 * 0.0634)
-    st = gpd.GeoDataFrame({"social_workers": rng.integers(1, 6, st_xy.shape[0])},
-                          geometry=gpd.points_from_xy(st_xy[:, 0], st_xy[:, 1]), crs=net.crs)
+    st = gpd.GeoDataFrame(
+        {"social_workers": rng.integers(1, 6, st_xy.shape[0])},
+        geometry=gpd.points_from_xy(st_xy[:, 0], st_xy[:, 1]),
+        crs=net.crs,
+    )
     t = time.perf_counter()
     r = assess(net, st, hh, weight="households", id_col=None)
     assess_s = time.perf_counter() - t
@@ -205,22 +239,32 @@ def _million_walks() -> dict:
     supply = station_supply(r.station_points, spec)
     res = {"assess_s": assess_s}
     res["added_access_2sfca_s"], ra = _median_s(lambda: with_access(r, spec, supply=supply), repeat=2)
-    for name, groups in (("added_group_own_profile_s", ["households"]),
-                         ("added_group_elderly_s", ["elderly:elderly"]),
-                         ("added_groups_elderly_wheelchair_own_s", ["elderly:elderly", "disabled:wheelchair",
-                                                                    "households"])):
+    for name, groups in (
+        ("added_group_own_profile_s", ["households"]),
+        ("added_group_elderly_s", ["elderly:elderly"]),
+        ("added_groups_elderly_wheelchair_own_s", ["elderly:elderly", "disabled:wheelchair", "households"]),
+    ):
         res[name], _ = _median_s(lambda g=groups: with_groups(r, parse_groups(g)), repeat=2)
-    return {"case": "heidelberg-roads, 1M households x 1,000 stations", "nodes": net.n_nodes,
-            "wheelchair_segments_left_out": net.for_profile("wheelchair").meta["n_segments_avoided"],
-            "median_s": res, "n_pairs_within_threshold": ra.summary.access["n_pairs"],
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "case": "heidelberg-roads, 1M households x 1,000 stations",
+        "nodes": net.n_nodes,
+        "wheelchair_segments_left_out": net.for_profile("wheelchair").meta["n_segments_avoided"],
+        "median_s": res,
+        "n_pairs_within_threshold": ra.summary.access["n_pairs"],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def walks() -> int:
     """The added time of --groups and --access on the walking analysis; writes results/access_walks.json."""
     load_start = os.getloadavg()[0]
-    out = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                       "load_average_1min_at_start": load_start}}
+    out = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1min_at_start": load_start,
+        }
+    }
     out["harbin"] = _harbin_walks()
     out["million"] = _million_walks()
     out["machine"]["load_average_1min_at_end"] = os.getloadavg()[0]

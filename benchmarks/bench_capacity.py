@@ -42,7 +42,9 @@ def main() -> int:
     hh = residential_buildings(p)
     net = load_network(p)
     r = assess(net, st, hh, staff="staff", caseload=25)
-    walks = within_pairs(r.network, r.household_snap, r.station_snap, r.reach, r.params["threshold_m"], walk=True)
+    walks = within_pairs(
+        r.network, r.household_snap, r.station_snap, r.reach, r.params["threshold_m"], walk=True
+    )
     times = []
     for _ in range(5):
         t = time.perf_counter()
@@ -50,9 +52,13 @@ def main() -> int:
         times.append(time.perf_counter() - t)
     base = float(nearest_then_cap(walks, r.household_points.weight, r.capacity).sum())
     out = {
-        "stations": len(st), "households": len(hh), "pairs_within_15min": int(walks.nnz),
-        "capacity_total": float(r.capacity.sum()), "weight_within_reach": r.summary.weight_covered,
-        "assignment_s_median": float(np.median(times)), "served_optimal": a.served_weight,
+        "stations": len(st),
+        "households": len(hh),
+        "pairs_within_15min": int(walks.nnz),
+        "capacity_total": float(r.capacity.sum()),
+        "weight_within_reach": r.summary.weight_covered,
+        "assignment_s_median": float(np.median(times)),
+        "served_optimal": a.served_weight,
         "served_nearest_then_cap": base,
         "served_gain_over_nearest_then_cap": a.served_weight - base,
         "served_gain_share": (a.served_weight - base) / base if base else None,
@@ -62,10 +68,16 @@ def main() -> int:
         t = time.perf_counter()
         s = suggest_sites(r, k=5, new_capacity=50, spacing_m=spacing, time_limit_s=60)
         out[f"site_k5_spacing{spacing:g}"] = {
-            "seconds": time.perf_counter() - t, "solver": s.summary["solver"], "status": s.summary["status"],
-            "gap": s.summary["gap"], "served_before": s.summary["weight_served_before"],
-            "served_after": s.summary["weight_served_after"], "candidates": s.summary["candidates_used"],
-            "pairs": s.summary["pairs"], "demand_groups": s.summary["demand_groups"]}
+            "seconds": time.perf_counter() - t,
+            "solver": s.summary["solver"],
+            "status": s.summary["status"],
+            "gap": s.summary["gap"],
+            "served_before": s.summary["weight_served_before"],
+            "served_after": s.summary["weight_served_after"],
+            "candidates": s.summary["candidates_used"],
+            "pairs": s.summary["pairs"],
+            "demand_groups": s.summary["demand_groups"],
+        }
     print(json.dumps(out, indent=1))
     (REPO / "benchmarks" / "results" / "capacity.json").write_text(json.dumps(out, indent=1))
     return 0

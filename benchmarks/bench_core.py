@@ -140,9 +140,14 @@ def synthetic_points(net, n, rng, max_offset_m=40.0):
 
 def case_heidelberg(n_households, n_stations, classic=True):
     from coverage import load_network
-    from coverage.reach import nearest_for_points, nearest_station, same_chain_pairs, station_reach, within_pairs
+    from coverage.reach import (
+        nearest_for_points,
+        nearest_station,
+        same_chain_pairs,
+        station_reach,
+        within_pairs,
+    )
     from coverage.snapping import segment_index, snap_points
-
     from coverage.topology import chains_of
 
     path = OSM / "heidelberg-roads.osm.pbf"
@@ -215,7 +220,9 @@ def main(argv):
     names = argv or ["harbin", "heidelberg-100k", "heidelberg-1m"]
     results = {}
     for name in names:
-        proc = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             print(proc.stderr[-2000:], file=sys.stderr)
             continue

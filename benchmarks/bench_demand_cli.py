@@ -38,13 +38,21 @@ def _run(argv: list[str], runs: int = 3) -> dict:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        p = subprocess.run([sys.executable, "-m", "coverage", "-q", *argv], capture_output=True, text=True,
-                           env=env, check=False)
+        p = subprocess.run(
+            [sys.executable, "-m", "coverage", "-q", *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         times.append(time.perf_counter() - t)
         if p.returncode != 0:
             raise SystemExit(f"{argv[0]} failed: {p.stderr}")
-    return {"seconds_median": float(np.median(times)), "seconds": [round(x, 3) for x in times],
-            "stdout_head": p.stdout.splitlines()[:3]}
+    return {
+        "seconds_median": float(np.median(times)),
+        "seconds": [round(x, 3) for x in times],
+        "stdout_head": p.stdout.splitlines()[:3],
+    }
 
 
 def main() -> int:
@@ -61,53 +69,101 @@ def main() -> int:
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        out["demand_buildings_osm"] = _run(["demand", "--network", str(p), "--buildings", "osm",
-                                            "--out", str(tmp / "b")])
+        out["demand_buildings_osm"] = _run(
+            ["demand", "--network", str(p), "--buildings", "osm", "--out", str(tmp / "b")]
+        )
         d = from_buildings(p)
         x0, y0, x1, y1 = d.points.total_bounds
         n = 20
         xs, ys = np.linspace(x0 - 1e-4, x1 + 1e-4, n + 1), np.linspace(y0 - 1e-4, y1 + 1e-4, n + 1)
         zones = gpd.GeoDataFrame(
-            {"编号": [f"SQ{i:02d}{j:02d}" for i in range(n) for j in range(n)],
-             "社区名称": [f"示意社区{i:02d}{j:02d}" for i in range(n) for j in range(n)],
-             "户数": rng.integers(0, 5000, n * n), "老年人": rng.integers(0, 1500, n * n)},
+            {
+                "编号": [f"SQ{i:02d}{j:02d}" for i in range(n) for j in range(n)],
+                "社区名称": [f"示意社区{i:02d}{j:02d}" for i in range(n) for j in range(n)],
+                "户数": rng.integers(0, 5000, n * n),
+                "老年人": rng.integers(0, 1500, n * n),
+            },
             geometry=[shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(n) for j in range(n)],
-            crs=4326)
+            crs=4326,
+        )
         zones.to_file(tmp / "社区.gpkg")
-        r = _run(["demand", "--network", str(p), "--buildings", "osm", "--totals", str(tmp / "社区.gpkg"),
-                  "--total-col", "户数", "--group-cols", "老年人", "--out", str(tmp / "t")])
+        r = _run(
+            [
+                "demand",
+                "--network",
+                str(p),
+                "--buildings",
+                "osm",
+                "--totals",
+                str(tmp / "社区.gpkg"),
+                "--total-col",
+                "户数",
+                "--group-cols",
+                "老年人",
+                "--out",
+                str(tmp / "t"),
+            ]
+        )
         h = pd.read_csv(tmp / "t" / "households.csv", dtype={"zone_id": str})
         sums = h.groupby("zone_id")[["households", "老年人"]].sum().reindex(zones["编号"]).fillna(0)
         r["communities"] = n * n
         r["points"] = len(h)
-        r["totals_kept_exactly"] = bool((sums["households"].to_numpy() == zones["户数"].to_numpy()).all()
-                                        and (sums["老年人"].to_numpy() == zones["老年人"].to_numpy()).all())
+        r["totals_kept_exactly"] = bool(
+            (sums["households"].to_numpy() == zones["户数"].to_numpy()).all()
+            and (sums["老年人"].to_numpy() == zones["老年人"].to_numpy()).all()
+        )
         out["demand_totals_gpkg"] = r
 
         def to_gcj(xy):
             return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
 
         sheet = pd.DataFrame(zones.drop(columns="geometry"))
-        sheet["边界"] = shapely.to_wkt(shapely.transform(np.asarray(zones.geometry.values, dtype=object), to_gcj),
-                                     rounding_precision=8)
+        sheet["边界"] = shapely.to_wkt(
+            shapely.transform(np.asarray(zones.geometry.values, dtype=object), to_gcj), rounding_precision=8
+        )
         sheet.to_excel(tmp / "社区.xlsx", index=False)
-        r = _run(["demand", "--network", str(p), "--buildings", "osm", "--totals", str(tmp / "社区.xlsx"),
-                  "--total-col", "户数", "--group-cols", "老年人", "--crs", "gcj02", "--out", str(tmp / "x")])
+        r = _run(
+            [
+                "demand",
+                "--network",
+                str(p),
+                "--buildings",
+                "osm",
+                "--totals",
+                str(tmp / "社区.xlsx"),
+                "--total-col",
+                "户数",
+                "--group-cols",
+                "老年人",
+                "--crs",
+                "gcj02",
+                "--out",
+                str(tmp / "x"),
+            ]
+        )
         hx = pd.read_csv(tmp / "x" / "households.csv")
         r["totals_kept_exactly"] = bool(hx["households"].sum() == zones["户数"].sum())
         out["demand_totals_xlsx_gcj02"] = r
 
         places = place_nodes(p)
         streets = ["红旗大街", "中山路", "东大直街", "学府路", "和兴路", "大成街"]
-        table = pd.DataFrame({"名称": [*places["name"], *[f"社工站{k}" for k in range(12)]],
-                              "地址": [""] * len(places) + [f"{streets[k % 6]}{100 + k}号" for k in range(12)]})
+        table = pd.DataFrame(
+            {
+                "名称": [*places["name"], *[f"社工站{k}" for k in range(12)]],
+                "地址": [""] * len(places) + [f"{streets[k % 6]}{100 + k}号" for k in range(12)],
+            }
+        )
         table.to_csv(tmp / "社工站.csv", index=False)
         argv = ["geocode", str(tmp / "社工站.csv"), "--network", str(p), "--out", str(tmp / "g")]
         r_cold = _run([*argv, "--no-cache"])
         r_warm = _run(argv)
         g = pd.read_csv(tmp / "g" / "geocoded.csv")
-        out["geocode"] = {"rows": len(table), "index_cold": r_cold, "index_warm": r_warm,
-                          "quality": {str(k): int(v) for k, v in g["quality"].value_counts().items()}}
+        out["geocode"] = {
+            "rows": len(table),
+            "index_cold": r_cold,
+            "index_warm": r_warm,
+            "quality": {str(k): int(v) for k, v in g["quality"].value_counts().items()},
+        }
     out["load_average_1min_at_end"] = os.getloadavg()[0]
     dest = REPO / "benchmarks" / "results" / "demand_cli.json"
     dest.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -74,12 +74,19 @@ def main() -> int:
     hon = honesty(r, iso)
     osm = assess(net, st, hh, compounds="osm", gates="osm").summary.gates
     out = {
-        "stations": len(st), "households": len(hh), "compounds": len(compounds), "gates": len(gates),
-        "osm_gate_nodes": len(gate_nodes(p)), "osm_gates_on_outlines": osm["n_gates_used"],
-        "read_compounds_from_osm_s": round(t_read, 3), "outline_gates_s": round(t_gates, 3),
-        "assess_open_s_median": round(t_open, 3), "assess_gated_s_median": round(t_gated, 3),
+        "stations": len(st),
+        "households": len(hh),
+        "compounds": len(compounds),
+        "gates": len(gates),
+        "osm_gate_nodes": len(gate_nodes(p)),
+        "osm_gates_on_outlines": osm["n_gates_used"],
+        "read_compounds_from_osm_s": round(t_read, 3),
+        "outline_gates_s": round(t_gates, 3),
+        "assess_open_s_median": round(t_open, 3),
+        "assess_gated_s_median": round(t_gated, 3),
         "gate_rule_adds_s": round(t_gated - t_open, 3),
-        "isochrones_open_s_median": round(t_iso_open, 3), "isochrones_gated_s_median": round(t_iso_gated, 3),
+        "isochrones_open_s_median": round(t_iso_open, 3),
+        "isochrones_gated_s_median": round(t_iso_gated, 3),
         "comparison": r.summary.gates,
         "honesty_15min_share_inside_own": float(hon["share_inside_own"].iloc[-1]),
         "honesty_15min_share_union_outside_band": float(hon["share_union_outside_band"].iloc[-1]),
@@ -105,9 +112,13 @@ def _walls(net, st, hh, compounds, gates, r) -> dict:
         compounds = compounds.rename(columns={"id": "compound_id"})
     t = r.compounds_table()
     changed = t[t["points_changed"] > 0]["compound_id"].astype(str).tolist()
-    more = outline_gates(net, compounds[compounds["compound_id"].astype(str).isin(changed[:50])], per_compound=3)
-    have = set(zip(np.round(gates.geometry.x, 9), np.round(gates.geometry.y, 9)))
-    more = more[[p not in have for p in zip(np.round(more.geometry.x, 9), np.round(more.geometry.y, 9))]]
+    more = outline_gates(
+        net, compounds[compounds["compound_id"].astype(str).isin(changed[:50])], per_compound=3
+    )
+    have = set(zip(np.round(gates.geometry.x, 9), np.round(gates.geometry.y, 9), strict=True))
+    more = more[
+        [p not in have for p in zip(np.round(more.geometry.x, 9), np.round(more.geometry.y, 9), strict=True)]
+    ]
     more = more.drop_duplicates("compound_id").assign(gate_id=lambda d: [f"new{i}" for i in range(len(d))])
     one = more.iloc[:1]
     out = {"compounds_with_changed_verdicts": len(changed), "load_average_1min": os.getloadavg()[0]}
@@ -115,22 +126,46 @@ def _walls(net, st, hh, compounds, gates, r) -> dict:
     def pair(name, what_if, fresh, n=5):
         t_w, w = _median_s(what_if, n)
         t_f, f = _median_s(fresh, n)
-        same = bool(np.allclose(w.households["walk_m"].to_numpy(float), f.households["walk_m"].to_numpy(float),
-                                atol=0.02, equal_nan=True) and w.summary.weight_covered == f.summary.weight_covered)
-        out[name] = {"what_if_s_median": round(t_w, 3), "fresh_assess_s_median": round(t_f, 3),
-                     "speedup": round(t_f / t_w, 2), "equal": same,
-                     "covered_before": r.summary.weight_covered, "covered_after": w.summary.weight_covered}
+        same = bool(
+            np.allclose(
+                w.households["walk_m"].to_numpy(float),
+                f.households["walk_m"].to_numpy(float),
+                atol=0.02,
+                equal_nan=True,
+            )
+            and w.summary.weight_covered == f.summary.weight_covered
+        )
+        out[name] = {
+            "what_if_s_median": round(t_w, 3),
+            "fresh_assess_s_median": round(t_f, 3),
+            "speedup": round(t_f / t_w, 2),
+            "equal": same,
+            "covered_before": r.summary.weight_covered,
+            "covered_after": w.summary.weight_covered,
+        }
 
-    pair("add_gate_1_compound", lambda: r.what_if(add_gates=one),
-         lambda: assess(net, st, hh, compounds=compounds, gates=pd.concat([gates, one])))
-    pair("add_gates_50_compounds", lambda: r.what_if(add_gates=more),
-         lambda: assess(net, st, hh, compounds=compounds, gates=pd.concat([gates, more])))
+    pair(
+        "add_gate_1_compound",
+        lambda: r.what_if(add_gates=one),
+        lambda: assess(net, st, hh, compounds=compounds, gates=pd.concat([gates, one])),
+    )
+    pair(
+        "add_gates_50_compounds",
+        lambda: r.what_if(add_gates=more),
+        lambda: assess(net, st, hh, compounds=compounds, gates=pd.concat([gates, more])),
+    )
     opened = changed[:50]
-    pair("open_50_compounds", lambda: r.what_if(open_compounds=opened),
-         lambda: assess(net, st, hh, compounds=compounds, gates=gates[~gates["compound_id"].astype(str).isin(opened)]))
+    pair(
+        "open_50_compounds",
+        lambda: r.what_if(open_compounds=opened),
+        lambda: assess(
+            net, st, hh, compounds=compounds, gates=gates[~gates["compound_id"].astype(str).isin(opened)]
+        ),
+    )
     lon0, lat0 = float(np.median(net.lon)), float(np.median(net.lat))
-    path = gpd.GeoDataFrame(geometry=[shapely.LineString([(lon0 - 0.005, lat0 - 0.003), (lon0 + 0.005, lat0 + 0.003)])],
-                            crs=4326)
+    path = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(lon0 - 0.005, lat0 - 0.003), (lon0 + 0.005, lat0 + 0.003)])], crs=4326
+    )
     w = r.what_if(add_paths=path)
 
     def cold(n):  # the edited network as a new object: its search graph and snapping index built afresh
@@ -138,27 +173,45 @@ def _walls(net, st, hh, compounds, gates, r) -> dict:
 
         return WalkNetwork(**n._arrays(), meta=dict(n.meta))
 
-    pair("add_path_1km", lambda: r.what_if(add_paths=path),
-         lambda: assess(cold(w.network), st, hh, compounds=compounds, gates=gates), n=3)
-    out["add_path_1km"]["fresh_is"] = "assess on the edited network given as arrays (not read from an extract)"
+    pair(
+        "add_path_1km",
+        lambda: r.what_if(add_paths=path),
+        lambda: assess(cold(w.network), st, hh, compounds=compounds, gates=gates),
+        n=3,
+    )
+    out["add_path_1km"]["fresh_is"] = (
+        "assess on the edited network given as arrays (not read from an extract)"
+    )
     snapped = r.household_snap.edge[r.household_snap.on_network]
     ways = [int(x) for x in pd.Series(net.edge_way[snapped]).value_counts().index[:3] if x > 0]
     w = r.what_if(close_ways=ways)
-    pair("close_3_ways", lambda: r.what_if(close_ways=ways),
-         lambda: assess(cold(w.network), st, hh, compounds=compounds, gates=gates), n=3)
+    pair(
+        "close_3_ways",
+        lambda: r.what_if(close_ways=ways),
+        lambda: assess(cold(w.network), st, hh, compounds=compounds, gates=gates),
+        n=3,
+    )
     out["close_3_ways"]["fresh_is"] = out["add_path_1km"]["fresh_is"]
     from coverage.edits import edit_network
 
-    out["edit_network_1km_path_s_median"] = round(_median_s(lambda: edit_network(net, add_paths=path), n=3)[0], 3)
+    out["edit_network_1km_path_s_median"] = round(
+        _median_s(lambda: edit_network(net, add_paths=path), n=3)[0], 3
+    )
     t_s, sg = _median_s(lambda: suggest_gates(r, k=10), n=3)
     s = sg.summary
     after = r.what_if(add_gates=sg.gates())
     out["suggest_gates_k10"] = {
-        "seconds_median": round(t_s, 3), "seconds_parts": {k: round(v, 3) for k, v in s["seconds"].items()},
-        "candidates": s["candidates_in"], "compounds_considered": s["compounds_considered"],
-        "households_considered": s["households_considered"], "solver": s["solver"],
-        "solver_status": s["solver_status"], "gap": s["gap"], "households_added": s["households_added"],
-        "covered_share_before": s["covered_share_before"], "covered_share_after": s["covered_share_after"],
+        "seconds_median": round(t_s, 3),
+        "seconds_parts": {k: round(v, 3) for k, v in s["seconds"].items()},
+        "candidates": s["candidates_in"],
+        "compounds_considered": s["compounds_considered"],
+        "households_considered": s["households_considered"],
+        "solver": s["solver"],
+        "solver_status": s["solver_status"],
+        "gap": s["gap"],
+        "households_added": s["households_added"],
+        "covered_share_before": s["covered_share_before"],
+        "covered_share_after": s["covered_share_after"],
         "what_if_with_them_adds": after.summary.weight_covered - r.summary.weight_covered,
         "sites": sg.sites.drop(columns="geometry").to_dict(orient="records"),
     }
@@ -169,10 +222,14 @@ def _walls(net, st, hh, compounds, gates, r) -> dict:
     ex = inside[inside["id"].astype(str).isin(brought)]
     ha = after.households.set_index(h.index)
     out["worked_example"] = {
-        "compound_id": str(top["compound_id"]), "compound_name": str(top["compound_name"]),
-        "opening_lon": float(top["lon"]), "opening_lat": float(top["lat"]),
-        "points_in_compound": len(inside), "points_brought_in": len(ex),
-        "median_walk_m_now": float(ex["walk_m"].median()), "median_walk_m_open_rule": float(ex["walk_m_open"].median()),
+        "compound_id": str(top["compound_id"]),
+        "compound_name": str(top["compound_name"]),
+        "opening_lon": float(top["lon"]),
+        "opening_lat": float(top["lat"]),
+        "points_in_compound": len(inside),
+        "points_brought_in": len(ex),
+        "median_walk_m_now": float(ex["walk_m"].median()),
+        "median_walk_m_open_rule": float(ex["walk_m_open"].median()),
         "median_walk_m_with_opening": float(ha.loc[ex.index, "walk_m"].median()),
         "threshold_m": r.params["threshold_m"],
     }

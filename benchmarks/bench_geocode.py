@@ -40,10 +40,16 @@ def bench(path: Path) -> dict:
     settings.cache_folder = Path(tempfile.mkdtemp())
     index, build_s = _timed(lambda: load_index(path))
     _, load_s = _timed(lambda: load_index(path))
-    res = {"extract": path.name, "bytes": path.stat().st_size, "names": len(index.names),
-           "streets": len(index.street_keys), "addresses": sum(map(len, index._addresses.values())),
-           "index_build_s": build_s, "index_cached_load_s": load_s,
-           "index_cache_bytes": _index_cache_path(path).stat().st_size}
+    res = {
+        "extract": path.name,
+        "bytes": path.stat().st_size,
+        "names": len(index.names),
+        "streets": len(index.street_keys),
+        "addresses": sum(map(len, index._addresses.values())),
+        "index_build_s": build_s,
+        "index_cached_load_s": load_s,
+        "index_cache_bytes": _index_cache_path(path).stat().st_size,
+    }
     n = 1000
     names = [index.names[i % len(index.names)][2] for i in range(n)]
     recs = [r for rs in index._addresses.values() for r in rs]
@@ -51,16 +57,24 @@ def bench(path: Path) -> dict:
     addresses = [f"哈尔滨市{r.street}{r.number.main}号" for r in picked]
     streets = sorted(index._street_names.values())
     street_rows = [f"{streets[i % len(streets)]}{1000 + i}号" for i in range(n)]
-    cases = {"addresses_mapped": addresses, "addresses_street_only": street_rows, "names_exact": names,
-             "names_with_suffix": [f"{x}社工站" for x in names],
-             "names_misspelt": [f"{x[:-1]}錯" if len(x) > 2 else x for x in names]}
+    cases = {
+        "addresses_mapped": addresses,
+        "addresses_street_only": street_rows,
+        "names_exact": names,
+        "names_with_suffix": [f"{x}社工站" for x in names],
+        "names_misspelt": [f"{x[:-1]}錯" if len(x) > 2 else x for x in names],
+    }
     for what, rows in cases.items():
         if not rows:
             continue
         col = "地址" if what.startswith("addresses") else "名称"
         out, secs = _timed(lambda rows=rows, col=col: geocode(pd.DataFrame({col: rows}), extract=index))
-        res[what] = {"rows": len(rows), "seconds": secs, "ms_per_row": round(1000 * secs / len(rows), 3),
-                     "quality": {k: int(v) for k, v in out["quality"].value_counts().items()}}
+        res[what] = {
+            "rows": len(rows),
+            "seconds": secs,
+            "ms_per_row": round(1000 * secs / len(rows), 3),
+            "quality": {k: int(v) for k, v in out["quality"].value_counts().items()},
+        }
     return res
 
 

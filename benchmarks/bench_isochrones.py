@@ -58,19 +58,25 @@ def _iso_case(net, stations, households, minutes=None, repeats=5):
         t = time.perf_counter()
         per, uni = r.isochrones()
         times.append(time.perf_counter() - t)
-    return r, (per, uni), {
-        "stations": len(r.stations),
-        "households": len(r.households),
-        "bands_min": r.bands_min,
-        "raster_cells": raster.nx * raster.ny,
-        "raster_cells_on_network": int(raster.cell.size),
-        "raster_build_s": t_raster,
-        "isochrones_s_median": statistics.median(times),
-        "isochrones_s_all": times,
-        "vertices_per_station": int(shapely.get_num_coordinates(per.geometry.values).sum()),
-        "vertices_union": int(shapely.get_num_coordinates(uni.geometry.values).sum()),
-        "honesty": honesty(r, (per, uni)).to_dict(orient="records") if len(r.households) < 200_000 else None,
-    }
+    return (
+        r,
+        (per, uni),
+        {
+            "stations": len(r.stations),
+            "households": len(r.households),
+            "bands_min": r.bands_min,
+            "raster_cells": raster.nx * raster.ny,
+            "raster_cells_on_network": int(raster.cell.size),
+            "raster_build_s": t_raster,
+            "isochrones_s_median": statistics.median(times),
+            "isochrones_s_all": times,
+            "vertices_per_station": int(shapely.get_num_coordinates(per.geometry.values).sum()),
+            "vertices_union": int(shapely.get_num_coordinates(uni.geometry.values).sum()),
+            "honesty": honesty(r, (per, uni)).to_dict(orient="records")
+            if len(r.households) < 200_000
+            else None,
+        },
+    )
 
 
 def case_harbin():
@@ -116,16 +122,29 @@ def case_heidelberg_1000():
 
 
 def case_harbin_cli():
-    from coverage.output.files import to_csv
     from coverage.osm import place_nodes, residential_buildings
+    from coverage.output.files import to_csv
 
     p = OSM / "harbin-central.osm.pbf"
     with tempfile.TemporaryDirectory() as tmp:
         to_csv(place_nodes(p), Path(tmp) / "s.csv")
         to_csv(residential_buildings(p), Path(tmp) / "h.csv")
         env = dict(os.environ, SERVICE_COVERAGE_CACHE=str(Path(tmp) / "cache"))
-        exe = [sys.executable, "-m", "coverage", "-q", "analyze", "--network", str(p), "--stations",
-               f"{tmp}/s.csv", "--households", f"{tmp}/h.csv", "--out", f"{tmp}/out"]
+        exe = [
+            sys.executable,
+            "-m",
+            "coverage",
+            "-q",
+            "analyze",
+            "--network",
+            str(p),
+            "--stations",
+            f"{tmp}/s.csv",
+            "--households",
+            f"{tmp}/h.csv",
+            "--out",
+            f"{tmp}/out",
+        ]
         t = time.perf_counter()
         subprocess.run(exe, check=True, env=env, capture_output=True)
         cold = time.perf_counter() - t
@@ -139,11 +158,20 @@ def case_harbin_cli():
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", "import coverage.cli"], check=True)
             imports.append(time.perf_counter() - t)
-    return {"analyze_cold_cache_s": cold, "analyze_cached_s_median": statistics.median(runs), "analyze_cached_s_all": runs,
-            "import_cli_s_median": statistics.median(imports)}
+    return {
+        "analyze_cold_cache_s": cold,
+        "analyze_cached_s_median": statistics.median(runs),
+        "analyze_cached_s_all": runs,
+        "import_cli_s_median": statistics.median(imports),
+    }
 
 
-CASES = {"harbin": case_harbin, "demo": case_demo, "heidelberg-1000": case_heidelberg_1000, "harbin-cli": case_harbin_cli}
+CASES = {
+    "harbin": case_harbin,
+    "demo": case_demo,
+    "heidelberg-1000": case_heidelberg_1000,
+    "harbin-cli": case_harbin_cli,
+}
 
 
 def main(argv):
@@ -160,7 +188,9 @@ def main(argv):
     out = REPO / "benchmarks" / "results" / "isochrones.json"
     results = json.loads(out.read_text()) if out.exists() else {}
     for name in names:
-        proc = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             print(proc.stderr[-2000:], file=sys.stderr)
             continue

@@ -1,6 +1,6 @@
 """Map size and browser load time: Harbin and 100k synthetic households on Harbin's network.
 
-    .venv/bin/python benchmarks/bench_maps.py
+.venv/bin/python benchmarks/bench_maps.py
 """
 
 from __future__ import annotations
@@ -17,8 +17,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 OSM = Path(os.environ.get("SERVICE_COVERAGE_SHARED_OSM", REPO.parent / "shared" / "data" / "osm"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def load_time(path: Path, shot: Path | None = None) -> dict:
@@ -44,9 +51,9 @@ def load_time(path: Path, shot: Path | None = None) -> dict:
 
 def main():
     from coverage import assess, load_network
+    from coverage.osm import place_nodes, residential_buildings
     from coverage.output.explore import coverage_map
     from coverage.output.html_map import save_map
-    from coverage.osm import place_nodes, residential_buildings
 
     out_dir = REPO / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
@@ -60,7 +67,9 @@ def main():
             lon0, lat0, lon1, lat1 = net.bounds_lonlat
             lon = rng.uniform(lon0 + 0.02, lon1 - 0.02, 100_000)
             lat = rng.uniform(lat0 + 0.02, lat1 - 0.02, 100_000)
-            hh = gpd.GeoDataFrame({"id": np.arange(lon.size)}, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+            hh = gpd.GeoDataFrame(
+                {"id": np.arange(lon.size)}, geometry=gpd.points_from_xy(lon, lat), crs=4326
+            )
         r = assess(net, st, hh)
         t = time.perf_counter()
         iso = r.isochrones()
@@ -68,9 +77,13 @@ def main():
         t = time.perf_counter()
         html = save_map(coverage_map(r, isochrones=iso, lang="zh"), out_dir / f"map_{label}.html")
         t_map = time.perf_counter() - t
-        res[label] = {"households": len(hh), "isochrones_s": t_iso, "map_build_s": t_map,
-                      "html_mb": html.stat().st_size / 1e6,
-                      **load_time(html, out_dir / f"map_{label}.png")}
+        res[label] = {
+            "households": len(hh),
+            "isochrones_s": t_iso,
+            "map_build_s": t_map,
+            "html_mb": html.stat().st_size / 1e6,
+            **load_time(html, out_dir / f"map_{label}.png"),
+        }
         print(label, json.dumps(res[label]), flush=True)
     (out_dir / "maps.json").write_text(json.dumps(res, indent=1))
 

@@ -61,20 +61,40 @@ def main(argv=None) -> int:
         to_csv(stations, tmp / "s.csv")
         to_csv(households, tmp / "h.csv")
         env = dict(os.environ, SERVICE_COVERAGE_CACHE=str(tmp / "cache"), PYTHONPATH=str(REPO))
-        exe = [sys.executable, "-m", "coverage", "-q", "analyze", "--network", str(pbf), "--stations",
-               str(tmp / "s.csv"), "--households", str(tmp / "h.csv"), "--out", str(tmp / "out")]
+        exe = [
+            sys.executable,
+            "-m",
+            "coverage",
+            "-q",
+            "analyze",
+            "--network",
+            str(pbf),
+            "--stations",
+            str(tmp / "s.csv"),
+            "--households",
+            str(tmp / "h.csv"),
+            "--out",
+            str(tmp / "out"),
+        ]
         cold = run(exe, env)
         warm = [run(exe, env) for _ in range(args.repeats)]
         html_mb = (tmp / "out" / "map.html").stat().st_size / 1e6
     loops += [loop_s(), loop_s()]
     loop = statistics.median(loops)
     res = {
-        "stations": len(stations), "households": len(households), "map_html_mb": round(html_mb, 2),
-        "loop_s_median": loop, "loop_s_all": loops,
-        "analyze_cold_s": cold, "analyze_warm_s_median": statistics.median(warm), "analyze_warm_s_all": warm,
-        "warm_over_loop": statistics.median(warm) / loop, "cold_over_loop": cold / loop,
+        "stations": len(stations),
+        "households": len(households),
+        "map_html_mb": round(html_mb, 2),
+        "loop_s_median": loop,
+        "loop_s_all": loops,
+        "analyze_cold_s": cold,
+        "analyze_warm_s_median": statistics.median(warm),
+        "analyze_warm_s_all": warm,
+        "warm_over_loop": statistics.median(warm) / loop,
+        "cold_over_loop": cold / loop,
         "targets": {"warm_over_loop": TARGET_WARM, "cold_over_loop": TARGET_COLD},
-        "load_average_1min": os.getloadavg()[0], "cpus": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
         "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     print(json.dumps(res, indent=1))

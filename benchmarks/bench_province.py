@@ -58,10 +58,12 @@ def build(copies: int, n_households: int, n_stations: int, work: Path):
     n, m = base.n_nodes, base.n_edges
     net = WalkNetwork(
         node_id=(np.repeat(k, n) * 10**11 + np.tile(base.node_id, k.size)).astype(np.int64),
-        lon=(np.tile(base.lon, k.size) + np.repeat(ox, n)), lat=(np.tile(base.lat, k.size) + np.repeat(oy, n)),
+        lon=(np.tile(base.lon, k.size) + np.repeat(ox, n)),
+        lat=(np.tile(base.lat, k.size) + np.repeat(oy, n)),
         edge_u=(np.tile(base.edge_u, k.size) + np.repeat(k * n, m)).astype(base.edge_u.dtype),
         edge_v=(np.tile(base.edge_v, k.size) + np.repeat(k * n, m)).astype(base.edge_v.dtype),
-        edge_length_m=np.tile(base.edge_length_m, k.size), edge_way=np.tile(base.edge_way, k.size),
+        edge_length_m=np.tile(base.edge_length_m, k.size),
+        edge_way=np.tile(base.edge_way, k.size),
         meta={"source": f"synthetic province: Heidelberg x {k.size}"},
     )
     rng = np.random.default_rng(0)
@@ -74,13 +76,19 @@ def build(copies: int, n_households: int, n_stations: int, work: Path):
     a = rng.random(n_households) * 2 * np.pi
     lon += r * np.cos(a) / (111_320 * np.cos(np.deg2rad(lat)))
     lat += r * np.sin(a) / 110_540
-    hh = gpd.GeoDataFrame({"id": np.arange(n_households), "households": np.ones(n_households, dtype=np.int32)},
-                          geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    hh = gpd.GeoDataFrame(
+        {"id": np.arange(n_households), "households": np.ones(n_households, dtype=np.int32)},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
     hh.to_parquet(work / "households.parquet", index=False, row_group_size=200_000)
     del hh
     s = rng.choice(net.n_edges, size=n_stations, p=p)
-    st = gpd.GeoDataFrame({"id": [f"s{i}" for i in range(n_stations)]},
-                          geometry=gpd.points_from_xy(net.lon[net.edge_u[s]], net.lat[net.edge_u[s]]), crs="EPSG:4326")
+    st = gpd.GeoDataFrame(
+        {"id": [f"s{i}" for i in range(n_stations)]},
+        geometry=gpd.points_from_xy(net.lon[net.edge_u[s]], net.lat[net.edge_u[s]]),
+        crs="EPSG:4326",
+    )
     st.to_parquet(work / "stations.parquet", index=False)
     pd.DataFrame({"n": [net.n_nodes]}).to_csv(work / "nodes.csv", index=False)
     return net
@@ -103,8 +111,9 @@ def single(work: Path, net_path: Path, out: Path):
     settings.cache_folder = work / "cache"
     t = time.perf_counter()
     net = WalkNetwork.load(net_path)
-    r = assess(net, work / "stations.parquet", work / "households.parquet", weight="households",
-               horizon_min=30)
+    r = assess(
+        net, work / "stations.parquet", work / "households.parquet", weight="households", horizon_min=30
+    )
     wall = time.perf_counter() - t
     doc = {"wall_s": wall, "peak_mb": _peak_mb(), "summary": r.summary.to_dict()}
     out.write_text(json.dumps(doc, default=str), encoding="utf-8")
@@ -118,18 +127,30 @@ def tiled(work: Path, net_path: Path, out: Path, tile_m: float, workers: int):
     settings.cache_folder = work / "cache"
     t = time.perf_counter()
     net = WalkNetwork.load(net_path)
-    r = assess_tiled(net, work / "stations.parquet", work / "households.parquet", weight="households",
-                     tiles=f"grid:{tile_m:g}", scheduler=f"local:{workers}" if workers else None,
-                     out_dir=work / f"tiled-out-{workers}", horizon_min=30)
+    r = assess_tiled(
+        net,
+        work / "stations.parquet",
+        work / "households.parquet",
+        weight="households",
+        tiles=f"grid:{tile_m:g}",
+        scheduler=f"local:{workers}" if workers else None,
+        out_dir=work / f"tiled-out-{workers}",
+        horizon_min=30,
+    )
     wall = time.perf_counter() - t
     tiles = r.tiles
-    doc = {"wall_s": wall, "coordinator_peak_mb": _peak_mb(), "timings": r.timings,
-           "n_tiles": int(len(tiles)), "tile_nodes_total": int(tiles["n_nodes"].sum()),
-           "tile_seconds_total": float(tiles["seconds"].sum()),
-           "tile_seconds_median": float(tiles["seconds"].median()),
-           "tile_rows_median": float(tiles["rows"].median()),
-           "worker_peak_mb_max": float(tiles["peak_rss_mb"].max()),
-           "summary": r.summary.to_dict()}
+    doc = {
+        "wall_s": wall,
+        "coordinator_peak_mb": _peak_mb(),
+        "timings": r.timings,
+        "n_tiles": int(len(tiles)),
+        "tile_nodes_total": int(tiles["n_nodes"].sum()),
+        "tile_seconds_total": float(tiles["seconds"].sum()),
+        "tile_seconds_median": float(tiles["seconds"].median()),
+        "tile_rows_median": float(tiles["rows"].median()),
+        "worker_peak_mb_max": float(tiles["peak_rss_mb"].max()),
+        "summary": r.summary.to_dict(),
+    }
     out.write_text(json.dumps(doc, default=str), encoding="utf-8")
 
 
@@ -142,8 +163,11 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", default=None)
     ap.add_argument("--step", choices=["all", "single", "tiled"], default="all")
-    ap.add_argument("--untiled", action="store_true", help="also run the whole province untiled in one process "
-                                                           "(needs about 0.6 GB per million households)")
+    ap.add_argument(
+        "--untiled",
+        action="store_true",
+        help="also run the whole province untiled in one process (needs about 0.6 GB per million households)",
+    )
     args = ap.parse_args()
     import subprocess
 
@@ -166,13 +190,30 @@ def main() -> int:
     runs = [("tiled", args.workers), ("tiled", 0)] + ([("single", 0)] if args.untiled else [])
     for step, w in runs:
         t = time.perf_counter()
-        proc = subprocess.run([*me, "--step", step, "--tile-m", str(args.tile_m), "--workers", str(w)], check=False)
+        proc = subprocess.run(
+            [*me, "--step", step, "--tile-m", str(args.tile_m), "--workers", str(w)], check=False
+        )
         print(f"{step} {w}: exit {proc.returncode} in {time.perf_counter() - t:.0f} s", flush=True)
-    names = {"single": "untiled_one_process", f"tiled{args.workers}": f"tiles_local_cluster_{args.workers}",
-             "tiled0": "tiles_one_process"}
-    res = {v: json.loads((work / f"{k}.json").read_text()) for k, v in names.items() if (work / f"{k}.json").exists()}
-    out = {"network_nodes": n_nodes, "network_edges": n_edges, "households": args.households,
-           "stations": args.stations, "tile_m": args.tile_m, "workers": args.workers, "build_s": build_s, **res}
+    names = {
+        "single": "untiled_one_process",
+        f"tiled{args.workers}": f"tiles_local_cluster_{args.workers}",
+        "tiled0": "tiles_one_process",
+    }
+    res = {
+        v: json.loads((work / f"{k}.json").read_text())
+        for k, v in names.items()
+        if (work / f"{k}.json").exists()
+    }
+    out = {
+        "network_nodes": n_nodes,
+        "network_edges": n_edges,
+        "households": args.households,
+        "stations": args.stations,
+        "tile_m": args.tile_m,
+        "workers": args.workers,
+        "build_s": build_s,
+        **res,
+    }
     keys = ("n_covered", "n_uncovered", "n_off_network", "bands", "n_beyond_horizon", "weight_covered")
     sums = [v["summary"] for v in res.values()]
     out["same_summary"] = all(all(s[k] == sums[0][k] for k in keys) for s in sums)
@@ -184,9 +225,14 @@ def main() -> int:
         out["tiling_overhead"] = {"tile_nodes_over_network_nodes": tl["tile_nodes_total"] / n_nodes}
         if "untiled_one_process" in res:
             out["tiling_overhead"]["tile_cpu_s_over_untiled_wall_s"] = (
-                tl["tile_seconds_total"] / res["untiled_one_process"]["wall_s"])
+                tl["tile_seconds_total"] / res["untiled_one_process"]["wall_s"]
+            )
     print(json.dumps(out, indent=2, default=str))
-    name = "province.json" if args.copies == 8 and args.households == 20_000_000 else f"province-{args.copies}x.json"
+    name = (
+        "province.json"
+        if args.copies == 8 and args.households == 20_000_000
+        else f"province-{args.copies}x.json"
+    )
     (REPO / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=2, default=str) + "\n")
     return 0
 

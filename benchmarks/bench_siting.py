@@ -32,25 +32,49 @@ def harbin():
     out = {"covered_share_now": r.summary.share_covered}
     t = time.perf_counter()
     s5 = suggest_sites(r, k=5)
-    out["k5"] = {"seconds": time.perf_counter() - t, **{k: s5.summary[k] for k in
-                 ("solver", "status", "gap", "covered_share_after", "candidates_in", "candidates_used",
-                  "demand_groups")}, "steps": s5.summary["seconds"]}
+    out["k5"] = {
+        "seconds": time.perf_counter() - t,
+        **{
+            k: s5.summary[k]
+            for k in (
+                "solver",
+                "status",
+                "gap",
+                "covered_share_after",
+                "candidates_in",
+                "candidates_used",
+                "demand_groups",
+            )
+        },
+        "steps": s5.summary["seconds"],
+    }
     curve = []
     for k in range(1, 11):
         t = time.perf_counter()
         ex = suggest_sites(r, k=k)
         te = time.perf_counter() - t
         gr = suggest_sites(r, k=k, method="greedy")
-        curve.append({"k": k, "exact_share": ex.summary["covered_share_after"], "exact_s": te,
-                      "greedy_share": gr.summary["covered_share_after"], "status": ex.summary["status"]})
+        curve.append(
+            {
+                "k": k,
+                "exact_share": ex.summary["covered_share_after"],
+                "exact_s": te,
+                "greedy_share": gr.summary["covered_share_after"],
+                "status": ex.summary["status"],
+            }
+        )
     out["curve"] = curve
     for tgt in (0.85, 0.99):
         t = time.perf_counter()
         ex = suggest_sites(r, target_share=tgt)
         te = time.perf_counter() - t
         gr = suggest_sites(r, target_share=tgt, method="greedy")
-        out[f"target_{tgt}"] = {"exact_sites": ex.summary["n_sites"], "greedy_sites": gr.summary["n_sites"],
-                                "exact_s": te, "status": ex.summary["status"]}
+        out[f"target_{tgt}"] = {
+            "exact_sites": ex.summary["n_sites"],
+            "greedy_sites": gr.summary["n_sites"],
+            "exact_s": te,
+            "status": ex.summary["status"],
+        }
     return out
 
 
@@ -74,9 +98,20 @@ def synthetic(n_c, n_h, k=10, radius=0.02, seed=0, time_limit_s=60.0):
     t = time.perf_counter()
     sol = solve_mclp(prob, k, time_limit_s=time_limit_s)
     t_solve = time.perf_counter() - t
-    out = {"candidates": n_c, "households": n_h, "k": k, "reduce_s": t_red, "solve_s": t_solve,
-           "total_s": t_red + t_solve, "objective": sol.objective, "status": sol.status, "gap": sol.gap,
-           "solver": sol.solver, "groups": prob.n_groups, "candidates_used": int(prob.candidates.size)}
+    out = {
+        "candidates": n_c,
+        "households": n_h,
+        "k": k,
+        "reduce_s": t_red,
+        "solve_s": t_solve,
+        "total_s": t_red + t_solve,
+        "objective": sol.objective,
+        "status": sol.status,
+        "gap": sol.gap,
+        "solver": sol.solver,
+        "groups": prob.n_groups,
+        "candidates_used": int(prob.candidates.size),
+    }
     try:
         import pulp
         from spopt.locate import MCLP

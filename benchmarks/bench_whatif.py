@@ -36,8 +36,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 OSM = Path(os.environ.get("SERVICE_COVERAGE_SHARED_OSM", REPO.parent / "shared" / "data" / "osm"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _inputs(name):
@@ -90,8 +97,11 @@ def case(name):
         rng = np.random.default_rng(2)
         scen = []
         for _ in range(20):
-            rem = [str(x) for x in rng.choice(sc.site_id[: sc.n_stations], size=min(3, sc.n_stations), replace=False)]
-            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations:], size=3, replace=False)]
+            rem = [
+                str(x)
+                for x in rng.choice(sc.site_id[: sc.n_stations], size=min(3, sc.n_stations), replace=False)
+            ]
+            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations :], size=3, replace=False)]
             scen.append({"remove": rem, "add": add})
         from playwright.sync_api import sync_playwright
 
@@ -109,13 +119,25 @@ def case(name):
                 times.append(pg.evaluate("(s) => serviceCoverage.time(s)", s))
                 page = pg.evaluate("serviceCoverage.summary()")
                 ref = sc.evaluate(sc.open_mask(remove=s["remove"], add=s["add"]))
-                agree &= page["households_covered"] == ref["households_covered"] and abs(
-                    page["weight_covered"] - ref["weight_covered"]) < 1e-6
+                agree &= (
+                    page["households_covered"] == ref["households_covered"]
+                    and abs(page["weight_covered"] - ref["weight_covered"]) < 1e-6
+                )
             b.close()
-    return {"households": len(hh), "stations": len(st), "sites": sc.n_sites, "candidates": sc.n_sites - sc.n_stations,
-            "pairs": int(sc.household.size), "table_s": t_table, "map_build_s": t_map, "map_mb": size / 2**20,
-            "page_load_s": t_load, "apply_ms_median": statistics.median(times), "apply_ms_max": max(times),
-            "page_equals_python": bool(agree)}
+    return {
+        "households": len(hh),
+        "stations": len(st),
+        "sites": sc.n_sites,
+        "candidates": sc.n_sites - sc.n_stations,
+        "pairs": int(sc.household.size),
+        "table_s": t_table,
+        "map_build_s": t_map,
+        "map_mb": size / 2**20,
+        "page_load_s": t_load,
+        "apply_ms_median": statistics.median(times),
+        "apply_ms_max": max(times),
+        "page_equals_python": bool(agree),
+    }
 
 
 def main(argv):
@@ -129,7 +151,9 @@ def main(argv):
     out = REPO / "benchmarks" / "results" / "whatif.json"
     results = json.loads(out.read_text()) if out.exists() else {}
     for name in argv or ["hongqi", "harbin", "heidelberg-100k"]:
-        proc = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", name], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             print(proc.stderr[-2000:], file=sys.stderr)
             continue

@@ -98,8 +98,13 @@ class CostPairs:
         """The pairs where the boolean ``keep`` (one per pair) is True, still sorted."""
         if bool(keep.all()):
             return self
-        return CostPairs(*_kept_layout(keep, self.indptr, self.cols, self.cost, self.shape), self.shape,
-                         self.row_labels, self.col_labels, self.max_cost)
+        return CostPairs(
+            *_kept_layout(keep, self.indptr, self.cols, self.cost, self.shape),
+            self.shape,
+            self.row_labels,
+            self.col_labels,
+            self.max_cost,
+        )
 
     def within(self, max_cost: float | None) -> CostPairs:
         """The pairs whose cost is at most ``max_cost`` (a sub-selection, still sorted)."""
@@ -114,8 +119,9 @@ class CostPairs:
         return self.matrix()
 
 
-def _kept_layout(keep: np.ndarray, indptr: np.ndarray, cols: np.ndarray, cost: np.ndarray,
-                 shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _kept_layout(
+    keep: np.ndarray, indptr: np.ndarray, cols: np.ndarray, cost: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(indptr, cols, cost) of the pairs where ``keep`` is True (a CSR layout in, a CSR layout out)."""
     dtype = _index_dtype(int(cost.size), shape[1])
     if bool(keep.all()):
@@ -139,8 +145,10 @@ def check_max_cost(max_cost, what: str) -> float | None:
         msg = f"{what}={max_cost!r} is not a number; give the cutoff in the cost matrix's unit (e.g. 15)."
         raise CoverageInputError(msg) from None
     if np.isnan(limit) or limit < 0:
-        msg = (f"{what}={max_cost!r} must be a number >= 0 (the cutoff in the cost matrix's unit), "
-               f"or None for no cutoff.")
+        msg = (
+            f"{what}={max_cost!r} must be a number >= 0 (the cutoff in the cost matrix's unit), "
+            f"or None for no cutoff."
+        )
         raise CoverageInputError(msg)
     return None if np.isinf(limit) else limit
 
@@ -171,14 +179,20 @@ def _canonical_csr(cost, name: str) -> sparse.csr_matrix:
         order = np.argsort(key, kind="stable")
         dup = order[1:][key[order][1:] == key[order][:-1]]
         rc = np.unique(np.column_stack([coo.row[dup], coo.col[dup]]), axis=0)
-        msg = (f"{name} stores more than one entry for the pair(s) (row, column) {_shown(rc)}; "
-               f"a cost matrix needs one cost per pair (sum_duplicates() would add them up).")
+        msg = (
+            f"{name} stores more than one entry for the pair(s) (row, column) {_shown(rc)}; "
+            f"a cost matrix needs one cost per pair (sum_duplicates() would add them up)."
+        )
         raise CoverageInputError(msg)
     return csr
 
 
-def cost_pairs(cost: np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFrame, *,
-               max_cost: float | None = None, name: str = "cost") -> CostPairs:
+def cost_pairs(
+    cost: np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFrame,
+    *,
+    max_cost: float | None = None,
+    name: str = "cost",
+) -> CostPairs:
     """The pairs of a demand x supply cost matrix whose cost is at most ``max_cost``.
 
     Parameters
@@ -220,8 +234,10 @@ def cost_pairs(cost: np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFram
         for what, labels in (("row labels (index)", row_labels), ("column labels", col_labels)):
             if labels.has_duplicates:
                 dup = labels[labels.duplicated()].unique().tolist()
-                msg = (f"{name} has repeated {what} {dup[:5]}; give each demand row and each supply column "
-                       f"one label.")
+                msg = (
+                    f"{name} has repeated {what} {dup[:5]}; give each demand row and each supply column "
+                    f"one label."
+                )
                 raise CoverageInputError(msg)
         try:
             cost = cost.to_numpy(dtype=float, na_value=np.nan)
@@ -232,8 +248,10 @@ def cost_pairs(cost: np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFram
                     cost[c].to_numpy(dtype=float, na_value=np.nan)
                 except (TypeError, ValueError):
                     bad_cols.append(str(c))
-            msg = (f"{name} column(s) {bad_cols[:5]} hold text, not numbers; every cell must be a cost "
-                   f"(or empty for unreachable).")
+            msg = (
+                f"{name} column(s) {bad_cols[:5]} hold text, not numbers; every cell must be a cost "
+                f"(or empty for unreachable)."
+            )
             raise CoverageInputError(msg) from None
     if sparse.issparse(cost):
         if len(cost.shape) != 2:
@@ -271,7 +289,9 @@ def cost_pairs(cost: np.ndarray | sparse.spmatrix | sparse.sparray | pd.DataFram
         rows = np.searchsorted(indptr, i, side="right") - 1
         rc = np.column_stack([rows, cols[i]])
         what = "(row label, column label)" if row_labels is not None else "(row, column)"
-        msg = (f"{name} has negative costs at {what} {_shown(rc, row_labels, col_labels)} "
-               f"(e.g. {values[i[0]]:g}); costs must be >= 0 (use inf or an empty cell for unreachable).")
+        msg = (
+            f"{name} has negative costs at {what} {_shown(rc, row_labels, col_labels)} "
+            f"(e.g. {values[i[0]]:g}); costs must be >= 0 (use inf or an empty cell for unreachable)."
+        )
         raise CoverageInputError(msg)
     return CostPairs(indptr, cols, values, shape, row_labels, col_labels, limit)

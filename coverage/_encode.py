@@ -44,7 +44,8 @@ def b64_flags(mask) -> str:
 
 
 def encode_lines(lines_lonlat) -> dict:
-    """Polylines (shapely, lon/lat) as vertex counts and one running zigzag delta in 1e-5 degrees (``SCLines``)."""
+    """Polylines (shapely, lon/lat) as vertex counts and one running zigzag delta in 1e-5 degrees
+    (``SCLines``)."""
     import shapely
 
     lines = np.asarray(lines_lonlat, dtype=object)
@@ -52,5 +53,8 @@ def encode_lines(lines_lonlat) -> dict:
     counts = shapely.get_num_coordinates(lines)
     q = np.round(pts * 1e5).astype(np.int64)  # 1e-5 degrees: about a metre
     d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    return {"n": int(len(counts)), "cnt": base64.b64encode(varint(counts)).decode(),
-            "xy": base64.b64encode(varint(zigzag(d.ravel()))).decode()}
+    return {
+        "n": int(len(counts)),
+        "cnt": base64.b64encode(varint(counts)).decode(),
+        "xy": base64.b64encode(varint(zigzag(d.ravel()))).decode(),
+    }

@@ -106,8 +106,9 @@ def _finite(obj):
 
 def strict_json(obj, default=None) -> str:
     """JSON that every reader accepts: NaN and infinities become null."""
-    plain = json.loads(json.dumps(obj, default=default, ensure_ascii=False, allow_nan=True),
-                       parse_constant=lambda _c: None)
+    plain = json.loads(
+        json.dumps(obj, default=default, ensure_ascii=False, allow_nan=True), parse_constant=lambda _c: None
+    )
     return json.dumps(_finite(plain), indent=2, ensure_ascii=False, allow_nan=False)
 
 
@@ -153,8 +154,10 @@ class OutputFolder:
     def check(self, path) -> Path:
         path = Path(path)
         if self._key(path) in self.inputs:
-            msg = (f"--out '{self.dir}' would overwrite the input file '{path}'; write the results to another "
-                   "folder (inputs are never overwritten).")
+            msg = (
+                f"--out '{self.dir}' would overwrite the input file '{path}'; write the results to another "
+                "folder (inputs are never overwritten)."
+            )
             raise CoverageInputError(msg)
         return path
 
@@ -173,19 +176,36 @@ class OutputFolder:
             return []
         if not isinstance(doc, dict) or doc.get("generator") != GENERATOR:
             return []
-        return [self.dir / f for f in doc.get("files", []) if isinstance(f, str) and "/" not in f and "\\" not in f]
+        return [
+            self.dir / f
+            for f in doc.get("files", [])
+            if isinstance(f, str) and "/" not in f and "\\" not in f
+        ]
 
     def finish(self, *, cleanup: bool = True, extra: dict | None = None, default=None) -> Path:
-        """Write ``manifest.json`` (what was written) and, with ``cleanup``, remove the previous run's leftovers."""
-        names = sorted({p.name for p in self.written if p.parent.resolve() == self.dir.resolve()} - {MANIFEST})
+        """Write ``manifest.json`` (what was written) and, with ``cleanup``,
+        remove the previous run's leftovers."""
+        names = sorted(
+            {p.name for p in self.written if p.parent.resolve() == self.dir.resolve()} - {MANIFEST}
+        )
         if cleanup:
             for old in self.previous:
-                if old.name not in names and old.name != MANIFEST and old.is_file() and self._key(old) not in self.inputs:
+                if (
+                    old.name not in names
+                    and old.name != MANIFEST
+                    and old.is_file()
+                    and self._key(old) not in self.inputs
+                ):
                     old.unlink()
         else:
             names = sorted(set(names) | {p.name for p in self.previous if p.exists()} - {MANIFEST})
-        doc = {"generator": GENERATOR, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "files": names, **self.extra, **(extra or {})}
+        doc = {
+            "generator": GENERATOR,
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "files": names,
+            **self.extra,
+            **(extra or {}),
+        }
         with self.write(MANIFEST) as tmp:
             tmp.write_text(strict_json(doc, default=default), encoding="utf-8")
         return self.dir / MANIFEST

@@ -9,10 +9,10 @@ log = logging.getLogger("coverage")
 
 
 def tqdm_class():
-    """tqdm's notebook widget when ipywidgets is there, its text bar otherwise (never tqdm's IProgress warning)."""
+    """tqdm's notebook widget when ipywidgets is there, its text bar otherwise
+    (never tqdm's IProgress warning)."""
     try:
         import ipywidgets  # noqa: F401
-
         from tqdm.auto import tqdm
     except ImportError:
         from tqdm.std import tqdm

@@ -57,8 +57,11 @@ class Access:
 
     @cached_property
     def is_open(self) -> bool:
-        return self.owner.size == self.n and bool((self.gate < 0).all()) and bool(
-            (self.owner == np.arange(self.n)).all())
+        return (
+            self.owner.size == self.n
+            and bool((self.gate < 0).all())
+            and bool((self.owner == np.arange(self.n)).all())
+        )
 
     @cached_property
     def ptr(self) -> np.ndarray:
@@ -106,8 +109,9 @@ class Access:
             out[self.owner[first]] = first
         return out
 
-    def within(self, network, stations: Snapped, reach, limit_m: float, *, pairs=None,
-               walk: bool = False) -> sparse.csr_matrix:
+    def within(
+        self, network, stations: Snapped, reach, limit_m: float, *, pairs=None, walk: bool = False
+    ) -> sparse.csr_matrix:
         """Households x stations within ``limit_m`` (see :func:`~coverage.reach.within_pairs`).
 
         With ``walk=True`` the entries are the walks, the best over each

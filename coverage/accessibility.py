@@ -197,11 +197,15 @@ def step(steps: Mapping[float, float]) -> Step:
     if isinstance(steps, Step):
         return steps
     if not isinstance(steps, Mapping) or not steps:
-        msg = (f"decay steps must be a non-empty {{upper_cost: weight}} dict like "
-               f"{{5: 1, 10: 0.68, 15: 0.22}}, not {steps!r}.")
+        msg = (
+            f"decay steps must be a non-empty {{upper_cost: weight}} dict like "
+            f"{{5: 1, 10: 0.68, 15: 0.22}}, not {steps!r}."
+        )
         raise CoverageInputError(msg)
-    items = sorted((_number(u, "decay step upper cost"), _number(w, f"decay step weight for {u!r}"))
-                   for u, w in steps.items())
+    items = sorted(
+        (_number(u, "decay step upper cost"), _number(w, f"decay step weight for {u!r}"))
+        for u, w in steps.items()
+    )
     bad = [w for _, w in items if w < 0]
     if bad:
         msg = f"decay step weights must be >= 0, not {bad[:5]}."
@@ -255,18 +259,24 @@ def _decay_weights(decay, cost: np.ndarray) -> tuple[np.ndarray, str]:
     if isinstance(decay, Mapping):
         decay = step(decay)
     if not callable(decay):
-        msg = (f"decay must be None, a {{upper_cost: weight}} dict, or a function of an array of costs "
-               f"(e.g. coverage.accessibility.gaussian(10)), not {type(decay).__name__}.")
+        msg = (
+            f"decay must be None, a {{upper_cost: weight}} dict, or a function of an array of costs "
+            f"(e.g. coverage.accessibility.gaussian(10)), not {type(decay).__name__}."
+        )
         raise CoverageInputError(msg)
     try:
         w = np.asarray(decay(cost), dtype=float)
     except (TypeError, ValueError) as err:
-        msg = (f"decay {getattr(decay, '__name__', decay)!r} failed on an array of costs ({err}); it must "
-               f"take a numpy array and return one weight per cost ({{upper_cost: weight}} gives a step).")
+        msg = (
+            f"decay {getattr(decay, '__name__', decay)!r} failed on an array of costs ({err}); it must "
+            f"take a numpy array and return one weight per cost ({{upper_cost: weight}} gives a step)."
+        )
         raise CoverageInputError(msg) from err
     if w.shape != cost.shape:
-        msg = (f"decay returned {w.shape} weights for {cost.shape} costs; it must take a numpy array and "
-               f"return one weight per cost (wrap a function of one number with numpy.vectorize).")
+        msg = (
+            f"decay returned {w.shape} weights for {cost.shape} costs; it must take a numpy array and "
+            f"return one weight per cost (wrap a function of one number with numpy.vectorize)."
+        )
         raise CoverageInputError(msg)
     if isinstance(decay, (Step, Gaussian)):  # weights >= 0 by construction
         return w, str(decay)
@@ -274,8 +284,10 @@ def _decay_weights(decay, cost: np.ndarray) -> tuple[np.ndarray, str]:
     if not (np.isfinite(lo) and np.isfinite(hi) and lo >= 0):  # NaN anywhere makes min and max NaN
         i = np.flatnonzero(~np.isfinite(w) | (w < 0))
         shown = sorted({float(c) for c in cost[i[:50]]})[:5]
-        msg = (f"decay gave {w[i[0]]:g} (not a finite weight >= 0) for costs like {shown}; fix the decay "
-               f"(a power decay with alpha < 0 needs min_cost > 0).")
+        msg = (
+            f"decay gave {w[i[0]]:g} (not a finite weight >= 0) for costs like {shown}; fix the decay "
+            f"(a power decay with alpha < 0 needs min_cost > 0)."
+        )
         raise CoverageInputError(msg)
     known = isinstance(decay, (Step, Gaussian, Power))
     return w, str(decay) if known else getattr(decay, "__name__", repr(decay))
@@ -287,8 +299,10 @@ def _vector(values, n: int, labels: pd.Index | None, what: str, axis: str) -> np
     if isinstance(values, pd.Series) and labels is not None:
         missing = labels[~labels.isin(values.index)]
         if len(missing):
-            msg = (f"{what} has no value for the cost {axis}s labelled {missing[:5].tolist()}"
-                   f"{' and more' if len(missing) > 5 else ''}; give one value per {axis} of cost.")
+            msg = (
+                f"{what} has no value for the cost {axis}s labelled {missing[:5].tolist()}"
+                f"{' and more' if len(missing) > 5 else ''}; give one value per {axis} of cost."
+            )
             raise CoverageInputError(msg)
         if values.index.has_duplicates:
             dup = values.index[values.index.duplicated()].unique().tolist()
@@ -311,8 +325,11 @@ def _vector(values, n: int, labels: pd.Index | None, what: str, axis: str) -> np
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i = np.flatnonzero(bad)
-        where = (f"{axis}s labelled {labels[i[:5]].tolist()}" if labels is not None
-                 else f"positions {i[:5].tolist()}")
+        where = (
+            f"{axis}s labelled {labels[i[:5]].tolist()}"
+            if labels is not None
+            else f"positions {i[:5].tolist()}"
+        )
         more = f" and {i.size - 5} more" if i.size > 5 else ""
         msg = f"{what} must be finite and >= 0; it is {float(arr[i[0]])!r} at {where}{more}."
         raise CoverageInputError(msg)
@@ -367,8 +384,9 @@ def _result(pairs: CostPairs, access, ratio, demand_j, method, max_cost, decay, 
         if ratio is not None:
             ratio = pd.Series(ratio, index=pairs.col_labels, name="ratio")
             demand_j = pd.Series(demand_j, index=pairs.col_labels, name="catchment_demand")
-    return FCAResult(access, ratio, demand_j, method, max_cost, decay, int(n_pairs), pairs.row_labels,
-                     pairs.col_labels)
+    return FCAResult(
+        access, ratio, demand_j, method, max_cost, decay, int(n_pairs), pairs.row_labels, pairs.col_labels
+    )
 
 
 def _ratio(supply: np.ndarray, catchment: np.ndarray) -> np.ndarray:
@@ -376,8 +394,13 @@ def _ratio(supply: np.ndarray, catchment: np.ndarray) -> np.ndarray:
     return np.divide(supply, catchment, out=np.zeros_like(catchment), where=catchment > 0)
 
 
-def _two_steps(pairs: CostPairs, w_demand: np.ndarray | None, w_supply: np.ndarray | None,
-               demand: np.ndarray, supply: np.ndarray):
+def _two_steps(
+    pairs: CostPairs,
+    w_demand: np.ndarray | None,
+    w_supply: np.ndarray | None,
+    demand: np.ndarray,
+    supply: np.ndarray,
+):
     """Step 1: R_j = S_j / sum_i w_demand D_i; step 2: A_i = sum_j w_supply R_j (None: weight 1).
 
     Both sums are sparse matrix-vector products over the pairs (CSR, compiled in scipy).
@@ -411,8 +434,14 @@ def _inputs(cost, demand, supply, max_cost, *, all_pairs: bool = False):
 
 
 # ------------------------------------------------------------------ measures
-def two_step_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: ArrayLike | pd.Series, *,
-                 max_cost: float | None, decay: Decay = None) -> FCAResult:
+def two_step_fca(
+    cost: CostMatrix,
+    demand: ArrayLike | pd.Series,
+    supply: ArrayLike | pd.Series,
+    *,
+    max_cost: float | None,
+    decay: Decay = None,
+) -> FCAResult:
     """Two-step floating catchment area (2SFCA) accessibility of every demand row.
 
     Luo & Wang (2003), with a distance decay inside the catchment as in the
@@ -485,8 +514,14 @@ def two_step_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: ArrayL
     return _result(pairs, access, ratio, catchment, method, limit, text, pairs.n_pairs)
 
 
-def three_step_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: ArrayLike | pd.Series, *,
-                   max_cost: float | None, decay: Decay = None) -> FCAResult:
+def three_step_fca(
+    cost: CostMatrix,
+    demand: ArrayLike | pd.Series,
+    supply: ArrayLike | pd.Series,
+    *,
+    max_cost: float | None,
+    decay: Decay = None,
+) -> FCAResult:
     """Three-step floating catchment area (3SFCA) accessibility, as PySAL access computes it.
 
     Wan, Zou & Sternberg (2012) add a first step: a household splits its
@@ -541,8 +576,14 @@ def three_step_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: Arra
     return _result(pairs, access, ratio, catchment, "3SFCA", limit, text, inside.n_pairs)
 
 
-def balanced_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: ArrayLike | pd.Series, *,
-                 max_cost: float | None, decay: Decay = None) -> FCAResult:
+def balanced_fca(
+    cost: CostMatrix,
+    demand: ArrayLike | pd.Series,
+    supply: ArrayLike | pd.Series,
+    *,
+    max_cost: float | None,
+    decay: Decay = None,
+) -> FCAResult:
     """Balanced floating catchment area (BFCA) accessibility, as ipea's ``accessibility`` R package has it.
 
     Paez, Higgins & Vivona (2019) show that the 2SFCA counts a household in
@@ -595,8 +636,9 @@ def balanced_fca(cost: CostMatrix, demand: ArrayLike | pd.Series, supply: ArrayL
     return _result(pairs, access, ratio, catchment, "BFCA", limit, text, pairs.n_pairs)
 
 
-def gravity_access(cost: CostMatrix, supply: ArrayLike | pd.Series, *, max_cost: float | None,
-                   decay: Decay = None) -> FCAResult:
+def gravity_access(
+    cost: CostMatrix, supply: ArrayLike | pd.Series, *, max_cost: float | None, decay: Decay = None
+) -> FCAResult:
     """The gravity (potential) accessibility of every demand row: decay-weighted supply in reach.
 
     Hansen (1959): over the pairs with ``c_ij <= max_cost``,

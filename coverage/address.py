@@ -50,20 +50,46 @@ from collections import Counter
 from dataclasses import dataclass
 
 #: Traditional characters common in addresses and names, and their simplified forms.
-_TRAD = str.maketrans(dict(pair for pair in (
-    "號号 區区 縣县 樓楼 棟栋 單单 門门 園园 務务 處处 辦办 會会 員员 黨党 "
-    "羣群 廣广 場场 東东 閣阁 廈厦 華华 國国 衛卫 醫医 學学 鎮镇 鄉乡 莊庄 "
-    "灣湾 橋桥 雲云 龍龙 長长 陽阳 與与 衚胡 衕同 條条 興兴 業业 電电 豐丰 "
-    "館馆 體体 層层 內内 連连 貿贸 協协 聯联 線线 紅红 鐵铁 車车 歷历 臺台 "
-    "萬万 鳳凤 張张 劉刘"
-).split()))
+_TRAD = str.maketrans(
+    dict(
+        pair
+        for pair in (
+            "號号 區区 縣县 樓楼 棟栋 單单 門门 園园 務务 處处 辦办 會会 員员 黨党 "
+            "羣群 廣广 場场 東东 閣阁 廈厦 華华 國国 衛卫 醫医 學学 鎮镇 鄉乡 莊庄 "
+            "灣湾 橋桥 雲云 龍龙 長长 陽阳 與与 衚胡 衕同 條条 興兴 業业 電电 豐丰 "
+            "館馆 體体 層层 內内 連连 貿贸 協协 聯联 線线 紅红 鐵铁 車车 歷历 臺台 "
+            "萬万 鳳凤 張张 劉刘"
+        ).split()
+    )
+)
 
 #: Suffixes that a station's name may carry or not: removed (repeatedly, longest first) to get its core.
 NAME_SUFFIXES = (
-    "社会工作服务站", "社会工作服务中心", "社会工作站", "社工服务站", "社工服务中心", "社工站", "社工室",
-    "党群服务中心", "党群服务站", "新时代文明实践站", "新时代文明实践所", "新时代文明实践中心",
-    "综合服务中心", "便民服务中心", "社区服务中心", "服务中心", "服务站", "工作站", "办事处",
-    "居民委员会", "居委会", "村民委员会", "村委会", "委员会", "管委会",
+    "社会工作服务站",
+    "社会工作服务中心",
+    "社会工作站",
+    "社工服务站",
+    "社工服务中心",
+    "社工站",
+    "社工室",
+    "党群服务中心",
+    "党群服务站",
+    "新时代文明实践站",
+    "新时代文明实践所",
+    "新时代文明实践中心",
+    "综合服务中心",
+    "便民服务中心",
+    "社区服务中心",
+    "服务中心",
+    "服务站",
+    "工作站",
+    "办事处",
+    "居民委员会",
+    "居委会",
+    "村民委员会",
+    "村委会",
+    "委员会",
+    "管委会",
 )
 _NAME_SUFFIXES = tuple(sorted(NAME_SUFFIXES, key=len, reverse=True))
 
@@ -72,8 +98,20 @@ STREET_SUFFIXES = ("大街", "大道", "胡同", "路", "街", "道", "巷", "�
 
 _BRACKETS = re.compile(r"[(（\[【〔［][^)）\]】〕］]*[)）\]】〕］]")
 _DASHES = re.compile(r"(?<=\d)\s*[‐‑‒–—―~～－]\s*(?=\d)")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile(r"([零〇一二两三四五六七八九十百千]+)(?=号)")
 #: A house number: optional 甲/乙/丙/丁 prefix, the number, an optional second number, and its unit.
@@ -81,7 +119,8 @@ _NUMBER = re.compile(r"([甲乙丙丁戊])?(\d+)(?:[-之](\d+))?(号院|号楼|�
 #: Characters that, right after a number, make it a floor, building, unit or room rather than a house number.
 _NOT_HOUSE = "层楼栋幢单元室座期区"
 _INTERSECTION = re.compile(
-    r"^(?P<a>.+?)(?:与|和|及)(?P<b>.+?)(?:交叉口|交叉路口|交汇处|交汇口|交界处|交口|路口|口)$")
+    r"^(?P<a>.+?)(?:与|和|及)(?P<b>.+?)(?:交叉口|交叉路口|交汇处|交汇口|交界处|交口|路口|口)$"
+)
 _ADMIN = (
     re.compile(r"^(?:中国|中华人民共和国)"),
     re.compile(r"^[^省市区县]{2,7}?(?:省|自治区|特别行政区)"),
@@ -90,7 +129,8 @@ _ADMIN = (
 )
 _SUBDISTRICT = re.compile(r"^[^省市区县路街]{1,8}?(?:街道|镇|乡)")
 _LOOKS_LIKE_ADDRESS = re.compile(
-    r"(?:大街|大道|胡同|路|街|巷|弄)\d|(?:大街|大道|胡同|路|街|巷|弄)$|\d+(?:号(?!楼)|弄)")
+    r"(?:大街|大道|胡同|路|街|巷|弄)\d|(?:大街|大道|胡同|路|街|巷|弄)$|\d+(?:号(?!楼)|弄)"
+)
 
 
 def to_halfwidth(text: str) -> str:
@@ -150,11 +190,11 @@ def strip_admin(text: str) -> tuple[str, list[str]]:
         m = pattern.match(s)
         if m and len(s) > m.end():
             found.append(m.group(0))
-            s = s[m.end():]
+            s = s[m.end() :]
     m = _SUBDISTRICT.match(s)
-    if m and _LOOKS_LIKE_ADDRESS.search(s[m.end():]):
+    if m and _LOOKS_LIKE_ADDRESS.search(s[m.end() :]):
         found.append(m.group(0))
-        s = s[m.end():]
+        s = s[m.end() :]
     return s, found
 
 
@@ -215,7 +255,7 @@ class ParsedAddress:
         for pattern in (*_ADMIN, _SUBDISTRICT):
             m = pattern.match(rest)
             if m and len(rest) > m.end():
-                rest = rest[m.end():]
+                rest = rest[m.end() :]
         return rest
 
 
@@ -227,12 +267,15 @@ def parse_address(text) -> ParsedAddress:
     _, admin = strip_admin(s)
     number, before, detail, lane = None, s, "", False
     for m in _NUMBER.finditer(s):
-        after = s[m.end():]
+        after = s[m.end() :]
         unit = m.group(4)
         if m.start() == 0 or unit == "号楼" or s[m.start() - 1] == "第":
             continue  # no street before it, a building number (3号楼) or an ordinal (第122中学)
-        if not unit and (after[:1] in tuple(_NOT_HOUSE) or after.startswith(STREET_SUFFIXES)
-                         or not s[: m.start()].endswith(STREET_SUFFIXES)):
+        if not unit and (
+            after[:1] in tuple(_NOT_HOUSE)
+            or after.startswith(STREET_SUFFIXES)
+            or not s[: m.start()].endswith(STREET_SUFFIXES)
+        ):
             continue  # a floor or room (5层), part of a street name (1912街), a bare number after no street
         number = HouseNumber(int(m.group(2)), int(m.group(3)) if m.group(3) else None, m.group(1) or "")
         before, detail, lane = s[: m.start()], after, unit == "弄"
@@ -270,7 +313,7 @@ def bigrams(text: str) -> Counter:
     """Character bigrams of a normalised string (the string itself when it has one character)."""
     if len(text) < 2:
         return Counter([text]) if text else Counter()
-    return Counter(text[i: i + 2] for i in range(len(text) - 1))
+    return Counter(text[i : i + 2] for i in range(len(text) - 1))
 
 
 def dice(a: str, b: str) -> float:

@@ -19,8 +19,9 @@ from ._errors import CoverageInputError, check_share
 OUTSIDE = "(outside all areas)"
 
 
-def read_areas(areas, name_col: str | None = None, id_col: str | None = None, *,
-               crs=None) -> tuple[gpd.GeoDataFrame, str]:
+def read_areas(
+    areas, name_col: str | None = None, id_col: str | None = None, *, crs=None
+) -> tuple[gpd.GeoDataFrame, str]:
     """Read area polygons (any vector format); returns them with ``area_id`` and ``area`` columns.
 
     ``area`` is the name (the ``name_col`` column, default name / 名称 / NAME);
@@ -35,13 +36,15 @@ def read_areas(areas, name_col: str | None = None, id_col: str | None = None, *,
     if not isinstance(areas, gpd.GeoDataFrame):
         try:
             areas = gpd.read_file(areas)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file: one line, no traceback)
             msg = f"{label} could not be read as a vector file ({str(exc).strip()[:160]})."
             raise CoverageInputError(msg) from None
     geometry = areas._geometry_column_name if isinstance(areas, gpd.GeoDataFrame) else None
     if geometry is None or geometry not in areas.columns:
-        msg = (f"{label} has no geometry (a table?); give street or community outlines as polygons: GeoJSON, "
-               "GeoPackage or Shapefile.")
+        msg = (
+            f"{label} has no geometry (a table?); give street or community outlines as polygons: GeoJSON, "
+            "GeoPackage or Shapefile."
+        )
         raise CoverageInputError(msg)
     if crs is not None:
         areas = _with_crs(areas, crs, label)
@@ -72,14 +75,17 @@ def read_areas(areas, name_col: str | None = None, id_col: str | None = None, *,
     names = areas[name_col] if name_col is not None else pd.Series([None] * len(areas))
     blank = names.isna() | (names.astype(str).str.strip() == "")
     labels = names.astype(object).where(~blank, [f"unnamed area {i}" for i in ids.astype(str)])
-    out = gpd.GeoDataFrame({"area_id": ids.to_numpy(), "area": labels.to_numpy()}, geometry=areas.geometry.values,
-                           crs=areas.crs)
+    out = gpd.GeoDataFrame(
+        {"area_id": ids.to_numpy(), "area": labels.to_numpy()}, geometry=areas.geometry.values, crs=areas.crs
+    )
     out = out[out.geometry.notna()].copy()
     kinds = out.geom_type.astype(str)
     bad = np.flatnonzero(~kinds.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).to_numpy())
     if bad.size:
-        msg = (f"{label} holds {kinds.iloc[bad[0]]} features, not polygons (features "
-               f"{[int(i) + 1 for i in out.index[bad][:5]]}); give street or community outlines.")
+        msg = (
+            f"{label} holds {kinds.iloc[bad[0]]} features, not polygons (features "
+            f"{[int(i) + 1 for i in out.index[bad][:5]]}); give street or community outlines."
+        )
         raise CoverageInputError(msg)
     out["geometry"] = out.geometry.make_valid()
     return out, name_col
@@ -95,8 +101,10 @@ def _with_crs(areas: gpd.GeoDataFrame, crs, label: str) -> gpd.GeoDataFrame:
     if not is_china_offset(crs):
         return areas if areas.crs is not None else areas.set_crs(crs)
     if areas.crs is not None and not areas.crs.is_geographic:
-        msg = (f"{label} is in {areas.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 "
-               "are longitude/latitude. Give the file's own CRS, or none.")
+        msg = (
+            f"{label} is in {areas.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and "
+            "BD-09 are longitude/latitude. Give the file's own CRS, or none."
+        )
         raise CoverageInputError(msg)
     ll = areas.set_crs("EPSG:4326") if areas.crs is None else areas.to_crs("EPSG:4326")
 
@@ -104,11 +112,21 @@ def _with_crs(areas: gpd.GeoDataFrame, crs, label: str) -> gpd.GeoDataFrame:
         lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
         return np.column_stack([lon, lat])
 
-    return ll.set_geometry(shapely.transform(np.asarray(ll.geometry.values, dtype=object), fix), crs="EPSG:4326")
+    return ll.set_geometry(
+        shapely.transform(np.asarray(ll.geometry.values, dtype=object), fix), crs="EPSG:4326"
+    )
 
 
-def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str | None = None,
-                      target_share: float = 0.85, tiers_min=(5, 10, 15), crs=None) -> pd.DataFrame:
+def summarize_by_area(
+    result,
+    areas,
+    *,
+    name_col: str | None = None,
+    id_col: str | None = None,
+    target_share: float = 0.85,
+    tiers_min=(5, 10, 15),
+    crs=None,
+) -> pd.DataFrame:
     """One row per area: households, shares within each tier, and whether the target is met.
 
     Each area keeps its own row, even when names repeat; ``area_id`` tells
@@ -126,9 +144,15 @@ def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str
     area_of = np.full(len(hp), -1, dtype=np.int64)
     area_of[joined["row"].to_numpy()] = joined["index_right"].to_numpy()
     h = result.households
-    df = pd.DataFrame({"area": area_of, "w": hp.weight, "walk_min": h["walk_min"].to_numpy(),
-                       "status": h["status"].astype(str).to_numpy(),
-                       "served": h["served_weight"].to_numpy() if "served_weight" in h else np.nan})
+    df = pd.DataFrame(
+        {
+            "area": area_of,
+            "w": hp.weight,
+            "walk_min": h["walk_min"].to_numpy(),
+            "status": h["status"].astype(str).to_numpy(),
+            "served": h["served_weight"].to_numpy() if "served_weight" in h else np.nan,
+        }
+    )
     df = df[df["status"] != "invalid"]
     thr = result.summary.threshold_min
     rows = []
@@ -158,5 +182,7 @@ def summarize_by_area(result, areas, *, name_col: str | None = None, id_col: str
     if out.empty:
         return out
     out["_below"] = ~out["meets_target"]
-    out = out.sort_values(["_below", "share_threshold"], ascending=[False, True], kind="stable").drop(columns="_below")
+    out = out.sort_values(["_below", "share_threshold"], ascending=[False, True], kind="stable").drop(
+        columns="_below"
+    )
     return out.reset_index(drop=True)

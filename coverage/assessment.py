@@ -72,7 +72,9 @@ class Summary:
     bands: list[dict] = field(default_factory=list)
     weight_served: float | None = None  # with station capacities: households served within capacity
     extra_staff_total: float | None = None  # with staff and a caseload: social workers still needed, in total
-    gates: dict | None = None  # with gated compounds: the open rule against the gated rule (see gate_comparison)
+    gates: dict | None = (
+        None  # with gated compounds: the open rule against the gated rule (see gate_comparison)
+    )
     n_beyond_horizon: int | None = None  # with a horizon: points whose nearest station is beyond it
     groups: dict | None = None  # with population groups: each group's figures (coverage.groups.tally)
     access: dict | None = None  # with --access: the floating-catchment accessibility (coverage.walk_access)
@@ -108,25 +110,39 @@ class Summary:
         """A short human summary."""
         g = self.gates
         b = ", ".join(
-            f"{x['minutes']:g} min {x['share']:.1%}" + (f" ({x['share_weight']:.1%} of households)" if self._weighted else "")
+            f"{x['minutes']:g} min {x['share']:.1%}"
+            + (f" ({x['share_weight']:.1%} of households)" if self._weighted else "")
             for x in self.bands
         )
         if lang == "zh":
             return (
-                f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / {self.n_valid:,} 个居住点"
-                f"（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} / "
-                f"{self.weight_total:,.0f}"
-                f"（{self.share_covered_weight:.1%}）；未覆盖 {self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，"
-                f"无效 {self.n_invalid:,}；社工站 {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
-                + (f"按站点容量实际服务住户 {self.weight_served:,.0f}（{self.share_served_weight:.1%}）。"
-                   if self.weight_served is not None else "")
-                + (f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} 户）的结论"
-                   f"与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。" if g else "")
-                + "".join(f"{name}：{x['covered']:,.0f} / {x['total']:,.0f} 人在{x['threshold_min']:g}分钟内"
-                          f"（{x['profile'] or '自定义速度'}，{_pct(x['share_covered'])}）。"
-                          for name, x in (self.groups or {}).items())
-                + (f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 {self.access['mean']:.3g}，"
-                   f"基尼系数 {_num(self.access['gini'])}。" if self.access else "")
+                f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / "
+                f"{self.n_valid:,} 个居住点（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} "
+                f"/ {self.weight_total:,.0f}（{self.share_covered_weight:.1%}）；未覆盖 "
+                f"{self.n_uncovered:,}，不在路网上 {self.n_off_network:,}，无效 {self.n_invalid:,}；社工站"
+                f" {self.n_stations_on_network}/{self.n_stations} 个在路网上。"
+                + (
+                    f"按站点容量实际服务住户 {self.weight_served:,.0f}（{self.share_served_weight:.1%}）。"
+                    if self.weight_served is not None
+                    else ""
+                )
+                + (
+                    f"按小区出入口步行，{g['n_points_changed']:,} 个居住点（{g['weight_changed']:,.0f} "
+                    f"户）的结论与直接走到最近道路不同（新增未覆盖 {g['weight_lost']:,.0f} 户）。"
+                    if g
+                    else ""
+                )
+                + "".join(
+                    f"{name}：{x['covered']:,.0f} / {x['total']:,.0f} 人在{x['threshold_min']:g}分钟内"
+                    f"（{x['profile'] or '自定义速度'}，{_pct(x['share_covered'])}）。"
+                    for name, x in (self.groups or {}).items()
+                )
+                + (
+                    f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 "
+                    f"{self.access['mean']:.3g}，基尼系数 {_num(self.access['gini'])}。"
+                    if self.access
+                    else ""
+                )
             )
         return (
             f"Within {self.threshold_min:g} min walk ({self.speed_kph:g} km/h): "
@@ -135,21 +151,37 @@ class Summary:
             f"households ({self.share_covered_weight:.1%}). Uncovered {self.n_uncovered:,}, "
             f"off the network {self.n_off_network:,}, invalid {self.n_invalid:,}. "
             f"Stations on the network: {self.n_stations_on_network} of {self.n_stations}. Bands: {b}."
-            + (f" Served within the stations' capacity: {self.weight_served:,.0f} households "
-               f"({self.share_served_weight:.1%})." if self.weight_served is not None else "")
-            + (f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} households) "
-               f"change verdict against the nearest-street rule ({g['weight_lost']:,.0f} households lose "
-               "coverage)." if g else "")
-            + "".join(f" {name}: {x['covered']:,.0f} of {x['total']:,.0f} people within {x['threshold_min']:g} min "
-                      f"({x['profile'] or 'custom speed'}, {_pct(x['share_covered'])})."
-                      for name, x in (self.groups or {}).items())
-            + (f" Access ({self.access['method']}, {self.access['supply']}): mean {self.access['mean']:.3g} per "
-               f"1,000 households, Gini {_num(self.access['gini'])}." if self.access else "")
+            + (
+                f" Served within the stations' capacity: {self.weight_served:,.0f} households "
+                f"({self.share_served_weight:.1%})."
+                if self.weight_served is not None
+                else ""
+            )
+            + (
+                f" Through compound gates, {g['n_points_changed']:,} points ({g['weight_changed']:,.0f} "
+                f"households) change verdict against the nearest-street rule ({g['weight_lost']:,.0f} "
+                "households lose coverage)."
+                if g
+                else ""
+            )
+            + "".join(
+                f" {name}: {x['covered']:,.0f} of {x['total']:,.0f} people within {x['threshold_min']:g} min "
+                f"({x['profile'] or 'custom speed'}, {_pct(x['share_covered'])})."
+                for name, x in (self.groups or {}).items()
+            )
+            + (
+                f" Access ({self.access['method']}, {self.access['supply']}): mean "
+                f"{self.access['mean']:.3g} per 1,000 households, Gini {_num(self.access['gini'])}."
+                if self.access
+                else ""
+            )
         )
 
     @property
     def _weighted(self) -> bool:
-        return self.weight_total != self.n_households - self.n_invalid or self.weight_invalid != self.n_invalid
+        return (
+            self.weight_total != self.n_households - self.n_invalid or self.weight_invalid != self.n_invalid
+        )
 
     def __str__(self) -> str:
         return self.text()
@@ -194,12 +226,16 @@ class CoverageResult:
     gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
     groups: object = field(repr=False, default=None)  # coverage.groups.Groups, with population groups
     access_measure: object = field(repr=False, default=None)  # coverage.walk_access.WalkAccess, with access=
-    _raw: dict | None = field(repr=False, default=None)  # per-household distances before rounding (what-if reuse)
+    _raw: dict | None = field(
+        repr=False, default=None
+    )  # per-household distances before rounding (what-if reuse)
 
     @property
     def access(self) -> Access:
         """The households' access points (:class:`~coverage.access.Access`): the rule every analysis uses."""
-        return self.household_access if self.household_access is not None else Access.open(self.household_snap)
+        return (
+            self.household_access if self.household_access is not None else Access.open(self.household_snap)
+        )
 
     def compounds_table(self):
         """One row per compound: gates, households, and coverage by the open and the gated rule (a DataFrame).
@@ -219,8 +255,14 @@ class CoverageResult:
     def rules(self) -> WalkRules:
         """The walking rules of this run (:class:`~coverage.options.WalkRules`)."""
         p = self.params
-        return WalkRules(p["minutes"], tuple(p["cutoffs_min"]), p["speed_kph"], p["profile"], p["max_snap_m"],
-                         p.get("horizon_min"))
+        return WalkRules(
+            p["minutes"],
+            tuple(p["cutoffs_min"]),
+            p["speed_kph"],
+            p["profile"],
+            p["max_snap_m"],
+            p.get("horizon_min"),
+        )
 
     @property
     def bands_min(self) -> list[float]:
@@ -265,7 +307,9 @@ class CoverageResult:
         from .output.files import write_run
         from .products import analyse
 
-        return write_run(analyse(self, isochrones=isochrones, compute_isochrones=False), out_dir, command="files")
+        return write_run(
+            analyse(self, isochrones=isochrones, compute_isochrones=False), out_dir, command="files"
+        )
 
     def isochrones(self, minutes=None, **kw):
         """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
@@ -341,12 +385,15 @@ class CoverageResult:
         st, s_snap = self.station_points, self.station_snap
         hh, h_snap, outside = self.household_points, self.household_snap, self._outside
         rule = self.gate_rule
-        net_changed = add_paths is not None or (close_ways is not None and not (
-            isinstance(close_ways, (list, tuple)) and len(close_ways) == 0))
+        net_changed = add_paths is not None or (
+            close_ways is not None and not (isinstance(close_ways, (list, tuple)) and len(close_ways) == 0)
+        )
         gates_changed = add_gates is not None or (open_compounds is not None and len(open_compounds) > 0)
         if gates_changed and rule is None:
-            msg = ("add_gates and open_compounds need an analysis with gated compounds: "
-                   "assess(..., compounds=..., gates=...) (--compounds and --gates).")
+            msg = (
+                "add_gates and open_compounds need an analysis with gated compounds: "
+                "assess(..., compounds=..., gates=...) (--compounds and --gates)."
+            )
             raise CoverageInputError(msg)
         if net_changed:
             from .edits import edit_network
@@ -363,13 +410,22 @@ class CoverageResult:
             from .gates import changed_rule
 
             rule, changed = changed_rule(
-                rule, self.network, households=hh, household_snap=h_snap, max_snap_m=p["max_snap_m"],
-                add_gates=add_gates, crs=gate_crs or p.get("gate_crs") or p.get("crs"), open_compounds=open_compounds,
-                compound_id_col=p.get("compound_id_col"), new_network=net if net_changed else None)
+                rule,
+                self.network,
+                household_snap=h_snap,
+                max_snap_m=p["max_snap_m"],
+                add_gates=add_gates,
+                crs=gate_crs or p.get("gate_crs") or p.get("crs"),
+                open_compounds=open_compounds,
+                compound_id_col=p.get("compound_id_col"),
+                new_network=net if net_changed else None,
+            )
         if gates_changed or net_changed:
-            p["what_if"] = {"compounds_opened": [str(c) for c in (open_compounds or ())],
-                            "gates": None if rule is None else len(rule.gates),
-                            "network_edits": net.meta.get("edits") if net_changed else None}
+            p["what_if"] = {
+                "compounds_opened": [str(c) for c in (open_compounds or ())],
+                "gates": None if rule is None else len(rule.gates),
+                "network_edits": net.meta.get("edits") if net_changed else None,
+            }
         keep = ~np.isin(st.ids.astype(str), [str(x) for x in remove_stations])
         unknown = set(map(str, remove_stations)) - set(st.ids.astype(str))
         if unknown:
@@ -381,10 +437,18 @@ class CoverageResult:
         if add_stations is not None:
             import geopandas as gpd
 
-            if crs is None and not (isinstance(add_stations, gpd.GeoDataFrame) and add_stations.crs is not None):
+            if crs is None and not (
+                isinstance(add_stations, gpd.GeoDataFrame) and add_stations.crs is not None
+            ):
                 crs = p.get("station_crs") or p.get("crs")  # as the run's stations file was read
-            new = locate(net, add_stations, role="added stations", id_col=p["id_col"], crs=crs,
-                         max_snap_m=p["max_snap_m"])
+            new = locate(
+                net,
+                add_stations,
+                role="added stations",
+                id_col=p["id_col"],
+                crs=crs,
+                max_snap_m=p["max_snap_m"],
+            )
             dup = set(map(str, new.points.ids)) & set(map(str, st.ids))
             if dup:
                 msg = f"added stations reuse existing ids {sorted(dup)[:5]}; give them new ids."
@@ -397,8 +461,12 @@ class CoverageResult:
                     add_staff = np.full(n_new, np.nan)
                 else:
                     add_cap, add_staff = read_capacity(
-                        new.points, capacity=p.get("capacity_col"), staff=p.get("staff_col"),
-                        caseload=p.get("caseload"), default_capacity=p.get("default_capacity"))
+                        new.points,
+                        capacity=p.get("capacity_col"),
+                        staff=p.get("staff_col"),
+                        caseload=p.get("caseload"),
+                        default_capacity=p.get("default_capacity"),
+                    )
                     add_staff = np.full(n_new, np.nan) if add_staff is None else add_staff
                 cap = np.concatenate([cap, add_cap])
                 staff = None if staff is None else np.concatenate([staff, add_staff])
@@ -413,8 +481,11 @@ class CoverageResult:
         target = net.for_profile(p["profile"])
         if target is not net:  # a profile that walks other segments (wheelchair): same snaps where they exist
             if rule is not None:
-                msg = (f"profile {p['profile']!r} walks other segments than {self.params['profile']!r}; with gated "
-                       "compounds run it as its own analysis (assess(..., profile=...), --profile).")
+                msg = (
+                    f"profile {p['profile']!r} walks other segments than "
+                    f"{self.params['profile']!r}; with gated "
+                    "compounds run it as its own analysis (assess(..., profile=...), --profile)."
+                )
                 raise CoverageInputError(msg)
             from .snapping import translate
 
@@ -425,11 +496,24 @@ class CoverageResult:
         previous = None
         if changed is not None and same_stations and same_rules and self._raw is not None:
             previous = {**self._raw, "changed": changed}
-        out = _compute(net, st, hh, s_snap, h_snap, outside, p,
-                       reach=self.reach if same_stations else None, capacity=cap, staff=staff,
-                       gate_rule=rule, previous=previous)
+        out = _compute(
+            net,
+            st,
+            hh,
+            s_snap,
+            h_snap,
+            outside,
+            p,
+            reach=self.reach if same_stations else None,
+            capacity=cap,
+            staff=staff,
+            gate_rule=rule,
+            previous=previous,
+        )
         if self.access_measure is not None:  # the same measure and supply, on the new walks
-            out = with_access(out, self.access_measure.spec, supply=_added_supply(self, st, keep, add_stations))
+            out = with_access(
+                out, self.access_measure.spec, supply=_added_supply(self, st, keep, add_stations)
+            )
         if self.groups is not None:
             out = with_groups(out, self.groups.specs)
         return out
@@ -555,8 +639,14 @@ def assess(
         share below is reported (default: half the mean).
     """
     t0 = time.perf_counter()
-    values = {"minutes": minutes, "cutoffs_min": cutoffs_min, "profile": profile, "speed_kph": speed_kph,
-              "max_snap_m": max_snap_m, "horizon_min": horizon_min}
+    values = {
+        "minutes": minutes,
+        "cutoffs_min": cutoffs_min,
+        "profile": profile,
+        "speed_kph": speed_kph,
+        "max_snap_m": max_snap_m,
+        "horizon_min": horizon_min,
+    }
     rules = WalkRules.resolve(rules, lambda: WalkRules.of(**values), **values)
     net = load_network(network).for_profile(rules.profile)  # wheelchair: the step-free segments only
     minutes, cutoffs, max_snap_m = rules.minutes, rules.cutoffs_min, rules.max_snap_m
@@ -564,16 +654,35 @@ def assess(
 
     s_id = id_col if station_id_col is None else station_id_col
     h_id = id_col if household_id_col is None else household_id_col
-    sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
-                read_options=station_options, check=require_stations)
-    hl = locate(net, households, role="households", id_col=h_id, weight=weight, crs=crs, max_snap_m=max_snap_m,
-                read_options=household_options)
+    sl = locate(
+        net,
+        stations,
+        role="stations",
+        id_col=s_id,
+        crs=crs,
+        max_snap_m=max_snap_m,
+        read_options=station_options,
+        check=require_stations,
+    )
+    hl = locate(
+        net,
+        households,
+        role="households",
+        id_col=h_id,
+        weight=weight,
+        crs=crs,
+        max_snap_m=max_snap_m,
+        read_options=household_options,
+    )
     st, s_snap = sl.points, sl.snap  # stations outside the extent end up off the network
     cap = staff_n = None
     staff_supply_only = access is not None and staff is not None and caseload is None and capacity is None
-    if (capacity is not None or staff is not None) and not staff_supply_only:  # staff alone: access supply only
-        cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
-                                     default_capacity=default_capacity)
+    if (
+        capacity is not None or staff is not None
+    ) and not staff_supply_only:  # staff alone: access supply only
+        cap, staff_n = read_capacity(
+            st, capacity=capacity, staff=staff, caseload=caseload, default_capacity=default_capacity
+        )
     hh, h_snap, hh_out = hl.points, hl.snap, hl.outside
     if require_stations and not s_snap.on_network.any():
         msg = (
@@ -594,9 +703,18 @@ def assess(
     if compounds is not None or gates is not None:
         from .gates import gate_rule
 
-        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
-                         compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m,
-                         households=hh, household_snap=h_snap)
+        rule = gate_rule(
+            net,
+            compounds,
+            gates,
+            crs=crs,
+            compound_id_col=compound_id_col,
+            compound_options=compound_options,
+            gate_options=gate_options,
+            max_snap_m=max_snap_m,
+            households=hh,
+            household_snap=h_snap,
+        )
     t_snap = time.perf_counter()
     if access is not None:  # checked before any work
         from .walk_access import parse_access
@@ -608,9 +726,16 @@ def assess(
         "profile": prof,
         "weight": weight,
         "crs": str(crs) if crs is not None else None,
-        **{f"{role}_crs": str(o["crs"]) for role, o in (("station", station_options), ("household", household_options),
-                                                         ("compound", compound_options), ("gate", gate_options))
-           if o and o.get("crs") is not None},
+        **{
+            f"{role}_crs": str(o["crs"])
+            for role, o in (
+                ("station", station_options),
+                ("household", household_options),
+                ("compound", compound_options),
+                ("gate", gate_options),
+            )
+            if o and o.get("crs") is not None
+        },
         "id_col": s_id,
         "household_id_col": h_id,
         "max_snap_m": max_snap_m,
@@ -620,13 +745,26 @@ def assess(
         "staff_col": staff,
         "caseload": caseload,
         "default_capacity": default_capacity,
-        "compounds": None if compounds is None else (compounds if isinstance(compounds, str) else "GeoDataFrame"),
+        "compounds": None
+        if compounds is None
+        else (compounds if isinstance(compounds, str) else "GeoDataFrame"),
         "gates": None if gates is None else (gates if isinstance(gates, str) else "GeoDataFrame"),
         "compound_id_col": compound_id_col,
         "horizon_min": rules.horizon_min,
     }
-    result = _compute(net, st, hh, s_snap, h_snap, hh_out, params, progress=progress, capacity=cap, staff=staff_n,
-                      gate_rule=rule)
+    result = _compute(
+        net,
+        st,
+        hh,
+        s_snap,
+        h_snap,
+        hh_out,
+        params,
+        progress=progress,
+        capacity=cap,
+        staff=staff_n,
+        gate_rule=rule,
+    )
     if access is not None:
         from .walk_access import AccessSpec, station_supply
 
@@ -673,16 +811,27 @@ def with_groups(result: CoverageResult, specs) -> CoverageResult:
             if prof not in runs:
                 t = time.perf_counter()
                 runs[prof] = replace(result, groups=None, access_measure=None).what_if(profile=prof)
-                log.info("Group profile %s: %.2f s (network and snapping shared)", prof, time.perf_counter() - t)
+                log.info(
+                    "Group profile %s: %.2f s (network and snapping shared)", prof, time.perf_counter() - t
+                )
             r = runs[prof]
         hh_g = r.households
         covered[g.name] = hh_g["covered"].to_numpy(dtype=bool)
         walk[g.name] = hh_g["walk_min"].to_numpy(dtype=float)
         status[g.name] = hh_g["status"].astype(object).to_numpy()
-        summary[g.name] = {"column": g.column, **tally(
-            counts[g.name], hh_g, bands_min=r.bands_min, threshold_min=r.summary.threshold_min,
-            speed_kph=r.summary.speed_kph, profile=prof, share_all=result.summary.share_covered_weight,
-            access=None if result.access_measure is None else result.access_measure.access)}
+        summary[g.name] = {
+            "column": g.column,
+            **tally(
+                counts[g.name],
+                hh_g,
+                bands_min=r.bands_min,
+                threshold_min=r.summary.threshold_min,
+                speed_kph=r.summary.speed_kph,
+                profile=prof,
+                share_all=result.summary.share_covered_weight,
+                access=None if result.access_measure is None else result.access_measure.access,
+            ),
+        }
         h[f"covered_{g.name}"] = covered[g.name]
         if r is not result:
             h[f"walk_min_{g.name}"] = walk[g.name]
@@ -701,7 +850,8 @@ def with_access(result: CoverageResult, spec, *, supply) -> CoverageResult:
 
 
 def _added_supply(result: CoverageResult, st, keep, add_stations):
-    """Supply per station after a what-if: the kept stations' own, then the added ones' (from their columns)."""
+    """Supply per station after a what-if:
+    the kept stations' own, then the added ones' (from their columns)."""
     from .walk_access import station_supply
 
     old = result.access_measure.supply[keep]
@@ -713,28 +863,49 @@ def _added_supply(result: CoverageResult, st, keep, add_stations):
     frame = new_rows.frame
     found = {str(c).lower(): c for c in frame.columns}.get(str(col).lower()) if col is not None else None
     if col is not None and (found is None or frame[found].isna().all()):
-        fill = float(np.median(old)) if old.size else 1.0  # added stations without the column: a median station
+        fill = (
+            float(np.median(old)) if old.size else 1.0
+        )  # added stations without the column: a median station
         log.info("Added stations have no %r column; each gets the median station's supply, %g", col, fill)
         return np.concatenate([old, np.full(len(new_rows), fill)])
     return np.concatenate([old, station_supply(new_rows, spec, capacity=None)])
 
 
-def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progress=False, capacity=None,
-             staff=None, gate_rule=None, previous=None) -> CoverageResult:
+def _compute(
+    net,
+    st,
+    hh,
+    s_snap,
+    h_snap,
+    hh_out,
+    params,
+    *,
+    reach=None,
+    progress=False,
+    capacity=None,
+    staff=None,
+    gate_rule=None,
+    previous=None,
+) -> CoverageResult:
     """Distances, statuses and summary from snapped inputs (shared by assess and what-if)."""
     minutes = params["minutes"]
     kph = params["speed_kph"]
     v = kph / 3.6
     cutoffs = params["cutoffs_min"]
     max_snap_m = params["max_snap_m"]
-    off_st = st.valid & ~s_snap.on_network
     threshold_m = minutes * 60 * v
     limit_m = max([threshold_m] + [c * 60 * v for c in cutoffs])
     access = Access.open(h_snap) if gate_rule is None else gate_rule.access
     if reach is None or reach.limit_m < limit_m - 1e-9 or reach.n_stations != len(st):
         reach = station_reach(net, s_snap, limit_m, progress=progress)
     raw = _distances(net, s_snap, access, reach, threshold_m, previous=previous)
-    walk_m, st_row, via, within, nearest = raw["walk_m"], raw["st_row"], raw["via"], raw["within"], raw["nearest"]
+    walk_m, st_row, via, within, nearest = (
+        raw["walk_m"],
+        raw["st_row"],
+        raw["via"],
+        raw["within"],
+        raw["nearest"],
+    )
     n_within = np.diff(within.indptr)
     beyond = None
     if params.get("horizon_min") is not None:  # walks past the horizon are not reported (tiled runs cannot)
@@ -748,7 +919,8 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
     )
     if beyond is not None:
         households_gdf.loc[beyond & hh.valid, "note"] = (
-            f"beyond the horizon: no station within {params['horizon_min']:g} min")
+            f"beyond the horizon: no station within {params['horizon_min']:g} min"
+        )
     gates_summary = None
     if gate_rule is not None:
         open_m = raw.get("open_m")
@@ -758,11 +930,13 @@ def _compute(net, st, hh, s_snap, h_snap, hh_out, params, *, reach=None, progres
         if params.get("horizon_min") is not None:  # the open rule's walk is cut at the horizon too
             open_m = np.where(open_m > params["horizon_min"] * 60 * v + 1e-9, np.inf, open_m)
         gates_summary = _gate_columns(households_gdf, gate_rule, access, via, open_m, threshold_m, hh, h_snap)
-    stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st)
+    stations_gdf = _station_frame(st, s_snap, within, hh, st_row, households_gdf)
     served = extra_staff = None
     if capacity is not None:
         walks = access.within(net, s_snap, reach, threshold_m, walk=True)
-        served = served_columns(households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload"))
+        served = served_columns(
+            households_gdf, stations_gdf, walks, hh, st, capacity, staff, params.get("caseload")
+        )
         if "extra_staff" in stations_gdf:
             extra_staff = float(stations_gdf["extra_staff"].sum())
     bands = []
@@ -830,8 +1004,14 @@ def _distances(net, s_snap, access, reach, threshold_m, *, previous=None) -> dic
         pairs = access.pairs(net, s_snap)
         walk_m, st_row, via = access.nearest(net, s_snap, nearest, pairs=pairs)
         within = access.within(net, s_snap, reach, threshold_m, pairs=pairs)
-        return {"walk_m": walk_m, "st_row": st_row, "via": via, "within": within, "nearest": nearest,
-                "ptr": access.ptr}
+        return {
+            "walk_m": walk_m,
+            "st_row": st_row,
+            "via": via,
+            "within": within,
+            "nearest": nearest,
+            "ptr": access.ptr,
+        }
     from scipy import sparse
 
     nearest = previous["nearest"]
@@ -852,7 +1032,9 @@ def _distances(net, s_snap, access, reach, threshold_m, *, previous=None) -> dic
     new = within_s.tocoo()
     rows = np.concatenate([old.row[k], idx[new.row]])
     cols = np.concatenate([old.col[k], new.col])
-    within = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=previous["within"].shape)
+    within = sparse.csr_matrix(
+        (np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=previous["within"].shape
+    )
     within.sort_indices()
     out = {"walk_m": walk_m, "st_row": st_row, "via": via, "within": within, "nearest": nearest, "ptr": ptr}
     if previous.get("open_m") is not None:
@@ -935,8 +1117,13 @@ def served_columns(households, stations, walks, hh, st, capacity, staff, caseloa
         stations[col] = values.to_numpy()
     if staff is not None:
         stations["staff"] = staff
-    log.info("Capacity: %s households served of %s within reach (%s, %.2f s)", f"{a.served_weight:,.0f}",
-             f"{float(hh.weight[covered].sum()):,.0f}", a.solver, a.seconds)
+    log.info(
+        "Capacity: %s households served of %s within reach (%s, %.2f s)",
+        f"{a.served_weight:,.0f}",
+        f"{float(hh.weight[covered].sum()):,.0f}",
+        a.solver,
+        a.seconds,
+    )
     return float(a.served_weight)
 
 
@@ -959,7 +1146,9 @@ def _household_frame(hh, st, access, via, walk_m, st_row, n_within, threshold_m,
     if not access.is_open:
         no_gate = np.ones(n, dtype=bool)
         no_gate[access.owner] = False  # in a gated compound whose gates are all off the network
-        note[off & no_gate] = f"its compound's gates are all more than {max_snap_m:g} m from a walkable street"
+        note[off & no_gate] = (
+            f"its compound's gates are all more than {max_snap_m:g} m from a walkable street"
+        )
     note[off & hh_out] = "outside the network's extent"
     note[on & ~np.isfinite(walk_m)] = "no station reachable over the network"
     wm = np.where(reach_ok, walk_m, np.nan)
@@ -993,12 +1182,13 @@ def _household_frame(hh, st, access, via, walk_m, st_row, n_within, threshold_m,
     return frame, parts
 
 
-def _station_frame(st, s_snap, within, hh, st_row, households_gdf, off_st):
+def _station_frame(st, s_snap, within, hh, st_row, households_gdf):
     reached = households_gdf["station_id"].notna().to_numpy()
     rows = st_row[reached]
     n = len(st)
     return station_frame(
-        st, s_snap,
+        st,
+        s_snap,
         households_within=np.asarray(within.sum(axis=0)).ravel().astype(np.int64),
         weight_within=np.asarray(within.T @ hh.weight).ravel(),
         catchment_households=np.bincount(rows, minlength=n).astype(np.int64),

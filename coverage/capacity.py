@@ -31,8 +31,14 @@ from ._errors import CoverageInputError
 log = logging.getLogger(__name__)
 
 
-def read_capacity(points, *, capacity: str | None = None, staff: str | None = None, caseload: float | None = None,
-                  default_capacity: float | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def read_capacity(
+    points,
+    *,
+    capacity: str | None = None,
+    staff: str | None = None,
+    caseload: float | None = None,
+    default_capacity: float | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Each station's capacity in households, and its staff when given.
 
     ``capacity`` names a column of households; or ``staff`` names a column
@@ -41,7 +47,10 @@ def read_capacity(points, *, capacity: str | None = None, staff: str | None = No
     unless ``default_capacity`` is given (then they get it).
     """
     if (capacity is None) == (staff is None):
-        msg = "Give exactly one of a capacity column (--capacity-col) or a staff column with --caseload (--staff-col)."
+        msg = (
+            "Give exactly one of a capacity column (--capacity-col) or a staff column with --caseload "
+            "(--staff-col)."
+        )
         raise CoverageInputError(msg)
     if staff is not None and (caseload is None or not np.isfinite(caseload) or caseload <= 0):
         msg = f"--staff-col {staff!r} needs --caseload: the households one social worker can carry, e.g. 250."
@@ -53,23 +62,33 @@ def read_capacity(points, *, capacity: str | None = None, staff: str | None = No
     frame = points.frame
     found = col if col in frame.columns else {str(c).lower(): c for c in frame.columns}.get(str(col).lower())
     if found is None:
-        msg = f"{points.label} has no column {col!r}; columns are {[c for c in frame.columns if c != 'geometry']}."
+        msg = (
+            f"{points.label} has no column {col!r}; columns are "
+            f"{[c for c in frame.columns if c != 'geometry']}."
+        )
         raise CoverageInputError(msg)
     raw = frame[found]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any() and default_capacity is None:
         i = np.flatnonzero(bad)
-        msg = (f"{points.label} column {found!r} is missing, negative or not a number in {points.rows(i)} "
-               f"(e.g. {raw.iloc[i[0]]!r}); fix them or give --default-capacity.")
+        msg = (
+            f"{points.label} column {found!r} is missing, negative or not a number in {points.rows(i)} "
+            f"(e.g. {raw.iloc[i[0]]!r}); fix them or give --default-capacity."
+        )
         raise CoverageInputError(msg)
     staff_values = None
     if staff is not None:
         staff_values = np.where(bad, np.nan, values)
         values = values * float(caseload)
     if bad.any():
-        log.warning("%s: %d stations have no usable %r; they get the default capacity %g", points.label,
-                    int(bad.sum()), found, default_capacity)
+        log.warning(
+            "%s: %d stations have no usable %r; they get the default capacity %g",
+            points.label,
+            int(bad.sum()),
+            found,
+            default_capacity,
+        )
         values = np.where(bad, float(default_capacity), values)
     return values, staff_values
 
@@ -119,7 +138,9 @@ def assign(walk_pairs: sparse.csr_matrix, weight, capacity) -> Assignment:
     m = row.size
     if m == 0:
         z = sparse.csr_matrix((n_h, n_s))
-        return Assignment(z, np.zeros(n_h), np.zeros(n_s), 0.0, 0.0, "nothing to assign", time.perf_counter() - t0)
+        return Assignment(
+            z, np.zeros(n_h), np.zeros(n_s), 0.0, 0.0, "nothing to assign", time.perf_counter() - t0
+        )
     var = np.arange(m)
     a_h = sparse.csr_matrix((np.ones(m), (row, var)), shape=(n_h, m))
     a_s = sparse.csr_matrix((np.ones(m), (col, var)), shape=(n_s, m))
@@ -143,12 +164,20 @@ def assign(walk_pairs: sparse.csr_matrix, weight, capacity) -> Assignment:
     flow.eliminate_zeros()
     served = np.asarray(flow.sum(axis=1)).ravel()
     assigned = np.asarray(flow.sum(axis=0)).ravel()
-    return Assignment(flow, served, assigned, float(x.sum()), float(d @ x), "highs (LP, max served then min walk)",
-                      time.perf_counter() - t0)
+    return Assignment(
+        flow,
+        served,
+        assigned,
+        float(x.sum()),
+        float(d @ x),
+        "highs (LP, max served then min walk)",
+        time.perf_counter() - t0,
+    )
 
 
 def nearest_then_cap(walk_pairs: sparse.csr_matrix, weight, capacity) -> np.ndarray:
-    """The baseline: each household (by increasing walk) to its nearest station with room; weight served per household.
+    """The baseline: each household (by increasing walk) to its nearest station with room; weight served per
+    household.
 
     Households are taken in order of their walk to their nearest station;
     each takes as much of that station's remaining room as it can and goes
@@ -183,11 +212,13 @@ def staffing(demand_weight, *, capacity, staff=None, caseload=None) -> pd.DataFr
     within the threshold.
     """
     demand = np.asarray(demand_weight, dtype=float)
-    out = {"demand_weight": demand, "capacity_short": np.maximum(0.0, demand - np.asarray(capacity, dtype=float))}
+    out = {
+        "demand_weight": demand,
+        "capacity_short": np.maximum(0.0, demand - np.asarray(capacity, dtype=float)),
+    }
     if caseload:
         need = np.maximum(0.0, np.ceil(demand / float(caseload) - 1e-9)) + 0.0
         out["staff_needed"] = need
         if staff is not None:
             out["extra_staff"] = np.maximum(0.0, need - np.nan_to_num(np.asarray(staff, dtype=float)))
     return pd.DataFrame(out)
-

@@ -25,7 +25,8 @@ CHINA_OFFSET_CRS = ("gcj02", "bd09")
 
 
 def in_china(lon, lat):
-    """Where the Chinese web-map offsets apply (a rough box around China; outside it they are the identity)."""
+    """Where the Chinese web-map offsets apply
+    (a rough box around China; outside it they are the identity)."""
     return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
 
 
@@ -143,20 +144,32 @@ def parse_crs(crs, what: str = "--crs"):
         key = crs.strip().lower().replace("-", "").replace("_", "")
         if key in CHINA_OFFSET_CRS:
             return key
-        hint = {"gcj": "gcj02", "gcj2": "gcj02", "amap": "gcj02", "gaode": "gcj02", "tencent": "gcj02",
-                "bd": "bd09", "bd9": "bd09", "baidu": "bd09", "wgs84": "EPSG:4326"}.get(key)
+        hint = {
+            "gcj": "gcj02",
+            "gcj2": "gcj02",
+            "amap": "gcj02",
+            "gaode": "gcj02",
+            "tencent": "gcj02",
+            "bd": "bd09",
+            "bd9": "bd09",
+            "baidu": "bd09",
+            "wgs84": "EPSG:4326",
+        }.get(key)
         if hint:
             msg = f"{what} {crs!r} is not a CRS name; did you mean {hint}?"
             raise CoverageInputError(msg)
     try:
         return pyproj.CRS.from_user_input(crs)
-    except Exception:
-        msg = (f"{what} {crs!r} is not a CRS pyproj knows; use gcj02 (Amap, Tencent), bd09 (Baidu) or an EPSG code "
-               "such as EPSG:4326 (WGS-84 lon/lat) or EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E).")
+    except pyproj.exceptions.CRSError:  # what from_user_input raises for any input it cannot take
+        msg = (
+            f"{what} {crs!r} is not a CRS pyproj knows; use gcj02 (Amap, Tencent), bd09 (Baidu) or "
+            "an EPSG code "
+            "such as EPSG:4326 (WGS-84 lon/lat) or EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E)."
+        )
         raise CoverageInputError(msg) from None
 
 
-def suggest_projected_crs(x, y, lon_hint: float | None = None) -> str:
+def suggest_projected_crs(x, y, lon_hint: float | None = None) -> str:  # noqa: ARG001  (y: the pair is the interface; only eastings tell the zone)
     """Likely EPSG codes for projected x/y in metres (for a message), from their size and a rough longitude.
 
     Eight-digit eastings carry the Gauss-Kruger zone number in front
@@ -177,9 +190,15 @@ def suggest_projected_crs(x, y, lon_hint: float | None = None) -> str:
     if lon_hint is not None and np.isfinite(lon_hint):
         cm = int(round(lon_hint / 3) * 3)
         utm = int((lon_hint + 180) // 6) + 1
-        gk = f"EPSG:{4534 + (cm - 75) // 3} (CGCS2000 / 3-degree Gauss-Kruger CM {cm}E)" if 75 <= cm <= 135 else None
+        gk = (
+            f"EPSG:{4534 + (cm - 75) // 3} (CGCS2000 / 3-degree Gauss-Kruger CM {cm}E)"
+            if 75 <= cm <= 135
+            else None
+        )
         return " or ".join(c for c in (gk, f"EPSG:{32600 + utm} (WGS 84 / UTM zone {utm}N)") if c)
-    return "EPSG:4534-4554 (CGCS2000 / 3-degree Gauss-Kruger, by central meridian) or the UTM zone (EPSG:326xx)"
+    return (
+        "EPSG:4534-4554 (CGCS2000 / 3-degree Gauss-Kruger, by central meridian) or the UTM zone (EPSG:326xx)"
+    )
 
 
 def is_china_offset(crs) -> bool:

@@ -166,9 +166,19 @@ M2_PER_HOUSEHOLD = 92.17
 PEOPLE_PER_HOUSEHOLD = 2.62
 #: Floors by building type when a building has none tagged (see the module docstring for the reasons).
 DEFAULT_LEVELS = {
-    "yes": 6, "apartments": 6, "residential": 6, "dormitory": 6,
-    "house": 2, "detached": 2, "semidetached_house": 2, "terrace": 2, "bungalow": 1,
-    "住宅": 6, "宿舍": 6, "别墅": 2, "平房": 1,
+    "yes": 6,
+    "apartments": 6,
+    "residential": 6,
+    "dormitory": 6,
+    "house": 2,
+    "detached": 2,
+    "semidetached_house": 2,
+    "terrace": 2,
+    "bungalow": 1,
+    "住宅": 6,
+    "宿舍": 6,
+    "别墅": 2,
+    "平房": 1,
 }
 #: Floors for a type not in :data:`DEFAULT_LEVELS` (a buildings file's own types).
 OTHER_LEVELS = 6
@@ -178,8 +188,19 @@ M_PER_LEVEL = 3.0
 MAX_LEVELS = 120
 
 OSM_SUFFIXES = (".pbf", ".osm", ".osm.bz2", ".osm.gz", ".o5m", ".opl")
-LEVEL_ALIASES = ("building:levels", "levels", "building_levels", "floors", "storeys", "stories", "层数",
-                 "楼层", "楼层数", "地上层数", "建筑层数")
+LEVEL_ALIASES = (
+    "building:levels",
+    "levels",
+    "building_levels",
+    "floors",
+    "storeys",
+    "stories",
+    "层数",
+    "楼层",
+    "楼层数",
+    "地上层数",
+    "建筑层数",
+)
 HEIGHT_ALIASES = ("height", "building:height", "height_m", "高度", "建筑高度")
 TYPE_ALIASES = ("building", "building_type", "type", "建筑类型", "类型", "用途")
 FLOOR_AREA_ALIASES = ("floor_area_m2", "floor_area", "gfa", "建筑面积", "总建筑面积")
@@ -187,8 +208,22 @@ NAME_ALIASES = ("name", "名称", "楼栋名称", "小区名称", "社区名称"
 BUILDING_ID_ALIASES = ("id", "building_id", "osm_id", "编号", "编码")
 HOUSEHOLD_ALIASES = ("households", "户数", "住户数", "总户数", "户数（户）")
 #: Output columns a group column may not be called.
-RESERVED = ("id", "name", "building_id", "zone_id", "lon", "lat", "households", "population", "floor_area_m2",
-            "levels", "building", "source", "source_note", "geometry")
+RESERVED = (
+    "id",
+    "name",
+    "building_id",
+    "zone_id",
+    "lon",
+    "lat",
+    "households",
+    "population",
+    "floor_area_m2",
+    "levels",
+    "building",
+    "source",
+    "source_note",
+    "geometry",
+)
 
 
 # ---------------------------------------------------------------- results
@@ -245,29 +280,46 @@ class DemandSummary:
         out = [f"{sum(self.points.values()):,} household points from {self.source}: {pts}"]
         for col, v in self.totals_out.items():
             vin = self.totals_in.get(col)
-            kept = ("estimated" if vin is None else "kept exactly" if float(vin) == float(v)
-                    else f"from {vin:,.2f}, rounded")
+            kept = (
+                "estimated"
+                if vin is None
+                else "kept exactly"
+                if float(vin) == float(v)
+                else f"from {vin:,.2f}, rounded"
+            )
             out.append(f"{col}: {v:,} ({kept})")
         if self.zones:
             what = "polygons" if self.source == "totals" else "cells with people"
             no_b = len(self.zones_without_buildings)
             shown = rows_text(self.zones_without_buildings) if no_b else ""
             out.append(f"{self.zones:,} {what}; {no_b:,} without a residential building {shown}".rstrip())
-        out.append(f"{self.buildings_read:,} residential buildings read; {self.buildings_left_out:,} left out"
-                   + (f"; {self.buildings_in_several:,} inside several polygons (counted in the smallest)"
-                      if self.buildings_in_several else ""))
+        out.append(
+            f"{self.buildings_read:,} residential buildings read; {self.buildings_left_out:,} left out"
+            + (
+                f"; {self.buildings_in_several:,} inside several polygons (counted in the smallest)"
+                if self.buildings_in_several
+                else ""
+            )
+        )
         if self.levels_from:
             out.append("floors from " + ", ".join(f"{k} {v:,}" for k, v in self.levels_from.items()))
         return out
 
     def as_dict(self) -> dict:
         """Plain types, for JSON."""
-        return {"source": self.source, "points": dict(self.points), "totals_in": dict(self.totals_in),
-                "totals_out": dict(self.totals_out), "zones": self.zones,
-                "zones_without_buildings": [str(z) for z in self.zones_without_buildings],
-                "buildings_read": self.buildings_read, "buildings_left_out": self.buildings_left_out,
-                "buildings_in_several": self.buildings_in_several, "levels_from": dict(self.levels_from),
-                "settings": dict(self.settings)}
+        return {
+            "source": self.source,
+            "points": dict(self.points),
+            "totals_in": dict(self.totals_in),
+            "totals_out": dict(self.totals_out),
+            "zones": self.zones,
+            "zones_without_buildings": [str(z) for z in self.zones_without_buildings],
+            "buildings_read": self.buildings_read,
+            "buildings_left_out": self.buildings_left_out,
+            "buildings_in_several": self.buildings_in_several,
+            "levels_from": dict(self.levels_from),
+            "settings": dict(self.settings),
+        }
 
 
 @dataclass(frozen=True)
@@ -330,9 +382,20 @@ class _Buildings:
 
     def take(self, idx) -> _Buildings:
         idx = np.asarray(idx, dtype=np.int64)
-        return _Buildings(self.ids[idx], self.names[idx], self.kinds[idx], self.levels[idx],
-                          self.levels_from[idx], self.footprint_m2[idx], self.floor_area_m2[idx],
-                          self.lon[idx], self.lat[idx], self.outlines[idx], self.work_crs, self.label)
+        return _Buildings(
+            self.ids[idx],
+            self.names[idx],
+            self.kinds[idx],
+            self.levels[idx],
+            self.levels_from[idx],
+            self.footprint_m2[idx],
+            self.floor_area_m2[idx],
+            self.lon[idx],
+            self.lat[idx],
+            self.outlines[idx],
+            self.work_crs,
+            self.label,
+        )
 
     def xy(self, crs) -> tuple[np.ndarray, np.ndarray]:
         return _transform(self.lon, self.lat, "EPSG:4326", crs)
@@ -409,14 +472,17 @@ def _levels_table(default_levels) -> tuple[dict, float]:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            msg = (f"default_levels {k!r}: {v!r} is not a number of floors between 1 and {MAX_LEVELS}; "
-                   "give e.g. default_levels=6 or default_levels={'yes': 6, 'house': 2}.")
+            msg = (
+                f"default_levels {k!r}: {v!r} is not a number of floors between 1 and {MAX_LEVELS}; "
+                "give e.g. default_levels=6 or default_levels={'yes': 6, 'house': 2}."
+            )
             raise CoverageInputError(msg)
     return {k: float(v) for k, v in table.items()}, float(other)
 
 
-def _make_buildings(ids, names, kinds, tag_levels, heights, floor_area, outlines, label,
-                    default_levels) -> _Buildings:
+def _make_buildings(
+    ids, names, kinds, tag_levels, heights, floor_area, outlines, label, default_levels
+) -> _Buildings:
     table, other = _levels_table(default_levels)
     crs, lon, lat, footprint = _outline_geometry(outlines)
     n = len(ids)
@@ -434,9 +500,20 @@ def _make_buildings(ids, names, kinds, tag_levels, heights, floor_area, outlines
     has_fa = np.isfinite(fa) & (fa > 0)
     floor = np.where(has_fa, fa, footprint * levels)
     source[has_fa] = "floor area"
-    return _Buildings(np.asarray(ids, dtype=object), np.asarray(names, dtype=object),
-                      np.asarray(kinds, dtype=object), levels, source, footprint, floor, lon, lat,
-                      np.asarray(outlines, dtype=object), crs, label)
+    return _Buildings(
+        np.asarray(ids, dtype=object),
+        np.asarray(names, dtype=object),
+        np.asarray(kinds, dtype=object),
+        levels,
+        source,
+        footprint,
+        floor,
+        lon,
+        lat,
+        np.asarray(outlines, dtype=object),
+        crs,
+        label,
+    )
 
 
 def _read_osm(path: Path, include_untyped_in_landuse: bool):
@@ -450,11 +527,17 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
     from .osm import RESIDENTIAL_BUILDINGS
 
     fab = osmium.geom.WKBFactory()
-    tags = [("landuse", "residential"), ("building", "yes"),
-            *(("building", b) for b in RESIDENTIAL_BUILDINGS)]
-    proc = (osmium.FileProcessor(str(path)).with_areas(osmium.filter.TagFilter(*tags))
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA | osmium.osm.WAY))
-            .with_filter(osmium.filter.TagFilter(*tags)))
+    tags = [
+        ("landuse", "residential"),
+        ("building", "yes"),
+        *(("building", b) for b in RESIDENTIAL_BUILDINGS),
+    ]
+    proc = (
+        osmium.FileProcessor(str(path))
+        .with_areas(osmium.filter.TagFilter(*tags))
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA | osmium.osm.WAY))
+        .with_filter(osmium.filter.TagFilter(*tags))
+    )
     rel, num, names, kinds, levels, heights, wkbs, landuse = [], [], [], [], [], [], [], []
     from_ways: set[int] = set()
     cut: dict[int, tuple] = {}  # way id -> (tags, coordinates of the nodes present)
@@ -499,8 +582,11 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
                 fab.create_linestring(o)  # fast in C++; fails only when nodes are missing (or too few)
             except geometry_errors:
                 t, nodes = o.tags, o.nodes
-                if len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref and (
-                        t.get("landuse") == "residential" or t.get("building") in homes):
+                if (
+                    len(nodes) >= 4
+                    and nodes[0].ref == nodes[-1].ref
+                    and (t.get("landuse") == "residential" or t.get("building") in homes)
+                ):
                     cut[int(o.id)] = (dict(t), [(n.lon, n.lat) for n in nodes if n.location.valid()])
     except RuntimeError as exc:
         msg = f"OSM extract '{path}' could not be read ({str(exc).strip()[:160]}); give an .osm.pbf or .osm."
@@ -510,26 +596,36 @@ def _read_osm(path: Path, include_untyped_in_landuse: bool):
         if wid in from_ways or len(set(xy)) < 3:
             continue
         poly = shapely.make_valid(shapely.Polygon(xy))
-        poly = shapely.union_all(shapely.get_parts(poly)[np.isin(shapely.get_type_id(shapely.get_parts(poly)),
-                                                                     [3, 6])])
+        poly = shapely.union_all(
+            shapely.get_parts(poly)[np.isin(shapely.get_type_id(shapely.get_parts(poly)), [3, 6])]
+        )
         if poly.is_empty or poly.area == 0:
             continue
         add(0, wid, t, t.get("building"), t.get("landuse") == "residential", shapely.to_wkb(poly, hex=True))
         n_cut += 1
     if broken or n_cut:
-        log.info("%s: %d outlines could not be assembled (broken rings) and are left out; %d cut by the "
-                 "extract's edge are kept as the part inside it", path.name, broken, n_cut)
+        log.info(
+            "%s: %d outlines could not be assembled (broken rings) and are left out; %d cut by the "
+            "extract's edge are kept as the part inside it",
+            path.name,
+            broken,
+            n_cut,
+        )
     geom = _from_hex_wkb(wkbs)
     single = shapely.get_num_geometries(geom) == 1  # the assembler makes multipolygons; most have one part
     geom[single] = shapely.get_geometry(geom[single], 0)
     kinds_a = np.asarray(kinds, dtype=object)
     order = np.lexsort((np.asarray(num, dtype=np.int64), np.asarray(rel, dtype=np.int64)))
     ids = np.array([("r" if r else "w") + str(i) for r, i in zip(rel, num, strict=True)], dtype=object)
-    return (ids[order], np.asarray(names, dtype=object)[order], kinds_a[order],
-            _parse_levels(np.asarray(levels, dtype=object)[order]),
-            _parse_levels_height(np.asarray(heights, dtype=object)[order]),
-            np.asarray(geom, dtype=object)[order],
-            _from_hex_wkb(landuse))
+    return (
+        ids[order],
+        np.asarray(names, dtype=object)[order],
+        kinds_a[order],
+        _parse_levels(np.asarray(levels, dtype=object)[order]),
+        _parse_levels_height(np.asarray(heights, dtype=object)[order]),
+        np.asarray(geom, dtype=object)[order],
+        _from_hex_wkb(landuse),
+    )
 
 
 def _from_hex_wkb(hexes: list) -> np.ndarray:
@@ -553,8 +649,9 @@ def _osm_buildings(path: Path, *, default_levels, include_untyped_in_landuse: bo
         msg = f"OSM extract '{path}' does not exist."
         raise CoverageInputError(msg)
     ids, names, kinds, levels, heights, outlines, landuse = _read_osm(path, include_untyped_in_landuse)
-    b = _make_buildings(ids, names, kinds, levels, heights, None, outlines, f"OSM extract '{path}'",
-                        default_levels)
+    b = _make_buildings(
+        ids, names, kinds, levels, heights, None, outlines, f"OSM extract '{path}'", default_levels
+    )
     untyped = np.flatnonzero(b.kinds == "yes")
     keep = b.kinds != "yes"
     if untyped.size and len(landuse):
@@ -565,8 +662,13 @@ def _osm_buildings(path: Path, *, default_levels, include_untyped_in_landuse: bo
         hit = shapely.STRtree(proj).query(pts, predicate="within")[0]
         keep[untyped[np.unique(hit)]] = True
     out = b.take(np.flatnonzero(keep))
-    log.info("%s: %d residential buildings (%d typed, %d untyped inside landuse=residential)", path.name,
-             len(out), int((out.kinds != "yes").sum()), int((out.kinds == "yes").sum()))
+    log.info(
+        "%s: %d residential buildings (%d typed, %d untyped inside landuse=residential)",
+        path.name,
+        len(out),
+        int((out.kinds != "yes").sum()),
+        int((out.kinds == "yes").sum()),
+    )
     return out
 
 
@@ -582,19 +684,29 @@ def _find(frame: pd.DataFrame, wanted, aliases, label: str, what: str) -> str | 
     return next((cols[a.lower()] for a in aliases if a.lower() in cols), None)
 
 
-def _file_buildings(source, *, id_col, levels_col, type_col, floor_area_col, crs, layer, sheet,
-                    default_levels) -> _Buildings:
+def _file_buildings(
+    source, *, id_col, levels_col, type_col, floor_area_col, crs, layer, sheet, default_levels
+) -> _Buildings:
     from .io import read_polygons
 
     if isinstance(source, gpd.GeoDataFrame) and len(source):
         kinds = source.geometry.geom_type.fillna("missing")
         pts = np.flatnonzero(kinds.isin(["Point", "MultiPoint"]).to_numpy())
         if pts.size:
-            msg = (f"buildings GeoDataFrame: index {rows_text(pts)} are points, not outlines; give building "
-                   "polygons (footprints), or points with households straight to assess().")
+            msg = (
+                f"buildings GeoDataFrame: index {rows_text(pts)} are points, not outlines; give building "
+                "polygons (footprints), or points with households straight to assess()."
+            )
             raise CoverageInputError(msg)
-    polys = read_polygons(source, role="buildings", id_col=id_col, id_aliases=BUILDING_ID_ALIASES, crs=crs,
-                          sheet=sheet, layer=layer)
+    polys = read_polygons(
+        source,
+        role="buildings",
+        id_col=id_col,
+        id_aliases=BUILDING_ID_ALIASES,
+        crs=crs,
+        sheet=sheet,
+        layer=layer,
+    )
     f, label = polys.frame, polys.label
     if id_col is None and _find(f, None, BUILDING_ID_ALIASES, label, "id") is None:
         ids = np.array([f"b{i}" for i in np.asarray(polys.ids)], dtype=object)
@@ -611,11 +723,20 @@ def _file_buildings(source, *, id_col, levels_col, type_col, floor_area_col, crs
         given = f[lc].notna().to_numpy() & (f[lc].astype(str).str.strip() != "").to_numpy()
         bad = np.flatnonzero(np.isnan(levels) & given)
         if bad.size:
-            log.warning("%s column %r: %d values are not floors between 1 and %d (%s); the type's default "
-                        "is used", label, lc, bad.size, MAX_LEVELS, polys.rows(bad))
+            log.warning(
+                "%s column %r: %d values are not floors between 1 and %d (%s); the type's default is used",
+                label,
+                lc,
+                bad.size,
+                MAX_LEVELS,
+                polys.rows(bad),
+            )
     heights = _parse_levels_height(f[hc].to_numpy()) if hc is not None else np.full(n, np.nan)
-    kinds = (f[tc].fillna("").astype(str).str.strip().to_numpy(dtype=object) if tc is not None
-             else np.full(n, "yes", dtype=object))
+    kinds = (
+        f[tc].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+        if tc is not None
+        else np.full(n, "yes", dtype=object)
+    )
     floor = pd.to_numeric(f[fc], errors="coerce").to_numpy(dtype=float) if fc is not None else None
     names = _text(f, nc)
     outlines = np.asarray(f.geometry.values, dtype=object)
@@ -634,8 +755,16 @@ def _no_buildings() -> _Buildings:
 
 
 #: The columns of a :class:`Demand`'s ``outlines``, which make it a buildings input as it is.
-OUTLINE_COLUMNS = ("id", "building_id", "name", "building", "levels", "levels_from", "footprint_m2",
-                   "floor_area_m2")
+OUTLINE_COLUMNS = (
+    "id",
+    "building_id",
+    "name",
+    "building",
+    "levels",
+    "levels_from",
+    "footprint_m2",
+    "floor_area_m2",
+)
 
 
 def _from_outlines(o: gpd.GeoDataFrame) -> _Buildings:
@@ -644,25 +773,43 @@ def _from_outlines(o: gpd.GeoDataFrame) -> _Buildings:
         return _no_buildings()
     geom = np.asarray(o.to_crs("EPSG:4326").geometry.values, dtype=object)
     crs, lon, lat, footprint = _outline_geometry(geom)
-    return _Buildings(_text(o, "building_id"), _text(o, "name"), _text(o, "building"),
-                      o["levels"].to_numpy(dtype=float), _text(o, "levels_from"), footprint,
-                      o["floor_area_m2"].to_numpy(dtype=float), lon, lat, geom, crs,
-                      "buildings (a Demand's outlines)")
+    return _Buildings(
+        _text(o, "building_id"),
+        _text(o, "name"),
+        _text(o, "building"),
+        o["levels"].to_numpy(dtype=float),
+        _text(o, "levels_from"),
+        footprint,
+        o["floor_area_m2"].to_numpy(dtype=float),
+        lon,
+        lat,
+        geom,
+        crs,
+        "buildings (a Demand's outlines)",
+    )
 
 
-def _buildings_of(buildings, *, default_levels=None, include_untyped_in_landuse: bool = True, types=None,
-                  **file_options) -> _Buildings:
+def _buildings_of(
+    buildings, *, default_levels=None, include_untyped_in_landuse: bool = True, types=None, **file_options
+) -> _Buildings:
     """Buildings from an OSM path, a buildings file or GeoDataFrame of outlines, or a :class:`Demand`."""
     if isinstance(buildings, Demand):
         buildings = buildings.outlines
-    if isinstance(buildings, gpd.GeoDataFrame) and all(c in buildings.columns for c in OUTLINE_COLUMNS) \
-            and buildings.crs is not None:
+    if (
+        isinstance(buildings, gpd.GeoDataFrame)
+        and all(c in buildings.columns for c in OUTLINE_COLUMNS)
+        and buildings.crs is not None
+    ):
         b = _from_outlines(buildings)
     elif isinstance(buildings, gpd.GeoDataFrame):
         b = _file_buildings(buildings, default_levels=default_levels, **_file_keys(file_options))
     else:
-        b = _path_buildings(buildings, default_levels=default_levels,
-                            include_untyped_in_landuse=include_untyped_in_landuse, file_options=file_options)
+        b = _path_buildings(
+            buildings,
+            default_levels=default_levels,
+            include_untyped_in_landuse=include_untyped_in_landuse,
+            file_options=file_options,
+        )
     if types is not None:
         b = b.take(np.flatnonzero(np.isin(b.kinds.astype(str), [str(t) for t in types])))
     return b
@@ -673,13 +820,16 @@ def _path_buildings(buildings, *, default_levels, include_untyped_in_landuse, fi
         msg = "buildings is a plain DataFrame; make it a GeoDataFrame of outlines with a CRS."
         raise TypeError(msg)
     if not isinstance(buildings, (str, Path)):
-        msg = ("buildings must be an OSM extract, a buildings file, a GeoDataFrame or a Demand, "
-               f"not {type(buildings).__name__}.")
+        msg = (
+            "buildings must be an OSM extract, a buildings file, a GeoDataFrame or a Demand, "
+            f"not {type(buildings).__name__}."
+        )
         raise TypeError(msg)
     path = Path(buildings)
     if path.name.lower().endswith(OSM_SUFFIXES):
-        return _osm_buildings(path, default_levels=default_levels,
-                              include_untyped_in_landuse=include_untyped_in_landuse)
+        return _osm_buildings(
+            path, default_levels=default_levels, include_untyped_in_landuse=include_untyped_in_landuse
+        )
     return _file_buildings(path, default_levels=default_levels, **_file_keys(file_options))
 
 
@@ -750,8 +900,9 @@ def _apportion(group: np.ndarray, weights: np.ndarray, targets: np.ndarray) -> n
 
 
 # ---------------------------------------------------------------- frames
-def _frames(b: _Buildings, bidx, *, ids, zone_ids, names, lon, lat, columns: dict, source: str, notes) \
-        -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _frames(
+    b: _Buildings, bidx, *, ids, zone_ids, names, lon, lat, columns: dict, source: str, notes
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """(points, outlines) for pieces; ``bidx`` is each piece's building index (-1 for fallback points)."""
     bidx = np.asarray(bidx, dtype=np.int64)
     on = bidx >= 0
@@ -783,11 +934,19 @@ def _frames(b: _Buildings, bidx, *, ids, zone_ids, names, lon, lat, columns: dic
     k = np.flatnonzero(on)
     bk = bidx[k]
     outlines = gpd.GeoDataFrame(
-        {"id": data["id"][k], "building_id": b.ids[bk], "name": b.names[bk], "building": b.kinds[bk],
-         "levels": b.levels[bk].astype(float), "levels_from": b.levels_from[bk],
-         "footprint_m2": b.footprint_m2[bk].astype(float),
-         "floor_area_m2": b.floor_area_m2[bk].astype(float)},
-        geometry=gpd.GeoSeries(b.outlines[bk], crs="EPSG:4326").values, crs="EPSG:4326")
+        {
+            "id": data["id"][k],
+            "building_id": b.ids[bk],
+            "name": b.names[bk],
+            "building": b.kinds[bk],
+            "levels": b.levels[bk].astype(float),
+            "levels_from": b.levels_from[bk],
+            "footprint_m2": b.footprint_m2[bk].astype(float),
+            "floor_area_m2": b.floor_area_m2[bk].astype(float),
+        },
+        geometry=gpd.GeoSeries(b.outlines[bk], crs="EPSG:4326").values,
+        crs="EPSG:4326",
+    )
     return points, outlines
 
 
@@ -861,32 +1020,60 @@ def from_buildings(
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        msg = (f"m2_per_household {m2_per_household!r} must be a positive number of m² "
-               f"(default {M2_PER_HOUSEHOLD}, the 2020 census' urban average).")
+        msg = (
+            f"m2_per_household {m2_per_household!r} must be a positive number of m² "
+            f"(default {M2_PER_HOUSEHOLD}, the 2020 census' urban average)."
+        )
         raise CoverageInputError(msg)
-    b = _buildings_of(source, default_levels=default_levels,
-                      include_untyped_in_landuse=include_untyped_in_landuse,
-                      id_col=id_col, levels_col=levels_col, type_col=type_col, floor_area_col=floor_area_col,
-                      types=types, crs=crs, layer=layer, sheet=sheet)
+    b = _buildings_of(
+        source,
+        default_levels=default_levels,
+        include_untyped_in_landuse=include_untyped_in_landuse,
+        id_col=id_col,
+        levels_col=levels_col,
+        type_col=type_col,
+        floor_area_col=floor_area_col,
+        types=types,
+        crs=crs,
+        layer=layer,
+        sheet=sheet,
+    )
     if len(b) == 0:
-        msg = (f"{b.label} has no residential buildings (building=residential, apartments, house, ... or "
-               "building=yes inside landuse=residential); give a buildings file, or use from_totals or "
-               "from_grid.")
+        msg = (
+            f"{b.label} has no residential buildings (building=residential, apartments, house, ... or "
+            "building=yes inside landuse=residential); give a buildings file, or use from_totals or "
+            "from_grid."
+        )
         raise CoverageInputError(msg)
     hh = np.maximum(1, _round_half_up(b.floor_area_m2 / float(m2_per_household))).astype(np.int64)
     table, other = _levels_table(default_levels)
     bidx = np.arange(len(b))
     dup = pd.Series(b.ids).duplicated(keep=False).to_numpy()
     if dup.any():
-        msg = (f"{b.label}: building ids {rows_text(list(dict.fromkeys(b.ids[dup])))} repeat; give each "
-               "building its own id (or drop the id column to number them).")
+        msg = (
+            f"{b.label}: building ids {rows_text(list(dict.fromkeys(b.ids[dup])))} repeat; give each "
+            "building its own id (or drop the id column to number them)."
+        )
         raise CoverageInputError(msg)
-    points, outlines = _frames(b, bidx, ids=b.ids, zone_ids=np.full(len(b), "", dtype=object), names=b.names,
-                               lon=b.lon, lat=b.lat, columns={"households": hh}, source="buildings",
-                               notes=_default_note(b, bidx))
+    points, outlines = _frames(
+        b,
+        bidx,
+        ids=b.ids,
+        zone_ids=np.full(len(b), "", dtype=object),
+        names=b.names,
+        lon=b.lon,
+        lat=b.lat,
+        columns={"households": hh},
+        source="buildings",
+        notes=_default_note(b, bidx),
+    )
     summary = DemandSummary(
-        source="buildings", points={"on a building": len(b)}, totals_in={},
-        totals_out={"households": int(hh.sum())}, buildings_read=len(b), levels_from=_levels_from(b),
+        source="buildings",
+        points={"on a building": len(b)},
+        totals_in={},
+        totals_out={"households": int(hh.sum())},
+        buildings_read=len(b),
+        levels_from=_levels_from(b),
         settings={"m2_per_household": float(m2_per_household), "default_levels": {**table, "*": other}},
     )
     log.info("%s: %d households in %d residential buildings", b.label, int(hh.sum()), len(b))
@@ -903,23 +1090,31 @@ def _counts(frame: pd.DataFrame, col: str, label: str, rows, what: str) -> np.nd
     nonnum = np.isnan(v) & ~empty
     if nonnum.any():
         i = np.flatnonzero(nonnum)
-        msg = (f"{label} column {col!r} is not a number in {rows(i)} (e.g. {raw.iloc[i[0]]!r}); "
-               f"give {what} as whole numbers.")
+        msg = (
+            f"{label} column {col!r} is not a number in {rows(i)} (e.g. {raw.iloc[i[0]]!r}); "
+            f"give {what} as whole numbers."
+        )
         raise CoverageInputError(msg)
     if empty.any():
-        msg = (f"{label} column {col!r} is empty in {rows(np.flatnonzero(empty))}; fill them "
-               "(0 if nobody lives there).")
+        msg = (
+            f"{label} column {col!r} is empty in {rows(np.flatnonzero(empty))}; fill them "
+            "(0 if nobody lives there)."
+        )
         raise CoverageInputError(msg)
     bad = (v < 0) | ~np.isfinite(v)
     if bad.any():
-        msg = (f"{label} column {col!r} is negative or infinite in {rows(np.flatnonzero(bad))}; "
-               f"{what} cannot be negative.")
+        msg = (
+            f"{label} column {col!r} is negative or infinite in {rows(np.flatnonzero(bad))}; "
+            f"{what} cannot be negative."
+        )
         raise CoverageInputError(msg)
     frac = np.abs(v - np.round(v)) > 1e-9
     if frac.any():
         i = np.flatnonzero(frac)
-        msg = (f"{label} column {col!r} is not a whole number in {rows(i)} (e.g. {raw.iloc[i[0]]!r}); "
-               f"{what} are counts: round them first.")
+        msg = (
+            f"{label} column {col!r} is not a whole number in {rows(i)} (e.g. {raw.iloc[i[0]]!r}); "
+            f"{what} are counts: round them first."
+        )
         raise CoverageInputError(msg)
     return np.round(v).astype(np.int64)
 
@@ -976,14 +1171,18 @@ def from_totals(
     tcol = _find(f, None, (str(total_col), *aliases), label, "households")
     if tcol is None:
         cols = [str(c) for c in f.columns if c != f.geometry.name]
-        msg = (f"{label} has no households column {total_col!r} (total_col); columns are {cols}. "
-               "Name it with --total-col (total_col= in Python).")
+        msg = (
+            f"{label} has no households column {total_col!r} (total_col); columns are {cols}. "
+            "Name it with --total-col (total_col= in Python)."
+        )
         raise CoverageInputError(msg)
     gcols = [_find(f, g, (), label, "group") for g in group_cols]
     for g, found in zip(group_cols, gcols, strict=True):
         if found == tcol or str(g).lower() in RESERVED:
-            msg = (f"{label}: group column {g!r} is the households column or a name the output uses "
-                   f"({', '.join(RESERVED[:8])}, ...); rename it.")
+            msg = (
+                f"{label}: group column {g!r} is the households column or a name the output uses "
+                f"({', '.join(RESERVED[:8])}, ...); rename it."
+            )
             raise CoverageInputError(msg)
     columns = {"households": _counts(f, tcol, label, polys.rows, "households")}
     for g in gcols:
@@ -1015,8 +1214,13 @@ def from_totals(
             several[np.unique(bi[~first])] = True
     if several.any():
         ex = b.ids[several][:5]
-        log.warning("%s: %d buildings lie inside several polygons (overlapping outlines, e.g. %s); each is "
-                    "counted once, in the smallest", label, int(several.sum()), ", ".join(map(str, ex)))
+        log.warning(
+            "%s: %d buildings lie inside several polygons (overlapping outlines, e.g. %s); each is "
+            "counted once, in the smallest",
+            label,
+            int(several.sum()),
+            ", ".join(map(str, ex)),
+        )
     inside = np.flatnonzero(zone >= 0)
     left_out = len(b) - inside.size
     if left_out:
@@ -1053,34 +1257,64 @@ def from_totals(
         notes[sv] = [f"inside several polygons; counted only in {zids[z]}, the smallest" for z in pz[sv]]
     names = np.where(on, b.names[np.where(on, pb, 0)] if len(b) else "", "")
     names = np.where(names == "", znames[pz], names).astype(object)
-    points, outlines = _frames(b, pb, ids=ids, zone_ids=zids[pz], names=names, lon=lon, lat=lat, columns=out,
-                               source="totals", notes=notes)
+    points, outlines = _frames(
+        b,
+        pb,
+        ids=ids,
+        zone_ids=zids[pz],
+        names=names,
+        lon=lon,
+        lat=lat,
+        columns=out,
+        source="totals",
+        notes=notes,
+    )
     summary = DemandSummary(
         source="totals",
         points={"on a building": int(on.sum()), "inside a polygon without buildings": int(empty.size)},
         totals_in={k: int(v.sum()) for k, v in columns.items()},
         totals_out={k: int(v.sum()) for k, v in out.items()},
-        zones=nz, zones_without_buildings=tuple(zids[empty]), buildings_read=len(b),
+        zones=nz,
+        zones_without_buildings=tuple(zids[empty]),
+        buildings_read=len(b),
         buildings_left_out=left_out,
-        buildings_in_several=int(several.sum()), levels_from=_levels_from(b, pb[on]),
+        buildings_in_several=int(several.sum()),
+        levels_from=_levels_from(b, pb[on]),
         settings={"total_col": str(tcol), "group_cols": [str(g) for g in gcols]},
     )
     if empty.size:
-        log.info("%s: %d polygons have no residential building (%s); each gets one point inside it", label,
-                 empty.size, rows_text(zids[empty]))
+        log.info(
+            "%s: %d polygons have no residential building (%s); each gets one point inside it",
+            label,
+            empty.size,
+            rows_text(zids[empty]),
+        )
     n_b = np.bincount(pz[on], minlength=nz)
-    zones = gpd.GeoDataFrame({
-        "zone_id": zids, "name": znames, "input_row": polys.row_numbers,
-        "status": np.where(has, "spread", "no_building").astype(object),
-        "n_buildings": n_b, "n_points": np.bincount(pz, minlength=nz),
-        "note": np.where(has, [f"spread onto {k} residential building{'s' if k != 1 else ''} by floor area" for k in n_b],
-                         "no residential building inside: one point inside the polygon carries its totals"),
-    }, geometry=gpd.GeoSeries(np.asarray(f.geometry.values, dtype=object), crs=f.crs).to_crs("EPSG:4326").values,
-        crs="EPSG:4326")
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": zids,
+            "name": znames,
+            "input_row": polys.row_numbers,
+            "status": np.where(has, "spread", "no_building").astype(object),
+            "n_buildings": n_b,
+            "n_points": np.bincount(pz, minlength=nz),
+            "note": np.where(
+                has,
+                [f"spread onto {k} residential building{'s' if k != 1 else ''} by floor area" for k in n_b],
+                "no residential building inside: one point inside the polygon carries its totals",
+            ),
+        },
+        geometry=gpd.GeoSeries(np.asarray(f.geometry.values, dtype=object), crs=f.crs)
+        .to_crs("EPSG:4326")
+        .values,
+        crs="EPSG:4326",
+    )
     for k, v in columns.items():
         zones[k] = v
         zones[f"{k}_placed"] = np.bincount(pz, weights=out[k], minlength=nz).astype(np.int64)
-    zones = zones[[*[c for c in zones.columns if c != zones.geometry.name], zones.geometry.name]]  # geometry last
+    zones = zones[
+        [*[c for c in zones.columns if c != zones.geometry.name], zones.geometry.name]
+    ]  # geometry last
     return Demand(points, outlines, summary, zones)
 
 
@@ -1131,14 +1365,18 @@ def _open_raster(path, band: int, what: str):
         raise CoverageInputError(msg) from None
     if ds.crs is None:
         ds.close()
-        msg = (f"{label} has no CRS; set it first (e.g. gdal_edit.py -a_srs EPSG:4326 '{p.name}', or "
-               "rasterio's dataset.crs), since its cells cannot be placed otherwise.")
+        msg = (
+            f"{label} has no CRS; set it first (e.g. gdal_edit.py -a_srs EPSG:4326 '{p.name}', or "
+            "rasterio's dataset.crs), since its cells cannot be placed otherwise."
+        )
         raise CoverageInputError(msg)
     if not 1 <= band <= ds.count:
         n = ds.count
         ds.close()
-        msg = (f"{label} has {n} band{'s' if n != 1 else ''}; band={band} does not exist "
-               "(bands are numbered from 1).")
+        msg = (
+            f"{label} has {n} band{'s' if n != 1 else ''}; band={band} does not exist "
+            "(bands are numbered from 1)."
+        )
         raise CoverageInputError(msg)
     return ds, label
 
@@ -1167,8 +1405,10 @@ def _check_tiles(paths, band: int, what: str) -> None:
         for j in range(i + 1, len(shapes)):
             inter = shapes[i].intersection(shapes[j]).area
             if inter > 1e-6 * min(shapes[i].area, shapes[j].area):
-                msg = (f"{what} tiles '{paths[i]}' and '{paths[j]}' overlap, so their people would count "
-                       "twice; mosaic them into one raster first (gdal_merge.py or rasterio.merge).")
+                msg = (
+                    f"{what} tiles '{paths[i]}' and '{paths[j]}' overlap, so their people would count "
+                    "twice; mosaic them into one raster first (gdal_merge.py or rasterio.merge)."
+                )
                 raise CoverageInputError(msg)
 
 
@@ -1196,8 +1436,11 @@ def _cells(path, k: int, band: int, lon, lat, area, what: str, span=None) -> _Ce
         row = np.floor(np.asarray(fr, dtype=float))
         on = np.isfinite(col) & np.isfinite(row) & (col >= 0) & (col < W) & (row >= 0) & (row < H)
         if area is not None:
-            ring = (np.zeros((0, 2)) if area.is_empty
-                    else shapely.get_coordinates(shapely.segmentize(shapely.envelope(area), 0.01)))
+            ring = (
+                np.zeros((0, 2))
+                if area.is_empty
+                else shapely.get_coordinates(shapely.segmentize(shapely.envelope(area), 0.01))
+            )
             ax, ay = _transform(ring[:, 0], ring[:, 1], "EPSG:4326", ds.crs)
             ac, ar = _apply(inv, ax, ay)
             ok = np.isfinite(ac) & np.isfinite(ar)
@@ -1224,8 +1467,19 @@ def _cells(path, k: int, band: int, lon, lat, area, what: str, span=None) -> _Ce
         extent = f"{W} x {H} cells in {ds.crs.to_string()}, bounds {bounds}"
         if hi_c < lo_c or hi_r < lo_r:
             empty = np.zeros(0)
-            return _Cells(k, str(path), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty,
-                          np.full(lon.size, -1, dtype=np.int64), np.zeros(lon.size, dtype=bool), extent, 0.0)
+            return _Cells(
+                k,
+                str(path),
+                empty.astype(np.int64),
+                empty.astype(np.int64),
+                empty,
+                empty,
+                empty,
+                np.full(lon.size, -1, dtype=np.int64),
+                np.zeros(lon.size, dtype=bool),
+                extent,
+                0.0,
+            )
         win = Window(lo_c, lo_r, hi_c - lo_c + 1, hi_r - lo_r + 1)
         data = ds.read(band, window=win, masked=True)
         nodata = ds.nodata
@@ -1236,8 +1490,10 @@ def _cells(path, k: int, band: int, lon, lat, area, what: str, span=None) -> _Ce
         r, c = np.nonzero(neg)
         where = ", ".join(f"(row {a + lo_r}, col {b + lo_c})" for a, b in zip(r[:5], c[:5], strict=True))
         more = f" and {r.size - 5} more" if r.size > 5 else ""
-        msg = (f"{label} band {band} has {r.size} negative cells that are not its nodata value ({nodata}): "
-               f"{where}{more}; set them to the nodata value or 0.")
+        msg = (
+            f"{label} band {band} has {r.size} negative cells that are not its nodata value ({nodata}): "
+            f"{where}{more}; set them to the nodata value or 0."
+        )
         raise CoverageInputError(msg)
     hh, ww = vals.shape
     rr, cc = np.meshgrid(np.arange(hh) + lo_r, np.arange(ww) + lo_c, indexing="ij")
@@ -1266,8 +1522,19 @@ def _cells(path, k: int, band: int, lon, lat, area, what: str, span=None) -> _Ce
         cell_of = np.full(vals.shape, -1, dtype=np.int64)
         cell_of[r_idx, c_idx] = np.arange(r_idx.size)
         point_cell[inwin] = cell_of[wr, wc]
-    return _Cells(k, str(path), rows_full.astype(np.int64), cols_full.astype(np.int64), values, clon, clat,
-                  point_cell, in_study, extent, float(values.sum()))
+    return _Cells(
+        k,
+        str(path),
+        rows_full.astype(np.int64),
+        cols_full.astype(np.int64),
+        values,
+        clon,
+        clat,
+        point_cell,
+        in_study,
+        extent,
+        float(values.sum()),
+    )
 
 
 def _as_paths(value, what: str) -> list:
@@ -1324,8 +1591,10 @@ def from_grid(
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        msg = (f"people_per_household {people_per_household!r} must be a positive number "
-               f"(default {PEOPLE_PER_HOUSEHOLD}, the 2020 census average).")
+        msg = (
+            f"people_per_household {people_per_household!r} must be a positive number "
+            f"(default {PEOPLE_PER_HOUSEHOLD}, the 2020 census average)."
+        )
         raise CoverageInputError(msg)
     if not isinstance(band, (int, np.integer)) or isinstance(band, bool):
         msg = f"band {band!r} must be a band number (1 for the first band)."
@@ -1377,7 +1646,7 @@ def from_grid(
             total += cells.total
             pc = cells.point_cell
             bcell = pc[:nb]
-            fcell = pc[nb:nb + fb_n]
+            fcell = pc[nb : nb + fb_n]
             in_any[:nb] |= cells.point_in_study[:nb]
             if what == "population grid":
                 zone_of[bcell >= 0] = [f"{k}-{cells.rows[c]}-{cells.cols[c]}" for c in bcell[bcell >= 0]]
@@ -1398,8 +1667,9 @@ def from_grid(
                 fb_lat.append(float(cells.centre_lat[c]))
                 fb_id.append(cid)
                 fb_zone.append(cid[5:])
-                fb_note.append(f"{what}: a cell with people but no residential building; a point at its "
-                               "centre")
+                fb_note.append(
+                    f"{what}: a cell with people but no residential building; a point at its centre"
+                )
             cells_without.extend(f"{k}-{cells.rows[c]}-{cells.cols[c]}" for c in new)
             pi.append(nb + fb_n + np.arange(new.size))
             ci.append(new)
@@ -1424,9 +1694,11 @@ def from_grid(
     for name, paths in groups.items():
         spread(paths, [name], [1.0], f"group grid {name!r}")
     if nb and not in_any.any() and not fb_lon:
-        msg = (f"None of the {nb} buildings lies on a valid cell of population grid '{main[0]}' "
-               f"({extents[0] if extents else ''}); check that the grid covers the buildings "
-               "(its CRS, or the area).")
+        msg = (
+            f"None of the {nb} buildings lies on a valid cell of population grid '{main[0]}' "
+            f"({extents[0] if extents else ''}); check that the grid covers the buildings "
+            "(its CRS, or the area)."
+        )
         raise CoverageInputError(msg)
 
     n_pts = nb + len(fb_lon)
@@ -1436,8 +1708,11 @@ def from_grid(
         if pi.size:
             np.add.at(col, pi, _apportion(ci, w, cell_int))
         columns[name] = col
-    keep_b = np.flatnonzero(in_any | np.any([c[:nb] > 0 for c in columns.values()], axis=0)) if nb else \
-        np.zeros(0, dtype=np.int64)
+    keep_b = (
+        np.flatnonzero(in_any | np.any([c[:nb] > 0 for c in columns.values()], axis=0))
+        if nb
+        else np.zeros(0, dtype=np.int64)
+    )
     sel = np.concatenate([keep_b, nb + np.arange(len(fb_lon))])
     bidx = np.concatenate([keep_b, np.full(len(fb_lon), -1, dtype=np.int64)])
     ids = np.concatenate([b.ids[keep_b], np.asarray(fb_id, dtype=object)]).astype(object)
@@ -1454,18 +1729,39 @@ def from_grid(
     zones = np.concatenate([zone_of[keep_b], np.asarray(fb_zone, dtype=object)])
     out = {name: col[sel] for name, col in columns.items()}
     out = {"households": out.pop("households"), "population": out.pop("population"), **out}
-    points, outlines = _frames(b, bidx, ids=ids, zone_ids=zones, names=names, lon=lon, lat=lat, columns=out,
-                               source="grid", notes=notes)
+    points, outlines = _frames(
+        b,
+        bidx,
+        ids=ids,
+        zone_ids=zones,
+        names=names,
+        lon=lon,
+        lat=lat,
+        columns=out,
+        source="grid",
+        notes=notes,
+    )
     summary = DemandSummary(
         source="grid",
         points={"on a building": int(keep_b.size), "at a cell centre": len(fb_lon)},
-        totals_in=totals_in, totals_out={name: int(v.sum()) for name, v in out.items()},
-        zones=n_cells, zones_without_buildings=tuple(cells_without), buildings_read=nb,
-        buildings_left_out=nb - int(keep_b.size), levels_from=_levels_from(b, keep_b),
-        settings={"people_per_household": pph, "band": int(band), "rasters": [str(p) for p in main],
-                  "group_rasters": {k_: [str(p) for p in v] for k_, v in groups.items()}},
+        totals_in=totals_in,
+        totals_out={name: int(v.sum()) for name, v in out.items()},
+        zones=n_cells,
+        zones_without_buildings=tuple(cells_without),
+        buildings_read=nb,
+        buildings_left_out=nb - int(keep_b.size),
+        levels_from=_levels_from(b, keep_b),
+        settings={
+            "people_per_household": pph,
+            "band": int(band),
+            "rasters": [str(p) for p in main],
+            "group_rasters": {k_: [str(p) for p in v] for k_, v in groups.items()},
+        },
     )
     if summary.buildings_left_out:
-        log.info("%d of %d buildings lie outside the grid's study area or on nodata cells; they are left out",
-                 summary.buildings_left_out, nb)
+        log.info(
+            "%d of %d buildings lie outside the grid's study area or on nodata cells; they are left out",
+            summary.buildings_left_out,
+            nb,
+        )
     return Demand(points, outlines, summary)

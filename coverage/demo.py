@@ -54,10 +54,17 @@ CITIES = ("hongqi", "helsinki")
 DATA = Path(__file__).resolve().parents[1] / "data"
 HONGQI_PBF = DATA / "harbin-xiangfang-hongqi.osm.pbf"
 #: 红旗社工站: a demonstration point on 红旗大街 for the address 红旗大街148号 (not in OSM).
-HONGQI_STATION = {"id": "hq-sgz", "name": "红旗社工站（示意位置：红旗大街148号）", "lon": 126.68550, "lat": 45.73202}
+HONGQI_STATION = {
+    "id": "hq-sgz",
+    "name": "红旗社工站（示意位置：红旗大街148号）",
+    "lon": 126.68550,
+    "lat": 45.73202,
+}
 DEMO_MINUTES = {"hongqi": 15.0, "helsinki": 5.0}
-TITLES = {"hongqi": "Harbin, Xiangfang district, 红旗街道 (demonstration stations)",
-          "helsinki": "central Helsinki"}
+TITLES = {
+    "hongqi": "Harbin, Xiangfang district, 红旗街道 (demonstration stations)",
+    "helsinki": "central Helsinki",
+}
 
 STATION_AMENITIES = ("social_facility", "community_centre", "townhall")
 HOUSE_BUILDINGS = ("yes", "apartments", "residential", "house", "detached", "terrace", "dormitory")
@@ -108,18 +115,36 @@ def _hongqi():
 
     path = demo_network_path("hongqi")
     offices = place_nodes(path)
-    offices = offices.assign(kind="subdistrict office (OSM place node, demonstration)")[["id", "name", "kind", "geometry"]]
-    sgz = gpd.GeoDataFrame({"id": [HONGQI_STATION["id"]], "name": [HONGQI_STATION["name"]],
-                            "kind": ["social-work station (demonstration position)"]},
-                           geometry=gpd.points_from_xy([HONGQI_STATION["lon"]], [HONGQI_STATION["lat"]]), crs=4326)
+    offices = offices.assign(kind="subdistrict office (OSM place node, demonstration)")[
+        ["id", "name", "kind", "geometry"]
+    ]
+    sgz = gpd.GeoDataFrame(
+        {
+            "id": [HONGQI_STATION["id"]],
+            "name": [HONGQI_STATION["name"]],
+            "kind": ["social-work station (demonstration position)"],
+        },
+        geometry=gpd.points_from_xy([HONGQI_STATION["lon"]], [HONGQI_STATION["lat"]]),
+        crs=4326,
+    )
     stations = gpd.GeoDataFrame(pd.concat([offices, sgz], ignore_index=True), crs="EPSG:4326")
     stations["social_workers"] = STAFF_PER_STATION
     b = residential_buildings(path)
     hh = _households_estimate(b["area_m2"], b["levels"], DEFAULT_LEVELS["hongqi"])
     households = gpd.GeoDataFrame(
-        {"id": b["id"], "name": b["name"], "building": b["building"], "levels": b["levels"], "households": hh,
-         **{g: np.round(hh * PEOPLE_PER_HOUSEHOLD * share).astype(int) for g, share in GROUP_SHARES.items()}},
-        geometry=b.geometry.values, crs="EPSG:4326",
+        {
+            "id": b["id"],
+            "name": b["name"],
+            "building": b["building"],
+            "levels": b["levels"],
+            "households": hh,
+            **{
+                g: np.round(hh * PEOPLE_PER_HOUSEHOLD * share).astype(int)
+                for g, share in GROUP_SHARES.items()
+            },
+        },
+        geometry=b.geometry.values,
+        crs="EPSG:4326",
     )
     return path, stations, households
 
@@ -134,7 +159,7 @@ def _helsinki():
         pois = osm.get_pois(custom_filter={"amenity": list(STATION_AMENITIES)})
         b = osm.get_buildings()
     pois = pois[pois["amenity"].isin(STATION_AMENITIES)].copy()
-    pois["id"] = [f"{t[0]}{i}" for t, i in zip(pois["osm_type"].astype(str), pois["id"])]
+    pois["id"] = [f"{t[0]}{i}" for t, i in zip(pois["osm_type"].astype(str), pois["id"], strict=True)]
     pois = pois.sort_values("id").reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -145,7 +170,7 @@ def _helsinki():
         crs="EPSG:4326",
     )
     b = b[b["building"].isin(HOUSE_BUILDINGS)].copy()
-    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"])]
+    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"], strict=True)]
     b = b.drop_duplicates("id").sort_values("id").reset_index(drop=True)
     utm = b.estimate_utm_crs()
     hh = _households_estimate(b.to_crs(utm).area.to_numpy(), b["building:levels"], DEFAULT_LEVELS["helsinki"])
@@ -184,12 +209,16 @@ def demo_totals() -> gpd.GeoDataFrame:
     places = place_nodes(HONGQI_PBF)
     x0, y0, x1, y1 = homes.outlines.total_bounds
     frame = shapely.box(x0, y0, x1, y1)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(places.geometry)), extend_to=frame))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.MultiPoint(list(places.geometry)), extend_to=frame)
+    )
     rows = []
     for name, pt in zip(places["name"], places.geometry, strict=True):
         cell = next(c for c in cells if c.contains(pt)).intersection(frame)
-        quads = [shapely.box(*b).intersection(cell) for b in (
-            (x0, pt.y, pt.x, y1), (pt.x, pt.y, x1, y1), (x0, y0, pt.x, pt.y), (pt.x, y0, x1, pt.y))]
+        quads = [
+            shapely.box(*b).intersection(cell)
+            for b in ((x0, pt.y, pt.x, y1), (pt.x, pt.y, x1, y1), (x0, y0, pt.x, pt.y), (pt.x, y0, x1, pt.y))
+        ]
         rows += [(name, q) for q in quads if q.area > 0]
     geom = [q for _, q in rows]
     pts = shapely.points(homes.points["lon"].to_numpy(), homes.points["lat"].to_numpy())
@@ -199,15 +228,21 @@ def demo_totals() -> gpd.GeoDataFrame:
     np.add.at(hh, first.to_numpy(), homes.points["households"].to_numpy()[first.index.to_numpy()])
     k = pd.Series([n for n, _ in rows]).groupby([n for n, _ in rows]).cumcount() + 1
     return gpd.GeoDataFrame(
-        {"编号": [f"SQ{i + 1:02d}" for i in range(len(rows))],
-         "社区名称": [f"{n}第{j}社区（示意）" for (n, _), j in zip(rows, k, strict=True)],
-         "户数": hh, "老年人": np.floor(hh * PEOPLE_PER_HOUSEHOLD * ELDERLY_SHARE + 0.5).astype(np.int64)},
-        geometry=geom, crs="EPSG:4326")
+        {
+            "编号": [f"SQ{i + 1:02d}" for i in range(len(rows))],
+            "社区名称": [f"{n}第{j}社区（示意）" for (n, _), j in zip(rows, k, strict=True)],
+            "户数": hh,
+            "老年人": np.floor(hh * PEOPLE_PER_HOUSEHOLD * ELDERLY_SHARE + 0.5).astype(np.int64),
+        },
+        geometry=geom,
+        crs="EPSG:4326",
+    )
 
 
 def write_demo_totals(folder) -> Path:
     """:func:`demo_totals` as a department's spreadsheet: ``社区.xlsx`` with Chinese headers and each
-    community's outline as WKT in GCJ-02 (``边界``), as web-map tools export them (read with ``--crs gcj02``)."""
+    community's outline as WKT in GCJ-02 (``边界``), as web-map tools export them (read with
+    ``--crs gcj02``)."""
     import shapely
 
     from ._files import atomic_path
@@ -235,7 +270,8 @@ HONGQI_STATION_ADDRESS = "哈尔滨市香坊区红旗大街148号"
 
 
 def write_demo_station_list(folder) -> Path:
-    """The demo's stations as a department lists them: ``社工站.csv`` with 编号, 名称 and 地址, no coordinates.
+    """The demo's stations as a department lists them: ``社工站.csv`` with 编号, 名称 and 地址, no
+    coordinates.
 
     The 8 subdistrict offices by name (their OSM place nodes), 红旗社工站 by
     its address (:data:`HONGQI_STATION_ADDRESS`); ``service-coverage geocode``
@@ -247,9 +283,13 @@ def write_demo_station_list(folder) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     places = place_nodes(HONGQI_PBF)
-    table = pd.DataFrame({"编号": [*places["id"], HONGQI_STATION["id"]],
-                          "名称": [*places["name"], "红旗社工站"],
-                          "地址": [""] * len(places) + [HONGQI_STATION_ADDRESS]})
+    table = pd.DataFrame(
+        {
+            "编号": [*places["id"], HONGQI_STATION["id"]],
+            "名称": [*places["name"], "红旗社工站"],
+            "地址": [""] * len(places) + [HONGQI_STATION_ADDRESS],
+        }
+    )
     return write_table(table, folder / "社工站.csv")
 
 
@@ -266,8 +306,16 @@ def write_demo_inputs(folder, city: str = "hongqi", inputs=None) -> tuple[Path, 
     _, stations, households = demo_inputs(city) if inputs is None else inputs
     if city == "hongqi":
         stations = stations.rename(columns={"id": "编号", "name": "名称", "kind": "类型", **GROUP_HEADERS})
-        households = households.rename(columns={"id": "编号", "name": "名称", "building": "建筑类型", "levels": "层数",
-                                                "households": "户数", **GROUP_HEADERS})
+        households = households.rename(
+            columns={
+                "id": "编号",
+                "name": "名称",
+                "building": "建筑类型",
+                "levels": "层数",
+                "households": "户数",
+                **GROUP_HEADERS,
+            }
+        )
     for frame, name in ((stations, "stations.csv"), (households, "households.csv")):
         to_csv(frame, folder / name)
         if city == "hongqi":  # the coordinates under their Chinese headers, as the README says

@@ -49,7 +49,8 @@ _TOL_M = 0.01
 
 
 def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFrame:
-    """Lines as a WGS-84 GeoDataFrame: a GeoDataFrame/GeoSeries, shapely lines (with ``crs``) or a vector file.
+    """Lines as a WGS-84 GeoDataFrame: a GeoDataFrame/GeoSeries, shapely lines (with ``crs``) or a vector
+    file.
 
     ``crs`` is the coordinates' CRS when the source has none, or
     ``"gcj02"``/``"bd09"`` (always applied to longitude/latitude). Every row
@@ -69,7 +70,10 @@ def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFra
         path = Path(source)
         label = f"{role} file '{path}'"
         if not path.exists() or path.is_dir():
-            msg = f"{label} {'does not exist' if not path.exists() else 'is a folder'}; give a GeoJSON or GeoPackage."
+            msg = (
+                f"{label} {'does not exist' if not path.exists() else 'is a folder'}; give a GeoJSON "
+                "or GeoPackage."
+            )
             raise CoverageInputError(msg)
         try:
             gdf = gpd.read_file(path)
@@ -79,7 +83,10 @@ def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFra
     else:
         geoms = [source] if isinstance(source, shapely.Geometry) else list(source)
         if not all(isinstance(g, shapely.Geometry) for g in geoms):
-            msg = f"{role} must be lines: a GeoDataFrame, a GeoJSON/GeoPackage file, or shapely lines with crs=."
+            msg = (
+                f"{role} must be lines: a GeoDataFrame, a GeoJSON/GeoPackage file, or shapely lines "
+                "with crs=."
+            )
             raise CoverageInputError(msg)
         gdf, label = gpd.GeoDataFrame(geometry=geoms), f"{role} (shapely lines)"
     if len(gdf) == 0:
@@ -93,11 +100,14 @@ def read_lines(source, *, role: str = "added paths", crs=None) -> gpd.GeoDataFra
     kinds = gdf.geometry.geom_type.fillna("missing").to_numpy()
     bad = np.flatnonzero(~np.isin(kinds, ["LineString", "MultiLineString"]))
     if bad.size:
-        msg = (f"{label}: rows {rows_text(bad + (1 if label.endswith(chr(39)) else 0))} are "
-               f"{', '.join(sorted(set(kinds[bad])))}, not lines; draw each path as a line.")
+        msg = (
+            f"{label}: rows {rows_text(bad + (1 if label.endswith(chr(39)) else 0))} are "
+            f"{', '.join(sorted(set(kinds[bad])))}, not lines; draw each path as a line."
+        )
         raise CoverageInputError(msg)
     gdf = gdf.to_crs("EPSG:4326")
     if offset:
+
         def fix(xy):
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
             return np.column_stack([lon, lat])
@@ -123,12 +133,16 @@ def closed_edges(net: WalkNetwork, close_ways, *, crs=None) -> np.ndarray:
     """Boolean mask of the segments ``close_ways`` closes (OSM way ids and/or lines)."""
     import shapely
 
-    items = [close_ways] if isinstance(close_ways, (str, Path, gpd.GeoDataFrame, gpd.GeoSeries, shapely.Geometry)) \
+    items = (
+        [close_ways]
+        if isinstance(close_ways, (str, Path, gpd.GeoDataFrame, gpd.GeoSeries, shapely.Geometry))
         else list(close_ways)
+    )
     ids, lines = [], []
     for it in items:
         if isinstance(it, (gpd.GeoDataFrame, gpd.GeoSeries, shapely.Geometry, Path)) or (
-                isinstance(it, str) and not it.strip().lstrip("-").isdigit()):
+            isinstance(it, str) and not it.strip().lstrip("-").isdigit()
+        ):
             lines.append(it)
         else:
             try:
@@ -141,13 +155,17 @@ def closed_edges(net: WalkNetwork, close_ways, *, crs=None) -> np.ndarray:
         ids_a = np.asarray(ids, dtype=np.int64)
         unknown = ids_a[~np.isin(ids_a, net.edge_way)]
         if unknown.size:
-            msg = (f"close_ways: no walkable way with OSM id {rows_text(unknown.tolist())} in the network; check the "
-                   "ids (the edges' way_id in network.edges_gdf()).")
+            msg = (
+                f"close_ways: no walkable way with OSM id {rows_text(unknown.tolist())} in the network; "
+                "check the ids (the edges' way_id in network.edges_gdf())."
+            )
             raise CoverageInputError(msg)
         closed |= np.isin(net.edge_way, ids_a)
     if lines:
         geoms = [g for g in lines if isinstance(g, shapely.Geometry)]
-        frames = [read_lines(g, role="close_ways", crs=crs) for g in lines if not isinstance(g, shapely.Geometry)]
+        frames = [
+            read_lines(g, role="close_ways", crs=crs) for g in lines if not isinstance(g, shapely.Geometry)
+        ]
         if geoms:
             frames.append(read_lines(geoms, role="close_ways", crs=crs))
         work = np.concatenate([_to_work(net, f) for f in frames])
@@ -156,8 +174,10 @@ def closed_edges(net: WalkNetwork, close_ways, *, crs=None) -> np.ndarray:
         li, ei = tree.query(shapely.buffer(work, CLOSE_M), predicate="contains")
         none = np.setdiff1d(np.arange(work.size), li)
         if none.size:
-            msg = (f"close_ways: lines {rows_text(none.tolist())} (0-based) lie along no walkable segment (within "
-                   f"{CLOSE_M:g} m of the whole segment); draw them along the street to close.")
+            msg = (
+                f"close_ways: lines {rows_text(none.tolist())} (0-based) lie along no walkable segment "
+                f"(within {CLOSE_M:g} m of the whole segment); draw them along the street to close."
+            )
             raise CoverageInputError(msg)
         closed[ei] = True
     return closed
@@ -205,13 +225,16 @@ def _cross(p0, p1, q0, q1):
     return None
 
 
-def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
-                 join_m: float = JOIN_M) -> WalkNetwork:
+def edit_network(
+    net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None, join_m: float = JOIN_M
+) -> WalkNetwork:
     """The network with ``add_paths`` drawn in and ``close_ways`` removed (see the module text)."""
     import pyproj
     import shapely
 
-    closed = np.zeros(net.n_edges, dtype=bool) if close_ways is None else closed_edges(net, close_ways, crs=crs)
+    closed = (
+        np.zeros(net.n_edges, dtype=bool) if close_ways is None else closed_edges(net, close_ways, crs=crs)
+    )
     xy = net.xy
     n0 = net.n_nodes
     nodes = _Nodes(n0)
@@ -262,13 +285,13 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
         ok = (a != b) & joinable[b] & ~(is_path[b] & (b < a))  # each path-path pair once
         length = np.hypot(*(p1 - p0).T)
         at_end_node: set[int] = set()
-        for i, j in zip(a[ok].tolist(), b[ok].tolist()):
+        for i, j in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
             hit = _cross(p0[i], p1[i], p0[j], p1[j])
             if hit is None:
                 continue
             t, s = hit
-            ends_i = (su[i] if t * length[i] < _TOL_M else sv[i] if (1 - t) * length[i] < _TOL_M else None)
-            ends_j = (su[j] if s * length[j] < _TOL_M else sv[j] if (1 - s) * length[j] < _TOL_M else None)
+            ends_i = su[i] if t * length[i] < _TOL_M else sv[i] if (1 - t) * length[i] < _TOL_M else None
+            ends_j = su[j] if s * length[j] < _TOL_M else sv[j] if (1 - s) * length[j] < _TOL_M else None
             if ends_i is not None and ends_j is not None:
                 nodes.union(int(ends_i), int(ends_j))
                 at_end_node.add(int(ends_i))
@@ -323,8 +346,14 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
                 joined_paths.add(-int(seg_way[i]) - 1)
         lost = sorted(set(range(n_paths)) - joined_paths)
         if lost:
-            log.warning("added paths: %d of %d paths cross no street and end within %g m of none (rows %s); they "
-                        "are left out", len(lost), n_paths, join_m, rows_text(lost))
+            log.warning(
+                "added paths: %d of %d paths cross no street and end within %g m of none (rows %s); they "
+                "are left out",
+                len(lost),
+                n_paths,
+                join_m,
+                rows_text(lost),
+            )
     # rebuild the segments with their splits
     su, sv = np.asarray(seg_u, dtype=np.int64), np.asarray(seg_v, dtype=np.int64)
     sway, sflags = np.asarray(seg_way, dtype=np.int64), np.asarray(seg_flags, dtype=np.uint8)
@@ -353,10 +382,26 @@ def edit_network(net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None,
     node_id = np.concatenate([net.node_id, low - 1 - np.arange(n_new, dtype=np.int64)])
     meta = {k: v for k, v in net.meta.items() if k not in ("cache", "sha256")}
     meta["work_crs"] = net.crs.to_string()
-    meta["edits"] = {"paths_added": n_paths, "segments_closed": int(closed.sum()),
-                     "ways_closed": int(np.unique(net.edge_way[closed]).size)}
-    out = from_arrays(node_id, np.concatenate([net.lon, lon_new]), np.concatenate([net.lat, lat_new]), u_a, v_a,
-                      w_out, f_out, meta=meta)
-    log.info("Edited network: %d paths added, %d segments closed -> %d nodes, %d segments", n_paths,
-             int(closed.sum()), out.n_nodes, out.n_edges)
+    meta["edits"] = {
+        "paths_added": n_paths,
+        "segments_closed": int(closed.sum()),
+        "ways_closed": int(np.unique(net.edge_way[closed]).size),
+    }
+    out = from_arrays(
+        node_id,
+        np.concatenate([net.lon, lon_new]),
+        np.concatenate([net.lat, lat_new]),
+        u_a,
+        v_a,
+        w_out,
+        f_out,
+        meta=meta,
+    )
+    log.info(
+        "Edited network: %d paths added, %d segments closed -> %d nodes, %d segments",
+        n_paths,
+        int(closed.sum()),
+        out.n_nodes,
+        out.n_edges,
+    )
     return out

@@ -41,7 +41,7 @@ __all__ = ["concentration_index", "gini", "lorenz", "palma", "theil"]
 
 def _where(bad: np.ndarray, labels) -> str:
     i = np.flatnonzero(bad)
-    shown = (labels[i[:5]].tolist() if labels is not None else i[:5].tolist())
+    shown = labels[i[:5]].tolist() if labels is not None else i[:5].tolist()
     more = f" and {i.size - 5} more" if i.size > 5 else ""
     return f"{'labels' if labels is not None else 'positions'} {shown}{more}"
 
@@ -85,15 +85,19 @@ def _prepare(values, weights=None, rank_by=None, *, need_rank: bool = False):
         raise CoverageInputError(msg)
     nan = np.isnan(x)
     if nan.any():
-        msg = (f"values has NaN/missing entries at {_where(nan, labels)}; drop those units or fill them "
-               f"(e.g. access 0 for households that reach no station).")
+        msg = (
+            f"values has NaN/missing entries at {_where(nan, labels)}; drop those units or fill them "
+            f"(e.g. access 0 for households that reach no station)."
+        )
         raise CoverageInputError(msg)
     if np.isinf(x).any():
         msg = f"values must be finite; it is infinite at {_where(np.isinf(x), labels)}."
         raise CoverageInputError(msg)
     if (x < 0).any():
-        msg = (f"values must be >= 0 (access, walk times); it is negative at {_where(x < 0, labels)} "
-               f"(e.g. {x[x < 0][0]:g}).")
+        msg = (
+            f"values must be >= 0 (access, walk times); it is negative at {_where(x < 0, labels)} "
+            f"(e.g. {x[x < 0][0]:g})."
+        )
         raise CoverageInputError(msg)
     index = labels if labels is not None else None
     if weights is None:
@@ -102,8 +106,10 @@ def _prepare(values, weights=None, rank_by=None, *, need_rank: bool = False):
         w, wl = _array(weights, "weights", x.size, index)
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
-            msg = (f"weights must be finite and >= 0 (the population each unit stands for); bad at "
-                   f"{_where(bad, wl if wl is not None else labels)}.")
+            msg = (
+                f"weights must be finite and >= 0 (the population each unit stands for); bad at "
+                f"{_where(bad, wl if wl is not None else labels)}."
+            )
             raise CoverageInputError(msg)
         if not w.sum() > 0:
             msg = "weights are all 0; give each unit the population it stands for (a positive total)."
@@ -116,8 +122,10 @@ def _prepare(values, weights=None, rank_by=None, *, need_rank: bool = False):
         key, kl = _array(rank_by, "rank_by", x.size, index)
         bad = ~np.isfinite(key)
         if bad.any():
-            msg = (f"rank_by must be finite; it is NaN/missing or infinite at "
-                   f"{_where(bad, kl if kl is not None else labels)}; drop or fill those units.")
+            msg = (
+                f"rank_by must be finite; it is NaN/missing or infinite at "
+                f"{_where(bad, kl if kl is not None else labels)}; drop or fill those units."
+            )
             raise CoverageInputError(msg)
     keep = w > 0
     if not keep.all():
@@ -205,8 +213,9 @@ def _concentration(x, p, key) -> float:
     return float(2.0 * np.dot(s_g, rank) - 1.0)
 
 
-def lorenz(values: Values, weights: Values | None = None, *,
-           rank_by: Values | None = None) -> tuple[np.ndarray, np.ndarray]:
+def lorenz(
+    values: Values, weights: Values | None = None, *, rank_by: Values | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The Lorenz curve: cumulative population share against cumulative value share.
 
     Lorenz (1905): units ordered from the smallest value up; the curve

@@ -128,7 +128,9 @@ class GateRule:
         """(CSR pointer over compounds, gate rows): each compound's gates on the network."""
         use = np.flatnonzero(self.gate_status == "used")
         use = use[np.argsort(self.gate_compound[use], kind="stable")]
-        ptr = np.concatenate([[0], np.cumsum(np.bincount(self.gate_compound[use], minlength=self.n_compounds))])
+        ptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.gate_compound[use], minlength=self.n_compounds))]
+        )
         return ptr, use
 
     def gate_frame(self):
@@ -137,11 +139,15 @@ class GateRule:
 
         c = self.gate_compound
         return gpd.GeoDataFrame(
-            {"gate_id": self.gates.ids.astype(str),
-             "compound_id": np.where(c >= 0, self.compounds.ids.astype(str)[np.maximum(c, 0)], None),
-             "status": self.gate_status,
-             "access_m": np.round(np.where(self.gate_snap.on_network, self.gate_snap.access_m, np.nan), 2)},
-            geometry=gpd.points_from_xy(self.gates.lon, self.gates.lat), crs="EPSG:4326")
+            {
+                "gate_id": self.gates.ids.astype(str),
+                "compound_id": np.where(c >= 0, self.compounds.ids.astype(str)[np.maximum(c, 0)], None),
+                "status": self.gate_status,
+                "access_m": np.round(np.where(self.gate_snap.on_network, self.gate_snap.access_m, np.nan), 2),
+            },
+            geometry=gpd.points_from_xy(self.gates.lon, self.gates.lat),
+            crs="EPSG:4326",
+        )
 
 
 def _compounds(network: WalkNetwork, source, *, crs, id_col, layer, sheet=None) -> Polygons:
@@ -152,10 +158,20 @@ def _compounds(network: WalkNetwork, source, *, crs, id_col, layer, sheet=None) 
         if len(areas) == 0:
             msg = f"compounds=osm: the extract {network.meta.get('source')} has no landuse=residential areas."
             raise CoverageInputError(msg)
-        return read_polygons(areas.rename(columns={"id": "compound_id"}), role="compounds (OSM landuse=residential)",
-                             id_col="compound_id")
-    return read_polygons(source, role="compounds", id_col=id_col, id_aliases=COMPOUND_ID_ALIASES, crs=crs,
-                         layer=layer, sheet=sheet)
+        return read_polygons(
+            areas.rename(columns={"id": "compound_id"}),
+            role="compounds (OSM landuse=residential)",
+            id_col="compound_id",
+        )
+    return read_polygons(
+        source,
+        role="compounds",
+        id_col=id_col,
+        id_aliases=COMPOUND_ID_ALIASES,
+        crs=crs,
+        layer=layer,
+        sheet=sheet,
+    )
 
 
 def _extract(network: WalkNetwork, what: str) -> str:
@@ -182,9 +198,16 @@ def _gates(network: WalkNetwork, source, *, crs, max_snap_m, options=None) -> tu
         import geopandas as gpd
 
         empty = np.zeros(0)
-        pts = Points(frame=gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), ids=np.zeros(0, dtype=object),
-                     lon=empty, lat=empty, weight=empty, reason=np.zeros(0, dtype=object), label="gates",
-                     input_crs="EPSG:4326")
+        pts = Points(
+            frame=gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
+            ids=np.zeros(0, dtype=object),
+            lon=empty,
+            lat=empty,
+            weight=empty,
+            reason=np.zeros(0, dtype=object),
+            label="gates",
+            input_crs="EPSG:4326",
+        )
         snap = Snapped(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty, empty)
         return pts, snap, GATE_RADIUS_M
     else:
@@ -209,14 +232,22 @@ def _with_ids(pts: Points, col_lower: str) -> Points:
     s = pts.frame[col]
     bad = np.flatnonzero(s.isna().to_numpy() | s.duplicated(keep=False).to_numpy())
     if bad.size:
-        msg = (f"{pts.label} column {col!r} is empty or repeated in {pts.rows(bad)}; give every gate its own id, "
-               "or drop the column to number gates by row.")
+        msg = (
+            f"{pts.label} column {col!r} is empty or repeated in {pts.rows(bad)}; give every gate its own "
+            "id, or drop the column to number gates by row."
+        )
         raise CoverageInputError(msg)
     return replace(pts, ids=s.astype(str).to_numpy())
 
 
-def _gate_compounds(rule_compounds: Polygons, cxy: np.ndarray, gates: Points, gate_snap: Snapped,
-                    compound_col: str | None, radius_m: float) -> np.ndarray:
+def _gate_compounds(
+    rule_compounds: Polygons,
+    cxy: np.ndarray,
+    gates: Points,
+    gate_snap: Snapped,
+    compound_col: str | None,
+    radius_m: float,
+) -> np.ndarray:
     """The compound row of every gate (-1 where none), from its compound id or its position."""
     import shapely
 
@@ -241,16 +272,20 @@ def _gate_compounds(rule_compounds: Polygons, cxy: np.ndarray, gates: Points, ga
         unknown = np.flatnonzero(named & (found < 0))
         if unknown.size:
             sample = rows_text(list(dict.fromkeys(text.to_numpy()[unknown].tolist())))
-            msg = (f"{gates.label} column {col!r} names compounds that are not in {rule_compounds.label} "
-                   f"({gates.rows(unknown)}: {sample}); correct the ids, or leave the cell empty to place the "
-                   f"gate by its position (within {GATE_RADIUS_M:g} m of an outline).")
+            msg = (
+                f"{gates.label} column {col!r} names compounds that are not in {rule_compounds.label} "
+                f"({gates.rows(unknown)}: {sample}); correct the ids, or leave the cell empty to place the "
+                f"gate by its position (within {GATE_RADIUS_M:g} m of an outline)."
+            )
             raise CoverageInputError(msg)
         comp[named] = found[named]
     free = np.flatnonzero(~named & gates.valid)
     if free.size:
         pts = shapely.points(gate_snap.px[free], gate_snap.py[free])
         tree = shapely.STRtree(shapely.boundary(cxy))
-        (pi, ci), dist = tree.query_nearest(pts, max_distance=radius_m, return_distance=True, all_matches=True)
+        (pi, ci), dist = tree.query_nearest(
+            pts, max_distance=radius_m, return_distance=True, all_matches=True
+        )
         order = np.lexsort((ci, dist, pi))  # nearest outline, ties to the first compound
         pi, ci = pi[order], ci[order]
         first = np.r_[True, pi[1:] != pi[:-1]] if pi.size else np.zeros(0, dtype=bool)
@@ -258,7 +293,9 @@ def _gate_compounds(rule_compounds: Polygons, cxy: np.ndarray, gates: Points, ga
     return comp
 
 
-def _household_compounds(cxy: np.ndarray, area_m2: np.ndarray, snap: Snapped, households: Points) -> np.ndarray:
+def _household_compounds(
+    cxy: np.ndarray, area_m2: np.ndarray, snap: Snapped, households: Points
+) -> np.ndarray:
     """The smallest compound containing each household (its outline included), or -1."""
     import shapely
 
@@ -279,13 +316,20 @@ def _household_compounds(cxy: np.ndarray, area_m2: np.ndarray, snap: Snapped, ho
     comp[ok[pi]] = ci
     edge = shapely.distance(shapely.boundary(cxy[ci]), pts[pi]) <= ON_OUTLINE_M
     if edge.any():
-        log.warning("%s: %d points lie on a compound's outline (within %g m; %s); they count as inside it and "
-                    "leave through its gates", households.label, int(edge.sum()), ON_OUTLINE_M,
-                    households.rows(ok[pi[edge]]))
+        log.warning(
+            "%s: %d points lie on a compound's outline (within %g m; %s); they count as inside it and "
+            "leave through its gates",
+            households.label,
+            int(edge.sum()),
+            ON_OUTLINE_M,
+            households.rows(ok[pi[edge]]),
+        )
     return comp
 
 
-def _access(rule_ptr, rule_gates, gate_snap: Snapped, comp: np.ndarray, gated: np.ndarray, snap: Snapped) -> Access:
+def _access(
+    rule_ptr, rule_gates, gate_snap: Snapped, comp: np.ndarray, gated: np.ndarray, snap: Snapped
+) -> Access:
     """Access points: the gates of a gated compound's households, the own street of everyone else."""
     n = len(snap)
     inside = np.flatnonzero((comp >= 0) & gated[np.maximum(comp, 0)])
@@ -294,8 +338,15 @@ def _access(rule_ptr, rule_gates, gate_snap: Snapped, comp: np.ndarray, gated: n
     h = inside[owner]
     g = rule_gates[pos]
     straight = np.hypot(snap.px[h] - gate_snap.px[g], snap.py[h] - gate_snap.py[g])
-    via = Snapped(gate_snap.edge[g], gate_snap.along_m[g], straight + gate_snap.access_m[g], gate_snap.x[g],
-                  gate_snap.y[g], snap.px[h], snap.py[h])
+    via = Snapped(
+        gate_snap.edge[g],
+        gate_snap.along_m[g],
+        straight + gate_snap.access_m[g],
+        gate_snap.x[g],
+        gate_snap.y[g],
+        snap.px[h],
+        snap.py[h],
+    )
     rows = snap.subset(own).concat(via)
     owners = np.concatenate([own, h])
     gate = np.concatenate([np.full(own.size, -1, dtype=np.int64), g])
@@ -330,31 +381,51 @@ def gate_rule(
     import shapely
 
     if compounds is None or gates is None:
-        msg = ("gated compounds need both compounds and gates (--compounds FILE|osm --gates FILE|osm); "
-               f"only {'gates' if compounds is None else 'compounds'} given.")
+        msg = (
+            "gated compounds need both compounds and gates (--compounds FILE|osm --gates FILE|osm); "
+            f"only {'gates' if compounds is None else 'compounds'} given."
+        )
         raise CoverageInputError(msg)
     c_opts = dict(compound_options or {})
     g_opts = dict(gate_options or {})
-    polys = _compounds(network, compounds, crs=c_opts.pop("crs", None) or crs, id_col=compound_id_col,
-                       layer=c_opts.get("layer"), sheet=c_opts.get("sheet"))
-    cxy = np.asarray(gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values,
-                     dtype=object)
+    polys = _compounds(
+        network,
+        compounds,
+        crs=c_opts.pop("crs", None) or crs,
+        id_col=compound_id_col,
+        layer=c_opts.get("layer"),
+        sheet=c_opts.get("sheet"),
+    )
+    cxy = np.asarray(
+        gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values, dtype=object
+    )
     area = shapely.area(cxy)
-    g_pts, g_snap, radius = _gates(network, gates, crs=g_opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
-                                   options=g_opts)
+    g_pts, g_snap, radius = _gates(
+        network, gates, crs=g_opts.pop("crs", None) or crs, max_snap_m=max_snap_m, options=g_opts
+    )
     g_comp = _gate_compounds(polys, cxy, g_pts, g_snap, compound_id_col, radius)
     status = _gate_status(cxy, g_pts, g_snap, g_comp, radius)
     rule = GateRule(polys, cxy, area, g_pts, g_snap, g_comp, status)
     n_open = int((~rule.gated).sum())
-    log.info("Gated compounds: %d compounds, %d with gates (%d gates used, %d off the network)", rule.n_compounds,
-             int(rule.gated.sum()), int((status == "used").sum()), int((status == "off_network").sum()))
+    log.info(
+        "Gated compounds: %d compounds, %d with gates (%d gates used, %d off the network)",
+        rule.n_compounds,
+        int(rule.gated.sum()),
+        int((status == "used").sum()),
+        int((status == "off_network").sum()),
+    )
     if households is None:
         return rule
     comp = _household_compounds(cxy, area, household_snap, households)
     open_with_homes = np.unique(comp[(comp >= 0) & ~rule.gated[np.maximum(comp, 0)]])
     if n_open:
-        log.warning("%d of %d compounds have no gate (%d of them with households); their households keep the "
-                    "open rule (nearest street)", n_open, rule.n_compounds, open_with_homes.size)
+        log.warning(
+            "%d of %d compounds have no gate (%d of them with households); their households keep the "
+            "open rule (nearest street)",
+            n_open,
+            rule.n_compounds,
+            open_with_homes.size,
+        )
     ptr, use = rule.usable_gates
     access = _access(ptr, use, g_snap, comp, rule.gated, household_snap)
     from dataclasses import replace
@@ -366,26 +437,48 @@ def _gate_status(cxy, g_pts: Points, g_snap: Snapped, g_comp: np.ndarray, radius
     """Each gate's status (see :class:`GateRule`), with the warnings for gates far from their outline."""
     import shapely
 
-    status = np.where(g_comp < 0, "no_compound", np.where(g_snap.on_network, "used", "off_network")).astype(object)
+    status = np.where(g_comp < 0, "no_compound", np.where(g_snap.on_network, "used", "off_network")).astype(
+        object
+    )
     # a gate that names its compound should stand on its outline: far from it, it is a wrong id or a wrong CRS
     named = np.flatnonzero((g_comp >= 0) & g_pts.valid)
     if named.size:
-        gap = shapely.distance(shapely.boundary(cxy[g_comp[named]]), shapely.points(g_snap.px[named], g_snap.py[named]))
+        gap = shapely.distance(
+            shapely.boundary(cxy[g_comp[named]]), shapely.points(g_snap.px[named], g_snap.py[named])
+        )
         far, odd = named[gap > NAMED_GATE_MAX_M], named[(gap > GATE_RADIUS_M) & (gap <= NAMED_GATE_MAX_M)]
         if far.size:
             status[far] = "too_far"
-            log.warning("%s: %d gates lie more than %g m from the outline of the compound they name (%s, up to %.0f m);"
-                        " they are left out (status too_far in gates.csv): check their compound ids and CRS",
-                        g_pts.label, far.size, NAMED_GATE_MAX_M, g_pts.rows(far), float(gap.max()))
+            log.warning(
+                "%s: %d gates lie more than %g m from the outline of the compound they name (%s, "
+                "up to %.0f m);"
+                " they are left out (status too_far in gates.csv): check their compound ids and CRS",
+                g_pts.label,
+                far.size,
+                NAMED_GATE_MAX_M,
+                g_pts.rows(far),
+                float(gap.max()),
+            )
         if odd.size:
-            log.warning("%s: %d gates lie %g-%g m from the outline of the compound they name (%s); they are used",
-                        g_pts.label, odd.size, GATE_RADIUS_M, NAMED_GATE_MAX_M, g_pts.rows(odd))
+            log.warning(
+                "%s: %d gates lie %g-%g m from the outline of the compound they name (%s); they are used",
+                g_pts.label,
+                odd.size,
+                GATE_RADIUS_M,
+                NAMED_GATE_MAX_M,
+                g_pts.rows(odd),
+            )
     status[~g_pts.valid] = "invalid"
     lost = np.flatnonzero((g_comp < 0) & g_pts.valid)
     if lost.size and radius == GATE_RADIUS_M:
-        log.warning("%s: %d gates are more than %g m from every compound's outline and have no compound id (%s); "
-                    "they are left out (status no_compound in gates.csv)", g_pts.label, lost.size, radius,
-                    g_pts.rows(lost))
+        log.warning(
+            "%s: %d gates are more than %g m from every compound's outline and have no compound id (%s); "
+            "they are left out (status no_compound in gates.csv)",
+            g_pts.label,
+            lost.size,
+            radius,
+            g_pts.rows(lost),
+        )
     return status
 
 
@@ -397,14 +490,25 @@ def compound_rows(rule: GateRule, ids, what: str) -> np.ndarray:
     text = [t[:-2] if t.endswith(".0") and t[:-2].lstrip("-").isdigit() else t for t in text]
     unknown = [t for t in text if t not in index]
     if unknown:
-        msg = (f"{what}: no compound with id {rows_text(unknown)} in {rule.compounds.label}; ids are like "
-               f"{rows_text(rule.compounds.ids.astype(str)[:3].tolist())}.")
+        msg = (
+            f"{what}: no compound with id {rows_text(unknown)} in {rule.compounds.label}; ids are like "
+            f"{rows_text(rule.compounds.ids.astype(str)[:3].tolist())}."
+        )
         raise CoverageInputError(msg)
     return np.array([index[t] for t in text], dtype=np.int64)
 
 
-def place_gates(rule: GateRule, network: WalkNetwork, source, *, crs=None, max_snap_m: float,
-                options: dict | None = None, compound_id_col: str | None = None, role: str = "added gates"):
+def place_gates(
+    rule: GateRule,
+    network: WalkNetwork,
+    source,
+    *,
+    crs=None,
+    max_snap_m: float,
+    options: dict | None = None,
+    compound_id_col: str | None = None,
+    role: str = "added gates",
+):
     """Read more gates for ``rule``'s compounds: (points, snap, compound row per gate or -1, status per gate).
 
     Read, located and placed exactly as :func:`gate_rule` places its gates
@@ -414,17 +518,27 @@ def place_gates(rule: GateRule, network: WalkNetwork, source, *, crs=None, max_s
     from dataclasses import replace
 
     opts = dict(options or {})
-    pts, snap, radius = _gates(network, source, crs=opts.pop("crs", None) or crs, max_snap_m=max_snap_m,
-                               options=opts)
+    pts, snap, radius = _gates(
+        network, source, crs=opts.pop("crs", None) or crs, max_snap_m=max_snap_m, options=opts
+    )
     pts = replace(pts, label=pts.label.replace("gates", role, 1))
     comp = _gate_compounds(rule.compounds, rule.compound_xy, pts, snap, compound_id_col, radius)
     return pts, snap, comp, _gate_status(rule.compound_xy, pts, snap, comp, radius)
 
 
-def changed_rule(rule: GateRule, network: WalkNetwork, *, households: Points, household_snap: Snapped,
-                 max_snap_m: float, add_gates=None, crs=None, gate_options: dict | None = None,
-                 open_compounds=(), compound_id_col: str | None = None,
-                 new_network: WalkNetwork | None = None) -> tuple[GateRule, np.ndarray]:
+def changed_rule(
+    rule: GateRule,
+    network: WalkNetwork,
+    *,
+    household_snap: Snapped,
+    max_snap_m: float,
+    add_gates=None,
+    crs=None,
+    gate_options: dict | None = None,
+    open_compounds=(),
+    compound_id_col: str | None = None,
+    new_network: WalkNetwork | None = None,
+) -> tuple[GateRule, np.ndarray]:
     """The rule with gates added and compounds opened (a what-if), and the households whose access changed.
 
     ``add_gates`` are read, placed and checked exactly as :func:`gate_rule`
@@ -448,18 +562,29 @@ def changed_rule(rule: GateRule, network: WalkNetwork, *, households: Points, ho
     g_comp, status = rule.gate_compound[keep], rule.gate_status[keep]
     net = network if new_network is None else new_network
     if add_gates is not None:
-        pts, snap, comp, st = place_gates(rule, net, add_gates, crs=crs, max_snap_m=max_snap_m, options=gate_options,
-                                          compound_id_col=compound_id_col)
+        pts, snap, comp, st = place_gates(
+            rule,
+            net,
+            add_gates,
+            crs=crs,
+            max_snap_m=max_snap_m,
+            options=gate_options,
+            compound_id_col=compound_id_col,
+        )
         dup = sorted(set(map(str, pts.ids)) & set(map(str, rule.gates.ids)))
         if dup:
-            msg = (f"{pts.label} reuse the gate ids {rows_text(dup)} of the analysis; give the added gates new ids "
-                   "(a gate_id column).")
+            msg = (
+                f"{pts.label} reuse the gate ids {rows_text(dup)} of the analysis; give the added gates "
+                "new ids (a gate_id column)."
+            )
             raise CoverageInputError(msg)
         shut = np.flatnonzero((comp >= 0) & opened[np.maximum(comp, 0)])
         if shut.size:
-            msg = (f"{pts.label}: {pts.rows(shut)} belong to compounds opened in the same what-if "
-                   f"({rows_text(rule.compounds.ids.astype(str)[comp[shut]].tolist())}); an opened compound has no "
-                   "wall to cut a gate in.")
+            msg = (
+                f"{pts.label}: {pts.rows(shut)} belong to compounds opened in the same what-if "
+                f"({rows_text(rule.compounds.ids.astype(str)[comp[shut]].tolist())}); an opened compound "
+                "has no wall to cut a gate in."
+            )
             raise CoverageInputError(msg)
         g_pts, g_snap = g_pts.concat(pts), g_snap.concat(snap)
         g_comp, status = np.concatenate([g_comp, comp]), np.concatenate([status, st])
@@ -471,8 +596,16 @@ def changed_rule(rule: GateRule, network: WalkNetwork, *, households: Points, ho
         live = (status == "used") | (status == "off_network")
         status = status.copy()
         status[live] = np.where(g_snap.on_network[live], "used", "off_network")
-    new = replace(rule, gates=g_pts, gate_snap=g_snap, gate_compound=g_comp, gate_status=status,
-                  opened=opened if opened.any() else None, household_compound=None, access=None)
+    new = replace(
+        rule,
+        gates=g_pts,
+        gate_snap=g_snap,
+        gate_compound=g_comp,
+        gate_status=status,
+        opened=opened if opened.any() else None,
+        household_compound=None,
+        access=None,
+    )
     comp_h = rule.household_compound
     ptr, use = new.usable_gates
     access = _access(ptr, use, g_snap, comp_h, new.gated, household_snap)
@@ -512,41 +645,54 @@ def compound_table(result):
     cols = {str(c).lower(): c for c in rule.compounds.frame.columns}
     name_col = next((cols[k] for k in ("name", "名称", "小区名称", "小区") if k in cols), None)
     names = rule.compounds.frame[name_col] if name_col is not None else None
-    out = pd.DataFrame({
-        "compound_id": rule.compounds.ids,
-        "name": names.fillna("").astype(str).to_numpy() if names is not None else "",
-        "rule": np.where(rule.gated, "gated", "open (no gate)") if rule.opened is None else np.where(
-            rule.opened, "opened (what-if)", np.where(rule.gated, "gated", "open (no gate)")),
-        "gates": rule.gates_per_compound,
-        "gates_on_network": np.bincount(rule.gate_compound[used], minlength=n),
-        "points": np.bincount(c, minlength=n),
-        "households": np.bincount(c, weights=w, minlength=n),
-        "covered_open": np.bincount(c, weights=w * cov_open, minlength=n),
-        "covered_gated": np.bincount(c, weights=w * cov, minlength=n),
-        "points_changed": np.bincount(c, weights=changed, minlength=n).astype(np.int64),
-        "households_changed": np.bincount(c, weights=w * changed, minlength=n),
-    })
+    out = pd.DataFrame(
+        {
+            "compound_id": rule.compounds.ids,
+            "name": names.fillna("").astype(str).to_numpy() if names is not None else "",
+            "rule": np.where(rule.gated, "gated", "open (no gate)")
+            if rule.opened is None
+            else np.where(rule.opened, "opened (what-if)", np.where(rule.gated, "gated", "open (no gate)")),
+            "gates": rule.gates_per_compound,
+            "gates_on_network": np.bincount(rule.gate_compound[used], minlength=n),
+            "points": np.bincount(c, minlength=n),
+            "households": np.bincount(c, weights=w, minlength=n),
+            "covered_open": np.bincount(c, weights=w * cov_open, minlength=n),
+            "covered_gated": np.bincount(c, weights=w * cov, minlength=n),
+            "points_changed": np.bincount(c, weights=changed, minlength=n).astype(np.int64),
+            "households_changed": np.bincount(c, weights=w * changed, minlength=n),
+        }
+    )
     out["_lost"] = out["covered_open"] - out["covered_gated"]
     out = out.sort_values(["points_changed", "_lost"], ascending=[False, False], kind="stable")
     return out.drop(columns="_lost").reset_index(drop=True)
 
 
 def compound_frames(result):
-    """(compounds: outline plus :func:`compound_table`, gates: :meth:`GateRule.gate_frame`), WGS-84 GeoDataFrames."""
+    """(compounds: outline plus :func:`compound_table`, gates: :meth:`GateRule.gate_frame`),
+    WGS-84 GeoDataFrames."""
     import geopandas as gpd
     import pandas as pd
 
     rule = result.gate_rule
     table = compound_table(result)
     outline = pd.Series(rule.compounds.frame.geometry.values, index=rule.compounds.ids.astype(str))
-    comp = gpd.GeoDataFrame(table, geometry=outline.loc[table["compound_id"].astype(str)].to_numpy(),
-                            crs="EPSG:4326")
+    comp = gpd.GeoDataFrame(
+        table, geometry=outline.loc[table["compound_id"].astype(str)].to_numpy(), crs="EPSG:4326"
+    )
     return comp, rule.gate_frame()
 
 
-def outline_gates(network: WalkNetwork, compounds, *, per_compound: int = 2, spacing_m: float = 100.0,
-                  max_street_m: float = 30.0, step_m: float = 5.0):
-    """Stand-in gates where each compound's outline comes closest to a walkable street (a GeoDataFrame, WGS-84).
+def outline_gates(
+    network: WalkNetwork,
+    compounds,
+    *,
+    per_compound: int = 2,
+    spacing_m: float = 100.0,
+    max_street_m: float = 30.0,
+    step_m: float = 5.0,
+):
+    """Stand-in gates where each compound's outline comes closest to a walkable street (a GeoDataFrame,
+    WGS-84).
 
     For studies and benchmarks when no gate list exists: along each outline
     (sampled every ``step_m``), the point nearest a street, then up to
@@ -561,8 +707,9 @@ def outline_gates(network: WalkNetwork, compounds, *, per_compound: int = 2, spa
     from .snapping import snap_points
 
     polys = read_polygons(compounds, role="compounds", id_aliases=COMPOUND_ID_ALIASES)
-    cxy = np.asarray(gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values,
-                     dtype=object)
+    cxy = np.asarray(
+        gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values, dtype=object
+    )
     rings = shapely.boundary(cxy)
     lengths = shapely.length(rings)
     n_s = np.maximum(4, np.ceil(lengths / step_m).astype(np.int64))
@@ -585,5 +732,8 @@ def outline_gates(network: WalkNetwork, compounds, *, per_compound: int = 2, spa
     c_idx = np.array([r[0] for r in rows], dtype=np.int64)
     j_idx = np.array([r[1] for r in rows], dtype=np.int64)
     lonlat = gpd.GeoSeries(gpd.points_from_xy(x[j_idx], y[j_idx]), crs=network.crs).to_crs("EPSG:4326")
-    return gpd.GeoDataFrame({"gate_id": [f"g{i + 1}" for i in range(len(rows))],
-                             "compound_id": polys.ids.astype(str)[c_idx]}, geometry=lonlat.values, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"gate_id": [f"g{i + 1}" for i in range(len(rows))], "compound_id": polys.ids.astype(str)[c_idx]},
+        geometry=lonlat.values,
+        crs="EPSG:4326",
+    )

@@ -62,7 +62,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -178,36 +177,54 @@ class Geocoder:
     endpoint = ""
     crs_note = ""
 
-    def __init__(self, key: str | None = None, *, transport: Transport | None = None,
-                 cache: bool | None = None, cache_folder: str | Path | None = None,
-                 min_interval_s: float | None = None, retries: int = 3, backoff_s: float = 1.0,
-                 timeout_s: float = 10.0, clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], None] | None = None, user_agent: str | None = None):
+    def __init__(
+        self,
+        key: str | None = None,
+        *,
+        transport: Transport | None = None,
+        cache: bool | None = None,
+        cache_folder: str | Path | None = None,
+        min_interval_s: float | None = None,
+        retries: int = 3,
+        backoff_s: float = 1.0,
+        timeout_s: float = 10.0,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        user_agent: str | None = None,
+    ):
         from . import settings
         from ._version import __version__
 
         if key is None and self.name in KEY_ENV:
             key = os.environ.get(KEY_ENV[self.name]) or None
         if self.needs_key and not (isinstance(key, str) and key.strip()):
-            msg = (f"provider={self.name!r} needs your {self.label} key: pass key=... or set "
-                   f"{KEY_ENV[self.name]}; without a key use the OSM extract alone or provider='nominatim'.")
+            msg = (
+                f"provider={self.name!r} needs your {self.label} key: pass key=... or set "
+                f"{KEY_ENV[self.name]}; without a key use the OSM extract alone or provider='nominatim'."
+            )
             raise CoverageInputError(msg)
         self.key = key.strip() if isinstance(key, str) else None
         self.transport = transport or urllib_transport
         self.cache = settings.use_cache if cache is None else bool(cache)
-        self.cache_folder = Path(cache_folder) if cache_folder is not None else (
-            Path(settings.cache_folder) / "geocode" / self.name)
+        self.cache_folder = (
+            Path(cache_folder)
+            if cache_folder is not None
+            else (Path(settings.cache_folder) / "geocode" / self.name)
+        )
         interval = self.default_interval_s if min_interval_s is None else float(min_interval_s)
         self._check_interval(interval)
         if retries < 0 or backoff_s < 0 or timeout_s <= 0:
-            msg = (f"{self.name}: retries and backoff_s must be >= 0 and timeout_s > 0 (got {retries}, "
-                   f"{backoff_s}, {timeout_s}).")
+            msg = (
+                f"{self.name}: retries and backoff_s must be >= 0 and timeout_s > 0 (got {retries}, "
+                f"{backoff_s}, {timeout_s})."
+            )
             raise CoverageInputError(msg)
         self.retries, self.backoff_s, self.timeout_s = int(retries), float(backoff_s), float(timeout_s)
         self.sleep = sleep or time.sleep
         if clock is None and sleep is None:
-            self.limit = _SHARED_LIMITS.setdefault((self.name, interval), _RateLimit(interval, time.monotonic,
-                                                                                     time.sleep))
+            self.limit = _SHARED_LIMITS.setdefault(
+                (self.name, interval), _RateLimit(interval, time.monotonic, time.sleep)
+            )
         else:
             self.limit = _RateLimit(interval, clock or time.monotonic, self.sleep)
         self.user_agent = user_agent or f"service-coverage/{__version__} (community service coverage; urllib)"
@@ -261,7 +278,7 @@ class Geocoder:
             self.requests += 1
             try:
                 status, body = self.transport(self._url(params), headers, self.timeout_s)
-            except (TimeoutError, socket.timeout) as exc:
+            except TimeoutError as exc:
                 reason = f"timed out ({exc or 'no answer'})"
                 continue
             except (urllib.error.URLError, ConnectionError, OSError) as exc:
@@ -282,8 +299,10 @@ class Geocoder:
                 text = json.dumps(payload, ensure_ascii=False)
                 write_cache(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"), "geocoder")
             return payload
-        msg = (f"{self.label} did not answer after {self.retries + 1} tries ({reason}); check the network "
-               "connection or try again later (answers so far are cached).")
+        msg = (
+            f"{self.label} did not answer after {self.retries + 1} tries ({reason}); check the network "
+            "connection or try again later (answers so far are cached)."
+        )
         raise GeocoderError(msg)
 
     def _describe(self, status: int, payload) -> str:  # noqa: ARG002 (providers use the payload)
@@ -303,9 +322,18 @@ _AMAP_QUOTA = {"10003", "10010", "10029", "10044", "10045"}
 _AMAP_RETRY = {"10004", "10014", "10015", "10016", "10019", "10020", "10021"}
 #: Amap match levels and the quality they give; levels not listed (国家, 省, 市, 区县, 开发区, 乡镇,
 #: 热点商圈, 未知) are too coarse to place a station.
-AMAP_LEVELS = {"门牌号": "exact", "单元号": "exact", "门址": "exact", "兴趣点": "name", "村庄": "name",
-               "公交站台、地铁站": "name", "公交站台": "name", "地铁站": "name", "道路": "street",
-               "道路交叉路口": "street"}
+AMAP_LEVELS = {
+    "门牌号": "exact",
+    "单元号": "exact",
+    "门址": "exact",
+    "兴趣点": "name",
+    "村庄": "name",
+    "公交站台、地铁站": "name",
+    "公交站台": "name",
+    "地铁站": "name",
+    "道路": "street",
+    "道路交叉路口": "street",
+}
 
 
 class AmapGeocoder(Geocoder):
@@ -341,12 +369,16 @@ class AmapGeocoder(Geocoder):
         if code in _AMAP_RETRY:
             return "retry"
         if code in _AMAP_KEY:
-            msg = (f"{self.label} refused the key (infocode {code} {info}); check that it is a Web服务 key, "
-                   "enabled for geocoding, and allowed from this IP.")
+            msg = (
+                f"{self.label} refused the key (infocode {code} {info}); check that it is a Web服务 key, "
+                "enabled for geocoding, and allowed from this IP."
+            )
             raise GeocoderError(msg)
         if code in _AMAP_QUOTA:
-            msg = (f"{self.label} quota exceeded (infocode {code} {info}); it resets at 0:00 (answers so far "
-                   "are cached, so run again then), or raise the key's quota.")
+            msg = (
+                f"{self.label} quota exceeded (infocode {code} {info}); it resets at 0:00 (answers so far "
+                "are cached, so run again then), or raise the key's quota."
+            )
             raise GeocoderError(msg)
         return "miss" if code.startswith("2") else "retry"  # 2xxxx: this query's problem; 3xxxx: engine
 
@@ -354,8 +386,10 @@ class AmapGeocoder(Geocoder):
         from .crs import gcj02_to_wgs84
 
         if str(payload.get("status")) != "1":
-            return _miss(self.name, f"Amap could not read it (infocode {payload.get('infocode')} "
-                                    f"{payload.get('info', '')})")
+            return _miss(
+                self.name,
+                f"Amap could not read it (infocode {payload.get('infocode')} {payload.get('info', '')})",
+            )
         geocodes = payload.get("geocodes") or []
         if not geocodes:
             return _miss(self.name, "Amap found nothing")
@@ -364,16 +398,27 @@ class AmapGeocoder(Geocoder):
         quality = AMAP_LEVELS.get(level)
         where = _text(g.get("formatted_address"))
         if quality is None:
-            return _miss(self.name, f"Amap placed it only at the {level or 'unknown'} level ({where}): "
-                                    "too coarse for a station", level)
+            return _miss(
+                self.name,
+                f"Amap placed it only at the {level or 'unknown'} level ({where}): too coarse for a station",
+                level,
+            )
         try:
             glon, glat = (float(v) for v in _text(g.get("location")).split(","))
         except ValueError:
             return _miss(self.name, f"Amap answered without a usable location ({g.get('location')!r})", level)
         lon, lat = gcj02_to_wgs84(glon, glat)
         more = f"; {len(geocodes)} candidates, took the first" if len(geocodes) > 1 else ""
-        return Hit(float(lon), float(lat), quality, where, "", level,
-                   f"Amap level {level}; {self.crs_note}{more}", self.name)
+        return Hit(
+            float(lon),
+            float(lat),
+            quality,
+            where,
+            "",
+            level,
+            f"Amap level {level}; {self.crs_note}{more}",
+            self.name,
+        )
 
 
 def _text(v) -> str:
@@ -384,8 +429,16 @@ def _text(v) -> str:
 
 
 # ---------------------------------------------------------------- Tianditu
-TIANDITU_LEVELS = {"门址": "exact", "门牌号": "exact", "门牌": "exact", "地名地址": "name", "兴趣点": "name",
-                   "poi": "name", "道路": "street", "道路交叉口": "street"}
+TIANDITU_LEVELS = {
+    "门址": "exact",
+    "门牌号": "exact",
+    "门牌": "exact",
+    "地名地址": "name",
+    "兴趣点": "name",
+    "poi": "name",
+    "道路": "street",
+    "道路交叉口": "street",
+}
 
 
 class TiandituGeocoder(Geocoder):
@@ -416,8 +469,10 @@ class TiandituGeocoder(Geocoder):
             if any(w in message for w in ("超限", "上限", "次数", "配额", "limit", "quota")):
                 msg = f"{self.label} quota exceeded ({message}); try again tomorrow or raise the key's quota."
             else:
-                msg = (f"{self.label} refused the key ({message}); check that it is a 服务器端 key with the "
-                       "geocoder enabled.")
+                msg = (
+                    f"{self.label} refused the key ({message}); check that it is a 服务器端 key with the "
+                    "geocoder enabled."
+                )
             raise GeocoderError(msg)
         msg = f"{self.label} answered HTTP {status} ({message}); check the endpoint or try later."
         raise GeocoderError(msg)
@@ -432,8 +487,9 @@ class TiandituGeocoder(Geocoder):
         level = _text(loc.get("level"))
         quality = TIANDITU_LEVELS.get(level.lower(), None)
         if quality is None and any(w in level for w in ("行政", "省", "市", "区县", "乡镇", "区")):
-            return _miss(self.name, f"Tianditu placed it only at the {level} level: too coarse for a station",
-                         level)
+            return _miss(
+                self.name, f"Tianditu placed it only at the {level} level: too coarse for a station", level
+            )
         try:
             lon, lat = float(loc["lon"]), float(loc["lat"])
         except (KeyError, TypeError, ValueError):
@@ -458,8 +514,15 @@ class NominatimGeocoder(Geocoder):
     endpoint = "https://nominatim.openstreetmap.org/search"
     crs_note = "WGS-84"
 
-    def __init__(self, key: str | None = None, *, endpoint: str | None = None, email: str | None = None,
-                 countrycodes: str | None = None, **options):
+    def __init__(
+        self,
+        key: str | None = None,
+        *,
+        endpoint: str | None = None,
+        email: str | None = None,
+        countrycodes: str | None = None,
+        **options,
+    ):
         if endpoint:
             self.endpoint = endpoint
         super().__init__(key, **options)
@@ -468,8 +531,10 @@ class NominatimGeocoder(Geocoder):
     def _check_interval(self, interval_s: float) -> None:
         super()._check_interval(interval_s)
         if "nominatim.openstreetmap.org" in self.endpoint and interval_s < 1.0:
-            msg = (f"nominatim: min_interval_s={interval_s} breaks the public server's usage policy (at most "
-                   "1 request per second); use 1 or more, or your own Nominatim with endpoint=.")
+            msg = (
+                f"nominatim: min_interval_s={interval_s} breaks the public server's usage policy (at most "
+                "1 request per second); use 1 or more, or your own Nominatim with endpoint=."
+            )
             raise CoverageInputError(msg)
 
     def params(self, query: str, *, city: str | None, bounds) -> dict[str, str]:
@@ -495,9 +560,11 @@ class NominatimGeocoder(Geocoder):
             message = str(payload["error"])
         if status in (401, 403):
             why = f": {message}" if message else ""
-            msg = (f"Nominatim refused the request (HTTP {status}{why}): the public server blocks clients "
-                   "that break its usage policy; wait, pass user_agent= with your contact, or use a "
-                   "key-based provider.")
+            msg = (
+                f"Nominatim refused the request (HTTP {status}{why}): the public server blocks clients "
+                "that break its usage policy; wait, pass user_agent= with your contact, or use a "
+                "key-based provider."
+            )
             raise GeocoderError(msg)
         why = f": {message}" if message else ""
         msg = f"Nominatim answered HTTP {status}{why}; check the query or the endpoint."
@@ -521,12 +588,23 @@ class NominatimGeocoder(Geocoder):
             return _miss(self.name, f"Nominatim placed it only as {level}: too coarse for a station", level)
         ref = {"node": "n", "way": "w", "relation": "r"}.get(r.get("osm_type", ""), "")
         ref = f"{ref}{r.get('osm_id')}" if ref else ""
-        return Hit(float(r["lon"]), float(r["lat"]), quality, str(r.get("display_name", "")), ref, level,
-                   f"Nominatim {level}; WGS-84", self.name)
+        return Hit(
+            float(r["lon"]),
+            float(r["lat"]),
+            quality,
+            str(r.get("display_name", "")),
+            ref,
+            level,
+            f"Nominatim {level}; WGS-84",
+            self.name,
+        )
 
 
-GEOCODERS: dict[str, type[Geocoder]] = {"amap": AmapGeocoder, "tianditu": TiandituGeocoder,
-                                        "nominatim": NominatimGeocoder}
+GEOCODERS: dict[str, type[Geocoder]] = {
+    "amap": AmapGeocoder,
+    "tianditu": TiandituGeocoder,
+    "nominatim": NominatimGeocoder,
+}
 
 
 def make_geocoder(provider: str | Geocoder, key: str | None = None, **options) -> Geocoder:

@@ -122,17 +122,66 @@ INDEX_VERSION = 1
 OUTPUT_COLUMNS = ("lon", "lat", "status", "quality", "matched", "osm_id", "match_source", "score", "note")
 QUALITIES = ("exact", "interpolated", "street", "name", "none")
 ONLINE_FOR = ("not_exact", "not_found", "all")
-ADDRESS_ALIASES = ("address", "addr", "地址", "详细地址", "站点地址", "地点", "位置", "所在地址", "门牌地址",
-                   "办公地址", "服务地址", "站址")
-NAME_ALIASES = ("name", "名称", "站点名称", "站名", "站点", "名字", "机构名称", "单位名称", "社工站名称",
-                "服务站名称", "小区名称")
+ADDRESS_ALIASES = (
+    "address",
+    "addr",
+    "地址",
+    "详细地址",
+    "站点地址",
+    "地点",
+    "位置",
+    "所在地址",
+    "门牌地址",
+    "办公地址",
+    "服务地址",
+    "站址",
+)
+NAME_ALIASES = (
+    "name",
+    "名称",
+    "站点名称",
+    "站名",
+    "站点",
+    "名字",
+    "机构名称",
+    "单位名称",
+    "社工站名称",
+    "服务站名称",
+    "小区名称",
+)
 NAME_KEYS = ("name", "name:zh", "name:zh-Hans", "alt_name", "official_name", "short_name")
 #: Tags whose value describes what a named object is, in the order they are looked at.
-KIND_KEYS = ("amenity", "office", "social_facility", "healthcare", "government", "place", "landuse",
-             "building", "shop", "leisure", "tourism", "public_transport", "highway", "railway", "man_made",
-             "historic", "natural", "waterway", "boundary")
-_KIND_RANK = {"amenity": 0, "office": 0, "social_facility": 0, "healthcare": 0, "government": 0, "place": 0,
-              "landuse": 1, "building": 1}
+KIND_KEYS = (
+    "amenity",
+    "office",
+    "social_facility",
+    "healthcare",
+    "government",
+    "place",
+    "landuse",
+    "building",
+    "shop",
+    "leisure",
+    "tourism",
+    "public_transport",
+    "highway",
+    "railway",
+    "man_made",
+    "historic",
+    "natural",
+    "waterway",
+    "boundary",
+)
+_KIND_RANK = {
+    "amenity": 0,
+    "office": 0,
+    "social_facility": 0,
+    "healthcare": 0,
+    "government": 0,
+    "place": 0,
+    "landuse": 1,
+    "building": 1,
+}
 #: A mapped house number farther than this from its street is not used to interpolate.
 MAX_KNOWN_NUMBER_M = 150.0
 MAX_INTERSECTION_M = 50.0
@@ -203,8 +252,14 @@ def _read_extract(path: Path) -> dict:
                     continue
                 coords = [(round(x, 7), round(y, 7)) for x, y, _ in pts]
                 if "addr:interpolation" in tags:
-                    interpolation.append([o.id, tags["addr:interpolation"], tags.get("addr:street", ""),
-                                          [[x, y, int(r)] for x, y, r in pts]])
+                    interpolation.append(
+                        [
+                            o.id,
+                            tags["addr:interpolation"],
+                            tags.get("addr:street", ""),
+                            [[x, y, int(r)] for x, y, r in pts],
+                        ]
+                    )
                     continue
                 if "highway" in tags and tags.get("area") != "yes":
                     for nm in _names(tags):
@@ -237,8 +292,15 @@ def _read_extract(path: Path) -> dict:
             if street and not item[2]:
                 item[2] = street
     bounds = [min(xs), min(ys), max(xs), max(ys)] if xs else None
-    return {"version": INDEX_VERSION, "names": names, "addresses": addresses, "full": full,
-            "streets": dict(streets), "interpolation": interpolation, "bounds": bounds}
+    return {
+        "version": INDEX_VERSION,
+        "names": names,
+        "addresses": addresses,
+        "full": full,
+        "streets": dict(streets),
+        "interpolation": interpolation,
+        "bounds": bounds,
+    }
 
 
 # ---------------------------------------------------------------- the index
@@ -293,8 +355,11 @@ class GeocodeIndex:
     def __init__(self, raw: dict, *, source: str = ""):
         self.source = source
         self.bounds = tuple(raw["bounds"]) if raw.get("bounds") else None
-        lon0, lat0 = ((self.bounds[0] + self.bounds[2]) / 2, (self.bounds[1] + self.bounds[3]) / 2) \
-            if self.bounds else (0.0, 0.0)
+        lon0, lat0 = (
+            ((self.bounds[0] + self.bounds[2]) / 2, (self.bounds[1] + self.bounds[3]) / 2)
+            if self.bounds
+            else (0.0, 0.0)
+        )
         self._lon0, self._lat0 = lon0, lat0
         self._kx = 111_320.0 * math.cos(math.radians(lat0))
         self._ky = 110_574.0
@@ -348,8 +413,10 @@ class GeocodeIndex:
         self._known: dict[str, list] = {}
 
     def __repr__(self) -> str:
-        return (f"GeocodeIndex({self.source!r}: {len(self.names)} names, {len(self._ways)} streets, "
-                f"{sum(map(len, self._addresses.values()))} addresses)")
+        return (
+            f"GeocodeIndex({self.source!r}: {len(self.names)} names, {len(self._ways)} streets, "
+            f"{sum(map(len, self._addresses.values()))} addresses)"
+        )
 
     # -- geometry in a local metric frame (equirectangular about the extract's centre; metres)
     def _xy(self, lon, lat):
@@ -420,8 +487,9 @@ class GeocodeIndex:
         best_s, best = scored[0]
         _n, _c, name, oid, kind, lon, lat = self.names[best]
         if best_s < min_score:
-            return None, (f"no OSM name close enough to {str(text).strip()!r} (best {name!r}, "
-                          f"score {best_s:.2f})")
+            return None, (
+                f"no OSM name close enough to {str(text).strip()!r} (best {name!r}, score {best_s:.2f})"
+            )
         ties = []
         for s, i in scored[1:]:
             if s < best_s or len(ties) >= 3:
@@ -468,8 +536,9 @@ class GeocodeIndex:
                 best, best_d = f"w{wid}", d
         return best
 
-    def street_point(self, key: str, near: tuple[float, float, str] | None = None
-                     ) -> tuple[float, float, str, str] | None:
+    def street_point(
+        self, key: str, near: tuple[float, float, str] | None = None
+    ) -> tuple[float, float, str, str] | None:
         """``(lon, lat, note, way id)``: the street's point nearest to ``near`` (``(lon, lat, what)``, when
         within :data:`MAX_HINT_M`), else the midpoint of its longest stretch; None without geometry."""
         import shapely
@@ -484,14 +553,22 @@ class GeocodeIndex:
                 if d[j] <= MAX_HINT_M:
                     p = parts[j].interpolate(parts[j].project(pt))
                     lon, lat = self._lonlat(p.x, p.y)
-                    return lon, lat, (f"its point nearest to {near[2]} ({d[j]:.0f} m away)"
-                                      ), self._nearest_way(key, p.x, p.y)
+                    return (
+                        lon,
+                        lat,
+                        (f"its point nearest to {near[2]} ({d[j]:.0f} m away)"),
+                        self._nearest_way(key, p.x, p.y),
+                    )
             p = parts[0].interpolate(parts[0].length / 2)
             lon, lat = self._lonlat(p.x, p.y)
             more = f", one of {len(parts)} separate stretches" if len(parts) > 1 else ""
             km = parts[0].length / 1000
-            return lon, lat, (f"the midpoint of its longest stretch in the extract ({km:.1f} km{more})"
-                              ), self._nearest_way(key, p.x, p.y)
+            return (
+                lon,
+                lat,
+                (f"the midpoint of its longest stretch in the extract ({km:.1f} km{more})"),
+                self._nearest_way(key, p.x, p.y),
+            )
         recs = self._addresses.get(key)
         if recs:
             lon = float(np.mean([r.lon for r in recs]))
@@ -555,8 +632,15 @@ class GeocodeIndex:
             p = parts[a[1]].interpolate(s)
             lon, lat = self._lonlat(p.x, p.y)
             side = "same side: " + ("odd" if n % 2 else "even") + " numbers" if same_side else "either side"
-            return lon, lat, f"{a[4]},{b[4]}", (f"interpolated between {a[3]} ({a[4]}) and {b[3]} ({b[4]}) "
-                                                f"({side}), on the street's centreline")
+            return (
+                lon,
+                lat,
+                f"{a[4]},{b[4]}",
+                (
+                    f"interpolated between {a[3]} ({a[4]}) and {b[3]} ({b[4]}) "
+                    f"({side}), on the street's centreline"
+                ),
+            )
         return None
 
     def _intersection(self, a: str, b: str) -> tuple[float, float, float] | None:
@@ -573,8 +657,9 @@ class GeocodeIndex:
         lon, lat = self._lonlat((p.x + q.x) / 2, (p.y + q.y) / 2)
         return lon, lat, d
 
-    def match_address(self, parsed: ParsedAddress, near: tuple[float, float, str] | None = None
-                      ) -> tuple[Match | None, str]:
+    def match_address(
+        self, parsed: ParsedAddress, near: tuple[float, float, str] | None = None
+    ) -> tuple[Match | None, str]:
         """Place a parsed address, or ``(None, why)`` (see the module docstring for the order); ``near``
         (``(lon, lat, what)``) picks the point of a street when only the street is found."""
         if not parsed.text:
@@ -590,8 +675,15 @@ class GeocodeIndex:
                 if hit:
                     lon, lat, d = hit
                     na, nb = self._street_names[ka], self._street_names[kb]
-                    return Match(lon, lat, "street", f"{na} × {nb}", "", math.nan,
-                                 f"where {na} meets {nb} ({d:.0f} m apart in the extract)"), ""
+                    return Match(
+                        lon,
+                        lat,
+                        "street",
+                        f"{na} × {nb}",
+                        "",
+                        math.nan,
+                        f"where {na} meets {nb} ({d:.0f} m apart in the extract)",
+                    ), ""
         key, how = self.find_street(parsed.before if parsed.number else parsed.text)
         if key is None:
             guess = parsed.street_guess if parsed.number else strip_admin(parsed.text)[0]
@@ -612,20 +704,31 @@ class GeocodeIndex:
                     note += f" (OSM has {r.raw}, the address says {n.text})"
                 if len(same) > 1:
                     note += f"; {len(same)} OSM objects have this address"
-                return Match(r.lon, r.lat, "exact", f"{street}{r.raw}", r.osm_id, math.nan,
-                             note + inside + detail), ""
+                return Match(
+                    r.lon, r.lat, "exact", f"{street}{r.raw}", r.osm_id, math.nan, note + inside + detail
+                ), ""
             if not n.prefix:
                 hit = self._interpolate_way(key, n.main) or self._interpolate(key, n.main)
                 if hit:
                     lon, lat, ids, how_ = hit
-                    return Match(lon, lat, "interpolated", f"{street}{n.text}号", ids.split(",")[0], math.nan,
-                                 f"{lane}number {n.text} {how_}{inside}{detail}"), ""
+                    return Match(
+                        lon,
+                        lat,
+                        "interpolated",
+                        f"{street}{n.text}号",
+                        ids.split(",")[0],
+                        math.nan,
+                        f"{lane}number {n.text} {how_}{inside}{detail}",
+                    ), ""
         sp = self.street_point(key, near)
         if sp is None:
             return None, f"street {street!r} has no geometry in the extract"
         lon, lat, where, way = sp
-        why = (f"the extract has no {lane}number {n.text} on {street}" if n is not None
-               else f"no house number given for {street}")
+        why = (
+            f"the extract has no {lane}number {n.text} on {street}"
+            if n is not None
+            else f"no house number given for {street}"
+        )
         note = f"{why}: placed at {where}{inside}{detail}"
         return Match(lon, lat, "street", street, way, math.nan, note), ""
 
@@ -709,8 +812,10 @@ def _column(frame: pd.DataFrame, wanted: str | None, aliases, label: str, what: 
     if wanted is not None:
         found = cols.get(normalize_text(wanted))
         if found is None:
-            msg = (f"{label} has no {what} column {wanted!r}; columns are "
-                   f"{[c for c in map(str, frame.columns) if c != 'geometry']}.")
+            msg = (
+                f"{label} has no {what} column {wanted!r}; columns are "
+                f"{[c for c in map(str, frame.columns) if c != 'geometry']}."
+            )
             raise CoverageInputError(msg)
         return found
     return next((cols[normalize_text(a)] for a in aliases if normalize_text(a) in cols), None)
@@ -731,8 +836,9 @@ def _distance_m(a: Match, b: Match) -> float:
     return math.hypot((a.lon - b.lon) * kx, (a.lat - b.lat) * 110_574.0)
 
 
-def _place_offline(index: GeocodeIndex, address: str, name: str,
-                   min_score: float) -> tuple[Match | None, str]:
+def _place_offline(
+    index: GeocodeIndex, address: str, name: str, min_score: float
+) -> tuple[Match | None, str]:
     """The best offline match of one row, or ``(None, why)``."""
     found: list[tuple[str, Match]] = []
     why: list[str] = []
@@ -753,8 +859,11 @@ def _place_offline(index: GeocodeIndex, address: str, name: str,
         parsed = parse_address(text)
         near = None
         if named:
-            near = (named[0].lon, named[0].lat, f"{named[0].matched} ({named[0].osm_id}), which the name "
-                                                "resembles")
+            near = (
+                named[0].lon,
+                named[0].lat,
+                f"{named[0].matched} ({named[0].osm_id}), which the name resembles",
+            )
         else:
             for prefix in reversed(parsed.admin):  # 红旗街道 in 香坊区红旗街道红旗大街148号
                 m, _ = index.match_name(prefix, min_score=1.0)
@@ -776,16 +885,34 @@ def _place_offline(index: GeocodeIndex, address: str, name: str,
         what, other = others[0]
         d = _distance_m(best, other)
         if d > FAR_APART_M:
-            best = Match(best.lon, best.lat, best.quality, best.matched, best.osm_id, best.score,
-                         f"{best.note}; the {what} points {d / 1000:.1f} km away ({other.matched}): check it",
-                         best.source)
+            best = Match(
+                best.lon,
+                best.lat,
+                best.quality,
+                best.matched,
+                best.osm_id,
+                best.score,
+                f"{best.note}; the {what} points {d / 1000:.1f} km away ({other.matched}): check it",
+                best.source,
+            )
     return best, ""
 
 
-def geocode(table, *, extract=None, address_col: str | None = None, name_col: str | None = None,
-            provider: str | Geocoder | None = None, key: str | None = None, city: str | None = None,
-            online_for: str = "not_exact", min_score: float = 0.6, sheet: str | None = None,
-            cache: bool | None = None, provider_options: dict | None = None) -> gpd.GeoDataFrame:
+def geocode(
+    table,
+    *,
+    extract=None,
+    address_col: str | None = None,
+    name_col: str | None = None,
+    provider: str | Geocoder | None = None,
+    key: str | None = None,
+    city: str | None = None,
+    online_for: str = "not_exact",
+    min_score: float = 0.6,
+    sheet: str | None = None,
+    cache: bool | None = None,
+    provider_options: dict | None = None,
+) -> gpd.GeoDataFrame:
     """Place a table of stations given by address and/or name; every row kept, in order.
 
     Parameters
@@ -852,9 +979,11 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
     acol = _column(frame, address_col, ADDRESS_ALIASES, label, "address")
     ncol = _column(frame, name_col, NAME_ALIASES, label, "name")
     if acol is None and ncol is None:
-        msg = (f"{label} has no address or name column (looked for {', '.join(ADDRESS_ALIASES[:5])}, ... and "
-               f"{', '.join(NAME_ALIASES[:4])}, ...); columns are {list(map(str, frame.columns))}. "
-               "Pass address_col= or name_col=.")
+        msg = (
+            f"{label} has no address or name column (looked for {', '.join(ADDRESS_ALIASES[:5])}, ... and "
+            f"{', '.join(NAME_ALIASES[:4])}, ...); columns are {list(map(str, frame.columns))}. "
+            "Pass address_col= or name_col=."
+        )
         raise CoverageInputError(msg)
     options = dict(provider_options or {})
     if cache is not None:
@@ -888,8 +1017,9 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
 
         for i, (a, nm) in enumerate(zip(addresses, names, strict=True)):
             off = results[i]
-            skip = off is not None and (online_for == "not_found" or
-                                        (online_for == "not_exact" and off.quality == "exact"))
+            skip = off is not None and (
+                online_for == "not_found" or (online_for == "not_exact" and off.quality == "exact")
+            )
             if not (a or nm) or skip:
                 continue
             query = a or nm
@@ -902,8 +1032,11 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
             m = _from_hit(hit)
             d = index.bounds_distance_m(m.lon, m.lat) if index is not None else 0.0
             if d > OUTSIDE_AREA_M:
-                add_note(i, f"{online.name} placed it {d / 1000:.0f} km outside the extract's area "
-                            f"({m.matched}): not used; give city=")
+                add_note(
+                    i,
+                    f"{online.name} placed it {d / 1000:.0f} km outside the extract's area "
+                    f"({m.matched}): not used; give city=",
+                )
             elif off is None or m.rank > off.rank:
                 offline = off.note if off is not None else notes[i]
                 results[i] = replace(m, note=f"{m.note}; offline: {offline}" if offline else m.note)
@@ -929,6 +1062,11 @@ def geocode(table, *, extract=None, address_col: str | None = None, name_col: st
     gdf = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
     found = sum(r is not None for r in results)
     counts = gdf["quality"].value_counts()
-    log.info("%s: placed %d of %d rows (%s)", label, found, n,
-             ", ".join(f"{q} {int(counts[q])}" for q in QUALITIES if q in counts))
+    log.info(
+        "%s: placed %d of %d rows (%s)",
+        label,
+        found,
+        n,
+        ", ".join(f"{q} {int(counts[q])}" for q in QUALITIES if q in counts),
+    )
     return gdf

@@ -69,8 +69,10 @@ def parse_groups(groups) -> list[GroupSpec]:
             elif isinstance(value, (tuple, list)) and len(value) in (1, 2):
                 items.append((name, value[0], value[1] if len(value) == 2 else None))
             else:
-                msg = (f"groups[{name!r}] = {value!r}: give the households column, or (column, profile), e.g. "
-                       "groups={'elderly': ('老年人', 'elderly')}.")
+                msg = (
+                    f"groups[{name!r}] = {value!r}: give the households column, or (column, profile), e.g. "
+                    "groups={'elderly': ('老年人', 'elderly')}."
+                )
                 raise CoverageInputError(msg)
     else:
         for text in groups:
@@ -80,15 +82,20 @@ def parse_groups(groups) -> list[GroupSpec]:
     for name, col, prof in items:
         name, col = str(name).strip(), str(col).strip()
         if not name or not col:
-            msg = f"--groups {groups!r}: a group has no name or column; give COL[:PROFILE],... like 老年人:elderly."
+            msg = (
+                f"--groups {groups!r}: a group has no name or column; give COL[:PROFILE],... like "
+                "老年人:elderly."
+            )
             raise CoverageInputError(msg)
         if name.lower() in seen:
             msg = f"--groups: the group {name!r} is given twice; give each group once."
             raise CoverageInputError(msg)
         seen.add(name.lower())
         if prof is not None and prof not in SPEED_PROFILES_KPH:
-            msg = (f"--groups {name}:{prof}: unknown walking profile {prof!r}; use one of "
-                   f"{', '.join(sorted(SPEED_PROFILES_KPH))}.")
+            msg = (
+                f"--groups {name}:{prof}: unknown walking profile {prof!r}; use one of "
+                f"{', '.join(sorted(SPEED_PROFILES_KPH))}."
+            )
             raise CoverageInputError(msg)
         specs.append(GroupSpec(name, col, prof))
     return specs
@@ -106,8 +113,10 @@ def group_counts(points, specs: list[GroupSpec]) -> dict[str, np.ndarray]:
     for g in specs:
         col = g.column if g.column in frame.columns else lower.get(g.column.lower())
         if col is None:
-            msg = (f"{points.label} has no column {g.column!r} for the group {g.name!r} (--groups); columns are "
-                   f"{[c for c in frame.columns if c != 'geometry']}.")
+            msg = (
+                f"{points.label} has no column {g.column!r} for the group {g.name!r} (--groups); columns are "
+                f"{[c for c in frame.columns if c != 'geometry']}."
+            )
             raise CoverageInputError(msg)
         raw = frame[col]
         if pd.api.types.is_numeric_dtype(raw.dtype):
@@ -118,8 +127,11 @@ def group_counts(points, specs: list[GroupSpec]) -> dict[str, np.ndarray]:
         bad = (~blank.to_numpy() & ~np.isfinite(values)) | (np.nan_to_num(values) < 0)
         if bad.any():
             i = np.flatnonzero(bad)
-            msg = (f"{points.label} column {col!r} (group {g.name!r}) is not a count of people in {points.rows(i)} "
-                   f"(e.g. {raw.iloc[i[0]]!r}); give numbers of 0 or more (an empty cell counts as 0).")
+            msg = (
+                f"{points.label} column {col!r} (group {g.name!r}) is not a count of people in "
+                f"{points.rows(i)} "
+                f"(e.g. {raw.iloc[i[0]]!r}); give numbers of 0 or more (an empty cell counts as 0)."
+            )
             raise CoverageInputError(msg)
         out[g.name] = np.where(blank.to_numpy(), 0.0, values)
     return out
@@ -129,15 +141,27 @@ def lorenz_points(values, weights, n: int = 101) -> dict:
     """The Lorenz curve resampled at ``n`` population shares (for pages and charts)."""
     p, v = lorenz(values, weights)
     grid = np.linspace(0, 1, n)
-    return {"population_share": grid.round(4).tolist(), "value_share": np.interp(grid, p, v).round(6).tolist()}
+    return {
+        "population_share": grid.round(4).tolist(),
+        "value_share": np.interp(grid, p, v).round(6).tolist(),
+    }
 
 
 def _share(a: float, b: float) -> float | None:
     return round(a / b, _DIGITS) if b else None
 
 
-def tally(counts: np.ndarray, households: pd.DataFrame, *, bands_min, threshold_min: float, speed_kph: float,
-          profile: str | None, share_all: float, access: np.ndarray | None = None) -> dict:
+def tally(
+    counts: np.ndarray,
+    households: pd.DataFrame,
+    *,
+    bands_min,
+    threshold_min: float,
+    speed_kph: float,
+    profile: str | None,
+    share_all: float,
+    access: np.ndarray | None = None,
+) -> dict:
     """The figures of one group: totals by status, the share covered, the bands and the fairness of the walks.
 
     ``households`` is the households table of the group's profile (its
@@ -172,13 +196,17 @@ def tally(counts: np.ndarray, households: pd.DataFrame, *, bands_min, threshold_
         "n_points_uncovered": int(((g > 0) & (status != "covered") & valid).sum()),
         "bands": bands,
         # fairness: how unequal the walks are among the group's people, and how far it is behind everyone
-        "gini_walk_min": round(gini(walk[reached], g[reached]), _DIGITS) if reached.any() and
-        np.nansum(walk[reached]) > 0 else None,
-        "mean_walk_min": round(float(np.average(walk[reached], weights=g[reached])), 3) if reached.any() else None,
+        "gini_walk_min": round(gini(walk[reached], g[reached]), _DIGITS)
+        if reached.any() and np.nansum(walk[reached]) > 0
+        else None,
+        "mean_walk_min": round(float(np.average(walk[reached], weights=g[reached])), 3)
+        if reached.any()
+        else None,
         "share_covered_all": round(float(share_all), _DIGITS) if np.isfinite(share_all) else None,
         "gap_to_all": round(share - share_all, _DIGITS) if total and np.isfinite(share_all) else None,
-        "lorenz_walk_min": lorenz_points(walk[reached], g[reached]) if reached.any() and
-        np.nansum(walk[reached]) > 0 else None,
+        "lorenz_walk_min": lorenz_points(walk[reached], g[reached])
+        if reached.any() and np.nansum(walk[reached]) > 0
+        else None,
         **({} if access is None else _access_of(access, g, valid)),
     }
 
@@ -188,8 +216,10 @@ def _access_of(access: np.ndarray, g: np.ndarray, valid: np.ndarray) -> dict:
     if not ok.any():
         return {"access_mean": None, "gini_access": None}
     a, w = access[ok], g[ok]
-    return {"access_mean": round(float(np.average(a, weights=w)), _DIGITS),
-            "gini_access": round(gini(a, w), _DIGITS) if a.sum() > 0 else None}
+    return {
+        "access_mean": round(float(np.average(a, weights=w)), _DIGITS),
+        "gini_access": round(gini(a, w), _DIGITS) if a.sum() > 0 else None,
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,7 +251,8 @@ class Groups:
         return [g.name for g in self.specs]
 
     def uncovered(self, households: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
-        """The residential points where people of a group (or of any group) are not covered, most people first.
+        """The residential points where people of a group (or of any group) are not covered, most people
+        first.
 
         One row per point: the households table's id and geometry columns,
         each group's count and whether that group is covered there, its walk
@@ -234,8 +265,12 @@ class Groups:
         need = np.zeros(len(households), dtype=bool)
         for n in names:
             need |= (self.counts[n] > 0) & ~self.covered[n] & (self.status[n] != "invalid")
-        keep = [c for c in households.columns if c in ("id", "name", "station_id", households.geometry.name)
-                or str(c).lower() in ("名称", "编号")]
+        keep = [
+            c
+            for c in households.columns
+            if c in ("id", "name", "station_id", households.geometry.name)
+            or str(c).lower() in ("名称", "编号")
+        ]
         out = households.loc[need, keep].copy()
         for n in names:
             out[f"{n}"] = self.counts[n][need]
@@ -246,7 +281,9 @@ class Groups:
         out["people_uncovered"] = unc
         return out.sort_values("people_uncovered", ascending=False, kind="stable")
 
-    def by_area(self, result, areas, *, name_col: str | None = None, id_col: str | None = None) -> pd.DataFrame:
+    def by_area(
+        self, result, areas, *, name_col: str | None = None, id_col: str | None = None
+    ) -> pd.DataFrame:
         """One row per (area, group): people, covered, uncovered, share covered and the gap to the area's all.
 
         ``areas`` as :func:`~coverage.areas.summarize_by_area` takes them;
@@ -260,7 +297,9 @@ class Groups:
         valid = status != "invalid"
         w_cov = np.where(status == "covered", hh.weight, 0.0)
         rows = []
-        keys = [(i, table.loc[i, "area_id"], table.loc[i, "area"]) for i in table.index] + [(-1, None, OUTSIDE)]
+        keys = [(i, table.loc[i, "area_id"], table.loc[i, "area"]) for i in table.index] + [
+            (-1, None, OUTSIDE)
+        ]
         for key, area_id, label in keys:
             inside = (area_of == key) & valid
             if key == -1 and not inside.any():
@@ -272,16 +311,23 @@ class Groups:
                 tot = float(g.sum())
                 cov = float(g[self.covered[n]].sum())
                 reached = inside & (g > 0) & np.isfinite(self.walk_min[n])
-                rows.append({
-                    "area_id": area_id, "area": label, "group": n, "people": tot, "covered": cov,
-                    "uncovered": float(g[self.status[n] == "uncovered"].sum()),
-                    "off_network": float(g[self.status[n] == "off_network"].sum()),
-                    "share_covered": cov / tot if tot else np.nan,
-                    "share_covered_all": all_share,
-                    "gap_to_all": cov / tot - all_share if tot and w_all else np.nan,
-                    "gini_walk_min": gini(self.walk_min[n][reached], g[reached])
-                    if reached.any() and np.nansum(self.walk_min[n][reached]) > 0 else np.nan,
-                })
+                rows.append(
+                    {
+                        "area_id": area_id,
+                        "area": label,
+                        "group": n,
+                        "people": tot,
+                        "covered": cov,
+                        "uncovered": float(g[self.status[n] == "uncovered"].sum()),
+                        "off_network": float(g[self.status[n] == "off_network"].sum()),
+                        "share_covered": cov / tot if tot else np.nan,
+                        "share_covered_all": all_share,
+                        "gap_to_all": cov / tot - all_share if tot and w_all else np.nan,
+                        "gini_walk_min": gini(self.walk_min[n][reached], g[reached])
+                        if reached.any() and np.nansum(self.walk_min[n][reached]) > 0
+                        else np.nan,
+                    }
+                )
         return pd.DataFrame(rows)
 
 

@@ -52,12 +52,23 @@ LAT_ALIASES = ("lat", "latitude", "纬度", "y")
 ID_ALIASES = ("id", "编号", "编码")
 NAME_ALIASES = ("name", "名称", "名字", "站点名称", "小区名称")
 #: A weight asked for by one of these names also finds the others.
-WEIGHT_ALIASES = (("households", "户数", "住户数", "户数（户）"), ("population", "人口", "人口数", "常住人口"))
+WEIGHT_ALIASES = (
+    ("households", "户数", "住户数", "户数（户）"),
+    ("population", "人口", "人口数", "常住人口"),
+)
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 #: The command-line prefix of each input's own options (--station-sheet, --household-crs, ...).
-_ROLE_OPTION = {"stations": "station", "households": "household", "compounds": "compound", "gates": "gate",
-                "candidates": "candidate", "added stations": "station", "tiles": "tile",
-                "totals": "totals", "buildings": "building"}
+_ROLE_OPTION = {
+    "stations": "station",
+    "households": "household",
+    "compounds": "compound",
+    "gates": "gate",
+    "candidates": "candidate",
+    "added stations": "station",
+    "tiles": "tile",
+    "totals": "totals",
+    "buildings": "building",
+}
 
 
 def _one_line(exc) -> str:
@@ -67,10 +78,13 @@ def _one_line(exc) -> str:
 
 #: The inputs with command-line options of their own, by option; the other inputs take the option for every
 #: input (``--sheet``), and candidates take no sheet, layer or column options at all.
-_OWN_OPTIONS = {"crs": ("station", "household", "compound", "gate", "candidate", "totals", "building"),
-                "sheet": ("station", "household", "totals", "building"),
-                "layer": ("station", "household", "totals", "building"),
-                "lon-col": ("station", "household"), "lat-col": ("station", "household")}
+_OWN_OPTIONS = {
+    "crs": ("station", "household", "compound", "gate", "candidate", "totals", "building"),
+    "sheet": ("station", "household", "totals", "building"),
+    "layer": ("station", "household", "totals", "building"),
+    "lon-col": ("station", "household"),
+    "lat-col": ("station", "household"),
+}
 
 
 def file_option(role: str, what: str) -> str:
@@ -154,8 +168,14 @@ class Points:
     def subset(self, keep: np.ndarray) -> Points:
         """The rows where ``keep`` is true, in order."""
         return replace(
-            self, frame=self.frame[keep].reset_index(drop=True), ids=self.ids[keep], lon=self.lon[keep],
-            lat=self.lat[keep], weight=self.weight[keep], reason=self.reason[keep], numbers=self.row_numbers[keep],
+            self,
+            frame=self.frame[keep].reset_index(drop=True),
+            ids=self.ids[keep],
+            lon=self.lon[keep],
+            lat=self.lat[keep],
+            weight=self.weight[keep],
+            reason=self.reason[keep],
+            numbers=self.row_numbers[keep],
         )
 
     def concat(self, other: Points) -> Points:
@@ -164,9 +184,13 @@ class Points:
         fb = b.to_crs(a.crs) if (a.crs is not None and b.crs is not None) else b
         frame = gpd.GeoDataFrame(pd.concat([a, fb], ignore_index=True), geometry=a.geometry.name, crs=a.crs)
         return replace(
-            self, frame=frame, ids=np.concatenate([self.ids.astype(object), other.ids.astype(object)]),
-            lon=np.concatenate([self.lon, other.lon]), lat=np.concatenate([self.lat, other.lat]),
-            weight=np.concatenate([self.weight, other.weight]), reason=np.concatenate([self.reason, other.reason]),
+            self,
+            frame=frame,
+            ids=np.concatenate([self.ids.astype(object), other.ids.astype(object)]),
+            lon=np.concatenate([self.lon, other.lon]),
+            lat=np.concatenate([self.lat, other.lat]),
+            weight=np.concatenate([self.weight, other.weight]),
+            reason=np.concatenate([self.reason, other.reason]),
             numbers=np.concatenate([self.row_numbers, other.row_numbers]),
         )
 
@@ -208,10 +232,20 @@ def _read_csv(path: Path, label: str) -> tuple[pd.DataFrame, str]:
         msg = f"{label} is empty; it needs a header row (id,lon,lat) and one row per point."
         raise CoverageInputError(msg)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                         skipinitialspace=True, skip_blank_lines=False)
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+            skip_blank_lines=False,
+        )
     except pd.errors.ParserError as exc:
-        msg = f"{label} is not a readable table ({_one_line(exc)}); check that every row has the header's columns."
+        msg = (
+            f"{label} is not a readable table ({_one_line(exc)}); check that every row has the "
+            "header's columns."
+        )
         raise CoverageInputError(msg) from None
     df.columns = [str(c).strip() for c in df.columns]
     return _numbered(df, np.arange(len(df), dtype=np.int64) + 2, label), label
@@ -266,18 +300,25 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
-    except Exception as exc:  # not a workbook, or a damaged one
-        msg = (f"{label} could not be read as an Excel workbook ({_one_line(exc)[:120]}); "
-               "save it again from Excel.")
+    except Exception as exc:  # noqa: BLE001  (not a workbook, or a damaged one: one line, no traceback)
+        msg = (
+            f"{label} could not be read as an Excel workbook ({_one_line(exc)[:120]}); "
+            "save it again from Excel."
+        )
         raise CoverageInputError(msg) from None
     option = file_option(role, "sheet")
     given = sheet is not None
     if sheet is None:
         sheet = names[0]
         if len(names) > 1:
-            log.info("%s: reading its first sheet %r (of %s); choose another with %s", label, sheet, names, option)
+            log.info(
+                "%s: reading its first sheet %r (of %s); choose another with %s", label, sheet, names, option
+            )
     elif sheet not in names:
-        msg = f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with {option or 'sheet='}."
+        msg = (
+            f"{label} has no sheet {sheet!r}; its sheets are {names}. Pass one of them with "
+            f"{option or 'sheet='}."
+        )
         raise CoverageInputError(msg)
 
     def filled(rows):
@@ -288,8 +329,12 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
     if len(used) < 2:  # nothing under a header: name the sheets that have rows
         full = [n for n in names if n != sheet and len(filled(_sheet_rows(book, n))) >= 2]
         what = "is empty" if not used else "has a header but no rows"
-        how = (f"pass one with {option} {full[0]}" + (" (--sheet for every input)" if option != "--sheet" else "")
-               if option else "move it to the front of the workbook, or save it as CSV")
+        how = (
+            f"pass one with {option} {full[0]}"
+            + (" (--sheet for every input)" if option != "--sheet" else "")
+            if option
+            else "move it to the front of the workbook, or save it as CSV"
+        )
         hint = f"; the sheets with data are {full}: {how}" if full and not given else ""
         msg = f"{label} sheet {sheet!r} {what}{hint}."
         raise CoverageInputError(msg)
@@ -297,9 +342,11 @@ def _read_excel(path: Path, label: str, sheet, *, role: str = "points") -> tuple
     head = used[0]
     header = [rows[head][j] if j < len(rows[head]) else None for j in range(width)]
     columns = [str(c).strip() if isinstance(c, str) else f"Unnamed: {j}" for j, c in enumerate(header)]
-    body = [r + [np.nan] * (width - len(r)) for r in rows[head + 1:]]
+    body = [r + [np.nan] * (width - len(r)) for r in rows[head + 1 :]]
     df = pd.DataFrame(body, columns=columns, dtype=object)
-    return _numbered(df, np.arange(head + 2, head + 2 + len(df), dtype=np.int64), label), f"{label} sheet {sheet!r}"
+    return _numbered(
+        df, np.arange(head + 2, head + 2 + len(df), dtype=np.int64), label
+    ), f"{label} sheet {sheet!r}"
 
 
 def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") -> tuple[gpd.GeoDataFrame, str]:
@@ -307,7 +354,7 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
 
     try:
         layers = pyogrio.list_layers(path)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     names = [str(x) for x in layers[:, 0]]
@@ -324,7 +371,7 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
         raise CoverageInputError(msg)
     try:
         gdf = gpd.read_file(path, layer=layer)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as a vector file ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     if layer is not None:
@@ -334,10 +381,15 @@ def _read_vector(path: Path, label: str, layer, crs, *, role: str = "points") ->
     return gdf, label
 
 
-def _find_col(df: pd.DataFrame, wanted: str | None, aliases, label: str, what: str, *, hint: str | None = None) -> str:
+def _find_col(
+    df: pd.DataFrame, wanted: str | None, aliases, label: str, what: str, *, hint: str | None = None
+) -> str:
     """A column by name (any case) or, when none is asked for, by its usual names."""
-    found = _resolve(df, wanted) if wanted is not None else next(
-        (c for c in (_resolve(df, a) for a in aliases) if c is not None), None)
+    found = (
+        _resolve(df, wanted)
+        if wanted is not None
+        else next((c for c in (_resolve(df, a) for a in aliases) if c is not None), None)
+    )
     if found is not None:
         return found
     if wanted is not None:
@@ -358,7 +410,8 @@ _DMS = re.compile(
 
 
 def _parse_coordinates(text: pd.Series) -> np.ndarray:
-    """Numbers from coordinate text: decimals (also with a decimal comma), ``126.66°`` and degrees-minutes-seconds."""
+    """Numbers from coordinate text: decimals (also with a decimal comma), ``126.66°`` and
+    degrees-minutes-seconds."""
     values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a writable copy
     todo = np.flatnonzero(np.isnan(values) & text.notna().to_numpy())
     for i in todo:
@@ -394,7 +447,11 @@ class _Source:
 
     @property
     def row_numbers(self) -> np.ndarray:
-        return self.numbers if self.numbers is not None else np.arange(len(self.table), dtype=np.int64) + self.row_base
+        return (
+            self.numbers
+            if self.numbers is not None
+            else np.arange(len(self.table), dtype=np.int64) + self.row_base
+        )
 
     def rows(self, idx) -> str:
         return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
@@ -405,7 +462,8 @@ _HEADER_SEARCH_ROWS = 10
 
 
 def _find_header(df: pd.DataFrame, xa, ya, lon_col, lat_col) -> int | None:
-    """The first row (within the first few) that holds the coordinate headers, when the header row does not."""
+    """The first row (within the first few) that holds the coordinate headers,
+    when the header row does not."""
     want_x = {str(a).lower() for a in ((lon_col,) if lon_col else xa)}
     want_y = {str(a).lower() for a in ((lat_col,) if lat_col else ya)}
     for k in range(min(_HEADER_SEARCH_ROWS, len(df))):
@@ -428,28 +486,41 @@ def _title_above(df: pd.DataFrame, numbers) -> tuple[int, list[str]] | None:
     return None
 
 
-def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, role: str = "points",
-                  numbers=None, row_word: str = "rows") -> _Source:
+def _table_source(
+    df: pd.DataFrame,
+    label: str,
+    path,
+    crs,
+    lon_col,
+    lat_col,
+    *,
+    role: str = "points",
+    numbers=None,
+    row_word: str = "rows",
+) -> _Source:
     """Coordinates from a table's lon/lat (or x/y) columns (a title row above the header is skipped)."""
     rows = df.attrs.pop("rows", None)  # numbers kept by the reader (never written on with the frame)
-    numbers = np.asarray((np.arange(len(df)) + 2 if rows is None else rows) if numbers is None else numbers,
-                         dtype=np.int64)
+    numbers = np.asarray(
+        (np.arange(len(df)) + 2 if rows is None else rows) if numbers is None else numbers, dtype=np.int64
+    )
     if df.empty:
         msg = f"{label} has a header but no rows."
         raise CoverageInputError(msg)
     projected = crs is not None and not is_china_offset(crs) and parse_crs(crs).is_projected
     xa = ("x", "easting", "lon", "lng", "经度") if projected else LON_ALIASES
     ya = ("y", "northing", "lat", "纬度") if projected else LAT_ALIASES
-    have = (_resolve(df, lon_col) if lon_col else next((c for c in (_resolve(df, a) for a in xa) if c), None))
+    have = _resolve(df, lon_col) if lon_col else next((c for c in (_resolve(df, a) for a in xa) if c), None)
     title = None  # (row, cells) of the header below a title row, when no coordinate header was found
     if have is None:
         k = _find_header(df, xa, ya, lon_col, lat_col)
         if k is not None:
             header_row = int(numbers[k])
             log.info("%s: the header is on row %d (the rows above it are a title)", label, header_row)
-            cols = [str(v).strip() if isinstance(v, str) else f"Unnamed: {j}" for j, v in enumerate(df.iloc[k])]
-            df = df.iloc[k + 1:].set_axis(cols, axis=1).reset_index(drop=True)
-            numbers = numbers[k + 1:]
+            cols = [
+                str(v).strip() if isinstance(v, str) else f"Unnamed: {j}" for j, v in enumerate(df.iloc[k])
+            ]
+            df = df.iloc[k + 1 :].set_axis(cols, axis=1).reset_index(drop=True)
+            numbers = numbers[k + 1 :]
             if df.empty:
                 msg = f"{label} has a header (row {header_row}) but no rows."
                 raise CoverageInputError(msg)
@@ -463,14 +534,29 @@ def _table_source(df: pd.DataFrame, label: str, path, crs, lon_col, lat_col, *, 
     except CoverageInputError as e:
         if title is None:
             raise
-        how = (f"name that row's coordinate columns with {opt_x} and {opt_y} and the title is skipped" if opt_x
-               else "delete the title row")
-        msg = f"{e} The first row looks like a title above the header; row {title[0]} holds {title[1]}: {how}."
+        how = (
+            f"name that row's coordinate columns with {opt_x} and {opt_y} and the title is skipped"
+            if opt_x
+            else "delete the title row"
+        )
+        msg = (
+            f"{e} The first row looks like a title above the header; row {title[0]} holds {title[1]}: {how}."
+        )
         raise CoverageInputError(msg) from None
     x, y = _parse_coordinates(df[cx]), _parse_coordinates(df[cy])
     bad_text = ((df[cx].notna() & np.isnan(x)) | (df[cy].notna() & np.isnan(y))).to_numpy()
-    return _Source(label, df, x, y, bad_text, None if path is None else str(path), xy_cols=(cx, cy),
-                   numbers=numbers, role=role, row_word=row_word)
+    return _Source(
+        label,
+        df,
+        x,
+        y,
+        bad_text,
+        None if path is None else str(path),
+        xy_cols=(cx, cy),
+        numbers=numbers,
+        role=role,
+        row_word=row_word,
+    )
 
 
 def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None) -> _Source:
@@ -480,12 +566,23 @@ def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None)
         gdf = source.reset_index(drop=True).copy()
         if gdf.crs is None and crs is not None and not offset:
             gdf = gdf.set_crs(crs)
-        return _Source(f"{role} GeoDataFrame", gdf, None, None, None, None, row_base=0, row_word="index", role=role)
+        return _Source(
+            f"{role} GeoDataFrame", gdf, None, None, None, None, row_base=0, row_word="index", role=role
+        )
     if isinstance(source, pd.DataFrame):  # a plain table with lon/lat (or x/y) columns, as a CSV would have
         df = source.reset_index(drop=True).copy()
         df.columns = [str(c).strip() for c in df.columns]
-        return _table_source(df, f"{role} DataFrame", None, crs, lon_col, lat_col, role=role,
-                             numbers=np.arange(len(df), dtype=np.int64), row_word="index")
+        return _table_source(
+            df,
+            f"{role} DataFrame",
+            None,
+            crs,
+            lon_col,
+            lat_col,
+            role=role,
+            numbers=np.arange(len(df), dtype=np.int64),
+            row_word="index",
+        )
     if not isinstance(source, (str, Path)):
         msg = f"{role} must be a file path, a DataFrame or a GeoDataFrame, not {type(source).__name__}."
         raise TypeError(msg)
@@ -512,8 +609,10 @@ def _source(source, role: str, crs, lon_col, lat_col, *, sheet=None, layer=None)
         return _Source(label, gdf, None, None, None, str(source), row_base=1, row_word="features", role=role)
     if suffix in PARQUET_SUFFIXES:
         return _read_parquet(path, label, crs, lon_col, lat_col, role=role)
-    msg = (f"{label} has an unknown format {suffix!r}; give .csv, .xlsx/.xls, .geojson, .gpkg, .shp or "
-           ".parquet (GeoParquet), or a GeoDataFrame.")
+    msg = (
+        f"{label} has an unknown format {suffix!r}; give .csv, .xlsx/.xls, .geojson, .gpkg, .shp or "
+        ".parquet (GeoParquet), or a GeoDataFrame."
+    )
     raise CoverageInputError(msg)
 
 
@@ -522,11 +621,11 @@ def _read_parquet(path: Path, label: str, crs, lon_col, lat_col, *, role: str) -
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        msg = f"{label}: reading Parquet needs pyarrow; install it with pip install \"service-coverage[dask]\"."
+        msg = f'{label}: reading Parquet needs pyarrow; install it with pip install "service-coverage[dask]".'
         raise CoverageInputError(msg) from None
     try:
         meta = pq.read_schema(path).metadata or {}
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as Parquet ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     try:
@@ -535,11 +634,20 @@ def _read_parquet(path: Path, label: str, crs, lon_col, lat_col, *, role: str) -
         else:  # no geometry column: a table whose coordinates are columns
             df = pd.read_parquet(path)
             df.columns = [str(c).strip() for c in df.columns]
-            return _table_source(df, label, path, crs, lon_col, lat_col, role=role,
-                                 numbers=np.arange(len(df), dtype=np.int64), row_word="rows (from 0)")
+            return _table_source(
+                df,
+                label,
+                path,
+                crs,
+                lon_col,
+                lat_col,
+                role=role,
+                numbers=np.arange(len(df), dtype=np.int64),
+                row_word="rows (from 0)",
+            )
     except CoverageInputError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any reader failure is the user's file)
         msg = f"{label} could not be read as GeoParquet ({_one_line(exc)[:160]})."
         raise CoverageInputError(msg) from None
     if gdf.crs is None and crs is not None and not is_china_offset(crs):
@@ -602,7 +710,8 @@ def _coordinate_reasons(x, y, bad_text, geographic: bool, label: str, rows=None)
 
 
 def _geocode_reasons(table: pd.DataFrame, reason: np.ndarray) -> np.ndarray:
-    """Rows a geocoding pass could not place (``status`` ``not_found``, no coordinates): its ``note`` as the reason.
+    """Rows a geocoding pass could not place (``status`` ``not_found``, no coordinates): its ``note`` as the
+    reason.
 
     A row whose coordinates were filled in by hand afterwards is used as it is.
     """
@@ -613,13 +722,15 @@ def _geocode_reasons(table: pd.DataFrame, reason: np.ndarray) -> np.ndarray:
     nf &= reason == "missing coordinate"
     if nf.any():
         nt = _resolve(table, "note")
-        notes = table[nt].astype("string").fillna("").str.strip().to_numpy() if nt else np.full(len(table), "")
+        notes = (
+            table[nt].astype("string").fillna("").str.strip().to_numpy() if nt else np.full(len(table), "")
+        )
         reason = reason.copy()
         reason[nf] = [f"not found by geocoding: {n}" if n else "not found by geocoding" for n in notes[nf]]
     return reason
 
 
-def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputError:
+def _no_usable_rows(src: _Source, x, y, reason, lon_hint) -> CoverageInputError:
     """The one-line error for an input where no row has usable coordinates: a sample and the fix."""
     n = len(reason)
     first = 0
@@ -627,6 +738,7 @@ def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputE
         cx, cy = src.xy_cols
         filled = np.flatnonzero(src.table[cx].notna().to_numpy() | src.table[cy].notna().to_numpy())
         first = int(filled[0]) if filled.size else 0
+
         def cell(c):
             v = src.table[c].iloc[first]
             return "''" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(v)
@@ -639,8 +751,10 @@ def _no_usable_rows(src: _Source, x, y, reason, crs, lon_hint) -> CoverageInputE
         cols = "geometries"
     big = np.isfinite(x) & np.isfinite(y) & ((np.abs(x) > 1000) | (np.abs(y) > 1000))
     if big.sum() > 0.5 * n:
-        fix = (f"they look like projected metres, not degrees: pass their CRS, e.g. --crs "
-               f"{suggest_projected_crs(x[big], y[big], lon_hint)}")
+        fix = (
+            f"they look like projected metres, not degrees: pass their CRS, e.g. --crs "
+            f"{suggest_projected_crs(x[big], y[big], lon_hint)}"
+        )
     elif (reason == "non-numeric coordinate").any():
         fix = "give decimal degrees like 126.6612 (degrees-minutes-seconds like 126°39'40\"E are read too)"
     elif (reason == "coordinate out of range").any():
@@ -662,7 +776,9 @@ def _resolve(frame: pd.DataFrame, wanted: str, aliases=()) -> str | None:
     return None
 
 
-def _ids(frame: pd.DataFrame, id_col: str | None, label: str, rows=None, problems: list | None = None) -> np.ndarray:
+def _ids(
+    frame: pd.DataFrame, id_col: str | None, label: str, rows=None, problems: list | None = None
+) -> np.ndarray:
     """Stage 4, ids: the id column as given (unique, never empty), or row numbers.
 
     With ``problems`` (a list), every problem found is added to it instead of
@@ -683,7 +799,9 @@ def _ids(frame: pd.DataFrame, id_col: str | None, label: str, rows=None, problem
     idser = frame[col]
     null = idser.isna().to_numpy()
     if null.any():
-        found.append(f"{label} column {col!r} is empty in {rows(np.flatnonzero(null))}; give every row an id.")
+        found.append(
+            f"{label} column {col!r} is empty in {rows(np.flatnonzero(null))}; give every row an id."
+        )
     dup = idser.duplicated(keep=False).to_numpy() & ~null
     if dup.any():
         vals = list(dict.fromkeys(idser[dup].astype(str)))
@@ -705,10 +823,11 @@ def _problem(msg: str, problems: list | None, value):
 
 
 def _raise_problems(problems: list, label: str) -> None:
-    """Every problem of one file in one message: the first in full, the others after it without the file's name."""
+    """Every problem of one file in one message:
+    the first in full, the others after it without the file's name."""
     if not problems:
         return
-    rest = [m[len(label):].lstrip() if m.startswith(label) else m for m in problems[1:]]
+    rest = [m[len(label) :].lstrip() if m.startswith(label) else m for m in problems[1:]]
     raise CoverageInputError(" ".join([problems[0], *(f"Also: {m}" for m in rest)]))
 
 
@@ -719,7 +838,9 @@ def _weight_column(frame: pd.DataFrame, weight: str) -> str | None:
     return _resolve(frame, weight)
 
 
-def _weights(frame: pd.DataFrame, weight: str | None, label: str, rows=None, problems: list | None = None) -> np.ndarray:
+def _weights(
+    frame: pd.DataFrame, weight: str | None, label: str, rows=None, problems: list | None = None
+) -> np.ndarray:
     """Stage 5, weights: households per row (non-negative numbers), 1 when no column is given.
 
     With ``problems`` (a list), every problem found is added to it instead of raised.
@@ -814,9 +935,19 @@ def read_points(
     return _points(src, crs=crs, id_col=id_col, name_col=name_col, weight=weight, lon_hint=lon_hint)
 
 
-def iter_csv_points(path, *, role: str = "households", chunk_rows: int = 1_000_000, id_col: str | None = "id",
-                    name_col: str | None = "name", weight: str | None = None, crs=None, lon_col: str | None = None,
-                    lat_col: str | None = None, lon_hint: float | None = None):
+def iter_csv_points(
+    path,
+    *,
+    role: str = "households",
+    chunk_rows: int = 1_000_000,
+    id_col: str | None = "id",
+    name_col: str | None = "name",
+    weight: str | None = None,
+    crs=None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    lon_hint: float | None = None,
+):
     """A large CSV file as :class:`Points`, ``chunk_rows`` rows at a time (for tiled runs).
 
     Each chunk gets :func:`read_points`'s checks, with rows numbered as in
@@ -844,8 +975,17 @@ def iter_csv_points(path, *, role: str = "households", chunk_rows: int = 1_000_0
             raise CoverageInputError(msg)
     sep = _sniff_separator(head.decode(enc, errors="replace"))
     label = f"{label} ({SEPARATORS[sep]}-separated, {name})"
-    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True,
-                         encoding=enc, chunksize=chunk_rows, skip_blank_lines=False)
+    reader = pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skipinitialspace=True,
+        encoding=enc,
+        chunksize=chunk_rows,
+        skip_blank_lines=False,
+    )
     offset = raw = 0  # rows kept so far (the output order), and rows read (the spreadsheet's numbering)
     for df in reader:
         df.columns = [str(c).strip() for c in df.columns]
@@ -855,7 +995,10 @@ def iter_csv_points(path, *, role: str = "households", chunk_rows: int = 1_000_0
         if df.empty:
             continue
         src = _table_source(df, label, path, crs, lon_col, lat_col, role=role)
-        yield offset, _points(src, crs=crs, id_col=id_col, name_col=name_col, weight=weight, lon_hint=lon_hint)
+        yield (
+            offset,
+            _points(src, crs=crs, id_col=id_col, name_col=name_col, weight=weight, lon_hint=lon_hint),
+        )
         offset += len(df)
 
 
@@ -870,12 +1013,17 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
             msg = f"{label} has no rows."
             raise CoverageInputError(msg)
         if gdf.crs is None and not offset:
-            msg = (f"{label} has no CRS (a shapefile without its .prj?); pass its CRS, e.g. "
-                   f"{crs_option(src.role)} EPSG:4326 (crs= in Python).")
+            msg = (
+                f"{label} has no CRS (a shapefile without its .prj?); pass its CRS, e.g. "
+                f"{crs_option(src.role)} EPSG:4326 (crs= in Python)."
+            )
             raise CoverageInputError(msg)
         if offset and gdf.crs is not None and not gdf.crs.is_geographic:
-            msg = (f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 are "
-                   f"longitude/latitude. Give this file no CRS option, or its own with {crs_option(src.role)}.")
+            msg = (
+                f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: "
+                "GCJ-02 and BD-09 are "
+                f"longitude/latitude. Give this file no CRS option, or its own with {crs_option(src.role)}."
+            )
             raise CoverageInputError(msg)
         x, y = _xy_from_geometry(gdf, label)
         bad_text = np.zeros(len(gdf), dtype=bool)
@@ -887,7 +1035,7 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
     geographic = offset or pyproj.CRS.from_user_input(src_crs).is_geographic
     reason = _geocode_reasons(src.table, _coordinate_reasons(x, y, bad_text, geographic, label, src.rows))
     if not (reason == "").any():
-        raise _no_usable_rows(src, x, y, reason, crs, lon_hint)
+        raise _no_usable_rows(src, x, y, reason, lon_hint)
     if offset:
         ok = reason == ""
         lon[ok], lat[ok] = to_wgs84(lon[ok], lat[ok], crs)
@@ -897,6 +1045,7 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
     if vector and not offset:
         frame = src.table
     elif vector:  # GCJ-02/BD-09 geometries (outlines too) converted to WGS-84
+
         def fix(xy):
             return np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs)) if len(xy) else xy
 
@@ -904,21 +1053,33 @@ def _points(src: _Source, *, crs, id_col, name_col, weight, lon_hint) -> Points:
         ok = reason == ""
         geom[ok] = shapely.transform(geom[ok], fix)
         geom[~ok] = None
-        frame = gpd.GeoDataFrame(pd.DataFrame(src.table.drop(columns=src.table.geometry.name)), geometry=geom,
-                                 crs="EPSG:4326")
+        frame = gpd.GeoDataFrame(
+            pd.DataFrame(src.table.drop(columns=src.table.geometry.name)), geometry=geom, crs="EPSG:4326"
+        )
     else:  # table rows: the geometry is the position as given (WGS-84 for GCJ-02/BD-09 input)
-        geometry, gcrs = (gpd.points_from_xy(lon, lat), "EPSG:4326") if offset else (gpd.points_from_xy(x, y), src_crs)
+        geometry, gcrs = (
+            (gpd.points_from_xy(lon, lat), "EPSG:4326") if offset else (gpd.points_from_xy(x, y), src_crs)
+        )
         geometry[reason != ""] = None
         frame = gpd.GeoDataFrame(src.table, geometry=geometry, crs=gcrs)
     problems: list[str] = []  # every problem of the file, reported in one message
     ids = _ids(frame, id_col, label, src.rows, problems)
     w = _weights(frame, weight, label, src.rows, problems)
     _raise_problems(problems, label)
-    ncol = _resolve(frame, name_col, NAME_ALIASES if str(name_col).lower() in NAME_ALIASES else ()) if name_col else None
+    ncol = (
+        _resolve(frame, name_col, NAME_ALIASES if str(name_col).lower() in NAME_ALIASES else ())
+        if name_col
+        else None
+    )
     n_bad = int((reason != "").sum())
     if n_bad:
-        log.warning("%s: %d of %d rows have unusable coordinates (%s); they are kept as 'invalid'", label, n_bad,
-                    len(x), src.rows(np.flatnonzero(reason != "")))
+        log.warning(
+            "%s: %d of %d rows have unusable coordinates (%s); they are kept as 'invalid'",
+            label,
+            n_bad,
+            len(x),
+            src.rows(np.flatnonzero(reason != "")),
+        )
     return Points(
         frame=frame,
         ids=np.asarray(ids),
@@ -959,7 +1120,9 @@ class Polygons:
 
     @property
     def row_numbers(self) -> np.ndarray:
-        return self.numbers if self.numbers is not None else np.arange(len(self), dtype=np.int64) + self.row_base
+        return (
+            self.numbers if self.numbers is not None else np.arange(len(self), dtype=np.int64) + self.row_base
+        )
 
     def rows(self, idx) -> str:
         return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
@@ -982,8 +1145,16 @@ def polygonal(geom: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_polygons(source, *, role: str = "compounds", id_col: str | None = None, id_aliases=ID_ALIASES, crs=None,
-                  sheet: str | None = None, layer: str | None = None) -> Polygons:
+def read_polygons(
+    source,
+    *,
+    role: str = "compounds",
+    id_col: str | None = None,
+    id_aliases=ID_ALIASES,
+    crs=None,
+    sheet: str | None = None,
+    layer: str | None = None,
+) -> Polygons:
     """Read outlines: a GeoDataFrame, a vector file, or a CSV/Excel table with a WKT column.
 
     Every row must be a polygon or multipolygon (one clear error names the
@@ -998,7 +1169,12 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
     option = crs_option(role)
     path = None
     if isinstance(source, gpd.GeoDataFrame):
-        gdf, label, numbers, word = source.reset_index(drop=True).copy(), f"{role} GeoDataFrame", None, "index"
+        gdf, label, numbers, word = (
+            source.reset_index(drop=True).copy(),
+            f"{role} GeoDataFrame",
+            None,
+            "index",
+        )
         if gdf.crs is None and crs is not None and not offset:
             gdf = gdf.set_crs(crs)
         base = 0
@@ -1009,23 +1185,33 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
         path = Path(source)
         label = f"{role} file '{path}'"
         if not path.exists() or path.is_dir() or path.stat().st_size == 0:
-            msg = f"{label} {'does not exist' if not path.exists() else 'is a folder' if path.is_dir() else 'is empty'}."
+            what = "does not exist" if not path.exists() else "is a folder" if path.is_dir() else "is empty"
+            msg = f"{label} {what}."
             raise CoverageInputError(msg)
         suffix = path.suffix.lower()
         if suffix in CSV_SUFFIXES + EXCEL_SUFFIXES:
-            df, label = _read_csv(path, label) if suffix in CSV_SUFFIXES else _read_excel(path, label, sheet, role=role)
+            df, label = (
+                _read_csv(path, label)
+                if suffix in CSV_SUFFIXES
+                else _read_excel(path, label, sheet, role=role)
+            )
             numbers = np.asarray(df.attrs.pop("rows"), dtype=np.int64)
             col = next((c for c in (_resolve(df, a) for a in WKT_ALIASES) if c is not None), None)
             if col is None:
-                msg = (f"{label} has no outline column (looked for {', '.join(WKT_ALIASES)}); give each "
-                       "compound's outline as WKT, like POLYGON((126.65 45.75, ...)), or use a GeoJSON/GeoPackage.")
+                msg = (
+                    f"{label} has no outline column (looked for {', '.join(WKT_ALIASES)}); give each "
+                    "compound's outline as WKT, like POLYGON((126.65 45.75, ...)), or use a "
+                    "GeoJSON/GeoPackage."
+                )
                 raise CoverageInputError(msg)
             text = df[col].astype("string")
             geom = shapely.from_wkt(np.asarray(text.fillna("").to_numpy(), dtype=object), on_invalid="ignore")
             bad = np.flatnonzero(shapely.is_missing(geom) & text.fillna("").str.strip().ne("").to_numpy())
             if bad.size:
-                msg = (f"{label} column {col!r}: rows {rows_text(numbers[bad])} are not WKT outlines; write them like "
-                       "POLYGON((lon lat, lon lat, ...)).")
+                msg = (
+                    f"{label} column {col!r}: rows {rows_text(numbers[bad])} are not WKT outlines; write "
+                    "them like POLYGON((lon lat, lon lat, ...))."
+                )
                 raise CoverageInputError(msg)
             src_crs = "EPSG:4326" if (offset or crs is None) else crs
             gdf = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=geom, crs=src_crs)
@@ -1034,7 +1220,10 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
             gdf, label = _read_vector(path, label, layer, crs, role=role)
             numbers, base, word = None, 1, "features"
         else:
-            msg = f"{label} has an unknown format {suffix!r}; give .geojson, .gpkg, .shp, or .csv/.xlsx with WKT."
+            msg = (
+                f"{label} has an unknown format {suffix!r}; give .geojson, .gpkg, .shp, or .csv/.xlsx "
+                "with WKT."
+            )
             raise CoverageInputError(msg)
     if len(gdf) == 0:
         msg = f"{label} has no rows."
@@ -1045,8 +1234,10 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
             raise CoverageInputError(msg)
         gdf = gdf.set_crs("EPSG:4326")
     elif offset and not gdf.crs.is_geographic:
-        msg = (f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and BD-09 are "
-               f"longitude/latitude. Give this file no CRS option, or its own with {option}.")
+        msg = (
+            f"{label} is in {gdf.crs.name} (projected metres), but {crs} was given for it: GCJ-02 and "
+            f"BD-09 are longitude/latitude. Give this file no CRS option, or its own with {option}."
+        )
         raise CoverageInputError(msg)
     polys = Polygons(gdf, np.zeros(len(gdf)), label, None, base, word, numbers)
     rows = polys.rows
@@ -1055,16 +1246,21 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
     not_poly = np.flatnonzero(~np.isin(kinds, ["Polygon", "MultiPolygon"]))
     if not_poly.size:
         found = ", ".join(sorted(set(kinds[not_poly])))
-        msg = (f"{label}: {rows(not_poly)} are {found}, not polygons; give each compound's outline as a "
-               "polygon (closed lines can be turned into polygons in QGIS with Lines to Polygons).")
+        msg = (
+            f"{label}: {rows(not_poly)} are {found}, not polygons; give each compound's outline as a "
+            "polygon (closed lines can be turned into polygons in QGIS with Lines to Polygons)."
+        )
         raise CoverageInputError(msg)
     gdf = gdf.to_crs("EPSG:4326")
     if offset:
+
         def fix(xy):
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
             return np.column_stack([lon, lat])
 
-        gdf = gdf.set_geometry(shapely.transform(np.asarray(gdf.geometry.values, dtype=object), fix), crs="EPSG:4326")
+        gdf = gdf.set_geometry(
+            shapely.transform(np.asarray(gdf.geometry.values, dtype=object), fix), crs="EPSG:4326"
+        )
     geom = np.asarray(gdf.geometry.values, dtype=object)
     broken = ~shapely.is_valid(geom)
     if broken.any():  # self-crossing (bow-tie) or self-touching rings: repaired, every polygonal part kept
@@ -1072,16 +1268,22 @@ def read_polygons(source, *, role: str = "compounds", id_col: str | None = None,
         geom[broken] = polygonal(geom[broken])
         gdf = gdf.set_geometry(geom, crs="EPSG:4326")
         changed = np.flatnonzero(broken)[np.abs(shapely.area(geom[broken]) - area_before) > 1e-12]
-        log.warning("%s: %d outlines cross or touch themselves (%s); they were repaired keeping every part%s",
-                    label, int(broken.sum()), rows(np.flatnonzero(broken)),
-                    f" (the area of {rows(changed)} changed; check them)" if changed.size else "")
+        log.warning(
+            "%s: %d outlines cross or touch themselves (%s); they were repaired keeping every part%s",
+            label,
+            int(broken.sum()),
+            rows(np.flatnonzero(broken)),
+            f" (the area of {rows(changed)} changed; check them)" if changed.size else "",
+        )
     if id_col is None:
         found_id = next((c for c in (_resolve(gdf, a) for a in id_aliases) if c is not None), None)
         ids = _ids(gdf, found_id, label, rows) if found_id is not None else np.arange(1, len(gdf) + 1)
     else:
         if _resolve(gdf, id_col) is None:
-            msg = (f"{label} has no id column {id_col!r}; columns are "
-                   f"{[c for c in map(str, gdf.columns) if c != 'geometry']}.")
+            msg = (
+                f"{label} has no id column {id_col!r}; columns are "
+                f"{[c for c in map(str, gdf.columns) if c != 'geometry']}."
+            )
             raise CoverageInputError(msg)
         ids = _ids(gdf, _resolve(gdf, id_col), label, rows)
     return Polygons(gdf, np.asarray(ids), label, None if path is None else str(path), base, word, numbers)

@@ -74,11 +74,16 @@ def _trace_bands(walk: np.ndarray, bands_m, r0: int, c0: int, raster) -> list:
         polys = []
         if (z >= 0).any():
             gen = contourpy.contour_generator(z=z, fill_type=contourpy.FillType.OuterOffset)
-            for pts, offs in zip(*gen.filled(0.0, 2 * cell)):
+            for pts, offs in zip(*gen.filled(0.0, 2 * cell), strict=True):
                 xy = np.column_stack([ox + pts[:, 0] * cell, oy + pts[:, 1] * cell])
-                polys.append(shapely.Polygon(xy[offs[0] : offs[1]],
-                                             [xy[offs[j] : offs[j + 1]] for j in range(1, len(offs) - 1)]))
-        out.append(shapely.Polygon() if not polys else polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys))
+                polys.append(
+                    shapely.Polygon(
+                        xy[offs[0] : offs[1]], [xy[offs[j] : offs[j + 1]] for j in range(1, len(offs) - 1)]
+                    )
+                )
+        out.append(
+            shapely.Polygon() if not polys else polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+        )
     geoms = np.array(out, dtype=object)
     fast = shapely.simplify(geoms, 0.1 * cell, preserve_topology=False)
     bad = ~shapely.is_valid(fast)  # rare: a simplified ring crossed another; redo those carefully
@@ -108,7 +113,9 @@ def _cell_walk(raster, ch, chains: np.ndarray, junction_dist_m: np.ndarray):
         owner, pos = gather(raster.chain_ptr, chains)
         c = chains[owner]
     p = raster.pos_m[pos]
-    walk = np.minimum(junction_dist_m[ch.chain_a[c]] + p, junction_dist_m[ch.chain_b[c]] + (ch.chain_len[c] - p))
+    walk = np.minimum(
+        junction_dist_m[ch.chain_a[c]] + p, junction_dist_m[ch.chain_b[c]] + (ch.chain_len[c] - p)
+    )
     counts = raster.chain_ptr[chains + 1] - raster.chain_ptr[chains]
     return pos, walk + raster.access_m[pos], np.cumsum(counts) - counts
 
@@ -120,7 +127,7 @@ def _direct(raster, ch, station_snap, rows, chains, starts, walk: np.ndarray) ->
         return
     s_chain, s_pos = ch.position(station_snap.edge[on], station_snap.along_m[on])
     k = np.searchsorted(chains, s_chain)
-    for c, ki, sp, sa in zip(s_chain, k, s_pos, station_snap.access_m[on]):
+    for c, ki, sp, sa in zip(s_chain, k, s_pos, station_snap.access_m[on], strict=True):
         if ki >= chains.size or chains[ki] != c:
             continue
         lo, hi = raster.chain_ptr[c], raster.chain_ptr[c + 1]
@@ -179,7 +186,7 @@ class _GatedCells:
         self.gate_ptr = np.concatenate([[0], np.cumsum(np.bincount(gate, minlength=len(rule.gate_snap)))])
         self.rule = rule
 
-    def walks(self, network, gate_walk_m: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+    def walks(self, gate_walk_m: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
         """(cells, walk in metres) for the gated cells whose best gate is within ``limit_m``."""
         reached = np.flatnonzero(gate_walk_m <= limit_m)
         _, pos = gather(self.gate_ptr, reached)
@@ -194,15 +201,25 @@ class _GatedCells:
 
 
 def _gate_walks(network, gate_snap, station_snap, junction_dist_m, station_rows) -> np.ndarray:
-    """Every gate's walk (its access walk included) from per-junction distances and the given stations' chains."""
+    """Every gate's walk (its access walk included) from per-junction distances and the given stations'
+    chains."""
     d, _ = point_distances(network, gate_snap, junction_dist_m)
     pi, _, dd = same_chain_pairs(network, gate_snap, station_snap.subset(station_rows))
     np.minimum.at(d, pi, dd)
     return d
 
 
-def station_isochrones(network, station_snap, bands_m, *, reach=None, station_rows=None,
-                       cell_m: float = CELL_M, max_snap_m: float | None = None, gates=None):
+def station_isochrones(
+    network,
+    station_snap,
+    bands_m,
+    *,
+    reach=None,
+    station_rows=None,
+    cell_m: float = CELL_M,
+    max_snap_m: float | None = None,
+    gates=None,
+):
     """Isochrone polygons (work CRS) per station and band, and the union per band.
 
     With ``gates`` (a :class:`~coverage.gates.GateRule`), cells inside gated
@@ -237,8 +254,9 @@ def station_isochrones(network, station_snap, bands_m, *, reach=None, station_ro
         cells = raster.cell[pos]
         if gated is not None:
             walk[gated.masked[pos]] = np.inf
-            g_cells, g_walk = gated.walks(network, _gate_walks(network, gates.gate_snap, station_snap, jd, [s]),
-                                          limit + raster.cell_m)
+            g_cells, g_walk = gated.walks(
+                _gate_walks(network, gates.gate_snap, station_snap, jd, [s]), limit + raster.cell_m
+            )
             cells, walk = np.concatenate([cells, g_cells]), np.concatenate([walk, g_walk])
         jd[nodes] = np.inf
         keep = walk <= limit + raster.cell_m  # a margin of cells for the interpolation
@@ -257,34 +275,55 @@ _CACHE_VERSION = 1
 def _cache_file(network, station_snap, bands_m, cell_m: float, max_snap_m: float | None) -> Path:
     """The cache of one set of isochrones: named by the network, where the stations meet it and the bands."""
     h = hashlib.sha256(network.fingerprint.encode())
-    for a in (station_snap.edge, station_snap.along_m, station_snap.access_m, station_snap.x, station_snap.y,
-              station_snap.px, station_snap.py):
+    for a in (
+        station_snap.edge,
+        station_snap.along_m,
+        station_snap.access_m,
+        station_snap.x,
+        station_snap.y,
+        station_snap.px,
+        station_snap.py,
+    ):
         h.update(np.ascontiguousarray(a).tobytes())
-    h.update(json.dumps([sorted(float(b) for b in bands_m), float(cell_m), snap_limit_m(max_snap_m)]).encode())
+    h.update(
+        json.dumps([sorted(float(b) for b in bands_m), float(cell_m), snap_limit_m(max_snap_m)]).encode()
+    )
     return Path(settings.cache_folder) / f"isochrones-v{_CACHE_VERSION}-{h.hexdigest()[:32]}.npz"
 
 
 def _pack_geoms(geoms) -> tuple[np.ndarray, np.ndarray]:
     wkb = [shapely.to_wkb(g) for g in geoms]
-    return np.frombuffer(b"".join(wkb), dtype=np.uint8), np.cumsum([0] + [len(w) for w in wkb]).astype(np.int64)
+    return np.frombuffer(b"".join(wkb), dtype=np.uint8), np.cumsum([0] + [len(w) for w in wkb]).astype(
+        np.int64
+    )
 
 
 def _unpack_geoms(buf: np.ndarray, ptr: np.ndarray) -> list:
     raw = buf.tobytes()
-    return [shapely.from_wkb(raw[ptr[i]:ptr[i + 1]]) for i in range(ptr.size - 1)]
+    return [shapely.from_wkb(raw[ptr[i] : ptr[i + 1]]) for i in range(ptr.size - 1)]
 
 
-def cached_station_isochrones(network, station_snap, bands_m, *, reach=None, cell_m: float = CELL_M,
-                              max_snap_m: float | None = None, gates=None):
-    """:func:`station_isochrones` without its reach, kept on disk (when caching is on, without gated compounds):
+def cached_station_isochrones(
+    network,
+    station_snap,
+    bands_m,
+    *,
+    reach=None,
+    cell_m: float = CELL_M,
+    max_snap_m: float | None = None,
+    gates=None,
+):
+    """:func:`station_isochrones` without its reach, kept on disk (when caching is on, without gated
+    compounds):
     ``(list of (station row, band index, polygon), {band: union polygon})``.
 
     The polygons depend only on the network, where the stations meet it, the bands, the raster's cell and
     ``max_snap_m``, which name the cache file; a warm run reads them back instead of drawing them again.
     """
     if gates is not None or not settings.use_cache:
-        polys, unions, _ = station_isochrones(network, station_snap, bands_m, reach=reach, cell_m=cell_m,
-                                              max_snap_m=max_snap_m, gates=gates)
+        polys, unions, _ = station_isochrones(
+            network, station_snap, bands_m, reach=reach, cell_m=cell_m, max_snap_m=max_snap_m, gates=gates
+        )
         return polys, unions
     path = _cache_file(network, station_snap, bands_m, cell_m, max_snap_m)
     if path.exists():
@@ -293,19 +332,26 @@ def cached_station_isochrones(network, station_snap, bands_m, *, reach=None, cel
                 geoms = _unpack_geoms(z["buf"], z["ptr"])
                 rows, band, union_m = z["rows"], z["band"], z["union_m"]
             n = rows.size
-            polys = [(int(r), int(b), g) for r, b, g in zip(rows, band, geoms[:n])]
-            return polys, dict(zip(union_m.tolist(), geoms[n:]))
+            polys = [(int(r), int(b), g) for r, b, g in zip(rows, band, geoms[:n], strict=False)]
+            return polys, dict(zip(union_m.tolist(), geoms[n:], strict=False))
         except Exception:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
             log.warning("Rebuilding the unreadable isochrones cache %s", path)
-    polys, unions, _ = station_isochrones(network, station_snap, bands_m, reach=reach, cell_m=cell_m,
-                                          max_snap_m=max_snap_m)
+    polys, unions, _ = station_isochrones(
+        network, station_snap, bands_m, reach=reach, cell_m=cell_m, max_snap_m=max_snap_m
+    )
     union_m = sorted(unions)
     buf, ptr = _pack_geoms([g for _, _, g in polys] + [unions[b] for b in union_m])
 
     def write(tmp):
         with open(tmp, "wb") as f:
-            np.savez(f, buf=buf, ptr=ptr, rows=np.array([r for r, _, _ in polys], dtype=np.int64),
-                     band=np.array([b for _, b, _ in polys], dtype=np.int64), union_m=np.array(union_m, dtype=float))
+            np.savez(
+                f,
+                buf=buf,
+                ptr=ptr,
+                rows=np.array([r for r, _, _ in polys], dtype=np.int64),
+                band=np.array([b for _, b, _ in polys], dtype=np.int64),
+                union_m=np.array(union_m, dtype=float),
+            )
 
     write_cache(path, write, "isochrones")
     return polys, unions
@@ -322,21 +368,24 @@ def _unions(network, raster, ch, station_snap, bands_m, gated=None) -> dict[floa
     if gated is not None:
         walk[gated.masked[pos]] = np.inf
         g_walk, _ = nearest_for_points(network, gated.rule.gate_snap, station_snap, nearest)
-        g_cells, g_cell_walk = gated.walks(network, g_walk, limit + raster.cell_m)
+        g_cells, g_cell_walk = gated.walks(g_walk, limit + raster.cell_m)
         cells, walk = np.concatenate([cells, g_cells]), np.concatenate([walk, g_cell_walk])
     keep = walk <= limit + raster.cell_m
     if not (walk <= limit + 1e-9).any():
         return {b: shapely.Polygon() for b in bands_m}
     win, r0, c0 = _window(raster, cells[keep], walk[keep])
-    return dict(zip(bands_m, _trace_bands(win, bands_m, r0, c0, raster)))
+    return dict(zip(bands_m, _trace_bands(win, bands_m, r0, c0, raster), strict=True))
 
 
 def _frames(polys, unions, ids, minutes, bands_m, work_crs, crs_out):
     per = gpd.GeoDataFrame(
         {"station_id": [ids[s] for s, _, _ in polys], "minutes": [minutes[bi] for _, bi, _ in polys]},
-        geometry=[g for _, _, g in polys], crs=work_crs,
+        geometry=[g for _, _, g in polys],
+        crs=work_crs,
     ).to_crs(crs_out)
-    uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=[unions[b] for b in bands_m], crs=work_crs).to_crs(crs_out)
+    uni = gpd.GeoDataFrame({"minutes": minutes}, geometry=[unions[b] for b in bands_m], crs=work_crs).to_crs(
+        crs_out
+    )
     return per, uni
 
 
@@ -354,24 +403,58 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
     t0 = time.perf_counter()
     v = result.speed_m_s
     # the bands checked as every entry point checks them (a minus, NaN, nothing or a day are refused)
-    minutes = list(WalkRules.of(minutes=result.params["minutes"], cutoffs_min=np.atleast_1d(minutes).tolist(),
-                                max_snap_m=result.params["max_snap_m"]).cutoffs_min)
+    minutes = list(
+        WalkRules.of(
+            minutes=result.params["minutes"],
+            cutoffs_min=np.atleast_1d(minutes).tolist(),
+            max_snap_m=result.params["max_snap_m"],
+        ).cutoffs_min
+    )
     bands_m = [m * 60 * v for m in minutes]
     polys, unions = cached_station_isochrones(
-        result.network, result.station_snap, bands_m, reach=result.reach, cell_m=cell_m,
-        max_snap_m=result.params["max_snap_m"], gates=result.gate_rule,
+        result.network,
+        result.station_snap,
+        bands_m,
+        reach=result.reach,
+        cell_m=cell_m,
+        max_snap_m=result.params["max_snap_m"],
+        gates=result.gate_rule,
     )
-    out = _frames(polys, unions, result.station_points.ids, minutes, bands_m, result.network.crs,
-                  result.stations.crs or "EPSG:4326")
-    log.info("Isochrones for %d stations x %d bands in %.2f s", len(set(out[0]["station_id"])), len(minutes),
-             time.perf_counter() - t0)
+    out = _frames(
+        polys,
+        unions,
+        result.station_points.ids,
+        minutes,
+        bands_m,
+        result.network.crs,
+        result.stations.crs or "EPSG:4326",
+    )
+    log.info(
+        "Isochrones for %d stations x %d bands in %.2f s",
+        len(set(out[0]["station_id"])),
+        len(minutes),
+        time.perf_counter() - t0,
+    )
     return out
 
 
 def isochrones_for_stations(
-    network, stations, minutes=None, *, profile=None, speed_kph=None, crs=None, id_col="id",
-    max_snap_m=None, cell_m: float = CELL_M, read_options: dict | None = None, compounds=None, gates=None,
-    compound_id_col: str | None = None, compound_options: dict | None = None, gate_options: dict | None = None,
+    network,
+    stations,
+    minutes=None,
+    *,
+    profile=None,
+    speed_kph=None,
+    crs=None,
+    id_col="id",
+    max_snap_m=None,
+    cell_m: float = CELL_M,
+    read_options: dict | None = None,
+    compounds=None,
+    gates=None,
+    compound_id_col: str | None = None,
+    compound_options: dict | None = None,
+    gate_options: dict | None = None,
     rules=None,
 ):
     """Isochrones of stations alone (no households): ``(per_station, union)``.
@@ -386,22 +469,43 @@ def isochrones_for_stations(
     from .network import load_network
     from .options import WalkRules
 
-    rules = WalkRules.resolve(rules, lambda: WalkRules.for_bands(minutes, profile=profile, speed_kph=speed_kph,
-                                                                 max_snap_m=max_snap_m),
-                              minutes=minutes, profile=profile, speed_kph=speed_kph, max_snap_m=max_snap_m)
+    rules = WalkRules.resolve(
+        rules,
+        lambda: WalkRules.for_bands(minutes, profile=profile, speed_kph=speed_kph, max_snap_m=max_snap_m),
+        minutes=minutes,
+        profile=profile,
+        speed_kph=speed_kph,
+        max_snap_m=max_snap_m,
+    )
     net = load_network(network).for_profile(rules.profile)  # wheelchair: step-free segments only
     v, max_snap_m, minutes = rules.speed_m_s, rules.max_snap_m, list(rules.cutoffs_min)
-    located = locate(net, stations, role="stations", id_col=id_col, crs=crs, max_snap_m=max_snap_m,
-                     read_options=read_options)
+    located = locate(
+        net,
+        stations,
+        role="stations",
+        id_col=id_col,
+        crs=crs,
+        max_snap_m=max_snap_m,
+        read_options=read_options,
+    )
     rule = None
     if compounds is not None or gates is not None:
         from .gates import gate_rule
 
-        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
-                         compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
+        rule = gate_rule(
+            net,
+            compounds,
+            gates,
+            crs=crs,
+            compound_id_col=compound_id_col,
+            compound_options=compound_options,
+            gate_options=gate_options,
+            max_snap_m=max_snap_m,
+        )
     bands_m = [m * 60 * v for m in minutes]
-    polys, unions, _ = station_isochrones(net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m,
-                                          gates=rule)
+    polys, unions, _ = station_isochrones(
+        net, located.snap, bands_m, cell_m=cell_m, max_snap_m=max_snap_m, gates=rule
+    )
     return _frames(polys, unions, located.points.ids, minutes, bands_m, net.crs, located.points.frame.crs)
 
 
@@ -467,7 +571,13 @@ def honesty(result, isochrones=None):
                 n_pairs += hs.size
         u = uni[np.isclose(uni["minutes"], m)].geometry.iloc[0]
         in_u = ok & shapely.contains_xy(u, x, y)
-        rows.append({"minutes": m, "pairs": n_pairs, "share_inside_own": n_in / n_pairs if n_pairs else None,
-                     "n_in_union": int(in_u.sum()),
-                     "share_union_outside_band": float((in_u & (walk > band_m + 1e-9)).sum() / max(1, in_u.sum()))})
+        rows.append(
+            {
+                "minutes": m,
+                "pairs": n_pairs,
+                "share_inside_own": n_in / n_pairs if n_pairs else None,
+                "n_in_union": int(in_u.sum()),
+                "share_union_outside_band": float((in_u & (walk > band_m + 1e-9)).sum() / max(1, in_u.sum())),
+            }
+        )
     return pd.DataFrame(rows)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._errors import CoverageInputError
-from .options import snap_limit_m
 from .io import Points, read_points
 from .network import WalkNetwork
+from .options import snap_limit_m
 from .snapping import Snapped, snap_points
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,12 @@ def outside_extent(network: WalkNetwork, lon, lat, margin_deg: float = EXTENT_MA
     """Rows with usable coordinates that lie outside the network's bounding box."""
     minx, miny, maxx, maxy = network.bounds_lonlat
     ok = np.isfinite(lon) & np.isfinite(lat)
-    inside = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg) & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+    inside = (
+        (lon >= minx - margin_deg)
+        & (lon <= maxx + margin_deg)
+        & (lat >= miny - margin_deg)
+        & (lat <= maxy + margin_deg)
+    )
     return ok & ~inside
 
 
@@ -91,7 +96,9 @@ OFFSET_MIN_RATIO = 2.0
 
 
 def _residential_tree(network: WalkNetwork):
-    """An STRtree of the extract's landuse=residential areas (None without a local extract, or without areas)."""
+    """An STRtree of the extract's landuse=residential areas
+    (None without a local extract, or without areas)."""
+
     def build(net):
         import shapely
 
@@ -141,7 +148,11 @@ def offset_reading(network: WalkNetwork, lon: np.ndarray, lat: np.ndarray) -> tu
     best = None
     for name, conv in (("gcj02", gcj02_to_wgs84), ("bd09", bd09_to_wgs84)):
         alt = share(*conv(x, y))
-        if alt - given >= OFFSET_MIN_GAIN and alt >= OFFSET_MIN_RATIO * given and (best is None or alt > best[2]):
+        if (
+            alt - given >= OFFSET_MIN_GAIN
+            and alt >= OFFSET_MIN_RATIO * given
+            and (best is None or alt > best[2])
+        ):
             best = (name, given, alt)
     return best
 
@@ -156,10 +167,12 @@ def check_offset(network: WalkNetwork, pts: Points, role: str) -> None:
     name, given, alt = found
     what = {"gcj02": "GCJ-02 (Amap, Tencent)", "bd09": "BD-09 (Baidu)"}[name]
     option = crs_option(role)
-    msg = (f"{pts.label}: these coordinates look like {what}, not WGS-84: read as {name}, {alt:.0%} of them fall in "
-           f"OpenStreetMap's residential areas, read as WGS-84 only {given:.0%}. Pass {option} {name} "
-           f"(or --crs {name} for every input; crs= in Python); if they really are WGS-84, say so with "
-           f"{option} EPSG:4326.")
+    msg = (
+        f"{pts.label}: these coordinates look like {what}, not WGS-84: read as {name}, {alt:.0%} of them "
+        f"fall in OpenStreetMap's residential areas, read as WGS-84 only {given:.0%}. Pass {option} "
+        f"{name} (or --crs {name} for every input; crs= in Python); if they really are WGS-84, say so "
+        f"with {option} EPSG:4326."
+    )
     raise CoverageInputError(msg)
 
 
@@ -200,8 +213,9 @@ def locate(
     ``source`` may also be :class:`~coverage.io.Points` already read. See
     :func:`~coverage.io.read_points` for ``id_col``, ``weight``, ``crs`` and
     the ``read_options`` (``sheet``, ``layer``, ``lon_col``, ``lat_col``,
-    ``name_col``, and ``crs``: this file's own CRS, before the ``crs`` of the run). ``check=False`` skips the misplaced-input errors (a
-    tile's stations may all lie outside the tile's own network).
+    ``name_col``, and ``crs``: this file's own CRS, before the ``crs`` of the run).
+    ``check=False`` skips the misplaced-input errors (a tile's stations may
+    all lie outside the tile's own network).
     With ``check_crs`` (the default), input read as WGS-84 without a stated
     CRS is checked for the Chinese web-map offsets (:func:`check_offset`);
     places the library made itself skip it.

@@ -39,8 +39,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from . import settings
-from ._errors import CoverageInputError
 from ._csr import symmetric_csr
+from ._errors import CoverageInputError
 from ._files import file_digest, write_cache
 from .crs import utm_crs_for
 from .osm import (  # noqa: F401  (the tag rules, importable from here too)
@@ -198,7 +198,12 @@ class WalkNetwork:
         g.add_nodes_from(range(self.n_nodes))
         order = np.argsort(-self.edge_length_m, kind="stable")  # shortest written last
         g.add_weighted_edges_from(
-            zip(self.edge_u[order].tolist(), self.edge_v[order].tolist(), self.edge_length_m[order].tolist()),
+            zip(
+                self.edge_u[order].tolist(),
+                self.edge_v[order].tolist(),
+                self.edge_length_m[order].tolist(),
+                strict=True,
+            ),
             weight="length",
         )
         return g
@@ -299,15 +304,17 @@ class WalkNetwork:
 
 
 def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkNetwork:
-    """``net`` without the segments flagged ``avoid``, largest connected piece (see :meth:`WalkNetwork.for_profile`)."""
+    """``net`` without the segments flagged ``avoid``, largest connected piece (see
+    :meth:`WalkNetwork.for_profile`)."""
     mask = 0
     for name in avoid:
         mask |= EDGE_FLAGS[name]
     keep = (net.edge_flags & mask) == 0
     u, v = net.edge_u[keep].astype(np.int64), net.edge_v[keep].astype(np.int64)
     n = net.n_nodes
-    n_comp, labels = csgraph.connected_components(sparse.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)),
-                                                  directed=False)
+    n_comp, labels = csgraph.connected_components(
+        sparse.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)), directed=False
+    )
     used = np.zeros(n, dtype=bool)
     used[u] = used[v] = True
     if not used.any():
@@ -318,29 +325,49 @@ def _restricted(net: WalkNetwork, profile: str, avoid: tuple[str, ...]) -> WalkN
     edges = edges[labels[net.edge_u[edges]] == main]
     nodes = np.flatnonzero(used & (labels == main))
     if edges.size == net.n_edges and nodes.size == net.n_nodes:  # nothing to leave out: the whole network
-        log.info("Walking profile %s: no segment is %s; the whole network is used", profile, " or ".join(avoid))
+        log.info(
+            "Walking profile %s: no segment is %s; the whole network is used", profile, " or ".join(avoid)
+        )
         return net
     new_index = np.full(n, -1, dtype=np.int64)
     new_index[nodes] = np.arange(nodes.size)
-    meta = {**net.meta, "profile": profile, "profile_avoids": list(avoid), "work_crs": net.crs.to_string(),
-            "n_segments_avoided": int((~keep).sum()),
-            "n_segments_cut_off_for_profile": int(keep.sum() - edges.size)}
-    sub = WalkNetwork(node_id=net.node_id[nodes], lon=net.lon[nodes], lat=net.lat[nodes],
-                      edge_u=new_index[net.edge_u[edges]].astype(np.int32),
-                      edge_v=new_index[net.edge_v[edges]].astype(np.int32),
-                      edge_length_m=net.edge_length_m[edges], edge_way=net.edge_way[edges],
-                      edge_flags=net.edge_flags[edges], meta=meta)
+    meta = {
+        **net.meta,
+        "profile": profile,
+        "profile_avoids": list(avoid),
+        "work_crs": net.crs.to_string(),
+        "n_segments_avoided": int((~keep).sum()),
+        "n_segments_cut_off_for_profile": int(keep.sum() - edges.size),
+    }
+    sub = WalkNetwork(
+        node_id=net.node_id[nodes],
+        lon=net.lon[nodes],
+        lat=net.lat[nodes],
+        edge_u=new_index[net.edge_u[edges]].astype(np.int32),
+        edge_v=new_index[net.edge_v[edges]].astype(np.int32),
+        edge_length_m=net.edge_length_m[edges],
+        edge_way=net.edge_way[edges],
+        edge_flags=net.edge_flags[edges],
+        meta=meta,
+    )
     sub.__dict__["_parent"] = net
     sub.__dict__["_parent_edge"] = edges
     sub.__dict__["xy"] = net.xy[nodes]
-    log.info("Walking profile %s: left out %d segments (%s) and %d cut off from the rest; %d of %d segments kept",
-             profile, meta["n_segments_avoided"], ", ".join(avoid), meta["n_segments_cut_off_for_profile"],
-             edges.size, net.n_edges)
+    log.info(
+        "Walking profile %s: left out %d segments (%s) and %d cut off from the rest; %d of %d segments kept",
+        profile,
+        meta["n_segments_avoided"],
+        ", ".join(avoid),
+        meta["n_segments_cut_off_for_profile"],
+        edges.size,
+        net.n_edges,
+    )
     return sub
 
 
 def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in metres: the haversine on a sphere of :data:`EARTH_RADIUS_M`, as osmnx's ``length``."""
+    """Great-circle distance in metres:
+    the haversine on a sphere of :data:`EARTH_RADIUS_M`, as osmnx's ``length``."""
     y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
     dx = np.deg2rad(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
     h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
@@ -426,7 +453,9 @@ def _is_osm_path(path: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
-def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevated_roads: bool = False) -> WalkNetwork:
+def network_from_osm_file(
+    path: str | Path, *, retain_all: bool = False, elevated_roads: bool = False
+) -> WalkNetwork:
     """Build the walking network from a local OSM extract (no cache).
 
     Ways that reference nodes missing from the file (clipped extracts) are cut
@@ -440,7 +469,15 @@ def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevate
     read = read_extract(path, WalkFilter(elevated_roads=elevated_roads))
     remember(read, path)  # the pass's other products (names, places, gates, facilities, compounds)
     refs, lons, lats, run_ids, run_way, run_flags, kerbs, stats = (
-        read.refs, read.lons, read.lats, read.run_ids, read.run_way, read.run_flags, read.kerbs, read.stats)
+        read.refs,
+        read.lons,
+        read.lats,
+        read.run_ids,
+        read.run_way,
+        read.run_flags,
+        read.kerbs,
+        read.stats,
+    )
     if refs.size == 0:
         msg = (
             f"Network file '{path}' has no walkable ways (osmnx 'walk' filter). "
@@ -456,9 +493,13 @@ def network_from_osm_file(path: str | Path, *, retain_all: bool = False, elevate
             stats["n_node_refs_missing"],
         )
     if stats["n_ways_motorroad"] or stats["n_ways_elevated_without_sidewalk"]:
-        log.info("%s: left out %d motorroad=yes ways and %d elevated trunk ways without a sidewalk%s", path.name,
-                 stats["n_ways_motorroad"], stats["n_ways_elevated_without_sidewalk"],
-                 "" if elevated_roads else " (walk them with --elevated-roads)")
+        log.info(
+            "%s: left out %d motorroad=yes ways and %d elevated trunk ways without a sidewalk%s",
+            path.name,
+            stats["n_ways_motorroad"],
+            stats["n_ways_elevated_without_sidewalk"],
+            "" if elevated_roads else " (walk them with --elevated-roads)",
+        )
     uniq, first, inverse = np.unique(refs, return_index=True, return_inverse=True)
     same_run = run_ids[1:] == run_ids[:-1]
     u = inverse[:-1][same_run]
@@ -553,8 +594,11 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
         vs.extend(chain[1:])
         ways.extend([osmid] * (len(chain) - 1))
         # osmnx keeps some tags on edges (lists where edges were merged): the first value stands
-        tags = {k: (v[0] if isinstance(v, list) and v else v) for k, v in data.items()
-                if k in ("bridge", "tunnel", "covered", "layer", "highway", "wheelchair", "incline")}
+        tags = {
+            k: (v[0] if isinstance(v, list) and v else v)
+            for k, v in data.items()
+            if k in ("bridge", "tunnel", "covered", "layer", "highway", "wheelchair", "incline")
+        }
         flags.extend([way_flags({k: str(v) for k, v in tags.items() if v is not None})] * (len(chain) - 1))
     x = np.asarray(xs + extra_x)
     y = np.asarray(ys + extra_y)
@@ -562,7 +606,9 @@ def network_from_graph(G, *, retain_all: bool = False) -> WalkNetwork:
         t = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         x, y = t.transform(x, y)
     n_extra = len(extra_x)
-    node_id = np.concatenate([np.asarray(ids, dtype=np.int64), -(np.arange(n_extra, dtype=np.int64) + 1) - len(node_keys)])
+    node_id = np.concatenate(
+        [np.asarray(ids, dtype=np.int64), -(np.arange(n_extra, dtype=np.int64) + 1) - len(node_keys)]
+    )
     meta = {"source": "networkx graph", "source_name": G.graph.get("name", "graph")}
     return from_arrays(node_id, x, y, us, vs, ways, flags, retain_all=retain_all, meta=meta)
 
@@ -633,9 +679,11 @@ def load_network(
     if path.suffix.lower() == ".npz":
         try:
             return WalkNetwork.load(path)
-        except Exception as exc:  # not a saved network, or a truncated one
-            msg = (f"Network file '{path}' is not a walking network saved by service-coverage ({type(exc).__name__}); "
-                   "give the OpenStreetMap extract (.osm.pbf) instead.")
+        except Exception as exc:  # noqa: BLE001  (not a saved network, or a truncated one: one line, no traceback)
+            msg = (
+                f"Network file '{path}' is not a walking network saved by service-coverage "
+                f"({type(exc).__name__}); give the OpenStreetMap extract (.osm.pbf) instead."
+            )
             raise CoverageInputError(msg) from None
     if not _is_osm_path(path):
         msg = (
@@ -648,8 +696,15 @@ def load_network(
     if not use_cache:
         return network_from_osm_file(path, retain_all=retain_all, elevated_roads=elevated)
     digest = file_digest(path)
-    opts = json.dumps({"v": _CACHE_VERSION, "retain_all": retain_all, "filter": walk_filter_text(),
-                       "elevated_roads": elevated}, sort_keys=True)
+    opts = json.dumps(
+        {
+            "v": _CACHE_VERSION,
+            "retain_all": retain_all,
+            "filter": walk_filter_text(),
+            "elevated_roads": elevated,
+        },
+        sort_keys=True,
+    )
     cp = _cache_path(hashlib.sha256((digest + opts).encode()).hexdigest())
     net = _from_cache(cp, digest, path)
     if net is None:
@@ -664,12 +719,13 @@ def load_network(
 
 
 def _from_cache(cp: Path, digest: str, path: Path) -> WalkNetwork | None:
-    """The cached network for this file content, or None (a foreign or broken cache is rebuilt, with a warning)."""
+    """The cached network for this file content, or None
+    (a foreign or broken cache is rebuilt, with a warning)."""
     if not cp.exists():
         return None
     try:
         net = WalkNetwork.load(cp)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
         log.warning("Rebuilding the network: the cache %s is unreadable (%s)", cp, type(exc).__name__)
         return None
     if net.meta.get("sha256") != digest:

@@ -24,7 +24,8 @@ MAX_SNAP_LIMIT_M = 5000.0
 
 
 def snap_limit_m(max_snap_m: float | None = None) -> float:
-    """``max_snap_m``, or its default (:data:`coverage.settings.max_snap_m`): the one place the default is read."""
+    """``max_snap_m``, or its default (:data:`coverage.settings.max_snap_m`):
+    the one place the default is read."""
     return float(settings.max_snap_m if max_snap_m is None else max_snap_m)
 
 
@@ -69,24 +70,38 @@ class WalkRules:
     horizon_min: float | None = None
 
     @classmethod
-    def of(cls, *, minutes: float | None = None, cutoffs_min: Iterable[float] | None = None, profile: str | None = None,
-           speed_kph: float | None = None, max_snap_m: float | None = None,
-           horizon_min: float | None = None) -> WalkRules:
+    def of(
+        cls,
+        *,
+        minutes: float | None = None,
+        cutoffs_min: Iterable[float] | None = None,
+        profile: str | None = None,
+        speed_kph: float | None = None,
+        max_snap_m: float | None = None,
+        horizon_min: float | None = None,
+    ) -> WalkRules:
         """The rules from user values (None takes the default of :mod:`coverage.settings`), checked."""
         m = settings.threshold_min if minutes is None else _number(minutes, "--minutes", "minutes")
         if not (0 < m <= MAX_MINUTES):
-            msg = f"minutes={m:g} is out of range; give a threshold between 0 and {MAX_MINUTES:g} minutes (--minutes)."
+            msg = (
+                f"minutes={m:g} is out of range; give a threshold between 0 and {MAX_MINUTES:g} "
+                "minutes (--minutes)."
+            )
             raise CoverageInputError(msg)
         cuts = settings.cutoffs_min if cutoffs_min is None else cutoffs_min
         cuts = tuple(sorted({_number(c, "--minutes", "cutoffs_min") for c in cuts}))
         if not cuts or not all(0 < c <= MAX_MINUTES for c in cuts):
-            msg = (f"bands {list(cuts)} are out of range; give minutes between 0 and {MAX_MINUTES:g}, "
-                   "like 5,10,15 (--minutes, cutoffs_min=).")
+            msg = (
+                f"bands {list(cuts)} are out of range; give minutes between 0 and {MAX_MINUTES:g}, "
+                "like 5,10,15 (--minutes, cutoffs_min=)."
+            )
             raise CoverageInputError(msg)
         snap = snap_limit_m(None if max_snap_m is None else _number(max_snap_m, "--max-snap-m", "max_snap_m"))
         if not (0 < snap <= MAX_SNAP_LIMIT_M):
-            msg = (f"max_snap_m={snap:g} is out of range; give the farthest walk to a street in metres, "
-                   f"1 to {MAX_SNAP_LIMIT_M:g} (--max-snap-m).")
+            msg = (
+                f"max_snap_m={snap:g} is out of range; give the farthest walk to a street in metres, "
+                f"1 to {MAX_SNAP_LIMIT_M:g} (--max-snap-m)."
+            )
             raise CoverageInputError(msg)
         if speed_kph is not None:
             speed_kph = _number(speed_kph, "--speed-kmh", "speed_kph")
@@ -96,20 +111,33 @@ class WalkRules:
         if horizon_min is not None:
             hz = _number(horizon_min, "--horizon-min", "horizon_min")
             if not (m <= hz <= MAX_HORIZON_MIN):
-                msg = (f"horizon_min={hz:g} must be at least the threshold ({m:g} min) and at most a day "
-                       f"({MAX_HORIZON_MIN:g} min); walks up to the horizon are exact (--horizon-min).")
+                msg = (
+                    f"horizon_min={hz:g} must be at least the threshold ({m:g} min) and at most a day "
+                    f"({MAX_HORIZON_MIN:g} min); walks up to the horizon are exact (--horizon-min)."
+                )
                 raise CoverageInputError(msg)
         return cls(m, cuts, kph, prof, snap, hz)
 
     @classmethod
-    def for_bands(cls, bands_min: Iterable[float] | None = None, *, profile: str | None = None,
-                  speed_kph: float | None = None, max_snap_m: float | None = None) -> WalkRules:
+    def for_bands(
+        cls,
+        bands_min: Iterable[float] | None = None,
+        *,
+        profile: str | None = None,
+        speed_kph: float | None = None,
+        max_snap_m: float | None = None,
+    ) -> WalkRules:
         """The rules of an isochrones run: the bands (default :data:`coverage.settings.cutoffs_min`), the
         widest one as the threshold."""
         bands = sorted(float(m) for m in bands_min) if bands_min is not None else None
         bands = bands or None
-        return cls.of(minutes=max(bands) if bands else None, cutoffs_min=bands, profile=profile,
-                      speed_kph=speed_kph, max_snap_m=max_snap_m)
+        return cls.of(
+            minutes=max(bands) if bands else None,
+            cutoffs_min=bands,
+            profile=profile,
+            speed_kph=speed_kph,
+            max_snap_m=max_snap_m,
+        )
 
     @staticmethod
     def resolve(rules: WalkRules | None, built: Callable[[], WalkRules], **values) -> WalkRules:
@@ -127,13 +155,18 @@ class WalkRules:
         return rules
 
     def but(self, **changes) -> WalkRules:
-        """These rules with some values changed (``minutes``, ``profile``/``speed_kph``, ...), checked again."""
+        """These rules with some values changed
+        (``minutes``, ``profile``/``speed_kph``, ...), checked again."""
         if "profile" in changes or "speed_kph" in changes:
             speed = {"profile": changes.pop("profile", None), "speed_kph": changes.pop("speed_kph", None)}
         else:
             speed = {"profile": self.profile, "speed_kph": None if self.profile else self.speed_kph}
-        base = {"minutes": self.minutes, "cutoffs_min": self.cutoffs_min, "max_snap_m": self.max_snap_m,
-                "horizon_min": self.horizon_min}
+        base = {
+            "minutes": self.minutes,
+            "cutoffs_min": self.cutoffs_min,
+            "max_snap_m": self.max_snap_m,
+            "horizon_min": self.horizon_min,
+        }
         return WalkRules.of(**{**base, **speed, **changes})
 
     @property

@@ -47,8 +47,16 @@ FLAG_STEPS = 16  # highway=steps
 FLAG_NO_WHEELCHAIR = 32  # wheelchair=no
 FLAG_STEEP = 64  # incline steeper than STEEP_INCLINE_PCT, where tagged in percent or degrees
 FLAG_KERB = 128  # ends at a raised kerb node (barrier=kerb with kerb=raised/yes, or kerb=raised)
-EDGE_FLAGS = {"bridge": FLAG_BRIDGE, "tunnel": FLAG_TUNNEL, "covered": FLAG_COVERED, "layer": FLAG_LAYER,
-              "steps": FLAG_STEPS, "no_wheelchair": FLAG_NO_WHEELCHAIR, "steep": FLAG_STEEP, "kerb": FLAG_KERB}
+EDGE_FLAGS = {
+    "bridge": FLAG_BRIDGE,
+    "tunnel": FLAG_TUNNEL,
+    "covered": FLAG_COVERED,
+    "layer": FLAG_LAYER,
+    "steps": FLAG_STEPS,
+    "no_wheelchair": FLAG_NO_WHEELCHAIR,
+    "steep": FLAG_STEEP,
+    "kerb": FLAG_KERB,
+}
 #: Segments a point on the ground never snaps to: above or below the ground.
 OFF_GROUND = FLAG_BRIDGE | FLAG_TUNNEL | FLAG_COVERED | FLAG_LAYER
 #: The steepest incline a wheelchair user is taken to manage, percent (see coverage.settings).
@@ -72,6 +80,7 @@ WALK_FILTER = (
     '["sidewalk"!~"separate"]["sidewalk:both"!~"separate"]'
     '["sidewalk:left"!~"separate"]["sidewalk:right"!~"separate"]'
 )
+
 
 def walk_filter_text() -> str:
     """The Overpass filter of osmnx's ``network_type="walk"`` (frozen copy: :data:`WALK_FILTER`)."""
@@ -97,8 +106,10 @@ def elevated_without_sidewalk(tags) -> bool:
         return False
     if tags.get("foot") in _FOOT_ALLOWED:
         return False
-    return not any(tags.get(k) in _SIDEWALK or (k != "sidewalk" and tags.get(k) == "yes")
-                   for k in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"))
+    return not any(
+        tags.get(k) in _SIDEWALK or (k != "sidewalk" and tags.get(k) == "yes")
+        for k in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
+    )
 
 
 def _incline_pct(text) -> float | None:
@@ -184,13 +195,20 @@ class WalkFilter:
         return True
 
 
-
-
 #: Keys of the objects the pass hands to Python (pyosmium drops the rest in C++, keeping node locations).
 PASS_KEYS = ("highway", "barrier", "entrance", "place", "kerb", "amenity", "office", "landuse")
 #: OSM amenities (and offices) where social-work stations are often co-located: candidate sites.
-FACILITY_AMENITIES = ("community_centre", "social_facility", "social_centre", "townhall", "library", "school",
-                      "kindergarten", "clinic", "doctors")
+FACILITY_AMENITIES = (
+    "community_centre",
+    "social_facility",
+    "social_centre",
+    "townhall",
+    "library",
+    "school",
+    "kindergarten",
+    "clinic",
+    "doctors",
+)
 #: Names of the party-service and community-service centres (党群服务中心, 社区服务中心, 居委会) that are
 #: often mapped as offices rather than community centres.
 SERVICE_CENTRE_NAMES = r"党群|党建|社区服务|便民服务|居委会|居民委员会|村委会|新时代文明实践"
@@ -237,8 +255,14 @@ def read_extract(path: Path, walk_filter: WalkFilter) -> ExtractRead:
     gates: list[tuple] = []
     facilities: list[tuple] = []
     residential: list[tuple] = []
-    stats = {"n_ways_walkable": 0, "n_ways_clipped": 0, "n_node_refs_missing": 0, "osm_timestamp": None,
-             "n_ways_motorroad": 0, "n_ways_elevated_without_sidewalk": 0}
+    stats = {
+        "n_ways_walkable": 0,
+        "n_ways_clipped": 0,
+        "n_node_refs_missing": 0,
+        "osm_timestamp": None,
+        "n_ways_motorroad": 0,
+        "n_ways_elevated_without_sidewalk": 0,
+    }
     newest = [0.0]
     fab = osmium.geom.WKBFactory()
     service = re.compile(SERVICE_CENTRE_NAMES)
@@ -250,8 +274,9 @@ def read_extract(path: Path, walk_filter: WalkFilter) -> ExtractRead:
         amenity = tags.get("amenity")
         if amenity in FACILITY_AMENITIES:
             return amenity
-        if (amenity is not None or tags.get("office") in ("government", "association", "ngo")) and \
-                service.search(tags.get("name", "")):
+        if (
+            amenity is not None or tags.get("office") in ("government", "association", "ngo")
+        ) and service.search(tags.get("name", "")):
             return "community_service_centre"
         return None
 
@@ -262,12 +287,16 @@ def read_extract(path: Path, walk_filter: WalkFilter) -> ExtractRead:
             if not loc.valid():
                 return
             kerb = t.get("kerb")
-            if (kerb == "raised" or (t.get("barrier") == "kerb" and kerb in ("raised", "yes", None))) and \
-                    t.get("wheelchair") != "yes":
+            if (
+                kerb == "raised" or (t.get("barrier") == "kerb" and kerb in ("raised", "yes", None))
+            ) and t.get("wheelchair") != "yes":
                 kerbs.append(int(n.id))
             barrier, entrance = t.get("barrier"), t.get("entrance")
-            if (barrier in GATE_BARRIERS or entrance is not None) and t.get("access") != "no" and \
-                    t.get("locked") != "yes":
+            if (
+                (barrier in GATE_BARRIERS or entrance is not None)
+                and t.get("access") != "no"
+                and t.get("locked") != "yes"
+            ):
                 kind = barrier if barrier in GATE_BARRIERS else f"entrance={entrance}"
                 gates.append((int(n.id), t.get("name", ""), kind, loc.lon, loc.lat))
             if "place" in t and t.get("name"):
@@ -341,7 +370,9 @@ def read_extract(path: Path, walk_filter: WalkFilter) -> ExtractRead:
                 facilities.append((oid, _name(t), kind, p.x, p.y))
 
     try:
-        Pass().apply_file(str(path), locations=True, idx="flex_mem", filters=[osmium.filter.KeyFilter(*PASS_KEYS)])
+        Pass().apply_file(
+            str(path), locations=True, idx="flex_mem", filters=[osmium.filter.KeyFilter(*PASS_KEYS)]
+        )
         bar.close()
     except RuntimeError as exc:
         bar.close()
@@ -354,12 +385,25 @@ def read_extract(path: Path, walk_filter: WalkFilter) -> ExtractRead:
         stats["osm_timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest[0]))
     kerb_ids = np.unique(np.asarray(kerbs, dtype=np.int64))
     stats["n_kerb_nodes"] = int(kerb_ids.size)
-    prod = Products(path=str(path), street_names=names,
-                    places=sorted(places), gates=sorted(gates), facilities=sorted(set(facilities)),
-                    residential=[(i, n, w if isinstance(w, str) else w.hex()) for i, n, w in sorted(residential)])
-    return ExtractRead(np.asarray(refs, dtype=np.int64), np.asarray(lons), np.asarray(lats),
-                       np.asarray(run_ids, dtype=np.int64), np.asarray(run_way, dtype=np.int64),
-                       np.asarray(run_flags, dtype=np.uint8), kerb_ids, stats, prod)
+    prod = Products(
+        path=str(path),
+        street_names=names,
+        places=sorted(places),
+        gates=sorted(gates),
+        facilities=sorted(set(facilities)),
+        residential=[(i, n, w if isinstance(w, str) else w.hex()) for i, n, w in sorted(residential)],
+    )
+    return ExtractRead(
+        np.asarray(refs, dtype=np.int64),
+        np.asarray(lons),
+        np.asarray(lats),
+        np.asarray(run_ids, dtype=np.int64),
+        np.asarray(run_way, dtype=np.int64),
+        np.asarray(run_flags, dtype=np.uint8),
+        kerb_ids,
+        stats,
+        prod,
+    )
 
 
 # ---------------------------------------------------------------- the products, cached by content
@@ -375,37 +419,55 @@ class Products:
     residential: list = field(default_factory=list)  # (id, name, WKB hex)
 
     def to_json(self) -> str:
-        return json.dumps({"v": _PRODUCTS_VERSION, "street_names": {str(k): v for k, v in self.street_names.items()},
-                           "places": self.places, "gates": self.gates, "facilities": self.facilities,
-                           "residential": self.residential}, ensure_ascii=False)
+        return json.dumps(
+            {
+                "v": _PRODUCTS_VERSION,
+                "street_names": {str(k): v for k, v in self.street_names.items()},
+                "places": self.places,
+                "gates": self.gates,
+                "facilities": self.facilities,
+                "residential": self.residential,
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, path: str, text: str) -> Products:
         d = json.loads(text)
         if d.get("v") != _PRODUCTS_VERSION:
             raise ValueError("another version")
-        return cls(path, {int(k): v for k, v in d["street_names"].items()},
-                   [tuple(r) for r in d["places"]], [tuple(r) for r in d["gates"]],
-                   [tuple(r) for r in d["facilities"]], [tuple(r) for r in d["residential"]])
+        return cls(
+            path,
+            {int(k): v for k, v in d["street_names"].items()},
+            [tuple(r) for r in d["places"]],
+            [tuple(r) for r in d["gates"]],
+            [tuple(r) for r in d["facilities"]],
+            [tuple(r) for r in d["residential"]],
+        )
 
     # frames
     def place_nodes(self, name_suffix: str = "街道"):
-        """Place nodes whose name ends with ``name_suffix`` (default 街道, subdistrict offices), sorted by id."""
+        """Place nodes whose name ends with ``name_suffix``
+        (default 街道, subdistrict offices), sorted by id."""
         import geopandas as gpd
 
         rows = [r for r in self.places if str(r[1]).endswith(name_suffix)]
-        return gpd.GeoDataFrame({"id": [f"n{r[0]}" for r in rows], "name": [r[1] for r in rows],
-                                 "place": [r[2] for r in rows]},
-                                geometry=gpd.points_from_xy([r[3] for r in rows], [r[4] for r in rows]), crs=4326)
+        return gpd.GeoDataFrame(
+            {"id": [f"n{r[0]}" for r in rows], "name": [r[1] for r in rows], "place": [r[2] for r in rows]},
+            geometry=gpd.points_from_xy([r[3] for r in rows], [r[4] for r in rows]),
+            crs=4326,
+        )
 
     def gate_nodes(self):
         """Nodes that are ways through a wall (``barrier`` in :data:`GATE_BARRIERS` or any ``entrance=*``)."""
         import geopandas as gpd
 
         g = self.gates
-        return gpd.GeoDataFrame({"id": [f"n{r[0]}" for r in g], "name": [r[1] for r in g],
-                                 "kind": [r[2] for r in g]},
-                                geometry=gpd.points_from_xy([r[3] for r in g], [r[4] for r in g]), crs=4326)
+        return gpd.GeoDataFrame(
+            {"id": [f"n{r[0]}" for r in g], "name": [r[1] for r in g], "kind": [r[2] for r in g]},
+            geometry=gpd.points_from_xy([r[3] for r in g], [r[4] for r in g]),
+            crs=4326,
+        )
 
     def facility_points(self, amenities=FACILITY_AMENITIES):
         """Community facilities (nodes, and a point inside areas) of the given amenities, and the
@@ -414,8 +476,11 @@ class Products:
 
         keep = set(amenities) | {"community_service_centre"}
         f = [r for r in self.facilities if r[2] in keep]
-        return gpd.GeoDataFrame({"id": [r[0] for r in f], "name": [r[1] for r in f], "amenity": [r[2] for r in f]},
-                                geometry=gpd.points_from_xy([r[3] for r in f], [r[4] for r in f]), crs=4326)
+        return gpd.GeoDataFrame(
+            {"id": [r[0] for r in f], "name": [r[1] for r in f], "amenity": [r[2] for r in f]},
+            geometry=gpd.points_from_xy([r[3] for r in f], [r[4] for r in f]),
+            crs=4326,
+        )
 
     @cached_property
     def residential_areas(self):
@@ -440,8 +505,11 @@ def remember(read: ExtractRead, path: Path) -> None:
     digest = file_digest(path)
     _MEMORY[digest] = read.products
     if settings.use_cache:
-        write_cache(_products_file(digest), lambda tmp: tmp.write_text(read.products.to_json(), encoding="utf-8"),
-                    "OSM products")
+        write_cache(
+            _products_file(digest),
+            lambda tmp: tmp.write_text(read.products.to_json(), encoding="utf-8"),
+            "OSM products",
+        )
 
 
 def products(path) -> Products:
@@ -487,7 +555,8 @@ def gate_nodes(path):
 
 
 def facilities(path, amenities=FACILITY_AMENITIES):
-    """Community facilities (``amenity`` in ``amenities``, and community-service centres by name) as points."""
+    """Community facilities as points:
+    ``amenity`` in ``amenities``, and community-service centres by name."""
     return products(path).facility_points(amenities)
 
 
@@ -502,12 +571,20 @@ def way_names(path) -> dict[int, str]:
 
 
 RESIDENTIAL_BUILDINGS = (
-    "residential", "apartments", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow",
+    "residential",
+    "apartments",
+    "house",
+    "detached",
+    "semidetached_house",
+    "terrace",
+    "dormitory",
+    "bungalow",
 )
 
 
 def residential_buildings(path, *, include_untyped_in_landuse: bool = True):
-    """Residential buildings as points (``id``, ``name``, ``building``, ``levels``, footprint ``area_m2``), WGS-84.
+    """Residential buildings as points (``id``, ``name``, ``building``, ``levels``, footprint ``area_m2``),
+    WGS-84.
 
     Typed residential buildings, and ``building=yes`` whose point lies in a
     ``landuse=residential`` area (most Chinese homes; see SOURCES.md). Read
@@ -532,7 +609,7 @@ def residential_buildings(path, *, include_untyped_in_landuse: bool = True):
     if b is None or len(b) == 0:
         return gpd.GeoDataFrame({"id": [], "name": [], "building": []}, geometry=[], crs="EPSG:4326")
     b = b[b.geometry.notna()].copy()
-    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"])]
+    b["id"] = [f"{t[0]}{i}" for t, i in zip(b["osm_type"].astype(str), b["id"], strict=True)]
     b = b.drop_duplicates("id")
     utm = b.estimate_utm_crs()
     with warnings.catch_warnings():
@@ -556,13 +633,17 @@ def residential_buildings(path, *, include_untyped_in_landuse: bool = True):
         keep[np.flatnonzero(untyped)[np.asarray(hit, dtype=int)]] = True
     area_m2 = b.to_crs(utm).area.to_numpy()
     out = gpd.GeoDataFrame(
-        {"id": b["id"].to_numpy()[keep],
-         "name": b["name"].fillna("").to_numpy()[keep] if "name" in b else "",
-         "building": b["building"].to_numpy()[keep],
-         "levels": pd.to_numeric(b.get("building:levels"), errors="coerce").to_numpy()[keep]
-         if "building:levels" in b else np.nan,
-         "area_m2": np.round(area_m2[keep], 1)},
-        geometry=pts.to_crs("EPSG:4326").values[keep], crs="EPSG:4326")
+        {
+            "id": b["id"].to_numpy()[keep],
+            "name": b["name"].fillna("").to_numpy()[keep] if "name" in b else "",
+            "building": b["building"].to_numpy()[keep],
+            "levels": pd.to_numeric(b.get("building:levels"), errors="coerce").to_numpy()[keep]
+            if "building:levels" in b
+            else np.nan,
+            "area_m2": np.round(area_m2[keep], 1),
+        },
+        geometry=pts.to_crs("EPSG:4326").values[keep],
+        crs="EPSG:4326",
+    )
     log.info("%s: %d residential buildings (%d typed)", path.name, len(out), int(typed.sum()))
     return out.sort_values("id").reset_index(drop=True)
-

@@ -224,12 +224,18 @@ def analyse(
 
         from .site_names import named_sites
 
-        # named once, here: the map, the what-if candidates, sites.csv, the workbook and the brief show the names
+        # named once, here: the map, the what-if candidates, sites.csv, the workbook and the brief show the
+        # names
         site_frame = named_sites(result, site_frame, lang)
         if siting is not None:
             siting = replace(siting, sites=site_frame)
-    out = RunProducts(result, siting=siting, sites=site_frame, areas_source=areas,
-                      area_options={"name_col": area_name_col, "id_col": area_id_col, "crs": area_crs})
+    out = RunProducts(
+        result,
+        siting=siting,
+        sites=site_frame,
+        areas_source=areas,
+        area_options={"name_col": area_name_col, "id_col": area_id_col, "crs": area_crs},
+    )
     drawable = result.drawable
     if isochrones is None and drawable and compute_isochrones:
         from .isochrones import isochrones as make_isochrones
@@ -250,7 +256,9 @@ def analyse(
         if scenario is None:
             from .scenario import scenario as make_scenario
 
-            scenario = make_scenario(result, sites=site_frame, candidates=candidates, new_capacity=new_capacity)
+            scenario = make_scenario(
+                result, sites=site_frame, candidates=candidates, new_capacity=new_capacity
+            )
         out.scenario = scenario
         t["what_if_s"] = time.perf_counter() - t1
     if drawable and streets:
@@ -271,15 +279,23 @@ def analyse(
         if result.merged:
             from .areas import read_areas, summarize_by_area
 
-            out.by_area = summarize_by_area(result, areas, name_col=area_name_col, id_col=area_id_col,
-                                            target_share=target_share, crs=area_crs)
+            out.by_area = summarize_by_area(
+                result,
+                areas,
+                name_col=area_name_col,
+                id_col=area_id_col,
+                target_share=target_share,
+                crs=area_crs,
+            )
             area_polys, _ = read_areas(areas, area_name_col, area_id_col, crs=area_crs)
             out.area_layer = area_polys.merge(out.by_area.drop(columns="area"), on="area_id", how="left")
         else:
             from . import settings
 
-            log.warning("The by-area table needs the merged households (at most %s rows); it is left out",
-                        f"{settings.merge_max_rows:,}")
+            log.warning(
+                "The by-area table needs the merged households (at most %s rows); it is left out",
+                f"{settings.merge_max_rows:,}",
+            )
             out.areas_source = None
     t["total_s"] = time.perf_counter() - t0
     out.timings = t

@@ -26,8 +26,8 @@ import numpy as np
 
 from . import settings
 from ._files import write_cache
-from .options import snap_limit_m
 from .network import WalkNetwork
+from .options import snap_limit_m
 from .snapping import snap_points
 from .topology import chains_of
 
@@ -75,7 +75,9 @@ def _build(network: WalkNetwork, cell_m: float, max_snap_m: float, chunk: int = 
     for start in range(0, n, chunk):
         idx = np.arange(start, min(n, start + chunk), dtype=np.int64)
         row, col = np.divmod(idx, nx)
-        snap = snap_points(network, lo[0] + (col + 0.5) * cell_m, lo[1] + (row + 0.5) * cell_m, max_snap_m=max_snap_m)
+        snap = snap_points(
+            network, lo[0] + (col + 0.5) * cell_m, lo[1] + (row + 0.5) * cell_m, max_snap_m=max_snap_m
+        )
         on = snap.on_network
         c, p = ch.position(snap.edge[on], snap.along_m[on])
         cells.append(idx[on])
@@ -85,16 +87,34 @@ def _build(network: WalkNetwork, cell_m: float, max_snap_m: float, chunk: int = 
     chain = np.concatenate(chains)
     order = np.argsort(chain, kind="stable")
     ptr = np.concatenate([[0], np.cumsum(np.bincount(chain, minlength=ch.n_chains))])
-    r = SnapRaster(float(lo[0]), float(lo[1]), float(cell_m), nx, ny, float(max_snap_m),
-                   np.concatenate(cells)[order], np.concatenate(pos)[order], np.concatenate(acc)[order], ptr)
-    log.info("Built the %g m snapping raster: %d x %d cells, %d within %g m of a street, in %.1f s",
-             cell_m, nx, ny, r.cell.size, max_snap_m, time.perf_counter() - t0)
+    r = SnapRaster(
+        float(lo[0]),
+        float(lo[1]),
+        float(cell_m),
+        nx,
+        ny,
+        float(max_snap_m),
+        np.concatenate(cells)[order],
+        np.concatenate(pos)[order],
+        np.concatenate(acc)[order],
+        ptr,
+    )
+    log.info(
+        "Built the %g m snapping raster: %d x %d cells, %d within %g m of a street, in %.1f s",
+        cell_m,
+        nx,
+        ny,
+        r.cell.size,
+        max_snap_m,
+        time.perf_counter() - t0,
+    )
     return r
 
 
 def _cache_file(network: WalkNetwork, cell_m: float, max_snap_m: float) -> Path:
     return Path(settings.cache_folder) / (
-        f"raster-v{_RASTER_VERSION}-{network.fingerprint[:24]}-{cell_m:g}m-snap{max_snap_m:g}m.npz")
+        f"raster-v{_RASTER_VERSION}-{network.fingerprint[:24]}-{cell_m:g}m-snap{max_snap_m:g}m.npz"
+    )
 
 
 def snap_raster(network: WalkNetwork, cell_m: float = 10.0, max_snap_m: float | None = None) -> SnapRaster:
@@ -113,7 +133,7 @@ def _load_or_build(network: WalkNetwork, cell_m: float, max_snap_m: float) -> Sn
             r = SnapRaster(**{k: (v.item() if v.ndim == 0 else v) for k, v in kw.items()})
             if r.chain_ptr.size == chains_of(network).n_chains + 1:
                 return r
-        except Exception:  # a broken or foreign cache file is rebuilt
+        except Exception:  # noqa: BLE001  (a broken or foreign cache file is rebuilt)
             pass
         log.warning("Rebuilding the unreadable snapping-raster cache %s", path)
     r = _build(network, cell_m, max_snap_m)

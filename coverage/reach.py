@@ -29,9 +29,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from ._csr import gather
+from ._csr import gather, symmetric_csr
 from ._progress import n_threads
-from ._csr import symmetric_csr
 from .network import WalkNetwork
 from .snapping import Snapped
 from .topology import Chains, chains_of
@@ -233,7 +232,13 @@ def nearest_for_points(
 
 
 def within_pairs(
-    network: WalkNetwork, points: Snapped, stations: Snapped, reach: ReachTable, limit_m: float, *, pairs=None,
+    network: WalkNetwork,
+    points: Snapped,
+    stations: Snapped,
+    reach: ReachTable,
+    limit_m: float,
+    *,
+    pairs=None,
     walk: bool = False,
 ) -> sparse.csr_matrix:
     """Boolean points x stations matrix: station within ``limit_m`` of point.
@@ -273,6 +278,7 @@ def within_pairs(
     # in chunks, so the temporaries stay small enough to be reused
     to_a = p + acc  # from the point to end a, and to end b
     to_b = ch.chain_len[uc][inv] - p + acc
+
     def chunk(i):
         sl = slice(i, i + _POINT_CHUNK)
         owner, pos = gather(cptr, inv[sl])
@@ -291,7 +297,9 @@ def within_pairs(
     okd = dd <= limit_m
     if not walk:
         rptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_pts))])
-        m = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), cols.astype(np.int32), rptr), shape=(n_pts, n_st))
+        m = sparse.csr_matrix(
+            (np.ones(rows.size, dtype=np.int8), cols.astype(np.int32), rptr), shape=(n_pts, n_st)
+        )
         if okd.any():
             extra = sparse.csr_matrix(
                 (np.ones(int(okd.sum()), dtype=np.int8), (pi[okd], si[okd])), shape=(n_pts, n_st)
@@ -316,7 +324,9 @@ def within_pairs(
     return sparse.csr_matrix((dist, cols.astype(np.int32), rptr), shape=(n_pts, n_st))
 
 
-def node_distances(network: WalkNetwork, stations: Snapped, junction_dist_m: np.ndarray, which=None) -> np.ndarray:
+def node_distances(
+    network: WalkNetwork, stations: Snapped, junction_dist_m: np.ndarray, which=None
+) -> np.ndarray:
     """Walking distance at every network node from per-junction distances.
 
     ``which`` restricts the same-chain direct walks to those station rows (for

@@ -35,8 +35,17 @@ from .reach import station_reach
 log = logging.getLogger(__name__)
 
 #: OSM amenities where social-work stations are often co-located (candidates on the what-if map).
-CO_LOCATION_AMENITIES = ("community_centre", "social_facility", "social_centre", "townhall", "library", "school",
-                         "kindergarten", "clinic", "doctors")
+CO_LOCATION_AMENITIES = (
+    "community_centre",
+    "social_facility",
+    "social_centre",
+    "townhall",
+    "library",
+    "school",
+    "kindergarten",
+    "clinic",
+    "doctors",
+)
 #: Spacing of the automatic candidates on the what-if map, metres.
 MAP_CANDIDATE_SPACING_M = 250.0
 
@@ -67,7 +76,8 @@ class Scenario:
     weight: np.ndarray
     valid: np.ndarray
     capacity: np.ndarray | None = None  # households per site, when the stations have capacities
-    # candidate gate openings (gated compounds): opening g gives its compound's households new walks to the sites;
+    # candidate gate openings (gated compounds): opening g gives its compound's households new walks to the
+    # sites;
     # site-major, the entries of site s are gptr[s]:gptr[s + 1] as (opening, household, band code)
     gate_id: list | None = None
     gate_compound: list | None = None
@@ -145,13 +155,25 @@ class Scenario:
         bands = []
         for i, m in enumerate(self.bands_min):
             ok = v & (best <= i)
-            bands.append({"minutes": m, "n_within": int(ok.sum()), "weight_within": float(self.weight[ok].sum()),
-                          "share": int(ok.sum()) / n_valid if n_valid else None,
-                          "share_weight": float(self.weight[ok].sum()) / w_total if w_total else None})
+            bands.append(
+                {
+                    "minutes": m,
+                    "n_within": int(ok.sum()),
+                    "weight_within": float(self.weight[ok].sum()),
+                    "share": int(ok.sum()) / n_valid if n_valid else None,
+                    "share_weight": float(self.weight[ok].sum()) / w_total if w_total else None,
+                }
+            )
         thr = bands[self.threshold_index]
-        out = {"households_covered": thr["n_within"], "weight_covered": thr["weight_within"],
-               "share": thr["share"], "share_weight": thr["share_weight"], "bands": bands,
-               "load_households": load_n, "load_weight": load_w}
+        out = {
+            "households_covered": thr["n_within"],
+            "weight_covered": thr["weight_within"],
+            "share": thr["share"],
+            "share_weight": thr["share_weight"],
+            "bands": bands,
+            "load_households": load_n,
+            "load_weight": load_w,
+        }
         if self.capacity is not None:
             out["weight_served"] = self.served(open_mask, open_gates)
             out["share_served_weight"] = out["weight_served"] / w_total if w_total else None
@@ -181,25 +203,47 @@ def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
     parts = []
     if sites is not None and len(sites):
         s = sites.to_crs(4326)
-        parts.append(gpd.GeoDataFrame({"id": s["id"].astype(str).to_numpy(),
-                                       "name": s["name"].fillna("").astype(str).to_numpy() if "name" in s else "",
-                                       "kind": "proposed"}, geometry=s.geometry.values, crs=4326))
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    "id": s["id"].astype(str).to_numpy(),
+                    "name": s["name"].fillna("").astype(str).to_numpy() if "name" in s else "",
+                    "kind": "proposed",
+                },
+                geometry=s.geometry.values,
+                crs=4326,
+            )
+        )
     src = str(result.params["network"].get("source", ""))
     if facilities and src.lower().endswith(".pbf"):
         from .osm import facilities as osm_facilities
 
         try:
             fac = osm_facilities(src, amenities=CO_LOCATION_AMENITIES)
-        except Exception as exc:  # a candidate source, never a requirement
+        except Exception as exc:  # noqa: BLE001  (a candidate source, never a requirement)
             log.warning("Could not read co-location facilities from %s: %s", src, exc)
             fac = None
         if fac is not None and len(fac):
-            parts.append(gpd.GeoDataFrame({"id": fac["id"].astype(str).to_numpy(), "name": fac["name"].to_numpy(),
-                                           "kind": fac["amenity"].to_numpy()}, geometry=fac.geometry.values, crs=4326))
+            parts.append(
+                gpd.GeoDataFrame(
+                    {
+                        "id": fac["id"].astype(str).to_numpy(),
+                        "name": fac["name"].to_numpy(),
+                        "kind": fac["amenity"].to_numpy(),
+                    },
+                    geometry=fac.geometry.values,
+                    crs=4326,
+                )
+            )
     auto = auto_candidates(result, spacing_m=spacing_m)
     if len(auto):
-        parts.append(gpd.GeoDataFrame({"id": auto["id"].to_numpy(), "name": "", "kind": "network"},
-                                      geometry=auto.geometry.values, crs=4326))
+        parts.append(
+            gpd.GeoDataFrame(
+                {"id": auto["id"].to_numpy(), "name": "", "kind": "network"},
+                geometry=auto.geometry.values,
+                crs=4326,
+            )
+        )
     if not parts:
         return gpd.GeoDataFrame({"id": [], "name": [], "kind": []}, geometry=[], crs=4326)
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
@@ -209,8 +253,16 @@ def _candidates(result, sites, spacing_m, facilities) -> gpd.GeoDataFrame:
     return out
 
 
-def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CANDIDATE_SPACING_M,
-             facilities: bool = True, new_capacity: float | None = None, openings=None) -> Scenario:
+def scenario(
+    result,
+    *,
+    sites=None,
+    candidates=None,
+    spacing_m: float = MAP_CANDIDATE_SPACING_M,
+    facilities: bool = True,
+    new_capacity: float | None = None,
+    openings=None,
+) -> Scenario:
     """The what-if table of a :class:`~coverage.assess.CoverageResult`.
 
     Parameters
@@ -252,8 +304,13 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
         c_lon, c_lat = cl.points.lon, cl.points.lat
     else:
         c_lon = c_lat = np.zeros(0)
-    gate_fields = {} if openings is None else _openings(result, openings, cl, c_reach, limit, edges,
-                                                         n_sites=len(result.station_points) + len(cand))
+    gate_fields = (
+        {}
+        if openings is None
+        else _openings(
+            result, openings, cl, c_reach, limit, edges, n_sites=len(result.station_points) + len(cand)
+        )
+    )
     ptrs, hh, code = [np.zeros(1, dtype=np.int64)], [], []
     for m in cols:
         m.sort_indices()
@@ -263,22 +320,43 @@ def scenario(result, *, sites=None, candidates=None, spacing_m: float = MAP_CAND
     sp = result.station_points
     names = sp.frame[sp.name_col].fillna("").astype(str).tolist() if sp.name_col else [""] * len(sp)
     out = Scenario(
-        bands_min=bands_min, bands_m=bands_m, threshold_index=thr,
-        site_id=[str(i) for i in sp.ids] + [str(i) for i in cand["id"]] if len(cand) else [str(i) for i in sp.ids],
+        bands_min=bands_min,
+        bands_m=bands_m,
+        threshold_index=thr,
+        site_id=[str(i) for i in sp.ids] + [str(i) for i in cand["id"]]
+        if len(cand)
+        else [str(i) for i in sp.ids],
         site_name=names + (cand["name"].fillna("").astype(str).tolist() if len(cand) else []),
         site_kind=["station"] * len(sp) + (cand["kind"].astype(str).tolist() if len(cand) else []),
-        site_lon=np.concatenate([sp.lon, c_lon]), site_lat=np.concatenate([sp.lat, c_lat]),
+        site_lon=np.concatenate([sp.lon, c_lon]),
+        site_lat=np.concatenate([sp.lat, c_lat]),
         n_stations=len(sp),
         start_open=np.r_[result.station_snap.on_network & sp.valid, np.zeros(len(cand), dtype=bool)],
-        ptr=np.concatenate(ptrs), household=np.concatenate(hh).astype(np.int64), code=np.concatenate(code),
-        weight=result.household_points.weight, valid=result.household_points.valid,
-        capacity=None if result.capacity is None else np.concatenate([
-            result.capacity, np.full(len(cand), float(np.median(result.capacity)) if new_capacity is None
-                                     else float(new_capacity))]),
+        ptr=np.concatenate(ptrs),
+        household=np.concatenate(hh).astype(np.int64),
+        code=np.concatenate(code),
+        weight=result.household_points.weight,
+        valid=result.household_points.valid,
+        capacity=None
+        if result.capacity is None
+        else np.concatenate(
+            [
+                result.capacity,
+                np.full(
+                    len(cand),
+                    float(np.median(result.capacity)) if new_capacity is None else float(new_capacity),
+                ),
+            ]
+        ),
         **gate_fields,
     )
-    log.info("What-if table: %d stations and %d candidates, %d pairs, in %.2f s", len(sp), len(cand),
-             out.household.size, time.perf_counter() - t0)
+    log.info(
+        "What-if table: %d stations and %d candidates, %d pairs, in %.2f s",
+        len(sp),
+        len(cand),
+        out.household.size,
+        time.perf_counter() - t0,
+    )
     return out
 
 
@@ -294,8 +372,15 @@ def _openings(result, openings, cl, c_reach, limit: float, edges: np.ndarray, *,
         msg = "openings need an analysis with gated compounds (assess(..., compounds=..., gates=...))."
         raise ValueError(msg)
     net, p = result.network, result.params
-    pts, snap, comp, status = place_gates(rule, net, openings, crs="EPSG:4326", max_snap_m=p["max_snap_m"],
-                                          compound_id_col=p.get("compound_id_col"), role="candidate openings")
+    pts, snap, comp, status = place_gates(
+        rule,
+        net,
+        openings,
+        crs="EPSG:4326",
+        max_snap_m=p["max_snap_m"],
+        compound_id_col=p.get("compound_id_col"),
+        role="candidate openings",
+    )
     use = np.flatnonzero((status == "used") & (comp >= 0) & rule.gated[np.maximum(comp, 0)])
     comp_h = rule.household_compound
     hs, hp = result.household_snap, result.household_points
@@ -307,8 +392,15 @@ def _openings(result, openings, cl, c_reach, limit: float, edges: np.ndarray, *,
     g_of, pos = gather(hptr, comp[use])
     hh = members[pos]
     g = use[g_of]
-    pair = Snapped(snap.edge[g], snap.along_m[g], np.hypot(hs.px[hh] - snap.px[g], hs.py[hh] - snap.py[g])
-                   + snap.access_m[g], snap.x[g], snap.y[g], hs.px[hh], hs.py[hh])
+    pair = Snapped(
+        snap.edge[g],
+        snap.along_m[g],
+        np.hypot(hs.px[hh] - snap.px[g], hs.py[hh] - snap.py[g]) + snap.access_m[g],
+        snap.x[g],
+        snap.y[g],
+        hs.px[hh],
+        hs.py[hh],
+    )
     parts = [within_pairs(net, pair, result.station_snap, result.reach, limit, walk=True).tocoo()]
     if cl is not None:
         m = within_pairs(net, pair, cl.snap, c_reach, limit, walk=True).tocoo()
@@ -319,11 +411,16 @@ def _openings(result, openings, cl, c_reach, limit: float, edges: np.ndarray, *,
     order = np.lexsort((hh[row], site))
     row, site, walk = row[order], site[order], walk[order]
     gptr = np.searchsorted(site, np.arange(n_sites + 1), side="left").astype(np.int64)
-    return {"gate_id": [str(i) for i in pts.ids], "gate_compound": [str(rule.compounds.ids[c]) if c >= 0 else ""
-                                                                     for c in comp],
-            "gate_lon": pts.lon, "gate_lat": pts.lat, "gptr": gptr, "g_gate": g[row].astype(np.int64),
-            "g_household": hh[row].astype(np.int64),
-            "g_code": np.searchsorted(edges, walk, side="left").astype(np.uint8)}
+    return {
+        "gate_id": [str(i) for i in pts.ids],
+        "gate_compound": [str(rule.compounds.ids[c]) if c >= 0 else "" for c in comp],
+        "gate_lon": pts.lon,
+        "gate_lat": pts.lat,
+        "gptr": gptr,
+        "g_gate": g[row].astype(np.int64),
+        "g_household": hh[row].astype(np.int64),
+        "g_code": np.searchsorted(edges, walk, side="left").astype(np.uint8),
+    }
 
 
 def _shift(m, by: int):

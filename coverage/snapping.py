@@ -26,9 +26,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._csr import gather
-from .options import snap_limit_m
 from ._progress import n_threads
 from .network import WalkNetwork
+from .options import snap_limit_m
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,9 @@ class Snapped:
 
     def concat(self, other: Snapped) -> Snapped:
         """These rows followed by ``other``'s."""
-        return Snapped(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__))
+        return Snapped(
+            *(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__)
+        )
 
 
 class SegmentIndex:
@@ -150,9 +152,14 @@ class SegmentIndex:
         starts = range(0, x.size, chunk)
         # numpy and cKDTree release the GIL: chunks run in parallel threads
         with ThreadPoolExecutor(max_workers=n_threads()) as pool:
-            parts = list(pool.map(lambda i: self._snap(x[i : i + chunk], y[i : i + chunk], max_snap_m, workers=1),
-                                  starts))
-        return Snapped(*(np.concatenate([getattr(p, f) for p in parts]) for f in Snapped.__dataclass_fields__))
+            parts = list(
+                pool.map(
+                    lambda i: self._snap(x[i : i + chunk], y[i : i + chunk], max_snap_m, workers=1), starts
+                )
+            )
+        return Snapped(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in Snapped.__dataclass_fields__)
+        )
 
     def _snap(self, x, y, max_snap_m: float | None = None, workers: int = -1) -> Snapped:
         max_snap_m = snap_limit_m(max_snap_m)
@@ -203,7 +210,9 @@ class SegmentIndex:
                 rows = rr[starts]
                 m2 = np.minimum.reduceat(d2, starts)
                 # ties go to the lowest segment index, so results are deterministic
-                tie = np.where(d2 == np.repeat(m2, np.diff(np.r_[starts, rr.size])), seg, np.iinfo(np.int64).max)
+                tie = np.where(
+                    d2 == np.repeat(m2, np.diff(np.r_[starts, rr.size])), seg, np.iinfo(np.int64).max
+                )
                 bseg = np.minimum.reduceat(tie, starts)
                 m = np.sqrt(m2)
                 better = (m < best_d[todo[rows]]) | (
@@ -217,7 +226,9 @@ class SegmentIndex:
             sure = ~np.isfinite(dk[:, 0]) | (dk[:, -1] >= bd + self.step_m / 2) | (k == tree.n)
             todo = todo[~sure]
         for r in todo:  # rare: very dense spots
-            near = np.asarray(tree.query_ball_point([px[r], py[r]], best_d[r] + self.step_m / 2), dtype=np.int64)
+            near = np.asarray(
+                tree.query_ball_point([px[r], py[r]], best_d[r] + self.step_m / 2), dtype=np.int64
+            )
             segs = np.unique(sseg[gather(sptr, near)[1]])
             dd, tt, xx, yy = self._exact(px[r], py[r], segs)
             j = np.flatnonzero(dd == dd.min())[0]
@@ -248,7 +259,9 @@ def snap_points(network: WalkNetwork, x, y, *, max_snap_m: float | None = None) 
     return segment_index(network).snap(x, y, max_snap_m=max_snap_m)
 
 
-def translate(snap: Snapped, source: WalkNetwork, target: WalkNetwork, *, max_snap_m: float | None = None) -> Snapped:
+def translate(
+    snap: Snapped, source: WalkNetwork, target: WalkNetwork, *, max_snap_m: float | None = None
+) -> Snapped:
     """Points snapped on ``source``, snapped on ``target`` (another profile of the same whole network).
 
     Both networks are :meth:`~coverage.network.WalkNetwork.for_profile`
@@ -270,7 +283,9 @@ def translate(snap: Snapped, source: WalkNetwork, target: WalkNetwork, *, max_sn
     of_base[target.parent_edge] = np.arange(target.n_edges)
     edge = np.where(on, of_base[np.maximum(in_base, 0)], -1)
     lost = on & (edge < 0)
-    out = Snapped(edge, snap.along_m.copy(), snap.access_m.copy(), snap.x.copy(), snap.y.copy(), snap.px, snap.py)
+    out = Snapped(
+        edge, snap.along_m.copy(), snap.access_m.copy(), snap.x.copy(), snap.y.copy(), snap.px, snap.py
+    )
     if lost.any():
         again = segment_index(target).snap(snap.px[lost], snap.py[lost], max_snap_m=max_snap_m)
         for f in ("edge", "along_m", "access_m", "x", "y"):

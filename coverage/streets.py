@@ -41,7 +41,8 @@ _CACHE_VERSION = 1
 
 
 def street_lines(network: WalkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The network's segments merged per way and simplified: (lines in lon/lat, their way ids, lengths in m)."""
+    """The network's segments merged per way and simplified:
+    (lines in lon/lat, their way ids, lengths in m)."""
     import geopandas as gpd
     import shapely
 
@@ -55,7 +56,7 @@ def street_lines(network: WalkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarr
     bounds = np.r_[start, order.size]
     lines, line_way = [], []
     for k, w in enumerate(uw):
-        merged = shapely.line_merge(shapely.multilinestrings(segs[order[bounds[k]:bounds[k + 1]]]))
+        merged = shapely.line_merge(shapely.multilinestrings(segs[order[bounds[k] : bounds[k + 1]]]))
         parts = list(merged.geoms) if merged.geom_type == "MultiLineString" else [merged]
         lines += parts
         line_way += [int(w)] * len(parts)
@@ -89,13 +90,17 @@ def street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
     except (OSError, ValueError):
         pass
     payload = build_street_payload(network, names)
-    write_cache(path, lambda tmp: tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8"),
-                "street basemap")
+    write_cache(
+        path,
+        lambda tmp: tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8"),
+        "street basemap",
+    )
     return payload
 
 
 def build_street_payload(network: WalkNetwork, names: dict | None = None) -> dict:
-    """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly encoded.
+    """Street lines and labels (one per named way, at the middle of its longest line), WGS-84, compactly
+    encoded.
 
     ``names`` maps OSM way ids to street names (:func:`coverage.osm.way_names`); without it the
     lines have no labels.

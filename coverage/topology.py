@@ -23,9 +23,9 @@ from scipy import sparse
 
 from ._csr import symmetric_csr
 
-
 if TYPE_CHECKING:  # annotations only: the network module builds on this one
     from .network import WalkNetwork
+
 
 @dataclass(frozen=True, eq=False)
 class Chains:

@@ -58,7 +58,9 @@ def parse_access(method, level=None) -> tuple[str, float | None]:
         except (TypeError, ValueError):
             level = float("nan")
         if not (np.isfinite(level) and level >= 0):
-            msg = f"--access-level {level!r} must be a number of supply units per 1,000 households, 0 or more."
+            msg = (
+                f"--access-level {level!r} must be a number of supply units per 1,000 households, 0 or more."
+            )
             raise CoverageInputError(msg)
     return m, level
 
@@ -186,7 +188,9 @@ def walk_access(result, spec: AccessSpec, supply) -> WalkAccess:
     hh = result.household_points
     p = result.params
     minutes_per_m = 1.0 / (p["speed_kph"] / 3.6 * 60.0)
-    walks = result.access.within(result.network, result.station_snap, result.reach, p["threshold_m"], walk=True)
+    walks = result.access.within(
+        result.network, result.station_snap, result.reach, p["threshold_m"], walk=True
+    )
     cost = walks.copy()
     cost.data = cost.data * minutes_per_m
     demand = np.where(hh.valid, hh.weight, 0.0)
@@ -246,13 +250,26 @@ def by_area(result, areas, *, name_col: str | None = None, id_col: str | None = 
         if key == -1 and not inside.any():
             continue
         reached = inside & np.isfinite(walk) & (w > 0)
-        row = {"area_id": area_id, "area": label, "households": float(w[inside].sum()),
-               "mean_walk_min": float(np.average(walk[reached], weights=w[reached])) if reached.any() else np.nan,
-               "gini_walk_min": gini(walk[reached], w[reached]) if reached.any() and walk[reached].sum() > 0
-               else np.nan}
+        row = {
+            "area_id": area_id,
+            "area": label,
+            "households": float(w[inside].sum()),
+            "mean_walk_min": float(np.average(walk[reached], weights=w[reached]))
+            if reached.any()
+            else np.nan,
+            "gini_walk_min": gini(walk[reached], w[reached])
+            if reached.any() and walk[reached].sum() > 0
+            else np.nan,
+        }
         if wa is not None:
             st = stats(np.where(inside, wa.access, np.nan), w, wa.summary["level"])
-            row.update({"access_mean": st["mean"], "access_median": st["median"],
-                        "access_share_below": st["share_below_level"], "gini_access": st["gini"]})
+            row.update(
+                {
+                    "access_mean": st["mean"],
+                    "access_median": st["median"],
+                    "access_share_below": st["share_below_level"],
+                    "gini_access": st["gini"],
+                }
+            )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -21,7 +21,9 @@ def shared_osm(name: str) -> Path:
     return p
 
 
-def write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]) -> Path:
+def write_osm(
+    path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]
+) -> Path:
     """Write a tiny OSM XML file. ``nodes``: id -> (lon, lat); ``ways``: (id, refs, tags)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
     for nid, (lon, lat) in nodes.items():

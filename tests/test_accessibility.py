@@ -72,8 +72,9 @@ def _pysal_frames(cost, demand, supply):
     rows = cost.index if isinstance(cost, pd.DataFrame) else np.arange(n)
     cols = cost.columns if isinstance(cost, pd.DataFrame) else np.arange(m)
     demand_df = pd.DataFrame({"geoid": np.asarray(rows), "demand": np.asarray(demand, dtype=float)})
-    supply_df = pd.DataFrame({"supply": np.asarray(supply, dtype=float)},
-                             index=pd.Index(np.asarray(cols), name="geoid"))
+    supply_df = pd.DataFrame(
+        {"supply": np.asarray(supply, dtype=float)}, index=pd.Index(np.asarray(cols), name="geoid")
+    )
     return demand_df, supply_df, _long(cost), rows
 
 
@@ -153,8 +154,16 @@ def test_gravity_equals_pysal_weighted_catchment(seed, form, kind):
     given = _as_input(form, cost)
     decay, _ = DECAYS[kind]
     _, supply_df, cost_df, rows = _pysal_frames(given, demand, supply)
-    ref = fca.weighted_catchment(supply_df, cost_df, 25, cost_source="dest", cost_dest="origin",
-                                 loc_index=True, loc_value="supply", weight_fn=_pysal_weight(kind))
+    ref = fca.weighted_catchment(
+        supply_df,
+        cost_df,
+        25,
+        cost_source="dest",
+        cost_dest="origin",
+        loc_index=True,
+        loc_value="supply",
+        weight_fn=_pysal_weight(kind),
+    )
     ours = gravity_access(given, supply, max_cost=25, decay=decay)
     expected = ref.reindex(rows).to_numpy(dtype=float)
     nan = np.isnan(expected)
@@ -170,9 +179,16 @@ def test_gravity_power_decay_equals_pysal_gravity_weights():
     cost, demand, supply = _dense(3)
     cost = cost + 1.0  # costs >= 1: the inverse power stays finite
     _, supply_df, cost_df, rows = _pysal_frames(cost, demand, supply)
-    ref = fca.weighted_catchment(supply_df, cost_df, None, cost_source="dest", cost_dest="origin",
-                                 loc_index=True, loc_value="supply",
-                                 weight_fn=weights.gravity(scale=10, alpha=-1.5, min_dist=2))
+    ref = fca.weighted_catchment(
+        supply_df,
+        cost_df,
+        None,
+        cost_source="dest",
+        cost_dest="origin",
+        loc_index=True,
+        loc_value="supply",
+        weight_fn=weights.gravity(scale=10, alpha=-1.5, min_dist=2),
+    )
     ours = gravity_access(cost, supply, max_cost=None, decay=power(10, -1.5, min_cost=2))
     expected = ref.reindex(rows).to_numpy(dtype=float)
     ok = ~np.isnan(expected)
@@ -221,8 +237,11 @@ def _decay_from_text(text):
     return power(scale, alpha)
 
 
-@pytest.mark.parametrize("case", _read("pysal_access_grid_cases.csv").to_dict("records"),
-                         ids=lambda c: f"{c['test']}-{c['grid_id']}")
+@pytest.mark.parametrize(
+    "case",
+    _read("pysal_access_grid_cases.csv").to_dict("records"),
+    ids=lambda c: f"{c['test']}-{c['grid_id']}",
+)
 def test_pysal_grid_cases(case):
     """access/tests/test_floating_catchment_area.py and test_weighted_catchment.py on the 5 x 5 unit grid."""
     ids, grid = _grid()
@@ -286,11 +305,19 @@ def test_bfca_hand_computed():
     _close(t.access, [2 / 150 + 1 / 180, 2 / 150, 1 / 180])
     # with a Gaussian decay (bandwidth 10), by the formula
     g = gaussian(10)
-    w = {(0, 0): math.exp(-25 / 200), (0, 1): math.exp(-144 / 200), (1, 0): math.exp(-64 / 200),
-         (2, 1): math.exp(-9 / 200)}
+    w = {
+        (0, 0): math.exp(-25 / 200),
+        (0, 1): math.exp(-144 / 200),
+        (1, 0): math.exp(-64 / 200),
+        (2, 1): math.exp(-9 / 200),
+    }
     wi = {(0, 0): w[0, 0] / (w[0, 0] + w[0, 1]), (0, 1): w[0, 1] / (w[0, 0] + w[0, 1]), (1, 0): 1, (2, 1): 1}
-    wj = {(0, 0): w[0, 0] / (w[0, 0] + w[1, 0]), (1, 0): w[1, 0] / (w[0, 0] + w[1, 0]),
-          (0, 1): w[0, 1] / (w[0, 1] + w[2, 1]), (2, 1): w[2, 1] / (w[0, 1] + w[2, 1])}
+    wj = {
+        (0, 0): w[0, 0] / (w[0, 0] + w[1, 0]),
+        (1, 0): w[1, 0] / (w[0, 0] + w[1, 0]),
+        (0, 1): w[0, 1] / (w[0, 1] + w[2, 1]),
+        (2, 1): w[2, 1] / (w[0, 1] + w[2, 1]),
+    }
     p0, p1 = 100 * wi[0, 0] + 50 * wi[1, 0], 100 * wi[0, 1] + 80 * wi[2, 1]
     r0, r1 = 2 / p0, 1 / p1
     rg = balanced_fca(cost, d, s, max_cost=15, decay=g)
@@ -300,8 +327,7 @@ def test_bfca_hand_computed():
 # ------------------------------------------------------------------ loop oracles of the published formulas
 def _loop_fca(cost: pd.DataFrame, demand, supply, max_cost, w, *, three=False, balanced=False) -> pd.Series:
     """2SFCA / 3SFCA (PySAL's G over all finite pairs) / BFCA, pair by pair from the papers' formulas."""
-    pairs = {(i, j): float(c) for i in cost.index for j in cost.columns
-             if np.isfinite(c := cost.loc[i, j])}
+    pairs = {(i, j): float(c) for i in cost.index for j in cost.columns if np.isfinite(c := cost.loc[i, j])}
     inside = {k: c for k, c in pairs.items() if max_cost is None or c <= max_cost}
     weight = {k: w(c) for k, c in pairs.items()}
     if three:

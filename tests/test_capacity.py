@@ -1,4 +1,5 @@
-"""Capacity: the exact assignment against an independent max-flow and brute force, and the baseline it beats."""
+"""Capacity: the exact assignment against an independent max-flow and brute force,
+and the baseline it beats."""
 
 from __future__ import annotations
 
@@ -96,7 +97,9 @@ def test_assess_with_capacity(tmp_path):
     st = st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3])
     r = assess(path, st, hh, weight="households", staff="staff", caseload=2500)
     s, stations = r.summary, r.stations
-    assert s.weight_served <= s.weight_covered and s.share_served_weight == pytest.approx(s.weight_served / s.weight_total)
+    assert s.weight_served <= s.weight_covered and s.share_served_weight == pytest.approx(
+        s.weight_served / s.weight_total
+    )
     assert (stations["assigned_weight"] <= stations["capacity"] + 1e-9).all()
     assert (stations["assigned_weight"] <= stations["weight_within"] + 1e-9).all()
     assert stations["assigned_weight"].sum() == pytest.approx(s.weight_served)
@@ -105,7 +108,9 @@ def test_assess_with_capacity(tmp_path):
     assert (h.loc[~h["covered"], "served_weight"] == 0).all()
     assert set(h["assigned_station_id"].dropna()) <= set(stations["id"])
     # the optimum serves at least what nearest-then-cap serves
-    walks = within_pairs(r.network, r.household_snap, r.station_snap, r.reach, r.params["threshold_m"], walk=True)
+    walks = within_pairs(
+        r.network, r.household_snap, r.station_snap, r.reach, r.params["threshold_m"], walk=True
+    )
     assert nearest_then_cap(walks, r.household_points.weight, r.capacity).sum() <= s.weight_served + 1e-6
     # what-if honours capacity and equals a fresh run
     w = r.what_if(remove_stations=["hq-sgz"])
@@ -118,8 +123,15 @@ def test_assess_with_capacity(tmp_path):
     import pandas as pd
 
     cols = set(pd.read_csv(files["stations_csv"]).columns)
-    assert {"capacity", "assigned_weight", "utilisation", "spare_weight", "weight_within", "staff_needed",
-            "extra_staff"} <= cols
+    assert {
+        "capacity",
+        "assigned_weight",
+        "utilisation",
+        "spare_weight",
+        "weight_within",
+        "staff_needed",
+        "extra_staff",
+    } <= cols
     assert {"served_weight", "assigned_station_id"} <= set(pd.read_csv(files["households_csv"]).columns)
 
 
@@ -193,7 +205,9 @@ def test_capacitated_siting_on_the_demo(tmp_path):
     st = st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3])
     r = assess(path, st, hh, weight="households", staff="staff", caseload=2500)
     x = suggest_sites(r, k=2, new_capacity=5000)
-    assert x.summary["status"] == "optimal" and x.summary["weight_served_before"] == pytest.approx(r.summary.weight_served)
+    assert x.summary["status"] == "optimal" and x.summary["weight_served_before"] == pytest.approx(
+        r.summary.weight_served
+    )
     new = x.sites.assign(staff=2)[["id", "staff", "geometry"]].to_crs(st.crs)
     both = gpd.GeoDataFrame(pd.concat([st[["id", "staff", "geometry"]], new], ignore_index=True), crs=st.crs)
     again = assess(path, both, hh, weight="households", staff="staff", caseload=2500)
@@ -203,9 +217,33 @@ def test_capacitated_siting_on_the_demo(tmp_path):
     stations = pd.read_csv(s_csv)
     stations["社工"] = [2, 1, 1, 2, 1, 1, 2, 1, 3]
     stations.to_csv(s_csv, index=False)
-    assert main(["-q", "site", "--network", path, "--stations", str(s_csv), "--households", str(h_csv), "--weight",
-                 "户数", "--staff-col", "社工", "--caseload", "2500", "--k", "2", "--new-staff", "2",
-                 "--out", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "site",
+                "--network",
+                path,
+                "--stations",
+                str(s_csv),
+                "--households",
+                str(h_csv),
+                "--weight",
+                "户数",
+                "--staff-col",
+                "社工",
+                "--caseload",
+                "2500",
+                "--k",
+                "2",
+                "--new-staff",
+                "2",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     doc = json.loads((tmp_path / "o" / "siting.json").read_text(encoding="utf-8"))
     assert doc["weight_served_after"] == pytest.approx(x.summary["weight_served_after"])
     assert doc["weight_served_before"] == pytest.approx(r.summary.weight_served)
@@ -229,7 +267,9 @@ def test_capacitated_set_covering_equals_brute_force(seed, share):
 
     most = served(range(n_c))
     goal = min(share * w.sum(), most)
-    fewest = next(n for n in range(n_c + 1) for c in itertools.combinations(range(n_c), n) if served(c) >= goal - 1e-9)
+    fewest = next(
+        n for n in range(n_c + 1) for c in itertools.combinations(range(n_c), n) if served(c) >= goal - 1e-9
+    )
     r = from_cost_matrix(cost, w, max_cost=100, target_share=share, capacity=cap)
     assert len(r.chosen) == fewest
     assert r.summary["weight_served_after"] >= goal - 1e-6
@@ -237,7 +277,8 @@ def test_capacitated_set_covering_equals_brute_force(seed, share):
 
 
 def test_capacitated_set_covering_matches_spopt():
-    """spopt's capacitated LSCP (system optimal: all demand served within capacity) uses as many facilities."""
+    """spopt's capacitated LSCP (system optimal: all demand served within capacity)
+    uses as many facilities."""
     spopt = pytest.importorskip("spopt.locate")
     pulp = pytest.importorskip("pulp")
     from coverage.siting import from_cost_matrix
@@ -249,8 +290,9 @@ def test_capacitated_set_covering_matches_spopt():
         cost = rng.uniform(0, 10, (n_h, n_c))
         demand = rng.integers(1, 6, n_h).astype(float)
         cap = rng.integers(5, 20, n_c).astype(float)
-        ours = from_cost_matrix(np.where(cost <= 6, cost, np.inf), demand, max_cost=6, target_share=1.0,
-                                capacity=cap)
+        ours = from_cost_matrix(
+            np.where(cost <= 6, cost, np.inf), demand, max_cost=6, target_share=1.0, capacity=cap
+        )
         if ours.status == "target unreachable":
             continue
         try:
@@ -277,10 +319,26 @@ def test_meeting_pack_with_capacitated_sites(tmp_path):
     d = pd.read_csv(s_csv)
     d["社工"] = [2, 1, 1, 2, 1, 1, 2, 1, 3]
     d.to_csv(s_csv, index=False)
-    base = ["--network", str(HONGQI_PBF), "--stations", str(s_csv), "--households", str(h_csv), "--weight", "户数",
-            "--staff-col", "社工", "--caseload", "2500", "--new-staff", "2"]
+    base = [
+        "--network",
+        str(HONGQI_PBF),
+        "--stations",
+        str(s_csv),
+        "--households",
+        str(h_csv),
+        "--weight",
+        "户数",
+        "--staff-col",
+        "社工",
+        "--caseload",
+        "2500",
+        "--new-staff",
+        "2",
+    ]
     assert main(["-q", "report", *base, "--k", "2", "--lang", "zh", "--out", str(tmp_path / "pack")]) == 0
-    assert {"brief.pdf", "summary.xlsx", "map.html", "sites.csv"} <= {p.name for p in (tmp_path / "pack").iterdir()}
+    assert {"brief.pdf", "summary.xlsx", "map.html", "sites.csv"} <= {
+        p.name for p in (tmp_path / "pack").iterdir()
+    }
     assert main(["-q", "site", *base, "--target", "60%", "--out", str(tmp_path / "site")]) == 0
     sites = pd.read_csv(tmp_path / "site" / "sites.csv")
     assert sites["served_share_after"].iloc[-1] >= 0.6

@@ -24,8 +24,22 @@ def test_analyze_writes_all_files(tmp_path, helsinki_path, inputs, capsys):
     st, hh = inputs
     out = tmp_path / "out"
     rc = main(
-        ["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
-         "--weight", "households", "--minutes", "5", "--out", str(out)]
+        [
+            "-q",
+            "analyze",
+            "--network",
+            helsinki_path,
+            "--stations",
+            str(st),
+            "--households",
+            str(hh),
+            "--weight",
+            "households",
+            "--minutes",
+            "5",
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     for name in ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json"):
@@ -46,8 +60,26 @@ def test_analyze_profile_and_speed(tmp_path, helsinki_path, inputs):
     shares = {}
     for args in (["--profile", "elderly"], ["--speed-kmh", "4.8"]):
         out = tmp_path / args[1]
-        assert main(["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households",
-                     str(hh), "--minutes", "5", "--out", str(out), *args]) == 0
+        assert (
+            main(
+                [
+                    "-q",
+                    "analyze",
+                    "--network",
+                    helsinki_path,
+                    "--stations",
+                    str(st),
+                    "--households",
+                    str(hh),
+                    "--minutes",
+                    "5",
+                    "--out",
+                    str(out),
+                    *args,
+                ]
+            )
+            == 0
+        )
         shares[args[1]] = json.loads((out / "summary.json").read_text())["share_covered"]
     assert shares["elderly"] < shares["4.8"]
 
@@ -57,9 +89,23 @@ def test_bad_input_is_one_line_without_traceback(tmp_path, helsinki_path, inputs
     bad = tmp_path / "bad.csv"
     bad.write_text("id,lon,lat\na,1,2\na,1,2\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "coverage", "analyze", "--network", helsinki_path, "--stations", str(st),
-         "--households", str(bad), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "analyze",
+            "--network",
+            helsinki_path,
+            "--stations",
+            str(st),
+            "--households",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     err = [line for line in proc.stderr.splitlines() if line.startswith("service-coverage: error")]
@@ -69,8 +115,19 @@ def test_bad_input_is_one_line_without_traceback(tmp_path, helsinki_path, inputs
 
 def test_missing_network_file(tmp_path, inputs, capsys):
     st, hh = inputs
-    rc = main(["analyze", "--network", str(tmp_path / "x.osm.pbf"), "--stations", str(st),
-               "--households", str(hh), "--out", str(tmp_path / "o")])
+    rc = main(
+        [
+            "analyze",
+            "--network",
+            str(tmp_path / "x.osm.pbf"),
+            "--stations",
+            str(st),
+            "--households",
+            str(hh),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert rc == 2
     assert "does not exist" in capsys.readouterr().err
 
@@ -94,7 +151,9 @@ def test_demo(tmp_path, capsys):
     for g in a["groups"]:  # the Python demo reads English columns, the rerun the CSV's Chinese headers
         lz_a, lz_b = a["groups"][g].pop("lorenz_walk_min"), b["groups"][g].pop("lorenz_walk_min")
         assert {**a["groups"][g], "column": g} == {**b["groups"][g], "column": g}
-        assert lz_a["value_share"] == pytest.approx(lz_b["value_share"], abs=1e-4)  # CSV coordinates: 7 decimals
+        assert lz_a["value_share"] == pytest.approx(
+            lz_b["value_share"], abs=1e-4
+        )  # CSV coordinates: 7 decimals
     assert a["access"]["mean"] == pytest.approx(b["access"]["mean"], rel=1e-12)
     assert (tmp_path / "demo" / "groups_uncovered.csv").exists()
 
@@ -107,12 +166,35 @@ def test_demo_helsinki(tmp_path, capsys):
 def test_analyze_with_png_and_chinese_map(tmp_path, helsinki_path, inputs):
     st, hh = inputs
     out = tmp_path / "out"
-    rc = main(["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
-               "--minutes", "5", "--out", str(out), "--png", "--lang", "zh", "--map", str(tmp_path / "m.html"),
-               "--network-layer"])
+    rc = main(
+        [
+            "-q",
+            "analyze",
+            "--network",
+            helsinki_path,
+            "--stations",
+            str(st),
+            "--households",
+            str(hh),
+            "--minutes",
+            "5",
+            "--out",
+            str(out),
+            "--png",
+            "--lang",
+            "zh",
+            "--map",
+            str(tmp_path / "m.html"),
+            "--network-layer",
+        ]
+    )
     assert rc == 0
     assert (out / "map.png").exists()
     assert "5分钟步行覆盖" in (tmp_path / "m.html").read_text(encoding="utf-8")
     import pyogrio
 
-    assert {n for n, _ in pyogrio.list_layers(out / "isochrones.gpkg")} >= {"isochrones", "isochrone_union", "gaps"}
+    assert {n for n, _ in pyogrio.list_layers(out / "isochrones.gpkg")} >= {
+        "isochrones",
+        "isochrone_union",
+        "gaps",
+    }

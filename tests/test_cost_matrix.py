@@ -53,8 +53,12 @@ def test_set_covering_equals_brute_force(seed, share):
     coverable = _covered(cost, w, range(cost.shape[1]), 15)
     reachable = bool(share * w.sum() <= coverable + 1e-9)
     goal = share * w.sum() if reachable else coverable
-    fewest = next(n for n in range(cost.shape[1] + 1) for c in itertools.combinations(range(cost.shape[1]), n)
-                  if _covered(cost, w, c, 15) >= goal - 1e-9)
+    fewest = next(
+        n
+        for n in range(cost.shape[1] + 1)
+        for c in itertools.combinations(range(cost.shape[1]), n)
+        if _covered(cost, w, c, 15) >= goal - 1e-9
+    )
     r = from_cost_matrix(cost, w, max_cost=15, target_share=share)
     assert len(r.chosen) == fewest
     assert r.covered_weight >= goal - 1e-6
@@ -78,8 +82,9 @@ def test_input_kinds_agree():
     sp.eliminate_zeros()
     assert from_cost_matrix(sp, w, max_cost=12, k=2).covered_weight == pytest.approx(dense.covered_weight)
     labels = [f"site{c}" for c in range(6)]
-    df = pd.DataFrame(np.where(np.isfinite(cost), cost, np.nan), columns=labels,
-                      index=[f"row{i}" for i in range(20)])
+    df = pd.DataFrame(
+        np.where(np.isfinite(cost), cost, np.nan), columns=labels, index=[f"row{i}" for i in range(20)]
+    )
     r = from_cost_matrix(df, pd.Series(w, index=df.index)[::-1], max_cost=12, k=2)  # weights aligned by index
     assert r.covered_weight == pytest.approx(dense.covered_weight)
     assert all(isinstance(c, str) and c.startswith("site") for c in r.chosen)

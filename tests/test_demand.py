@@ -102,8 +102,9 @@ def test_from_buildings_matches_pyrosm_reading(hongqi):
 
 def test_clipped_extract_keeps_the_part_inside(tmp_path):
     """Ways cut by the extract's edge (nodes missing) stay as the polygon of the nodes present (as pyrosm)."""
-    from coverage.osm import residential_buildings
     from helpers import write_osm
+
+    from coverage.osm import residential_buildings
 
     s = 0.0005
     nodes = {

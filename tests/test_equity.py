@@ -49,8 +49,11 @@ def test_gini_brute_force(seed):
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 4), st.integers(-3, 3)),
-                     min_size=1, max_size=30))
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 50), st.integers(0, 4), st.integers(-3, 3)), min_size=1, max_size=30
+    )
+)
 def test_integer_weights_equal_repeated_units(data):
     x = np.array([d[0] for d in data], dtype=float)
     w = np.array([d[1] for d in data])

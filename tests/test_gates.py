@@ -1,4 +1,5 @@
-"""Gated compounds: households leave through their gates (hand-checked toys, oracles, real extracts, bad inputs)."""
+"""Gated compounds: households leave through their gates
+(hand-checked toys, oracles, real extracts, bad inputs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from helpers import LAT0, LON0, shared_osm, write_osm
+from helpers import LAT0, LON0, write_osm
 
 from coverage import CoverageInputError, assess, load_network
 from coverage.locate import project
@@ -35,8 +36,10 @@ def _box(x0, y0, x1, y1):
 
 
 def _pts(rows, **cols):
-    ids, xy = zip(*rows)
-    return gpd.GeoDataFrame({"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy)), crs="EPSG:4326")
+    ids, xy = zip(*rows, strict=True)
+    return gpd.GeoDataFrame(
+        {"id": list(ids), **cols}, geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs="EPSG:4326"
+    )
 
 
 @pytest.fixture
@@ -51,8 +54,9 @@ def _xy(net, lon, lat):
 
 def test_toy_nearest_street_behind_the_wall(grid):
     """A household whose nearest street is behind the wall walks round through the gate (checked by hand)."""
-    compounds = gpd.GeoDataFrame({"compound_id": ["C1"], "name": ["幸福小区"]}, geometry=[_box(2, 0.3, 4, 1.7)],
-                                 crs="EPSG:4326")
+    compounds = gpd.GeoDataFrame(
+        {"compound_id": ["C1"], "name": ["幸福小区"]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326"
+    )
     home = (LON0 + 3 * D, LAT0 + 1.5 * D)  # nearest street: the north one, 55.6 m across the wall
     gate = (LON0 + 3 * D, LAT0 + 0.3 * D)  # on the south wall
     station = (LON0 + 3 * D, LAT0 + 2 * D)  # on the north street, right across the wall
@@ -65,11 +69,15 @@ def test_toy_nearest_street_behind_the_wall(grid):
     # lengths (as osmnx): 3 segments west, the footway north, 3 segments east to the station
     h, g = _xy(grid, *home), _xy(grid, *gate)
     g_street = _xy(grid, gate[0], LAT0)
-    st = _xy(grid, *station)
     seg = great_circle_m(LAT0, LON0, LAT0, LON0 + D)
     seg_n = great_circle_m(LAT0 + 2 * D, LON0, LAT0 + 2 * D, LON0 + D)
-    by_hand = (np.linalg.norm(h - g) + np.linalg.norm(g - g_street) + 3 * seg
-               + great_circle_m(LAT0, LON0, LAT0 + 2 * D, LON0) + 3 * seg_n)
+    by_hand = (
+        np.linalg.norm(h - g)
+        + np.linalg.norm(g - g_street)
+        + 3 * seg
+        + great_circle_m(LAT0, LON0, LAT0 + 2 * D, LON0)
+        + 3 * seg_n
+    )
     row = r.households.set_index("id").loc["h"]
     assert row["walk_m"] == pytest.approx(by_hand, abs=0.05)
     assert row["compound_id"] == "C1" and row["gate_id"] == "G1"
@@ -83,7 +91,9 @@ def test_toy_nearest_street_behind_the_wall(grid):
     g_sum = r.summary.gates
     assert g_sum["n_points_changed"] == 1 and g_sum["n_points_lost"] == 1 and g_sum["n_gated_compounds"] == 1
     t = r.compounds_table()
-    assert t.loc[0, "compound_id"] == "C1" and t.loc[0, "points_changed"] == 1 and t.loc[0, "covered_open"] == 1
+    assert (
+        t.loc[0, "compound_id"] == "C1" and t.loc[0, "points_changed"] == 1 and t.loc[0, "covered_open"] == 1
+    )
     # a second gate on the north wall: the best gate wins
     gates2 = _pts([("G1", gate), ("G2", (LON0 + 3.5 * D, LAT0 + 1.7 * D))], compound_id=["C1", "C1"])
     r2 = assess(grid, stations, households, minutes=5, speed_kph=3.6, compounds=compounds, gates=gates2)
@@ -99,13 +109,21 @@ def test_rule_details(grid, caplog):
     big = _box(1, 0.3, 5, 1.7)
     small = _box(2.5, 0.5, 3.5, 1.5)
     bare = _box(5.2, 0.3, 5.8, 1.7)
-    compounds = gpd.GeoDataFrame({"compound_id": ["big", "small", "bare"]}, geometry=[big, small, bare],
-                                 crs="EPSG:4326")
-    gates = _pts([("gb", (LON0 + 1.5 * D, LAT0 + 0.3 * D)), ("gs", (LON0 + 3 * D, LAT0 + 0.5 * D))],
-                 compound_id=["big", "small"])
-    households = _pts([("in_small", (LON0 + 3 * D, LAT0 + 1.0 * D)), ("in_big", (LON0 + 4.5 * D, LAT0 + 1 * D)),
-                       ("in_bare", (LON0 + 5.5 * D, LAT0 + 1.6 * D)),
-                       ("on_edge", (LON0 + 4 * D, LAT0 + 1.7 * D))])
+    compounds = gpd.GeoDataFrame(
+        {"compound_id": ["big", "small", "bare"]}, geometry=[big, small, bare], crs="EPSG:4326"
+    )
+    gates = _pts(
+        [("gb", (LON0 + 1.5 * D, LAT0 + 0.3 * D)), ("gs", (LON0 + 3 * D, LAT0 + 0.5 * D))],
+        compound_id=["big", "small"],
+    )
+    households = _pts(
+        [
+            ("in_small", (LON0 + 3 * D, LAT0 + 1.0 * D)),
+            ("in_big", (LON0 + 4.5 * D, LAT0 + 1 * D)),
+            ("in_bare", (LON0 + 5.5 * D, LAT0 + 1.6 * D)),
+            ("on_edge", (LON0 + 4 * D, LAT0 + 1.7 * D)),
+        ]
+    )
     stations = _pts([("S", (LON0 + 3 * D, LAT0))])
     with caplog.at_level(logging.WARNING, logger="coverage"):
         r = assess(grid, stations, households, minutes=15, compounds=compounds, gates=gates)
@@ -121,8 +139,12 @@ def test_rule_details(grid, caplog):
 
 def test_gates_placed_by_position_and_bad_gates(grid, caplog):
     compounds = gpd.GeoDataFrame({"id": [7]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
-    gates = _pts([("near", (LON0 + 3 * D, LAT0 + 0.25 * D)),  # 5.6 m outside the wall: placed by position
-                  ("far", (LON0 + 6 * D, LAT0 + 1 * D))])  # no compound within 20 m
+    gates = _pts(
+        [
+            ("near", (LON0 + 3 * D, LAT0 + 0.25 * D)),  # 5.6 m outside the wall: placed by position
+            ("far", (LON0 + 6 * D, LAT0 + 1 * D)),
+        ]
+    )  # no compound within 20 m
     households = _pts([("h", (LON0 + 3 * D, LAT0 + 1.5 * D))])
     stations = _pts([("S", (LON0 + 3 * D, LAT0 + 2 * D))])
     with caplog.at_level(logging.WARNING, logger="coverage"):
@@ -136,8 +158,9 @@ def test_gates_placed_by_position_and_bad_gates(grid, caplog):
     with pytest.raises(CoverageInputError, match=r"names compounds that are not in .*C404"):
         assess(grid, stations, households, compounds=compounds, gates=bad)
     # compounds that are not polygons
-    lines = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[_box(2, 0.3, 4, 1.7), _box(2, 0.3, 4, 1.7).exterior],
-                             crs="EPSG:4326")
+    lines = gpd.GeoDataFrame(
+        {"id": [1, 2]}, geometry=[_box(2, 0.3, 4, 1.7), _box(2, 0.3, 4, 1.7).exterior], crs="EPSG:4326"
+    )
     with pytest.raises(CoverageInputError, match=r"index \[1\] are LinearRing, not polygons"):
         assess(grid, stations, households, compounds=lines, gates=gates)
     with pytest.raises(CoverageInputError, match="need both compounds and gates"):
@@ -146,7 +169,9 @@ def test_gates_placed_by_position_and_bad_gates(grid, caplog):
 
 def test_gates_all_off_the_network(grid):
     compounds = gpd.GeoDataFrame({"id": ["C"]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
-    gates = _pts([("g", (LON0 + 3 * D, LAT0 + 0.3 * D))], compound_id=["C"])  # on the outline, 33 m from a street
+    gates = _pts(
+        [("g", (LON0 + 3 * D, LAT0 + 0.3 * D))], compound_id=["C"]
+    )  # on the outline, 33 m from a street
     households = _pts([("h", (LON0 + 3 * D, LAT0 + 1.5 * D))])
     stations = _pts([("S", (LON0 + 3 * D, LAT0 + 2 * D))])
     r = assess(grid, stations, households, compounds=compounds, gates=gates, max_snap_m=20)
@@ -156,7 +181,8 @@ def test_gates_all_off_the_network(grid):
 
 
 def test_isochrones_and_what_if_follow_the_gates(grid):
-    """The drawn areas say what the verdicts say: the compound is reached through its gate, not over the wall."""
+    """The drawn areas say what the verdicts say:
+    the compound is reached through its gate, not over the wall."""
     from coverage.isochrones import honesty
 
     compounds = gpd.GeoDataFrame({"compound_id": ["C1"]}, geometry=[_box(2, 0.3, 4, 1.7)], crs="EPSG:4326")
@@ -240,12 +266,13 @@ def test_osm_compounds_and_gates(hongqi_gated):
     # a gate belongs to a compound only when it sits on the outline
     outline = r.gate_rule.compounds.frame.set_index("compound_id").geometry.boundary.to_crs(net.crs)
     pos = gpd.GeoSeries(used.geometry.values, crs=4326).to_crs(net.crs)
-    assert all(outline.loc[c].distance(p) <= 1.0 for c, p in zip(used["compound_id"], pos))
+    assert all(outline.loc[c].distance(p) <= 1.0 for c, p in zip(used["compound_id"], pos, strict=True))
     assert (r.households.loc[r.households["gate_id"].notna(), "compound_id"].isin(used["compound_id"])).all()
 
 
 def test_cli_gcj02_gates_csv_and_outputs(hongqi_gated, tmp_path):
-    """A planner's files in GCJ-02 (stations, households, compounds and a gates CSV) give the WGS-84 answer."""
+    """A planner's files in GCJ-02 (stations, households, compounds and a gates CSV)
+    give the WGS-84 answer."""
     import json
 
     from coverage.cli import main
@@ -255,30 +282,63 @@ def test_cli_gcj02_gates_csv_and_outputs(hongqi_gated, tmp_path):
 
     def gcj_csv(gdf, path, cols):
         lon, lat = wgs84_to_gcj02(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy())
-        pd.DataFrame({**{c: gdf[c].to_numpy() for c in cols}, "经度": lon, "纬度": lat}).to_csv(path, index=False)
+        pd.DataFrame({**{c: gdf[c].to_numpy() for c in cols}, "经度": lon, "纬度": lat}).to_csv(
+            path, index=False
+        )
 
     gcj_csv(stations, tmp_path / "s.csv", ["id", "name"])
     gcj_csv(households, tmp_path / "h.csv", ["id", "households"])
     gates = gates.rename(columns={"gate_id": "出入口编号"})
     gcj_csv(gates, tmp_path / "g.csv", ["出入口编号", "compound_id"])
-    comp_gcj = compounds.set_geometry(shapely.transform(
-        np.asarray(compounds.geometry.values, dtype=object), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))))
+    comp_gcj = compounds.set_geometry(
+        shapely.transform(
+            np.asarray(compounds.geometry.values, dtype=object),
+            lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])),
+        )
+    )
     comp_gcj.to_file(tmp_path / "c.geojson")
     out = tmp_path / "out"
-    code = main(["-q", "analyze", "--network", str(net.meta["source"]), "--stations", str(tmp_path / "s.csv"),
-                 "--households", str(tmp_path / "h.csv"), "--weight", "households", "--crs", "gcj02",
-                 "--compounds", str(tmp_path / "c.geojson"), "--gates", str(tmp_path / "g.csv"), "--out", str(out)])
+    code = main(
+        [
+            "-q",
+            "analyze",
+            "--network",
+            str(net.meta["source"]),
+            "--stations",
+            str(tmp_path / "s.csv"),
+            "--households",
+            str(tmp_path / "h.csv"),
+            "--weight",
+            "households",
+            "--crs",
+            "gcj02",
+            "--compounds",
+            str(tmp_path / "c.geojson"),
+            "--gates",
+            str(tmp_path / "g.csv"),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     got = pd.read_csv(out / "households.csv", dtype={"id": str, "compound_id": str, "gate_id": str})
-    ref = assess(net, stations, households, weight="households", compounds=compounds,
-                 gates=gates.rename(columns={"出入口编号": "gate_id"})).households
+    ref = assess(
+        net,
+        stations,
+        households,
+        weight="households",
+        compounds=compounds,
+        gates=gates.rename(columns={"出入口编号": "gate_id"}),
+    ).households
     assert (got["status"].to_numpy() == ref["status"].astype(str).to_numpy()).all()
     assert (got["gate_id"].fillna("").to_numpy() == ref["gate_id"].fillna("").to_numpy()).all()
     np.testing.assert_allclose(got["walk_m"], ref["walk_m"], atol=0.05, equal_nan=True)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["gates"]["n_gates_used"] == len(gates)
     comp = pd.read_csv(out / "compounds.csv")
-    assert len(comp) == len(compounds) and comp["points_changed"].sum() == summary["gates"]["n_points_changed"]
+    assert (
+        len(comp) == len(compounds) and comp["points_changed"].sum() == summary["gates"]["n_points_changed"]
+    )
     assert len(pd.read_csv(out / "gates.csv")) == len(gates)
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "Compound gates" in html and "Gated compounds" in html
@@ -302,4 +362,5 @@ def test_meeting_pack_and_siting_with_gates(hongqi_gated, tmp_path):
     # siting counted households through their gates: opening the chosen sites gives what it promised
     after = r.what_if(add_stations=sites.sites[["id", "geometry"]])
     assert after.summary.weight_covered == pytest.approx(
-        r.summary.weight_covered + sites.summary["households_added"], abs=1e-6)
+        r.summary.weight_covered + sites.summary["households_added"], abs=1e-6
+    )

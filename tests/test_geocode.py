@@ -34,7 +34,6 @@ from coverage.address import (
     parse_housenumber,
     strip_admin,
 )
-from coverage.geocoding import geocode, load_index
 from coverage.geocoders import (
     AmapGeocoder,
     GeocoderError,
@@ -42,6 +41,7 @@ from coverage.geocoders import (
     TiandituGeocoder,
     make_geocoder,
 )
+from coverage.geocoding import geocode, load_index
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -64,8 +64,8 @@ def demo_index():
 
 @pytest.fixture(scope="module")
 def demo_tags():
-    """The demo extract's tags, read independently: {osm id: (tags, lon, lat or None)} for tagged nodes and
-    the tags of ways."""
+    """The demo extract's tags, read independently:
+    {osm id: (tags, lon, lat or None)} for tagged nodes and the tags of ways."""
     import osmium
 
     out = {}
@@ -79,13 +79,16 @@ def demo_tags():
 
 
 # ---------------------------------------------------------------- normalisation
-@pytest.mark.parametrize(("text", "expected"), [
-    ("红旗大街１４８号", "红旗大街148号"),
-    ("紅旗大街148號", "红旗大街148号"),
-    (" 红旗 大街，148 号。", "红旗大街148号"),
-    ("🏡 龙跃金水湾", "龙跃金水湾"),
-    ("ＡＢＣ小区", "abc小区"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("红旗大街１４８号", "红旗大街148号"),
+        ("紅旗大街148號", "红旗大街148号"),
+        (" 红旗 大街，148 号。", "红旗大街148号"),
+        ("🏡 龙跃金水湾", "龙跃金水湾"),
+        ("ＡＢＣ小区", "abc小区"),
+    ],
+)
 def test_normalize_text(text, expected):
     assert normalize_text(text) == expected
 
@@ -100,33 +103,39 @@ def test_normalize_address_keeps_number_dashes_and_reads_chinese_numbers():
     assert normalize_address("三辅二道街") == "三辅二道街"  # numerals inside a street name stay
 
 
-@pytest.mark.parametrize(("text", "rest", "prefixes"), [
-    ("黑龙江省哈尔滨市香坊区红旗大街148号", "红旗大街148号", ["黑龙江省", "哈尔滨市", "香坊区"]),
-    ("哈尔滨市香坊区红旗街道红旗大街148号", "红旗大街148号", ["哈尔滨市", "香坊区", "红旗街道"]),
-    ("红旗街道办事处", "红旗街道办事处", []),  # 街道 stays when no address follows
-    ("哈尔滨市香坊区红旗街道", "红旗街道", ["哈尔滨市", "香坊区"]),
-    ("红旗大街148号", "红旗大街148号", []),  # 旗 is not a banner here
-    ("哈尔滨市红旗小区", "红旗小区", ["哈尔滨市"]),  # 小区 is not a district
-    ("中国北京市海淀区学院路18号", "学院路18号", ["中国", "北京市", "海淀区"]),
-    ("广西壮族自治区南宁市青秀区民族大道1号", "民族大道1号", ["广西壮族自治区", "南宁市", "青秀区"]),
-])
+@pytest.mark.parametrize(
+    ("text", "rest", "prefixes"),
+    [
+        ("黑龙江省哈尔滨市香坊区红旗大街148号", "红旗大街148号", ["黑龙江省", "哈尔滨市", "香坊区"]),
+        ("哈尔滨市香坊区红旗街道红旗大街148号", "红旗大街148号", ["哈尔滨市", "香坊区", "红旗街道"]),
+        ("红旗街道办事处", "红旗街道办事处", []),  # 街道 stays when no address follows
+        ("哈尔滨市香坊区红旗街道", "红旗街道", ["哈尔滨市", "香坊区"]),
+        ("红旗大街148号", "红旗大街148号", []),  # 旗 is not a banner here
+        ("哈尔滨市红旗小区", "红旗小区", ["哈尔滨市"]),  # 小区 is not a district
+        ("中国北京市海淀区学院路18号", "学院路18号", ["中国", "北京市", "海淀区"]),
+        ("广西壮族自治区南宁市青秀区民族大道1号", "民族大道1号", ["广西壮族自治区", "南宁市", "青秀区"]),
+    ],
+)
 def test_strip_admin(text, rest, prefixes):
     assert strip_admin(text) == (rest, prefixes)
 
 
-@pytest.mark.parametrize(("text", "before", "number", "detail"), [
-    ("红旗大街148号", "红旗大街", HouseNumber(148), ""),
-    ("红旗大街148-2号3栋2单元", "红旗大街", HouseNumber(148, 2), "3栋2单元"),
-    ("红旗大街148之2号", "红旗大街", HouseNumber(148, 2), ""),
-    ("红旗大街148號201室", "红旗大街", HouseNumber(148), "201室"),
-    ("红旗大街148", "红旗大街", HouseNumber(148), ""),
-    ("学院路甲2号", "学院路", HouseNumber(2, None, "甲"), ""),
-    ("1912街1号", "1912街", HouseNumber(1), ""),  # digits inside the street name
-    ("哈尔滨市第122中学", "哈尔滨市第122中学", None, ""),  # an ordinal, not a house number
-    ("红旗小区3号楼", "红旗小区3号楼", None, ""),  # a building number
-    ("红旗大街148号(红旗小区内)", "红旗大街", HouseNumber(148), "(红旗小区内)"),
-    ("红旗大街 148 号", "红旗大街", HouseNumber(148), ""),
-])
+@pytest.mark.parametrize(
+    ("text", "before", "number", "detail"),
+    [
+        ("红旗大街148号", "红旗大街", HouseNumber(148), ""),
+        ("红旗大街148-2号3栋2单元", "红旗大街", HouseNumber(148, 2), "3栋2单元"),
+        ("红旗大街148之2号", "红旗大街", HouseNumber(148, 2), ""),
+        ("红旗大街148號201室", "红旗大街", HouseNumber(148), "201室"),
+        ("红旗大街148", "红旗大街", HouseNumber(148), ""),
+        ("学院路甲2号", "学院路", HouseNumber(2, None, "甲"), ""),
+        ("1912街1号", "1912街", HouseNumber(1), ""),  # digits inside the street name
+        ("哈尔滨市第122中学", "哈尔滨市第122中学", None, ""),  # an ordinal, not a house number
+        ("红旗小区3号楼", "红旗小区3号楼", None, ""),  # a building number
+        ("红旗大街148号(红旗小区内)", "红旗大街", HouseNumber(148), "(红旗小区内)"),
+        ("红旗大街 148 号", "红旗大街", HouseNumber(148), ""),
+    ],
+)
 def test_parse_address(text, before, number, detail):
     p = parse_address(text)
     assert (p.before, p.number, p.detail) == (before, number, detail)
@@ -141,11 +150,21 @@ def test_parse_address_lanes_intersections_and_prefixes():
     assert parse_address("哈尔滨市香坊区长青路12号").street_guess == "长青路"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("258号", HouseNumber(258)), ("38-8", HouseNumber(38, 8)), ("3号-1层", HouseNumber(3)),
-    ("8号附1号", HouseNumber(8)), ("甲2号", HouseNumber(2, None, "甲")), ("16号院", HouseNumber(16)),
-    ("１４８", HouseNumber(148)), ("1层", None), ("B6-6", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("258号", HouseNumber(258)),
+        ("38-8", HouseNumber(38, 8)),
+        ("3号-1层", HouseNumber(3)),
+        ("8号附1号", HouseNumber(8)),
+        ("甲2号", HouseNumber(2, None, "甲")),
+        ("16号院", HouseNumber(16)),
+        ("１４８", HouseNumber(148)),
+        ("1层", None),
+        ("B6-6", None),
+        ("", None),
+    ],
+)
 def test_parse_housenumber(text, expected):
     assert parse_housenumber(text) == expected
 
@@ -211,8 +230,11 @@ def test_demo_stations(demo_tags):
 
 
 def test_demo_address_numbers_exact(demo_index, demo_tags):
-    oracle = {t["addr:street"]: (oid, t["addr:housenumber"]) for oid, (t, _, _) in demo_tags.items()
-              if "addr:street" in t}
+    oracle = {
+        t["addr:street"]: (oid, t["addr:housenumber"])
+        for oid, (t, _, _) in demo_tags.items()
+        if "addr:street" in t
+    }
     assert oracle["珠江路"] == ("w473726209", "258号")
     addresses = ["哈尔滨市香坊区珠江路２５８号", "公滨路467号3栋2单元", "珠江路258-3号"]
     out = geocode(pd.DataFrame({"address": addresses}), extract=demo_index)
@@ -231,8 +253,11 @@ def test_demo_intersection(demo_index):
             streets[w.tags["name"]] |= {n.ref for n in w.nodes}
     shared = streets["红旗大街"] & streets["长江路"]
     assert shared
-    nodes = {n.id: (n.location.lon, n.location.lat) for n in osmium.FileProcessor(str(DEMO), osmium.osm.NODE)
-             if n.id in shared}
+    nodes = {
+        n.id: (n.location.lon, n.location.lat)
+        for n in osmium.FileProcessor(str(DEMO), osmium.osm.NODE)
+        if n.id in shared
+    }
     out = geocode(pd.DataFrame({"地址": ["红旗大街与长江路交叉口"]}), extract=demo_index)
     r = out.iloc[0]
     assert (r["quality"], r["matched"]) == ("street", "红旗大街 × 长江路")
@@ -240,11 +265,22 @@ def test_demo_intersection(demo_index):
 
 
 def test_mixed_table_good_and_bad_rows(demo_index):
-    table = pd.DataFrame({
-        "名称": ["红旗街到", "新城街到", "", "", "红旗街道社工站", "香坊区人民医院", "某某社区党群服务中心"],
-        "详细地址": ["", "", "长青路12号", None, "", "", "哈尔滨市香坊区长青路１２号"],
-        "户数": [1, 2, 3, 4, 5, 6, 7],
-    }, index=[10, 11, 12, 13, 14, 15, 16])
+    table = pd.DataFrame(
+        {
+            "名称": [
+                "红旗街到",
+                "新城街到",
+                "",
+                "",
+                "红旗街道社工站",
+                "香坊区人民医院",
+                "某某社区党群服务中心",
+            ],
+            "详细地址": ["", "", "长青路12号", None, "", "", "哈尔滨市香坊区长青路１２号"],
+            "户数": [1, 2, 3, 4, 5, 6, 7],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16],
+    )
     out = geocode(table, extract=demo_index)
     assert list(out.index) == [10, 11, 12, 13, 14, 15, 16]
     assert list(out["户数"]) == [1, 2, 3, 4, 5, 6, 7]
@@ -266,8 +302,12 @@ def test_mixed_table_good_and_bad_rows(demo_index):
 
 
 def test_gbk_csv_and_excel_with_chinese_headers(tmp_path, demo_index):
-    df = pd.DataFrame({"站点名称": ["红旗社工站", "新春街道社工站", "无名站"],
-                       "站点地址": ["红旗大街148号", "", "长青路１２号"]})
+    df = pd.DataFrame(
+        {
+            "站点名称": ["红旗社工站", "新春街道社工站", "无名站"],
+            "站点地址": ["红旗大街148号", "", "长青路１２号"],
+        }
+    )
     csv = tmp_path / "stations-gbk.csv"
     df.to_csv(csv, index=False, encoding="gbk")
     xlsx = tmp_path / "stations.xlsx"
@@ -378,18 +418,24 @@ def toy(tmp_path_factory):
     def x(m):
         return LON0 + m * M_LON
 
-    nodes = {1: (x(0), LAT0, {}), 2: (x(1000), LAT0, {}),
-             10: (x(0), LAT0 + d, {"addr:street": "测试路", "addr:housenumber": "2号"}),
-             11: (x(400), LAT0 + d, {"addr:street": "测试路", "addr:housenumber": "10"}),
-             12: (x(900), LAT0 + d, {"addr:street": "测试路", "addr:housenumber": "40号"}),
-             13: (x(100), LAT0 - d, {"addr:street": "测试路", "addr:housenumber": "1"}),
-             14: (x(500), LAT0 - d, {"addr:street": "测试路", "addr:housenumber": "9号"}),
-             20: (x(0), LAT0 + 0.01, {}), 21: (x(1000), LAT0 + 0.01, {}),
-             22: (x(0), LAT0 + 0.01 + d, {"addr:street": "插值街", "addr:housenumber": "20"}),
-             23: (x(1000), LAT0 + 0.01 + d, {"addr:street": "插值街", "addr:housenumber": "40"})}
-    ways = [(100, [1, 2], {"highway": "residential", "name": "测试路"}),
-            (101, [20, 21], {"highway": "residential", "name": "插值街"}),
-            (102, [22, 23], {"addr:interpolation": "even"})]
+    nodes = {
+        1: (x(0), LAT0, {}),
+        2: (x(1000), LAT0, {}),
+        10: (x(0), LAT0 + d, {"addr:street": "测试路", "addr:housenumber": "2号"}),
+        11: (x(400), LAT0 + d, {"addr:street": "测试路", "addr:housenumber": "10"}),
+        12: (x(900), LAT0 + d, {"addr:street": "测试路", "addr:housenumber": "40号"}),
+        13: (x(100), LAT0 - d, {"addr:street": "测试路", "addr:housenumber": "1"}),
+        14: (x(500), LAT0 - d, {"addr:street": "测试路", "addr:housenumber": "9号"}),
+        20: (x(0), LAT0 + 0.01, {}),
+        21: (x(1000), LAT0 + 0.01, {}),
+        22: (x(0), LAT0 + 0.01 + d, {"addr:street": "插值街", "addr:housenumber": "20"}),
+        23: (x(1000), LAT0 + 0.01 + d, {"addr:street": "插值街", "addr:housenumber": "40"}),
+    }
+    ways = [
+        (100, [1, 2], {"highway": "residential", "name": "测试路"}),
+        (101, [20, 21], {"highway": "residential", "name": "插值街"}),
+        (102, [22, 23], {"addr:interpolation": "even"}),
+    ]
     return load_index(_write_osm(tmp_path_factory.mktemp("toy") / "toy.osm", nodes, ways), cache=False)
 
 
@@ -399,8 +445,12 @@ def _along_m(lon, lat0=LAT0):
 
 
 def test_interpolation_same_side_first(toy):
-    out = geocode(pd.DataFrame({"地址": ["测试路6号", "测试路5号", "测试路7号", "测试路10号", "测试路50号",
-                                         "测试路10-2号"]}), extract=toy)
+    out = geocode(
+        pd.DataFrame(
+            {"地址": ["测试路6号", "测试路5号", "测试路7号", "测试路10号", "测试路50号", "测试路10-2号"]}
+        ),
+        extract=toy,
+    )
     assert list(out["quality"]) == ["interpolated"] * 3 + ["exact", "street", "exact"]
     # 6 between 2 (0 m) and 10 (400 m), even side: 200 m; 5 between 1 (100 m) and 9 (500 m), odd side: 300 m
     assert _along_m(out["lon"][0]) == pytest.approx(200, abs=1.0)
@@ -505,8 +555,15 @@ def _provider(cls, tmp_path, *answers, **kw):
     clock = Clock()
     transport = Replay(*answers)
     key = None if cls is NominatimGeocoder else "test-key-123"
-    p = cls(key, transport=transport, cache=True, cache_folder=tmp_path / cls.name, clock=clock,
-            sleep=clock.sleep, **kw)
+    p = cls(
+        key,
+        transport=transport,
+        cache=True,
+        cache_folder=tmp_path / cls.name,
+        clock=clock,
+        sleep=clock.sleep,
+        **kw,
+    )
     return p, transport, clock
 
 
@@ -530,8 +587,9 @@ def test_amap_gcj02_converted_to_wgs84(tmp_path):
 
 
 def test_amap_coarse_and_empty_are_not_found(tmp_path):
-    amap, _, _ = _provider(AmapGeocoder, tmp_path, (200, "amap_geo_coarse.json"),
-                           (200, "amap_geo_empty.json"))
+    amap, _, _ = _provider(
+        AmapGeocoder, tmp_path, (200, "amap_geo_coarse.json"), (200, "amap_geo_empty.json")
+    )
     hit = amap.lookup("某某社工站")
     assert hit.quality == "none" and "only at the 区县 level" in hit.note and math.isnan(hit.lon)
     assert amap.lookup("另一个站").note == "Amap found nothing"
@@ -548,9 +606,14 @@ def test_amap_errors(tmp_path):
 
 
 def test_retry_after_503_and_too_frequent(tmp_path):
-    amap, transport, clock = _provider(AmapGeocoder, tmp_path, (503, "Service Unavailable"),
-                                       (200, "amap_too_frequent.json"), (200, "amap_geo_ok.json"),
-                                       backoff_s=2.0)
+    amap, transport, clock = _provider(
+        AmapGeocoder,
+        tmp_path,
+        (503, "Service Unavailable"),
+        (200, "amap_too_frequent.json"),
+        (200, "amap_geo_ok.json"),
+        backoff_s=2.0,
+    )
     hit = amap.lookup("长青路12号")
     assert hit.quality == "exact" and len(transport.calls) == 3 and amap.requests == 3
     assert [s for s in clock.sleeps if s >= 2.0] == [2.0, 4.0]  # exponential backoff
@@ -570,8 +633,13 @@ def test_cache_hit_makes_no_request_and_never_keys_on_the_key(tmp_path):
     assert first == second and len(transport.calls) == 1 and amap.cache_hits == 1
     files = list((tmp_path / "amap").glob("*.json"))
     assert len(files) == 1 and "test-key-123" not in files[0].read_text(encoding="utf-8")
-    other = AmapGeocoder("another-key", transport=Replay((500, "x")), cache_folder=tmp_path / "amap",
-                         clock=Clock(), sleep=lambda _s: None)
+    other = AmapGeocoder(
+        "another-key",
+        transport=Replay((500, "x")),
+        cache_folder=tmp_path / "amap",
+        clock=Clock(),
+        sleep=lambda _s: None,
+    )
     assert other.lookup("长青路12号") == first  # the same cache entry whatever the key
     assert json.loads(files[0].read_text(encoding="utf-8"))["geocodes"][0]["level"] == "门牌号"
 
@@ -595,8 +663,9 @@ def test_rate_limit_with_an_injected_clock(tmp_path):
 
 
 def test_tianditu(tmp_path):
-    tdt, transport, _ = _provider(TiandituGeocoder, tmp_path, (200, "tianditu_geocoder_ok.json"),
-                                  (200, "tianditu_geocoder_empty.json"))
+    tdt, transport, _ = _provider(
+        TiandituGeocoder, tmp_path, (200, "tianditu_geocoder_ok.json"), (200, "tianditu_geocoder_empty.json")
+    )
     hit = tdt.lookup("长青路12号", city="哈尔滨市香坊区")
     assert (hit.lon, hit.lat, hit.quality, hit.level) == (126.7, 45.74, "name", "地名地址")
     assert "CGCS2000 taken as WGS-84" in hit.note
@@ -628,8 +697,9 @@ def test_nominatim(tmp_path):
     nom, _, _ = _provider(NominatimGeocoder, tmp_path, (400, "nominatim_search_error.json"))
     with pytest.raises(GeocoderError, match=r"Nominatim answered HTTP 400: Parameter 'format' must be"):
         nom.lookup("w")
-    nom, _, _ = _provider(NominatimGeocoder, tmp_path, (429, "Too Many Requests"),
-                          (200, "nominatim_search_empty.json"))
+    nom, _, _ = _provider(
+        NominatimGeocoder, tmp_path, (429, "Too Many Requests"), (200, "nominatim_search_empty.json")
+    )
     assert nom.lookup("v").note == "Nominatim found nothing"
 
 
@@ -642,8 +712,12 @@ def test_make_geocoder():
 
 def test_geocode_online_only_for_rows_not_placed_exactly(tmp_path, demo_index):
     amap, transport, _ = _provider(AmapGeocoder, tmp_path, (200, "amap_geo_ok.json"))
-    table = pd.DataFrame({"名称": ["红旗街道", "长青站", "红旗社工站"],
-                          "地址": ["", "哈尔滨市香坊区长青路12号", "红旗大街148号"]})
+    table = pd.DataFrame(
+        {
+            "名称": ["红旗街道", "长青站", "红旗社工站"],
+            "地址": ["", "哈尔滨市香坊区长青路12号", "红旗大街148号"],
+        }
+    )
     out = geocode(table, extract=demo_index, provider=amap)
     assert len(transport.calls) == 2  # not the exact 红旗街道
     assert list(out["match_source"]) == ["osm", "amap", "amap"]

@@ -27,7 +27,9 @@ from coverage.osm import FLAG_STEPS
 
 
 def _pts(frame_cols, lonlat):
-    return gpd.GeoDataFrame(frame_cols, geometry=gpd.points_from_xy(*np.array(lonlat, dtype=float).T), crs=4326)
+    return gpd.GeoDataFrame(
+        frame_cols, geometry=gpd.points_from_xy(*np.array(lonlat, dtype=float).T), crs=4326
+    )
 
 
 def _line():
@@ -45,17 +47,29 @@ def _line():
 def _toy():
     net = _line()
     st = _pts({"id": ["a", "b"], "社工": [2, 4]}, [(LON0, LAT0), (LON0, LAT0 + 9 * STEP)])
-    hh = _pts({"id": [f"h{i}" for i in range(10)], "户数": [10] * 10,
-               "老年人": [3, 0, 5, "", 2, 1, 4, 0, 6, 2], "残疾人": [1, 0, 0, 0, 0, 2, 0, 0, 1, 0]},
-              [(LON0, LAT0 + i * STEP) for i in range(10)])
+    hh = _pts(
+        {
+            "id": [f"h{i}" for i in range(10)],
+            "户数": [10] * 10,
+            "老年人": [3, 0, 5, "", 2, 1, 4, 0, 6, 2],
+            "残疾人": [1, 0, 0, 0, 0, 2, 0, 0, 1, 0],
+        },
+        [(LON0, LAT0 + i * STEP) for i in range(10)],
+    )
     return net, st, hh
 
 
 def test_groups_on_a_toy_by_hand():
     net, st, hh = _toy()
     # 4.8 km/h: 5 min = 400 m (3 steps); elderly 2.88 km/h: 5 min = 240 m (2 steps); wheelchair 3.24: 270 m
-    r = assess(net, st, hh, minutes=5, weight="户数",
-               groups={"elderly": ("老年人", "elderly"), "disabled": ("残疾人", "wheelchair"), "all": "户数"})
+    r = assess(
+        net,
+        st,
+        hh,
+        minutes=5,
+        weight="户数",
+        groups={"elderly": ("老年人", "elderly"), "disabled": ("残疾人", "wheelchair"), "all": "户数"},
+    )
     h = r.households
     assert list(h["covered"]) == [True, True, True, True, False, False, True, True, True, True]
     assert list(h["covered_elderly"]) == [True, True, True, False, False, False, False, True, True, True]
@@ -91,30 +105,37 @@ def test_group_errors_are_one_line():
     with pytest.raises(CoverageInputError, match=r"unknown walking profile 'fast'"):
         assess(net, st, hh, groups=["老年人:fast"])
     bad = hh.assign(老年人=[1, 2, "many", 0, 0, 0, 0, 0, -1, 0])
-    with pytest.raises(CoverageInputError, match=r"column '老年人' \(group '老年人'\) is not a count of people in "
-                                                  r"index \[2, 8\] \(e.g. 'many'\)"):
+    with pytest.raises(
+        CoverageInputError,
+        match=r"column '老年人' \(group '老年人'\) is not a count of people in "
+        r"index \[2, 8\] \(e.g. 'many'\)",
+    ):
         assess(net, st, bad, groups=["老年人"])
     with pytest.raises(CoverageInputError, match="given twice"):
         assess(net, st, hh, groups=["老年人", "老年人:elderly"])
-    with pytest.raises(CoverageInputError, match="--access 'xfca' is not a measure; use one of 2sfca, e2sfca"):
+    with pytest.raises(
+        CoverageInputError, match="--access 'xfca' is not a measure; use one of 2sfca, e2sfca"
+    ):
         assess(net, st, hh, access="xfca")
 
 
 def _loop_2sfca(pairs, demand, supply):
     """Luo & Wang (2003), loop by loop: R_j = S_j / sum_{d_ij <= d0} D_i; A_i = sum_{d_ij <= d0} R_j."""
     catch = {}
-    for (i, j) in pairs:
+    for i, j in pairs:
         catch[j] = catch.get(j, 0.0) + demand[i]
     ratio = {j: (supply[j] / c if c > 0 else 0.0) for j, c in catch.items()}
     acc = np.zeros(len(demand))
-    for (i, j) in pairs:
+    for i, j in pairs:
         acc[i] += ratio[j]
     return acc
 
 
 def test_access_on_a_toy_by_hand():
     net, st, hh = _toy()
-    r = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="2sfca")  # staff alone: no caseload
+    r = assess(
+        net, st, hh, minutes=5, weight="户数", staff="社工", access="2sfca"
+    )  # staff alone: no caseload
     # a reaches h0..h3 (0-333 m <= 400 m), b reaches h6..h9: 40 households each
     a = r.households["access_2sfca"].to_numpy()
     np.testing.assert_allclose(a, [2 / 40 * 1000] * 4 + [0, 0] + [4 / 40 * 1000] * 4)
@@ -123,7 +144,9 @@ def test_access_on_a_toy_by_hand():
     assert r.summary.access["mean"] == pytest.approx((4 * 50 + 4 * 100) / 10 * 10 / 10)
     assert r.summary.access["share_below_level"] == pytest.approx(0.2)  # the two households without access
     assert "capacity" not in s  # no capacity analysis without a caseload
-    e = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="e2sfca").households["access_e2sfca"]
+    e = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="e2sfca").households[
+        "access_e2sfca"
+    ]
     # steps 1 up to 1/3, 0.68 up to 2/3, 0.22 up to the threshold (400 m: 133, 267, 400 m)
     wa = np.array([1, 1, 0.68, 0.22]) * 10
     np.testing.assert_allclose(e.iloc[:4], np.array([1, 1, 0.68, 0.22]) * 2 / wa.sum() * 1000)
@@ -143,7 +166,8 @@ def harbin():
 
 
 def _networkx_walks(net, st_snap, hh_snap, limit_m):
-    """(household, station) -> walk in metres within limit_m, networkx Dijkstra per station on the segments."""
+    """(household, station) -> walk in metres within limit_m,
+    networkx Dijkstra per station on the segments."""
     g = nx.Graph()
     L = net.edge_length_m
     for e in np.argsort(-L):
@@ -154,7 +178,12 @@ def _networkx_walks(net, st_snap, hh_snap, limit_m):
     out = {}
     for j in np.flatnonzero(st_snap.on_network):
         e = int(st_snap.edge[j])
-        u, v, a, acc = int(net.edge_u[e]), int(net.edge_v[e]), float(st_snap.along_m[j]), float(st_snap.access_m[j])
+        u, v, a, acc = (
+            int(net.edge_u[e]),
+            int(net.edge_v[e]),
+            float(st_snap.along_m[j]),
+            float(st_snap.access_m[j]),
+        )
         g.add_edge(("s", j), u, w=a + acc)
         g.add_edge(("s", j), v, w=float(L[e]) - a + acc)
         d = nx.single_source_dijkstra_path_length(g, ("s", j), cutoff=limit_m + 1e-6, weight="w")
@@ -187,7 +216,9 @@ def test_harbin_2sfca_with_staff_follows_an_independent_router(harbin):
     ref = two_step_fca(cost, demand, supply, max_cost=15 + 1e-9)
     got = r.households["access_2sfca"].to_numpy(dtype=float)
     np.testing.assert_allclose(got, np.asarray(ref.access) * 1000, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(got, _loop_2sfca(list(zip(rows, cols)), demand, supply) * 1000, rtol=1e-9)
+    np.testing.assert_allclose(
+        got, _loop_2sfca(list(zip(rows, cols, strict=True)), demand, supply) * 1000, rtol=1e-9
+    )
     np.testing.assert_allclose(r.stations["supply_ratio"], np.asarray(ref.ratio) * 1000, rtol=1e-9)
     # supply is conserved: the demand-weighted access is the supply of the stations with anyone in reach
     reached = np.asarray(ref.catchment_demand) > 0
@@ -198,11 +229,16 @@ def test_harbin_2sfca_with_staff_follows_an_independent_router(harbin):
         from access import fca
     except ImportError:
         return
-    # PySAL's long cost table (origin = household row, dest = station row), as tests/test_accessibility.py builds it
+    # PySAL's long cost table (origin = household row, dest = station row), as tests/test_accessibility.py
+    # builds it
     pairs = pd.DataFrame({"origin": rows, "dest": cols, "cost": minutes})
     dem = pd.DataFrame({"geoid": np.arange(len(hh)), "demand": demand})
     sup = pd.DataFrame({"supply": supply}, index=pd.Index(np.arange(len(st)), name="geoid"))
-    pys = fca.two_stage_fca(dem, sup, pairs, max_cost=15 + 1e-9).reindex(np.arange(len(hh))).to_numpy(dtype=float)
+    pys = (
+        fca.two_stage_fca(dem, sup, pairs, max_cost=15 + 1e-9)
+        .reindex(np.arange(len(hh)))
+        .to_numpy(dtype=float)
+    )
     reach = np.isfinite(pys)  # PySAL leaves households that reach no station NaN; they get 0 here
     np.testing.assert_allclose(got[reach], pys[reach] * 1000, rtol=1e-9)
     assert (got[~reach] == 0).all() and reach.sum() > 4000
@@ -211,8 +247,14 @@ def test_harbin_2sfca_with_staff_follows_an_independent_router(harbin):
 def test_harbin_groups_share_the_network_and_snapping(harbin):
     net, st, hh = harbin
     hh = hh.assign(老年人=np.round(hh["households"] * 0.55), 残疾人=np.round(hh["households"] * 0.15))
-    r = assess(net, st, hh, weight="households", id_col=None,
-               groups={"elderly": ("老年人", "elderly"), "disabled": ("残疾人", "wheelchair")})
+    r = assess(
+        net,
+        st,
+        hh,
+        weight="households",
+        id_col=None,
+        groups={"elderly": ("老年人", "elderly"), "disabled": ("残疾人", "wheelchair")},
+    )
     el = assess(net, st, hh, weight="households", id_col=None, profile="elderly")
     wh = assess(net, st, hh, weight="households", id_col=None, profile="wheelchair")
     np.testing.assert_array_equal(r.households["covered_elderly"], el.households["covered"])
@@ -233,27 +275,65 @@ def test_cli_groups_and_access_with_chinese_inputs(tmp_path):
     net = load_network(HONGQI_PBF)
     st = st.assign(social_workers=1 + np.arange(len(st)) % 3)
     sub = hh.iloc[::2].reset_index(drop=True)
-    lon, lat = wgs84_to_gcj02(sub.geometry.representative_point().x.to_numpy(),
-                              sub.geometry.representative_point().y.to_numpy())
-    homes = pd.DataFrame({"编号": sub["id"], "名称": [f'{{{{7*7}}}}楼"{i}"' for i in range(len(sub))],
-                          "经度": lon, "纬度": lat, "户数": sub["households"],
-                          "老年人": np.round(sub["households"] * 0.5), "残疾人": np.round(sub["households"] * 0.1)})
+    lon, lat = wgs84_to_gcj02(
+        sub.geometry.representative_point().x.to_numpy(), sub.geometry.representative_point().y.to_numpy()
+    )
+    homes = pd.DataFrame(
+        {
+            "编号": sub["id"],
+            "名称": [f'{{{{7*7}}}}楼"{i}"' for i in range(len(sub))],
+            "经度": lon,
+            "纬度": lat,
+            "户数": sub["households"],
+            "老年人": np.round(sub["households"] * 0.5),
+            "残疾人": np.round(sub["households"] * 0.1),
+        }
+    )
     slon, slat = wgs84_to_gcj02(st.geometry.x.to_numpy(), st.geometry.y.to_numpy())
-    stations = pd.DataFrame({"编号": st["id"], "名称": st["name"].fillna("") + "{社工站}", "经度": slon,
-                             "纬度": slat, "社工": st["social_workers"]})
+    stations = pd.DataFrame(
+        {
+            "编号": st["id"],
+            "名称": st["name"].fillna("") + "{社工站}",
+            "经度": slon,
+            "纬度": slat,
+            "社工": st["social_workers"],
+        }
+    )
     homes.to_excel(tmp_path / "住户.xlsx", index=False)
     stations.to_excel(tmp_path / "站点.xlsx", index=False)
     base = [sys.executable, "-m", "coverage", "-q"]
-    common = ["--network", str(HONGQI_PBF), "--stations", str(tmp_path / "站点.xlsx"),
-              "--households", str(tmp_path / "住户.xlsx"), "--weight", "户数", "--crs", "gcj02",
-              "--groups", "老年人:elderly,残疾人:wheelchair", "--access", "2sfca", "--staff-col", "社工",
-              "--lang", "zh"]
+    common = [
+        "--network",
+        str(HONGQI_PBF),
+        "--stations",
+        str(tmp_path / "站点.xlsx"),
+        "--households",
+        str(tmp_path / "住户.xlsx"),
+        "--weight",
+        "户数",
+        "--crs",
+        "gcj02",
+        "--groups",
+        "老年人:elderly,残疾人:wheelchair",
+        "--access",
+        "2sfca",
+        "--staff-col",
+        "社工",
+        "--lang",
+        "zh",
+    ]
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     import os
 
     env = {**os.environ, **env}
-    p = subprocess.run(base + ["analyze", *common, "--out", str(tmp_path / "a")], capture_output=True, text=True,
-                       env=env, timeout=300, check=False)
+    p = subprocess.run(
+        base + ["analyze", *common, "--out", str(tmp_path / "a")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr
     assert "老年人" in p.stdout and "可达性" in p.stdout
     h = pd.read_csv(tmp_path / "a" / "households.csv")
@@ -269,12 +349,27 @@ def test_cli_groups_and_access_with_chinese_inputs(tmp_path):
 
     x0, y0, x1, y1 = net.bounds_lonlat
     xm = (x0 + x1) / 2
-    areas = gpd.GeoDataFrame({"name": ["东{区}", '西"区"']}, geometry=[box(xm, y0, x1, y1), box(x0, y0, xm, y1)],
-                             crs=4326)
+    areas = gpd.GeoDataFrame(
+        {"name": ["东{区}", '西"区"']}, geometry=[box(xm, y0, x1, y1), box(x0, y0, xm, y1)], crs=4326
+    )
     areas.to_file(tmp_path / "街道.gpkg")
-    p = subprocess.run(base + ["report", *common, "--areas", str(tmp_path / "街道.gpkg"), "--no-brief", "--out",
-                               str(tmp_path / "r")], capture_output=True, text=True, env=env, timeout=300,
-                       check=False)
+    p = subprocess.run(
+        base
+        + [
+            "report",
+            *common,
+            "--areas",
+            str(tmp_path / "街道.gpkg"),
+            "--no-brief",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr
     from openpyxl import load_workbook
 
@@ -296,8 +391,15 @@ def test_map_access_layer_and_groups_follow_the_scenario(browser, tmp_path):
 
     path, st, hh = demo_inputs("hongqi")
     st = st.assign(name=st["name"] + "<img src=x onerror=alert(1)>{{7*7}}")
-    r = assess(load_network(path), st, hh, weight="households", groups=DEMO_GROUPS, access="2sfca",
-               staff="social_workers")
+    r = assess(
+        load_network(path),
+        st,
+        hh,
+        weight="households",
+        groups=DEMO_GROUPS,
+        access="2sfca",
+        staff="social_workers",
+    )
     page = tmp_path / "map.html"
     save_map(r.explore(lang="zh"), page)
     ctx = browser.new_context(viewport={"width": 1300, "height": 900})
@@ -308,12 +410,15 @@ def test_map_access_layer_and_groups_follow_the_scenario(browser, tmp_path):
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
         pg.goto(page.as_uri())
-        pg.wait_for_function("() => window.serviceCoverage !== undefined && window.SCPeople !== undefined",
-                             timeout=10_000)
+        pg.wait_for_function(
+            "() => window.serviceCoverage !== undefined && window.SCPeople !== undefined", timeout=10_000
+        )
         assert errors == [] and dialogs == []
         start = pg.evaluate("SCPeople.groups()")
         for name, g in r.summary.groups.items():
-            assert start[name]["covered"] == pytest.approx(g["covered"]) and start[name]["total"] == g["total"]
+            assert (
+                start[name]["covered"] == pytest.approx(g["covered"]) and start[name]["total"] == g["total"]
+            )
         assert start["儿童"]["follows"] and not start["老年人"]["follows"] and not start["残疾人"]["follows"]
         assert "初始方案" in pg.locator("#sc-groups").inner_text()
         remove = [str(x) for x in st["id"].iloc[:3]]
@@ -322,7 +427,9 @@ def test_map_access_layer_and_groups_follow_the_scenario(browser, tmp_path):
         want = r.what_if(remove_stations=remove).summary.groups
         assert after["儿童"]["covered"] == pytest.approx(want["儿童"]["covered"])
         assert after["儿童"]["covered"] < start["儿童"]["covered"]
-        assert after["老年人"]["covered"] == start["老年人"]["covered"]  # another profile: the starting scenario
+        assert (
+            after["老年人"]["covered"] == start["老年人"]["covered"]
+        )  # another profile: the starting scenario
         # the access layer, from the layer control, with its own legend
         label = r.summary.access["method"]
         pg.locator(".leaflet-control-layers-overlays label", has_text=label).click()
@@ -339,18 +446,29 @@ def test_brief_has_the_groups_and_the_lorenz_curves(tmp_path):
     from coverage.output.brief import write_brief
 
     path, st, hh = demo_inputs("hongqi")
-    r = assess(load_network(path), st, hh, weight="households", groups=DEMO_GROUPS, access="e2sfca",
-               staff="social_workers")
+    r = assess(
+        load_network(path),
+        st,
+        hh,
+        weight="households",
+        groups=DEMO_GROUPS,
+        access="e2sfca",
+        staff="social_workers",
+    )
     from matplotlib.backends.backend_pdf import PdfPages
 
     from coverage.output.brief import _table
     from coverage.output.people import brief_page
 
-    with PdfPages(tmp_path / "brief-en.pdf") as pdf:  # the English page alone (Chinese group names still drawn)
+    with PdfPages(
+        tmp_path / "brief-en.pdf"
+    ) as pdf:  # the English page alone (Chinese group names still drawn)
         brief_page(pdf, r, lang="en", table=_table)
     write_brief(tmp_path / "brief-zh.pdf", r, isochrones=r.isochrones(), lang="zh")
-    for lang, words in (("zh", ["重点人群与公平性", "老年人", "洛伦兹曲线", "基尼系数"]),
-                        ("en", ["Groups and fairness", "Lorenz curves", "Gini", "老年人"])):
+    for lang, words in (
+        ("zh", ["重点人群与公平性", "老年人", "洛伦兹曲线", "基尼系数"]),
+        ("en", ["Groups and fairness", "Lorenz curves", "Gini", "老年人"]),
+    ):
         pdf = tmp_path / f"brief-{lang}.pdf"
         if shutil.which("pdftotext") is None:
             continue
@@ -365,12 +483,22 @@ def test_by_area_on_the_toy_by_hand():
     from shapely.geometry import box
 
     net, st, hh = _toy()
-    r = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="2sfca",
-               groups={"elderly": ("老年人", "elderly")})
+    r = assess(
+        net,
+        st,
+        hh,
+        minutes=5,
+        weight="户数",
+        staff="社工",
+        access="2sfca",
+        groups={"elderly": ("老年人", "elderly")},
+    )
     lo, mid, hi = LAT0 - STEP / 2, LAT0 + 4.5 * STEP, LAT0 + 9.5 * STEP
-    areas = gpd.GeoDataFrame({"name": ["南{区}", "北区"]}, geometry=[box(LON0 - STEP, lo, LON0 + 2 * STEP, mid),
-                                                                   box(LON0 - STEP, mid, LON0 + 2 * STEP, hi)],
-                             crs=4326)
+    areas = gpd.GeoDataFrame(
+        {"name": ["南{区}", "北区"]},
+        geometry=[box(LON0 - STEP, lo, LON0 + 2 * STEP, mid), box(LON0 - STEP, mid, LON0 + 2 * STEP, hi)],
+        crs=4326,
+    )
     g = r.groups.by_area(r, areas).set_index("area")
     # elderly [3, 0, 5, 0, 2 | 1, 4, 0, 6, 2], covered at 0.8 m/s [T, T, T, F, F | F, F, T, T, T]
     assert g.loc["南{区}", "people"] == 10 and g.loc["南{区}", "covered"] == 8
@@ -392,12 +520,17 @@ def test_step_free_group_with_gated_compounds_is_one_line():
     from shapely.geometry import box
 
     net, st, hh = _toy()
-    comp = gpd.GeoDataFrame({"compound_id": ["c1"]}, geometry=[box(LON0 - STEP / 2, LAT0 + 0.5 * STEP,
-                                                                    LON0 + STEP / 2, LAT0 + 2.5 * STEP)], crs=4326)
+    comp = gpd.GeoDataFrame(
+        {"compound_id": ["c1"]},
+        geometry=[box(LON0 - STEP / 2, LAT0 + 0.5 * STEP, LON0 + STEP / 2, LAT0 + 2.5 * STEP)],
+        crs=4326,
+    )
     gates = _pts({"id": ["g1"], "compound_id": ["c1"]}, [(LON0, LAT0 + 0.5 * STEP)])
     with pytest.raises(CoverageInputError, match="with gated compounds run it as its own analysis"):
         assess(net, st, hh, compounds=comp, gates=gates, groups={"d": ("残疾人", "wheelchair")})
-    r = assess(net, st, hh, compounds=comp, gates=gates, groups={"e": ("老年人", "elderly")})  # speeds only: fine
+    r = assess(
+        net, st, hh, compounds=comp, gates=gates, groups={"e": ("老年人", "elderly")}
+    )  # speeds only: fine
     assert "covered_e" in r.households
 
 
@@ -406,8 +539,16 @@ def test_what_if_keeps_access_and_groups_for_added_stations():
     r = assess(net, st, hh, minutes=5, weight="户数", staff="社工", access="2sfca", groups=["老年人"])
     mid = _pts({"id": ["m"], "社工": [5]}, [(LON0, LAT0 + 4.5 * STEP)])
     x = r.what_if(add_stations=mid)
-    fresh = assess(net, pd.concat([st, mid], ignore_index=True), hh, minutes=5, weight="户数", staff="社工",
-                   access="2sfca", groups=["老年人"])
+    fresh = assess(
+        net,
+        pd.concat([st, mid], ignore_index=True),
+        hh,
+        minutes=5,
+        weight="户数",
+        staff="社工",
+        access="2sfca",
+        groups=["老年人"],
+    )
     np.testing.assert_allclose(x.households["access_2sfca"], fresh.households["access_2sfca"])
     assert x.summary.groups == fresh.summary.groups
     # added stations without the staff column get the median station's supply (3 of 2 and 4)

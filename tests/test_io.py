@@ -132,7 +132,9 @@ def test_all_points_outside_network(tmp_path, helsinki, stations_csv):
 def test_no_station_on_network(tmp_path, helsinki):
     # inside the extent, but in the harbour, far from any street
     st = write(tmp_path, "s.csv", "id,lon,lat\ns1,24.9352,60.1642\n")
-    with pytest.raises(CoverageInputError, match="none of the 1 stations lies within 5 m of a walkable street"):
+    with pytest.raises(
+        CoverageInputError, match="none of the 1 stations lies within 5 m of a walkable street"
+    ):
         assess(helsinki, st, write(tmp_path, "h.csv", HH_OK), max_snap_m=5)
 
 

@@ -27,7 +27,9 @@ def test_source_dispatch(tmp_path):
     with pytest.raises(CoverageInputError, match="does not exist"):
         cio._source(tmp_path / "missing.csv", "households", None, None, None)
     # a plain DataFrame is read like a CSV (lon/lat columns), numbered by its index
-    s = cio._source(pd.DataFrame({"id": ["a"], "经度": [126.6], "纬度": [45.7]}), "households", None, None, None)
+    s = cio._source(
+        pd.DataFrame({"id": ["a"], "经度": [126.6], "纬度": [45.7]}), "households", None, None, None
+    )
     assert s.x[0] == pytest.approx(126.6) and s.rows([0]) == "index [0]"
     with pytest.raises(CoverageInputError, match="households DataFrame has no longitude column"):
         cio._source(pd.DataFrame({"a": [1]}), "households", None, None, None)
@@ -55,9 +57,13 @@ def test_coordinate_checks():
     r = cio._coordinate_reasons(x, y, bad, True, "households")
     assert r.tolist() == ["", "non-numeric coordinate", "coordinate out of range", "missing coordinate"]
     # projected input is never range-checked as degrees
-    assert cio._coordinate_reasons(np.array([500000.0]), np.array([5e6]), np.array([False]), False, "h").tolist() == [""]
+    assert cio._coordinate_reasons(
+        np.array([500000.0]), np.array([5e6]), np.array([False]), False, "h"
+    ).tolist() == [""]
     with pytest.raises(CoverageInputError, match="look swapped"):
-        cio._coordinate_reasons(np.array([45.7, 45.8]), np.array([126.6, 126.7]), np.zeros(2, bool), True, "h")
+        cio._coordinate_reasons(
+            np.array([45.7, 45.8]), np.array([126.6, 126.7]), np.zeros(2, bool), True, "h"
+        )
 
 
 def test_ids():

@@ -8,8 +8,8 @@ import shapely
 from helpers import shared_osm
 
 from coverage import assess, load_network
-from coverage.network import from_arrays
 from coverage.isochrones import honesty
+from coverage.network import from_arrays
 
 
 def _check_honesty(result, iso, *, threshold_min):
@@ -53,7 +53,9 @@ def test_honesty_on_helsinki(helsinki, demo_data):
     h = r.households
     inside = shapely.contains_xy(u5, h.geometry.x, h.geometry.y)
     assert inside[h["covered"].to_numpy()].mean() >= 0.99
-    assert inside[(h["status"] == "uncovered").to_numpy()].mean() <= 0.02  # was 88 of 179 before the raster rule
+    assert (
+        inside[(h["status"] == "uncovered").to_numpy()].mean() <= 0.02
+    )  # was 88 of 179 before the raster rule
     # bands nest
     areas = uni.to_crs(helsinki.crs).set_index("minutes").area
     assert areas.loc[5.0] < areas.loc[10.0] <= areas.loc[15.0]
@@ -74,13 +76,19 @@ def test_not_a_hull_and_holes_are_kept():
     n = len(lon)
     net = from_arrays(np.arange(n), lon, lat, np.arange(n), (np.arange(n) + 1) % n)
     st = gpd.GeoDataFrame({"id": ["s"]}, geometry=gpd.points_from_xy([lon0], [lat0]), crs="EPSG:4326")
-    hh = gpd.GeoDataFrame({"id": ["h"]}, geometry=gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs="EPSG:4326")
+    hh = gpd.GeoDataFrame(
+        {"id": ["h"]}, geometry=gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs="EPSG:4326"
+    )
     # 4.8 km: the whole ring is reached; a household up to 100 m off the ring would be covered
     r = assess(net, st, hh, minutes=60, max_snap_m=100)
     per, _ = r.isochrones(minutes=[60])
     poly = per.to_crs(net.crs).geometry.iloc[0]
     assert poly.geom_type == "Polygon" and shapely.get_num_interior_rings(poly) == 1
-    centre = gpd.GeoSeries(gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs=4326).to_crs(net.crs).iloc[0]
+    centre = (
+        gpd.GeoSeries(gpd.points_from_xy([lon0 + dlon / 2], [lat0 + dlat / 2]), crs=4326)
+        .to_crs(net.crs)
+        .iloc[0]
+    )
     assert not poly.contains(centre)
     assert r.households.loc[0, "status"] == "off_network"  # 500 m from any street
     hull = shapely.convex_hull(poly)
@@ -92,8 +100,23 @@ def test_isochrones_for_stations_cli(tmp_path, helsinki_path, demo_data):
     from coverage.demo import write_demo_inputs
 
     st, _ = write_demo_inputs(tmp_path / "in", "helsinki")
-    assert main(["-q", "isochrones", "--network", helsinki_path, "--stations", str(st), "--minutes", "5,10",
-                 "--out", str(tmp_path / "iso")]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "isochrones",
+                "--network",
+                helsinki_path,
+                "--stations",
+                str(st),
+                "--minutes",
+                "5,10",
+                "--out",
+                str(tmp_path / "iso"),
+            ]
+        )
+        == 0
+    )
     per = gpd.read_file(tmp_path / "iso" / "isochrones.gpkg", layer="isochrones")
     assert sorted(per["minutes"].unique()) == [5.0, 10.0]
     assert (tmp_path / "iso" / "isochrones.geojson").exists()
@@ -126,7 +149,9 @@ def test_honesty_on_harbin_centre():
 def test_areas_follow_the_snap_distance():
     """Off-network cells (beyond max_snap_m) are never inside; within it, the budget decides."""
     lon0, lat0 = 9.0, 50.0
-    net = from_arrays(np.arange(3), [lon0, lon0 + 0.01, lon0 + 0.02], [lat0] * 3, np.arange(2), np.arange(1, 3))
+    net = from_arrays(
+        np.arange(3), [lon0, lon0 + 0.01, lon0 + 0.02], [lat0] * 3, np.arange(2), np.arange(1, 3)
+    )
     st = gpd.GeoDataFrame({"id": ["s"]}, geometry=gpd.points_from_xy([lon0 + 0.01], [lat0]), crs=4326)
     for snap in (50, 150):
         r = assess(net, st, st, minutes=15, max_snap_m=snap)
@@ -141,7 +166,9 @@ def test_against_valhalla_reference():
     ref_path = shared_osm("reference/valhalla-pedestrian-15min-hongqi.geojson")
     ref = gpd.read_file(ref_path)
     net = load_network(shared_osm("harbin-central.osm.pbf"))
-    st = gpd.GeoDataFrame({"id": ["hongqi"]}, geometry=gpd.points_from_xy([126.6835167], [45.7323636]), crs=4326)
+    st = gpd.GeoDataFrame(
+        {"id": ["hongqi"]}, geometry=gpd.points_from_xy([126.6835167], [45.7323636]), crs=4326
+    )
     hh = st.copy()
     r = assess(net, st, hh, speed_kph=5.1)  # Valhalla's pedestrian default
     per, _ = r.isochrones(minutes=[15])
@@ -163,20 +190,57 @@ def test_gap_areas(helsinki, demo_data):
     # cells wholly inside the covered area drop out (their households sit beside a reached street)
     assert 0 < gaps["points"].sum() <= (r.households["status"] == "uncovered").sum()
     u5 = iso[1].set_index("minutes").geometry.loc[5.0]
-    overlap = gaps.to_crs(helsinki.crs).union_all().intersection(gpd.GeoSeries([u5], crs=iso[1].crs).to_crs(helsinki.crs).iloc[0])
+    overlap = (
+        gaps.to_crs(helsinki.crs)
+        .union_all()
+        .intersection(gpd.GeoSeries([u5], crs=iso[1].crs).to_crs(helsinki.crs).iloc[0])
+    )
     assert overlap.area < 1.0  # the covered area is cut out
 
 
 def test_analyze_and_isochrones_draw_the_same_areas(tmp_path, helsinki_path):
-    """One definition: the polygons `isochrones` writes are the ones `analyze` writes for the same stations."""
+    """One definition: the polygons `isochrones` writes are the ones `analyze` writes for the same
+    stations."""
     from coverage.cli import main
     from coverage.demo import write_demo_inputs
 
     st, hh = write_demo_inputs(tmp_path / "in", "helsinki")
-    assert main(["-q", "analyze", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
-                 "--minutes", "15", "--out", str(tmp_path / "a")]) == 0
-    assert main(["-q", "isochrones", "--network", helsinki_path, "--stations", str(st), "--minutes", "5,10,15",
-                 "--out", str(tmp_path / "i")]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "analyze",
+                "--network",
+                helsinki_path,
+                "--stations",
+                str(st),
+                "--households",
+                str(hh),
+                "--minutes",
+                "15",
+                "--out",
+                str(tmp_path / "a"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "-q",
+                "isochrones",
+                "--network",
+                helsinki_path,
+                "--stations",
+                str(st),
+                "--minutes",
+                "5,10,15",
+                "--out",
+                str(tmp_path / "i"),
+            ]
+        )
+        == 0
+    )
     for layer in ("isochrones", "isochrone_union"):
         a = gpd.read_file(tmp_path / "a" / "isochrones.gpkg", layer=layer)
         i = gpd.read_file(tmp_path / "i" / "isochrones.gpkg", layer=layer)

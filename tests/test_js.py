@@ -3,7 +3,8 @@
 * ``tests/js/*.test.js`` run under ``node --test`` (Debian's nodejs, which ``.ci/run`` installs): the what-if
   arithmetic, the capacity max-flow against the min-cut bound, the link parser, the decoder.
 * Every page script parses (``node --check``) and, when ESLint is installed (Debian's ``eslint``, which
-  ``.ci/run`` installs beside nodejs), passes ``eslint:recommended`` with ``coverage/output/js/.eslintrc.json``.
+  ``.ci/run`` installs beside nodejs), passes ``eslint:recommended`` with
+  ``coverage/output/js/.eslintrc.json``.
   ESLint comes from Debian rather than npm so the CI stays offline after ``apt-get``; without it the
   ``node --check`` part still runs.
 * No Python string holds 40 or more lines of JavaScript: page code lives in ``coverage/output/js/``.
@@ -48,18 +49,36 @@ def test_page_code_parses_and_lints():
     node = _node()
     assert JS, "no page scripts found"
     for path in JS:
-        proc = subprocess.run([node, "--check", str(path)], capture_output=True, text=True, timeout=60, check=False)
+        proc = subprocess.run(
+            [node, "--check", str(path)], capture_output=True, text=True, timeout=60, check=False
+        )
         assert proc.returncode == 0, f"{path.name}: {proc.stderr[-2000:]}"
     eslint = shutil.which("eslint")
     if eslint is None:
         pytest.skip("eslint is not installed (.ci/run installs Debian's eslint); node --check passed")
     # Debian's eslint finds its modules in Debian's folder also when node itself came from elsewhere
-    env = {**os.environ, "NODE_PATH": os.pathsep.join(filter(None, [os.environ.get("NODE_PATH"),
-                                                                     "/usr/share/nodejs", "/usr/lib/nodejs"]))}
+    env = {
+        **os.environ,
+        "NODE_PATH": os.pathsep.join(
+            filter(None, [os.environ.get("NODE_PATH"), "/usr/share/nodejs", "/usr/lib/nodejs"])
+        ),
+    }
     root = PKG.parent
-    proc = subprocess.run([eslint, "--no-eslintrc", "-c", str((PKG / "output" / "js" / ".eslintrc.json").relative_to(root)),
-                           *(str(p.relative_to(root)) for p in JS)], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            eslint,
+            "--no-eslintrc",
+            "-c",
+            str((PKG / "output" / "js" / ".eslintrc.json").relative_to(root)),
+            *(str(p.relative_to(root)) for p in JS),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
@@ -85,6 +104,6 @@ def test_no_page_code_in_python_strings():
 def test_the_string_check_sees_page_code():
     code = "\n".join(["var x = 1;", "function f() {", "  return x;", "}"] * 10)
     tree = ast.parse(f"S = {code!r}\n")
-    (_, text), = list(_strings(tree))
+    ((_, text),) = list(_strings(tree))
     assert len(text.splitlines()) >= MAX_JS_LINES
     assert sum(bool(_JS_LINE.search(x)) for x in text.splitlines()) >= len(text.splitlines()) // 4

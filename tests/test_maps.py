@@ -38,10 +38,15 @@ def map_html(result, tmp_path_factory):
 def test_no_external_assets(map_html):
     text = map_html.read_text(encoding="utf-8")
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', text)
-    assert srcs and all(s.startswith("data:") for s in srcs), [s[:60] for s in srcs if not s.startswith("data:")]
+    assert srcs and all(s.startswith("data:") for s in srcs), [
+        s[:60] for s in srcs if not s.startswith("data:")
+    ]
     urls = set(re.findall(r"https?://[^\"'\s)\\]+", text))
-    assert urls <= {"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://www.openstreetmap.org/copyright",
-                    "http://www.w3.org/2000/svg"}, urls  # the last is the SVG namespace, never fetched
+    assert urls <= {
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "https://www.openstreetmap.org/copyright",
+        "http://www.w3.org/2000/svg",
+    }, urls  # the last is the SVG namespace, never fetched
     assert "openstreetmap.org/copyright" in text and "contributors (ODbL)" in text
 
 
@@ -77,8 +82,6 @@ def test_notebook_repr_is_offline(result):
 
 
 # ---------------------------------------------------------------- in a browser
-
-
 
 
 @pytest.fixture
@@ -154,7 +157,9 @@ def test_layer_control_toggles(page):
 
 
 def test_names_show_as_text_and_run_nothing(page):
-    page.evaluate("() => { Object.values(window).find(v => v instanceof L.Map).setZoom(16, {animate: false}); }")
+    page.evaluate(
+        "() => { Object.values(window).find(v => v instanceof L.Map).setZoom(16, {animate: false}); }"
+    )
     page.wait_for_timeout(200)
     labels = page.evaluate("() => [...document.querySelectorAll('.sc-station-label')].map(e => e.innerText)")
     assert XSS in labels, labels
@@ -181,8 +186,10 @@ def test_fullscreen_and_scale_controls(page):
 
 def _drawn(pg) -> dict:
     """Circle markers drawn on the page, counted by fill colour."""
-    return pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = {};
-        m.eachLayer(l => { if (l instanceof L.CircleMarker) out[l.options.fillColor] = (out[l.options.fillColor] || 0) + 1; });
+    return pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
+        const out = {};
+        m.eachLayer(l => { if (l instanceof L.CircleMarker)
+          out[l.options.fillColor] = (out[l.options.fillColor] || 0) + 1; });
         return out; }""")
 
 
@@ -235,7 +242,10 @@ def _open(browser, path, zoom=None):
     pg.goto(path.as_uri())
     pg.wait_for_timeout(500)
     if zoom is not None:
-        pg.evaluate(f"() => {{ Object.values(window).find(v => v instanceof L.Map).setZoom({zoom}, {{animate: false}}); }}")
+        pg.evaluate(
+            f"() => {{ Object.values(window).find(v => v instanceof L.Map).setZoom({zoom}, "
+            f"{{animate: false}}); }}"
+        )
         pg.wait_for_timeout(300)
     return ctx, pg
 
@@ -244,10 +254,15 @@ def test_legend_colours_are_the_drawn_colours(browser, map_html):
     ctx, pg = _open(browser, map_html)
     drawn = pg.evaluate(
         """() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
-                   m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fillOpacity < 0.5 && !l.feature?.properties?.households)
+                   m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fillOpacity < 0.5
+                                           && !l.feature?.properties?.households)
                        out.push([l.options.fillColor, l.options.fillOpacity]); });
-                   return out; }""")
-    swatches = pg.evaluate("() => [...document.querySelectorAll('#sc-legend .sc-sw')].map(e => getComputedStyle(e).backgroundColor)")
+                   return out; }"""
+    )
+    swatches = pg.evaluate(
+        "() => [...document.querySelectorAll('#sc-legend .sc-sw')].map(e => "
+        "getComputedStyle(e).backgroundColor)"
+    )
     ctx.close()
     assert len(drawn) == 3  # three rings, each drawn once: no overlap that would mix colours
     for col, alpha in drawn:
@@ -263,8 +278,12 @@ def test_every_symbol_has_its_legend_entry(browser, tight, tmp_path):
     ctx, pg = _open(browser, path)
     legend = pg.locator("#sc-legend").inner_text()
     ctx.close()
-    for label in ("Covered residential points", "Uncovered residential points",
-                  "Residential points off the network (> 25 m from a street)", "Station off the network"):
+    for label in (
+        "Covered residential points",
+        "Uncovered residential points",
+        "Residential points off the network (> 25 m from a street)",
+        "Station off the network",
+    ):
         assert label in legend, label
     assert "households" not in legend.replace("Uncovered households (hex cells)", "").replace("Proposed", "")
     ctx, pg = _open(browser, save_map(coverage_map(tight, max_points=10), tmp_path / "cells.html"))
@@ -278,7 +297,9 @@ def test_every_symbol_has_its_legend_entry(browser, tight, tmp_path):
 def test_station_names_are_labels_at_neighbourhood_zoom(browser, map_html):
     ctx, pg = _open(browser, map_html, zoom=16)
     near = pg.locator(".sc-station-label").first.is_visible()
-    pg.evaluate("() => { Object.values(window).find(v => v instanceof L.Map).setZoom(12, {animate: false}); }")
+    pg.evaluate(
+        "() => { Object.values(window).find(v => v instanceof L.Map).setZoom(12, {animate: false}); }"
+    )
     pg.wait_for_timeout(300)
     far = pg.locator(".sc-station-label").first.is_visible()
     ctx.close()

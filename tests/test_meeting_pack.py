@@ -11,17 +11,57 @@ from coverage.cli import main
 from coverage.demo import HONGQI_PBF, demo_inputs
 
 
-
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
     d = tmp_path_factory.mktemp("pack")
     from coverage.demo import write_demo_inputs
 
     st, hh = write_demo_inputs(d / "in")
-    assert main(["-q", "report", "--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(hh),
-                 "--weight", "户数", "--k", "3", "--lang", "zh", "--out", str(d / "zh")]) == 0
-    assert main(["-q", "report", "--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(hh),
-                 "--weight", "户数", "--lang", "en", "--no-brief", "--out", str(d / "en")]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "report",
+                "--network",
+                str(HONGQI_PBF),
+                "--stations",
+                str(st),
+                "--households",
+                str(hh),
+                "--weight",
+                "户数",
+                "--k",
+                "3",
+                "--lang",
+                "zh",
+                "--out",
+                str(d / "zh"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "-q",
+                "report",
+                "--network",
+                str(HONGQI_PBF),
+                "--stations",
+                str(st),
+                "--households",
+                str(hh),
+                "--weight",
+                "户数",
+                "--lang",
+                "en",
+                "--no-brief",
+                "--out",
+                str(d / "en"),
+            ]
+        )
+        == 0
+    )
     return d
 
 
@@ -38,7 +78,9 @@ def test_workbook_is_a_report(pack):
         assert all(c.font.bold for c in ws[1])
         for j, h in enumerate(header, start=1):
             width = ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
-            lines = ws.row_dimensions[1].height / 15 if ws.row_dimensions[1].height else 1  # long headers wrap
+            lines = (
+                ws.row_dimensions[1].height / 15 if ws.row_dimensions[1].height else 1
+            )  # long headers wrap
             assert width * lines >= sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(h)), (ws.title, h, width)
     st = wb["各站点"]
     header = [c.value for c in st[1]]
@@ -97,10 +139,10 @@ def test_cjk_font_found_after_a_stale_cache(monkeypatch):
     assert cjk_font() is not None
 
 
-
-
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf"
-                    "c0000003010100c9fe92ef0000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf"
+    "c0000003010100c9fe92ef0000000049454e44ae426082"
+)
 
 
 @pytest.mark.parametrize("tiles_load", [False, True])
@@ -110,7 +152,10 @@ def test_streets_drawn_offline_and_step_aside_for_tiles(browser, tmp_path, tiles
     html = save_map(r.explore(), tmp_path / "m.html")
     ctx = browser.new_context(viewport={"width": 1200, "height": 800})
     if tiles_load:
-        ctx.route(re.compile(r"^https://tile\.openstreetmap\.org/"), lambda rt: rt.fulfill(body=PNG, content_type="image/png"))
+        ctx.route(
+            re.compile(r"^https://tile\.openstreetmap\.org/"),
+            lambda rt: rt.fulfill(body=PNG, content_type="image/png"),
+        )
     ctx.route(re.compile(r"^https?://(?!tile\.openstreetmap\.org/)"), lambda rt: rt.abort())
     if not tiles_load:
         ctx.route(re.compile(r"^https?://"), lambda rt: rt.abort())
@@ -121,16 +166,22 @@ def test_streets_drawn_offline_and_step_aside_for_tiles(browser, tmp_path, tiles
     pg.wait_for_function("() => window.serviceCoverageStreets !== undefined")
     pg.wait_for_timeout(500)
     info = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
-                                  m.eachLayer(l => { if (l instanceof L.Polyline && !(l instanceof L.Polygon)
-                                                         && l.options.renderer && l.options.renderer.options.pane === 'scStreets') n++; });
-                                  return {n, lines: serviceCoverageStreets.lines, shown: serviceCoverageStreets.shown()}; }""")
+        m.eachLayer(l => { if (l instanceof L.Polyline && !(l instanceof L.Polygon)
+                               && l.options.renderer
+                               && l.options.renderer.options.pane === 'scStreets') n++; });
+        return {n, lines: serviceCoverageStreets.lines, shown: serviceCoverageStreets.shown()}; }""")
     if tiles_load:
         assert not info["shown"] and info["n"] == 0  # the tiles loaded: the streets stepped aside
     else:
         assert info["shown"] and info["n"] == info["lines"] > 100
-        pg.evaluate("() => { Object.values(window).find(v => v instanceof L.Map).setView([45.7320, 126.6850], 17, {animate: false}); }")
+        pg.evaluate(
+            "() => { Object.values(window).find(v => v instanceof L.Map).setView([45.7320, "
+            "126.6850], 17, {animate: false}); }"
+        )
         pg.wait_for_timeout(300)
-        names = pg.evaluate("() => [...document.querySelectorAll('.sc-street-label')].map(e => e.textContent)")
+        names = pg.evaluate(
+            "() => [...document.querySelectorAll('.sc-street-label')].map(e => e.textContent)"
+        )
         assert "红旗大街" in names
     assert errors == []
     ctx.close()

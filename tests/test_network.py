@@ -12,6 +12,7 @@ from helpers import LAT0, LON0, M_PER_STEP, STEP, shared_osm, toy_nodes, toy_way
 from coverage import CoverageInputError, load_network
 from coverage.network import WalkFilter, network_from_graph
 
+
 @pytest.fixture
 def toy_osm(tmp_path):
     return write_osm(tmp_path / "toy.osm", toy_nodes(), toy_ways())
@@ -60,7 +61,9 @@ def test_great_circle_is_osmnx_s():
     rng = np.random.default_rng(0)
     lat1, lat2 = rng.uniform(-80, 80, (2, 1000))
     lon1, lon2 = rng.uniform(-180, 180, (2, 1000))
-    np.testing.assert_allclose(great_circle_m(lat1, lon1, lat2, lon2), great_circle(lat1, lon1, lat2, lon2), rtol=1e-12)
+    np.testing.assert_allclose(
+        great_circle_m(lat1, lon1, lat2, lon2), great_circle(lat1, lon1, lat2, lon2), rtol=1e-12
+    )
 
 
 def test_start_up_imports_no_heavy_library():
@@ -68,9 +71,11 @@ def test_start_up_imports_no_heavy_library():
     import subprocess
     import sys
 
-    code = ("import sys, coverage.cli, coverage.network; "
-            "print(sorted(m for m in ('osmnx', 'folium', 'matplotlib', 'openpyxl', 'playwright', 'geopandas') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, coverage.cli, coverage.network; "
+        "print(sorted(m for m in ('osmnx', 'folium', 'matplotlib', 'openpyxl', 'playwright', 'geopandas') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -94,8 +99,11 @@ def test_oneway_is_ignored_for_walking(tmp_path, oneway):
     ways = [(1, [1, 2], {"highway": "footway"}), (2, [2, 3], {"highway": "primary", "oneway": oneway})]
     net = load_network(write_osm(tmp_path / "oneway.osm", nodes, ways), cache=False)
     assert net.n_edges == 2  # the one-way street is kept
-    ends = gpd.GeoDataFrame({"id": ["south", "north"]}, geometry=gpd.points_from_xy(
-        [LON0, LON0], [LAT0, LAT0 + 2 * STEP]), crs=4326)
+    ends = gpd.GeoDataFrame(
+        {"id": ["south", "north"]},
+        geometry=gpd.points_from_xy([LON0, LON0], [LAT0, LAT0 + 2 * STEP]),
+        crs=4326,
+    )
     # along the one-way direction (north), and against it (south)
     with_flow = assess(net, ends.iloc[[1]], ends.iloc[[0]], minutes=60)
     against = assess(net, ends.iloc[[0]], ends.iloc[[1]], minutes=60)
@@ -137,7 +145,9 @@ def test_largest_component_kept(tmp_path):
 def test_cache_hit_skips_build(tmp_path, toy_osm, monkeypatch):
     from coverage import settings
 
-    monkeypatch.setattr(settings, "cache_folder", tmp_path / "own-cache")  # not the session's (other tests' toys)
+    monkeypatch.setattr(
+        settings, "cache_folder", tmp_path / "own-cache"
+    )  # not the session's (other tests' toys)
     first = load_network(toy_osm)
     assert first.meta["cache"] == "miss"
     second = load_network(toy_osm)
@@ -208,7 +218,9 @@ def test_harbin_clipped_extract_loads():
     assert net.meta["n_ways_motorroad"] == 15 and net.meta["n_ways_elevated_without_sidewalk"] == 347
     assert 40_000 < net.n_nodes < 55_000
     with_decks = load_network(p, cache=False, elevated_roads=True)
-    assert with_decks.meta["n_ways_clipped"] == 229 and with_decks.meta["n_ways_elevated_without_sidewalk"] == 0
+    assert (
+        with_decks.meta["n_ways_clipped"] == 229 and with_decks.meta["n_ways_elevated_without_sidewalk"] == 0
+    )
 
 
 def test_harbin_xml_and_pbf_agree():

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import SHARED_OSM
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -29,8 +28,9 @@ def run_notebook(name: str, tmp_path: Path, timeout_s: int = 300) -> tuple[objec
     os.environ.setdefault("SERVICE_COVERAGE_CACHE", str(tmp_path / "cache"))
     try:
         t = time.perf_counter()
-        client = nbclient.NotebookClient(nb, timeout=timeout_s, kernel_name="python3",
-                                         resources={"metadata": {"path": str(work)}})
+        client = nbclient.NotebookClient(
+            nb, timeout=timeout_s, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+        )
         client.execute()
         return nb, time.perf_counter() - t
     finally:
@@ -43,14 +43,19 @@ def test_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{name}: clear outputs before committing"
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{name}: clear outputs before committing"
+            )
 
 
 def _clean_outputs(nb, work: Path) -> str:
     """The cells' text; and the notebook wrote nothing beside itself and printed no warning."""
     assert [p.name for p in work.iterdir() if not p.name.endswith(".ipynb")] == []
-    streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "stream"]
-    # the library's own log lines about the data may appear; Python warnings (widgets, kernels, libraries) may not
+    streams = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "stream"
+    ]
+    # the library's own log lines about the data may appear; Python warnings (widgets, kernels, libraries) may
+    # not
     noisy = [o["text"] for o in streams if o.get("name") == "stderr" and "Warning" in o["text"]]
     assert not noisy, noisy
     return "".join(o.get("text", "") for o in streams)

@@ -51,7 +51,7 @@ def recorded_overpass(monkeypatch):
     monkeypatch.setattr(_overpass.requests, "post", fake_post)
     monkeypatch.setattr(_overpass.requests, "get", no_network)
     monkeypatch.setattr(_nominatim.requests, "get", fake_get)
-    monkeypatch.setattr(_http, "_config_dns", lambda url: None)
+    monkeypatch.setattr(_http, "_config_dns", lambda url: None)  # noqa: ARG005  (the signature of the function it replaces)
     monkeypatch.setattr(ox.settings, "use_cache", False)
     monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
     return calls

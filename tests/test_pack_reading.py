@@ -1,4 +1,5 @@
-"""The meeting pack as a planner reads it (issue 21): the zh pack of the 红旗 demo from GCJ-02 input with staff.
+"""The meeting pack as a planner reads it (issue 21): the zh pack of the 红旗 demo from GCJ-02 input with
+staff.
 
 Cell types are checked with openpyxl (pd.read_excel would turn text back into numbers), the page setup
 through openpyxl's print settings and LibreOffice's own PDF, the brief and the PNG through what they draw.
@@ -37,9 +38,35 @@ def gcj_pack(tmp_path_factory):
         if f == st:
             t["社工人数"] = STAFF[: len(t)]
         t.to_csv(f, index=False, encoding="utf-8-sig")
-    assert main(["-q", "report", "--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(hh),
-                 "--weight", "户数", "--crs", "gcj02", "--staff-col", "社工人数", "--caseload", "250", "--k", "3",
-                 "--lang", "zh", "--out", str(d / "zh")]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "report",
+                "--network",
+                str(HONGQI_PBF),
+                "--stations",
+                str(st),
+                "--households",
+                str(hh),
+                "--weight",
+                "户数",
+                "--crs",
+                "gcj02",
+                "--staff-col",
+                "社工人数",
+                "--caseload",
+                "250",
+                "--k",
+                "3",
+                "--lang",
+                "zh",
+                "--out",
+                str(d / "zh"),
+            ]
+        )
+        == 0
+    )
     return d / "zh"
 
 
@@ -60,15 +87,23 @@ NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def test_numbers_are_stored_as_numbers(book):
-    for title, header in (("各站点", "15分钟内居住点"), ("各站点", "以本站为最近站的居住点（不限距离）"),
-                          ("各站点", "社工人数"), ("建议新增站点", "序号（按新增贡献）"), ("建议新增站点", "新增覆盖住户")):
+    for title, header in (
+        ("各站点", "15分钟内居住点"),
+        ("各站点", "以本站为最近站的居住点（不限距离）"),
+        ("各站点", "社工人数"),
+        ("建议新增站点", "序号（按新增贡献）"),
+        ("建议新增站点", "新增覆盖住户"),
+    ):
         cells = _column(book[title], header)
-        assert cells and all(c.data_type == "n" and isinstance(c.value, (int, float)) for c in cells), (title, header)
+        assert cells and all(c.data_type == "n" and isinstance(c.value, (int, float)) for c in cells), (
+            title,
+            header,
+        )
     # no cell anywhere holds a number as text, but the ids
     for ws in book.worksheets[1:]:
         heads = [c.value for c in ws[1]]
         for row in ws.iter_rows(min_row=2):
-            for h, c in zip(heads, row):
+            for h, c in zip(heads, row, strict=False):
                 if h not in ("编号", "名称") and isinstance(c.value, str):
                     assert not NUMBER_TEXT.match(c.value), (ws.title, h, c.value)
 
@@ -98,7 +133,14 @@ def test_headers_and_values_in_chinese(book):
 def test_coordinates_say_their_crs_and_keep_the_input(book, gcj_pack):
     st = book["各站点"]
     heads = [c.value for c in st[1]]
-    assert heads[:6] == ["编号", "名称", "经度（WGS-84）", "纬度（WGS-84）", "经度（输入，GCJ-02）", "纬度（输入，GCJ-02）"]
+    assert heads[:6] == [
+        "编号",
+        "名称",
+        "经度（WGS-84）",
+        "纬度（WGS-84）",
+        "经度（输入，GCJ-02）",
+        "纬度（输入，GCJ-02）",
+    ]
     given = pd.read_csv(gcj_pack.parent / "in" / "stations.csv", encoding="utf-8-sig")
     lon_col = "经度" if "经度" in given else "lon"
     assert [c.value for c in _column(st, "经度（输入，GCJ-02）")] == pytest.approx(given[lon_col].tolist())
@@ -129,9 +171,21 @@ def test_page_setup(book):
 @pytest.mark.skipif(not shutil.which("libreoffice"), reason="LibreOffice is not installed")
 def test_workbook_prints_on_a_page_per_sheet(gcj_pack, tmp_path):
     pypdf = pytest.importorskip("pypdf")
-    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(gcj_pack / "summary.xlsx")], check=True, capture_output=True,
-                   timeout=180)
+    subprocess.run(
+        [
+            "libreoffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(gcj_pack / "summary.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     reader = pypdf.PdfReader(str(tmp_path / "summary.pdf"))
     assert len(reader.pages) == 4  # notes, summary, stations, proposed sites: each on one page
     text = reader.pages[0].extract_text()
@@ -167,7 +221,9 @@ def test_sites_are_named_after_a_facility_or_street(hongqi_sites):
     assert sites.sites["name"].fillna("").eq("").any()  # network places come without a name
     for lang, words in (("zh", ("旁", "附近")), ("en", ("on ", "near "))):
         named = named_sites(r, sites.sites, lang)
-        assert named["name"].map(lambda n, words=words: isinstance(n, str) and any(w in n for w in words)).all(), named["name"]
+        assert (
+            named["name"].map(lambda n, words=words: isinstance(n, str) and any(w in n for w in words)).all()
+        ), named["name"]
         assert not named["name"].str.contains("node").any()
     assert sites.sites["name"].fillna("").eq("").any()  # the input is not changed
 
@@ -187,7 +243,9 @@ def _drawn_texts(r, sites, lang):
         draw_map(ax, r, r.isochrones(), named_sites(r, sites.sites, lang), LABELS[lang], work=r.network.crs)
         texts = [(t.get_text(), t.get_position()) for t in ax.texts]
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
-        handles = {h.get_label(): h.get_color() for h in ax.get_legend().legend_handles if hasattr(h, "get_color")}
+        handles = {
+            h.get_label(): h.get_color() for h in ax.get_legend().legend_handles if hasattr(h, "get_color")
+        }
         plt.close(fig)
     return texts, legend, handles
 
@@ -199,7 +257,7 @@ def test_map_numbers_sites_and_names_streets_and_stations(hongqi_sites):
     texts, legend, handles = _drawn_texts(r, sites, "zh")
     shown = {t for t, _ in texts}
     sw = sites.sites.to_crs(r.network.crs)
-    for rank, p in zip(sites.sites["rank"], sw.geometry):  # each site's number sits on it
+    for rank, p in zip(sites.sites["rank"], sw.geometry, strict=True):  # each site's number sits on it
         at = [xy for t, xy in texts if t == str(rank)]
         assert at and np.hypot(at[0][0] - p.x, at[0][1] - p.y) < 1, rank
     assert "红旗社工站（示意位置：红旗大街148号）" in shown and "奋斗路街道" in shown  # station names
@@ -243,12 +301,13 @@ def test_brief_short_tables_on_page_one(gcj_pack):
     assert "OpenStreetMap 贡献者" in text
 
 
-def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(hongqi_sites, tmp_path, monkeypatch, caplog):
+def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(
+    hongqi_sites, tmp_path, monkeypatch, caplog
+):
     """Never boxes: with the font lookup failing, labels are English and Chinese names give way to ids."""
     import warnings
 
-    from coverage.output import brief
-    from coverage.output import explore
+    from coverage.output import brief, explore
     from coverage.output import static_map as sm
 
     monkeypatch.setattr(sm, "cjk_font", lambda: None)
@@ -258,9 +317,14 @@ def test_without_a_cjk_font_the_brief_and_png_fall_back_to_english(hongqi_sites,
         warnings.simplefilter("always")
         brief.write_brief(tmp_path / "b.pdf", r, isochrones=r.isochrones(), sites=sites, lang="zh")
         explore.static_map(r, tmp_path / "m.png", sites=sites.sites, lang="zh")
-    missing = [str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+    missing = [
+        str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)
+    ]
     assert missing == []
-    assert "No Chinese font found for brief.pdf" in caplog.text and "No Chinese font found for the PNG" in caplog.text
+    assert (
+        "No Chinese font found for brief.pdf" in caplog.text
+        and "No Chinese font found for the PNG" in caplog.text
+    )
     pypdf = pytest.importorskip("pypdf")
     text = pypdf.PdfReader(str(tmp_path / "b.pdf")).pages[0].extract_text()
     assert "Key figures" in text and not re.search(r"[\u4e00-\u9fff]", text)
@@ -299,8 +363,9 @@ def _open(browser, url, size=(1300, 900)):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.goto(url)
     pg.wait_for_function("() => window.serviceCoverage !== undefined", timeout=10_000)
-    pg.wait_for_function("() => getComputedStyle(document.getElementById('sc-offline')).display !== 'none'",
-                         timeout=10_000)
+    pg.wait_for_function(
+        "() => getComputedStyle(document.getElementById('sc-offline')).display !== 'none'", timeout=10_000
+    )
     return ctx, pg
 
 
@@ -324,7 +389,9 @@ def test_every_number_follows_the_scenario(browser, zh_map):
 _OPENED = """(id) => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];
     const i = [...serviceCoverage.stations(), ...serviceCoverage.candidates()].findIndex(s => s.id === id);
     for (const z of [12, 13, 14, 15, 16, 17]) { m.setZoom(z, {animate: false});
-      let drawn = false; m.eachLayer(l => { if (l instanceof L.CircleMarker && l._site === i && l.options.radius >= 7) drawn = true; });
+      let drawn = false;
+      m.eachLayer(l => {
+        if (l instanceof L.CircleMarker && l._site === i && l.options.radius >= 7) drawn = true; });
       out.push(drawn); }
     return out; }"""
 
@@ -341,12 +408,20 @@ def test_an_opened_station_is_drawn_at_every_zoom(browser, zh_map, hongqi_sites)
         assert cand in pg.evaluate("serviceCoverage.summary().open")
         assert pg.evaluate(_OPENED, cand) == [True] * 6
         # from a click on a candidate (at neighbourhood zoom), then back at city zoom
-        other = next(sc.site_id[i] for i in range(sc.n_stations, sc.n_sites)
-                     if sc.site_kind[i] == "network" and sc.site_id[i] != cand)
-        xy = pg.evaluate("""(id) => { const m = Object.values(window).find(v => v instanceof L.Map);
-            const s = serviceCoverage.candidates().find(x => x.id === id); m.setView([s.lat, s.lon], 16, {animate: false});
-            const p = m.latLngToContainerPoint([s.lat, s.lon]); const r = m.getContainer().getBoundingClientRect();
-            return [p.x + r.left, p.y + r.top]; }""", other)
+        other = next(
+            sc.site_id[i]
+            for i in range(sc.n_stations, sc.n_sites)
+            if sc.site_kind[i] == "network" and sc.site_id[i] != cand
+        )
+        xy = pg.evaluate(
+            """(id) => { const m = Object.values(window).find(v => v instanceof L.Map);
+            const s = serviceCoverage.candidates().find(x => x.id === id);
+            m.setView([s.lat, s.lon], 16, {animate: false});
+            const p = m.latLngToContainerPoint([s.lat, s.lon]);
+            const r = m.getContainer().getBoundingClientRect();
+            return [p.x + r.left, p.y + r.top]; }""",
+            other,
+        )
         pg.wait_for_timeout(150)
         pg.mouse.click(*xy)
         pg.wait_for_timeout(100)
@@ -354,7 +429,9 @@ def test_an_opened_station_is_drawn_at_every_zoom(browser, zh_map, hongqi_sites)
         assert pg.evaluate(_OPENED, other) == [True] * 6
         # a dragged "+ New station" dropped at the start zoom
         pg.click("#sc-reset")
-        pg.evaluate("() => { Object.values(window).find(v => v instanceof L.Map).setZoom(14, {animate: false}); }")
+        pg.evaluate(
+            "() => { Object.values(window).find(v => v instanceof L.Map).setZoom(14, {animate: false}); }"
+        )
         pg.click("#sc-new")
         box = pg.locator(".sc-newstation").bounding_box()
         x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -363,7 +440,9 @@ def test_an_opened_station_is_drawn_at_every_zoom(browser, zh_map, hongqi_sites)
         pg.mouse.move(x0 + 60, y0 + 20, steps=8)
         pg.mouse.up()
         pg.wait_for_timeout(200)
-        opened = [x for x in pg.evaluate("serviceCoverage.summary().open") if x not in sc.site_id[: sc.n_stations]]
+        opened = [
+            x for x in pg.evaluate("serviceCoverage.summary().open") if x not in sc.site_id[: sc.n_stations]
+        ]
         assert len(opened) == 1 and pg.evaluate(_OPENED, opened[0]) == [True] * 6
         assert pg.errors == []
     finally:
@@ -371,8 +450,12 @@ def test_an_opened_station_is_drawn_at_every_zoom(browser, zh_map, hongqi_sites)
 
 
 def _overlap(a, b) -> bool:
-    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 @pytest.mark.parametrize("size", [(1300, 900), (1024, 700), (820, 640)])
@@ -386,11 +469,14 @@ def test_notices_and_controls_leave_the_numbers_readable(browser, zh_map, size):
         for sel in ("#sc-whatif", "#sc-legend"):
             assert not _overlap(scale, pg.locator(sel).bounding_box()), sel
         assert "OpenStreetMap 贡献者" in pg.locator(".leaflet-control-attribution").inner_text()
-        rows, box = pg.evaluate("""() => [[...document.querySelectorAll('#sc-loads tr')].map(r => r.getBoundingClientRect().height),
-                                         document.querySelector('.sc-loads').getBoundingClientRect().height]""")
+        rows, box = pg.evaluate("""() => [
+                [...document.querySelectorAll('#sc-loads tr')].map(r => r.getBoundingClientRect().height),
+                document.querySelector('.sc-loads').getBoundingClientRect().height]""")
         assert len(set(rows)) == 1 and box % rows[0] == 0  # the station table shows whole rows, none cut
-        popup = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let t = [];
-            m.eachLayer(l => { if (l instanceof L.Marker && l.getTooltip()) t.push(l.getTooltip().getContent().textContent); });
+        popup = pg.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
+            let t = [];
+            m.eachLayer(l => { if (l instanceof L.Marker && l.getTooltip())
+              t.push(l.getTooltip().getContent().textContent); });
             return t; }""")
         assert any("旁" in t or "附近" in t for t in popup), popup  # proposed sites named, not node ids
     finally:
@@ -405,8 +491,10 @@ def test_demo_inputs_have_the_readme_headers_and_read_the_extract_once(tmp_path,
         inputs = demo_inputs()
         st, hh = write_demo_inputs(tmp_path, inputs=inputs)
     assert caplog.text.count("955 residential buildings") == 1
-    for f, head in ((st, ["编号", "名称", "类型", "社工", "经度", "纬度"]),
-                    (hh, ["编号", "名称", "建筑类型", "层数", "户数", "老年人", "残疾人", "儿童", "经度", "纬度"])):
+    for f, head in (
+        (st, ["编号", "名称", "类型", "社工", "经度", "纬度"]),
+        (hh, ["编号", "名称", "建筑类型", "层数", "户数", "老年人", "残疾人", "儿童", "经度", "纬度"]),
+    ):
         assert pd.read_csv(f, encoding="utf-8-sig", nrows=1).columns.tolist() == head
 
 
@@ -426,20 +514,44 @@ def test_every_problem_of_a_file_in_one_message(tmp_path, capsys):
     from coverage.io import read_points
 
     f = tmp_path / "h.csv"
-    f.write_text("编号,户数,经度,纬度\na,3,126.68,45.73\na,abc,126.68,45.73\n,-2,126.68,45.73\nb,,126.68,45.73\n",
-                 encoding="utf-8")
+    f.write_text(
+        "编号,户数,经度,纬度\na,3,126.68,45.73\na,abc,126.68,45.73\n,-2,126.68,45.73\nb,,126.68,45.73\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CoverageInputError) as e:
         read_points(f, role="households", weight="户数")
     msg = str(e.value)
-    for part in ("'编号' is empty in rows [4]", "duplicate ids [a] (rows [2, 3])", "'户数' is not a number in rows [3]",
-                 "'户数' is empty in rows [5]", "negative or infinite in rows [4]"):
+    for part in (
+        "'编号' is empty in rows [4]",
+        "duplicate ids [a] (rows [2, 3])",
+        "'户数' is not a number in rows [3]",
+        "'户数' is empty in rows [5]",
+        "negative or infinite in rows [4]",
+    ):
         assert part in msg, (part, msg)
     assert msg.count("h.csv") == 1 and "\n" not in msg
     # the command line: one line, exit code 2
     st = tmp_path / "s.csv"
     st.write_text("编号,经度,纬度\ns1,126.68,45.73\n", encoding="utf-8")
-    assert main(["-q", "analyze", "--network", str(HONGQI_PBF), "--stations", str(st), "--households", str(f),
-                 "--weight", "户数", "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "-q",
+                "analyze",
+                "--network",
+                str(HONGQI_PBF),
+                "--stations",
+                str(st),
+                "--households",
+                str(f),
+                "--weight",
+                "户数",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "duplicate ids" in err and "not a number" in err
 

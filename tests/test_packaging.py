@@ -33,9 +33,9 @@ def test_environment_matches_pyproject():
         m = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)(.*)$", line)
         if m and m.group(1) not in ("python", "pip", "-e"):
             conda[m.group(1).lower()] = m.group(1) + m.group(2)
-    assert set(conda) == set(wanted), (set(conda) ^ set(wanted))
+    assert set(conda) == set(wanted), set(conda) ^ set(wanted)
     for name, req in wanted.items():
-        spec = req[len(_name(req)):].strip()
+        spec = req[len(_name(req)) :].strip()
         assert conda[name].endswith(spec), (name, conda[name], spec)
 
 
@@ -69,8 +69,14 @@ def test_coverage_py_is_not_installed():
 
 
 #: import name -> distribution name, where they differ
-IMPORT_TO_DIST = {"osmium": "osmium", "xstatic": "xstatic-leaflet", "yaml": "pyyaml", "branca": "branca",
-                  "dask_geopandas": "dask-geopandas", "python_calamine": "python-calamine"}
+IMPORT_TO_DIST = {
+    "osmium": "osmium",
+    "xstatic": "xstatic-leaflet",
+    "yaml": "pyyaml",
+    "branca": "branca",
+    "dask_geopandas": "dask-geopandas",
+    "python_calamine": "python-calamine",
+}
 
 
 def test_direct_imports_are_declared():

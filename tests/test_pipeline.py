@@ -55,8 +55,20 @@ def test_a_warm_analyze_opens_the_extract_once(hongqi_inputs, tmp_path, monkeypa
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     network, stations, households = hongqi_inputs
-    argv = ["-q", "analyze", "--network", str(network), "--stations", str(stations), "--households",
-            str(households), "--weight", "户数", "--out", str(tmp_path / "out")]
+    argv = [
+        "-q",
+        "analyze",
+        "--network",
+        str(network),
+        "--stations",
+        str(stations),
+        "--households",
+        str(households),
+        "--weight",
+        "户数",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert cli.main(argv) == 0  # cold: builds every cache
     passes = []
     real_read = osm.read_extract
@@ -100,7 +112,8 @@ def _forbid(monkeypatch, *targets):
 
 
 def test_the_writer_only_writes(hongqi_result, tmp_path, monkeypatch):
-    """With snapping, routing, isochrones, the what-if table and the OSM readers made to fail, the writer still
+    """With snapping, routing, isochrones, the what-if table and the OSM readers made to fail, the writer
+    still
     writes the whole meeting pack from the products: everything was computed before it started."""
     from coverage.output.files import write_run
     from coverage.products import analyse
@@ -109,19 +122,45 @@ def test_the_writer_only_writes(hongqi_result, tmp_path, monkeypatch):
     sites = suggest_sites(hongqi_result, k=2)
     products = analyse(hongqi_result, sites=sites, what_if=True, streets=True, network_layer=True)
     assert products.scenario is not None and products.streets is not None and products.gaps is not None
-    _forbid(monkeypatch, "coverage.osm.products", "coverage.osm.read_extract", "coverage.snapping.snap_points",
-            "coverage.reach.station_reach", "coverage.reach.nearest_station", "coverage.isochrones.isochrones",
-            "coverage.isochrones.station_isochrones", "coverage.scenario.scenario", "coverage.locate.locate",
-            "coverage.streets.street_payload", "coverage.streets.street_lines", "coverage.isochrones.gap_areas",
-            "coverage.gates.compound_frames")
-    files = write_run(products, tmp_path / "pack", command="report", lang="zh", brief=False, png=False,
-                      manifest={"command": "test"})
+    _forbid(
+        monkeypatch,
+        "coverage.osm.products",
+        "coverage.osm.read_extract",
+        "coverage.snapping.snap_points",
+        "coverage.reach.station_reach",
+        "coverage.reach.nearest_station",
+        "coverage.isochrones.isochrones",
+        "coverage.isochrones.station_isochrones",
+        "coverage.scenario.scenario",
+        "coverage.locate.locate",
+        "coverage.streets.street_payload",
+        "coverage.streets.street_lines",
+        "coverage.isochrones.gap_areas",
+        "coverage.gates.compound_frames",
+    )
+    files = write_run(
+        products,
+        tmp_path / "pack",
+        command="report",
+        lang="zh",
+        brief=False,
+        png=False,
+        manifest={"command": "test"},
+    )
     names = {Path(f).name for f in files.values()}
-    assert {"map.html", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "summary.xlsx",
-            "manifest.json"} <= names
+    assert {
+        "map.html",
+        "coverage.gpkg",
+        "households.csv",
+        "stations.csv",
+        "sites.csv",
+        "summary.xlsx",
+        "manifest.json",
+    } <= names
     files = write_run(products, tmp_path / "run", command="analyze", manifest={})
     assert {"households.csv", "isochrones.gpkg", "summary.json", "map.html", "manifest.json"} <= {
-        Path(f).name for f in files.values()}
+        Path(f).name for f in files.values()
+    }
 
 
 def test_single_and_tiled_results_share_one_interface(hongqi_result):
@@ -143,9 +182,13 @@ def test_single_and_tiled_results_share_one_interface(hongqi_result):
 def test_no_hasattr_dispatch():
     """Single and tiled results are told apart by the interface, never by probing attributes."""
     pkg = Path(__file__).resolve().parents[1] / "coverage"
-    hits = [f"{p.relative_to(pkg)}:{i}" for p in pkg.rglob("*.py") if p.name != "problem.py"
-            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-            if "hasattr(result" in line or "hasattr(self" in line]
+    hits = [
+        f"{p.relative_to(pkg)}:{i}"
+        for p in pkg.rglob("*.py")
+        if p.name != "problem.py"
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "hasattr(result" in line or "hasattr(self" in line
+    ]
     assert not hits, hits
 
 

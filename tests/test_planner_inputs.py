@@ -1,4 +1,5 @@
-"""Inputs as planners have them: encodings, separators, Excel, Chinese headers, layers, outlines, bad files."""
+"""Inputs as planners have them:
+encodings, separators, Excel, Chinese headers, layers, outlines, bad files."""
 
 from __future__ import annotations
 
@@ -21,10 +22,16 @@ def _text(rows, sep=",", header=("id", "name", "lon", "lat", "households")) -> s
     return "\n".join(sep.join(map(str, r)) for r in [header, *rows]) + "\n"
 
 
-@pytest.mark.parametrize(("encoding", "sep", "named"), [
-    ("utf-8", ",", "comma"), ("utf-8-sig", ";", "semicolon"), ("gb18030", "\t", "tab"), ("utf-16", "\t", "tab"),
-    ("utf-8", "|", "vertical bar"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "sep", "named"),
+    [
+        ("utf-8", ",", "comma"),
+        ("utf-8-sig", ";", "semicolon"),
+        ("gb18030", "\t", "tab"),
+        ("utf-16", "\t", "tab"),
+        ("utf-8", "|", "vertical bar"),
+    ],
+)
 def test_csv_any_encoding_and_separator(tmp_path, encoding, sep, named):
     p = tmp_path / "h.csv"
     p.write_bytes(_text(ROWS, sep).encode(encoding))
@@ -37,14 +44,21 @@ def test_csv_any_encoding_and_separator(tmp_path, encoding, sep, named):
 def test_separator_is_named_in_messages(tmp_path):
     p = tmp_path / "h.csv"
     p.write_text(_text([("a", "x", "126.68", "45.73", "many")], ";"), encoding="utf-8")
-    with pytest.raises(CoverageInputError, match=r"\(semicolon-separated, UTF-8\) column 'households' is not a number in rows \[2\]"):
+    with pytest.raises(
+        CoverageInputError,
+        match=r"\(semicolon-separated, UTF-8\) column 'households' is not a number in rows \[2\]",
+    ):
         read_points(p, role="households", weight="households")
 
 
 def test_decimal_commas_degree_signs_and_dms(tmp_path):
     p = tmp_path / "h.csv"
-    rows = [("a", "x", "126,6855", "45,73202"), ("b", "y", "126.6645744°", "45.7377559°"),
-            ("c", "z", "126°41'07.8\"E", "45°43'55.3\"N"), ("d", "w", "东126°41′", "北45°44′")]
+    rows = [
+        ("a", "x", "126,6855", "45,73202"),
+        ("b", "y", "126.6645744°", "45.7377559°"),
+        ("c", "z", "126°41'07.8\"E", "45°43'55.3\"N"),
+        ("d", "w", "东126°41′", "北45°44′"),
+    ]
     p.write_text(_text(rows, ";", ("id", "name", "lon", "lat")), encoding="utf-8")
     pts = read_points(p, role="households")
     np.testing.assert_allclose(pts.lon, [126.6855, 126.6645744, 126 + 41 / 60 + 7.8 / 3600, 126 + 41 / 60])
@@ -90,7 +104,9 @@ def test_separate_id_columns_per_file(tmp_path):
 def test_compound_outlines_walk_from_inside_and_keep_their_shape(tmp_path):
     c = shapely.Point(126.6855, 45.7310).buffer(0.0008)
     mp = shapely.MultiPoint([(126.6700, 45.7300), (126.6702, 45.7301)])
-    hh = gpd.GeoDataFrame({"id": ["poly", "multi", "pt"]}, geometry=[c, mp, shapely.Point(126.69, 45.73)], crs=4326)
+    hh = gpd.GeoDataFrame(
+        {"id": ["poly", "multi", "pt"]}, geometry=[c, mp, shapely.Point(126.69, 45.73)], crs=4326
+    )
     st = gpd.GeoDataFrame({"id": ["s"]}, geometry=[shapely.Point(126.6855, 45.73202)], crs=4326)
     with pytest.warns(UserWarning, match="not points"):
         r = assess(str(HONGQI_PBF), st, hh)
@@ -105,10 +121,14 @@ def test_compound_outlines_walk_from_inside_and_keep_their_shape(tmp_path):
 
 def test_geopackage_layers(tmp_path):
     p = tmp_path / "both.gpkg"
-    pts = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=gpd.points_from_xy([126.6855, 126.67], [45.732, 45.74]), crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"id": ["a", "b"]}, geometry=gpd.points_from_xy([126.6855, 126.67], [45.732, 45.74]), crs=4326
+    )
     pts.to_file(p, layer="stations")
     pts.assign(id=["h1", "h2"]).to_file(p, layer="homes")
-    with pytest.raises(CoverageInputError, match=r"has 2 layers \['stations', 'homes'\]; choose one with --household-layer"):
+    with pytest.raises(
+        CoverageInputError, match=r"has 2 layers \['stations', 'homes'\]; choose one with --household-layer"
+    ):
         read_points(p, role="households")
     assert list(read_points(p, role="households", layer="homes").ids) == ["h1", "h2"]
     with pytest.raises(CoverageInputError, match="has no layer 'x'"):
@@ -119,15 +139,20 @@ def test_shapefile_without_prj(tmp_path):
     p = tmp_path / "h.shp"
     gpd.GeoDataFrame({"id": ["a"]}, geometry=gpd.points_from_xy([126.6855], [45.732]), crs=4326).to_file(p)
     p.with_suffix(".prj").unlink()
-    with pytest.raises(CoverageInputError, match=r"has no CRS \(a shapefile without its .prj\?\); pass its CRS"):
+    with pytest.raises(
+        CoverageInputError, match=r"has no CRS \(a shapefile without its .prj\?\); pass its CRS"
+    ):
         read_points(p, role="households")
     assert read_points(p, role="households", crs="EPSG:4326").lon[0] == pytest.approx(126.6855)
 
 
-@pytest.mark.parametrize(("x", "y", "hint"), [
-    (568_000.0, 5_066_000.0, "EPSG:4551 (CGCS2000 / 3-degree Gauss-Kruger CM 126E) or EPSG:32652"),
-    (42_568_000.0, 5_066_000.0, "EPSG:4530 (CGCS2000 / 3-degree Gauss-Kruger zone 42)"),
-])
+@pytest.mark.parametrize(
+    ("x", "y", "hint"),
+    [
+        (568_000.0, 5_066_000.0, "EPSG:4551 (CGCS2000 / 3-degree Gauss-Kruger CM 126E) or EPSG:32652"),
+        (42_568_000.0, 5_066_000.0, "EPSG:4530 (CGCS2000 / 3-degree Gauss-Kruger zone 42)"),
+    ],
+)
 def test_projected_xy_without_crs_is_named(tmp_path, x, y, hint):
     p = tmp_path / "h.csv"
     p.write_text(f"id,x,y\na,{x},{y}\nb,{x + 100},{y + 50}\n", encoding="utf-8")

@@ -8,12 +8,17 @@ from hypothesis import strategies as st
 
 from coverage import assess
 
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SETTINGS
-@given(subset=st.lists(st.integers(0, 5), min_size=1, max_size=6, unique=True), extra=st.integers(0, 5),
-       minutes=st.floats(1.0, 12.0))
+@given(
+    subset=st.lists(st.integers(0, 5), min_size=1, max_size=6, unique=True),
+    extra=st.integers(0, 5),
+    minutes=st.floats(1.0, 12.0),
+)
 def test_adding_a_station_never_lowers_coverage(helsinki, demo_data, subset, extra, minutes):
     _, stations, households = demo_data
     base = stations.iloc[sorted(subset)]
@@ -22,7 +27,9 @@ def test_adding_a_station_never_lowers_coverage(helsinki, demo_data, subset, ext
     b = assess(helsinki, more, households, minutes=minutes)
     assert b.summary.n_covered >= a.summary.n_covered
     assert (b.households["walk_m"].to_numpy() <= a.households["walk_m"].to_numpy() + 1e-9).all()
-    assert (b.households["n_stations_within"].to_numpy() >= a.households["n_stations_within"].to_numpy()).all()
+    assert (
+        b.households["n_stations_within"].to_numpy() >= a.households["n_stations_within"].to_numpy()
+    ).all()
 
 
 @SETTINGS

@@ -12,6 +12,7 @@ from helpers import LAT0, LON0, M_PER_STEP, STEP, toy_nodes, toy_ways, write_osm
 from coverage import assess, load_network
 from coverage.snapping import snap_points
 
+
 def east_m(dlon_deg, lat=LAT0):
     """East-west distance on the WGS-84 ellipsoid (access walks are measured in UTM)."""
     import pyproj
@@ -20,8 +21,8 @@ def east_m(dlon_deg, lat=LAT0):
 
 
 def pts(rows, crs="EPSG:4326"):
-    ids, xy = zip(*rows)
-    return gpd.GeoDataFrame({"id": list(ids)}, geometry=gpd.points_from_xy(*zip(*xy)), crs=crs)
+    ids, xy = zip(*rows, strict=True)
+    return gpd.GeoDataFrame({"id": list(ids)}, geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs=crs)
 
 
 @pytest.fixture
@@ -76,7 +77,12 @@ def test_station_and_household_on_same_segment(toy):
 
 def test_snapping_matches_shapely(helsinki):
     rng = np.random.default_rng(7)
-    minx, miny, maxx, maxy = helsinki.xy[:, 0].min(), helsinki.xy[:, 1].min(), helsinki.xy[:, 0].max(), helsinki.xy[:, 1].max()
+    minx, miny, maxx, maxy = (
+        helsinki.xy[:, 0].min(),
+        helsinki.xy[:, 1].min(),
+        helsinki.xy[:, 0].max(),
+        helsinki.xy[:, 1].max(),
+    )
     x = rng.uniform(minx, maxx, 3000)
     y = rng.uniform(miny, maxy, 3000)
     s = snap_points(helsinki, x, y, max_snap_m=1e9)
@@ -84,7 +90,9 @@ def test_snapping_matches_shapely(helsinki):
     segs = shapely.linestrings(np.stack([xy[helsinki.edge_u], xy[helsinki.edge_v]], axis=1))
     ground = helsinki.ground  # points on the ground never snap onto a bridge, into a tunnel or another layer
     assert (~ground).any() and ground[s.edge].all()
-    _, d = shapely.STRtree(segs[ground]).query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
+    _, d = shapely.STRtree(segs[ground]).query_nearest(
+        shapely.points(x, y), return_distance=True, all_matches=False
+    )
     np.testing.assert_allclose(s.access_m, d, atol=1e-6)
     # the chosen segment is at exactly that distance
     d_chosen = shapely.distance(shapely.points(x, y), segs[s.edge])
@@ -103,7 +111,9 @@ def _oracle(net, st_snap, hh_snap):
     on_edge: dict[int, list] = {}
     for kind, snap in (("s", st_snap), ("h", hh_snap)):
         for i in np.flatnonzero(snap.on_network):
-            on_edge.setdefault(int(snap.edge[i]), []).append((float(snap.along_m[i]), kind, int(i), float(snap.access_m[i])))
+            on_edge.setdefault(int(snap.edge[i]), []).append(
+                (float(snap.along_m[i]), kind, int(i), float(snap.access_m[i]))
+            )
     for e, items in on_edge.items():
         items.sort()
         chain = [("n", int(net.edge_u[e]), 0.0)]
@@ -141,7 +151,9 @@ def test_networkx_oracle_on_helsinki(helsinki, seed):
             assert np.isnan(got[i])
     # how many stations within the threshold, per household and per station
     limit = r.params["threshold_m"]
-    per_station = {s: nx.single_source_dijkstra_path_length(g, s, cutoff=limit + 1e-7, weight="w") for s in sources}
+    per_station = {
+        s: nx.single_source_dijkstra_path_length(g, s, cutoff=limit + 1e-7, weight="w") for s in sources
+    }
     n_within = np.zeros(len(hh), dtype=int)
     for s, d in per_station.items():
         hs = [k[1] for k in d if k[0] == "hpt"]
@@ -187,8 +199,12 @@ def test_oracle_on_awkward_topologies(shape):
         v += [3]
     net = from_arrays(np.arange(len(lon)), lon, lat, u, v)
     rng = np.random.default_rng(5)
-    st = pts([(f"s{i}", (LON0 + rng.uniform(-0.004, 0.006), LAT0 + rng.uniform(-0.003, 0.003))) for i in range(3)])
-    hh = pts([(f"h{i}", (LON0 + rng.uniform(-0.004, 0.006), LAT0 + rng.uniform(-0.003, 0.003))) for i in range(80)])
+    st = pts(
+        [(f"s{i}", (LON0 + rng.uniform(-0.004, 0.006), LAT0 + rng.uniform(-0.003, 0.003))) for i in range(3)]
+    )
+    hh = pts(
+        [(f"h{i}", (LON0 + rng.uniform(-0.004, 0.006), LAT0 + rng.uniform(-0.003, 0.003))) for i in range(80)]
+    )
     r = assess(net, st, hh, minutes=3)
     g = _oracle(net, r.station_snap, r.household_snap)
     sources = [("spt", i) for i in np.flatnonzero(r.station_snap.on_network)]

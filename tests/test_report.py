@@ -48,8 +48,17 @@ def test_report_files(result, areas, tmp_path):
     sites = suggest_sites(result, k=2)
     files = export_report(result, tmp_path / "pack", sites=sites, areas=areas, lang="zh")
     names = {p.split("/")[-1] for p in files.values()}
-    assert {"map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-            "summary.xlsx", "manifest.json"} <= names
+    assert {
+        "map.html",
+        "map.png",
+        "coverage.gpkg",
+        "households.csv",
+        "stations.csv",
+        "sites.csv",
+        "areas.csv",
+        "summary.xlsx",
+        "manifest.json",
+    } <= names
     import pyogrio
 
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "pack" / "coverage.gpkg")}
@@ -71,8 +80,26 @@ def test_report_cli(tmp_path, helsinki_path):
     from coverage.demo import write_demo_inputs
 
     st, hh = write_demo_inputs(tmp_path / "in", "helsinki")
-    rc = main(["-q", "report", "--network", helsinki_path, "--stations", str(st), "--households", str(hh),
-               "--weight", "households", "--minutes", "5", "--k", "1", "--out", str(tmp_path / "pack")])
+    rc = main(
+        [
+            "-q",
+            "report",
+            "--network",
+            helsinki_path,
+            "--stations",
+            str(st),
+            "--households",
+            str(hh),
+            "--weight",
+            "households",
+            "--minutes",
+            "5",
+            "--k",
+            "1",
+            "--out",
+            str(tmp_path / "pack"),
+        ]
+    )
     assert rc == 0
     man = json.loads((tmp_path / "pack" / "manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"]["stations"]["sha256"] and man["inputs"]["households"]["rows"] == 390

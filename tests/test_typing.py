@@ -21,15 +21,23 @@ def _api_files() -> list[str]:
 
 def test_py_typed_ships():
     assert (ROOT / "coverage" / "py.typed").exists()
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]
     assert "py.typed" in data["coverage"]
 
 
 def test_mypy_passes_on_the_public_api():
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("mypy is not installed")
-    proc = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 

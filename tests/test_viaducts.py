@@ -1,4 +1,5 @@
-"""Viaducts, tunnels and motorroads: nobody on the ground is snapped onto a deck, and nobody walks an expressway."""
+"""Viaducts, tunnels and motorroads:
+nobody on the ground is snapped onto a deck, and nobody walks an expressway."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from helpers import LAT0, LON0, shared_osm, write_osm
 
 from coverage import assess, load_network
 from coverage.network import FLAG_BRIDGE, FLAG_TUNNEL
-
-from helpers import LAT0, LON0, shared_osm, write_osm
 
 M_LAT = 6371009 * math.pi / 180  # metres per degree of latitude
 M_LON = M_LAT * math.cos(math.radians(LAT0))
@@ -27,10 +27,20 @@ def _ll(x_m, y_m):
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
     """A ground street along x = 0 with a viaduct 5 m east of it, reached by ramps at its ends, and more."""
-    nodes = {1: _ll(0, 0), 2: _ll(0, 1000), 3: _ll(5, -200), 4: _ll(5, 1200),
-             5: _ll(-300, 0), 6: _ll(-300, 1000),  # a street with a tunnel and a building passage on it
-             7: _ll(-300, 400), 8: _ll(-300, 600), 9: _ll(600, 0), 10: _ll(600, 1000), 11: _ll(900, 0),
-             12: _ll(900, 1000)}
+    nodes = {
+        1: _ll(0, 0),
+        2: _ll(0, 1000),
+        3: _ll(5, -200),
+        4: _ll(5, 1200),
+        5: _ll(-300, 0),
+        6: _ll(-300, 1000),  # a street with a tunnel and a building passage on it
+        7: _ll(-300, 400),
+        8: _ll(-300, 600),
+        9: _ll(600, 0),
+        10: _ll(600, 1000),
+        11: _ll(900, 0),
+        12: _ll(900, 1000),
+    }
     ways = [
         (1, [1, 2], {"highway": "residential"}),
         (2, [3, 4], {"highway": "trunk", "bridge": "yes", "layer": "1"}),  # a viaduct: no sidewalk
@@ -52,8 +62,9 @@ def toy(tmp_path_factory):
 
 
 def _points(rows):
-    return gpd.GeoDataFrame({"id": [r[0] for r in rows]}, geometry=[shapely.Point(_ll(x, y)) for _, (x, y) in rows],
-                            crs=4326)
+    return gpd.GeoDataFrame(
+        {"id": [r[0] for r in rows]}, geometry=[shapely.Point(_ll(x, y)) for _, (x, y) in rows], crs=4326
+    )
 
 
 def test_a_home_beside_a_viaduct_walks_from_the_street_under_it(toy):
@@ -86,7 +97,8 @@ def test_decks_walked_on_request_are_never_snapped_to(toy):
 
 
 def test_stations_and_gates_beside_a_deck_stand_on_the_street_under_it(toy):
-    """Stations and gates follow the households' rule: 2 m from the deck, they reach the ground street 7 m away."""
+    """Stations and gates follow the households' rule:
+    2 m from the deck, they reach the ground street 7 m away."""
     net = load_network(toy, cache=False, elevated_roads=True)  # the deck walkable, and still never snapped to
     st = _points([("S", (7, 500))])
     r = assess(net, st, _points([("h", (-8, 520))]), minutes=60, crs="EPSG:4326")
@@ -95,17 +107,26 @@ def test_stations_and_gates_beside_a_deck_stand_on_the_street_under_it(toy):
     # a compound east of the deck whose gate is 2 m from it: the gate reaches the street under the deck
     box = shapely.Polygon([_ll(7, 450), _ll(60, 450), _ll(60, 550), _ll(7, 550)])
     compounds = gpd.GeoDataFrame({"compound_id": ["C"]}, geometry=[box], crs=4326)
-    gates = gpd.GeoDataFrame({"gate_id": ["g"], "compound_id": ["C"]}, geometry=[shapely.Point(_ll(7, 500))],
-                             crs=4326)
-    r = assess(net, _points([("S", (-5, 0))]), _points([("in", (30, 500))]), minutes=60, crs="EPSG:4326",
-               compounds=compounds, gates=gates)
+    gates = gpd.GeoDataFrame(
+        {"gate_id": ["g"], "compound_id": ["C"]}, geometry=[shapely.Point(_ll(7, 500))], crs=4326
+    )
+    r = assess(
+        net,
+        _points([("S", (-5, 0))]),
+        _points([("in", (30, 500))]),
+        minutes=60,
+        crs="EPSG:4326",
+        compounds=compounds,
+        gates=gates,
+    )
     h = r.households.iloc[0]
     assert h["gate_id"] == "g"
     assert h["walk_m"] == pytest.approx(23 + 7 + 500 + 5, abs=0.3)
 
 
 def test_automatic_candidates_stand_on_the_ground():
-    """Siting's network places are nodes of ground-level segments, never a node on a deck (红旗, decks walked)."""
+    """Siting's network places are nodes of ground-level segments,
+    never a node on a deck (红旗, decks walked)."""
     from coverage.demo import HONGQI_PBF
     from coverage.siting.candidates import candidates_near
 
@@ -120,8 +141,10 @@ def test_automatic_candidates_stand_on_the_ground():
 
 def test_tunnels_layers_and_building_passages(toy):
     net = load_network(toy, cache=False)
-    way_flags = dict(zip(net.edge_way.tolist(), net.edge_flags.tolist()))
-    assert way_flags[7] & FLAG_TUNNEL and not way_flags[6] & FLAG_TUNNEL  # a building passage is on the ground
+    way_flags = dict(zip(net.edge_way.tolist(), net.edge_flags.tolist(), strict=True))
+    assert (
+        way_flags[7] & FLAG_TUNNEL and not way_flags[6] & FLAG_TUNNEL
+    )  # a building passage is on the ground
     assert way_flags[14] & FLAG_BRIDGE and not net.ground[net.edge_way == 14].any()
     st = _points([("S", (-5, 0))])
     hh = _points([("passage", (-302, 500)), ("over-tunnel", (-302, 800)), ("bridge", (903, 150))])
@@ -170,7 +193,8 @@ def _oracle_walks(net, st_snap, pts_snap):
 
 
 def test_harbin_homes_beside_viaducts_walk_from_the_ground_street():
-    """On Harbin centre: points 2 m beside bridge decks reach the nearest ground street point, and walk what it
+    """On Harbin centre: points 2 m beside bridge decks reach the nearest ground street point, and walk what
+    it
     walks plus the step to it (an independent networkx router on the same segments)."""
     from coverage.locate import project
     from coverage.snapping import snap_points
@@ -188,8 +212,9 @@ def test_harbin_homes_beside_viaducts_walk_from_the_ground_street():
     # the nearest ground segment, by brute force with shapely
     xy = net.xy
     segs = shapely.linestrings(np.stack([xy[net.edge_u], xy[net.edge_v]], axis=1))
-    _, dist = shapely.STRtree(segs[net.ground]).query_nearest(shapely.points(px, py), return_distance=True,
-                                                              all_matches=False)
+    _, dist = shapely.STRtree(segs[net.ground]).query_nearest(
+        shapely.points(px, py), return_distance=True, all_matches=False
+    )
     on = snap.on_network
     np.testing.assert_allclose(snap.access_m[on], dist[on], atol=1e-6)
     # the old rule snapped them onto the deck itself
@@ -201,8 +226,13 @@ def test_harbin_homes_beside_viaducts_walk_from_the_ground_street():
     from coverage.osm import place_nodes
 
     st = place_nodes(net.meta["source"])
-    r = assess(net, st, gpd.GeoDataFrame({"id": np.arange(lon.size)}, geometry=gpd.points_from_xy(lon, lat),
-                                         crs=4326), minutes=60, crs="EPSG:4326")
+    r = assess(
+        net,
+        st,
+        gpd.GeoDataFrame({"id": np.arange(lon.size)}, geometry=gpd.points_from_xy(lon, lat), crs=4326),
+        minutes=60,
+        crs="EPSG:4326",
+    )
     ok = r.households["walk_m"].notna().to_numpy()
     assert ok.sum() >= 25
     sx, sy = project(net, st.geometry.x.to_numpy(), st.geometry.y.to_numpy())

@@ -37,8 +37,10 @@ def test_remove_station_equals_fresh(base, helsinki, demo_data):
     _same(w, assess(helsinki, st.iloc[[0, 2, 3]], hh, minutes=5, weight="households"))
 
 
-@pytest.mark.parametrize(("kw", "fresh"), [({"minutes": 10}, {"minutes": 10}),
-                                            ({"profile": "elderly"}, {"minutes": 5, "profile": "elderly"})])
+@pytest.mark.parametrize(
+    ("kw", "fresh"),
+    [({"minutes": 10}, {"minutes": 10}), ({"profile": "elderly"}, {"minutes": 5, "profile": "elderly"})],
+)
 def test_minutes_and_speed(base, helsinki, demo_data, kw, fresh):
     _, st, hh = demo_data
     _same(base.what_if(**kw), assess(helsinki, st.iloc[:4], hh, weight="households", **fresh))

@@ -34,8 +34,11 @@ def _what_if(result, sc, remove, add):
     new = None
     if add:
         k = sc.sites_of(add)
-        new = gpd.GeoDataFrame({"id": [sc.site_id[i] for i in k]},
-                               geometry=gpd.points_from_xy(sc.site_lon[k], sc.site_lat[k]), crs=4326)
+        new = gpd.GeoDataFrame(
+            {"id": [sc.site_id[i] for i in k]},
+            geometry=gpd.points_from_xy(sc.site_lon[k], sc.site_lat[k]),
+            crs=4326,
+        )
     return result.what_if(remove_stations=remove, add_stations=new)
 
 
@@ -44,7 +47,7 @@ def _same(page: dict, py) -> None:
     assert page["households_covered"] == s.n_covered
     assert page["weight_covered"] == pytest.approx(s.weight_covered, abs=1e-9)
     assert page["share_weight"] == pytest.approx(s.share_covered_weight, abs=1e-12)
-    for a, b in zip(page["bands"], s.bands):
+    for a, b in zip(page["bands"], s.bands, strict=True):
         assert a["minutes"] == b["minutes"] and a["n_within"] == b["n_within"]
         assert a["weight_within"] == pytest.approx(b["weight_within"], abs=1e-9)
     loads = {x["id"]: x for x in page["stations"]} if "stations" in page else None
@@ -58,24 +61,32 @@ def _same(page: dict, py) -> None:
 
 def test_scenario_equals_what_if(hongqi, sc):
     assert sc.n_sites > sc.n_stations + 100
-    kinds = set(sc.site_kind[sc.n_stations:])
+    kinds = set(sc.site_kind[sc.n_stations :])
     assert "network" in kinds and kinds & {"school", "library", "community_centre", "kindergarten"}
     rng = np.random.default_rng(0)
     start = sc.evaluate(sc.start_open)
-    _same({**start, "stations": [{"id": k, "households_within": v, "weight_within": start["load_weight"][k]}
-                                 for k, v in start["load_households"].items()]}, hongqi)
+    _same(
+        {
+            **start,
+            "stations": [
+                {"id": k, "households_within": v, "weight_within": start["load_weight"][k]}
+                for k, v in start["load_households"].items()
+            ],
+        },
+        hongqi,
+    )
     for _ in range(6):
         remove = list(rng.choice(sc.site_id[: sc.n_stations], size=2, replace=False))
-        add = list(rng.choice(sc.site_id[sc.n_stations:], size=3, replace=False))
+        add = list(rng.choice(sc.site_id[sc.n_stations :], size=3, replace=False))
         page = sc.evaluate(sc.open_mask(remove=remove, add=add))
-        page["stations"] = [{"id": k, "households_within": v, "weight_within": page["load_weight"][k]}
-                            for k, v in page["load_households"].items()]
+        page["stations"] = [
+            {"id": k, "households_within": v, "weight_within": page["load_weight"][k]}
+            for k, v in page["load_households"].items()
+        ]
         _same(page, _what_if(hongqi, sc, remove, add))
 
 
 # ---------------------------------------------------------------- in the browser
-
-
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +113,14 @@ def _click_site(pg, site_id):
     """A real mouse click on a station or candidate drawn on the canvas."""
     xy = pg.evaluate(
         """(id) => { const m = Object.values(window).find(v => v instanceof L.Map);
-                     const s = [...serviceCoverage.stations(), ...serviceCoverage.candidates()].find(x => x.id === id);
+                     const s = [...serviceCoverage.stations(), ...serviceCoverage.candidates()]
+                       .find(x => x.id === id);
                      m.setView([s.lat, s.lon], 17, {animate: false});
-                     const p = m.latLngToContainerPoint([s.lat, s.lon]); const r = m.getContainer().getBoundingClientRect();
-                     return [p.x + r.left, p.y + r.top]; }""", site_id)
+                     const p = m.latLngToContainerPoint([s.lat, s.lon]);
+                     const r = m.getContainer().getBoundingClientRect();
+                     return [p.x + r.left, p.y + r.top]; }""",
+        site_id,
+    )
     pg.wait_for_timeout(150)
     pg.mouse.click(*xy)
     pg.wait_for_timeout(100)
@@ -124,14 +139,16 @@ def test_page_api_equals_python(browser, map_path, hongqi, sc):
         rng = np.random.default_rng(1)
         for _ in range(3):
             remove = [str(x) for x in rng.choice(sc.site_id[: sc.n_stations], size=2, replace=False)]
-            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations:], size=2, replace=False)]
+            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations :], size=2, replace=False)]
             page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
             _same(page, _what_if(hongqi, sc, remove, add))
             assert "remove=" in pg.evaluate("location.hash") and pg.is_visible("#sc-whatif-stale")
         ms = pg.evaluate("serviceCoverage.time({remove: [], add: []})")
         assert ms < 100
         # the names from the data are text, never markup
-        assert XSS in pg.locator("#sc-loads").inner_text() or XSS in str(pg.evaluate("serviceCoverage.stations()"))
+        assert XSS in pg.locator("#sc-loads").inner_text() or XSS in str(
+            pg.evaluate("serviceCoverage.stations()")
+        )
         assert pg.locator("img[src=x]").count() == 0 and pg.dialogs == []
     finally:
         ctx.close()
@@ -168,11 +185,15 @@ def test_clicks_hash_reset_download_and_drag(browser, map_path, hongqi, sc, tmp_
         expected = pg.evaluate(
             """([x, y]) => { const m = Object.values(window).find(v => v instanceof L.Map);
                              const r = m.getContainer().getBoundingClientRect();
-                             const ll = m.containerPointToLatLng([x - r.left, y - r.top]); const c = Math.cos(ll.lat * Math.PI / 180);
+                             const ll = m.containerPointToLatLng([x - r.left, y - r.top]);
+                             const c = Math.cos(ll.lat * Math.PI / 180);
                              let best = null, bd = Infinity;
-                             for (const s of serviceCoverage.candidates()) { const dx = (s.lon - ll.lng) * c, dy = s.lat - ll.lat;
+                             for (const s of serviceCoverage.candidates()) {
+                               const dx = (s.lon - ll.lng) * c, dy = s.lat - ll.lat;
                                if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = s.id; } }
-                             return best; }""", [x0 + 80, y0])
+                             return best; }""",
+            [x0 + 80, y0],
+        )
         pg.mouse.move(x0, y0)
         pg.mouse.down()
         pg.mouse.move(x0 + 80, y0, steps=10)
@@ -194,8 +215,14 @@ def test_clicks_hash_reset_download_and_drag(browser, map_path, hongqi, sc, tmp_
 def test_page_honours_capacity(browser, tmp_path):
     """With capacities, the page's households served equal what_if's for any choice of stations."""
     path, st, hh = demo_inputs()
-    r = assess(path, st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3]), hh, weight="households", staff="staff",
-               caseload=2500)
+    r = assess(
+        path,
+        st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3]),
+        hh,
+        weight="households",
+        staff="staff",
+        caseload=2500,
+    )
     sc = scenario(r, new_capacity=4000)
     html = save_map(r.explore(new_capacity=4000), tmp_path / "cap.html")
     ctx, pg = _page(browser, html.as_uri())
@@ -205,13 +232,17 @@ def test_page_honours_capacity(browser, tmp_path):
         rng = np.random.default_rng(5)
         for _ in range(4):
             remove = [str(x) for x in rng.choice(sc.site_id[: sc.n_stations], size=2, replace=False)]
-            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations:], size=2, replace=False)]
+            add = [str(x) for x in rng.choice(sc.site_id[sc.n_stations :], size=2, replace=False)]
             page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
             k = sc.sites_of(add)
-            new = gpd.GeoDataFrame({"id": add}, geometry=gpd.points_from_xy(sc.site_lon[k], sc.site_lat[k]), crs=4326)
+            new = gpd.GeoDataFrame(
+                {"id": add}, geometry=gpd.points_from_xy(sc.site_lon[k], sc.site_lat[k]), crs=4326
+            )
             py = r.what_if(remove_stations=remove, add_stations=new, new_capacity=4000)
             assert page["weight_served"] == pytest.approx(py.summary.weight_served, abs=1e-6)
-            assert page["weight_served"] == pytest.approx(sc.evaluate(sc.open_mask(remove=remove, add=add))["weight_served"])
+            assert page["weight_served"] == pytest.approx(
+                sc.evaluate(sc.open_mask(remove=remove, add=add))["weight_served"]
+            )
         assert pg.is_visible("#sc-whatif-served") and pg.errors == []
         # the scenario's download carries the capacities: analyze --capacity-col capacity reproduces the page
         text = pg.evaluate("serviceCoverage.stationsCsv()").lstrip("\ufeff")
@@ -227,9 +258,27 @@ def test_page_honours_capacity(browser, tmp_path):
         from coverage.cli import main
 
         hh.to_file(tmp_path / "hh.gpkg")
-        assert main(["-q", "analyze", "--network", str(path), "--stations", str(st_csv), "--households",
-                     str(tmp_path / "hh.gpkg"), "--weight", "households", "--capacity-col", "capacity",
-                     "--out", str(tmp_path / "again")]) == 0
+        assert (
+            main(
+                [
+                    "-q",
+                    "analyze",
+                    "--network",
+                    str(path),
+                    "--stations",
+                    str(st_csv),
+                    "--households",
+                    str(tmp_path / "hh.gpkg"),
+                    "--weight",
+                    "households",
+                    "--capacity-col",
+                    "capacity",
+                    "--out",
+                    str(tmp_path / "again"),
+                ]
+            )
+            == 0
+        )
         summary = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
         assert summary["weight_served"] == pytest.approx(page["weight_served"], abs=1e-6)
     finally:
@@ -238,8 +287,14 @@ def test_page_honours_capacity(browser, tmp_path):
 
 def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
     path, st, hh = demo_inputs()
-    r = assess(path, st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3]), hh, weight="households", staff="staff",
-               caseload=2500)
+    r = assess(
+        path,
+        st.assign(staff=[2, 1, 1, 2, 1, 1, 2, 1, 3]),
+        hh,
+        weight="households",
+        staff="staff",
+        caseload=2500,
+    )
     h = r.households
     n_not_served = int((h["covered"] & (h["served_weight"] < h["households"] - 1e-6)).sum())
     assert n_not_served > 0
@@ -247,9 +302,13 @@ def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
     ctx, pg = _page(browser, html.as_uri())
     try:
         colour = "#b8860b"
-        count = pg.evaluate("""(c) => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
-                                        m.eachLayer(l => { if (l instanceof L.CircleMarker && l.options.fillColor === c) n++; });
-                                        return n; }""", colour)
+        count = pg.evaluate(
+            """(c) => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
+                      m.eachLayer(l => {
+                        if (l instanceof L.CircleMarker && l.options.fillColor === c) n++; });
+                      return n; }""",
+            colour,
+        )
         assert count == n_not_served
         assert "Within reach, not served" in pg.locator("#sc-legend").inner_text()
     finally:
@@ -257,7 +316,8 @@ def test_page_shows_households_within_reach_but_not_served(browser, tmp_path):
 
 
 def test_page_follows_the_gates(browser, tmp_path):
-    """With gated compounds, the page's numbers are the gated analysis's (households reach stations via gates)."""
+    """With gated compounds, the page's numbers are the gated analysis's
+    (households reach stations via gates)."""
     from coverage.gates import outline_gates
     from coverage.osm import residential_areas
 
@@ -277,7 +337,7 @@ def test_page_follows_the_gates(browser, tmp_path):
         rng = np.random.default_rng(3)
         for _ in range(2):
             remove = [str(x) for x in rng.choice(sc_g.site_id[: sc_g.n_stations], size=1, replace=False)]
-            add = [str(x) for x in rng.choice(sc_g.site_id[sc_g.n_stations:], size=3, replace=False)]
+            add = [str(x) for x in rng.choice(sc_g.site_id[sc_g.n_stations :], size=3, replace=False)]
             page = pg.evaluate("(s) => serviceCoverage.apply(s)", {"remove": remove, "add": add})
             _same(page, _what_if(r, sc_g, remove, add))
         layers = pg.locator(".leaflet-control-layers").inner_text()

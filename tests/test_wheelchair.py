@@ -56,7 +56,9 @@ def test_toy_home_beside_the_steps_goes_to_a_usable_street():
     """A home whose nearest segment is the flight of steps is snapped to the nearest usable one."""
     net = _square(FLAG_STEPS)
     st = _pts(["s"], [(LON0, LAT0)])
-    hh = _pts(["h"], [(LON0 + STEP * 0.1, LAT0 + STEP * 0.5)])  # 7 m from the steps, 56 m from the other sides
+    hh = _pts(
+        ["h"], [(LON0 + STEP * 0.1, LAT0 + STEP * 0.5)]
+    )  # 7 m from the steps, 56 m from the other sides
     wheel = assess(net, st, hh, minutes=60, profile="wheelchair")
     h = wheel.household_snap
     assert not (wheel.network.edge_flags[h.edge] & AVOID).any()
@@ -83,7 +85,7 @@ def _oracle(net, st_lonlat, hh_lonlat, max_snap_m):
     """Walks to the nearest station over the unflagged segments (largest piece), networkx and shapely only."""
     from coverage.locate import project
 
-    ok = ((net.edge_flags & AVOID) == 0)
+    ok = (net.edge_flags & AVOID) == 0
     g = nx.Graph()
     L = net.edge_length_m
     for e in np.flatnonzero(ok)[np.argsort(-L[ok])]:  # parallel segments: the shorter written last wins
@@ -141,9 +143,11 @@ def test_harbin_never_uses_steps():
     mid, dv = (a + b) / 2, b - a
     normal = np.column_stack([-dv[:, 1], dv[:, 0]]) / np.hypot(dv[:, 0], dv[:, 1])[:, None]
     beside = gpd.GeoSeries(gpd.points_from_xy(*(mid + 3.0 * normal).T), crs=net.crs).to_crs(4326)
-    pts = gpd.GeoDataFrame({"id": [f"b{i}" for i in range(len(hh))][: len(sample)] + [f"s{i}" for i in
-                                                                                       range(len(beside))]},
-                           geometry=list(sample.geometry.representative_point()) + list(beside), crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"id": [f"b{i}" for i in range(len(hh))][: len(sample)] + [f"s{i}" for i in range(len(beside))]},
+        geometry=list(sample.geometry.representative_point()) + list(beside),
+        crs=4326,
+    )
     r = assess(net, st, pts, minutes=60, profile="wheelchair")
     w = r.network
     assert w.base is net and not (w.edge_flags & AVOID).any()
@@ -155,10 +159,19 @@ def test_harbin_never_uses_steps():
     got = r.households["walk_m"].to_numpy(dtype=float)
     assert np.isfinite(got).sum() > 150
     np.testing.assert_allclose(got, want, atol=0.02, equal_nan=True)
-    # the steps matter (an adult takes them), and the adult run's what-if (sharing its snaps) gives the same walks
+    # the steps matter (an adult takes them), and the adult run's what-if (sharing its snaps) gives the same
+    # walks
     adult = assess(net, st, pts, minutes=60)
     assert (np.abs(adult.households["walk_m"].to_numpy() - got) > 1)[np.isfinite(got)].sum() > 10
-    np.testing.assert_allclose(adult.what_if(profile="wheelchair").households["walk_m"].to_numpy(dtype=float), got,
-                               atol=1e-6, equal_nan=True)
-    assert {EDGE_FLAGS[k] for k in settings.PROFILE_AVOID["wheelchair"]} == {FLAG_STEPS, FLAG_NO_WHEELCHAIR,
-                                                                                 FLAG_STEEP, FLAG_KERB}
+    np.testing.assert_allclose(
+        adult.what_if(profile="wheelchair").households["walk_m"].to_numpy(dtype=float),
+        got,
+        atol=1e-6,
+        equal_nan=True,
+    )
+    assert {EDGE_FLAGS[k] for k in settings.PROFILE_AVOID["wheelchair"]} == {
+        FLAG_STEPS,
+        FLAG_NO_WHEELCHAIR,
+        FLAG_STEEP,
+        FLAG_KERB,
+    }

@@ -41,12 +41,18 @@ def esc(value) -> str:
 
 
 def json_for_html(obj) -> str:
-    """JSON safe inside a ``<script>`` element: no ``</script>``, no HTML, no line separators that end a string."""
+    """JSON safe inside a ``<script>`` element:
+    no ``</script>``, no HTML, no line separators that end a string."""
     import json
 
-    return (json.dumps(obj, ensure_ascii=False, allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        json.dumps(obj, ensure_ascii=False, allow_nan=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _raw_element(text: str):

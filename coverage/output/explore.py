@@ -90,17 +90,41 @@ def coverage_map(
     if lang not in LABELS:
         msg = f"lang must be one of {sorted(LABELS)}, not {lang!r}"
         raise ValueError(msg)
-    products = analyse(result, isochrones=isochrones, sites=sites, gaps=False, what_if=what_if, streets=streets,
-                       network_layer=network, candidates=candidates, new_capacity=new_capacity,
-                       scenario=scenario if what_if else None, street_data=street_data if streets else None,
-                       lang=lang)
-    return render_map(products, lang=lang, max_points=max_points, hex_size_m=hex_size_m, title=title,
-                      highlight=highlight, highlight_label=highlight_label)
+    products = analyse(
+        result,
+        isochrones=isochrones,
+        sites=sites,
+        gaps=False,
+        what_if=what_if,
+        streets=streets,
+        network_layer=network,
+        candidates=candidates,
+        new_capacity=new_capacity,
+        scenario=scenario if what_if else None,
+        street_data=street_data if streets else None,
+        lang=lang,
+    )
+    return render_map(
+        products,
+        lang=lang,
+        max_points=max_points,
+        hex_size_m=hex_size_m,
+        title=title,
+        highlight=highlight,
+        highlight_label=highlight_label,
+    )
 
 
-def static_map(result: CoverageResult, path: str | Path, *, isochrones: tuple | None = None,
-               sites: gpd.GeoDataFrame | None = None, lang: str = "en", dpi: int = 150,
-               title: str | None = None) -> Path:
+def static_map(
+    result: CoverageResult,
+    path: str | Path,
+    *,
+    isochrones: tuple | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    lang: str = "en",
+    dpi: int = 150,
+    title: str | None = None,
+) -> Path:
     """A PNG of the coverage map for slides (matplotlib; no basemap, works offline).
 
     ``path`` ends in ``.png`` (``.pdf`` and ``.svg`` work too); the isochrones are computed when omitted.

@@ -46,8 +46,17 @@ GATE_OUTPUTS = ("compounds.csv", "gates.csv", "compounds.gpkg")
 #: Files written with population groups or an access measure (--groups, --access).
 PEOPLE_OUTPUTS = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_by_area.csv")
 #: The tables of a result, the summary and the isochrones (``to_files``).
-RESULT_OUTPUTS = ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-                  "isochrones.gpkg", "tiles.csv", *GATE_OUTPUTS, *PEOPLE_OUTPUTS)
+RESULT_OUTPUTS = (
+    "households.csv",
+    "households.gpkg",
+    "stations.csv",
+    "stations.gpkg",
+    "summary.json",
+    "isochrones.gpkg",
+    "tiles.csv",
+    *GATE_OUTPUTS,
+    *PEOPLE_OUTPUTS,
+)
 #: The map and its picture.
 MAP_OUTPUTS = ("map.html", "map.png")
 #: Proposed sites.
@@ -58,16 +67,51 @@ GATE_SITING_OUTPUTS = ("gate_sites.csv", "gate_sites.gpkg", "gate_sites.json")
 OUTPUTS = {
     "files": RESULT_OUTPUTS,
     "analyze": (*RESULT_OUTPUTS, *MAP_OUTPUTS, "manifest.json"),
-    "demo": ("households.csv", "households.gpkg", "stations.csv", "stations.gpkg", "summary.json",
-             "isochrones.gpkg", "map.html", "manifest.json", "groups.csv", "groups_uncovered.csv"),
+    "demo": (
+        "households.csv",
+        "households.gpkg",
+        "stations.csv",
+        "stations.gpkg",
+        "summary.json",
+        "isochrones.gpkg",
+        "map.html",
+        "manifest.json",
+        "groups.csv",
+        "groups_uncovered.csv",
+    ),
     "isochrones": ("isochrones.gpkg", "isochrones.geojson", "manifest.json"),
-    "site": (*SITING_OUTPUTS, *MAP_OUTPUTS, "manifest.json", "tiles.csv", *GATE_SITING_OUTPUTS,
-             "combined_sites.csv"),
+    "site": (
+        *SITING_OUTPUTS,
+        *MAP_OUTPUTS,
+        "manifest.json",
+        "tiles.csv",
+        *GATE_SITING_OUTPUTS,
+        "combined_sites.csv",
+    ),
     "site-gates": (*GATE_SITING_OUTPUTS, *MAP_OUTPUTS, "manifest.json"),
-    "report": ("map.html", "map.png", "coverage.gpkg", "households.csv", "stations.csv", "sites.csv", "areas.csv",
-               "summary.xlsx", "brief.pdf", "manifest.json", *GATE_OUTPUTS, *PEOPLE_OUTPUTS),
+    "report": (
+        "map.html",
+        "map.png",
+        "coverage.gpkg",
+        "households.csv",
+        "stations.csv",
+        "sites.csv",
+        "areas.csv",
+        "summary.xlsx",
+        "brief.pdf",
+        "manifest.json",
+        *GATE_OUTPUTS,
+        *PEOPLE_OUTPUTS,
+    ),
     # prepared inputs (coverage.output.prepared names them; tests check the two agree)
-    "demand": ("households.csv", "households.gpkg", "zones.csv", "zones.gpkg", "demand.json", "manifest.json"),
+    "demand": (
+        "households.csv",
+        "households.gpkg",
+        "zones.csv",
+        "zones.gpkg",
+        "demand.json",
+        "manifest.json",
+    ),
     "geocode": ("geocoded.csv", "geocoded.gpkg", "geocode.json", "manifest.json"),
 }
 
@@ -82,8 +126,11 @@ def folder(out: str | Path | OutputFolder, result: RunResult | None = None) -> O
 def input_files(result: RunResult) -> list[str]:
     """The files a result was computed from (network, stations, households, compounds and gates)."""
     hp = result.household_points
-    files = [result.station_points.source, hp.source if hp is not None else result.params.get("households_file"),
-             result.network.meta.get("source")]
+    files = [
+        result.station_points.source,
+        hp.source if hp is not None else result.params.get("households_file"),
+        result.network.meta.get("source"),
+    ]
     if result.gate_rule is not None:
         files += [result.gate_rule.compounds.source, result.gate_rule.gates.source]
     return [f for f in files if f]
@@ -115,8 +162,8 @@ def write_run(
         A folder, or the run's :class:`~coverage._files.OutputFolder`.
     command
         ``"files"`` (tables, summary, isochrones), ``"analyze"`` and ``"demo"`` (those and the map),
-        ``"site"`` (sites and the map), ``"site-gates"`` (the map with the proposed openings), ``"isochrones"`` (isochrones only) or ``"report"`` (the meeting
-        pack).
+        ``"site"`` (sites and the map), ``"site-gates"`` (the map with the proposed openings),
+        ``"isochrones"`` (isochrones only) or ``"report"`` (the meeting pack).
     lang, map_path, png, png_path, map_options
         The map: labels, where it goes (default ``OUT/map.html``), the PNG (default ``OUT/map.png``) and
         the HTML map's drawing options (:func:`coverage.output.html_map.render_map`).
@@ -139,17 +186,44 @@ def write_run(
         if products.isochrones is not None:
             files.update(_isochrones(out, products, geojson=geojson))
         if command != "files" and _result_of(products).drawable:
-            files.update(_maps(out, products, lang=lang, map_path=map_path, png=png, png_path=png_path,
-                               map_options=map_options))
+            files.update(
+                _maps(
+                    out,
+                    products,
+                    lang=lang,
+                    map_path=map_path,
+                    png=png,
+                    png_path=png_path,
+                    map_options=map_options,
+                )
+            )
     elif command == "site":
         files.update(write_siting(products.siting, out))
         if _result_of(products).drawable:
-            files.update(_maps(out, products, lang=lang, map_path=map_path, png=png, png_path=png_path,
-                               map_options=map_options))
+            files.update(
+                _maps(
+                    out,
+                    products,
+                    lang=lang,
+                    map_path=map_path,
+                    png=png,
+                    png_path=png_path,
+                    map_options=map_options,
+                )
+            )
     elif command == "site-gates":  # the gate openings' own files come from GateSitingResult.to_files
         if _result_of(products).drawable:
-            files.update(_maps(out, products, lang=lang, map_path=map_path, png=png, png_path=png_path,
-                               map_options=map_options))
+            files.update(
+                _maps(
+                    out,
+                    products,
+                    lang=lang,
+                    map_path=map_path,
+                    png=png,
+                    png_path=png_path,
+                    map_options=map_options,
+                )
+            )
     elif command == "report":
         files.update(_pack(out, products, lang=lang, png=png, brief=brief, map_options=map_options))
     if manifest is not None:
@@ -159,14 +233,27 @@ def write_run(
 
 
 def write_gate_siting(gate_siting: Any, out_dir: Any) -> dict[str, str]:
-    """A GateSitingResult (:func:`coverage.gate_siting.suggest_gates`): ``gate_sites.csv``, ``gate_sites.gpkg``
-    (layers gate_sites, compounds, households_added, candidates) and ``gate_sites.json`` (the summary)."""
+    """A GateSitingResult (:func:`coverage.gate_siting.suggest_gates`): ``gate_sites.csv``,
+    ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added, candidates) and
+    ``gate_sites.json`` (the summary)."""
     import pandas as pd
 
     out = folder(out_dir)
     files = {}
-    share = "served_share_after" if "served_share_after" in gate_siting.sites.columns else "covered_share_after"
-    cols = ["rank", "compound_id", "lon", "lat", "households_added", share, "gate_id", "compound_name", "source"]
+    share = (
+        "served_share_after" if "served_share_after" in gate_siting.sites.columns else "covered_share_after"
+    )
+    cols = [
+        "rank",
+        "compound_id",
+        "lon",
+        "lat",
+        "households_added",
+        share,
+        "gate_id",
+        "compound_name",
+        "source",
+    ]
     sites = gate_siting.sites
     table = pd.DataFrame(sites[cols]).assign(lon=sites["lon"].round(8), lat=sites["lat"].round(8))
     for c in ("compound_id", "gate_id", "compound_name", "source"):
@@ -174,7 +261,11 @@ def write_gate_siting(gate_siting: Any, out_dir: Any) -> dict[str, str]:
     with out.write("gate_sites.csv") as tmp:
         write_table(table, tmp)
     files["gate_sites_csv"] = str(out.path("gate_sites.csv"))
-    layers = {"gate_sites": sites, "households_added": gate_siting.households, "candidates": gate_siting.candidates}
+    layers = {
+        "gate_sites": sites,
+        "households_added": gate_siting.households,
+        "candidates": gate_siting.candidates,
+    }
     comp = gate_siting.summary.get("_compounds")
     if comp is not None and len(comp):
         layers["compounds"] = comp
@@ -225,8 +316,11 @@ def _result_files(out: OutputFolder, products: RunProducts) -> dict[str, str]:
     if not result.merged:
         from .. import settings
 
-        log.warning("%s households: more than %s rows, so no merged households.csv; read out/tiles/*.parquet",
-                    f"{result.summary.n_households:,}", f"{settings.merge_max_rows:,}")
+        log.warning(
+            "%s households: more than %s rows, so no merged households.csv; read out/tiles/*.parquet",
+            f"{result.summary.n_households:,}",
+            f"{settings.merge_max_rows:,}",
+        )
     files = write_frames(out, (("households", result.households), ("stations", result.stations)))
     if products.compounds is not None:
         files.update(_compounds(out, products.compounds))
@@ -298,8 +392,16 @@ def write_siting(siting: Any, out_dir: Any) -> dict[str, str]:
     return files
 
 
-def _maps(out: OutputFolder, products: RunProducts, *, lang: str, map_path=None, png: bool = False, png_path=None,
-          map_options: dict | None = None) -> dict[str, str]:
+def _maps(
+    out: OutputFolder,
+    products: RunProducts,
+    *,
+    lang: str,
+    map_path=None,
+    png: bool = False,
+    png_path=None,
+    map_options: dict | None = None,
+) -> dict[str, str]:
     """The HTML map (default ``OUT/map.html``) and, with ``png``, the PNG (default ``OUT/map.png``)."""
     from .html_map import render_map, save_map
 
@@ -317,8 +419,15 @@ def _maps(out: OutputFolder, products: RunProducts, *, lang: str, map_path=None,
     return files
 
 
-def _pack(out: OutputFolder, products: RunProducts, *, lang: str, png: bool, brief: bool,
-          map_options: dict | None = None) -> dict[str, str]:
+def _pack(
+    out: OutputFolder,
+    products: RunProducts,
+    *,
+    lang: str,
+    png: bool,
+    brief: bool,
+    map_options: dict | None = None,
+) -> dict[str, str]:
     """The meeting pack (see :mod:`coverage.output.report`)."""
     from .brief import write_brief
     from .manifest import manifest
@@ -370,8 +479,14 @@ def _pack(out: OutputFolder, products: RunProducts, *, lang: str, png: bool, bri
         if people:  # population groups and accessibility: a sheet each
             from .people import add_people_sheets
 
-            add_people_sheets(tmp, result, areas=products.areas_source, area_name_col=products.area_options.get(
-                "name_col"), area_id_col=products.area_options.get("id_col"), lang=lang)
+            add_people_sheets(
+                tmp,
+                result,
+                areas=products.areas_source,
+                area_name_col=products.area_options.get("name_col"),
+                area_id_col=products.area_options.get("id_col"),
+                lang=lang,
+            )
     files["xlsx"] = str(out.path("summary.xlsx"))
     files.update(_people(out, products))
     if brief and result.merged:
@@ -397,8 +512,13 @@ def _people(out: OutputFolder, products: RunProducts) -> dict[str, str]:
     from .people import write_people
 
     opts = products.area_options
-    return write_people(result, out, areas=products.areas_source, area_name_col=opts.get("name_col"),
-                        area_id_col=opts.get("id_col"))
+    return write_people(
+        result,
+        out,
+        areas=products.areas_source,
+        area_name_col=opts.get("name_col"),
+        area_id_col=opts.get("id_col"),
+    )
 
 
 def _is_frame(value) -> bool:

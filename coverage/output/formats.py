@@ -33,8 +33,9 @@ def plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(str)
         elif out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                else safe_cell(str(v)))
+            out[c] = out[c].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else safe_cell(str(v))
+            )
     return out
 
 
@@ -60,7 +61,9 @@ def gpkg_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if name != c:
             rename[c] = name
     if rename:
-        log.info("GeoPackage columns renamed (names must differ regardless of case, fid is reserved): %s", rename)
+        log.info(
+            "GeoPackage columns renamed (names must differ regardless of case, fid is reserved): %s", rename
+        )
     return frame.rename(columns=rename)
 
 
@@ -80,7 +83,8 @@ def whole_numbers(frame, columns=WHOLE_COLUMNS):
 
 
 def to_csv(frame: gpd.GeoDataFrame, path) -> Path:
-    """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel), written atomically.
+    """CSV with WGS-84 ``lon``/``lat`` columns instead of geometry (UTF-8 with BOM for Excel), written
+    atomically.
 
     Non-point geometries (compound outlines) give the point inside them that
     the analysis walked from. Text cells are safe to open in Excel.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +69,8 @@ def _data_uri(data: bytes, mime: str) -> str:
 
 @lru_cache(maxsize=1)
 def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Leaflet (script and stylesheet, its images inlined) and leaflet-heat as data URIs, from installed packages."""
+    """Leaflet (script and stylesheet, its images inlined) and leaflet-heat as data URIs,
+    from installed packages."""
     import folium
     import xstatic.pkg.leaflet as xl
 
@@ -83,13 +84,15 @@ def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
     css = re.sub(r"url\((images/[^)]+\.png)\)", img, css)
     heat = Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"
     return {
-        "js": (("leaflet", _data_uri((base / "leaflet.js").read_bytes(), "text/javascript")),
-               ("leaflet-heat.js", _data_uri(heat.read_bytes(), "text/javascript"))),
+        "js": (
+            ("leaflet", _data_uri((base / "leaflet.js").read_bytes(), "text/javascript")),
+            ("leaflet-heat.js", _data_uri(heat.read_bytes(), "text/javascript")),
+        ),
         "css": (("leaflet_css", _data_uri(css.encode(), "text/css")),),
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_script(name: str) -> str:
     """One of the page's scripts (package data in ``coverage/output/js``)."""
     return resources.files("coverage.output").joinpath("js", name).read_text(encoding="utf-8")
@@ -97,23 +100,27 @@ def page_script(name: str) -> str:
 
 _STYLE = (
     "<style>.leaflet-container{background:#f2efe9}"
-    ".sc-box{background:rgba(255,255,255,0.93);padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,0.3);"
-    "font:12px sans-serif}"
+    ".sc-box{background:rgba(255,255,255,0.93);padding:8px 10px;border-radius:6px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px sans-serif}"
     "#sc-title{position:absolute;top:10px;left:50px;z-index:1000;font-size:14px;max-width:430px}"
     ".sc-title-text{font-weight:bold;font-size:16px}"
-    "#sc-offline{display:none;margin-top:4px;background:#fff3cd;padding:3px 6px;border-radius:4px;font-size:12px}"
+    "#sc-offline{display:none;margin-top:4px;background:#fff3cd;padding:3px 6px;border-radius:4px;"
+    "font-size:12px}"
     ".sc-legend-row{margin:1px 0}.sc-sw{margin:0 8px 0 2px;vertical-align:middle}"
-    ".sc-station-label{background:rgba(255,255,255,0.85);border:none;box-shadow:none;padding:0 4px;font:12px sans-serif;"
-    "color:#3f2a66}.sc-station-label:before{display:none}.sc-labels-off .sc-station-label{display:none}"
+    ".sc-station-label{background:rgba(255,255,255,0.85);border:none;box-shadow:none;padding:0 4px;"
+    "font:12px sans-serif;color:#3f2a66}"
+    ".sc-station-label:before{display:none}.sc-labels-off .sc-station-label{display:none}"
     ".sc-site-icon{position:relative;width:18px;height:18px}"
-    f".sc-site-diamond{{position:absolute;inset:0;background:{SITE_COLOUR};border:2px solid #fff;transform:rotate(45deg);"
-    "box-shadow:0 0 3px rgba(0,0,0,0.5);box-sizing:border-box}"
-    ".sc-site-rank{position:absolute;inset:0;text-align:center;line-height:18px;color:#fff;font:bold 11px sans-serif}"
-    ".sc-street-label{color:#555;font:11px sans-serif;white-space:nowrap;text-shadow:0 0 2px #fff,0 0 2px #fff;"
-    "pointer-events:none;transform:translate(-50%,-50%)}"
+    f".sc-site-diamond{{position:absolute;inset:0;background:{SITE_COLOUR};border:2px solid #fff;"
+    "transform:rotate(45deg);box-shadow:0 0 3px rgba(0,0,0,0.5);box-sizing:border-box}"
+    ".sc-site-rank{position:absolute;inset:0;text-align:center;line-height:18px;color:#fff;"
+    "font:bold 11px sans-serif}"
+    ".sc-street-label{color:#555;font:11px sans-serif;white-space:nowrap;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff;pointer-events:none;transform:translate(-50%,-50%)}"
     ".sc-panel{max-width:340px}.sc-panel button{margin:2px 4px 2px 0;font:12px sans-serif;cursor:pointer}"
-    ".sc-panel table{border-collapse:collapse;width:100%}.sc-panel td,.sc-panel th{padding:1px 4px;text-align:right;"
-    "height:17px;line-height:17px;box-sizing:content-box}"
+    ".sc-panel table{border-collapse:collapse;width:100%}"
+    ".sc-panel td,.sc-panel th{padding:1px 4px;text-align:right;height:17px;line-height:17px;"
+    "box-sizing:content-box}"
     ".sc-panel td:first-child,.sc-panel th:first-child{text-align:left;max-width:170px;overflow:hidden;"
     "text-overflow:ellipsis;white-space:nowrap}.sc-loads{max-height:171px;overflow:auto;margin-top:4px}"
     ".sc-stale{color:#8a6d3b;display:none}.sc-newstation{font-size:20px;line-height:20px;text-align:center;"
@@ -189,13 +196,20 @@ def _not_served(result, md: MapData) -> np.ndarray:
 
 def _template(text: str, *, s_min: float) -> str:
     """A label with its number formats replaced by plain placeholders the page fills in."""
-    return (text.replace("{cov:,.0f}", "{cov}").replace("{tot:,.0f}", "{tot}").replace("{share:.1%}", "{share}")
-            .replace("{cov:,}", "{cov}").replace("{n:,}", "{n}").replace("{m:g}", f"{s_min:g}"))
+    return (
+        text.replace("{cov:,.0f}", "{cov}")
+        .replace("{tot:,.0f}", "{tot}")
+        .replace("{share:.1%}", "{share}")
+        .replace("{cov:,}", "{cov}")
+        .replace("{n:,}", "{n}")
+        .replace("{m:g}", f"{s_min:g}")
+    )
 
 
 # --------------------------------------------------------------- the data of one page
 def _households(result, md: MapData, perm: np.ndarray, *, points: bool, hex_size_m: float, T, snap_m) -> dict:
-    """Every household in the page's order: position, weight, class (covered, uncovered, off, invalid, not served)."""
+    """Every household in the page's order:
+    position, weight, class (covered, uncovered, off, invalid, not served)."""
     cls = np.full(md.valid.size, 3, dtype=np.uint8)
     cls[md.covered] = 0
     cls[md.uncovered] = 1
@@ -204,10 +218,16 @@ def _households(result, md: MapData, perm: np.ndarray, *, points: bool, hex_size
     lon = np.where(np.isfinite(md.lon), np.round(md.lon * 1e6), 0).astype(np.int32)
     lat = np.where(np.isfinite(md.lat), np.round(md.lat * 1e6), 0).astype(np.int32)
     walk = result.households["walk_min"].to_numpy(dtype=float).astype(np.float32)
-    out = {"mode": "points" if points else "hex", "n": int(perm.size), "lon": b64_array(lon[perm]),
-           "lat": b64_array(lat[perm]), "w": b64_array(md.weight[perm].astype(np.float64)),
-           "cls": b64_array(cls[perm]), "walk": b64_array(walk[perm]),
-           "offLabel": T["off_network"].format(snap=snap_m)}
+    out = {
+        "mode": "points" if points else "hex",
+        "n": int(perm.size),
+        "lon": b64_array(lon[perm]),
+        "lat": b64_array(lat[perm]),
+        "w": b64_array(md.weight[perm].astype(np.float64)),
+        "cls": b64_array(cls[perm]),
+        "walk": b64_array(walk[perm]),
+        "offLabel": T["off_network"].format(snap=snap_m),
+    }
     if points:
         out["ids"] = [str(i) for i in np.asarray(result.household_points.ids, dtype=object)[perm]]
         return out
@@ -225,9 +245,12 @@ def _households(result, md: MapData, perm: np.ndarray, *, points: bool, hex_size
         unc0 = md.uncovered[ok]
         wsum = np.bincount(inv[unc0], weights=md.weight[ok][unc0], minlength=len(ring))
         wpos = wsum[wsum > 0]
-        out["hex"] = {"of": base64.b64encode(varint(hid[perm])).decode(), "verts": b64_array(verts.ravel()),
-                      "n": int(len(ring)),
-                      "q": [float(q) for q in (np.quantile(wpos, [0.5, 0.8, 0.95]) if wpos.size > 3 else [1, 2, 3])]}
+        out["hex"] = {
+            "of": base64.b64encode(varint(hid[perm])).decode(),
+            "verts": b64_array(verts.ravel()),
+            "n": int(len(ring)),
+            "q": [float(q) for q in (np.quantile(wpos, [0.5, 0.8, 0.95]) if wpos.size > 3 else [1, 2, 3])],
+        }
     return out
 
 
@@ -244,11 +267,14 @@ def _stations(result) -> dict:
         fill.append(colour)
     finite = np.isfinite(sp.lon) & np.isfinite(sp.lat)
     return {
-        "id": [str(i) for i in sp.ids], "name": names,
-        "lon": [float(v) if ok else None for v, ok in zip(sp.lon, finite)],
-        "lat": [float(v) if ok else None for v, ok in zip(sp.lat, finite)],
-        "on": [bool(v) for v in on], "fill": fill,
-        "withinW": [float(v) for v in st["weight_within"]], "withinN": [int(v) for v in st["households_within"]],
+        "id": [str(i) for i in sp.ids],
+        "name": names,
+        "lon": [float(v) if ok else None for v, ok in zip(sp.lon, finite, strict=True)],
+        "lat": [float(v) if ok else None for v, ok in zip(sp.lat, finite, strict=True)],
+        "on": [bool(v) for v in on],
+        "fill": fill,
+        "withinW": [float(v) for v in st["weight_within"]],
+        "withinN": [int(v) for v in st["households_within"]],
         "catchW": [float(v) for v in st["catchment_weight"]],
         "util": None if util is None else [None if not np.isfinite(u) else round(float(u), 4) for u in util],
     }
@@ -260,31 +286,64 @@ def _sites(sites, T) -> list[dict]:
     ll = sites.to_crs(4326)
     for i, (_, r) in enumerate(ll.iterrows()):
         name = r.get("name")
-        out.append({"rank": int(r.get("rank", i + 1)), "id": str(r.get("id")),
-                    "name": name if isinstance(name, str) else "",
-                    "lon": float(r.geometry.x), "lat": float(r.geometry.y),
-                    "added": float(r.get("households_added", 0.0)),
-                    "after": None if not np.isfinite(float(r.get(share_col, np.nan))) else float(r[share_col]),
-                    "after_label": T["cum_served"] if share_col.startswith("served") else T["cum"]})
+        out.append(
+            {
+                "rank": int(r.get("rank", i + 1)),
+                "id": str(r.get("id")),
+                "name": name if isinstance(name, str) else "",
+                "lon": float(r.geometry.x),
+                "lat": float(r.geometry.y),
+                "added": float(r.get("households_added", 0.0)),
+                "after": None if not np.isfinite(float(r.get(share_col, np.nan))) else float(r[share_col]),
+                "after_label": T["cum_served"] if share_col.startswith("served") else T["cum"],
+            }
+        )
     return out
 
 
 def _compounds(frames) -> tuple[dict | None, list[dict]]:
     comp, gates = frames
     gated = comp[comp["rule"] == "gated"]
-    features = [{"geometry": _geometry(g), "id": str(cid), "name": str(name), "gates": int(ng), "points": int(npts),
-                 "points_changed": int(pc), "households_changed": float(hc), "changed": bool(pc > 0)}
-                for g, cid, name, ng, npts, pc, hc in zip(gated.geometry, gated["compound_id"], gated["name"],
-                                                        gated["gates"], gated["points"], gated["points_changed"],
-                                                        gated["households_changed"])]
+    features = [
+        {
+            "geometry": _geometry(g),
+            "id": str(cid),
+            "name": str(name),
+            "gates": int(ng),
+            "points": int(npts),
+            "points_changed": int(pc),
+            "households_changed": float(hc),
+            "changed": bool(pc > 0),
+        }
+        for g, cid, name, ng, npts, pc, hc in zip(
+            gated.geometry,
+            gated["compound_id"],
+            gated["name"],
+            gated["gates"],
+            gated["points"],
+            gated["points_changed"],
+            gated["households_changed"],
+            strict=True,
+        )
+    ]
     g = gates[gates.geometry.notna() & gates["compound_id"].notna()]
-    out_gates = [{"id": str(gid), "compound": str(cid), "status": str(s), "used": s == "used",
-                  "lon": float(p.x), "lat": float(p.y)}
-                 for gid, cid, s, p in zip(g["gate_id"], g["compound_id"], g["status"], g.geometry)]
+    out_gates = [
+        {
+            "id": str(gid),
+            "compound": str(cid),
+            "status": str(s),
+            "used": s == "used",
+            "lon": float(p.x),
+            "lat": float(p.y),
+        }
+        for gid, cid, s, p in zip(g["gate_id"], g["compound_id"], g["status"], g.geometry, strict=True)
+    ]
     return ({"features": features} if features else None), out_gates
 
 
-def _legend(result, md, T, snap_m, *, points, what_if, bands, stations, sites, compounds, gates, highlight_label):
+def _legend(
+    result, md, T, snap_m, *, points, what_if, bands, stations, sites, compounds, gates, highlight_label
+):
     legend = [(_sym("fill", rgba(b["colour"], b["opacity"]), b["colour"]), b["label"]) for b in bands]
     not_served = _not_served(result, md)
     off = T["off_network"].format(snap=snap_m)
@@ -300,8 +359,10 @@ def _legend(result, md, T, snap_m, *, points, what_if, bands, stations, sites, c
         legend.append((_sym("dot", "#ffffff", OFF_NETWORK_COLOUR), off))
     util = stations["util"]
     if util is not None and any(u is not None for u in util):
-        legend += [(_sym("dot", col, "#ffffff", 14), T["utilisation"].format(band=T[key]))
-                   for _, col, key in UTILISATION_COLOURS]
+        legend += [
+            (_sym("dot", col, "#ffffff", 14), T["utilisation"].format(band=T[key]))
+            for _, col, key in UTILISATION_COLOURS
+        ]
     else:
         legend.append((_sym("dot", STATION_COLOUR, "#ffffff", 14), T["stations"]))
     if not all(stations["on"][i] for i, lat in enumerate(stations["lat"]) if lat is not None):
@@ -313,8 +374,12 @@ def _legend(result, md, T, snap_m, *, points, what_if, bands, stations, sites, c
     if compounds:
         legend.append((_sym("fill", rgba(COMPOUND_COLOUR, 0.0), COMPOUND_COLOUR), T["compounds_gated"]))
         if any(f["changed"] for f in compounds["features"]):
-            legend.append((_sym("fill", rgba(COMPOUND_CHANGED_COLOUR, 0.12), COMPOUND_CHANGED_COLOUR),
-                           T["compounds_changed"]))
+            legend.append(
+                (
+                    _sym("fill", rgba(COMPOUND_CHANGED_COLOUR, 0.12), COMPOUND_CHANGED_COLOUR),
+                    T["compounds_changed"],
+                )
+            )
     if gates:
         legend.append((_sym("dot", GATE_COLOUR, "#ffffff"), T["gates"]))
     if sites:
@@ -324,8 +389,17 @@ def _legend(result, md, T, snap_m, *, points, what_if, bands, stations, sites, c
     return [[sym, label] for sym, label in legend]
 
 
-def page_data(products, m_name: str, *, lang: str = "en", max_points: int = 5000, hex_size_m: float = 150.0,
-              title: str | None = None, highlight=None, highlight_label: str | None = None) -> dict:
+def page_data(
+    products,
+    m_name: str,
+    *,
+    lang: str = "en",
+    max_points: int = 5000,
+    hex_size_m: float = 150.0,
+    title: str | None = None,
+    highlight=None,
+    highlight_label: str | None = None,
+) -> dict:
     """Everything the page draws, as one JSON-ready dict (no drawing, no markup, no analysis).
 
     ``products`` (:class:`~coverage.products.RunProducts`) holds the
@@ -349,54 +423,109 @@ def page_data(products, m_name: str, *, lang: str = "en", max_points: int = 5000
     geoms = list(rows.geometry)
     bands, lower = [], None
     for i, upper in enumerate(rows["minutes"].astype(float)):
-        bands.append({"label": band_label(T, lower, upper), "colour": band_colour(upper), "opacity": BAND_OPACITY,
-                      "geometry": _ring_geojson(geoms[i], geoms[i - 1] if i else None)})
+        bands.append(
+            {
+                "label": band_label(T, lower, upper),
+                "colour": band_colour(upper),
+                "opacity": BAND_OPACITY,
+                "geometry": _ring_geojson(geoms[i], geoms[i - 1] if i else None),
+            }
+        )
         lower = upper
     thr = per[np.isclose(per["minutes"], s.threshold_min)].to_crs(4326)
-    station_areas = {"label": T["station_areas"].format(m=s.threshold_min),
-                     "features": [{"id": str(sid), "geometry": _geometry(g)}
-                                  for sid, g in zip(thr["station_id"], thr.geometry)]} if len(thr) else None
+    station_areas = (
+        {
+            "label": T["station_areas"].format(m=s.threshold_min),
+            "features": [
+                {"id": str(sid), "geometry": _geometry(g)}
+                for sid, g in zip(thr["station_id"], thr.geometry, strict=True)
+            ],
+        }
+        if len(thr)
+        else None
+    )
     stations = _stations(result)
     site_list = _sites(sites, T) if sites is not None and len(sites) else []
     compounds, gates = _compounds(products.compounds) if products.compounds is not None else (None, [])
     hl = None
     if highlight is not None and len(highlight):
         h = highlight[highlight.geometry.notna()].to_crs(4326)
-        texts = [" · ".join(str(v) for v in vals) for vals in
-                 zip(*[h[c].astype(str).tolist() for c in ("id", "walk_min") if c in h.columns])] or [""] * len(h)
-        hl = {"label": highlight_label or T["highlight"],
-              "points": [[float(p.y), float(p.x), t] for p, t in zip(h.geometry, texts)]}
-    summary = T["summary"].format(cov=s.weight_covered, tot=s.weight_total, m=s.threshold_min,
-                                  share=s.share_covered_weight)
+        texts = [
+            " · ".join(str(v) for v in vals)
+            for vals in zip(
+                *[h[c].astype(str).tolist() for c in ("id", "walk_min") if c in h.columns], strict=True
+            )
+        ] or [""] * len(h)
+        hl = {
+            "label": highlight_label or T["highlight"],
+            "points": [[float(p.y), float(p.x), t] for p, t in zip(h.geometry, texts, strict=True)],
+        }
+    summary = T["summary"].format(
+        cov=s.weight_covered, tot=s.weight_total, m=s.threshold_min, share=s.share_covered_weight
+    )
     after = None
     if site_list and "covered_share_after" in sites:
-        after = T["after"].format(n=len(sites), share=float(sites["covered_share_after"].iloc[-1]),
-                                  add=float(sites["households_added"].sum()))
+        after = T["after"].format(
+            n=len(sites),
+            share=float(sites["covered_share_after"].iloc[-1]),
+            add=float(sites["households_added"].sum()),
+        )
     labels = dict(T)
     labels["title_summary"] = _template(T["summary"], s_min=s.threshold_min)
-    labels["title_points"] = _template(T["points"], s_min=s.threshold_min) + "; " + T["speed"].format(
-        v=round(s.speed_kph, 2))
+    labels["title_points"] = (
+        _template(T["points"], s_min=s.threshold_min) + "; " + T["speed"].format(v=round(s.speed_kph, 2))
+    )
     labels["summary"] = T["panel_summary"]
     labels["within_m"] = T["within"].format(m=s.threshold_min)
     st_ll = np.column_stack([result.station_points.lat, result.station_points.lon])
     allb = np.vstack([st_ll[np.isfinite(st_ll).all(axis=1)], np.column_stack([md.lat, md.lon])[md.valid]])
-    fit = ([[float(allb[:, 0].min()), float(allb[:, 1].min())], [float(allb[:, 0].max()), float(allb[:, 1].max())]]
-           if len(allb) else None)
+    fit = (
+        [
+            [float(allb[:, 0].min()), float(allb[:, 1].min())],
+            [float(allb[:, 0].max()), float(allb[:, 1].max())],
+        ]
+        if len(allb)
+        else None
+    )
     net = None if products.network_lines is None else {**products.network_lines, "label": T["network"]}
     data = {
-        "map": m_name, "lang": lang, "labels": labels, "attribution": OSM_ATTRIBUTIONS.get(lang, OSM_ATTRIBUTION),
-        "colours": {"covered": COVERED_COLOUR, "uncovered": UNCOVERED_COLOUR, "off": OFF_NETWORK_COLOUR,
-                    "station": STATION_COLOUR, "candidate": CANDIDATE_COLOUR, "site": SITE_COLOUR,
-                    "notServed": NOT_SERVED_COLOUR, "gate": GATE_COLOUR, "compound": COMPOUND_COLOUR,
-                    "compoundChanged": COMPOUND_CHANGED_COLOUR},
-        "title": {"text": title or T["title"].format(m=s.threshold_min), "summary": summary, "after": after,
-                  "points": T["points"].format(cov=s.n_covered, n=s.n_valid) + "; "
-                  + T["speed"].format(v=round(s.speed_kph, 2))},
-        "bands": bands, "stationAreas": station_areas, "network": net,
+        "map": m_name,
+        "lang": lang,
+        "labels": labels,
+        "attribution": OSM_ATTRIBUTIONS.get(lang, OSM_ATTRIBUTION),
+        "colours": {
+            "covered": COVERED_COLOUR,
+            "uncovered": UNCOVERED_COLOUR,
+            "off": OFF_NETWORK_COLOUR,
+            "station": STATION_COLOUR,
+            "candidate": CANDIDATE_COLOUR,
+            "site": SITE_COLOUR,
+            "notServed": NOT_SERVED_COLOUR,
+            "gate": GATE_COLOUR,
+            "compound": COMPOUND_COLOUR,
+            "compoundChanged": COMPOUND_CHANGED_COLOUR,
+        },
+        "title": {
+            "text": title or T["title"].format(m=s.threshold_min),
+            "summary": summary,
+            "after": after,
+            "points": T["points"].format(cov=s.n_covered, n=s.n_valid)
+            + "; "
+            + T["speed"].format(v=round(s.speed_kph, 2)),
+        },
+        "bands": bands,
+        "stationAreas": station_areas,
+        "network": net,
         "households": _households(result, md, perm, points=points, hex_size_m=hex_size_m, T=T, snap_m=snap_m),
         "heat": {"label": T["heat"]} if not points and md.uncovered.any() else None,
-        "stations": stations, "sites": site_list, "compounds": compounds, "gates": gates, "highlight": hl,
-        "fit": fit, "labelZoom": LABEL_MIN_ZOOM, "streets": products.streets,
+        "stations": stations,
+        "sites": site_list,
+        "compounds": compounds,
+        "gates": gates,
+        "highlight": hl,
+        "fit": fit,
+        "labelZoom": LABEL_MIN_ZOOM,
+        "streets": products.streets,
         "whatif": None,
     }
     from .people_map import people_block  # population groups and accessibility (None without them)
@@ -406,9 +535,20 @@ def page_data(products, m_name: str, *, lang: str = "en", max_points: int = 5000
         from .whatif_page import whatif_block
 
         data["whatif"] = whatif_block(result, scenario, pos)
-    data["legend"] = _legend(result, md, T, snap_m, points=points, what_if=scenario is not None, bands=bands,
-                             stations=stations, sites=site_list, compounds=compounds, gates=gates,
-                             highlight_label=hl["label"] if hl else None)
+    data["legend"] = _legend(
+        result,
+        md,
+        T,
+        snap_m,
+        points=points,
+        what_if=scenario is not None,
+        bands=bands,
+        stations=stations,
+        sites=site_list,
+        compounds=compounds,
+        gates=gates,
+        highlight_label=hl["label"] if hl else None,
+    )
     return data
 
 
@@ -417,8 +557,14 @@ def render_page(data_for, lonlat, *, title: str):
     """A folium map shell holding the data (``data_for(map_name)``) and the page code; nothing else."""
     import folium
 
-    m = folium.Map(location=[lonlat[1], lonlat[0]], zoom_start=14, tiles=None, control_scale=False,
-                   prefer_canvas=True, max_zoom=19)
+    m = folium.Map(
+        location=[lonlat[1], lonlat[0]],
+        zoom_start=14,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=True,
+        max_zoom=19,
+    )
     assets = offline_assets()
     # instance attributes: never mutate folium's class-level lists
     m.default_js = list(assets["js"])
@@ -430,8 +576,16 @@ def render_page(data_for, lonlat, *, title: str):
     return m
 
 
-def render_map(products, *, lang: str = "en", max_points: int = 5000, hex_size_m: float = 150.0,
-               title: str | None = None, highlight=None, highlight_label: str | None = None):
+def render_map(
+    products,
+    *,
+    lang: str = "en",
+    max_points: int = 5000,
+    hex_size_m: float = 150.0,
+    title: str | None = None,
+    highlight=None,
+    highlight_label: str | None = None,
+):
     """The coverage map a planner shows (a folium map), drawn from finished products.
 
     Parameters
@@ -459,9 +613,19 @@ def render_map(products, *, lang: str = "en", max_points: int = 5000, hex_size_m
     md = MapData.of(result)
     T = LABELS[lang]
     return render_page(
-        lambda name: page_data(products, name, lang=lang, max_points=max_points, hex_size_m=hex_size_m,
-                               title=title, highlight=highlight, highlight_label=highlight_label),
-        md.centre_lonlat(result), title=title or T["title"].format(m=result.summary.threshold_min))
+        lambda name: page_data(
+            products,
+            name,
+            lang=lang,
+            max_points=max_points,
+            hex_size_m=hex_size_m,
+            title=title,
+            highlight=highlight,
+            highlight_label=highlight_label,
+        ),
+        md.centre_lonlat(result),
+        title=title or T["title"].format(m=result.summary.threshold_min),
+    )
 
 
 def save_map(m, path) -> Path:

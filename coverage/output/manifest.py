@@ -20,8 +20,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VERSIONED = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "pyogrio", "networkx", "osmnx",
-             "osmium", "pyrosm", "folium", "matplotlib", "contourpy", "openpyxl", "xstatic-leaflet")
+VERSIONED = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "shapely",
+    "pyproj",
+    "geopandas",
+    "pyogrio",
+    "networkx",
+    "osmnx",
+    "osmium",
+    "pyrosm",
+    "folium",
+    "matplotlib",
+    "contourpy",
+    "openpyxl",
+    "xstatic-leaflet",
+)
 
 
 def sha256(path: str | Path) -> str | None:
@@ -34,7 +50,11 @@ def sha256(path: str | Path) -> str | None:
 
 def versions() -> dict[str, str | None]:
     """This library's, Python's and the dependencies' versions (and GDAL's)."""
-    out: dict[str, str | None] = {"service-coverage": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    out: dict[str, str | None] = {
+        "service-coverage": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
     for name in VERSIONED:
         try:
             out[name] = metadata.version(name)
@@ -49,22 +69,32 @@ def versions() -> dict[str, str | None]:
     return out
 
 
-def manifest(result: RunResult, *, sites: SitingResult | None = None, areas_file: Any = None,
-             extra: dict | None = None) -> dict:
+def manifest(
+    result: RunResult, *, sites: SitingResult | None = None, areas_file: Any = None, extra: dict | None = None
+) -> dict:
     """Inputs (with hashes), the OSM data timestamp, parameters and versions."""
     import geopandas as gpd
 
     meta = result.network.meta
     hp = result.household_points
     inputs = {
-        "network": {"file": meta.get("source"), "sha256": meta.get("sha256") or (
-            sha256(meta["source"]) if meta.get("source") and Path(str(meta["source"])).exists() else None)},
-        "stations": {"file": result.station_points.source,
-                     "sha256": sha256(result.station_points.source) if result.station_points.source else None,
-                     "rows": len(result.station_points)},
-        "households": {"file": hp.source if hp is not None else result.params.get("households_file"),
-                       "sha256": sha256(hp.source) if hp is not None and hp.source else None,
-                       "rows": len(hp) if hp is not None else result.summary.n_households},
+        "network": {
+            "file": meta.get("source"),
+            "sha256": meta.get("sha256")
+            or (
+                sha256(meta["source"]) if meta.get("source") and Path(str(meta["source"])).exists() else None
+            ),
+        },
+        "stations": {
+            "file": result.station_points.source,
+            "sha256": sha256(result.station_points.source) if result.station_points.source else None,
+            "rows": len(result.station_points),
+        },
+        "households": {
+            "file": hp.source if hp is not None else result.params.get("households_file"),
+            "sha256": sha256(hp.source) if hp is not None and hp.source else None,
+            "rows": len(hp) if hp is not None else result.summary.n_households,
+        },
     }
     if areas_file is not None and not isinstance(areas_file, gpd.GeoDataFrame):
         inputs["areas"] = {"file": str(areas_file), "sha256": sha256(areas_file)}

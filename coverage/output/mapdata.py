@@ -12,8 +12,9 @@ import numpy as np
 
 from ..site_names import SITE_FACILITY_M, SITE_STREET_M, named_sites  # noqa: F401  (importable from here)
 
-
-OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
+)
 #: The attribution per language (HTML for the page; the PNG and the brief use LABELS' "attribution").
 OSM_ATTRIBUTIONS = {
     "en": OSM_ATTRIBUTION,
@@ -29,7 +30,11 @@ STATION_COLOUR = "#5e3c99"
 SITE_COLOUR = "#e66101"
 #: Station colours by utilisation (assigned / capacity): room to spare, nearly full, full (each with its
 #: label key in :data:`LABELS`). Full is near-black, never the red of the uncovered households.
-UTILISATION_COLOURS = ((0.8, "#1b7837", "util_under"), (0.999, "#e08214", "util_near"), (np.inf, "#1a1a1a", "util_full"))
+UTILISATION_COLOURS = (
+    (0.8, "#1b7837", "util_under"),
+    (0.999, "#e08214", "util_near"),
+    (np.inf, "#1a1a1a", "util_full"),
+)
 #: Households within reach of a station but not served (the stations in reach are full).
 NOT_SERVED_COLOUR = "#b8860b"
 GATE_COLOUR = "#222222"
@@ -53,6 +58,7 @@ def band_label(T: dict, lower: float | None, upper: float) -> str:
     """'Within 5 min walk' for the first band, '5-10 min walk' for the rings after it."""
     return T["band"].format(m=upper) if lower is None else T["ring"].format(lo=lower, hi=upper)
 
+
 LABELS = {
     "en": {
         "title": "{m:g}-minute walking coverage",
@@ -75,15 +81,22 @@ LABELS = {
         "zoom_hint": "Zoom in to see the candidate sites.",
         "not_served": "Within reach, not served (stations full)",
         "utilisation": "Station load {band}",
-        "util_under": "under 80%", "util_near": "80-100%", "util_full": "full",
+        "util_under": "under 80%",
+        "util_near": "80-100%",
+        "util_full": "full",
         "utilisation_short": "Load",
-        "covered_short": "covered", "uncovered_short": "uncovered", "off_short": "off the network",
+        "covered_short": "covered",
+        "uncovered_short": "uncovered",
+        "off_short": "off the network",
         "not_served_short": "within reach, not served",
         "start": "at the start",
         "hash_ignored": "Parts of the link were ignored:",
-        "hash_malformed": "not readable", "hash_unknown_id": "no such station or candidate",
-        "hash_duplicate": "listed twice", "hash_not_a_station": "not a starting station",
-        "hash_cannot_open": "cannot be opened (off the network)", "hash_unknown_part": "not understood",
+        "hash_malformed": "not readable",
+        "hash_unknown_id": "no such station or candidate",
+        "hash_duplicate": "listed twice",
+        "hash_not_a_station": "not a starting station",
+        "hash_cannot_open": "cannot be opened (off the network)",
+        "hash_unknown_part": "not understood",
         "hash_too_long": "link too long (characters)",
         "served": "Served within the stations' capacity: {served} households ({share})",
         "click_open": "click to open a station here",
@@ -100,7 +113,9 @@ LABELS = {
         "gates": "Compound gates",
         "compounds_changed": "Compounds whose verdict changes through their gates",
         "compounds_gated": "Gated compounds",
-        "compound": "Compound", "gate": "Gate", "changed": "Points whose verdict changes",
+        "compound": "Compound",
+        "gate": "Gate",
+        "changed": "Points whose verdict changes",
         "station_areas": "Station {m:g}-min areas (outline)",
         "band": "Within {m:g} min walk",
         "sites": "Proposed new stations",
@@ -150,15 +165,22 @@ LABELS = {
         "zoom_hint": "放大地图可见候选站址。",
         "not_served": "在范围内但未获服务（站点已满）",
         "utilisation": "站点负荷 {band}",
-        "util_under": "低于80%", "util_near": "80%-100%", "util_full": "已满",
+        "util_under": "低于80%",
+        "util_near": "80%-100%",
+        "util_full": "已满",
         "utilisation_short": "负荷率",
-        "covered_short": "已覆盖", "uncovered_short": "未覆盖", "off_short": "不在路网上",
+        "covered_short": "已覆盖",
+        "uncovered_short": "未覆盖",
+        "off_short": "不在路网上",
         "not_served_short": "在范围内但未获服务",
         "start": "初始方案",
         "hash_ignored": "链接中以下部分已忽略：",
-        "hash_malformed": "无法识别", "hash_unknown_id": "没有该站点或候选站址",
-        "hash_duplicate": "重复", "hash_not_a_station": "不是初始站点",
-        "hash_cannot_open": "无法开设（不在路网上）", "hash_unknown_part": "无法理解",
+        "hash_malformed": "无法识别",
+        "hash_unknown_id": "没有该站点或候选站址",
+        "hash_duplicate": "重复",
+        "hash_not_a_station": "不是初始站点",
+        "hash_cannot_open": "无法开设（不在路网上）",
+        "hash_unknown_part": "无法理解",
         "hash_too_long": "链接过长（字符数）",
         "served": "按站点容量实际服务住户 {served}（{share}）",
         "click_open": "点击在此开设站点",
@@ -175,7 +197,9 @@ LABELS = {
         "gates": "小区出入口",
         "compounds_changed": "经出入口后结论改变的小区",
         "compounds_gated": "封闭小区",
-        "compound": "小区", "gate": "出入口", "changed": "结论改变的居住点",
+        "compound": "小区",
+        "gate": "出入口",
+        "changed": "结论改变的居住点",
         "station_areas": "各站{m:g}分钟范围（轮廓）",
         "band": "步行{m:g}分钟内",
         "sites": "建议新增站点",
@@ -233,7 +257,13 @@ class MapData:
         status = result.households["status"].astype(str).to_numpy()
         valid = np.isfinite(hp.lon) & np.isfinite(hp.lat)
         return cls(
-            lon=hp.lon, lat=hp.lat, px=hs.px, py=hs.py, weight=hp.weight, status=status, valid=valid,
+            lon=hp.lon,
+            lat=hp.lat,
+            px=hs.px,
+            py=hs.py,
+            weight=hp.weight,
+            status=status,
+            valid=valid,
             covered=valid & (status == "covered"),
             uncovered=valid & (status == "uncovered"),
             off_network=valid & (status == "off_network"),
@@ -258,7 +288,7 @@ def band_rings(uni) -> list[tuple[float | None, float, object]]:
 
     rows = uni.sort_values("minutes")
     out, inner, lower = [], None, None
-    for mins, geom in zip(rows["minutes"], rows.geometry):
+    for mins, geom in zip(rows["minutes"], rows.geometry, strict=True):
         ring = geom if inner is None else shapely.difference(geom, inner)
         out.append((lower, float(mins), ring))
         inner, lower = geom, float(mins)
@@ -270,7 +300,9 @@ def has_cjk(text) -> bool:
     return any(ord(ch) >= 0x2E80 for ch in str(text))
 
 
-def major_streets(network, crs, *, n: int = 14, min_gap_m: float = 500.0) -> list[tuple[float, float, float, str]]:
+def major_streets(
+    network, crs, *, n: int = 14, min_gap_m: float = 500.0
+) -> list[tuple[float, float, float, str]]:
     """Labels for the longest named streets: (x, y in ``crs``, angle in degrees, name), at most ``n``.
 
     Each street is labelled once, at the middle of its longest stretch, along

@@ -28,23 +28,62 @@ from .formats import to_csv, write_table
 FILES = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_by_area.csv")
 
 LABELS = {
-    "en": {"group": "Group", "column": "Column", "profile": "Walking profile", "speed_kph": "Speed (km/h)",
-           "people": "People", "total": "People", "covered": "Covered", "uncovered": "Uncovered",
-           "share_covered": "Share covered", "share_covered_all": "Share covered, everyone",
-           "gap_to_all": "Gap to everyone", "gini_walk_min": "Gini of walking time", "mean_walk_min":
-           "Mean walk (min)", "access": "Accessibility", "supply": "Supply", "supply_ratio":
-           "Supply per 1,000 households in reach", "catchment_demand": "Households in reach (weighted)",
-           "item": "Item", "value": "Value", "fairness": "Fairness by area", "off_network": "Off the network",
-           "households": "Households", "access_mean": "Access, mean", "access_median": "Access, median",
-           "access_share_below": "Share of households below the level", "gini_access": "Gini of access"},
-    "zh": {"group": "人群", "column": "列", "profile": "步行方式", "speed_kph": "速度（km/h）", "people": "人数",
-           "total": "人数", "covered": "已覆盖", "uncovered": "未覆盖", "share_covered": "覆盖率",
-           "share_covered_all": "全体覆盖率", "gap_to_all": "与全体差距", "gini_walk_min": "步行时间基尼系数",
-           "mean_walk_min": "平均步行（分钟）", "access": "可达性", "supply": "供给", "supply_ratio":
-           "可达范围内每千户供给", "catchment_demand": "可达范围内住户（加权）", "item": "项目", "value": "数值",
-           "fairness": "各区域公平性", "off_network": "不在路网上", "households": "住户数", "access_mean": "可达性均值",
-           "access_median": "可达性中位数", "access_share_below": "低于水平的住户比例",
-           "gini_access": "可达性基尼系数"},
+    "en": {
+        "group": "Group",
+        "column": "Column",
+        "profile": "Walking profile",
+        "speed_kph": "Speed (km/h)",
+        "people": "People",
+        "total": "People",
+        "covered": "Covered",
+        "uncovered": "Uncovered",
+        "share_covered": "Share covered",
+        "share_covered_all": "Share covered, everyone",
+        "gap_to_all": "Gap to everyone",
+        "gini_walk_min": "Gini of walking time",
+        "mean_walk_min": "Mean walk (min)",
+        "access": "Accessibility",
+        "supply": "Supply",
+        "supply_ratio": "Supply per 1,000 households in reach",
+        "catchment_demand": "Households in reach (weighted)",
+        "item": "Item",
+        "value": "Value",
+        "fairness": "Fairness by area",
+        "off_network": "Off the network",
+        "households": "Households",
+        "access_mean": "Access, mean",
+        "access_median": "Access, median",
+        "access_share_below": "Share of households below the level",
+        "gini_access": "Gini of access",
+    },
+    "zh": {
+        "group": "人群",
+        "column": "列",
+        "profile": "步行方式",
+        "speed_kph": "速度（km/h）",
+        "people": "人数",
+        "total": "人数",
+        "covered": "已覆盖",
+        "uncovered": "未覆盖",
+        "share_covered": "覆盖率",
+        "share_covered_all": "全体覆盖率",
+        "gap_to_all": "与全体差距",
+        "gini_walk_min": "步行时间基尼系数",
+        "mean_walk_min": "平均步行（分钟）",
+        "access": "可达性",
+        "supply": "供给",
+        "supply_ratio": "可达范围内每千户供给",
+        "catchment_demand": "可达范围内住户（加权）",
+        "item": "项目",
+        "value": "数值",
+        "fairness": "各区域公平性",
+        "off_network": "不在路网上",
+        "households": "住户数",
+        "access_mean": "可达性均值",
+        "access_median": "可达性中位数",
+        "access_share_below": "低于水平的住户比例",
+        "gini_access": "可达性基尼系数",
+    },
 }
 
 
@@ -107,7 +146,15 @@ def _formats(cols, L) -> dict:
     for c in cols:
         if c.startswith(("share", "gap")) or c == "access_share_below":
             out[L.get(c, c)] = "0.0%"
-        elif c in ("people", "covered", "uncovered", "off_network", "households", "total", "catchment_demand"):
+        elif c in (
+            "people",
+            "covered",
+            "uncovered",
+            "off_network",
+            "households",
+            "total",
+            "catchment_demand",
+        ):
             out[L.get(c, c)] = "#,##0"
         elif c.startswith(("gini", "mean", "access", "supply")):
             out[L.get(c, c)] = "0.000"
@@ -120,7 +167,7 @@ def _translated(frame: pd.DataFrame, L) -> tuple[pd.DataFrame, dict]:
 
 
 def _sheet_name(text: str, taken: set) -> str:
-    bad = '[]:*?/\\'
+    bad = "[]:*?/\\"
     name = "".join("_" if c in bad else c for c in str(text))[:31] or "group"
     base, k = name, 2
     while name.lower() in taken:
@@ -130,8 +177,11 @@ def _sheet_name(text: str, taken: set) -> str:
     return name
 
 
-def add_people_sheets(path, result, *, areas=None, area_name_col=None, area_id_col=None, lang: str = "en") -> None:
-    """Add a sheet per group and an accessibility sheet to the workbook at ``path`` (when the run has them)."""
+def add_people_sheets(
+    path, result, *, areas=None, area_name_col=None, area_id_col=None, lang: str = "en"
+) -> None:
+    """Add a sheet per group and an accessibility sheet to the workbook at ``path``
+    (when the run has them)."""
     if result.groups is None and result.access_measure is None:
         return
     from openpyxl import load_workbook
@@ -154,8 +204,13 @@ def add_people_sheets(path, result, *, areas=None, area_name_col=None, area_id_c
                 frame = table[table["group"] == name].drop(columns="group").T.reset_index()
                 frame.columns = ["item", "value"]
             frame, fmt = _translated(frame, L)
-            write_sheet(wb.create_sheet(_sheet_name(f"{L['group']} {name}", taken)), frame, lang=lang, minutes=m,
-                        formats=fmt)
+            write_sheet(
+                wb.create_sheet(_sheet_name(f"{L['group']} {name}", taken)),
+                frame,
+                lang=lang,
+                minutes=m,
+                formats=fmt,
+            )
     if result.access_measure is not None:
         ws = wb.create_sheet(_sheet_name(L["access"], taken))
         rows = access_rows(result).rename(columns={c: L.get(c, c) for c in ("item", "value")})
@@ -163,34 +218,69 @@ def add_people_sheets(path, result, *, areas=None, area_name_col=None, area_id_c
         st = result.stations
         cols = [c for c in ("id", "name", "supply", "supply_ratio", "catchment_demand") if c in st.columns]
         frame, fmt = _translated(pd.DataFrame(st[cols]), L)
-        write_sheet(wb.create_sheet(_sheet_name(f"{L['access']} {L['supply']}", taken)), frame, lang=lang,
-                    minutes=m, formats=fmt)
+        write_sheet(
+            wb.create_sheet(_sheet_name(f"{L['access']} {L['supply']}", taken)),
+            frame,
+            lang=lang,
+            minutes=m,
+            formats=fmt,
+        )
     if fair is not None:  # fairness per area: walking time, and access when measured
         frame, fmt = _translated(fair, L)
-        write_sheet(wb.create_sheet(_sheet_name(L["fairness"], taken)), frame, lang=lang, minutes=m, formats=fmt)
+        write_sheet(
+            wb.create_sheet(_sheet_name(L["fairness"], taken)), frame, lang=lang, minutes=m, formats=fmt
+        )
     wb.save(path)
 
 
 BRIEF = {
-    "en": {"title": "Groups and fairness", "group": "Group", "profile": "Walks at", "people": "People",
-           "covered": "Within {m:g} min", "share": "Share", "gap": "Gap to all households",
-           "lorenz": "Lorenz curves: who walks how far", "lorenz_access": "Lorenz curve of access ({method})",
-           "pop": "Cumulative share of people (shortest walks first)", "val": "Cumulative share of walking time",
-           "pop_a": "Cumulative share of households (least access first)", "val_a": "Cumulative share of access",
-           "equal": "Equality", "all": "All households", "gini": "Gini {g}",
-           "access_line": "Access ({method}, supply: {supply}): mean {mean} per 1,000 households, median {median}; "
-                          "{below} of households below {level}",
-           "note": "Groups walking at another profile are assessed on their own walks; counts are as given in the "
-                   "households file."},
-    "zh": {"title": "重点人群与公平性", "group": "人群", "profile": "步行方式", "people": "人数",
-           "covered": "{m:g}分钟内", "share": "覆盖率", "gap": "与全体住户差距",
-           "lorenz": "洛伦兹曲线：步行距离的分布", "lorenz_access": "可达性洛伦兹曲线（{method}）",
-           "pop": "人口累计比例（步行时间由短到长）", "val": "步行时间累计比例",
-           "pop_a": "住户累计比例（可达性由低到高）", "val_a": "可达性累计比例",
-           "equal": "完全均等", "all": "全体住户", "gini": "基尼系数 {g}",
-           "access_line": "可达性（{method}，供给：{supply}）：平均每千户 {mean}，中位数 {median}；"
-                          "{below} 的住户低于 {level}",
-           "note": "按其他步行方式的人群按各自的步行路线计算；人数取自住户文件。"},
+    "en": {
+        "title": "Groups and fairness",
+        "group": "Group",
+        "profile": "Walks at",
+        "people": "People",
+        "covered": "Within {m:g} min",
+        "share": "Share",
+        "gap": "Gap to all households",
+        "lorenz": "Lorenz curves: who walks how far",
+        "lorenz_access": "Lorenz curve of access ({method})",
+        "pop": "Cumulative share of people (shortest walks first)",
+        "val": "Cumulative share of walking time",
+        "pop_a": "Cumulative share of households (least access first)",
+        "val_a": "Cumulative share of access",
+        "equal": "Equality",
+        "all": "All households",
+        "gini": "Gini {g}",
+        "access_line": (
+            "Access ({method}, supply: {supply}): mean {mean} per 1,000 households, median {median}; "
+            "{below} of households below {level}"
+        ),
+        "note": (
+            "Groups walking at another profile are assessed on their own walks; counts are as given in the "
+            "households file."
+        ),
+    },
+    "zh": {
+        "title": "重点人群与公平性",
+        "group": "人群",
+        "profile": "步行方式",
+        "people": "人数",
+        "covered": "{m:g}分钟内",
+        "share": "覆盖率",
+        "gap": "与全体住户差距",
+        "lorenz": "洛伦兹曲线：步行距离的分布",
+        "lorenz_access": "可达性洛伦兹曲线（{method}）",
+        "pop": "人口累计比例（步行时间由短到长）",
+        "val": "步行时间累计比例",
+        "pop_a": "住户累计比例（可达性由低到高）",
+        "val_a": "可达性累计比例",
+        "equal": "完全均等",
+        "all": "全体住户",
+        "gini": "基尼系数 {g}",
+        "access_line": "可达性（{method}，供给：{supply}）：平均每千户 {mean}，中位数 {median}；"
+        "{below} 的住户低于 {level}",
+        "note": "按其他步行方式的人群按各自的步行路线计算；人数取自住户文件。",
+    },
 }
 
 
@@ -207,7 +297,9 @@ def brief_page(pdf, result, *, lang: str = "en", table=None) -> None:
 
     from .static_map import cjk_font, font_rc
 
-    rc = font_rc("zh") if cjk_font() is not None else {}  # group names are often Chinese, whatever the language
+    rc = (
+        font_rc("zh") if cjk_font() is not None else {}
+    )  # group names are often Chinese, whatever the language
     with plt.rc_context(rc):
         _brief_page(pdf, result, lang=lang, table=table)
 
@@ -229,23 +321,37 @@ def _brief_page(pdf, result, *, lang, table) -> None:
         from .people_map import PROFILE_NAMES
 
         names = PROFILE_NAMES.get(lang, {})
-        rows = [[str(name), names.get(g["profile"], str(g["profile"] or "-")), f"{g['total']:,.0f}", f"{g['covered']:,.0f}",
-                 "-" if g["share_covered"] is None else f"{g['share_covered']:.1%}",
-                 "-" if g["gap_to_all"] is None else f"{100 * g['gap_to_all']:+.1f} pt"]
-                for name, g in s.groups.items()]
+        rows = [
+            [
+                str(name),
+                names.get(g["profile"], str(g["profile"] or "-")),
+                f"{g['total']:,.0f}",
+                f"{g['covered']:,.0f}",
+                "-" if g["share_covered"] is None else f"{g['share_covered']:.1%}",
+                "-" if g["gap_to_all"] is None else f"{100 * g['gap_to_all']:+.1f} pt",
+            ]
+            for name, g in s.groups.items()
+        ]
         h = 0.03 * (len(rows) + 1)
-        table(fig.add_axes((0.06, top - h, 0.88, h)), rows,
-              [X["group"], X["profile"], X["people"], X["covered"].format(m=m), X["share"], X["gap"]],
-              [0.22, 0.16, 0.15, 0.17, 0.12, 0.18])
+        table(
+            fig.add_axes((0.06, top - h, 0.88, h)),
+            rows,
+            [X["group"], X["profile"], X["people"], X["covered"].format(m=m), X["share"], X["gap"]],
+            [0.22, 0.16, 0.15, 0.17, 0.12, 0.18],
+        )
         top -= h + 0.03
         fig.text(0.06, top, plain_text(X["note"]), fontsize=7, color="#444", va="top")
         top -= 0.03
     a = s.access
     if a:
-        line = X["access_line"].format(method=a["method"], supply=a["supply"], mean=_g(a["mean"]),
-                                       median=_g(a["median"]),
-                                       below="-" if a["share_below_level"] is None else f"{a['share_below_level']:.1%}",
-                                       level=_g(a["level"]))
+        line = X["access_line"].format(
+            method=a["method"],
+            supply=a["supply"],
+            mean=_g(a["mean"]),
+            median=_g(a["median"]),
+            below="-" if a["share_below_level"] is None else f"{a['share_below_level']:.1%}",
+            level=_g(a["level"]),
+        )
         fig.text(0.06, top, plain_text(line), fontsize=8, va="top", wrap=True)
         top -= 0.04
     n_plots = 1 + (1 if a and a.get("lorenz") else 0)
@@ -277,8 +383,13 @@ def _brief_page(pdf, result, *, lang, table) -> None:
         ax2 = fig.add_axes((0.12, top2 - height, 0.76, height))
         ax2.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label=X["equal"])
         lz = a["lorenz"]
-        ax2.plot(lz["population_share"], lz["value_share"], lw=1.6, color="#006d2c",
-                 label=plain_text(f"{X['all']} ({X['gini'].format(g=_g(a['gini']))})"))
+        ax2.plot(
+            lz["population_share"],
+            lz["value_share"],
+            lw=1.6,
+            color="#006d2c",
+            label=plain_text(f"{X['all']} ({X['gini'].format(g=_g(a['gini']))})"),
+        )
         ax2.set_xlim(0, 1), ax2.set_ylim(0, 1)
         ax2.set_xlabel(X["pop_a"], fontsize=8), ax2.set_ylabel(X["val_a"], fontsize=8)
         ax2.set_title(X["lorenz_access"].format(method=a["method"]), fontsize=10, loc="left")

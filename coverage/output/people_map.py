@@ -24,21 +24,39 @@ from .._encode import b64_array
 
 log = logging.getLogger(__name__)
 
-#: The access layer draws every residential point; above this many it is left out (the files carry the values).
+#: The access layer draws every residential point; above this many it is left out (the files carry the
+#: values).
 MAX_ACCESS_POINTS = 50_000
 #: Access classes: no station within the threshold, then five quintile classes (light to dark).
 ACCESS_NONE_COLOUR = "#bdbdbd"
 ACCESS_COLOURS = ("#edf8fb", "#b2e2e2", "#66c2a4", "#2ca25f", "#006d2c")
 
 LABELS = {
-    "en": {"access": "Access ({method}): {unit}", "none": "No station within {m:g} min",
-           "groups": "Groups: people within {m:g} min", "starting": "starting scenario; walks at {profile}",
-           "follows": "follows the scenario", "unit": "social workers per 1,000 households"},
-    "zh": {"access": "可达性（{method}）：{unit}", "none": "{m:g}分钟内无站点", "groups": "各人群：{m:g}分钟内人数",
-           "starting": "初始方案；按{profile}步行", "follows": "随方案变化", "unit": "每千户社工数"},
+    "en": {
+        "access": "Access ({method}): {unit}",
+        "none": "No station within {m:g} min",
+        "groups": "Groups: people within {m:g} min",
+        "starting": "starting scenario; walks at {profile}",
+        "follows": "follows the scenario",
+        "unit": "social workers per 1,000 households",
+    },
+    "zh": {
+        "access": "可达性（{method}）：{unit}",
+        "none": "{m:g}分钟内无站点",
+        "groups": "各人群：{m:g}分钟内人数",
+        "starting": "初始方案；按{profile}步行",
+        "follows": "随方案变化",
+        "unit": "每千户社工数",
+    },
 }
-PROFILE_NAMES = {"zh": {"elderly": "老年人速度", "wheelchair": "轮椅无障碍路线", "adult": "成人速度",
-                        "planning": "规划速度"}}
+PROFILE_NAMES = {
+    "zh": {
+        "elderly": "老年人速度",
+        "wheelchair": "轮椅无障碍路线",
+        "adult": "成人速度",
+        "planning": "规划速度",
+    }
+}
 
 
 def _fmt(x: float) -> str:
@@ -54,23 +72,35 @@ def people_block(result, pos: np.ndarray, lang: str = "en") -> dict | None:
     L = LABELS.get(lang, LABELS["en"])
     m = result.summary.threshold_min
     n = pos.size
-    out: dict = {"labels": {"groups": L["groups"].format(m=m), "follows": L["follows"]}, "access": None,
-                 "groups": None}
+    out: dict = {
+        "labels": {"groups": L["groups"].format(m=m), "follows": L["follows"]},
+        "access": None,
+        "groups": None,
+    }
     if wa is not None and n > MAX_ACCESS_POINTS:
-        log.info("The map's access layer is left out above %s residential points (households.csv has the values)",
-                 f"{MAX_ACCESS_POINTS:,}")
+        log.info(
+            "The map's access layer is left out above %s residential points (households.csv has the values)",
+            f"{MAX_ACCESS_POINTS:,}",
+        )
     elif wa is not None:
         values = np.full(n, np.nan, dtype=np.float32)
         values[pos] = wa.access.astype(np.float32)
         positive = wa.access[np.isfinite(wa.access) & (wa.access > 0)]
-        breaks = (np.unique(np.quantile(positive, [0.2, 0.4, 0.6, 0.8])).tolist() if positive.size else [])
+        breaks = np.unique(np.quantile(positive, [0.2, 0.4, 0.6, 0.8])).tolist() if positive.size else []
         edges = [0.0, *breaks, float(positive.max()) if positive.size else 0.0]
         legend = [[ACCESS_NONE_COLOUR, L["none"].format(m=m)]]
-        legend += [[ACCESS_COLOURS[k], f"{_fmt(edges[k])} - {_fmt(edges[k + 1])}"] for k in range(len(edges) - 1)]
+        legend += [
+            [ACCESS_COLOURS[k], f"{_fmt(edges[k])} - {_fmt(edges[k + 1])}"] for k in range(len(edges) - 1)
+        ]
         unit = L["unit"] if wa.spec.staff_col is not None else wa.summary["unit"]
-        out["access"] = {"label": L["access"].format(method=wa.summary["method"], unit=unit),
-                         "values": b64_array(values), "breaks": breaks, "colours": list(ACCESS_COLOURS),
-                         "none": ACCESS_NONE_COLOUR, "legend": legend}
+        out["access"] = {
+            "label": L["access"].format(method=wa.summary["method"], unit=unit),
+            "values": b64_array(values),
+            "breaks": breaks,
+            "colours": list(ACCESS_COLOURS),
+            "none": ACCESS_NONE_COLOUR,
+            "legend": legend,
+        }
     if groups is not None:
         own = result.params["profile"]
         rows = []
@@ -81,8 +111,15 @@ def people_block(result, pos: np.ndarray, lang: str = "en") -> dict | None:
             s = result.summary.groups[spec.name]
             follows = spec.profile is None or spec.profile == own
             name = PROFILE_NAMES.get(lang, {}).get(prof, prof) if prof else "-"
-            rows.append({"name": spec.name, "follows": follows, "counts": b64_array(counts.astype(np.float64)),
-                         "covered0": s["covered"], "total": s["total"],
-                         "note": L["follows"] if follows else L["starting"].format(profile=name)})
+            rows.append(
+                {
+                    "name": spec.name,
+                    "follows": follows,
+                    "counts": b64_array(counts.astype(np.float64)),
+                    "covered0": s["covered"],
+                    "total": s["total"],
+                    "note": L["follows"] if follows else L["starting"].format(profile=name),
+                }
+            )
         out["groups"] = rows
     return out

@@ -1,4 +1,5 @@
-"""Write prepared inputs: household points from :mod:`coverage.demand`, stations from :mod:`coverage.geocoding`.
+"""Write prepared inputs: household points from :mod:`coverage.demand`, stations from
+:mod:`coverage.geocoding`.
 
 Both are written so that ``service-coverage analyze`` reads them as they are
 (``--households OUT/households.csv --weight households``, or
@@ -31,7 +32,8 @@ def _plain_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dict[str, str]:
-    """``households.csv`` and ``.gpkg`` (layers ``households``, ``buildings``), ``zones.csv|.gpkg``, ``demand.json``.
+    """``households.csv`` and ``.gpkg`` (layers ``households``, ``buildings``), ``zones.csv|.gpkg``,
+    ``demand.json``.
 
     Parameters
     ----------
@@ -65,8 +67,11 @@ def write_demand(demand, out: OutputFolder, *, extra: dict | None = None) -> dic
     return files
 
 
-def write_geocoded(table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | None = None) -> dict[str, str]:
-    """``geocoded.csv`` (every row, in order, with ``lon``/``lat`` where found), ``geocoded.gpkg``, ``geocode.json``.
+def write_geocoded(
+    table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | None = None
+) -> dict[str, str]:
+    """``geocoded.csv`` (every row, in order, with ``lon``/``lat`` where found), ``geocoded.gpkg``,
+    ``geocode.json``.
 
     Rows that were not found keep empty coordinates (and no geometry in the
     GeoPackage) with ``status`` ``not_found`` and the reason in ``note``;
@@ -79,8 +84,13 @@ def write_geocoded(table: gpd.GeoDataFrame, out: OutputFolder, *, extra: dict | 
     with out.write("geocoded.gpkg") as tmp:
         write_gpkg({"geocoded": table}, tmp)
     files["geocoded_gpkg"] = str(out.path("geocoded.gpkg"))
-    doc = {"rows": len(table), "by_status": _counts(table["status"]), "by_quality": _counts(table["quality"]),
-           "by_source": _counts(table["match_source"].replace("", "none")), **(extra or {})}
+    doc = {
+        "rows": len(table),
+        "by_status": _counts(table["status"]),
+        "by_quality": _counts(table["quality"]),
+        "by_source": _counts(table["match_source"].replace("", "none")),
+        **(extra or {}),
+    }
     with out.write("geocode.json") as tmp:
         write_json(doc, tmp)
     files["summary"] = str(out.path("geocode.json"))

@@ -29,10 +29,21 @@ if TYPE_CHECKING:
     from ..siting import SitingResult
 
 
-def export_report(result: RunResult, out_dir: Any, *, sites: SitingResult | None = None, areas: Any = None,
-                  area_name_col: str | None = None, area_id_col: str | None = None, target_share: float = 0.85,
-                  lang: str = "en", png: bool = True, brief: bool = True,
-                  isochrones: tuple | None = None, area_crs: Any = None) -> dict[str, str]:
+def export_report(
+    result: RunResult,
+    out_dir: Any,
+    *,
+    sites: SitingResult | None = None,
+    areas: Any = None,
+    area_name_col: str | None = None,
+    area_id_col: str | None = None,
+    target_share: float = 0.85,
+    lang: str = "en",
+    png: bool = True,
+    brief: bool = True,
+    isochrones: tuple | None = None,
+    area_crs: Any = None,
+) -> dict[str, str]:
     """Write the meeting pack for ``result`` to ``out_dir``; returns the files written.
 
     Parameters
@@ -61,8 +72,26 @@ def export_report(result: RunResult, out_dir: Any, *, sites: SitingResult | None
     from ..products import analyse
 
     own = not isinstance(out_dir, OutputFolder)
-    products = analyse(result, isochrones=isochrones, sites=sites, what_if=True, streets=True, areas=areas,
-                       area_name_col=area_name_col, area_id_col=area_id_col, area_crs=area_crs,
-                       target_share=target_share, lang=lang)
-    return write_run(products, out_dir, command="report", lang=lang, png=png, brief=brief,
-                     manifest={} if own else None, cleanup=False)
+    products = analyse(
+        result,
+        isochrones=isochrones,
+        sites=sites,
+        what_if=True,
+        streets=True,
+        areas=areas,
+        area_name_col=area_name_col,
+        area_id_col=area_id_col,
+        area_crs=area_crs,
+        target_share=target_share,
+        lang=lang,
+    )
+    return write_run(
+        products,
+        out_dir,
+        command="report",
+        lang=lang,
+        png=png,
+        brief=brief,
+        manifest={} if own else None,
+        cleanup=False,
+    )

@@ -61,19 +61,31 @@ def whatif_block(result, sc, pos: np.ndarray) -> dict:
     pairs = (p - prev) * n_codes + c
     staff = None
     if result.staff is not None:
-        staff = [None if not np.isfinite(v) else float(v) for v in result.staff] + [None] * (sc.n_sites - sc.n_stations)
+        staff = [None if not np.isfinite(v) else float(v) for v in result.staff] + [None] * (
+            sc.n_sites - sc.n_stations
+        )
     return {
-        "bandsMin": sc.bands_min, "thr": sc.threshold_index, "nCodes": n_codes,
+        "bandsMin": sc.bands_min,
+        "thr": sc.threshold_index,
+        "nCodes": n_codes,
         "cnt": base64.b64encode(varint(counts)).decode(),
         "pairs": base64.b64encode(varint(pairs)).decode(),
         "sites": {
-            "id": sc.site_id, "name": sc.site_name, "kind": sc.site_kind,
+            "id": sc.site_id,
+            "name": sc.site_name,
+            "kind": sc.site_kind,
             "lon": [None if not np.isfinite(v) else float(v) for v in sc.site_lon],
             "lat": [None if not np.isfinite(v) else float(v) for v in sc.site_lat],
-            "nStations": sc.n_stations, "open0": [int(b) for b in sc.start_open],
-            "util": ([None if not np.isfinite(u) else round(float(u), 4)
-                      for u in result.stations["utilisation"].to_numpy(dtype=float)]
-                     if "utilisation" in result.stations else None),
+            "nStations": sc.n_stations,
+            "open0": [int(b) for b in sc.start_open],
+            "util": (
+                [
+                    None if not np.isfinite(u) else round(float(u), 4)
+                    for u in result.stations["utilisation"].to_numpy(dtype=float)
+                ]
+                if "utilisation" in result.stations
+                else None
+            ),
             "staff": staff,
         },
         "utilColours": [[hi if np.isfinite(hi) else 1e9, col] for hi, col, _ in UTILISATION_COLOURS],
@@ -84,7 +96,8 @@ def whatif_block(result, sc, pos: np.ndarray) -> dict:
 
 
 def _gate_block(sc, pos: np.ndarray) -> dict | None:
-    """Candidate gate openings: per site, (opening, household, band) triples, households in the page's order."""
+    """Candidate gate openings:
+    per site, (opening, household, band) triples, households in the page's order."""
     if not sc.n_gates:
         return None
     n_codes = len(sc.bands_m)
@@ -98,7 +111,8 @@ def _gate_block(sc, pos: np.ndarray) -> dict | None:
         gate.append(g)
         counts.append(p.size)
     return {
-        "id": list(sc.gate_id), "compound": list(sc.gate_compound),
+        "id": list(sc.gate_id),
+        "compound": list(sc.gate_compound),
         "lon": [None if not np.isfinite(v) else float(v) for v in sc.gate_lon],
         "lat": [None if not np.isfinite(v) else float(v) for v in sc.gate_lat],
         "cnt": base64.b64encode(varint(counts)).decode(),

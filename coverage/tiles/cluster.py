@@ -16,8 +16,10 @@ def need_dask() -> None:
         import dask  # noqa: F401
         import distributed  # noqa: F401
     except ImportError:
-        msg = ("tiled runs need Dask: install the dask extra, pip install \"service-coverage[dask]\" "
-               "(or pip install -e \".[dask]\" in a checkout).")
+        msg = (
+            'tiled runs need Dask: install the dask extra, pip install "service-coverage[dask]" '
+            '(or pip install -e ".[dask]" in a checkout).'
+        )
         raise CoverageInputError(msg) from None
 
 
@@ -86,8 +88,13 @@ def _client(scheduler):
             raise CoverageInputError(msg)
         import os
 
-        cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=n_workers or os.cpu_count(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
         client = Client(cluster)
         own = [client, cluster]
     elif isinstance(scheduler, str) and "://" in scheduler:

@@ -43,7 +43,8 @@ from .._files import write_cache
 from ..io import Points, read_polygons
 from ..network import WalkNetwork
 
-#: Merged households.csv / households.gpkg are written up to this many rows (:data:`coverage.settings.merge_max_rows`).
+#: Merged households.csv / households.gpkg are written up to this many rows
+#: (:data:`coverage.settings.merge_max_rows`).
 MERGE_MAX_ROWS = settings.merge_max_rows
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,10 @@ class Tiling:
             log.warning("%d points lie outside every tile polygon; each goes to the nearest tile", lost.size)
         return out
 
-
     def grown(self, extents: np.ndarray) -> Tiling:
-        """The tiles grown to hold the points placed in them (``extents``: per tile min x, min y, max x, max y).
+        """The tiles grown to hold the points placed in them.
+
+        ``extents``: per tile min x, min y, max x, max y.
 
         A point outside every tile polygon goes to the nearest tile; its tile then reaches out to it, so the
         tile's network and stations (its halo) are the point's own, as in one run.
@@ -124,8 +126,15 @@ class Tiling:
             return self
         h = hashlib.sha256(self.key.encode() + b"".join(shapely.to_wkb(regions[np.asarray(grew)])))
         log.info("%d tiles grow to hold the points that lie outside every tile", len(grew))
-        return Tiling(self.kind, f"{self.key}-g{h.hexdigest()[:12]}", regions, self.ids, self.size_m, self.origin,
-                      self.grid_shape)
+        return Tiling(
+            self.kind,
+            f"{self.key}-g{h.hexdigest()[:12]}",
+            regions,
+            self.ids,
+            self.size_m,
+            self.origin,
+            self.grid_shape,
+        )
 
 
 def tile_extents(tile: np.ndarray, x: np.ndarray, y: np.ndarray, n_tiles: int) -> np.ndarray:
@@ -146,8 +155,14 @@ def tile_extents(tile: np.ndarray, x: np.ndarray, y: np.ndarray, n_tiles: int) -
 def merge_extents(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The union of two per-tile extents (NaN where neither has points)."""
     with np.errstate(invalid="ignore"):
-        return np.column_stack([np.fmin(a[:, 0], b[:, 0]), np.fmin(a[:, 1], b[:, 1]),
-                                np.fmax(a[:, 2], b[:, 2]), np.fmax(a[:, 3], b[:, 3])])
+        return np.column_stack(
+            [
+                np.fmin(a[:, 0], b[:, 0]),
+                np.fmin(a[:, 1], b[:, 1]),
+                np.fmax(a[:, 2], b[:, 2]),
+                np.fmax(a[:, 3], b[:, 3]),
+            ]
+        )
 
 
 def parse_tiles(spec, network: WalkNetwork) -> Tiling:
@@ -169,10 +184,13 @@ def parse_tiles(spec, network: WalkNetwork) -> Tiling:
         ny = int(np.ceil((xy[:, 1].max() - y0) / size)) or 1
         rr, cc = np.divmod(np.arange(nx * ny), nx)
         boxes = shapely.box(x0 + cc * size, y0 + rr * size, x0 + (cc + 1) * size, y0 + (rr + 1) * size)
-        return Tiling("grid", f"grid{size:g}", boxes, np.arange(nx * ny), size, (float(x0), float(y0)), (ny, nx))
+        return Tiling(
+            "grid", f"grid{size:g}", boxes, np.arange(nx * ny), size, (float(x0), float(y0)), (ny, nx)
+        )
     polys = read_polygons(spec, role="tiles", id_aliases=("tile_id", "id", "name", "编号", "名称"))
-    work = np.asarray(gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values,
-                      dtype=object)
+    work = np.asarray(
+        gpd.GeoSeries(polys.frame.geometry.values, crs="EPSG:4326").to_crs(network.crs).values, dtype=object
+    )
     h = hashlib.sha256(b"".join(shapely.to_wkb(work)))
     return Tiling("polygons", f"poly{h.hexdigest()[:16]}", work, polys.ids.astype(str))
 
@@ -183,7 +201,8 @@ def halo_m(horizon_m: float, max_snap_m: float) -> tuple[float, float]:
 
 
 def _edge_cells(network: WalkNetwork, origin) -> tuple[np.ndarray, np.ndarray, int]:
-    """(cell id, edge) pairs: every coarse cell each segment's bounding box touches; and the cell grid width."""
+    """(cell id, edge) pairs:
+    every coarse cell each segment's bounding box touches; and the cell grid width."""
     xy = network.xy
     a, b = xy[network.edge_u], xy[network.edge_v]
     lo = np.floor((np.minimum(a, b) - origin) / _CELL_M).astype(np.int64)
@@ -246,22 +265,44 @@ def cut_network(network: WalkNetwork, tiling: Tiling, halo: float, *, progress: 
         rr, cc = np.mgrid[r0 : r1 + 1, c0 : c1 + 1]
         cells = (rr * width + cc).ravel()
         if reg is not None:  # keep the coarse cells that touch the buffered polygon
-            boxes = shapely.box(origin[0] + cc.ravel() * _CELL_M, origin[1] + rr.ravel() * _CELL_M,
-                                origin[0] + (cc.ravel() + 1) * _CELL_M, origin[1] + (rr.ravel() + 1) * _CELL_M)
+            boxes = shapely.box(
+                origin[0] + cc.ravel() * _CELL_M,
+                origin[1] + rr.ravel() * _CELL_M,
+                origin[0] + (cc.ravel() + 1) * _CELL_M,
+                origin[1] + (rr.ravel() + 1) * _CELL_M,
+            )
             cells = cells[shapely.intersects(reg, boxes)]
         k = np.searchsorted(ucell, cells)
         k = k[(k < ucell.size) & (ucell[np.minimum(k, ucell.size - 1)] == cells)]
-        sel = np.unique(np.concatenate([edge[start[i] : end[i]] for i in k])) if k.size else np.zeros(0, np.int64)
-        nodes, inv = np.unique(np.concatenate([network.edge_u[sel], network.edge_v[sel]]), return_inverse=True)
-        arrays = {"node_id": network.node_id[nodes], "lon": network.lon[nodes], "lat": network.lat[nodes],
-                  "edge_u": inv[: sel.size].astype(network.edge_u.dtype),
-                  "edge_v": inv[sel.size :].astype(network.edge_v.dtype),
-                  "edge_length_m": network.edge_length_m[sel], "edge_way": network.edge_way[sel],
-                  "edge_flags": network.edge_flags[sel]}
-        meta = {**network.meta, "work_crs": crs, "tile": str(tiling.ids[t]), "tile_halo_m": halo,
-                "n_nodes_tile": int(nodes.size)}
+        sel = (
+            np.unique(np.concatenate([edge[start[i] : end[i]] for i in k]))
+            if k.size
+            else np.zeros(0, np.int64)
+        )
+        nodes, inv = np.unique(
+            np.concatenate([network.edge_u[sel], network.edge_v[sel]]), return_inverse=True
+        )
+        arrays = {
+            "node_id": network.node_id[nodes],
+            "lon": network.lon[nodes],
+            "lat": network.lat[nodes],
+            "edge_u": inv[: sel.size].astype(network.edge_u.dtype),
+            "edge_v": inv[sel.size :].astype(network.edge_v.dtype),
+            "edge_length_m": network.edge_length_m[sel],
+            "edge_way": network.edge_way[sel],
+            "edge_flags": network.edge_flags[sel],
+        }
+        meta = {
+            **network.meta,
+            "work_crs": crs,
+            "tile": str(tiling.ids[t]),
+            "tile_halo_m": halo,
+            "n_nodes_tile": int(nodes.size),
+        }
         path = folder / f"tile-{t:05d}.npz"
-        write_cache(path, lambda tmp, a=arrays, m=meta: np.savez(tmp, **a, meta=np.array(json.dumps(m))), "tile")
+        write_cache(
+            path, lambda tmp, a=arrays, m=meta: np.savez(tmp, **a, meta=np.array(json.dumps(m))), "tile"
+        )
         files.append(str(path))
     write_cache(done, lambda tmp: tmp.write_text(json.dumps({"files": files}), encoding="utf-8"), "tiles")
     return files
@@ -312,16 +353,32 @@ def partition_households(points: Points, network: WalkNetwork, tiling: Tiling, f
             frame[c] = frame[c].astype("string")
     path = Path(folder) / "households.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_cache(path, lambda tmp: frame.to_parquet(tmp, index=False, row_group_size=50_000,
-                                                   write_covering_bbox=True), "households")
+    write_cache(
+        path,
+        lambda tmp: frame.to_parquet(tmp, index=False, row_group_size=50_000, write_covering_bbox=True),
+        "households",
+    )
     counts = np.bincount(tile[tile >= 0], minlength=len(tiling))
     bad = np.flatnonzero(~points.valid)
     if bad.size:
-        log.info("%s: %d rows without usable coordinates stay out of the tiles (%s)", points.label, bad.size,
-                 rows_text(points.row_numbers[bad]))
+        log.info(
+            "%s: %d rows without usable coordinates stay out of the tiles (%s)",
+            points.label,
+            bad.size,
+            rows_text(points.row_numbers[bad]),
+        )
     w = points.weight
-    return Partition(str(path), counts, len(points), int(bad.size), points.valid_weight, float(w[bad].sum()),
-                     points=points, source=points.source, extents=tile_extents(tile, x, y, len(tiling)))
+    return Partition(
+        str(path),
+        counts,
+        len(points),
+        int(bad.size),
+        points.valid_weight,
+        float(w[bad].sum()),
+        points=points,
+        source=points.source,
+        extents=tile_extents(tile, x, y, len(tiling)),
+    )
 
 
 @dataclass(frozen=True)
@@ -340,7 +397,8 @@ class Partition:
 
 
 def _inner_xy(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x, y of each geometry: the point itself, or a point inside a polygon (compound outlines), as read_points."""
+    """x, y of each geometry:
+    the point itself, or a point inside a polygon (compound outlines), as read_points."""
     import shapely
 
     geom = np.asarray(geom, dtype=object)
@@ -375,9 +433,16 @@ def _partition_from(stats, out: Path, path) -> Partition:
     ext = stats[0]["extents"]
     for st in stats[1:]:
         ext = merge_extents(ext, st["extents"])
-    return Partition(str(out), counts, int(sum(s["n"] for s in stats)), int(sum(s["n_bad"] for s in stats)),
-                     float(sum(s["w_ok"] for s in stats)), float(sum(s["w_bad"] for s in stats)), source=str(path),
-                     extents=ext)
+    return Partition(
+        str(out),
+        counts,
+        int(sum(s["n"] for s in stats)),
+        int(sum(s["n_bad"] for s in stats)),
+        float(sum(s["w_ok"] for s in stats)),
+        float(sum(s["w_bad"] for s in stats)),
+        source=str(path),
+        extents=ext,
+    )
 
 
 def _fresh(folder) -> Path:
@@ -390,8 +455,15 @@ def _fresh(folder) -> Path:
     return out
 
 
-def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder, *, weight: str | None = None,
-                              batch_rows: int = 1_000_000) -> Partition:
+def stream_parquet_households(
+    path,
+    network: WalkNetwork,
+    tiling: Tiling,
+    folder,
+    *,
+    weight: str | None = None,
+    batch_rows: int = 1_000_000,
+) -> Partition:
     """GeoParquet households, read in batches and written for the tiles without holding them all in memory
     (in this process; on a cluster, :func:`partition_parquet_dask` places them in parallel).
 
@@ -433,27 +505,43 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
                     x, y = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True).transform(x, y)
             lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
             ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-            w = np.ones(lon.size) if wcol is None else np.asarray(
-                pa.compute.cast(batch.column(wcol), pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+            w = (
+                np.ones(lon.size)
+                if wcol is None
+                else np.asarray(
+                    pa.compute.cast(batch.column(wcol), pa.float64()).to_numpy(zero_copy_only=False),
+                    dtype=float,
+                )
+            )
             if ((w < 0) | ~np.isfinite(w)).any():
                 bad = n_rows + np.flatnonzero((w < 0) | ~np.isfinite(w))
-                msg = (f"households file '{path}' column {wcol!r} is negative or empty in rows (from 0) "
-                       f"{rows_text(bad)}; households cannot be negative.")
+                msg = (
+                    f"households file '{path}' column {wcol!r} is negative or empty in rows (from 0) "
+                    f"{rows_text(bad)}; households cannot be negative."
+                )
                 raise CoverageInputError(msg)
             px, py = project(network, lon, lat)
             tile = tiling.tile_of(np.where(ok, px, np.nan), np.where(ok, py, np.nan))
             hil = np.zeros(lon.size, dtype=np.int64)
             if ok.any():
-                hil[ok] = gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(
-                    total_bounds=network.bounds_lonlat).to_numpy()
+                hil[ok] = (
+                    gpd.GeoSeries(shapely.points(lon[ok], lat[ok]))
+                    .hilbert_distance(total_bounds=network.bounds_lonlat)
+                    .to_numpy()
+                )
             order = np.lexsort((hil, tile))
             table = batch.append_column("_row", pa.array(n_rows + np.arange(lon.size, dtype=np.int64)))
             table = table.append_column("_tile", pa.array(tile)).append_column("_weight", pa.array(w))
             table = pa.Table.from_batches([table]).take(pa.array(order))
             if writer is None:
-                geo = dict(meta) if meta else {"version": "1.0.0", "primary_column": gcol,
-                                               "columns": {gcol: {"encoding": "WKB"}}}
-                schema = table.schema.with_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
+                geo = (
+                    dict(meta)
+                    if meta
+                    else {"version": "1.0.0", "primary_column": gcol, "columns": {gcol: {"encoding": "WKB"}}}
+                )
+                schema = table.schema.with_metadata(
+                    {**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()}
+                )
                 writer = pq.ParquetWriter(tmp, schema)
             writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=50_000)
             counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
@@ -469,8 +557,9 @@ def stream_parquet_households(path, network: WalkNetwork, tiling: Tiling, folder
     return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path), extents=extents)
 
 
-def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *, chunk_rows: int = 1_000_000,
-                          **read) -> Partition:
+def stream_csv_households(
+    path, network: WalkNetwork, tiling: Tiling, folder, *, chunk_rows: int = 1_000_000, **read
+) -> Partition:
     """A large households CSV, read and checked in chunks and written for the tiles chunk by chunk.
 
     Each chunk (:func:`~coverage.io.iter_csv_points`) is placed in its tiles,
@@ -488,7 +577,9 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
     n_rows = n_bad = 0
     w_ok = w_bad = 0.0
     lon_hint = float(np.mean(network.bounds_lonlat[::2]))
-    for k, (offset, pts) in enumerate(iter_csv_points(path, chunk_rows=chunk_rows, lon_hint=lon_hint, **read)):
+    for k, (offset, pts) in enumerate(
+        iter_csv_points(path, chunk_rows=chunk_rows, lon_hint=lon_hint, **read)
+    ):
         if k == 0:  # the misplaced-input errors, from the first chunk
             check_extent(network, pts)
             if read.get("crs") is None:
@@ -504,13 +595,17 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
         frame["_reason"] = pts.reason.astype(str)
         hil = np.zeros(len(frame), dtype=np.int64)
         if pts.valid.any():
-            hil[pts.valid] = frame.geometry[pts.valid].hilbert_distance(total_bounds=network.bounds_lonlat).to_numpy()
+            hil[pts.valid] = (
+                frame.geometry[pts.valid].hilbert_distance(total_bounds=network.bounds_lonlat).to_numpy()
+            )
         frame = frame.iloc[np.lexsort((hil, tile))].reset_index(drop=True)
         for c in frame.columns:
             if frame[c].dtype == object and c != frame.geometry.name:
                 frame[c] = frame[c].astype("string")
         part = out / f"chunk-{k:05d}.parquet"
-        write_cache(part, lambda tmp, f=frame: f.to_parquet(tmp, index=False, row_group_size=50_000), "households")
+        write_cache(
+            part, lambda tmp, f=frame: f.to_parquet(tmp, index=False, row_group_size=50_000), "households"
+        )
         counts += np.bincount(tile[tile >= 0], minlength=len(tiling))
         n_rows += len(frame)
         n_bad += int((~pts.valid).sum())
@@ -519,8 +614,9 @@ def stream_csv_households(path, network: WalkNetwork, tiling: Tiling, folder, *,
     return Partition(str(out), counts, n_rows, n_bad, w_ok, w_bad, source=str(path), extents=extents)
 
 
-def _place_partition(gdf, offset: int, work_crs: str, tiling: Tiling, bounds, weight_col, out_path: str,
-                     geo=None) -> dict:
+def _place_partition(
+    gdf, offset: int, work_crs: str, tiling: Tiling, bounds, weight_col, out_path: str, geo=None
+) -> dict:
     """One partition of GeoParquet households placed in its tiles and written (runs on a Dask worker).
 
     ``geo`` is (geometry column, CRS) when the partition comes as a plain table with WKB geometries.
@@ -531,35 +627,60 @@ def _place_partition(gdf, offset: int, work_crs: str, tiling: Tiling, bounds, we
 
     if geo is not None:
         gcol, crs = geo
-        gdf = gpd.GeoDataFrame(gdf.drop(columns=[gcol]), geometry=shapely.from_wkb(gdf[gcol].to_numpy()),
-                               crs=crs or "EPSG:4326")
+        gdf = gpd.GeoDataFrame(
+            gdf.drop(columns=[gcol]), geometry=shapely.from_wkb(gdf[gcol].to_numpy()), crs=crs or "EPSG:4326"
+        )
 
     geom = np.asarray(gdf.geometry.values, dtype=object)
-    g84 = gdf.geometry.to_crs("EPSG:4326") if gdf.crs is not None and not gdf.crs.equals(
-        pyproj.CRS.from_epsg(4326)) else gdf.geometry
+    g84 = (
+        gdf.geometry.to_crs("EPSG:4326")
+        if gdf.crs is not None and not gdf.crs.equals(pyproj.CRS.from_epsg(4326))
+        else gdf.geometry
+    )
     lon, lat = _inner_xy(np.asarray(g84.values, dtype=object))
-    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90) & ~shapely.is_missing(geom)
-    w = np.ones(len(gdf)) if weight_col is None else pd.to_numeric(gdf[weight_col], errors="coerce").to_numpy(float)
+    ok = (
+        np.isfinite(lon)
+        & np.isfinite(lat)
+        & (np.abs(lon) <= 180)
+        & (np.abs(lat) <= 90)
+        & ~shapely.is_missing(geom)
+    )
+    w = (
+        np.ones(len(gdf))
+        if weight_col is None
+        else pd.to_numeric(gdf[weight_col], errors="coerce").to_numpy(float)
+    )
     bad_w = np.flatnonzero((w < 0) | ~np.isfinite(w))
     if bad_w.size:
-        return {"error": f"column {weight_col!r} is negative, empty or not a number in rows (from 0) "
-                         f"{rows_text(offset + bad_w)}; households cannot be negative."}
+        return {
+            "error": f"column {weight_col!r} is negative, empty or not a number in rows (from 0) "
+            f"{rows_text(offset + bad_w)}; households cannot be negative."
+        }
     x, y = pyproj.Transformer.from_crs("EPSG:4326", work_crs, always_xy=True).transform(lon, lat)
     tile = tiling.tile_of(np.where(ok, x, np.nan), np.where(ok, y, np.nan))
     hil = np.zeros(len(gdf), dtype=np.int64)
     if ok.any():
-        hil[ok] = gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(total_bounds=bounds).to_numpy()
-    out = gdf.set_geometry(g84.values).assign(_row=offset + np.arange(len(gdf), dtype=np.int64), _tile=tile,
-                                             _weight=w)
+        hil[ok] = (
+            gpd.GeoSeries(shapely.points(lon[ok], lat[ok])).hilbert_distance(total_bounds=bounds).to_numpy()
+        )
+    out = gdf.set_geometry(g84.values).assign(
+        _row=offset + np.arange(len(gdf), dtype=np.int64), _tile=tile, _weight=w
+    )
     out = out.iloc[np.lexsort((hil, tile))].reset_index(drop=True)
     out.to_parquet(out_path, index=False, row_group_size=50_000)
-    return {"counts": np.bincount(tile[tile >= 0], minlength=len(tiling)), "n": len(gdf),
-            "n_bad": int((~ok).sum()), "w_ok": float(w[ok].sum()), "w_bad": float(w[~ok].sum()),
-            "extents": tile_extents(tile, x, y, len(tiling))}
+    return {
+        "counts": np.bincount(tile[tile >= 0], minlength=len(tiling)),
+        "n": len(gdf),
+        "n_bad": int((~ok).sum()),
+        "w_ok": float(w[ok].sum()),
+        "w_bad": float(w[~ok].sum()),
+        "extents": tile_extents(tile, x, y, len(tiling)),
+    }
 
 
-def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, client, *,
-                           weight: str | None = None) -> Partition:
+def partition_parquet_dask(
+    path, network: WalkNetwork, tiling: Tiling, folder, client, *, weight: str | None = None
+) -> Partition:
     """GeoParquet households placed in their tiles in parallel on a Dask cluster (dask-geopandas partitions).
 
     Each partition (a file of a dataset, or row groups of one file) is read,
@@ -587,8 +708,19 @@ def partition_parquet_dask(path, network: WalkNetwork, tiling: Tiling, folder, c
     parts = ddf.to_delayed()
     from dask import delayed
 
-    jobs = [delayed(_place_partition)(p, int(offsets[k]), network.crs.to_string(), tiling, network.bounds_lonlat,
-                                      wcol, str(out / f"part-{k:05d}.parquet"), geo) for k, p in enumerate(parts)]
+    jobs = [
+        delayed(_place_partition)(
+            p,
+            int(offsets[k]),
+            network.crs.to_string(),
+            tiling,
+            network.bounds_lonlat,
+            wcol,
+            str(out / f"part-{k:05d}.parquet"),
+            geo,
+        )
+        for k, p in enumerate(parts)
+    ]
     return _partition_from(client.compute(jobs, sync=True), out, path)
 
 
@@ -599,21 +731,31 @@ def tile_gates(rule, region, margin_m: float = 0.0) -> dict:
     import geopandas as gpd
 
     tree = rule.compound_tree
-    idx = np.sort(tree.query(region, predicate="dwithin", distance=margin_m) if margin_m
-                  else tree.query(region, predicate="intersects"))
+    idx = np.sort(
+        tree.query(region, predicate="dwithin", distance=margin_m)
+        if margin_m
+        else tree.query(region, predicate="intersects")
+    )
     if idx.size == 0:
         return {}
     ids = rule.compounds.ids.astype(str)
-    comp = gpd.GeoDataFrame({"compound_id": ids[idx]}, geometry=rule.compounds.frame.geometry.values[idx],
-                            crs="EPSG:4326")
+    comp = gpd.GeoDataFrame(
+        {"compound_id": ids[idx]}, geometry=rule.compounds.frame.geometry.values[idx], crs="EPSG:4326"
+    )
     g = np.flatnonzero(np.isin(rule.gate_compound, idx) & rule.gates.valid & (rule.gate_status != "too_far"))
-    gates = gpd.GeoDataFrame({"gate_id": rule.gates.ids.astype(str)[g], "compound_id": ids[rule.gate_compound[g]]},
-                             geometry=gpd.points_from_xy(rule.gates.lon[g], rule.gates.lat[g]), crs="EPSG:4326")
+    gates = gpd.GeoDataFrame(
+        {"gate_id": rule.gates.ids.astype(str)[g], "compound_id": ids[rule.gate_compound[g]]},
+        geometry=gpd.points_from_xy(rule.gates.lon[g], rule.gates.lat[g]),
+        crs="EPSG:4326",
+    )
     return {"compounds": comp, "gates": gates}
 
 
 def untiled_profile(profile) -> None:
     """Profiles that walk a restricted network (wheelchair) are not cut into tiles yet: a clear error."""
     if settings.PROFILE_AVOID.get(profile or ""):
-        msg = f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it per city."
+        msg = (
+            f"--profile {profile} (a restricted walking network) does not run with --tiles yet; run it "
+            "per city."
+        )
         raise CoverageInputError(msg)

@@ -86,12 +86,24 @@ def run_tile(task: dict) -> dict:
     hh = hh.drop(columns=["_row", "_tile", "_weight", "_reason"], errors="ignore").reset_index(drop=True)
     p = task["params"]
     # crs: both frames are WGS-84 by construction (checked once, by the coordinator)
-    r = assess(net, task["stations"], hh, crs="EPSG:4326", minutes=p["minutes"], speed_kph=p["speed_kph"],
-               weight=p["weight"],
-               id_col=p["id_col"], household_id_col=p["household_id_col"], max_snap_m=p["max_snap_m"],
-               cutoffs_min=tuple(p["cutoffs_min"]), horizon_min=p["horizon_min"], require_stations=False,
-               compounds=task.get("compounds"), gates=task.get("gates"),
-               compound_id_col="compound_id" if task.get("compounds") is not None else None)
+    r = assess(
+        net,
+        task["stations"],
+        hh,
+        crs="EPSG:4326",
+        minutes=p["minutes"],
+        speed_kph=p["speed_kph"],
+        weight=p["weight"],
+        id_col=p["id_col"],
+        household_id_col=p["household_id_col"],
+        max_snap_m=p["max_snap_m"],
+        cutoffs_min=tuple(p["cutoffs_min"]),
+        horizon_min=p["horizon_min"],
+        require_stations=False,
+        compounds=task.get("compounds"),
+        gates=task.get("gates"),
+        compound_id_col="compound_id" if task.get("compounds") is not None else None,
+    )
     out = r.households.copy()
     if p.get("gated") and "compound_id" not in out:  # a tile outside every compound: the open rule throughout
         out["compound_id"] = pd.array([None] * len(out), dtype=object)
@@ -101,7 +113,9 @@ def run_tile(task: dict) -> dict:
     out["_weight"] = r.household_points.weight
     out.to_parquet(task["out"], index=False)
     s = r.summary
-    loads = pd.DataFrame({"id": r.station_points.ids.astype(str), **{c: r.stations[c].to_numpy() for c in _LOAD_COLUMNS}})
+    loads = pd.DataFrame(
+        {"id": r.station_points.ids.astype(str), **{c: r.stations[c].to_numpy() for c in _LOAD_COLUMNS}}
+    )
     pairs = None
     if p.get("pairs"):  # station capacities: the walks within the threshold go back for one global assignment
         w = r.access.within(net, r.station_snap, r.reach, r.params["threshold_m"], walk=True).tocoo()
@@ -109,14 +123,22 @@ def run_tile(task: dict) -> dict:
     changed = []
     if s.gates:
         h = r.households
-        ch = h["covered"].to_numpy() != (np.nan_to_num(h["walk_m_open"].to_numpy(dtype=float), nan=np.inf)
-                                          <= r.params["threshold_m"] + 1e-9)
+        ch = h["covered"].to_numpy() != (
+            np.nan_to_num(h["walk_m_open"].to_numpy(dtype=float), nan=np.inf)
+            <= r.params["threshold_m"] + 1e-9
+        )
         ch &= h["compound_id"].notna().to_numpy() & (h["status"].astype(str) != "invalid").to_numpy()
         changed = sorted(set(h["compound_id"][ch].astype(str)))
     return {
-        "tile": task["tile"], "rows": int(rows.size), "summary": s.to_dict(), "loads": loads,
-        "compounds_changed": changed, "pairs": pairs,
-        "n_nodes": net.n_nodes, "n_stations": len(task["stations"]), "seconds": time.perf_counter() - t0,
+        "tile": task["tile"],
+        "rows": int(rows.size),
+        "summary": s.to_dict(),
+        "loads": loads,
+        "compounds_changed": changed,
+        "pairs": pairs,
+        "n_nodes": net.n_nodes,
+        "n_stations": len(task["stations"]),
+        "seconds": time.perf_counter() - t0,
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -137,7 +159,9 @@ class TiledResult:
     tiles: pd.DataFrame | None = None  # per tile: rows, network nodes, stations, seconds, peak memory
     timings: dict = field(default_factory=dict)
     weights: np.ndarray | None = None  # households per merged row (input order)
-    network: WalkNetwork | None = field(default=None, repr=False)  # the whole network (its work CRS, its source)
+    network: WalkNetwork | None = field(
+        default=None, repr=False
+    )  # the whole network (its work CRS, its source)
     station_points: object = field(default=None, repr=False)  # the stations as read (coverage.io.Points)
     station_snap: object = field(default=None, repr=False)  # where they meet the whole network
     gate_rule: object = None  # coverage.gates.GateRule, with gated compounds (placed for the whole run)
@@ -167,10 +191,17 @@ class TiledResult:
             reason = np.where(ok, "", h["note"].astype(str)).astype(object)
             id_col = self.params.get("household_id_col") or "id"
             ids = h[id_col].to_numpy() if id_col in h else np.arange(len(h))
-            self.__dict__["_points"] = Points(frame=h, ids=ids, lon=lon, lat=lat,
-                                              weight=np.nan_to_num(self.weights, nan=0.0), reason=reason,
-                                              label="households", input_crs=h.crs,
-                                              source=self.params.get("households_file"))
+            self.__dict__["_points"] = Points(
+                frame=h,
+                ids=ids,
+                lon=lon,
+                lat=lat,
+                weight=np.nan_to_num(self.weights, nan=0.0),
+                reason=reason,
+                label="households",
+                input_crs=h.crs,
+                source=self.params.get("households_file"),
+            )
         return self.__dict__["_points"]
 
     @property
@@ -193,8 +224,14 @@ class TiledResult:
     def rules(self) -> WalkRules:
         """The walking rules of this run (with its horizon)."""
         p = self.params
-        return WalkRules(p["minutes"], tuple(p["cutoffs_min"]), p["speed_kph"], p["profile"], p["max_snap_m"],
-                         p.get("horizon_min"))
+        return WalkRules(
+            p["minutes"],
+            tuple(p["cutoffs_min"]),
+            p["speed_kph"],
+            p["profile"],
+            p["max_snap_m"],
+            p.get("horizon_min"),
+        )
 
     @property
     def bands_min(self) -> list[float]:
@@ -243,8 +280,12 @@ class TiledResult:
 
     def summary_document(self) -> dict:
         """``summary.json``: the summary, every parameter, the timings and the tiles' files."""
-        return {**self.summary.to_dict(), "params": self.params, "timings_s": self.timings,
-                "tile_files": [Path(f).name for f in self.tile_files]}
+        return {
+            **self.summary.to_dict(),
+            "params": self.params,
+            "timings_s": self.timings,
+            "tile_files": [Path(f).name for f in self.tile_files],
+        }
 
     def to_files(self, out_dir) -> dict[str, str]:
         """households.csv/.gpkg (when they fit), stations.csv/.gpkg, summary.json and tiles.csv (and the gated
@@ -258,13 +299,39 @@ class TiledResult:
         return write_run(analyse(self, compute_isochrones=False), out_dir, command="files")
 
 
-def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_dir, minutes=None, profile=None,
-                 speed_kph=None, weight=None, crs=None, id_col="id", station_id_col=None, household_id_col=None,
-                 max_snap_m=None, cutoffs_min=None, horizon_min=None, station_options=None,
-                 household_options=None, stream_rows: int | None = None, compounds=None, gates=None,
-                 compound_id_col: str | None = None, compound_options: dict | None = None,
-                 gate_options: dict | None = None, capacity=None,
-                 staff=None, caseload=None, default_capacity=None, rules: WalkRules | None = None) -> TiledResult:
+def assess_tiled(
+    network,
+    stations,
+    households,
+    *,
+    tiles,
+    scheduler=None,
+    out_dir,
+    minutes=None,
+    profile=None,
+    speed_kph=None,
+    weight=None,
+    crs=None,
+    id_col="id",
+    station_id_col=None,
+    household_id_col=None,
+    max_snap_m=None,
+    cutoffs_min=None,
+    horizon_min=None,
+    station_options=None,
+    household_options=None,
+    stream_rows: int | None = None,
+    compounds=None,
+    gates=None,
+    compound_id_col: str | None = None,
+    compound_options: dict | None = None,
+    gate_options: dict | None = None,
+    capacity=None,
+    staff=None,
+    caseload=None,
+    default_capacity=None,
+    rules: WalkRules | None = None,
+) -> TiledResult:
     """Walking coverage, tile by tile (see the module's description).
 
     ``tiles`` is ``"grid:METRES"`` or a polygon file / GeoDataFrame of tile
@@ -284,18 +351,48 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     if isinstance(scheduler, str):  # one cluster for the reading, the tiles and the merge
         with dask_client(scheduler) as client:
             return assess_tiled(
-                network, stations, households, tiles=tiles, scheduler=client, out_dir=out_dir, minutes=minutes,
-                profile=profile, speed_kph=speed_kph, weight=weight, crs=crs, id_col=id_col,
-                station_id_col=station_id_col, household_id_col=household_id_col, max_snap_m=max_snap_m,
-                cutoffs_min=cutoffs_min, horizon_min=horizon_min, station_options=station_options,
-                household_options=household_options, stream_rows=stream_rows, compounds=compounds, gates=gates,
-                compound_id_col=compound_id_col, compound_options=compound_options, gate_options=gate_options,
-                capacity=capacity, staff=staff, caseload=caseload, default_capacity=default_capacity, rules=rules)
+                network,
+                stations,
+                households,
+                tiles=tiles,
+                scheduler=client,
+                out_dir=out_dir,
+                minutes=minutes,
+                profile=profile,
+                speed_kph=speed_kph,
+                weight=weight,
+                crs=crs,
+                id_col=id_col,
+                station_id_col=station_id_col,
+                household_id_col=household_id_col,
+                max_snap_m=max_snap_m,
+                cutoffs_min=cutoffs_min,
+                horizon_min=horizon_min,
+                station_options=station_options,
+                household_options=household_options,
+                stream_rows=stream_rows,
+                compounds=compounds,
+                gates=gates,
+                compound_id_col=compound_id_col,
+                compound_options=compound_options,
+                gate_options=gate_options,
+                capacity=capacity,
+                staff=staff,
+                caseload=caseload,
+                default_capacity=default_capacity,
+                rules=rules,
+            )
     from .._files import OutputFolder
 
     t0 = time.perf_counter()
-    values = {"minutes": minutes, "cutoffs_min": cutoffs_min, "profile": profile, "speed_kph": speed_kph,
-              "max_snap_m": max_snap_m, "horizon_min": horizon_min}
+    values = {
+        "minutes": minutes,
+        "cutoffs_min": cutoffs_min,
+        "profile": profile,
+        "speed_kph": speed_kph,
+        "max_snap_m": max_snap_m,
+        "horizon_min": horizon_min,
+    }
     rules = WalkRules.resolve(rules, lambda: WalkRules.of(**values), **values)
     if rules.horizon_min is None:  # a tiled run needs a horizon: twice the threshold
         rules = rules.but(horizon_min=2 * rules.minutes)
@@ -306,38 +403,66 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     tiling = parse_tiles(tiles, net)
     s_id = id_col if station_id_col is None else station_id_col
     h_id = id_col if household_id_col is None else household_id_col
-    sl = locate(net, stations, role="stations", id_col=s_id, crs=crs, max_snap_m=max_snap_m,
-                read_options=station_options)
+    sl = locate(
+        net,
+        stations,
+        role="stations",
+        id_col=s_id,
+        crs=crs,
+        max_snap_m=max_snap_m,
+        read_options=station_options,
+    )
     h_opts = dict(household_options or {})
     h_crs = h_opts.pop("crs", None) or crs  # the households file's own CRS, else the run's
     suffix = Path(str(households)).suffix.lower() if isinstance(households, (str, Path)) else ""
     big_csv = suffix in (".csv", ".txt", ".tsv") and (
-        stream_rows is not None or Path(households).stat().st_size > STREAM_CSV_BYTES)
+        stream_rows is not None or Path(households).stat().st_size > STREAM_CSV_BYTES
+    )
     rule = None
     if compounds is not None or gates is not None:
         from ..gates import gate_rule
 
-        rule = gate_rule(net, compounds, gates, crs=crs, compound_id_col=compound_id_col,
-                         compound_options=compound_options, gate_options=gate_options, max_snap_m=max_snap_m)
+        rule = gate_rule(
+            net,
+            compounds,
+            gates,
+            crs=crs,
+            compound_id_col=compound_id_col,
+            compound_options=compound_options,
+            gate_options=gate_options,
+            max_snap_m=max_snap_m,
+        )
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     tile_dir = Path(out.dir) / "tiles"
     tile_dir.mkdir(parents=True, exist_ok=True)
     client = as_client(scheduler)
-    parquet = (suffix in (".parquet", ".geoparquet") or (suffix == "" and isinstance(households, (str, Path))
-                                                         and Path(households).is_dir())) and h_crs is None
+    parquet = (
+        suffix in (".parquet", ".geoparquet")
+        or (suffix == "" and isinstance(households, (str, Path)) and Path(households).is_dir())
+    ) and h_crs is None
     if parquet and client is not None:  # GeoParquet on a cluster: its partitions placed in parallel
         part = partition_parquet_dask(households, net, tiling, tile_dir / "input", client, weight=weight)
     elif parquet:  # GeoParquet in this process: read in batches, never whole
-        part = stream_parquet_households(households, net, tiling, tile_dir / "input", weight=weight,
-                                         batch_rows=stream_rows or 1_000_000)
+        part = stream_parquet_households(
+            households, net, tiling, tile_dir / "input", weight=weight, batch_rows=stream_rows or 1_000_000
+        )
     elif big_csv:  # a large CSV: read and checked in chunks
-        part = stream_csv_households(households, net, tiling, tile_dir / "input", chunk_rows=stream_rows or 1_000_000,
-                                     id_col=h_id, weight=weight, crs=h_crs,
-                                     **{k: v for k, v in h_opts.items() if k in ("lon_col", "lat_col")})
+        part = stream_csv_households(
+            households,
+            net,
+            tiling,
+            tile_dir / "input",
+            chunk_rows=stream_rows or 1_000_000,
+            id_col=h_id,
+            weight=weight,
+            crs=h_crs,
+            **{k: v for k, v in h_opts.items() if k in ("lon_col", "lat_col")},
+        )
     else:
         lon_hint = float(np.mean(net.bounds_lonlat[::2]))
-        hh_points = read_points(households, role="households", id_col=h_id, weight=weight, crs=h_crs,
-                                lon_hint=lon_hint, **h_opts)
+        hh_points = read_points(
+            households, role="households", id_col=h_id, weight=weight, crs=h_crs, lon_hint=lon_hint, **h_opts
+        )
         check_extent(net, hh_points)  # the misplaced-input errors, once for the whole run
         if h_crs is None and hh_points.crs is not None and hh_points.crs.equals("EPSG:4326"):
             check_offset(net, hh_points, "households")
@@ -355,33 +480,78 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     near = stations_near(tiling, sl.snap.px, sl.snap.py, st_halo)
     st_frame = st.frame.to_crs("EPSG:4326") if st.frame.crs is not None else st.frame
     cutoffs = list(rules.cutoffs_min)
-    params = {"minutes": minutes, "speed_kph": kph, "profile": prof, "weight": weight, "id_col": s_id,
-              "household_id_col": h_id, "max_snap_m": max_snap_m, "cutoffs_min": cutoffs,
-              "horizon_min": horizon_min, "network_halo_m": net_halo, "crs": None if crs is None else str(crs),
-              "gated": rule is not None}
+    params = {
+        "minutes": minutes,
+        "speed_kph": kph,
+        "profile": prof,
+        "weight": weight,
+        "id_col": s_id,
+        "household_id_col": h_id,
+        "max_snap_m": max_snap_m,
+        "cutoffs_min": cutoffs,
+        "horizon_min": horizon_min,
+        "network_halo_m": net_halo,
+        "crs": None if crs is None else str(crs),
+        "gated": rule is not None,
+    }
     cap = staff_n = None
     if capacity is not None or staff is not None:
         from ..capacity import read_capacity
 
         if part.n_rows > MERGE_MAX_ROWS:
-            msg = (f"station capacities with --tiles need the households merged (at most {MERGE_MAX_ROWS:,} rows, "
-                   f"here {part.n_rows:,}): the assignment is one problem over the whole run; run it per city.")
+            msg = (
+                "station capacities with --tiles need the households merged (at most "
+                f"{MERGE_MAX_ROWS:,} rows, "
+                f"here {part.n_rows:,}): the assignment is one problem over the whole run; run it per city."
+            )
             raise CoverageInputError(msg)
-        cap, staff_n = read_capacity(st, capacity=capacity, staff=staff, caseload=caseload,
-                                     default_capacity=default_capacity)
-        params.update({"capacity_col": capacity, "staff_col": staff, "caseload": caseload,
-                       "default_capacity": default_capacity, "pairs": True})
+        cap, staff_n = read_capacity(
+            st, capacity=capacity, staff=staff, caseload=caseload, default_capacity=default_capacity
+        )
+        params.update(
+            {
+                "capacity_col": capacity,
+                "staff_col": staff,
+                "caseload": caseload,
+                "default_capacity": default_capacity,
+                "pairs": True,
+            }
+        )
     tasks = []
     for t in np.flatnonzero(counts):
         rows = near[t]
         if rows.size == 0:  # no station within the halo: every household here is beyond the horizon
-            rows = np.array([int(np.argmin(np.hypot(sl.snap.px - tiling.regions[t].centroid.x,
-                                                     sl.snap.py - tiling.regions[t].centroid.y)))])
-        tasks.append({"tile": int(t), "network": files[t], "households": hh_path,
-                      "stations": st_frame.iloc[rows].reset_index(drop=True), "params": params,
-                      "out": str(tile_dir / f"tile-{t:05d}.parquet"), **tile_gates(rule, tiling.regions[t])})
-    log.info("%d tiles with households (of %d), horizon %g min (halo %.0f m); network cut in %.1f s",
-             len(tasks), len(tiling), horizon_min, net_halo, t_cut - t_read)
+            rows = np.array(
+                [
+                    int(
+                        np.argmin(
+                            np.hypot(
+                                sl.snap.px - tiling.regions[t].centroid.x,
+                                sl.snap.py - tiling.regions[t].centroid.y,
+                            )
+                        )
+                    )
+                ]
+            )
+        tasks.append(
+            {
+                "tile": int(t),
+                "network": files[t],
+                "households": hh_path,
+                "stations": st_frame.iloc[rows].reset_index(drop=True),
+                "params": params,
+                "out": str(tile_dir / f"tile-{t:05d}.parquet"),
+                **tile_gates(rule, tiling.regions[t]),
+            }
+        )
+    log.info(
+        "%d tiles with households (of %d), horizon %g min (halo %.0f m); network cut in %.1f s",
+        len(tasks),
+        len(tiling),
+        horizon_min,
+        net_halo,
+        t_cut - t_read,
+    )
     run, close = executor(scheduler)
     try:
         results = run(run_tile, tasks)
@@ -393,10 +563,21 @@ def assess_tiled(network, stations, households, *, tiles, scheduler=None, out_di
     result.tiling = tiling
     if cap is not None:
         _assign(result, results, cap, staff_n, caseload)
-    result.timings = {"read_s": t_read - t0, "cut_s": t_cut - t_read, "tiles_s": t_run - t_cut,
-                      "merge_s": time.perf_counter() - t_run, "total_s": time.perf_counter() - t0}
-    log.info("Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)", len(tasks),
-             result.timings["total_s"], result.timings["read_s"], result.timings["cut_s"], result.timings["tiles_s"])
+    result.timings = {
+        "read_s": t_read - t0,
+        "cut_s": t_cut - t_read,
+        "tiles_s": t_run - t_cut,
+        "merge_s": time.perf_counter() - t_run,
+        "total_s": time.perf_counter() - t0,
+    }
+    log.info(
+        "Tiled run: %d tiles in %.1f s (read %.1f s, cut %.1f s, tiles %.1f s)",
+        len(tasks),
+        result.timings["total_s"],
+        result.timings["read_s"],
+        result.timings["cut_s"],
+        result.timings["tiles_s"],
+    )
     return result
 
 
@@ -405,19 +586,38 @@ def _gate_summary(results, rule) -> dict | None:
     parts = [r["summary"]["gates"] for r in results if r["summary"].get("gates")]
     if rule is None:
         return None
-    add = ("n_points_in_gated_compounds", "weight_in_gated_compounds", "n_points_changed", "weight_changed",
-           "n_points_lost", "weight_lost", "n_points_gained", "weight_gained", "covered_weight_open",
-           "covered_weight_gated", "n_walk_compared", "n_walk_50m_longer")
+    add = (
+        "n_points_in_gated_compounds",
+        "weight_in_gated_compounds",
+        "n_points_changed",
+        "weight_changed",
+        "n_points_lost",
+        "weight_lost",
+        "n_points_gained",
+        "weight_gained",
+        "covered_weight_open",
+        "covered_weight_gated",
+        "n_walk_compared",
+        "n_walk_50m_longer",
+    )
     out = {k: sum(p[k] for p in parts) for k in add}
     st = rule.gate_status
-    out.update({
-        "n_compounds": rule.n_compounds, "n_gated_compounds": int(rule.gated.sum()),
-        "n_compounds_without_gates": int((~rule.gated).sum()), "n_gates": int(st.size),
-        "n_gates_used": int((st == "used").sum()), "n_gates_off_network": int((st == "off_network").sum()),
-        "n_gates_without_compound": int((st == "no_compound").sum()), "n_gates_invalid": int((st == "invalid").sum()),
-        "n_compounds_changed": len(set().union(*[r["compounds_changed"] for r in results])),
-        "share_walk_50m_longer": out["n_walk_50m_longer"] / out["n_walk_compared"] if out["n_walk_compared"] else None,
-    })
+    out.update(
+        {
+            "n_compounds": rule.n_compounds,
+            "n_gated_compounds": int(rule.gated.sum()),
+            "n_compounds_without_gates": int((~rule.gated).sum()),
+            "n_gates": int(st.size),
+            "n_gates_used": int((st == "used").sum()),
+            "n_gates_off_network": int((st == "off_network").sum()),
+            "n_gates_without_compound": int((st == "no_compound").sum()),
+            "n_gates_invalid": int((st == "invalid").sum()),
+            "n_compounds_changed": len(set().union(*[r["compounds_changed"] for r in results])),
+            "share_walk_50m_longer": out["n_walk_50m_longer"] / out["n_walk_compared"]
+            if out["n_walk_compared"]
+            else None,
+        }
+    )
     return out
 
 
@@ -427,17 +627,31 @@ def _merge(results, sl, part, params, net, tiles, tasks, rule=None) -> TiledResu
 
     st = sl.points
     # station loads, summed across tiles
-    loads = pd.concat([r["loads"] for r in results], ignore_index=True) if results else pd.DataFrame(
-        columns=["id", *_LOAD_COLUMNS])
+    loads = (
+        pd.concat([r["loads"] for r in results], ignore_index=True)
+        if results
+        else pd.DataFrame(columns=["id", *_LOAD_COLUMNS])
+    )
     summed = loads.groupby("id", sort=False)[list(_LOAD_COLUMNS)].sum()
     ids = pd.Index(st.ids.astype(str))
     arr = {c: summed[c].reindex(ids).fillna(0).to_numpy() for c in _LOAD_COLUMNS}
-    stations = station_frame(st, sl.snap, households_within=arr["households_within"].astype(np.int64),
-                             weight_within=arr["weight_within"],
-                             catchment_households=arr["catchment_households"].astype(np.int64),
-                             catchment_weight=arr["catchment_weight"])
+    stations = station_frame(
+        st,
+        sl.snap,
+        households_within=arr["households_within"].astype(np.int64),
+        weight_within=arr["weight_within"],
+        catchment_households=arr["catchment_households"].astype(np.int64),
+        catchment_weight=arr["catchment_weight"],
+    )
     # the summary: every valid household is in exactly one tile; invalid rows stay with the coordinator
-    keys = ("n_covered", "n_uncovered", "n_off_network", "weight_covered", "weight_uncovered", "weight_off_network")
+    keys = (
+        "n_covered",
+        "n_uncovered",
+        "n_off_network",
+        "weight_covered",
+        "weight_uncovered",
+        "weight_off_network",
+    )
     tot = {k: sum(r["summary"][k] for r in results) for k in keys}
     n_valid = part.n_rows - part.n_invalid
     w_total = part.weight_valid
@@ -445,19 +659,38 @@ def _merge(results, sl, part, params, net, tiles, tasks, rule=None) -> TiledResu
     for i, b in enumerate(results[0]["summary"]["bands"] if results else []):
         n_in = sum(r["summary"]["bands"][i]["n_within"] for r in results)
         w_in = sum(r["summary"]["bands"][i]["weight_within"] for r in results)
-        bands.append({"minutes": b["minutes"], "distance_m": b["distance_m"], "n_within": n_in,
-                      "weight_within": w_in, "share": n_in / n_valid if n_valid else float("nan"),
-                      "share_weight": w_in / w_total if w_total else float("nan")})
+        bands.append(
+            {
+                "minutes": b["minutes"],
+                "distance_m": b["distance_m"],
+                "n_within": n_in,
+                "weight_within": w_in,
+                "share": n_in / n_valid if n_valid else float("nan"),
+                "share_weight": w_in / w_total if w_total else float("nan"),
+            }
+        )
     summary = Summary(
-        threshold_min=params["minutes"], speed_kph=round(params["speed_kph"], 4), profile=params["profile"],
-        max_snap_m=params["max_snap_m"], n_households=part.n_rows, n_invalid=part.n_invalid,
-        weight_total=w_total, weight_invalid=part.weight_invalid, n_stations=len(st),
-        n_stations_on_network=int(sl.snap.on_network.sum()), bands=bands,
-        n_beyond_horizon=sum(r["summary"]["n_beyond_horizon"] or 0 for r in results), **tot,
+        threshold_min=params["minutes"],
+        speed_kph=round(params["speed_kph"], 4),
+        profile=params["profile"],
+        max_snap_m=params["max_snap_m"],
+        n_households=part.n_rows,
+        n_invalid=part.n_invalid,
+        weight_total=w_total,
+        weight_invalid=part.weight_invalid,
+        n_stations=len(st),
+        n_stations_on_network=int(sl.snap.on_network.sum()),
+        bands=bands,
+        n_beyond_horizon=sum(r["summary"]["n_beyond_horizon"] or 0 for r in results),
+        **tot,
         gates=_gate_summary(results, rule),
     )
-    tile_table = pd.DataFrame([{k: r[k] for k in ("tile", "rows", "n_nodes", "n_stations", "seconds",
-                                                   "peak_rss_mb")} for r in results])
+    tile_table = pd.DataFrame(
+        [
+            {k: r[k] for k in ("tile", "rows", "n_nodes", "n_stations", "seconds", "peak_rss_mb")}
+            for r in results
+        ]
+    )
     files = [t["out"] for t in tasks]
     households = weights = None
     if part.n_rows <= MERGE_MAX_ROWS:
@@ -466,22 +699,51 @@ def _merge(results, sl, part, params, net, tiles, tasks, rule=None) -> TiledResu
             parts.append(_invalid_rows(part.points))
         elif part.n_invalid:  # streamed: the rows without usable coordinates, as the tiles' frames have them
             bad = gpd.read_parquet(part.path, filters=[("_tile", "==", -1)])
-            note = bad["_reason"].astype(str).to_numpy() if "_reason" in bad else "missing or unusable coordinate"
+            note = (
+                bad["_reason"].astype(str).to_numpy()
+                if "_reason" in bad
+                else "missing or unusable coordinate"
+            )
             bad = bad.drop(columns=["_tile", "_reason"], errors="ignore").assign(
-                station_id=None, walk_m=np.nan, walk_min=np.nan, covered=False, n_stations_within=0,
-                status="invalid", access_m=np.nan, note=note)
+                station_id=None,
+                walk_m=np.nan,
+                walk_min=np.nan,
+                covered=False,
+                n_stations_within=0,
+                status="invalid",
+                access_m=np.nan,
+                note=note,
+            )
             parts.append(bad)
         merged = pd.concat(parts, ignore_index=True).sort_values("_row", kind="stable")
         weights = merged["_weight"].to_numpy()
-        households = gpd.GeoDataFrame(merged.drop(columns=["_row", "_weight"], errors="ignore")
-                                      .reset_index(drop=True),
-                                      geometry=parts[0].geometry.name if parts else "geometry", crs="EPSG:4326")
+        households = gpd.GeoDataFrame(
+            merged.drop(columns=["_row", "_weight"], errors="ignore").reset_index(drop=True),
+            geometry=parts[0].geometry.name if parts else "geometry",
+            crs="EPSG:4326",
+        )
         households["status"] = pd.Categorical(households["status"].astype(str), categories=STATUSES)
-    p = {**params, "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame", "n_tiles": len(tasks),
-         "work_crs": net.crs.to_string(), "households_file": part.source,
-         "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6, "network": dict(net.meta)}
-    out = TiledResult(households, stations, summary, p, files, tile_table, weights=weights, network=net,
-                      station_points=st, station_snap=sl.snap)
+    p = {
+        **params,
+        "tiles": tiles if isinstance(tiles, str) else "GeoDataFrame",
+        "n_tiles": len(tasks),
+        "work_crs": net.crs.to_string(),
+        "households_file": part.source,
+        "threshold_m": params["minutes"] * 60 * params["speed_kph"] / 3.6,
+        "network": dict(net.meta),
+    }
+    out = TiledResult(
+        households,
+        stations,
+        summary,
+        p,
+        files,
+        tile_table,
+        weights=weights,
+        network=net,
+        station_points=st,
+        station_snap=sl.snap,
+    )
     if rule is not None:
         from dataclasses import replace
 
@@ -501,7 +763,9 @@ def _invalid_rows(hh):
 
     bad = np.flatnonzero(~hh.valid)
     frame = hh.frame.iloc[bad].reset_index(drop=True)
-    frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=[None] * bad.size, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        frame.drop(columns=frame.geometry.name), geometry=[None] * bad.size, crs="EPSG:4326"
+    )
     frame["station_id"] = pd.array([None] * bad.size, dtype=object)
     frame["walk_m"] = np.nan
     frame["walk_min"] = np.nan
@@ -524,14 +788,19 @@ def _assign(result: TiledResult, results, capacity, staff, caseload) -> None:
 
     ids = pd.Index(result.station_points.ids.astype(str))
     r = np.concatenate([x["pairs"][0] for x in results]) if results else np.zeros(0, dtype=np.int64)
-    c = ids.get_indexer(np.concatenate([x["pairs"][1] for x in results])) if results else np.zeros(0, dtype=np.int64)
+    c = (
+        ids.get_indexer(np.concatenate([x["pairs"][1] for x in results]))
+        if results
+        else np.zeros(0, dtype=np.int64)
+    )
     d = np.concatenate([x["pairs"][2] for x in results]) if results else np.zeros(0)
     order = np.lexsort((c, r))
     n = result.summary.n_households
     walks = sparse.csr_matrix((d[order], (r[order], c[order])), shape=(n, len(ids)))
     hp = result.household_points
-    served = served_columns(result.households, result.stations, walks, hp, result.station_points, capacity, staff,
-                            caseload)
+    served = served_columns(
+        result.households, result.stations, walks, hp, result.station_points, capacity, staff, caseload
+    )
     extra = float(result.stations["extra_staff"].sum()) if "extra_staff" in result.stations else None
     result.summary = replace(result.summary, weight_served=served, extra_staff_total=extra)
     result.capacity = capacity
