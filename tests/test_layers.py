@@ -26,7 +26,8 @@ LAYERS = {
         "address", "_costs"],
     1: ["network", "topology", "osm", "geocoders"],
     2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "demand"],
-    3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates", "scenario", "capacity",
+    3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates",
+        "siting.reduction", "siting.solvers", "siting.capacitated", "siting.result", "scenario", "capacity",
         "accessibility", "equity", "tiles", "tiles.partition", "tiles.run"],
     4: ["output", "output.files", "output.mapdata", "output.whatif_page", "output.basemap", "output.html_map",
         "output.static_map", "output.workbook", "output.brief", "output.report"],
@@ -130,4 +131,4 @@ def test_the_rules_catch_violations(tmp_path, monkeypatch):
     assert ("output.report", "output.files") in pairs
     exempt = {(s, d) for s, d, _, e in _imports() if e}
     assert ("assessment", "output.html_map") in exempt  # CoverageResult.explore
-    assert ("siting.problem", "output.files") in exempt  # SitingResult.to_files
+    assert ("siting.result", "output.files") in exempt  # SitingResult.to_files
