@@ -29,8 +29,9 @@ from scipy import sparse
 
 from .._errors import CoverageInputError
 from .capacitated import capacitated_from_matrix, capacitated_result, solve_capacitated
+from .median import Pairs, solve_capacitated_median, solve_median
 from .reduction import SitingProblem, build_problem, covered_weight_of, merge_rows
-from .result import Siting, SitingResult, curve_rows, sites_frame
+from .result import Siting, SitingResult, curve_rows, median_sites, median_summary, sites_frame
 from .solvers import Solution, greedy, mclp_lp_bound, rank_sites, solve_lscp, solve_mclp
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def from_cost_matrix(
     cost,
     weights=None,
     *,
-    max_cost: float,
+    max_cost: float | None = None,
     k: int | None = None,
     target_share: float | None = None,
     fixed=(),
@@ -204,8 +205,9 @@ def from_cost_matrix(
     time_limit_s: float = 60.0,
     curve_max_k: int | None = None,
     capacity=None,
+    objective: str = "coverage",
 ) -> SitingResult:
-    """Maximal or set covering on your own cost matrix (spopt's ``from_cost_matrix``, exact with HiGHS).
+    """Covering, p-median or p-center on your own cost matrix (spopt's ``from_cost_matrix``, exact with HiGHS).
 
     Parameters
     ----------
@@ -217,8 +219,24 @@ def from_cost_matrix(
     weights
         Demand weight per row (households); default 1 per row.
     max_cost
-        A row is covered by a column when its cost is at most this (same
-        unit as ``cost``).
+        Covering: a row is covered by a column when its cost is at most
+        this (same unit as ``cost``); required. p-median and p-center: the
+        cap (optional; default the largest cost given): costs above it are
+        unreachable, and a row no open column reaches within it counts as
+        ``max_cost`` in the objective and is reported as unserved.
+    objective
+        ``"coverage"`` (default: maximal covering with ``k``, set covering
+        with ``target_share``), ``"median"`` (the ``k`` new columns that make
+        the total weighted cost of every row to its nearest open column
+        least: the average walk) or ``"center"`` (the ``k`` new columns that
+        make the largest such cost least: the longest walk, every row with
+        weight counting once). Both are exact (see
+        :mod:`coverage.siting.median`); ``.objective`` is the value reached,
+        recomputed from the chosen columns, and ``summary`` reports rows
+        beyond every column (``rows_unreachable``) and beyond the chosen
+        ones (``rows_unserved``). With ``capacity``, ``"median"`` is the
+        capacitated p-median (each column serves at most its capacity; a
+        row's weight may be split between columns).
     k
         Maximal covering: the ``k`` new columns that cover the most weight.
     target_share
@@ -251,27 +269,24 @@ def from_cost_matrix(
     [0]
     """
     t0 = time.perf_counter()
+    if objective not in ("coverage", "median", "center"):
+        msg = f"objective={objective!r}: use 'coverage' (maximal or set covering), 'median' or 'center'."
+        raise CoverageInputError(msg)
+    if objective != "coverage":
+        return _median_from_matrix(cost, weights, max_cost=max_cost, k=k, target_share=target_share, fixed=fixed,
+                                   method=method, time_limit_s=time_limit_s, capacity=capacity, objective=objective,
+                                   t0=t0)
     check_goal(k, target_share)
+    if max_cost is None:
+        msg = "max_cost is needed for covering: the cost within which a row counts as covered (e.g. max_cost=15)."
+        raise CoverageInputError(msg)
     if not np.isfinite(max_cost):
         msg = f"max_cost={max_cost} must be a finite number (the covering distance or time)."
         raise CoverageInputError(msg)
     cover, labels = _cover_from_cost(cost, float(max_cost))
     n_rows, n_cols = cover.shape
-    w = np.ones(n_rows) if weights is None else np.asarray(
-        weights.reindex(cost.index) if isinstance(weights, pd.Series) and isinstance(cost, pd.DataFrame) else weights,
-        dtype=float).ravel()
-    if w.size != n_rows:
-        msg = f"weights has {w.size} values but cost has {n_rows} rows; give one weight per row."
-        raise CoverageInputError(msg)
-    if not np.isfinite(w).all() or (w < 0).any():
-        msg = f"weights must be finite and non-negative (rows {np.flatnonzero(~np.isfinite(w) | (w < 0))[:5].tolist()})."
-        raise CoverageInputError(msg)
-    pos = {lab: i for i, lab in enumerate(labels)}
-    missing = [f for f in fixed if f not in pos]
-    if missing:
-        msg = f"fixed: no column labelled {missing[:5]}; columns are like {labels[:3]}."
-        raise CoverageInputError(msg)
-    fixed_pos = np.array([pos[f] for f in fixed], dtype=np.int64)
+    w = _weights(cost, weights, n_rows)
+    fixed_pos = _fixed_positions(fixed, labels)
     if capacity is not None:
         return capacitated_from_matrix(cover, w, capacity, fixed_pos, labels, k, target_share, method,
                                         time_limit_s, float(max_cost), t0)
@@ -287,3 +302,84 @@ def from_cost_matrix(
     return SitingResult(sites=sites_frame(siting, col_labels), summary=summary, problem=siting.problem,
                         candidates=col_labels, curve=curve_rows(siting, col_labels))
 
+
+
+def _weights(cost, weights, n_rows: int) -> np.ndarray:
+    """One finite non-negative weight per row (a Series is aligned to a DataFrame's index)."""
+    w = np.ones(n_rows) if weights is None else np.asarray(
+        weights.reindex(cost.index) if isinstance(weights, pd.Series) and isinstance(cost, pd.DataFrame) else weights,
+        dtype=float).ravel()
+    if w.size != n_rows:
+        msg = f"weights has {w.size} values but cost has {n_rows} rows; give one weight per row."
+        raise CoverageInputError(msg)
+    if not np.isfinite(w).all() or (w < 0).any():
+        msg = f"weights must be finite and non-negative (rows {np.flatnonzero(~np.isfinite(w) | (w < 0))[:5].tolist()})."
+        raise CoverageInputError(msg)
+    return w
+
+
+def _fixed_positions(fixed, labels) -> np.ndarray:
+    pos = {lab: i for i, lab in enumerate(labels)}
+    missing = [f for f in fixed if f not in pos]
+    if missing:
+        msg = f"fixed: no column labelled {missing[:5]}; columns are like {labels[:3]}."
+        raise CoverageInputError(msg)
+    return np.array([pos[f] for f in fixed], dtype=np.int64)
+
+
+def _median_from_matrix(cost, weights, *, max_cost, k, target_share, fixed, method, time_limit_s, capacity,
+                        objective, t0) -> SitingResult:
+    """from_cost_matrix with objective="median" or "center" (see :mod:`coverage.siting.median`)."""
+    if target_share is not None or k is None:
+        msg = f"objective={objective!r} takes k (the number of new sites), not target_share."
+        raise CoverageInputError(msg)
+    check_goal(k, None)
+    if method not in ("exact", "greedy"):
+        msg = f"method={method!r}: use 'exact' (HiGHS MILP) or 'greedy'."
+        raise CoverageInputError(msg)
+    if max_cost is not None and not (np.isfinite(max_cost) and max_cost >= 0):
+        msg = f"max_cost={max_cost} must be a finite non-negative number (the cap), or left out."
+        raise CoverageInputError(msg)
+    if capacity is not None and objective != "median":
+        msg = "capacity goes with objective='median' (capacitated p-median) or covering, not with 'center'."
+        raise CoverageInputError(msg)
+    labels = list(cost.columns) if isinstance(cost, pd.DataFrame) else None
+    mat = cost.to_numpy(dtype=float, na_value=np.nan) if isinstance(cost, pd.DataFrame) else cost
+    if not sparse.issparse(mat) and np.asarray(mat).ndim != 2:
+        msg = f"cost must be a 2-D matrix (demand rows x candidate columns), not {np.asarray(mat).ndim}-D."
+        raise CoverageInputError(msg)
+    pairs = Pairs.from_matrix(mat)
+    if (pairs.cost < 0).any():
+        msg = "cost has negative entries; give costs of 0 or more (walks, minutes, metres)."
+        raise CoverageInputError(msg)
+    labels = labels if labels is not None else list(range(pairs.n_cols))
+    w = _weights(cost, weights, pairs.n_rows)
+    fixed_pos = _fixed_positions(fixed, labels)
+    cap = max_cost if max_cost is not None else (float(pairs.cost.max()) if pairs.cost.size else 0.0)
+    extra = {"n_fixed": int(fixed_pos.size), "max_cost": max_cost, "cost_unit": ""}
+    if capacity is not None:
+        capc = np.asarray(capacity, dtype=float).ravel()
+        if capc.size != pairs.n_cols or not np.isfinite(capc).all() or (capc < 0).any():
+            msg = f"capacity must give one non-negative number per column ({pairs.n_cols}), not {capc.size}."
+            raise CoverageInputError(msg)
+        is_fixed = np.zeros(pairs.n_cols, dtype=bool)
+        is_fixed[fixed_pos] = True
+        sol = solve_capacitated_median(pairs, w, capc, fixed=is_fixed, k=int(k), cap=cap, time_limit_s=time_limit_s)
+        summary = median_summary(sol, w, k=int(k), extra={**extra, "splitting": "allowed",
+                                                            "seconds": {"total": time.perf_counter() - t0}})
+        sites = median_sites(sol, labels, float(w[~sol.unreachable].sum()))
+        return SitingResult(sites=sites, summary=summary, problem=_empty_problem(w), candidates=labels)
+    open_cols = np.setdiff1d(np.arange(pairs.n_cols), fixed_pos)
+    base = pairs.base_of(fixed_pos) if fixed_pos.size else None
+    sol = solve_median(pairs.columns(open_cols), w, base, k=int(k), objective=objective, cap=cap, method=method,
+                       time_limit_s=time_limit_s)
+    col_labels = [labels[int(c)] for c in open_cols]
+    summary = median_summary(sol, w, k=int(k), extra={**extra, "seconds": {"total": time.perf_counter() - t0,
+                                                                            "solve": sol.seconds}})
+    sites = median_sites(sol, col_labels, float(w[~sol.unreachable].sum()))
+    return SitingResult(sites=sites, summary=summary, problem=_empty_problem(w), candidates=col_labels)
+
+
+def _empty_problem(w) -> SitingProblem:
+    return build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0), total_weight=float(np.sum(w)),
+                         covered_weight=0.0)

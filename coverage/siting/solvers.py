@@ -345,3 +345,10 @@ def rank_sites(problem: SitingProblem, columns) -> tuple[list[int], list[float]]
         remaining.remove(best)
     return order, gains
 
+
+
+def guarded(fn, guard_s: float, *args, size: int, **kwargs):
+    """:func:`_guarded` for any solver: in-process below ``_GUARD_MIN_NNZ`` entries (``size``), else forked."""
+    if size < _GUARD_MIN_NNZ:
+        return fn(*args, **kwargs)
+    return _guarded(fn, guard_s, *args, **kwargs)
