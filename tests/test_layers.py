@@ -27,7 +27,7 @@ LAYERS = {
     1: ["network", "topology", "osm", "geocoders"],
     2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "demand"],
     3: ["assessment", "isochrones", "areas", "siting", "siting.problem", "siting.candidates",
-        "siting.reduction", "siting.solvers", "siting.capacitated", "siting.result", "scenario", "capacity",
+        "siting.reduction", "siting.solvers", "siting.capacitated", "siting.result", "siting.median", "scenario", "capacity",
         "accessibility", "equity", "tiles", "tiles.partition", "tiles.run"],
     4: ["output", "output.files", "output.mapdata", "output.whatif_page", "output.basemap", "output.html_map",
         "output.static_map", "output.workbook", "output.brief", "output.report"],
