@@ -120,6 +120,50 @@ def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--new-capacity", type=float,
                    help="with station capacities: households a new station can serve (capacitated siting, --k)")
     p.add_argument("--new-staff", type=float, help="with --caseload: social workers of a new station")
+    _add_objective_options(p)
+
+
+# ---------------------------------------------------------------- siting objectives and group weights (issue 25)
+def _add_objective_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--objective", choices=["coverage", "median", "center"], default="coverage",
+                   help="what the --k sites optimise: coverage (most households within the threshold, default), "
+                        "median (shortest total, so average, walk) or center (shortest longest walk)")
+    p.add_argument("--weight-groups",
+                   help="value groups more in siting: columns of --households counting each group's households, "
+                        "with their weight, e.g. 老年人=2,残疾人=3 (everyone else counts 1)")
+    p.add_argument("--siting-weight", help="or a column of --households whose numbers are the siting weights")
+
+
+def _weight_groups(text: str | None) -> dict | None:
+    """'老年人=2,残疾人=3' (also ：, ，, ；) -> {"老年人": 2.0, "残疾人": 3.0}."""
+    if text is None:
+        return None
+    out = {}
+    for part in text.replace("，", ",").replace("；", ",").replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.replace("＝", "=").replace("：", "=").replace(":", "=").partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not sep or not name.strip() or not (weight >= 0) or weight == float("inf"):
+            msg = (f"--weight-groups {text!r}: give column=weight pairs separated by commas, like 老年人=2,残疾人=3 "
+                   f"(the weight a number of 0 or more; {part.strip()!r} is not).")
+            raise CoverageInputError(msg)
+        out[name.strip()] = weight
+    if not out:
+        msg = f"--weight-groups {text!r}: give column=weight pairs, like 老年人=2,残疾人=3."
+        raise CoverageInputError(msg)
+    return out
+
+
+def _objective_kwargs(args) -> dict:
+    if args.objective != "coverage" and args.target is not None:
+        msg = f"--objective {args.objective} takes --k (the number of new sites), not --target."
+        raise CoverageInputError(msg)
+    return {"objective": args.objective, "weight_groups": _weight_groups(args.weight_groups),
+            "siting_weight": args.siting_weight}
 
 
 def _add_map_options(p: argparse.ArgumentParser) -> None:
@@ -235,7 +279,7 @@ def _siting_kwargs(args) -> dict:
     return {"new_capacity": new_capacity, "k": args.k, "target_share": target, "candidates": args.candidates,
             "spacing_m": args.spacing_m, "min_spacing_m": args.min_spacing_m, "method": args.method,
             "time_limit_s": args.time_limit_s, "curve_max_k": max(10, args.k or 0), "id_col": args.id_col,
-            "crs": args.candidate_crs or args.crs}
+            "crs": args.candidate_crs or args.crs, **_objective_kwargs(args)}
 
 
 def _map_kwargs(args) -> dict:
@@ -317,7 +361,11 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
     from .tiles.run import assess_tiled, dask_client, isochrones_tiled, need_dask, suggest_sites_tiled
 
     need_dask()
-    unsupported = [o for o, v in (("--new-capacity", (siting or {}).get("new_capacity")),) if v]
+    sk = siting or {}
+    unsupported = [o for o, v in (("--new-capacity", sk.get("new_capacity")),
+                                  ("--objective", sk.get("objective", "coverage") != "coverage"),
+                                  ("--weight-groups", sk.get("weight_groups")),
+                                  ("--siting-weight", sk.get("siting_weight"))) if v]
     if unsupported:
         msg = (f"--tiles does not yet combine with {', '.join(unsupported)}; run those per city without --tiles.")
         raise CoverageInputError(msg)
@@ -335,7 +383,8 @@ def _tiled(args, out, *, isochrones: bool = True, siting: dict | None = None):
                                    halo=result.params["network_halo_m"], gate_rule=result.gate_rule,
                                    **_speed_kwargs(args))
         if siting is not None:
-            siting = {k: v for k, v in siting.items() if k != "new_capacity"}
+            siting = {k: v for k, v in siting.items()
+                      if k not in ("new_capacity", "objective", "weight_groups", "siting_weight")}
             sites = suggest_sites_tiled(result, net, scheduler=client, **siting)
     return result, iso, sites
 

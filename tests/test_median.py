@@ -234,3 +234,86 @@ def test_capacity_moves_households_to_the_second_nearest():
     assert dict(zip(r.chosen, r.sites["households_assigned"])) == {0: 2.0, 1: 1.0}
     uncap = from_cost_matrix(cost, [1, 1, 1], k=1, objective="median")
     assert uncap.objective == pytest.approx(3)
+
+
+# ------------------------------------------------------------------ over walking distances
+@pytest.fixture(scope="module")
+def helsinki_run(helsinki, demo_data):
+    from coverage import assess
+
+    _, stations, households = demo_data
+    return assess(helsinki, stations, households, minutes=5, weight="households"), stations, households
+
+
+@pytest.mark.parametrize("objective", ["median", "center"])
+def test_walking_siting_equals_fresh_runs_with_the_sites_added(helsinki, helsinki_run, objective):
+    """Brute force through the assessment itself: each pair of candidates added as stations, walks recomputed."""
+    import geopandas as gpd
+
+    from coverage import assess
+    from coverage.siting import suggest_sites
+
+    r, stations, households = helsinki_run
+    cands = gpd.GeoDataFrame({"id": [f"c{i}" for i in range(5)]}, crs="EPSG:4326",
+                             geometry=gpd.points_from_xy([24.9456, 24.9489, 24.9479, 24.9431, 24.9392],
+                                                         [60.1697, 60.1656, 60.1778, 60.1736, 60.1746]))
+    s = suggest_sites(r, k=2, objective=objective, candidates=cands)
+    cap = s.summary["cap_m"]
+    w = r.household_points.weight
+
+    def value(walk):
+        walk = np.where(np.isfinite(walk) & (walk <= cap), walk, cap)
+        return float((w * walk).sum()) if objective == "median" else float(walk[w > 0].max())
+
+    best = {}
+    for combo in itertools.combinations(range(5), 2):
+        st = pd.concat([stations[["id", "geometry"]], cands.iloc[list(combo)].to_crs(stations.crs)], ignore_index=True)
+        fresh = assess(helsinki, gpd.GeoDataFrame(st, crs=stations.crs), households, minutes=5, weight="households")
+        best[combo] = value(fresh.households["walk_m"].to_numpy(dtype=float))
+    assert s.summary["rows_unreachable"] == 0
+    # the assessment's walks are rounded to the centimetre
+    assert s.objective == pytest.approx(min(best.values()), rel=1e-5)
+    assert s.status == "optimal" and s.summary["objective"] == objective
+    chosen = tuple(sorted(int(c[1:]) for c in s.chosen))
+    assert best[chosen] == pytest.approx(min(best.values()), rel=1e-5)
+
+
+def test_site_cli_median_with_group_weights_in_chinese(tmp_path):
+    """GCJ-02 Excel with Chinese headers, group columns, ids with braces and quotes, --lang zh; report carries it."""
+    import json
+
+    from coverage.cli import main
+    from coverage.crs import wgs84_to_gcj02
+    from coverage.demo import HONGQI_PBF, write_demo_inputs
+
+    s_csv, h_csv = write_demo_inputs(tmp_path / "in")
+    hh = pd.read_csv(h_csv)
+    lon_col = next(c for c in hh.columns if c in ("经度", "lon"))
+    lat_col = next(c for c in hh.columns if c in ("纬度", "lat"))
+    glon, glat = wgs84_to_gcj02(hh[lon_col].to_numpy(), hh[lat_col].to_numpy())
+    hh = hh.assign(**{lon_col: glon, lat_col: glat})
+    hh["老年人"] = (hh["户数"] * 0.3).round()
+    hh["残疾人"] = (hh["户数"] * 0.05).round()
+    hh.to_excel(tmp_path / "住户.xlsx", index=False)
+    st = pd.read_csv(s_csv)
+    slon, slat = wgs84_to_gcj02(st[lon_col].to_numpy(), st[lat_col].to_numpy())
+    st = st.assign(**{lon_col: slon, lat_col: slat})
+    st[st.columns[0]] = [f'站{{{i}}}"甲"' for i in range(len(st))]
+    st.to_excel(tmp_path / "站点.xlsx", index=False)
+    base = ["--network", str(HONGQI_PBF), "--stations", str(tmp_path / "站点.xlsx"), "--households",
+            str(tmp_path / "住户.xlsx"), "--weight", "户数", "--crs", "gcj02", "--id-col", st.columns[0],
+            "--household-id-col", hh.columns[0]]
+    out = tmp_path / "选址"
+    assert main(["-q", "site", *base, "--k", "2", "--objective", "median", "--weight-groups", "老年人=2，残疾人=3",
+                 "--lang", "zh", "--out", str(out)]) == 0
+    doc = json.loads((out / "siting.json").read_text(encoding="utf-8"))
+    assert doc["objective"] == "median" and doc["group_weights"] == {"老年人": 2.0, "残疾人": 3.0}
+    assert doc["status"] == "optimal" and doc["n_sites"] == 2
+    assert doc["siting_weight_total"] == pytest.approx((hh["户数"] + hh["老年人"] + 2 * hh["残疾人"]).sum())
+    assert {"sites.csv", "sites.gpkg", "map.html"} <= {p.name for p in out.iterdir()}
+    assert "mean_walk_m_after" in pd.read_csv(out / "sites.csv").columns
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["siting"]["objective"] == "median"
+    # a bad group spec is one line, exit 2
+    assert main(["-q", "site", *base, "--k", "2", "--weight-groups", "老年人=two", "--out", str(tmp_path / "x")]) == 2
+    assert main(["-q", "site", *base, "--k", "2", "--weight-groups", "孤老=2", "--out", str(tmp_path / "y")]) == 2

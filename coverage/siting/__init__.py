@@ -20,6 +20,7 @@ import time
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from .._errors import CoverageInputError
 from ..locate import locate
@@ -35,6 +36,7 @@ from .problem import (
     check_goal,
     covered_weight_of,
     curve_rows,
+    empty_problem,
     from_cost_matrix,
     greedy,
     mclp_lp_bound,
@@ -83,6 +85,9 @@ def suggest_sites(
     id_col: str = "id",
     crs=None,
     new_capacity: float | None = None,
+    objective: str = "coverage",
+    weight_groups: dict | None = None,
+    siting_weight: str | None = None,
 ) -> SitingResult:
     """Choose new station sites for the households ``result`` leaves uncovered.
 
@@ -118,7 +123,37 @@ def suggest_sites(
         HiGHS MILP with a proven gap; greedy with the LP bound past the time
         limit); ``target_share`` asks for the fewest sites so that this share
         of all households is served within capacity.
+    objective
+        ``"coverage"`` (default: ``k`` or ``target_share`` as above),
+        ``"median"`` (the ``k`` sites that make the households' total, so
+        average, walk to their nearest station shortest) or ``"center"``
+        (the ``k`` sites that make the longest walk of any household
+        shortest). Both are exact over walking distances with gated access,
+        existing stations kept (see :func:`_median_walk`).
+    weight_groups
+        Value some groups more, e.g. ``{"老年人": 2, "残疾人": 3}``: each name
+        is a column of the households file counting that group's households
+        at the point; each of them counts that many times in the siting
+        (everyone else once). The summary lists the weights used.
+    siting_weight
+        Or a column of the households file whose numbers replace the
+        weights in the siting (not in the coverage shares of the analysis).
     """
+    if objective not in ("coverage", "median", "center"):
+        msg = f"objective={objective!r}: use 'coverage' (maximal or set covering), 'median' or 'center' (--objective)."
+        raise CoverageInputError(msg)
+    weights, group_info = siting_weights(result, weight_groups, siting_weight)
+    if group_info and new_capacity is not None:
+        msg = "weight_groups / siting_weight change who counts, capacities count households: use one or the other."
+        raise CoverageInputError(msg)
+    if objective != "coverage":
+        if new_capacity is not None:
+            msg = (f"objective={objective!r} with new_capacity is not offered over walks yet; the capacitated "
+                   "p-median is from_cost_matrix(cost, weights, k=..., objective='median', capacity=...).")
+            raise CoverageInputError(msg)
+        return _median_walk(result, k=k, target_share=target_share, objective=objective, candidates=candidates,
+                            spacing_m=spacing_m, method=method, time_limit_s=time_limit_s, id_col=id_col, crs=crs,
+                            weights=weights, group_info=group_info)
     check_goal(k, target_share)
     for name, value, ok in (("spacing_m", spacing_m, spacing_m is not None and spacing_m > 0),
                             ("min_spacing_m", min_spacing_m, min_spacing_m is None or min_spacing_m >= 0),
@@ -141,7 +176,7 @@ def suggest_sites(
         cand_gdf = _candidate_places(result, candidates, spacing_m)
     t_cand = time.perf_counter()
     threshold_m = result.params["threshold_m"]
-    w_all = result.household_points.weight
+    w_all = result.household_points.weight if weights is None else weights
     if len(cand_gdf):
         # the CRS option is for the user's candidates file, never for places the library made (WGS-84 already)
         cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
@@ -154,8 +189,10 @@ def suggest_sites(
     else:
         cand_pts, cover, xy, labels = None, np.zeros((unc.size, 0), dtype=bool), None, []
     t_sets = time.perf_counter()
+    valid_w = result.household_points.valid_weight if weights is None else float(
+        weights[result.household_points.valid].sum())
     siting = solve_covering(
-        cover, w_all[unc], total_weight=result.household_points.valid_weight,
+        cover, w_all[unc], total_weight=valid_w,
         covered_weight=float(w_all[status == "covered"].sum()), k=k, target_share=target_share,
         method=method, time_limit_s=time_limit_s, xy=xy, min_spacing_m=min_spacing_m, curve_max_k=curve_max_k,
     )
@@ -165,8 +202,157 @@ def suggest_sites(
         p.n_candidates_in, p.n_candidates_unreaching, p.n_candidates_merged, p.n_candidates_dominated,
         p.candidates.size, unc.size, p.n_groups,
     )
-    return sites_result(siting, cand_gdf, cand_pts, labels, result.summary, t0=t0, t_cand=t_cand, t_sets=t_sets,
-                        crs_out=cand_pts.frame.crs if cand_pts is not None else result.households.crs)
+    out = sites_result(siting, cand_gdf, cand_pts, labels, result.summary, t0=t0, t_cand=t_cand, t_sets=t_sets,
+                       crs_out=cand_pts.frame.crs if cand_pts is not None else result.households.crs)
+    out.summary.update(group_info)
+    return out
+
+
+def siting_weights(result, weight_groups: dict | None, siting_weight: str | None):
+    """(weights for the siting or None for the households as given, what the summary says about them)."""
+    if not weight_groups and siting_weight is None:
+        return None, {}
+    if weight_groups and siting_weight is not None:
+        msg = "Give weight_groups (--weight-groups) or siting_weight (--siting-weight), not both."
+        raise CoverageInputError(msg)
+    pts = result.household_points
+    frame = pts.frame
+    cols = {str(c).strip().lower(): c for c in frame.columns if c != "geometry"}
+
+    def column(name: str, flag: str) -> np.ndarray:
+        col = cols.get(str(name).strip().lower())
+        if col is None:
+            msg = (f"{pts.label} has no column {name!r} for {flag}; columns are "
+                   f"{[str(c) for c in frame.columns if c != 'geometry']}.")
+            raise CoverageInputError(msg)
+        raw = frame[col]
+        v = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        bad = pts.valid & (~np.isfinite(v) | (v < 0))
+        if bad.any():
+            i = np.flatnonzero(bad)
+            msg = (f"{pts.label} column {col!r} must be a number of 0 or more for {flag}: {pts.rows(i[:5])} "
+                   f"(e.g. {raw.iloc[i[0]]!r}); fill them (0 if none).")
+            raise CoverageInputError(msg)
+        return np.where(np.isfinite(v), v, 0.0)
+
+    base = pts.weight.astype(float)
+    if siting_weight is not None:
+        w = column(siting_weight, "--siting-weight")
+        return w, {"siting_weight": str(siting_weight), "siting_weight_total": float(w[pts.valid].sum())}
+    w = base.copy()
+    used = {}
+    for name, factor in weight_groups.items():
+        try:
+            f = float(factor)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if not np.isfinite(f) or f < 0:
+            msg = f"weight of group {name!r} is {factor!r}; give a number of 0 or more, like 老年人=2."
+            raise CoverageInputError(msg)
+        w += (f - 1.0) * column(name, "--weight-groups")
+        used[str(name)] = f
+    if (w[pts.valid] < 0).any():
+        i = np.flatnonzero(pts.valid & (w < 0))
+        msg = (f"--weight-groups makes the weight negative in {pts.label} {pts.rows(i[:5])}: a group count is "
+               "larger than the households there; check the columns or use weights of 1 or more.")
+        raise CoverageInputError(msg)
+    return w, {"group_weights": used, "weight_rule": "each household of a named group counts its weight, "
+               "every other household 1", "siting_weight_total": float(w[pts.valid].sum()),
+               "households_total": float(base[pts.valid].sum())}
+
+
+def _median_walk(result, *, k, target_share, objective, candidates, spacing_m, method, time_limit_s, id_col, crs,
+                 weights, group_info) -> SitingResult:
+    """p-median / p-center over walking distances (gated access included), the existing stations kept.
+
+    Every valid household is a demand row; its cost to the existing stations
+    is the assessment's walk. Candidate walks are exact up to the cap: the
+    assessment's horizon when it has one, else twice the threshold (a
+    household further than that from every station and chosen site counts
+    at the cap, and is reported). Households beyond every station and every
+    candidate are reported, never dropped silently.
+    """
+    from .median import Pairs, evaluate, solve_median
+    from .result import median_sites, median_summary
+
+    if target_share is not None or k is None:
+        msg = f"objective={objective!r} takes k (the number of new sites: --k), not a target share."
+        raise CoverageInputError(msg)
+    check_goal(k, None)
+    t0 = time.perf_counter()
+    net = result.network
+    pts = result.household_points
+    valid = pts.valid & result.access.on_network
+    w = (pts.weight if weights is None else weights).astype(float)
+    threshold_m = result.params["threshold_m"]
+    v = result.summary.speed_kph / 3.6
+    cap_m = (result.params["horizon_min"] * 60 * v if result.params.get("horizon_min") else 2 * threshold_m)
+    cap_m = max(cap_m, threshold_m)
+    walk = result.households["walk_m"].to_numpy(dtype=float)
+    base = np.where(valid & np.isfinite(walk), walk, np.inf)
+    cand_gdf = _candidate_places(result, candidates, spacing_m)
+    t_cand = time.perf_counter()
+    if len(cand_gdf):
+        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
+                    max_snap_m=result.params["max_snap_m"], check_crs=candidates is not None)
+        reach = station_reach(net, cl.snap, cap_m, progress=True)
+        walks = result.access.within(net, cl.snap, reach, cap_m, walk=True).tocoo()
+        keep = valid[walks.row]
+        pairs = Pairs(walks.row[keep].astype(np.int64), walks.col[keep].astype(np.int64),
+                      walks.data[keep].astype(float), pts.weight.size, len(cl.points.ids))
+        labels = list(cl.points.ids)
+    else:
+        cl, labels = None, []
+        pairs = Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), pts.weight.size, 0)
+    t_sets = time.perf_counter()
+    w_rows = np.where(valid, w, 0.0)
+    sol = solve_median(pairs, w_rows, base, k=int(k), objective=objective, cap=cap_m, method=method,
+                       time_limit_s=time_limit_s)
+    # unreachable rows among households that are not on the network at all are reported as such too
+    not_valid = ~valid
+    w_valid = float(w_rows[~sol.unreachable].sum())
+    # coverage at the threshold, before and after each site in rank order (for the maps and the meeting pack)
+    total_w = float(w[pts.valid].sum())
+    before_cost, _ = evaluate(pairs, base, cap_m, [])
+    cov_before = float(w_rows[before_cost <= threshold_m + 1e-9].sum())
+    cov_after = []
+    for i in range(len(sol.columns)):
+        c_i, _ = evaluate(pairs, base, cap_m, sol.columns[: i + 1])
+        cov_after.append(float(w_rows[c_i <= threshold_m + 1e-9].sum()))
+    added = np.diff(np.r_[cov_before, cov_after]) if cov_after else np.zeros(0)
+    rows = np.asarray(sol.columns, dtype=np.int64)
+    extra = {"households_added": np.round(added, 6),
+             "covered_share_after": np.asarray(cov_after) / total_w if total_w else np.asarray(cov_after)}
+    if cl is not None and rows.size:
+        extra.update({"lon": np.round(cl.points.lon[rows], 7), "lat": np.round(cl.points.lat[rows], 7)})
+        for col in ("name", "source"):
+            if col in cl.points.frame.columns:
+                extra[col] = cl.points.frame[col].to_numpy()[rows]
+    frame = median_sites(sol, labels, w_valid, extra)
+    if "mean_cost_after" in frame:
+        frame = frame.rename(columns={"mean_cost_after": "mean_walk_m_after"})
+    geometry = cl.points.frame.geometry.values[rows] if (cl is not None and rows.size) else []
+    crs_out = cl.points.frame.crs if cl is not None else result.households.crs
+    sites = gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_out)
+    order = ("rank", "id", "lon", "lat", "households_assigned", "households_added", "covered_share_after",
+             "objective_after", "mean_walk_m_after", "name", "source", "geometry")
+    sites = sites[[c for c in order if c in sites.columns]]
+    summary = median_summary(sol, w_rows, k=int(k), extra={
+        "cost_unit": "m", "cap_m": cap_m, "n_fixed": len(result.station_points.ids),
+        "threshold_min": result.summary.threshold_min, "speed_kph": result.summary.speed_kph,
+        "households_added": float(sum(added)), "covered_share_before": cov_before / total_w if total_w else None,
+        "covered_share_after": (cov_after[-1] if cov_after else cov_before) / total_w if total_w else None,
+        "households_not_on_network": int((pts.valid & not_valid).sum()),
+        **group_info,
+        "seconds": {"candidates": t_cand - t0, "walks": t_sets - t_cand, "solve": sol.seconds,
+                    "total": time.perf_counter() - t0},
+    })
+    summary["problem"] = {"median": "p-median (least total walk)", "center": "p-center (shortest longest walk)"}[
+        objective]
+    log.info("Siting (%s): %d candidates -> %d used; %d households beyond every station and candidate",
+             objective, len(labels), summary.get("candidates_used", 0), summary["rows_unreachable"])
+    return SitingResult(sites=sites, summary=summary, problem=empty_problem(total_w), candidates=cand_gdf,
+                        analysis=result.summary.to_dict())
 
 
 def sites_result(siting, cand_gdf, cand_pts, labels, analysis, *, t0, t_cand, t_sets, crs_out) -> SitingResult:

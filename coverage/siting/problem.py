@@ -381,5 +381,10 @@ def _median_from_matrix(cost, weights, *, max_cost, k, target_share, fixed, meth
 
 
 def _empty_problem(w) -> SitingProblem:
-    return build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0), total_weight=float(np.sum(w)),
+    return empty_problem(float(np.sum(w)))
+
+
+def empty_problem(total_weight: float) -> SitingProblem:
+    """The problem a result carries when it was not a covering (p-median, p-center): no rows, the total weight."""
+    return build_problem(sparse.csr_matrix((0, 0), dtype=bool), np.zeros(0), total_weight=float(total_weight),
                          covered_weight=0.0)

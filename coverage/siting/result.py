@@ -197,11 +197,13 @@ def median_text(s: dict, lang: str = "en") -> str:
                      else (s["max_cost_before"], s["max_cost_after"]))
     line = (f"{s['problem']}: {s['n_sites']} new sites; {what} {_arrow(before, after, unit, '->')} "
             f"(objective {s['objective_value']:,.6g}; {s['solver']}, {s['solver_status']}, gap {gap})")
+    rows, weight = ("residential points", "households") if unit == " m" else ("rows", "weight")
     if s.get("rows_unserved"):
-        line += (f"; {s['rows_unserved']:,} rows ({s['weight_unserved']:,.0f} weight) beyond the chosen sites' "
-                 f"reach of {_num(s['cap'], unit)}")
+        line += (f"; {s['rows_unserved']:,} {rows} ({s['weight_unserved']:,.0f} {weight}) beyond the chosen sites' "
+                 f"reach of {_num(s['cap'], unit)} (counted at it)")
     if s.get("rows_unreachable"):
-        line += f"; {s['rows_unreachable']:,} rows ({s['weight_unreachable']:,.0f} weight) beyond every site"
+        line += (f"; {s['rows_unreachable']:,} {rows} ({s['weight_unreachable']:,.0f} {weight}) beyond every "
+                 "site (left out)")
     if s.get("group_weights"):
         line += "; group weights " + ", ".join(f"{g}={v:g}" for g, v in s["group_weights"].items())
     return line
