@@ -83,6 +83,30 @@ def key_figures(result, lang: str, sites=None) -> list[list[str]]:
         ss = sites.summary
         rows.append([X["sites_gain"].format(n=ss["n_sites"]), "",
                      f"+{ss['households_added']:,.0f} → {_fmt_share(ss['covered_share_after'])}"])
+        rows.extend(_objective_rows(ss, lang))
+    return rows
+
+
+#: The line a p-median or p-center siting adds to the key figures (its objective, before and after).
+OBJECTIVE_TEXT = {
+    "en": {"median": "Mean walk (p-median sites)", "center": "Longest walk (p-center sites)",
+           "groups": "Siting weights"},
+    "zh": {"median": "平均步行（p-中位选址）", "center": "最长步行（p-中心选址）", "groups": "选址权重"},
+}
+
+
+def _objective_rows(ss: dict, lang: str) -> list[list[str]]:
+    kind = ss.get("objective")
+    rows = []
+    if kind in ("median", "center"):
+        before, after = ((ss.get("mean_cost_before"), ss.get("mean_cost_after")) if kind == "median"
+                         else (ss.get("max_cost_before"), ss.get("max_cost_after")))
+        unit = " 米" if lang == "zh" else " m"
+        text = f"{after:,.0f}{unit}" if before is None else f"{before:,.0f}{unit} → {after:,.0f}{unit}"
+        rows.append([OBJECTIVE_TEXT[lang][kind], "", text])
+    if ss.get("group_weights"):
+        rows.append([OBJECTIVE_TEXT[lang]["groups"], "",
+                     ", ".join(f"{g}={v:g}" for g, v in ss["group_weights"].items())])
     return rows
 
 
