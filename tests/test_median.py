@@ -317,3 +317,34 @@ def test_site_cli_median_with_group_weights_in_chinese(tmp_path):
     # a bad group spec is one line, exit 2
     assert main(["-q", "site", *base, "--k", "2", "--weight-groups", "老年人=two", "--out", str(tmp_path / "x")]) == 2
     assert main(["-q", "site", *base, "--k", "2", "--weight-groups", "孤老=2", "--out", str(tmp_path / "y")]) == 2
+
+
+def test_group_weights_change_what_counts(helsinki, demo_data):
+    """Covering with 老年人 counted twice equals covering on weights recomputed by hand; errors name the column."""
+    from coverage import assess
+    from coverage.siting import suggest_sites
+
+    _, stations, households = demo_data
+    hh = households.assign(老年人=(households["households"] * 0.5).round(), 权重=households["households"] * 3)
+    r = assess(helsinki, stations, hh, minutes=5, weight="households")
+    plain = suggest_sites(r, k=2)
+    grouped = suggest_sites(r, k=2, weight_groups={"老年人": 2})
+    w = hh["households"].to_numpy(float) + hh["老年人"].to_numpy(float)
+    assert grouped.summary["group_weights"] == {"老年人": 2.0}
+    assert grouped.summary["siting_weight_total"] == pytest.approx(w.sum())
+    # the weighted covering's covered share is of the weighted total
+    unc = (r.households["status"] == "uncovered").to_numpy()
+    assert grouped.summary["covered_share_before"] == pytest.approx(w[~unc & (r.households["status"] == "covered")
+                                                                      .to_numpy()].sum() / w.sum())
+    assert plain.summary.get("group_weights") is None
+    # a weight column scales everything by 3: the same sites, the same p-median sites
+    tripled = suggest_sites(r, k=2, objective="median", siting_weight="权重")
+    once = suggest_sites(r, k=2, objective="median")
+    assert sorted(tripled.chosen) == sorted(once.chosen)
+    assert tripled.objective == pytest.approx(3 * once.objective)
+    with pytest.raises(CoverageInputError, match="no column '孤老'"):
+        suggest_sites(r, k=2, weight_groups={"孤老": 2})
+    with pytest.raises(CoverageInputError, match="not both"):
+        suggest_sites(r, k=2, weight_groups={"老年人": 2}, siting_weight="权重")
+    with pytest.raises(CoverageInputError, match="takes k"):
+        suggest_sites(r, target_share=0.9, objective="center")
