@@ -147,10 +147,13 @@ def suggest_sites(
         msg = "weight_groups / siting_weight change who counts, capacities count households: use one or the other."
         raise CoverageInputError(msg)
     if objective != "coverage":
-        if new_capacity is not None:
-            msg = (f"objective={objective!r} with new_capacity is not offered over walks yet; the capacitated "
-                   "p-median is from_cost_matrix(cost, weights, k=..., objective='median', capacity=...).")
+        if new_capacity is not None and objective == "center":
+            msg = "new_capacity goes with objective 'median' (capacitated p-median) or 'coverage', not 'center'."
             raise CoverageInputError(msg)
+        if new_capacity is not None:
+            return _capacitated_median_walk(result, k=k, target_share=target_share, candidates=candidates,
+                                            spacing_m=spacing_m, time_limit_s=time_limit_s, id_col=id_col, crs=crs,
+                                            new_capacity=new_capacity)
         return _median_walk(result, k=k, target_share=target_share, objective=objective, candidates=candidates,
                             spacing_m=spacing_m, method=method, time_limit_s=time_limit_s, id_col=id_col, crs=crs,
                             weights=weights, group_info=group_info)
@@ -439,4 +442,94 @@ def _capacitated(result, *, k, target_share, candidates, spacing_m, method, time
                                     "candidates_in": int(c_pairs.shape[1]),
                                     "candidates_used": int(len(cols) - n_st)})
     return SitingResult(sites=out.sites, summary=out.summary, problem=out.problem, candidates=cand_gdf,
+                        analysis=result.summary.to_dict())
+
+
+def _capacitated_median_walk(result, *, k, target_share, candidates, spacing_m, time_limit_s, id_col, crs,
+                             new_capacity) -> SitingResult:
+    """Capacitated p-median over walks: each station serves at most its capacity, the total walk least.
+
+    A point's households may be split between stations. Stations keep their
+    capacities; a new site gets ``new_capacity``. Households no open station
+    can take within the cap (as in :func:`_median_walk`) count at the cap and
+    are reported; ``served_share_after`` is the share served within the
+    threshold and the capacities.
+    """
+    from scipy import sparse
+
+    from .median import Pairs, solve_capacitated_median, transport
+    from .result import median_sites, median_summary
+
+    if result.capacity is None:
+        msg = "new_capacity needs station capacities: assess(..., capacity=... or staff=... with caseload=...)."
+        raise CoverageInputError(msg)
+    if target_share is not None or k is None:
+        msg = "objective='median' takes k (the number of new sites: --k), not a target share."
+        raise CoverageInputError(msg)
+    check_goal(k, None)
+    if not np.isfinite(new_capacity) or new_capacity <= 0:
+        msg = f"new_capacity={new_capacity} must be a positive number of households (--new-capacity)."
+        raise CoverageInputError(msg)
+    t0 = time.perf_counter()
+    net, pts, acc = result.network, result.household_points, result.access
+    valid = pts.valid & acc.on_network
+    threshold_m = result.params["threshold_m"]
+    v = result.summary.speed_kph / 3.6
+    cap_m = max(threshold_m, result.params["horizon_min"] * 60 * v if result.params.get("horizon_min")
+                else 2 * threshold_m)
+    st_walk = acc.within(net, result.station_snap, station_reach(net, result.station_snap, cap_m), cap_m, walk=True)
+    cand_gdf = _candidate_places(result, candidates, spacing_m)
+    n_st = st_walk.shape[1]
+    if len(cand_gdf):
+        cl = locate(net, cand_gdf, role="candidates", id_col=id_col, crs=crs if candidates is not None else None,
+                    max_snap_m=result.params["max_snap_m"], check_crs=candidates is not None)
+        c_walk = acc.within(net, cl.snap, station_reach(net, cl.snap, cap_m), cap_m, walk=True)
+        labels = [str(i) for i in result.station_points.ids] + [str(i) for i in cl.points.ids]
+    else:
+        cl, c_walk, labels = None, sparse.csr_matrix((acc.n, 0)), [str(i) for i in result.station_points.ids]
+    walks = sparse.hstack([st_walk, c_walk], format="coo")
+    keep = valid[walks.row]
+    pairs = Pairs(walks.row[keep].astype(np.int64), walks.col[keep].astype(np.int64), walks.data[keep].astype(float),
+                  acc.n, walks.shape[1])
+    capc = np.r_[result.capacity, np.full(c_walk.shape[1], float(new_capacity))]
+    fixed = np.r_[np.ones(n_st, dtype=bool), np.zeros(c_walk.shape[1], dtype=bool)]
+    w = np.where(valid, pts.weight, 0.0)
+    sol = solve_capacitated_median(pairs, w, capc, fixed=fixed, k=int(k), cap=cap_m, time_limit_s=time_limit_s)
+    total_w = float(pts.weight[pts.valid].sum())
+    near = pairs.cost <= threshold_m + 1e-9
+
+    def served_within(open_mask):
+        return float(transport(pairs, np.where(sol.unreachable, 0.0, w), capc, open_mask, cap_m)[1][near].sum())
+
+    before = served_within(fixed)
+    after = []
+    for i in range(len(sol.columns)):
+        mask = fixed.copy()
+        mask[sol.columns[: i + 1]] = True
+        after.append(served_within(mask))
+    rows = np.asarray(sol.columns, dtype=np.int64) - n_st
+    extra = {"households_added": np.round(np.diff(np.r_[before, after]), 6) if after else np.zeros(0),
+             "served_share_after": np.asarray(after) / total_w if total_w else np.asarray(after)}
+    if cl is not None and rows.size:
+        extra.update({"lon": np.round(cl.points.lon[rows], 7), "lat": np.round(cl.points.lat[rows], 7)})
+    w_valid = float(w[~sol.unreachable].sum())
+    frame = median_sites(sol, labels, w_valid, extra).rename(columns={"mean_cost_after": "mean_walk_m_after"})
+    geometry = cl.points.frame.geometry.values[rows] if (cl is not None and rows.size) else []
+    sites = gpd.GeoDataFrame(frame, geometry=geometry, crs=cl.points.frame.crs if cl is not None else
+                             result.households.crs)
+    order = ("rank", "id", "lon", "lat", "households_assigned", "households_added", "served_share_after",
+             "objective_after", "mean_walk_m_after", "geometry")
+    sites = sites[[c for c in order if c in sites.columns]]
+    summary = median_summary(sol, w, k=int(k), extra={
+        "cost_unit": "m", "cap_m": cap_m, "n_fixed": n_st, "new_capacity": float(new_capacity), "splitting": "allowed",
+        "threshold_min": result.summary.threshold_min, "speed_kph": result.summary.speed_kph,
+        "households_added": float(sum(after[-1:]) - before) if after else 0.0,
+        "covered_share_before": before / total_w if total_w else None,
+        "covered_share_after": (after[-1] if after else before) / total_w if total_w else None,
+        "served_share_before": before / total_w if total_w else None,
+        "served_share_after": (after[-1] if after else before) / total_w if total_w else None,
+        "candidates_in": int(c_walk.shape[1]),
+        "seconds": {"total": time.perf_counter() - t0, "solve": sol.seconds},
+    })
+    return SitingResult(sites=sites, summary=summary, problem=empty_problem(total_w), candidates=cand_gdf,
                         analysis=result.summary.to_dict())

@@ -313,6 +313,41 @@ def _median_swap(red: _Reduced, chosen: list[int], time_budget_s: float) -> list
     return chosen
 
 
+def _median_lagrangian(red: _Reduced, k: int, upper: float, time_budget_s: float, iters: int = 300) -> float:
+    """A lower bound on the p-median: ``sum_j z_ij <= 1`` relaxed with multipliers, subgradient steps (Polyak).
+
+    For any multipliers ``lam >= 0`` the bound is ``W - sum(lam) + (the k most negative rho_j)``, with
+    ``rho_j = sum_{i} min(0, w_i (c_ij - u_i) + lam_i)`` and ``W`` the cost with no new column; it starts at
+    the all-columns-open bound and only goes up.
+    """
+    t0 = time.perf_counter()
+    save = red.w[red.g] * (red.v - red.u[red.g])  # < 0
+    n_c = red.columns.size
+    lam = np.zeros(red.w.size)
+    np.maximum.at(lam, red.g, -save)  # start: every row at its best column
+    base = red.const_median + float(red.w @ red.u)
+    best, theta = -np.inf, 2.0
+    for _ in range(iters):
+        red_cost = np.minimum(0.0, save + lam[red.g])
+        rho = np.bincount(red.c, weights=red_cost, minlength=n_c)
+        pick = np.argsort(rho, kind="stable")[:k]
+        pick = pick[rho[pick] < 0]
+        value = base - float(lam.sum()) + float(rho[pick].sum())
+        if not value > best + 1e-12 * max(1.0, abs(value)):
+            theta *= 0.97  # no progress: smaller steps
+        best = max(best, value)
+        if upper - best <= 1e-9 * max(1.0, abs(upper)) or time.perf_counter() - t0 > time_budget_s or theta < 1e-4:
+            break
+        used = np.isin(red.c, pick) & (red_cost < 0)
+        grad = np.bincount(red.g[used], minlength=red.w.size) - 1.0
+        grad[(lam <= 0) & (grad < 0)] = 0.0
+        norm = float(grad @ grad)
+        if norm == 0:
+            break
+        lam = np.maximum(0.0, lam + theta * (upper - value) / norm * grad)
+    return best
+
+
 def _median_milp(red: _Reduced, k: int, time_limit_s: float):
     """min sum_p w_g (v_p - u_g) z_p  s.t.  sum_{p of g} z_p <= 1,  z_p <= x_c,  sum x <= k."""
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -347,6 +382,10 @@ def _solve_median(red: _Reduced, k: int, method: str, time_limit_s: float, value
     best_possible = red.u.copy()
     np.minimum.at(best_possible, red.g, red.v)
     trivial = red.const_median + float(red.w @ best_possible)
+    g_val = value(g)
+    trivial = max(trivial, _median_lagrangian(red, k, g_val, time_budget_s=max(1.0, time_limit_s / 4)))
+    if g_val - trivial <= 1e-9 * max(1.0, abs(g_val)):
+        return g, "greedy+swap, proven optimal by the Lagrangian bound", "optimal", trivial
     if method == "greedy":
         return g, "greedy+swap", "heuristic", trivial
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
@@ -649,18 +688,45 @@ def solve_capacitated_median(pairs: Pairs, weight, capacity, *, fixed, k: int, c
     res = guarded(milp, time_limit_s, obj, integrality=np.r_[np.zeros(n_p + n_g), np.ones(n_x)],
                   bounds=Bounds(0, ub), constraints=cons,
                   options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-7, "disp": False}, size=n_p)
+    # an incumbent to compare against: the uncapacitated greedy from the fixed columns (never a HiGHS start)
+    cur = np.full(pairs.n_rows, cap_eff)
+    fx = fixed[pairs.col]
+    np.minimum.at(cur, pairs.row[fx], pairs.cost[fx])
+    heur: list[int] = []
+    for _ in range(min(int(k), free.size)):
+        save = np.bincount(pairs.col, weights=w[pairs.row] * np.maximum(0.0, cur[pairs.row] - pairs.cost),
+                           minlength=pairs.n_cols)
+        save[fixed] = -1.0
+        save[heur] = -1.0
+        j = int(np.argmax(save))
+        if save[j] <= 0:
+            break
+        heur.append(j)
+        t = pairs.col == j
+        np.minimum.at(cur, pairs.row[t], pairs.cost[t])
+    # capacities only make rows worse off: every row at its nearest column of all is a lower bound
+    everyone = np.full(pairs.n_rows, cap_eff)
+    np.minimum.at(everyone, pairs.row, pairs.cost)
+    trivial = float(w @ everyone)
+    h_mask = fixed.copy()
+    h_mask[heur] = True
+    h_val = transport(pairs, w, capc, h_mask, cap_eff)[0]
     if res is None or res.x is None:
-        chosen, solver, status, bound = [], "none (MILP found nothing)", "time limit", None
+        chosen, solver, status, bound = heur, "greedy (MILP found nothing in time)", "time limit", trivial
     else:
         chosen = [int(free[j]) for j in np.flatnonzero(res.x[n_p + n_g:] > 0.5)]
         solver, status = "highs-milp", ("optimal" if res.status == 0 else "time limit")
         dual = getattr(res, "mip_dual_bound", None)
-        bound = const + float(dual) if dual is not None and np.isfinite(dual) else None
+        bound = max(trivial, const + float(dual)) if dual is not None and np.isfinite(dual) else trivial
+        m_mask = fixed.copy()
+        m_mask[chosen] = True
+        if status != "optimal" and transport(pairs, w, capc, m_mask, cap_eff)[0] > h_val + 1e-9:
+            chosen, solver = heur, "greedy (better than the MILP incumbent)"
     mask = fixed.copy()
     mask[chosen] = True
     obj_val, flow, unserved = transport(pairs, w, capc, mask, cap_eff)
     before = transport(pairs, w, capc, fixed, cap_eff)[0]
-    gap = (max(0.0, (obj_val - bound) / obj_val) if obj_val > 0 else 0.0) if bound is not None else (
+    gap = (min(1.0, max(0.0, (obj_val - bound) / obj_val)) if obj_val > 0 else 0.0) if bound is not None else (
         0.0 if status == "optimal" else None)
     served_by = np.bincount(pairs.col, weights=flow, minlength=pairs.n_cols)
     ranked = sorted(chosen, key=lambda j: (-served_by[j], j))

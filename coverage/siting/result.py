@@ -185,6 +185,8 @@ def median_text(s: dict, lang: str = "en") -> str:
                 f"（{s['solver']}，{s['solver_status']}，间隙 {gap}）")
         if s.get("rows_unserved"):
             line += f"；{s['rows_unserved']:,} 个需求点（{s['weight_unserved']:,.0f} 户）在所选站点上限之外"
+        if s.get("rows_unserved") is None and s.get("weight_unserved"):
+            line += f"；{s['weight_unserved']:,.0f} 户在容量与 {_num(s['cap'], unit_zh)} 之内无站可服务"
         if s.get("rows_unreachable"):
             line += f"；{s['rows_unreachable']:,} 个需求点（{s['weight_unreachable']:,.0f} 户）任何站点都到达不了"
         if s.get("group_weights"):
@@ -201,6 +203,8 @@ def median_text(s: dict, lang: str = "en") -> str:
     if s.get("rows_unserved"):
         line += (f"; {s['rows_unserved']:,} {rows} ({s['weight_unserved']:,.0f} {weight}) beyond the chosen sites' "
                  f"reach of {_num(s['cap'], unit)} (counted at it)")
+    if s.get("rows_unserved") is None and s.get("weight_unserved"):
+        line += f"; {s['weight_unserved']:,.0f} {weight} not served within the capacities and {_num(s['cap'], unit)}"
     if s.get("rows_unreachable"):
         line += (f"; {s['rows_unreachable']:,} {rows} ({s['weight_unreachable']:,.0f} {weight}) beyond every "
                  "site (left out)")
