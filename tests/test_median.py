@@ -348,3 +348,49 @@ def test_group_weights_change_what_counts(helsinki, demo_data):
         suggest_sites(r, k=2, weight_groups={"老年人": 2}, siting_weight="权重")
     with pytest.raises(CoverageInputError, match="takes k"):
         suggest_sites(r, target_share=0.9, objective="center")
+
+
+def test_capacitated_p_median_over_walks_equals_min_cost_flow(helsinki, demo_data):
+    """Walks from the library, the assignment from networkx: every choice of 1 of 3 candidates, the best one."""
+    import geopandas as gpd
+    import networkx as nx
+
+    from coverage import assess
+    from coverage.reach import station_reach
+    from coverage.siting import suggest_sites
+    from coverage.locate import locate
+
+    _, stations, households = demo_data
+    r = assess(helsinki, stations.assign(cap=2500), households, minutes=5, weight="households", capacity="cap")
+    cands = gpd.GeoDataFrame({"id": ["c0", "c1", "c2"]}, crs="EPSG:4326",
+                             geometry=gpd.points_from_xy([24.9456, 24.9489, 24.9479], [60.1697, 60.1656, 60.1778]))
+    s = suggest_sites(r, k=1, objective="median", new_capacity=4000, candidates=cands, time_limit_s=120)
+    assert s.summary["splitting"] == "allowed" and s.status == "optimal"
+    cap_m = s.summary["cap_m"]
+    w = r.household_points.weight
+    st_walk = r.access.within(helsinki, r.station_snap, station_reach(helsinki, r.station_snap, cap_m), cap_m,
+                              walk=True).toarray()
+    c_snap = locate(helsinki, cands, role="candidates", id_col="id", max_snap_m=r.params["max_snap_m"]).snap
+    c_walk = r.access.within(helsinki, c_snap, station_reach(helsinki, c_snap, cap_m), cap_m, walk=True).toarray()
+
+    def flow_cost(cols):
+        walk = np.hstack([st_walk, c_walk[:, cols]])
+        capacity = [2500] * st_walk.shape[1] + [4000] * len(cols)
+        g = nx.DiGraph()
+        reach = (walk > 0).any(axis=1)
+        total = int(w[reach].sum())
+        g.add_node("s", demand=-total)
+        g.add_node("t", demand=total)
+        for i in np.flatnonzero(reach):
+            g.add_edge("s", ("h", i), capacity=int(w[i]), weight=0)
+            g.add_edge(("h", i), "t", capacity=int(w[i]), weight=round(cap_m * 100))
+            for j in np.flatnonzero(walk[i] > 0):
+                g.add_edge(("h", i), ("s", j), capacity=int(w[i]), weight=round(walk[i, j] * 100))
+        for j, c in enumerate(capacity):
+            g.add_edge(("s", j), "t", capacity=c, weight=0)
+        return nx.cost_of_flow(g, nx.min_cost_flow(g)) / 100
+
+    best = {j: flow_cost([j]) for j in range(3)}
+    assert s.objective == pytest.approx(min(best.values()), rel=1e-5)
+    assert s.chosen == [f"c{min(best, key=best.get)}"]
+    assert s.sites["households_assigned"].iloc[0] <= 4000 + 1e-6
