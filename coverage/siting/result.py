@@ -66,8 +66,12 @@ class SitingResult:
 
     @property
     def covered_weight(self) -> float:
-        """Weight covered after the new sites (fixed sites included)."""
-        return self.problem.covered_weight + float(self.summary["households_added"])
+        """Weight covered after the new sites (fixed sites included); NaN for a p-median or p-center on a matrix."""
+        s = self.summary
+        if s.get("objective") in ("median", "center"):
+            share, total = s.get("covered_share_after"), self.problem.total_weight
+            return float(share * total) if share is not None else float("nan")
+        return self.problem.covered_weight + float(s["households_added"])
 
     @property
     def objective(self) -> float:
