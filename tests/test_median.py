@@ -332,10 +332,13 @@ def test_group_weights_change_what_counts(helsinki, demo_data):
     w = hh["households"].to_numpy(float) + hh["老年人"].to_numpy(float)
     assert grouped.summary["group_weights"] == {"老年人": 2.0}
     assert grouped.summary["siting_weight_total"] == pytest.approx(w.sum())
-    # the weighted covering's covered share is of the weighted total
-    unc = (r.households["status"] == "uncovered").to_numpy()
-    assert grouped.summary["covered_share_before"] == pytest.approx(w[~unc & (r.households["status"] == "covered")
-                                                                      .to_numpy()].sum() / w.sum())
+    # the weighted covering's weighted share is of the weighted total; the shares a map shows stay households
+    covered = (r.households["status"] == "covered").to_numpy()
+    assert grouped.summary["weighted_share_before"] == pytest.approx(w[covered].sum() / w.sum())
+    assert grouped.summary["covered_share_before"] == pytest.approx(plain.summary["covered_share_before"])
+    chosen = r.what_if(add_stations=grouped.sites[["id", "geometry"]])
+    assert grouped.summary["covered_share_after"] == pytest.approx(chosen.summary.share_covered_weight)
+    assert grouped.sites["households_added"].sum() == pytest.approx(grouped.summary["households_added"])
     assert plain.summary.get("group_weights") is None
     # a weight column scales everything by 3: the same sites, the same p-median sites
     tripled = suggest_sites(r, k=2, objective="median", siting_weight="权重")

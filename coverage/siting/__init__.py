@@ -208,7 +208,39 @@ def suggest_sites(
     out = sites_result(siting, cand_gdf, cand_pts, labels, result.summary, t0=t0, t_cand=t_cand, t_sets=t_sets,
                        crs_out=cand_pts.frame.crs if cand_pts is not None else result.households.crs)
     out.summary.update(group_info)
+    if weights is not None:
+        _plain_households(out, siting, cover, result, unc, status)
     return out
+
+
+def _plain_households(out: SitingResult, siting, cover, result, unc, status) -> None:
+    """With group weights the solve counts weighted households; the sites and shares a map shows stay households.
+
+    The weighted gains move to ``weighted_added`` / ``weighted_share_after``;
+    ``households_added`` and ``covered_share_after`` are recomputed in plain
+    households for the same sites.
+    """
+    pts = result.household_points
+    plain = pts.weight[unc].astype(float)
+    total = pts.valid_weight
+    before = float(pts.weight[status == "covered"].sum())
+    cover = cover.tocsc() if hasattr(cover, "tocsc") else np.asarray(cover)
+    hit = np.zeros(unc.size, dtype=bool)
+    after = []
+    for c in siting.columns:
+        col = cover[:, [int(c)]]
+        hit |= (col.toarray() if hasattr(col, "toarray") else np.asarray(col)).ravel().astype(bool)
+        after.append(before + float(plain[hit].sum()))
+    sites, s = out.sites, out.summary
+    sites["weighted_added"] = sites["households_added"]
+    sites["weighted_share_after"] = sites["covered_share_after"]
+    sites["households_added"] = np.round(np.diff(np.r_[before, after]), 3) if after else np.zeros(0)
+    sites["covered_share_after"] = np.asarray(after) / total if total else np.asarray(after)
+    s["weighted_added"], s["weighted_share_before"] = s["households_added"], s["covered_share_before"]
+    s["weighted_share_after"] = s["covered_share_after"]
+    s["households_added"] = float(after[-1] - before) if after else 0.0
+    s["covered_share_before"] = before / total if total else None
+    s["covered_share_after"] = (after[-1] if after else before) / total if total else None
 
 
 def siting_weights(result, weight_groups: dict | None, siting_weight: str | None):
@@ -315,13 +347,15 @@ def _median_walk(result, *, k, target_share, objective, candidates, spacing_m, m
     not_valid = ~valid
     w_valid = float(w_rows[~sol.unreachable].sum())
     # coverage at the threshold, before and after each site in rank order (for the maps and the meeting pack)
-    total_w = float(w[pts.valid].sum())
+    # in plain households, whatever the siting weights (the map and the brief speak of households)
+    total_w = pts.valid_weight
+    h_rows = np.where(valid, pts.weight, 0.0)
     before_cost, _ = evaluate(pairs, base, cap_m, [])
-    cov_before = float(w_rows[before_cost <= threshold_m + 1e-9].sum())
+    cov_before = float(h_rows[before_cost <= threshold_m + 1e-9].sum())
     cov_after = []
     for i in range(len(sol.columns)):
         c_i, _ = evaluate(pairs, base, cap_m, sol.columns[: i + 1])
-        cov_after.append(float(w_rows[c_i <= threshold_m + 1e-9].sum()))
+        cov_after.append(float(h_rows[c_i <= threshold_m + 1e-9].sum()))
     added = np.diff(np.r_[cov_before, cov_after]) if cov_after else np.zeros(0)
     rows = np.asarray(sol.columns, dtype=np.int64)
     extra = {"households_added": np.round(added, 6),
