@@ -468,8 +468,12 @@ def _solve_center(red: _Reduced, k: int, method: str, time_limit_s: float, t0: f
     values = values[(values >= lb - 1e-12) & (values <= ub + 1e-12)]
     lo, hi, best, steps = 0, values.size - 1, g, 0
     status, proven_lo = "optimal", True
+    first = True
     while lo < hi:
-        mid = (lo + hi) // 2
+        # the first probe is the value just below greedy's: when greedy is optimal (often: some row is out of
+        # every k columns' reach and stays at the cap) one step proves it
+        mid = hi - 1 if first else (lo + hi) // 2
+        first = False
         r = values[mid]
         need = heavy & (red.u > r)
         s = need[red.g] & (red.v <= r)
