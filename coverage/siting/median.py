@@ -420,9 +420,12 @@ def _min_cover_at_most(cover: sparse.csr_matrix, k: int, time_limit_s: float):
                  options={"time_limit": float(time_limit_s)})
     if lp.status == 0 and np.ceil(lp.fun - 1e-6) > k:
         return False, None
-    res = milp(np.ones(a.shape[1]), integrality=np.ones(a.shape[1]), bounds=Bounds(0, 1),
-               constraints=[LinearConstraint(a, 1, np.inf)],
-               options={"time_limit": float(max(1.0, time_limit_s)), "disp": False})
+    limit = float(max(1.0, time_limit_s))
+    res = guarded(milp, limit, np.ones(a.shape[1]), integrality=np.ones(a.shape[1]), bounds=Bounds(0, 1),
+                  constraints=[LinearConstraint(a, 1, np.inf)], options={"time_limit": limit, "disp": False},
+                  size=int(a.nnz))
+    if res is None:  # the wall-clock guard stopped it
+        return None, None
     if res.x is not None and (res.x > 0.5).sum() <= k:
         return True, [int(prob.candidates[j]) for j in np.flatnonzero(res.x > 0.5)]
     if res.status == 0:
