@@ -359,9 +359,9 @@ def test_capacitated_p_median_over_walks_equals_min_cost_flow(helsinki, demo_dat
     import networkx as nx
 
     from coverage import assess
+    from coverage.locate import locate
     from coverage.reach import station_reach
     from coverage.siting import suggest_sites
-    from coverage.locate import locate
 
     _, stations, households = demo_data
     r = assess(helsinki, stations.assign(cap=2500), households, minutes=5, weight="households", capacity="cap")

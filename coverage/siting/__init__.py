@@ -132,9 +132,11 @@ def suggest_sites(
         existing stations kept (see :func:`_median_walk`).
     weight_groups
         Value some groups more, e.g. ``{"老年人": 2, "残疾人": 3}``: each name
-        is a column of the households file counting that group's households
-        at the point; each of them counts that many times in the siting
-        (everyone else once). The summary lists the weights used.
+        is a count column of the households file (the same columns
+        population groups are read from); a point's siting weight is its
+        weight plus ``(factor - 1) * count`` for each group, so each counted
+        person weighs ``factor`` and everyone else 1. The summary lists the
+        weights used.
     siting_weight
         Or a column of the households file whose numbers replace the
         weights in the siting (not in the coverage shares of the analysis).
