@@ -314,6 +314,11 @@ def test_site_cli_median_with_group_weights_in_chinese(tmp_path):
     assert "mean_walk_m_after" in pd.read_csv(out / "sites.csv").columns
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["siting"]["objective"] == "median"
+    center = tmp_path / "中心"
+    assert main(["-q", "site", *base, "--k", "2", "--objective", "center", "--lang", "zh", "--out", str(center)]) == 0
+    doc = json.loads((center / "siting.json").read_text(encoding="utf-8"))
+    assert doc["objective"] == "center" and doc["status"] == "optimal"
+    assert doc["max_cost_after"] <= doc["max_cost_before"]
     # a bad group spec is one line, exit 2
     assert main(["-q", "site", *base, "--k", "2", "--weight-groups", "老年人=two", "--out", str(tmp_path / "x")]) == 2
     assert main(["-q", "site", *base, "--k", "2", "--weight-groups", "孤老=2", "--out", str(tmp_path / "y")]) == 2
