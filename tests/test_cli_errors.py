@@ -105,6 +105,12 @@ def _cases():
         (s + ["--k", "1", "--capacity-col", "workers", "--new-staff", "-2", "--caseload", "250"],
          "--new-staff -2 must be a positive number of social workers"),
         (s + ["--k", "1", "--capacity-col", "workers", "--new-capacity", "0"], "must be a positive number"),
+        # siting objectives and group weights (issue 25)
+        (s + ["--k", "1", "--objective", "mean"], "invalid choice: 'mean'"),
+        (s + ["--target", "0.8", "--objective", "median"], "--objective median takes --k"),
+        (s + ["--k", "1", "--weight-groups", "老年人=two"], "give column=weight pairs"),
+        (s + ["--k", "1", "--weight-groups", "老年人=2"], "has no column '老年人' for --weight-groups"),
+        (s + ["--k", "1", "--siting-weight", "权重"], "has no column '权重' for --siting-weight"),
         (s + ["--k", "1", "--new-staff", "2"], "--new-staff needs --caseload"),
         # siting options
         (s + ["--k", "0"], "k=0 must be a whole number of sites, at least 1"),
