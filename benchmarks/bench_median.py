@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_median.py          # SF k = 1..5, then 2k candidates x 20k demand rows
     .venv/bin/python benchmarks/bench_median.py sf
     .venv/bin/python benchmarks/bench_median.py ours     # only our solver at 2k x 20k (spopt's runs kept)
+    .venv/bin/python benchmarks/bench_median.py harbin   # walking p-median / p-center on Harbin centre, k = 5
 
 * San Francisco: spopt's own test case (205 tracts x 16 stores, network metres), k = 1..5, with no fixed store
   and with Store_1 fixed (spopt's p counts it). Objectives must agree; times are wall-clock per solve.
@@ -134,6 +135,32 @@ def large(k=100, cap_m=1_000.0, spopt=True, previous=None):
     return out
 
 
+def harbin(k=5):
+    """Walking p-median and p-center on Harbin centre (88 stations, 8,955 residential points), 60 s limit."""
+    import os
+
+    from coverage import assess, load_network
+    from coverage.osm import place_nodes, residential_buildings
+    from coverage.siting import suggest_sites
+
+    osm = Path(os.environ.get("SERVICE_COVERAGE_SHARED_OSM", REPO.parent / "shared" / "data" / "osm"))
+    path = osm / "harbin-central.osm.pbf"
+    r = assess(load_network(path), place_nodes(path), residential_buildings(path))
+    out = {"covered_share_now": r.summary.share_covered, "k": k}
+    for objective in ("coverage", "median", "center"):
+        t = time.perf_counter()
+        s = suggest_sites(r, k=k, objective=objective, time_limit_s=60)
+        sm = s.summary
+        out[objective] = {"seconds": round(time.perf_counter() - t, 2), "solver": sm["solver"], "status": sm["status"],
+                          "gap": sm["gap"], "covered_share_after": sm["covered_share_after"],
+                          **{key: sm[key] for key in ("mean_cost_before", "mean_cost_after", "max_cost_before",
+                                                      "max_cost_after", "rows_unserved", "rows_unreachable",
+                                                      "candidates_in", "candidates_used", "demand_groups", "pairs",
+                                                      "cap_m") if key in sm}}
+        print(objective, out[objective], flush=True)
+    return out
+
+
 if __name__ == "__main__":
     which = sys.argv[1:] or ["sf", "large"]
     res = json.loads(OUT.read_text()) if OUT.exists() else {}
@@ -142,6 +169,8 @@ if __name__ == "__main__":
         res["san_francisco"] = sf()
     if "large" in which:
         res["2k_x_20k"] = large()
+    if "harbin" in which:
+        res["harbin_walking"] = harbin()
     if "ours" in which:  # rerun our solver at 2k x 20k, keeping spopt's recorded runs
         res["2k_x_20k"] = large(spopt=False, previous=res.get("2k_x_20k"))
     OUT.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=float))

@@ -402,3 +402,29 @@ def test_capacitated_p_median_over_walks_equals_min_cost_flow(helsinki, demo_dat
     assert s.objective == pytest.approx(min(best.values()), rel=1e-5)
     assert s.chosen == [f"c{min(best, key=best.get)}"]
     assert s.sites["households_assigned"].iloc[0] <= 4000 + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 3), n_fixed=st.integers(0, 1))
+def test_p_center_breaks_ties_by_the_least_total_walk(seed, k, n_fixed):
+    """Among the sets with the least longest walk, the p-center returns one with the least total walk."""
+    cost, w = _instance(seed, 12, 6, 0.3)
+    w = w + 1  # every row counts in the longest walk
+    fixed = list(range(n_fixed))
+    finite = cost[np.isfinite(cost)]
+    cap = float(finite.max()) if finite.size else 0.0
+    c = np.where(np.isfinite(cost), cost, np.inf)
+    valid = np.isfinite(c).any(axis=1)
+    free = [j for j in range(6) if j not in fixed]
+    vals = []
+    for combo in itertools.combinations(free, k):
+        d = c[:, fixed + list(combo)].min(axis=1)
+        d = np.where(np.isfinite(d), d, cap)[valid]
+        vals.append((d.max(), float((w[valid] * d).sum())))
+    best_max = min(v[0] for v in vals)
+    best_total = min(t for m, t in vals if m == best_max)
+    r = from_cost_matrix(cost, w, k=k, objective="center", fixed=fixed)
+    d = c[:, fixed + list(r.chosen)].min(axis=1)
+    d = np.where(np.isfinite(d), d, cap)[valid]
+    assert r.objective == pytest.approx(best_max)
+    assert float((w[valid] * d).sum()) == pytest.approx(best_total)

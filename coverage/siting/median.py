@@ -348,8 +348,12 @@ def _median_lagrangian(red: _Reduced, k: int, upper: float, time_budget_s: float
     return best
 
 
-def _median_milp(red: _Reduced, k: int, time_limit_s: float):
-    """min sum_p w_g (v_p - u_g) z_p  s.t.  sum_{p of g} z_p <= 1,  z_p <= x_c,  sum x <= k."""
+def _median_milp(red: _Reduced, k: int, time_limit_s: float, cover: sparse.csr_matrix | None = None):
+    """min sum_p w_g (v_p - u_g) z_p  s.t.  sum_{p of g} z_p <= 1,  z_p <= x_c,  sum x <= k.
+
+    ``cover`` (rows x columns, boolean) adds ``cover @ x >= 1``: every such row must have a chosen column
+    (the p-center's longest-walk constraint, when the p-median breaks its ties).
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n_c, n_p, n_g = red.columns.size, red.v.size, red.w.size
@@ -360,9 +364,12 @@ def _median_milp(red: _Reduced, k: int, time_limit_s: float):
                              shape=(n_p, n))
     card = sparse.csr_matrix((np.ones(n_c), (np.zeros(n_c, dtype=np.int64), np.arange(n_c))), shape=(1, n))
     obj = np.r_[np.zeros(n_c), red.w[red.g] * (red.v - red.u[red.g])]
-    res = milp(obj, integrality=np.r_[np.ones(n_c), np.zeros(n_p)], bounds=Bounds(0, 1),
-               constraints=[LinearConstraint(one, -np.inf, 1), LinearConstraint(link, -np.inf, 0),
-                            LinearConstraint(card, -np.inf, float(k))],
+    cons = [LinearConstraint(one, -np.inf, 1), LinearConstraint(link, -np.inf, 0),
+            LinearConstraint(card, -np.inf, float(k))]
+    if cover is not None and cover.shape[0]:
+        cons.append(LinearConstraint(sparse.hstack([cover.astype(float), sparse.csr_matrix((cover.shape[0], n_p))],
+                                                   format="csr"), 1, np.inf))
+    res = milp(obj, integrality=np.r_[np.ones(n_c), np.zeros(n_p)], bounds=Bounds(0, 1), constraints=cons,
                options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-7, "disp": False})
     if res.x is None:
         return None, None, f"no solution ({res.message})"
@@ -499,7 +506,29 @@ def _solve_center(red: _Reduced, k: int, method: str, time_limit_s: float, t0: f
     # every value below values[lo] is proven infeasible; with no step left unproven, values[hi] is the optimum
     lower = float(values[hi]) if proven_lo else float(values[lo])
     log.info("p-center: %d bisection steps over %d distinct costs", steps, values.size)
-    return best, "bisection + set covering (highs-milp)", status, lower
+    solver = "bisection + set covering (highs-milp)"
+    # many column sets share the least longest walk: among them, the one with the least total walk
+    r_star = float(values[hi])
+    left = float(time_limit_s) - (time.perf_counter() - t0)
+    if left >= 1.0:
+        need = heavy & (red.u > r_star)
+        sel = need[red.g] & (red.v <= r_star)
+        gi = np.cumsum(need) - 1
+        cover = sparse.csr_matrix((np.ones(int(sel.sum()), dtype=bool), (gi[red.g[sel]], red.c[sel])),
+                                  shape=(int(need.sum()), red.columns.size))
+        out = guarded(_median_milp, left, red, k, left, cover, size=int(red.v.size))
+        if out is not None and out[0] is not None and value(out[0]) <= r_star + 1e-9:
+            def total(cols):
+                cur = red.u.copy()
+                t = np.isin(red.c, cols)
+                np.minimum.at(cur, red.g[t], red.v[t])
+                return float(red.w @ cur)
+
+            if total(out[0]) <= total(best) + 1e-9:
+                best = out[0]
+                solver += (", then the least total walk among those sets (highs-milp"
+                           + (")" if out[2] == "optimal" else f", {out[2]})"))
+    return best, solver, status, lower
 
 
 def _rank(pairs: Pairs, w: np.ndarray, u: np.ndarray, valid: np.ndarray, chosen: list[int], objective: str):
