@@ -510,24 +510,37 @@ def _solve_center(red: _Reduced, k: int, method: str, time_limit_s: float, t0: f
     # many column sets share the least longest walk: among them, the one with the least total walk
     r_star = float(values[hi])
     left = float(time_limit_s) - (time.perf_counter() - t0)
+
+    def total(cols):
+        cur = red.u.copy()
+        t = np.isin(red.c, cols)
+        np.minimum.at(cur, red.g[t], red.v[t])
+        return red.const_median + float(red.w @ cur)
+
     if left >= 1.0:
         need = heavy & (red.u > r_star)
-        sel = need[red.g] & (red.v <= r_star)
-        gi = np.cumsum(need) - 1
-        cover = sparse.csr_matrix((np.ones(int(sel.sum()), dtype=bool), (gi[red.g[sel]], red.c[sel])),
-                                  shape=(int(need.sum()), red.columns.size))
-        out = guarded(_median_milp, left, red, k, left, cover, size=int(red.v.size))
-        if out is not None and out[0] is not None and value(out[0]) <= r_star + 1e-9:
-            def total(cols):
-                cur = red.u.copy()
-                t = np.isin(red.c, cols)
-                np.minimum.at(cur, red.g[t], red.v[t])
-                return float(red.w @ cur)
-
-            if total(out[0]) <= total(best) + 1e-9:
-                best = out[0]
-                solver += (", then the least total walk among those sets (highs-milp"
-                           + (")" if out[2] == "optimal" else f", {out[2]})"))
+        found = []
+        if not need.any():  # every set reaches r_star (rows beyond the k columns' reach stay at the cap): p-median
+            cols, how, st, _ = _solve_median(red, k, "exact", left, total)
+            found.append((cols, f"{how}, {st}"))
+        else:
+            g2 = _median_swap(red, _median_greedy(red, k), time_budget_s=max(1.0, left / 4))
+            if value(g2) <= r_star + 1e-9:
+                found.append((g2, "greedy+swap"))
+            left = float(time_limit_s) - (time.perf_counter() - t0)
+            sel = need[red.g] & (red.v <= r_star)
+            gi = np.cumsum(need) - 1
+            cover = sparse.csr_matrix((np.ones(int(sel.sum()), dtype=bool), (gi[red.g[sel]], red.c[sel])),
+                                      shape=(int(need.sum()), red.columns.size))
+            out = guarded(_median_milp, max(1.0, left), red, k, max(1.0, left), cover, size=int(red.v.size))
+            if out is not None and out[0] is not None:
+                found.append((out[0], f"highs-milp, {out[2]}"))
+        found = [(total(c), c, how) for c, how in found if value(c) <= r_star + 1e-9]
+        if found:
+            t_best, cols, how = min(found, key=lambda f: f[0])
+            if t_best <= total(best) + 1e-9:
+                best = cols
+                solver += f"; then the least total walk among those sets ({how})"
     return best, solver, status, lower
 
 
