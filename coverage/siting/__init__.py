@@ -376,7 +376,7 @@ def _median_walk(result, *, k, target_share, objective, candidates, spacing_m, m
     order = ("rank", "id", "lon", "lat", "households_assigned", "households_added", "covered_share_after",
              "objective_after", "mean_walk_m_after", "name", "source", "geometry")
     sites = sites[[c for c in order if c in sites.columns]]
-    summary = median_summary(sol, w_rows, k=int(k), extra={
+    summary = median_summary(sol, np.where(pts.valid, w, 0.0), k=int(k), extra={
         "cost_unit": "m", "cap_m": cap_m, "n_fixed": len(result.station_points.ids),
         "threshold_min": result.summary.threshold_min, "speed_kph": result.summary.speed_kph,
         "households_added": float(sum(added)), "covered_share_before": cov_before / total_w if total_w else None,
