@@ -99,10 +99,13 @@ def test_suggest_sites_on_helsinki(helsinki, demo_data):
     # recompute independently: add the sites as stations and re-assess
     import geopandas as gpd
 
-    new = gpd.GeoDataFrame({"id": s.sites["id"].astype(str)}, geometry=s.sites.geometry.values, crs=s.sites.crs)
+    new = gpd.GeoDataFrame(
+        {"id": s.sites["id"].astype(str)}, geometry=s.sites.geometry.values, crs=s.sites.crs
+    )
     both = gpd.GeoDataFrame(
         {"id": list(stations["id"].astype(str)) + list(new["id"])},
-        geometry=list(stations.geometry) + list(new.geometry.to_crs(stations.crs)), crs=stations.crs,
+        geometry=list(stations.geometry) + list(new.geometry.to_crs(stations.crs)),
+        crs=stations.crs,
     )
     r2 = assess(helsinki, both, households, minutes=5, weight="households")
     assert r2.summary.share_covered_weight == pytest.approx(s.summary["covered_share_after"], abs=1e-9)
@@ -111,7 +114,11 @@ def test_suggest_sites_on_helsinki(helsinki, demo_data):
     assert [c["k"] for c in s.curve] == [1, 2, 3, 4, 5]
     # a target of coverage share
     t = suggest_sites(r, target_share=0.9)
-    assert t.summary["covered_share_after"] >= 0.9 * (t.summary["covered_share_before"] + t.problem.coverable_weight / t.problem.total_weight) - 1e-9
+    assert (
+        t.summary["covered_share_after"]
+        >= 0.9 * (t.summary["covered_share_before"] + t.problem.coverable_weight / t.problem.total_weight)
+        - 1e-9
+    )
 
 
 def test_suggest_sites_bad_arguments(helsinki, demo_data):
@@ -131,8 +138,29 @@ def test_site_cli(tmp_path, helsinki_path):
 
     st_csv, hh_csv = write_demo_inputs(tmp_path / "in", "helsinki")
     out = tmp_path / "site"
-    assert main(["-q", "site", "--network", helsinki_path, "--stations", str(st_csv), "--households", str(hh_csv),
-                 "--weight", "households", "--minutes", "5", "--k", "2", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "site",
+                "--network",
+                helsinki_path,
+                "--stations",
+                str(st_csv),
+                "--households",
+                str(hh_csv),
+                "--weight",
+                "households",
+                "--minutes",
+                "5",
+                "--k",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     for f in ("sites.csv", "sites.gpkg", "siting.json", "map.html"):
         assert (out / f).exists()
     info = json.loads((out / "siting.json").read_text())
@@ -158,7 +186,7 @@ def test_equals_spopt_when_installed():
 def test_wall_clock_guard(monkeypatch):
     import time
 
-    from coverage.siting import problem as siting  # the guard lives with the solvers
+    from coverage.siting import solvers as siting  # the guard lives with the solvers
 
     monkeypatch.setattr(siting, "_GUARD_GRACE_S", 0.5)
     t = time.perf_counter()

@@ -20,7 +20,9 @@ def auto_candidates(result, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
     """
     hs = result.household_snap
     unc = (result.households["status"].astype(str) == "uncovered").to_numpy()
-    return candidates_near(result.network, hs.px[unc], hs.py[unc], result.params["threshold_m"], spacing_m=spacing_m)
+    return candidates_near(
+        result.network, hs.px[unc], hs.py[unc], result.params["threshold_m"], spacing_m=spacing_m
+    )
 
 
 def candidates_near(net, px, py, threshold_m: float, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
@@ -44,7 +46,8 @@ def candidates_near(net, px, py, threshold_m: float, *, spacing_m: float = 150.0
     pick = np.sort(near[order][first])
     return gpd.GeoDataFrame(
         {"id": [f"node{int(net.node_id[i])}" for i in pick], "source": "network"},
-        geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]), crs="EPSG:4326",
+        geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]),
+        crs="EPSG:4326",
     )
 
 
@@ -55,8 +58,10 @@ def with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
     from ..osm import facilities
 
     try:
-        fac = facilities(pbf_path, amenities=("community_centre", "social_facility", "townhall", "library",
-                                               "social_centre"))
+        fac = facilities(
+            pbf_path,
+            amenities=("community_centre", "social_facility", "townhall", "library", "social_centre"),
+        )
     except Exception as exc:  # a candidate source, not a requirement
         log.warning("Could not read facilities from %s: %s", pbf_path, exc)
         return cand
@@ -64,5 +69,8 @@ def with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
         return cand
     fac = fac.assign(id=["osm_" + str(i) for i in fac["id"]], source="osm " + fac["amenity"].astype(str))
     log.info("Siting: %d community facilities from the OSM extract added as candidates", len(fac))
-    return gpd.GeoDataFrame(pd.concat([cand, fac[["id", "name", "source", "geometry"]]], ignore_index=True),
-                            geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        pd.concat([cand, fac[["id", "name", "source", "geometry"]]], ignore_index=True),
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
