@@ -7,9 +7,10 @@
 
 * San Francisco: spopt's own test case (205 tracts x 16 stores, network metres), k = 1..5, with no fixed store
   and with Store_1 fixed (spopt's p counts it). Objectives must agree; times are wall-clock per solve.
-* 2k x 20k: 20,000 demand points and 2,000 candidates uniform in a 20 km square, walking cost 1.25 x the straight
-  line, capped at 1,000 m (beyond it a pair is unreachable; an unserved row counts at the cap, so spopt's dense
-  matrix is min(cost, 1000)), k = 100. spopt runs in a child process with a memory cap and a time limit.
+* 2k x 20k: 20,000 demand points and 2,000 candidates uniform in a 20 km square, walking cost 1.25 x
+  the straight line, capped at 1,000 m (beyond it a pair is unreachable; an unserved row counts at the cap,
+  so spopt's dense matrix is min(cost, 1000)), k = 100. spopt runs in a child process with a memory cap
+  and a time limit.
 
 Writes benchmarks/results/median.json.
 """
@@ -50,18 +51,33 @@ def sf():
                 t = time.perf_counter()
                 r = from_cost_matrix(cost, pop, k=k, objective=objective, fixed=fixed)
                 ours = time.perf_counter() - t
-                row = {"objective": objective, "k": k, "fixed": fixed, "ours_s": round(ours, 4),
-                       "ours_objective": r.objective, "status": r.status, "gap": r.gap}
+                row = {
+                    "objective": objective,
+                    "k": k,
+                    "fixed": fixed,
+                    "ours_s": round(ours, 4),
+                    "ours_objective": r.objective,
+                    "status": r.status,
+                    "gap": r.gap,
+                }
                 if pulp is not None:
-                    pre = {"predefined_facilities_arr": np.array([list(cost.columns).index(f) for f in fixed])} \
-                        if fixed else {}
+                    pre = (
+                        {"predefined_facilities_arr": np.array([list(cost.columns).index(f) for f in fixed])}
+                        if fixed
+                        else {}
+                    )
                     t = time.perf_counter()
-                    m = (PMedian.from_cost_matrix(cost.to_numpy(), pop, k + len(fixed), **pre) if objective == "median"
-                         else PCenter.from_cost_matrix(cost.to_numpy(), k + len(fixed), **pre))
+                    m = (
+                        PMedian.from_cost_matrix(cost.to_numpy(), pop, k + len(fixed), **pre)
+                        if objective == "median"
+                        else PCenter.from_cost_matrix(cost.to_numpy(), k + len(fixed), **pre)
+                    )
                     m = m.solve(pulp.PULP_CBC_CMD(msg=False))
                     row["spopt_cbc_s"] = round(time.perf_counter() - t, 4)
                     row["spopt_objective"] = m.problem.objective.value()
-                    row["agree"] = bool(abs(row["spopt_objective"] - r.objective) <= 1e-6 * max(1, r.objective))
+                    row["agree"] = bool(
+                        abs(row["spopt_objective"] - r.objective) <= 1e-6 * max(1, r.objective)
+                    )
                 rows.append(row)
                 print(row, flush=True)
     return rows
@@ -89,11 +105,21 @@ def _spopt_child(objective, k, cap_m, queue):
         dem, cand, w, _ = _instance()
         t = time.perf_counter()
         cost = np.minimum(cdist(dem, cand) * 1.25, cap_m)
-        m = (PMedian.from_cost_matrix(cost, w, k) if objective == "median" else PCenter.from_cost_matrix(cost, k))
+        m = (
+            PMedian.from_cost_matrix(cost, w, k)
+            if objective == "median"
+            else PCenter.from_cost_matrix(cost, k)
+        )
         built = time.perf_counter() - t
         m = m.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=300))
-        queue.put({"built_s": built, "seconds": time.perf_counter() - t, "objective": m.problem.objective.value(),
-                   "status": pulp.LpStatus[m.problem.status]})
+        queue.put(
+            {
+                "built_s": built,
+                "seconds": time.perf_counter() - t,
+                "objective": m.problem.objective.value(),
+                "status": pulp.LpStatus[m.problem.status],
+            }
+        )
     except BaseException as exc:  # noqa: BLE001 - reported in the results
         queue.put({"error": f"{type(exc).__name__}: {exc}"[:300]})
 
@@ -106,12 +132,17 @@ def large(k=100, cap_m=1_000.0, spopt=True, previous=None):
     for objective in ("median", "center"):
         t = time.perf_counter()
         r = from_cost_matrix(pairs, w, k=k, objective=objective, max_cost=cap_m, time_limit_s=300)
-        out[f"ours_{objective}"] = {"seconds": round(time.perf_counter() - t, 2), "objective": r.objective,
-                                    "status": r.status, "gap": r.gap, "solver": r.summary["solver"],
-                                    "rows_unserved": r.summary["rows_unserved"],
-                                    "rows_unreachable": r.summary["rows_unreachable"],
-                                    "candidates_used": r.summary.get("candidates_used"),
-                                    "demand_groups": r.summary.get("demand_groups")}
+        out[f"ours_{objective}"] = {
+            "seconds": round(time.perf_counter() - t, 2),
+            "objective": r.objective,
+            "status": r.status,
+            "gap": r.gap,
+            "solver": r.summary["solver"],
+            "rows_unserved": r.summary["rows_unserved"],
+            "rows_unreachable": r.summary["rows_unreachable"],
+            "candidates_used": r.summary.get("candidates_used"),
+            "demand_groups": r.summary.get("demand_groups"),
+        }
         print(objective, out[f"ours_{objective}"], flush=True)
         if not spopt:  # keep the spopt run recorded before (it takes up to 10 minutes each)
             if previous and f"spopt_{objective}" in previous:
@@ -128,7 +159,9 @@ def large(k=100, cap_m=1_000.0, spopt=True, previous=None):
             p.join()
             res = {"error": "not finished in 600 s (killed)"}
         else:
-            res = q.get() if not q.empty() else {"error": f"child exited with {p.exitcode} (memory cap 6 GB?)"}
+            res = (
+                q.get() if not q.empty() else {"error": f"child exited with {p.exitcode} (memory cap 6 GB?)"}
+            )
         res["wall_s"] = round(time.perf_counter() - t, 1)
         out[f"spopt_{objective}"] = res
         print("spopt", objective, res, flush=True)
@@ -151,12 +184,30 @@ def harbin(k=5):
         t = time.perf_counter()
         s = suggest_sites(r, k=k, objective=objective, time_limit_s=60)
         sm = s.summary
-        out[objective] = {"seconds": round(time.perf_counter() - t, 2), "solver": sm["solver"], "status": sm["status"],
-                          "gap": sm["gap"], "covered_share_after": sm["covered_share_after"],
-                          **{key: sm[key] for key in ("mean_cost_before", "mean_cost_after", "max_cost_before",
-                                                      "max_cost_after", "rows_unserved", "rows_unreachable",
-                                                      "candidates_in", "candidates_used", "demand_groups", "pairs",
-                                                      "cap_m") if key in sm}}
+        out[objective] = {
+            "seconds": round(time.perf_counter() - t, 2),
+            "solver": sm["solver"],
+            "status": sm["status"],
+            "gap": sm["gap"],
+            "covered_share_after": sm["covered_share_after"],
+            **{
+                key: sm[key]
+                for key in (
+                    "mean_cost_before",
+                    "mean_cost_after",
+                    "max_cost_before",
+                    "max_cost_after",
+                    "rows_unserved",
+                    "rows_unreachable",
+                    "candidates_in",
+                    "candidates_used",
+                    "demand_groups",
+                    "pairs",
+                    "cap_m",
+                )
+                if key in sm
+            },
+        }
         print(objective, out[objective], flush=True)
     return out
 

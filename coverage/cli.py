@@ -187,7 +187,7 @@ def _add_siting_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     _add_objective_options(p)
 
 
-# ---------------------------------------------------------------- siting objectives and group weights (issue 25)
+# ------------------------------------------------------------- siting objectives and group weights (issue 25)
 def _add_objective_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--objective",
@@ -219,7 +219,8 @@ def _weight_groups(text: str | None) -> dict | None:
             weight = float("nan")
         if not sep or not name.strip() or not (weight >= 0) or weight == float("inf"):
             msg = (
-                f"--weight-groups {text!r}: give column=weight pairs separated by commas, like 老年人=2,残疾人=3 "
+                f"--weight-groups {text!r}: give column=weight pairs separated by commas, "
+                "like 老年人=2,残疾人=3 "
                 f"(the weight a number of 0 or more; {part.strip()!r} is not)."
             )
             raise CoverageInputError(msg)
@@ -288,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_map_options(s)
 
     pack = (
-        "the meeting pack: map.html, brief.pdf (printable A4 pages), summary.xlsx, map.png, coverage.gpkg, CSVs, "
-        "manifest.json"
+        "the meeting pack: map.html, brief.pdf (printable A4 pages), summary.xlsx, map.png, coverage.gpkg, "
+        "CSVs, manifest.json"
     )
     r = sub.add_parser("report", help=pack, description=pack)
     _add_common(r)
@@ -398,7 +399,8 @@ def _assess_kwargs(args, *, progress: bool = False) -> dict:
 
 
 def _people_kwargs(args) -> dict:
-    """--groups and --access (checked by the library); empty when neither is given (tiled runs take neither)."""
+    """--groups and --access (checked by the library); empty when neither is given
+    (tiled runs take neither)."""
     if getattr(args, "access_level", None) is not None and getattr(args, "access", None) is None:
         msg = "--access-level needs --access (2sfca, e2sfca or gaussian)."
         raise CoverageInputError(msg)
@@ -516,7 +518,10 @@ def _load(args):
 def _check_run_options(args) -> None:
     """Options that only make sense together, and --no-cache for every cache (before any work)."""
     if getattr(args, "scheduler", None) and not getattr(args, "tiles", None):
-        msg = f"--scheduler {args.scheduler} runs tiles on Dask: it needs --tiles (grid:METRES or a tiles file)."
+        msg = (
+            f"--scheduler {args.scheduler} runs tiles on Dask: "
+            "it needs --tiles (grid:METRES or a tiles file)."
+        )
         raise CoverageInputError(msg)
     from .crs import parse_crs
 
@@ -588,7 +593,8 @@ def cmd_analyze(args) -> int:
     )
     print(result.summary.text(lang=args.lang))
     print(
-        f"Wrote {len(files) - 1} files to {args.out} (map: {files['map']}) in {time.perf_counter() - t0:.1f} s"
+        f"Wrote {len(files) - 1} files to {args.out} (map: {files['map']}) "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
     return 0
 
@@ -658,8 +664,9 @@ def _analyze_tiled(args, out, t0) -> int:
     )
     print(result.summary.text(lang=args.lang))
     print(
-        f"{result.params['n_tiles']} tiles; wrote {len(files) - 1} files and the tiles' GeoParquet to {args.out} "
-        f"in {time.perf_counter() - t0:.1f} s (the interactive map is drawn per city or district, without --tiles)"
+        f"{result.params['n_tiles']} tiles; wrote {len(files) - 1} files "
+        f"and the tiles' GeoParquet to {args.out} in {time.perf_counter() - t0:.1f} s "
+        "(the interactive map is drawn per city or district, without --tiles)"
     )
     return 0
 
@@ -714,7 +721,8 @@ def cmd_isochrones(args) -> int:
     )
     files.pop("manifest")
     print(
-        f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: {', '.join(files.values())}"
+        f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: "
+        f"{', '.join(files.values())}"
     )
     return 0
 
@@ -747,7 +755,8 @@ def cmd_demo(args) -> int:
         manifest={"command": "demo", "city": args.city},
     )
     print(
-        f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk (OpenStreetMap data © OpenStreetMap contributors, ODbL)"
+        f"Demo: {TITLES[args.city]}, {minutes:g}-minute walk "
+        "(OpenStreetMap data © OpenStreetMap contributors, ODbL)"
     )
     print(result.summary.text(lang=args.lang))
     print(f"Wrote {len(files) - 1} result files to {args.out}; map: {files['map']}")
@@ -763,7 +772,8 @@ def cmd_demo(args) -> int:
 
 
 def _demo_from_totals(args, maps: dict) -> int:
-    """The demo from community totals and a station list: demand, geocode and analyze, as the commands would."""
+    """The demo from community totals and a station list: demand, geocode and analyze,
+    as the commands would."""
     from ._files import OutputFolder
     from .assessment import assess
     from .demand import from_buildings, from_totals
@@ -811,7 +821,8 @@ def _demo_from_totals(args, maps: dict) -> int:
     )
     print("1. demand: " + "; ".join(demand.summary.lines()[:3]))
     print(
-        f"2. geocode: {int((placed['status'] == 'found').sum())} of {len(placed)} stations placed from the extract "
+        f"2. geocode: {int((placed['status'] == 'found').sum())} of {len(placed)} stations placed "
+        "from the extract "
         f"({', '.join(f'{k} {int(v)}' for k, v in q.items())})"
     )
     print("3. " + result.summary.text(lang=args.lang))
@@ -819,10 +830,10 @@ def _demo_from_totals(args, maps: dict) -> int:
     print(
         f"Wrote {len(files)} result files to {args.out} (map: {files['map']}), the steps' files to "
         f"{steps['demand']} and {steps['geocode']}. Rerun the steps on the inputs in {totals.parent} with\n"
-        f"  service-coverage demand --network {sq(net)} --buildings osm --totals {sq(totals)} --total-col 户数 "
-        f"--group-cols 老年人 --crs gcj02 --out my-demand\n"
-        f"  service-coverage geocode {sq(station_list)} --address-col 地址 --name-col 名称 --network {sq(net)} "
-        f"--out my-stations\n"
+        f"  service-coverage demand --network {sq(net)} --buildings osm --totals {sq(totals)} "
+        f"--total-col 户数 --group-cols 老年人 --crs gcj02 --out my-demand\n"
+        f"  service-coverage geocode {sq(station_list)} --address-col 地址 --name-col 名称 "
+        f"--network {sq(net)} --out my-stations\n"
         f"  service-coverage analyze --network {sq(net)} --stations my-stations/geocoded.csv "
         f"--households my-demand/households.csv --weight households --minutes {minutes:g} --out my-output"
     )
@@ -939,7 +950,8 @@ def _add_demand_parser(sub) -> None:
     p = sub.add_parser(
         "demand",
         help="household points from buildings, community (社区) totals or a population grid",
-        description="Household points that analyze --households reads as they are: one per residential building, "
+        description="Household points that analyze --households reads as they are: "
+        "one per residential building, "
         "from the buildings alone (footprint x floors), from each community's totals spread onto its "
         "buildings (kept exactly), or from a population grid.",
     )
@@ -1026,7 +1038,8 @@ def _add_geocode_parser(sub) -> None:
     p = sub.add_parser(
         "geocode",
         help="stations given by address or name to coordinates (offline from the extract first)",
-        description="Place every row of a stations table by its address (红旗大街148号) and/or name: offline from "
+        description="Place every row of a stations table by its address (红旗大街148号) and/or name: "
+        "offline from "
         "the OSM extract, online (Amap, Tianditu, Nominatim) only when asked, with your key. Rows that "
         "cannot be placed are kept with status not_found.",
     )
@@ -1112,7 +1125,10 @@ def _demand_checks(args) -> None:
         )
         raise CoverageInputError(msg)
     if b == "none" and not (args.totals or args.population):
-        msg = "--buildings none leaves nothing to place households on: give --totals FILE or --population F.tif."
+        msg = (
+            "--buildings none leaves nothing to place households on: "
+            "give --totals FILE or --population F.tif."
+        )
         raise CoverageInputError(msg)
     file_opts = [
         o
@@ -1219,7 +1235,8 @@ def cmd_demand(args) -> int:
             )
             more = f" and {len(nb) - 5} more" if len(nb) > 5 else ""
             print(
-                f"{len(nb)} polygons have no residential building, each got one point inside it: {shown}{more} "
+                f"{len(nb)} polygons have no residential building, each got one point inside it: "
+                f"{shown}{more} "
                 "(status no_building in zones.csv)"
             )
     print(
@@ -1292,7 +1309,8 @@ def cmd_geocode(args) -> int:
         for i in loose[:10]:
             ref = table["osm_id"].iloc[i] or table["match_source"].iloc[i]
             print(
-                f"  row {numbers[i]} ({table['quality'].iloc[i]}): placed at {table['matched'].iloc[i]} ({ref})"
+                f"  row {numbers[i]} ({table['quality'].iloc[i]}): "
+                f"placed at {table['matched'].iloc[i]} ({ref})"
             )
         if len(loose) > 10:
             print(f"  ... and {len(loose) - 10} more (the quality, matched and note columns of geocoded.csv)")
@@ -1303,7 +1321,7 @@ def cmd_geocode(args) -> int:
     return 0
 
 
-# ---------------------------------------------------------------- open the walls: gate, path and closure what-ifs
+# ------------------------------------------------------------ open the walls: gate, path and closure what-ifs
 def _add_walls_options(p: argparse.ArgumentParser) -> None:
     w = p.add_argument_group(
         "what-if: gates, opened compounds, new paths, closed ways (with --compounds/--gates "
@@ -1387,7 +1405,10 @@ def _check_with_gates(args, siting: dict) -> None:
     from .gate_siting import CANDIDATE_STREET_M, check_options
 
     if args.tiles or args.k is None or siting.get("new_capacity") is not None:
-        msg = "--with-gates weighs gates against stations for --k, per city or district (no --tiles, no --new-capacity)."
+        msg = (
+            "--with-gates weighs gates against stations for --k, per city or district "
+            "(no --tiles, no --new-capacity)."
+        )
         raise CoverageInputError(msg)
     if not args.compounds or not args.gates:
         msg = "--with-gates needs --compounds and --gates (files, or osm): gates are cut in compound walls."
@@ -1396,7 +1417,8 @@ def _check_with_gates(args, siting: dict) -> None:
 
 
 def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
-    """site --with-gates: the gate list and the combined list next to the stations' (files, lines to print)."""
+    """site --with-gates: the gate list and the combined list next to the stations'
+    (files, lines to print)."""
     from .gate_siting import suggest_gates, weigh_gates_and_stations
     from .output.files import write_table
 
@@ -1421,11 +1443,14 @@ def _site_with_gates(args, result, sr, siting: dict, out) -> tuple[dict, str]:
     kinds = both["kind"].value_counts().to_dict()
     zh = args.lang == "zh"
     line = f"{sg.text(lang=args.lang)}\n" + (
-        f"站点与出入口一起比较：前 {len(both)} 项中站点 {kinds.get('station', 0)} 个、出入口 {kinds.get('gate', 0)} 个，"
+        f"站点与出入口一起比较：前 {len(both)} 项中站点 {kinds.get('station', 0)} 个、"
+        f"出入口 {kinds.get('gate', 0)} 个，"
         f"增加覆盖 {both['households_added'].sum():,.0f} 户（至少）"
         if zh
-        else f"Stations and gates weighed together: of the best {len(both)}, {kinds.get('station', 0)} stations and "
-        f"{kinds.get('gate', 0)} gate openings, adding at least {both['households_added'].sum():,.0f} households"
+        else f"Stations and gates weighed together: of the best {len(both)}, "
+        f"{kinds.get('station', 0)} stations and "
+        f"{kinds.get('gate', 0)} gate openings, "
+        f"adding at least {both['households_added'].sum():,.0f} households"
     )
     return files, line
 

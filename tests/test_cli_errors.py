@@ -48,7 +48,8 @@ def files(tmp_path_factory):
 
 
 def _prepared_files(d) -> None:
-    """Inputs of demand and geocode: 社区 totals (one with a bad cell), buildings, a population grid, stations."""
+    """Inputs of demand and geocode: 社区 totals (one with a bad cell), buildings,
+    a population grid, stations."""
     import numpy as np
     import pandas as pd
     import rasterio

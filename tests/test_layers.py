@@ -126,7 +126,8 @@ def _resolve(current: str, is_pkg: bool, level: int, module: str | None) -> str:
 
 
 def _with_parents(importer: str, target: str):
-    """``target`` and the packages above it that importing it runs (not the lazy root, not the importer's own)."""
+    """``target`` and the packages above it that importing it runs
+    (not the lazy root, not the importer's own)."""
     parts = target.split(".")
     for k in range(1, len(parts)):
         parent = ".".join(parts[:k])

@@ -1,4 +1,5 @@
-"""p-median, p-center and capacitated p-median (coverage.siting.median) against brute force, networkx and spopt.
+"""p-median, p-center and capacitated p-median (coverage.siting.median)
+against brute force, networkx and spopt.
 
 The San Francisco case is spopt's own (tests/data/spopt_SF_SOURCE.md): 205 census tracts, 16 candidate stores,
 network distances in metres, tract population as the weight.
@@ -30,7 +31,8 @@ def san_francisco():
 
 
 def brute(cost, w, k, fixed, objective, cap=None):
-    """The optimum over every choice of k free columns (unserved rows at the cap; unreachable rows left out)."""
+    """The optimum over every choice of k free columns
+    (unserved rows at the cap; unreachable rows left out)."""
     cost = np.asarray(cost, dtype=float)
     finite = cost[np.isfinite(cost)]
     cap = (finite.max() if finite.size else 0.0) if cap is None else cap
@@ -131,7 +133,8 @@ def test_small_instances_equal_brute_force(seed, n_rows, n_cols, p_inf, k, n_fix
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(1, 3), radius=st.sampled_from([8.0, 15.0, 25.0]))
 def test_p_center_longest_walk_never_exceeds_coverings(seed, k, radius):
-    """At the same k, the p-center's longest walk is at most the longest walk of the maximal-covering sites."""
+    """At the same k, the p-center's longest walk is at most
+    the longest walk of the maximal-covering sites."""
     rng = np.random.default_rng(seed)
     cost = rng.uniform(0, 40, (15, 7))
     w = rng.integers(1, 9, 15).astype(float)
@@ -196,7 +199,8 @@ def test_bad_arguments():
 
 # ------------------------------------------------------------------ capacitated p-median
 def _min_cost_flow(cost, w, capacity, open_cols, cap):
-    """networkx oracle: least cost of serving every reachable row within capacity, unserved weight at the cap."""
+    """networkx oracle: least cost of serving every reachable row within capacity,
+    unserved weight at the cap."""
     nx = pytest.importorskip("networkx")
     g = nx.DiGraph()
     c = np.where(np.isfinite(cost) & (cost <= cap), cost, np.inf)
@@ -238,14 +242,14 @@ def test_capacitated_p_median_equals_brute_force_min_cost_flow(seed, n_rows, n_c
     assert r.objective == pytest.approx(best, abs=1e-6)
     assert r.status == "optimal" and r.summary["splitting"] == "allowed"
     # each new site serves no more than its capacity
-    assert all(a <= capacity[c] + 1e-6 for a, c in zip(r.sites["households_assigned"], r.chosen))
+    assert all(a <= capacity[c] + 1e-6 for a, c in zip(r.sites["households_assigned"], r.chosen, strict=True))
 
 
 def test_capacity_moves_households_to_the_second_nearest():
     cost = np.array([[1.0, 5.0], [1.0, 5.0], [1.0, 5.0]])
     r = from_cost_matrix(cost, [1, 1, 1], k=2, objective="median", capacity=[2, 5])
     assert r.objective == pytest.approx(1 + 1 + 5)
-    assert dict(zip(r.chosen, r.sites["households_assigned"])) == {0: 2.0, 1: 1.0}
+    assert dict(zip(r.chosen, r.sites["households_assigned"], strict=True)) == {0: 2.0, 1: 1.0}
     uncap = from_cost_matrix(cost, [1, 1, 1], k=1, objective="median")
     assert uncap.objective == pytest.approx(3)
 
@@ -261,7 +265,8 @@ def helsinki_run(helsinki, demo_data):
 
 @pytest.mark.parametrize("objective", ["median", "center"])
 def test_walking_siting_equals_fresh_runs_with_the_sites_added(helsinki, helsinki_run, objective):
-    """Brute force through the assessment itself: each pair of candidates added as stations, walks recomputed."""
+    """Brute force through the assessment itself: each pair of candidates added as stations,
+    walks recomputed."""
     import geopandas as gpd
 
     from coverage import assess
@@ -301,7 +306,8 @@ def test_walking_siting_equals_fresh_runs_with_the_sites_added(helsinki, helsink
 
 
 def test_site_cli_median_with_group_weights_in_chinese(tmp_path):
-    """GCJ-02 Excel with Chinese headers, group columns, ids with braces and quotes, --lang zh; report carries it."""
+    """GCJ-02 Excel with Chinese headers, group columns, ids with braces and quotes, --lang zh;
+    report carries it."""
     import json
 
     from coverage.cli import main
@@ -387,7 +393,8 @@ def test_site_cli_median_with_group_weights_in_chinese(tmp_path):
 
 
 def test_group_weights_change_what_counts(helsinki, demo_data):
-    """Covering with 老年人 counted twice equals covering on weights recomputed by hand; errors name the column."""
+    """Covering with 老年人 counted twice equals covering on weights recomputed by hand;
+    errors name the column."""
     from coverage import assess
     from coverage.siting import suggest_sites
 
@@ -421,7 +428,8 @@ def test_group_weights_change_what_counts(helsinki, demo_data):
 
 
 def test_capacitated_p_median_over_walks_equals_min_cost_flow(helsinki, demo_data):
-    """Walks from the library, the assignment from networkx: every choice of 1 of 3 candidates, the best one."""
+    """Walks from the library, the assignment from networkx:
+    every choice of 1 of 3 candidates, the best one."""
     import geopandas as gpd
     import networkx as nx
 

@@ -25,7 +25,10 @@ A4_IN = (8.27, 11.69)
 TEXT = {
     "en": {
         "title": "{m:g}-minute walking coverage of community service stations",
-        "made": "Made {date} with service-coverage {v}; walking at {kph:g} km/h over the OpenStreetMap street network",
+        "made": (
+            "Made {date} with service-coverage {v}; "
+            "walking at {kph:g} km/h over the OpenStreetMap street network"
+        ),
         "key": "Key figures",
         "item": "",
         "points": "Residential points",
@@ -49,7 +52,10 @@ TEXT = {
         "gates": "Through compound gates, not the nearest street: verdict changes",
         "gates_lost": "... of which lose coverage",
         "gates_open": "Covered by the nearest-street rule",
-        "source": "Data © OpenStreetMap contributors, ODbL. Stations and households as given; see summary.xlsx (Notes).",
+        "source": (
+            "Data © OpenStreetMap contributors, ODbL. "
+            "Stations and households as given; see summary.xlsx (Notes)."
+        ),
     },
     "zh": {
         "title": "社工站{m:g}分钟步行覆盖情况",
@@ -162,7 +168,8 @@ def _objective_rows(ss: dict, lang: str) -> list[list[str]]:
     return rows
 
 
-#: Height of one table row (font 9, scaled 1.35) as a share of the A4 page's height (measured: 21 px of 1,052).
+#: Height of one table row (font 9, scaled 1.35) as a share of the A4 page's height
+#: (measured: 21 px of 1,052).
 ROW_H = 0.02
 #: The map keeps at least this share of page 1's height when tables join it there.
 MIN_MAP_H = 0.47
@@ -200,7 +207,8 @@ def write_brief(
     title: str | None = None,
     max_rows: int = 18,
 ) -> Path:
-    """Write brief.pdf (one or two A4 pages) from finished products: ``isochrones`` is ``(per_station, union)``
+    """Write brief.pdf (one or two A4 pages) from finished products:
+    ``isochrones`` is ``(per_station, union)``
     (:func:`coverage.products.analyse` computes them; the renderer never does)."""
     import matplotlib
 

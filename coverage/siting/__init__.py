@@ -142,15 +142,24 @@ def suggest_sites(
         weights in the siting (not in the coverage shares of the analysis).
     """
     if objective not in ("coverage", "median", "center"):
-        msg = f"objective={objective!r}: use 'coverage' (maximal or set covering), 'median' or 'center' (--objective)."
+        msg = (
+            f"objective={objective!r}: use 'coverage' (maximal or set covering), "
+            "'median' or 'center' (--objective)."
+        )
         raise CoverageInputError(msg)
     weights, group_info = siting_weights(result, weight_groups, siting_weight)
     if group_info and new_capacity is not None:
-        msg = "weight_groups / siting_weight change who counts, capacities count households: use one or the other."
+        msg = (
+            "weight_groups / siting_weight change who counts, capacities count households: "
+            "use one or the other."
+        )
         raise CoverageInputError(msg)
     if objective != "coverage":
         if new_capacity is not None and objective == "center":
-            msg = "new_capacity goes with objective 'median' (capacitated p-median) or 'coverage', not 'center'."
+            msg = (
+                "new_capacity goes with objective 'median' (capacitated p-median) or 'coverage', "
+                "not 'center'."
+            )
             raise CoverageInputError(msg)
         if new_capacity is not None:
             return _capacitated_median_walk(
@@ -267,7 +276,8 @@ def suggest_sites(
 
 
 def _plain_households(out: SitingResult, siting, cover, result, unc, status) -> None:
-    """With group weights the solve counts weighted households; the sites and shares a map shows stay households.
+    """With group weights the solve counts weighted households;
+    the sites and shares a map shows stay households.
 
     The weighted gains move to ``weighted_added`` / ``weighted_share_after``;
     ``households_added`` and ``covered_share_after`` are recomputed in plain

@@ -26,7 +26,8 @@ def auto_candidates(result, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
 
 
 def candidates_near(net, px, py, threshold_m: float, *, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
-    """Network nodes within ``threshold_m`` (crow-fly) of the points (work CRS), one per ``spacing_m`` cell."""
+    """Network nodes within ``threshold_m`` (crow-fly) of the points (work CRS),
+    one per ``spacing_m`` cell."""
     from scipy.spatial import cKDTree
 
     if len(px) == 0:
@@ -62,7 +63,7 @@ def with_osm_facilities(cand: gpd.GeoDataFrame, pbf_path) -> gpd.GeoDataFrame:
             pbf_path,
             amenities=("community_centre", "social_facility", "townhall", "library", "social_centre"),
         )
-    except Exception as exc:  # a candidate source, not a requirement
+    except (OSError, ValueError) as exc:  # unreadable or not OSM data: a candidate source, not a requirement
         log.warning("Could not read facilities from %s: %s", pbf_path, exc)
         return cand
     if len(fac) == 0:

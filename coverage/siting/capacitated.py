@@ -106,7 +106,8 @@ def solve_capacitated(
         return assign(walk, w, cap).served_weight
 
     def lazy_greedy(open_mask, budget, goal=None):
-        """Lazy greedy: served weight is submodular in the set of open columns, so stale gains are upper bounds."""
+        """Lazy greedy: served weight is submodular in the set of open columns,
+        so stale gains are upper bounds."""
         import heapq
 
         open_mask = open_mask.copy()
@@ -239,7 +240,8 @@ def solve_capacitated(
 def capacitated_from_matrix(
     cover, w, capacity, fixed_pos, labels, k, target_share, method, time_limit_s, max_cost, t0
 ) -> SitingResult:
-    """from_cost_matrix with capacities: maximal capacitated covering (k) or capacitated set covering (target)."""
+    """from_cost_matrix with capacities: maximal capacitated covering (k)
+    or capacitated set covering (target)."""
     cap = np.asarray(capacity, dtype=float).ravel()
     if cap.size != cover.shape[1] or not np.isfinite(cap).all() or (cap < 0).any():
         msg = f"capacity must give one non-negative number per column ({cover.shape[1]}), not {cap.size}."

@@ -1,4 +1,5 @@
-"""p-median and p-center: where ``k`` new sites make the total (or the longest) walk shortest, exact with HiGHS.
+"""p-median and p-center: where ``k`` new sites make the total (or the longest) walk shortest,
+exact with HiGHS.
 
 Nothing here knows about networks. An instance is a sparse demand x candidate
 cost matrix given as pairs ``(row, column, cost)`` (a missing pair is
@@ -139,9 +140,10 @@ class MedianSolution:
         return ~self.unreachable & ~np.isfinite(self.row_cost)
 
 
-# ------------------------------------------------------------------ evaluation (the oracle every answer goes through)
+# ---------------------------------------------------------- evaluation (the oracle every answer goes through)
 def evaluate(pairs: Pairs, base: np.ndarray, cap: float, chosen) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: (cost to the nearest open column within ``cap`` or inf, serving column or -1 fixed / -2 none)."""
+    """Per row: (cost to the nearest open column within ``cap`` or inf,
+    serving column or -1 fixed / -2 none)."""
     chosen = np.asarray(chosen, dtype=np.int64)
     best = np.where(base <= cap, base, np.inf)
     who = np.where(np.isfinite(best), -1, -2).astype(np.int64)
@@ -228,7 +230,7 @@ def _reduce(
         cand = (ov.row != ov.col) & (ov.data == size[ov.row])
         dominated = np.zeros(keep.size, dtype=bool)
         by: dict[int, list[int]] = {}
-        for i, j in zip(ov.row[cand].tolist(), ov.col[cand].tolist()):
+        for i, j in zip(ov.row[cand].tolist(), ov.col[cand].tolist(), strict=True):
             by.setdefault(i, []).append(j)
         for i, others in by.items():
             rows = a.indices[a.indptr[i] : a.indptr[i + 1]]
@@ -333,7 +335,8 @@ def _median_swap(red: _Reduced, chosen: list[int], time_budget_s: float) -> list
 
 
 def _median_lagrangian(red: _Reduced, k: int, upper: float, time_budget_s: float, iters: int = 300) -> float:
-    """A lower bound on the p-median: ``sum_j z_ij <= 1`` relaxed with multipliers, subgradient steps (Polyak).
+    """A lower bound on the p-median: ``sum_j z_ij <= 1`` relaxed with multipliers,
+    subgradient steps (Polyak).
 
     For any multipliers ``lam >= 0`` the bound is ``W - sum(lam) + (the k most negative rho_j)``, with
     ``rho_j = sum_{i} min(0, w_i (c_ij - u_i) + lam_i)`` and ``W`` the cost with no new column; it starts at
@@ -605,7 +608,8 @@ def _solve_center(red: _Reduced, k: int, method: str, time_limit_s: float, t0: f
 
 
 def _rank(pairs: Pairs, w: np.ndarray, u: np.ndarray, valid: np.ndarray, chosen: list[int], objective: str):
-    """Chosen columns by saving in total weighted cost, in turn (ties to the lowest), with the objective after each."""
+    """Chosen columns by saving in total weighted cost, in turn (ties to the lowest),
+    with the objective after each."""
     sel = np.isin(pairs.col, chosen) & valid[pairs.row] & (pairs.cost < u[pairs.row])
     r, c, v = pairs.row[sel], pairs.col[sel], pairs.cost[sel]
     cur = np.where(valid, u, 0.0)
@@ -777,12 +781,13 @@ class CapacitatedMedian:
 def solve_capacitated_median(
     pairs: Pairs, weight, capacity, *, fixed, k: int, cap: float | None = None, time_limit_s: float = 60.0
 ) -> CapacitatedMedian:
-    """Capacitated p-median: open ``k`` columns (``fixed`` ones are open already) so that serving every row within
-    the columns' capacities costs the least in total; a row's weight may be split between columns (households of
-    one point can go to two stations); weight no open column can take costs ``cap`` a unit.
+    """Capacitated p-median: open ``k`` columns (``fixed`` ones are open already) so that serving every row
+    within the columns' capacities costs the least in total; a row's weight may be split between columns
+    (households of one point can go to two stations); weight no open column can take costs ``cap`` a unit.
 
-    Exact as a HiGHS MILP over the rows merged by identical pairs (exact when flows may split), with the strong
-    ``f_ij <= w_i x_j`` rows; the objective is recomputed by a transportation LP over the chosen columns.
+    Exact as a HiGHS MILP over the rows merged by identical pairs (exact when flows may split), with the
+    strong ``f_ij <= w_i x_j`` rows; the objective is recomputed by a transportation LP over the chosen
+    columns.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 

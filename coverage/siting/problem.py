@@ -248,7 +248,8 @@ def from_cost_matrix(
     capacity=None,
     objective: str = "coverage",
 ) -> SitingResult:
-    """Covering, p-median or p-center on your own cost matrix (spopt's ``from_cost_matrix``, exact with HiGHS).
+    """Covering, p-median or p-center on your own cost matrix
+    (spopt's ``from_cost_matrix``, exact with HiGHS).
 
     Parameters
     ----------
@@ -329,7 +330,10 @@ def from_cost_matrix(
         )
     check_goal(k, target_share)
     if max_cost is None:
-        msg = "max_cost is needed for covering: the cost within which a row counts as covered (e.g. max_cost=15)."
+        msg = (
+            "max_cost is needed for covering: "
+            "the cost within which a row counts as covered (e.g. max_cost=15)."
+        )
         raise CoverageInputError(msg)
     if not np.isfinite(max_cost):
         msg = f"max_cost={max_cost} must be a finite number (the covering distance or time)."
@@ -391,7 +395,10 @@ def _weights(cost, weights, n_rows: int) -> np.ndarray:
         msg = f"weights has {w.size} values but cost has {n_rows} rows; give one weight per row."
         raise CoverageInputError(msg)
     if not np.isfinite(w).all() or (w < 0).any():
-        msg = f"weights must be finite and non-negative (rows {np.flatnonzero(~np.isfinite(w) | (w < 0))[:5].tolist()})."
+        msg = (
+            "weights must be finite and non-negative "
+            f"(rows {np.flatnonzero(~np.isfinite(w) | (w < 0))[:5].tolist()})."
+        )
         raise CoverageInputError(msg)
     return w
 
@@ -482,7 +489,8 @@ def _empty_problem(w) -> SitingProblem:
 
 
 def empty_problem(total_weight: float) -> SitingProblem:
-    """The problem a result carries when it was not a covering (p-median, p-center): no rows, the total weight."""
+    """The problem a result carries when it was not a covering (p-median, p-center):
+    no rows, the total weight."""
     return build_problem(
         sparse.csr_matrix((0, 0), dtype=bool),
         np.zeros(0),

@@ -66,7 +66,8 @@ class SitingResult:
 
     @property
     def covered_weight(self) -> float:
-        """Weight covered after the new sites (fixed sites included); NaN for a p-median or p-center on a matrix."""
+        """Weight covered after the new sites (fixed sites included);
+        NaN for a p-median or p-center on a matrix."""
         s = self.summary
         if s.get("objective") in ("median", "center"):
             share, total = s.get("covered_share_after"), self.problem.total_weight
@@ -107,7 +108,8 @@ class SitingResult:
         return f"SitingResult({self.text()})"
 
     def text(self, lang: str = "en") -> str:
-        """One line a planner can read: sites, gain, shares, solver and gap (or why there is nothing to site)."""
+        """One line a planner can read: sites, gain, shares, solver and gap
+        (or why there is nothing to site)."""
         s = self.summary
         if s.get("objective") in ("median", "center"):
             return median_text(s, lang)
@@ -117,7 +119,8 @@ class SitingResult:
                 return (
                     "无需新增站点：所有可达住户都已在阈值内。"
                     if not n_unc
-                    else f"没有可建议的站点：{n_cand:,} 个候选站址都不能让 {n_unc:,} 个未覆盖居住点中的任何一个进入阈值。"
+                    else f"没有可建议的站点：{n_cand:,} 个候选站址都不能让 "
+                    f"{n_unc:,} 个未覆盖居住点中的任何一个进入阈值。"
                 )
             return (
                 "Nothing to site: every household the network reaches is already within the threshold."
@@ -136,7 +139,8 @@ class SitingResult:
             )
             if s.get("target_reachable") is False:
                 line += (
-                    f"。目标 {s['target_share']:.0%} 无法达到：候选点最多覆盖 {s['max_share_reachable']:.1%}，"
+                    f"。目标 {s['target_share']:.0%} 无法达到："
+                    f"候选点最多覆盖 {s['max_share_reachable']:.1%}，"
                     f"需 {s['n_sites']} 个站点"
                 )
             return line
@@ -180,7 +184,7 @@ def curve_rows(siting: Siting, labels) -> list[dict]:
     t = siting.problem.total_weight
     return [
         {"k": i, "id": str(labels[int(c)]), "covered_weight": float(w), "covered_share": w / t if t else None}
-        for i, (c, w) in enumerate(zip(siting.curve_columns, siting.curve_weight), start=1)
+        for i, (c, w) in enumerate(zip(siting.curve_columns, siting.curve_weight, strict=True), start=1)
     ]
 
 
@@ -235,11 +239,14 @@ def median_text(s: dict, lang: str = "en") -> str:
     rows, weight = ("residential points", "households") if unit == " m" else ("rows", "weight")
     if s.get("rows_unserved"):
         line += (
-            f"; {s['rows_unserved']:,} {rows} ({s['weight_unserved']:,.0f} {weight}) beyond the chosen sites' "
-            f"reach of {_num(s['cap'], unit)} (counted at it)"
+            f"; {s['rows_unserved']:,} {rows} ({s['weight_unserved']:,.0f} {weight}) "
+            f"beyond the chosen sites' reach of {_num(s['cap'], unit)} (counted at it)"
         )
     if s.get("rows_unserved") is None and s.get("weight_unserved"):
-        line += f"; {s['weight_unserved']:,.0f} {weight} not served within the capacities and {_num(s['cap'], unit)}"
+        line += (
+            f"; {s['weight_unserved']:,.0f} {weight} not served within the capacities "
+            f"and {_num(s['cap'], unit)}"
+        )
     if s.get("rows_unreachable"):
         line += (
             f"; {s['rows_unreachable']:,} {rows} ({s['weight_unreachable']:,.0f} {weight}) beyond every "

@@ -165,7 +165,7 @@ def _solve_milp(problem, obj, row, row_lb, row_ub, *, conf, time_limit_s):
     ubs = [np.zeros(G), np.array([row_ub])] + [np.ones(len(conf))] * bool(conf)
     res = milp(
         c=obj,
-        constraints=[LinearConstraint(a, lo, hi) for a, lo, hi in zip(rows, lbs, ubs)],
+        constraints=[LinearConstraint(a, lo, hi) for a, lo, hi in zip(rows, lbs, ubs, strict=True)],
         integrality=np.concatenate([np.ones(C), np.zeros(G)]),
         bounds=Bounds(np.zeros(n), np.ones(n)),
         options={"time_limit": float(time_limit_s), "disp": False, "mip_rel_gap": 1e-9},
@@ -266,9 +266,11 @@ def _guarded(fn, guard_s: float, *args, **kwargs):
     parent, child = ctx.Pipe(duplex=False)
 
     def target():
+        # BaseException: the child reports every failure (KeyboardInterrupt, SystemExit too);
+        # one it did not send would leave the parent waiting out the guard and calling it a timeout
         try:
             child.send(fn(*args, **kwargs))
-        except BaseException as exc:  # pragma: no cover - reported to the parent
+        except BaseException as exc:  # noqa: BLE001  # pragma: no cover - reported to the parent
             child.send(exc)
 
     proc = ctx.Process(target=target, daemon=True)
@@ -389,7 +391,8 @@ def rank_sites(problem: SitingProblem, columns) -> tuple[list[int], list[float]]
 
 
 def guarded(fn, guard_s: float, *args, size: int, **kwargs):
-    """:func:`_guarded` for any solver: in-process below ``_GUARD_MIN_NNZ`` entries (``size``), else forked."""
+    """:func:`_guarded` for any solver: in-process below ``_GUARD_MIN_NNZ`` entries (``size``),
+    else forked."""
     if size < _GUARD_MIN_NNZ:
         return fn(*args, **kwargs)
     return _guarded(fn, guard_s, *args, **kwargs)
