@@ -244,6 +244,134 @@ class SegmentIndex:
         along[sel] = tpar[sel] * self.network.edge_length_m[edge[sel]]
         return Snapped(edge, along, dist, qx, qy, x, y)
 
+    def snap_grid(
+        self, x0: float, y0: float, cell_m: float, nx: int, ny: int, max_snap_m: float, *, block: int = 4
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Snap every cell centre of a grid, exactly as :meth:`snap` would, much faster.
+
+        Cell ``i`` has its centre at ``(x0 + (col + 0.5) * cell_m, y0 + (row + 0.5) * cell_m)``
+        with ``row, col = divmod(i, nx)``. Returns ``(cell, edge, along_m, access_m)`` of the
+        cells within ``max_snap_m`` of a segment, cells ascending: the same segment (ties to the
+        lowest index), and the same floating-point values, as :meth:`snap` of the centres.
+
+        The grid is cut into blocks of ``block`` x ``block`` cells. A block's centre ``c`` is
+        snapped; every cell of the block is within ``h`` (half the block's diagonal) of ``c``, so
+        its nearest segment is within ``d(c) + h`` of the cell and within ``d(c) + 2h`` of ``c``:
+        only the segments that near ``c`` are evaluated for the block's cells (one vectorised
+        distance per cell and candidate), instead of a k-nearest search per cell.
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        if self.segments.size == 0 or nx * ny == 0:
+            return empty, empty, np.zeros(0), np.zeros(0)
+        b_ = int(block)
+        bnx, bny = -(-nx // b_), -(-ny // b_)
+        bs = b_ * cell_m
+        h = (b_ - 1) * cell_m / np.sqrt(2.0)  # from a block's centre to its farthest cell centre
+        brow, bcol = np.divmod(np.arange(bnx * bny, dtype=np.int64), bnx)
+        cx = x0 + (bcol + 0.5) * bs
+        cy = y0 + (brow + 0.5) * bs
+        # blocks whose centre is farther than max_snap + h from every segment hold no cell on the network
+        dc = self.snap(cx, cy, max_snap_m=max_snap_m + h + 1.0).access_m
+        live = np.isfinite(dc)
+        thr = np.where(live, dc + 2 * h + 1.0, -1.0)  # 1 m of slack against rounding
+        thr2 = np.where(live, thr * thr, -1.0)
+        # Candidate (block, segment) pairs, found in two steps: tiles of tb x tb blocks first (a tile
+        # keeps a segment if its centre is within the tile's largest `thr` plus the reach from it to
+        # its farthest block centre), then the blocks of each tile kept.
+        tb = 4
+        tnx, tny = -(-bnx // tb), -(-bny // tb)
+        grid = np.full((tny * tb, tnx * tb), -1.0)
+        grid[:bny, :bnx] = thr.reshape(bny, bnx)
+        tthr = grid.reshape(tny, tb, tnx, tb).max(axis=(1, 3)).ravel()
+        trad = np.where(tthr > 0, tthr + (tb - 1) * bs / np.sqrt(2.0) + 1.0, -1.0)
+        tside = tb * bs
+        trow, tcol = np.divmod(np.arange(tnx * tny, dtype=np.int64), tnx)
+        tx = x0 + (tcol + 0.5) * tside
+        ty = y0 + (trow + 0.5) * tside
+        reach = float(trad.max())
+        ax, ay, dx, dy = self._ax, self._ay, self._dx, self._dy
+        bx, by = ax + dx, ay + dy
+        # tiles whose centre may be within `reach` of each segment (its bounding box, dilated)
+        c0 = np.maximum(0, np.floor((np.minimum(ax, bx) - reach - x0) / tside - 0.5).astype(np.int64))
+        c1 = np.minimum(tnx - 1, np.ceil((np.maximum(ax, bx) + reach - x0) / tside - 0.5).astype(np.int64))
+        r0 = np.maximum(0, np.floor((np.minimum(ay, by) - reach - y0) / tside - 0.5).astype(np.int64))
+        r1 = np.minimum(tny - 1, np.ceil((np.maximum(ay, by) + reach - y0) / tside - 0.5).astype(np.int64))
+        w = np.maximum(0, c1 - c0 + 1)
+        cnt = w * np.maximum(0, r1 - r0 + 1)
+        trad2 = np.where(trad > 0, trad * trad, -1.0)
+        m = cnt.size
+        csum = np.cumsum(cnt)
+        cuts = np.unique(np.r_[0, np.searchsorted(csum, np.arange(1 << 19, int(csum[-1]), 1 << 19)), m])
+
+        def tiles(i: int) -> tuple[np.ndarray, np.ndarray]:
+            s, e = int(cuts[i]), int(cuts[i + 1])
+            seg = np.repeat(np.arange(s, e), cnt[s:e])
+            first = csum[s:e] - cnt[s:e] - (int(csum[s - 1]) if s else 0)
+            off = np.arange(seg.size) - np.repeat(first, cnt[s:e])
+            rr, cc = np.divmod(off, w[seg])
+            t = (r0[seg] + rr) * tnx + (c0[seg] + cc)
+            keep = self._dist2(tx[t], ty[t], seg) <= trad2[t]
+            return t[keep], seg[keep]
+
+        with ThreadPoolExecutor(max_workers=n_threads()) as pool:
+            parts = list(pool.map(tiles, range(cuts.size - 1)))
+        tpair = np.concatenate([empty, *(p[0] for p in parts)])
+        tseg = np.concatenate([empty, *(p[1] for p in parts)])
+        step = max(1, (1 << 20) // (tb * tb))
+        tdr, tdc = np.divmod(np.arange(tb * tb), tb)
+
+        def pairs(i: int) -> tuple[np.ndarray, np.ndarray]:
+            t, sg = tpair[i : i + step], tseg[i : i + step]
+            row = (trow[t] * tb)[:, None] + tdr
+            col = (tcol[t] * tb)[:, None] + tdc
+            sg = np.broadcast_to(sg[:, None], row.shape)
+            ok = (row < bny) & (col < bnx)
+            b, sg = (row * bnx + col)[ok], sg[ok]
+            keep = self._dist2(cx[b], cy[b], sg) <= thr2[b]
+            return b[keep], sg[keep]
+
+        with ThreadPoolExecutor(max_workers=n_threads()) as pool:
+            parts = list(pool.map(pairs, range(0, tpair.size, step)))
+        pb = np.concatenate([empty, *(p[0] for p in parts)])
+        ps = np.concatenate([empty, *(p[1] for p in parts)])
+        order = np.argsort(pb * m + ps)  # by block, then segment (ties go to the lowest segment)
+        pb, ps = pb[order], ps[order]
+        dr, dcol = np.divmod(np.arange(b_ * b_), b_)
+        bcut = np.unique(np.r_[np.searchsorted(pb, np.arange(0, bnx * bny, 1 << 14)), pb.size])
+        big = np.iinfo(np.int64).max
+
+        def cells(i: int) -> tuple[np.ndarray, ...]:
+            a, z = int(bcut[i]), int(bcut[i + 1])
+            b, sg = pb[a:z], ps[a:z]
+            # the cell centres computed exactly as a caller of snap() computes them
+            px = x0 + ((bcol[b][:, None] * b_ + dcol) + 0.5) * cell_m
+            py = y0 + ((brow[b][:, None] * b_ + dr) + 0.5) * cell_m
+            d2 = self._dist2(px, py, sg[:, None])
+            starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+            m2 = np.minimum.reduceat(d2, starts, axis=0)
+            tie = np.where(d2 == np.repeat(m2, np.diff(np.r_[starts, b.size]), axis=0), sg[:, None], big)
+            best = np.minimum.reduceat(tie, starts, axis=0)
+            ub = b[starts]
+            row = brow[ub][:, None] * b_ + dr
+            col = bcol[ub][:, None] * b_ + dcol
+            inside = (row < ny) & (col < nx)
+            row, col, best = row[inside], col[inside], best[inside]
+            dist, t, _, _ = self._exact(x0 + (col + 0.5) * cell_m, y0 + (row + 0.5) * cell_m, best)
+            hit = dist <= max_snap_m
+            return (row * nx + col)[hit], best[hit], t[hit], dist[hit]
+
+        with ThreadPoolExecutor(max_workers=n_threads()) as pool:
+            parts = list(pool.map(cells, range(bcut.size - 1)))
+        # back to cell order (each cell is in exactly one block)
+        seg = np.full(nx * ny, -1, dtype=np.int64)
+        t = np.zeros(nx * ny)
+        dist = np.zeros(nx * ny)
+        for c, sg, tt, dd in parts:
+            seg[c], t[c], dist[c] = sg, tt, dd
+        cell = np.flatnonzero(seg >= 0)
+        edge = self.segments[seg[cell]]
+        return cell, edge, t[cell] * self.network.edge_length_m[edge], dist[cell]
+
 
 def segment_index(network: WalkNetwork) -> SegmentIndex:
     """The (cached) :class:`SegmentIndex` of a network."""
