@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,24 @@ from .network import WalkNetwork, load_network
 from .options import WalkRules
 from .reach import ReachTable, nearest_for_points, nearest_station, station_reach
 from .snapping import Snapped
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import folium
+
+    from ._types import (
+        CRSLike,
+        GroupsSpec,
+        Ids,
+        LinesSource,
+        NetworkSource,
+        Numbers,
+        PathLike,
+        PointsSource,
+        PolygonsSource,
+        WaysSource,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +255,7 @@ class CoverageResult:
             self.household_access if self.household_access is not None else Access.open(self.household_snap)
         )
 
-    def compounds_table(self):
+    def compounds_table(self) -> pd.DataFrame | None:
         """One row per compound: gates, households, and coverage by the open and the gated rule (a DataFrame).
 
         Compounds whose households change verdict come first. None without
@@ -298,7 +316,7 @@ class CoverageResult:
 
         return gap_areas(self, isochrones, cell_m=cell_m)
 
-    def to_files(self, out_dir, *, isochrones: tuple | None = None) -> dict[str, str]:
+    def to_files(self, out_dir: PathLike, *, isochrones: tuple | None = None) -> dict[str, str]:
         """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``.
 
         With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``
@@ -311,7 +329,9 @@ class CoverageResult:
             analyse(self, isochrones=isochrones, compute_isochrones=False), out_dir, command="files"
         )
 
-    def isochrones(self, minutes=None, **kw):
+    def isochrones(
+        self, minutes: Iterable[float] | float | None = None, **kw: Any
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
         from .isochrones import isochrones
 
@@ -320,19 +340,19 @@ class CoverageResult:
     def what_if(
         self,
         *,
-        add_stations=None,
-        remove_stations=(),
+        add_stations: PointsSource | None = None,
+        remove_stations: Ids = (),
         minutes: float | None = None,
         profile: str | None = None,
         speed_kph: float | None = None,
-        new_capacity=None,
-        crs=None,
-        add_gates=None,
-        open_compounds=(),
-        add_paths=None,
-        close_ways=None,
-        gate_crs=None,
-        path_crs=None,
+        new_capacity: float | Numbers | None = None,
+        crs: CRSLike = None,
+        add_gates: PointsSource | None = None,
+        open_compounds: Ids | None = (),
+        add_paths: LinesSource | None = None,
+        close_ways: WaysSource | None = None,
+        gate_crs: CRSLike = None,
+        path_crs: CRSLike = None,
     ) -> CoverageResult:
         """Coverage after adding or removing stations, gates or paths, or with other minutes or speed.
 
@@ -518,7 +538,7 @@ class CoverageResult:
             out = with_groups(out, self.groups.specs)
         return out
 
-    def explore(self, **kw):
+    def explore(self, **kw: Any) -> folium.Map:
         """The interactive coverage map (folium); see :func:`coverage.output.explore.coverage_map`."""
         from .output.explore import coverage_map
 
@@ -526,15 +546,15 @@ class CoverageResult:
 
 
 def assess(
-    network,
-    stations,
-    households,
+    network: NetworkSource,
+    stations: PointsSource,
+    households: PointsSource,
     *,
     minutes: float | None = None,
     profile: str | None = None,
     speed_kph: float | None = None,
     weight: str | None = None,
-    crs=None,
+    crs: CRSLike = None,
     id_col: str | None = "id",
     max_snap_m: float | None = None,
     cutoffs_min: tuple[float, ...] | None = None,
@@ -547,14 +567,14 @@ def assess(
     staff: str | None = None,
     caseload: float | None = None,
     default_capacity: float | None = None,
-    compounds=None,
-    gates=None,
+    compounds: PolygonsSource | None = None,
+    gates: PointsSource | None = None,
     compound_id_col: str | None = None,
     compound_options: dict | None = None,
     gate_options: dict | None = None,
     horizon_min: float | None = None,
     require_stations: bool = True,
-    groups=None,
+    groups: GroupsSpec | None = None,
     access: str | None = None,
     access_level: float | None = None,
     rules: WalkRules | None = None,

@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +43,10 @@ import pandas as pd
 
 from ._csr import gather
 from ._errors import CoverageInputError
+
+if TYPE_CHECKING:
+    from ._types import CRSLike, PathLike, PointsSource
+    from .assessment import CoverageResult
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ class GateSitingResult:
     def __repr__(self) -> str:
         return f"GateSitingResult({self.text()})"
 
-    def to_files(self, out_dir) -> dict[str, str]:
+    def to_files(self, out_dir: PathLike) -> dict[str, str]:
         """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added,
         candidates)
         and ``gate_sites.json`` (the summary), through the writer
@@ -146,12 +151,12 @@ def check_options(k, spacing_m: float, max_street_m: float, *, spacing_flag: str
 
 
 def suggest_gates(
-    result,
+    result: CoverageResult,
     *,
     k: int = 5,
     spacing_m: float = SPACING_M,
-    candidates=None,
-    crs=None,
+    candidates: PointsSource | None = None,
+    crs: CRSLike = None,
     max_street_m: float = CANDIDATE_STREET_M,
     method: str = "exact",
     time_limit_s: float = 60.0,
