@@ -38,6 +38,9 @@ if TYPE_CHECKING:
         PolygonsSource,
         WaysSource,
     )
+    from .gates import GateRule
+    from .groups import Groups
+    from .walk_access import WalkAccess
 
 log = logging.getLogger(__name__)
 
@@ -237,13 +240,13 @@ class CoverageResult:
     station_snap: Snapped = field(repr=False)
     household_snap: Snapped = field(repr=False)
     reach: ReachTable = field(repr=False)
-    _outside: np.ndarray = field(repr=False, default=None)
+    _outside: np.ndarray | None = field(repr=False, default=None)
     capacity: np.ndarray | None = field(repr=False, default=None)  # households per station, when given
     staff: np.ndarray | None = field(repr=False, default=None)
     household_access: Access | None = field(repr=False, default=None)  # gated rule; None is the open rule
-    gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
-    groups: object = field(repr=False, default=None)  # coverage.groups.Groups, with population groups
-    access_measure: object = field(repr=False, default=None)  # coverage.walk_access.WalkAccess, with access=
+    gate_rule: GateRule | None = field(repr=False, default=None)  # with gated compounds
+    groups: Groups | None = field(repr=False, default=None)  # with population groups
+    access_measure: WalkAccess | None = field(repr=False, default=None)  # with access=
     _raw: dict | None = field(
         repr=False, default=None
     )  # per-household distances before rounding (what-if reuse)
@@ -476,6 +479,8 @@ class CoverageResult:
             st, s_snap = st.concat(new.points), s_snap.concat(new.snap)
             if cap is not None:
                 n_new = len(new.points)
+                add_cap: np.ndarray
+                add_staff: np.ndarray | None
                 if new_capacity is not None:
                     add_cap = np.broadcast_to(np.asarray(new_capacity, dtype=float), (n_new,)).copy()
                     add_staff = np.full(n_new, np.nan)
@@ -659,7 +664,7 @@ def assess(
         share below is reported (default: half the mean).
     """
     t0 = time.perf_counter()
-    values = {
+    values: dict[str, Any] = {
         "minutes": minutes,
         "cutoffs_min": cutoffs_min,
         "profile": profile,
@@ -874,11 +879,13 @@ def _added_supply(result: CoverageResult, st, keep, add_stations):
     the kept stations' own, then the added ones' (from their columns)."""
     from .walk_access import station_supply
 
-    old = result.access_measure.supply[keep]
+    am = result.access_measure
+    assert am is not None  # called for results with access= only
+    old = am.supply[keep]
     if add_stations is None:
         return old
     new_rows = st.subset(np.arange(len(st)) >= int(keep.sum()))
-    spec = result.access_measure.spec
+    spec = am.spec
     col = spec.staff_col or spec.capacity_col
     frame = new_rows.frame
     found = {str(c).lower(): c for c in frame.columns}.get(str(col).lower()) if col is not None else None
