@@ -656,7 +656,11 @@ def _capacitated(
     x_of[useful] = np.arange(useful.size)
     n_x = useful.size
     n_var = n_x + n_p
-    rows, cols, vals, lo, hi = [], [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lo: list[np.ndarray | list[float]] = []
+    hi: list[np.ndarray | list[float]] = []
     r = 0
     # z[new pair] - sum x[j] <= 0
     n_new = new_key.size
@@ -705,7 +709,9 @@ def _capacitated(
         return assign(walks, w, cap).served_weight
 
     base = float(result.summary.weight_served if result.summary.weight_served is not None else served([]))
-    order, gains, have, left = [], [], base, list(chosen)
+    order: list[int] = []
+    gains: list[float] = []
+    have, left = base, list(chosen)
     while left:  # rank by marginal gain, ties to the lower candidate
         vals_ = [(served([*order, j]), -j) for j in sorted(left)]
         best, neg = max(vals_)

@@ -348,7 +348,7 @@ def siting_weights(result, weight_groups: dict | None, siting_weight: str | None
         return w, {"siting_weight": str(siting_weight), "siting_weight_total": float(w[pts.valid].sum())}
     w = base.copy()
     used = {}
-    for name, factor in weight_groups.items():
+    for name, factor in (weight_groups or {}).items():  # given here (checked above)
         try:
             f = float(factor)
         except (TypeError, ValueError):
