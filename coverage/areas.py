@@ -10,11 +10,19 @@ come first.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from ._errors import CoverageInputError, check_share
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._types import CRSLike, PolygonsSource
+    from .products import RunResult
 
 OUTSIDE = "(outside all areas)"
 
@@ -118,14 +126,14 @@ def _with_crs(areas: gpd.GeoDataFrame, crs, label: str) -> gpd.GeoDataFrame:
 
 
 def summarize_by_area(
-    result,
-    areas,
+    result: RunResult,
+    areas: PolygonsSource,
     *,
     name_col: str | None = None,
     id_col: str | None = None,
     target_share: float = 0.85,
-    tiers_min=(5, 10, 15),
-    crs=None,
+    tiers_min: Iterable[float] = (5, 10, 15),
+    crs: CRSLike = None,
 ) -> pd.DataFrame:
     """One row per area: households, shares within each tier, and whether the target is met.
 

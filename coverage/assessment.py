@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,27 @@ from .network import WalkNetwork, load_network
 from .options import WalkRules
 from .reach import ReachTable, nearest_for_points, nearest_station, station_reach
 from .snapping import Snapped
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import folium
+
+    from ._types import (
+        CRSLike,
+        GroupsSpec,
+        Ids,
+        LinesSource,
+        NetworkSource,
+        Numbers,
+        PathLike,
+        PointsSource,
+        PolygonsSource,
+        WaysSource,
+    )
+    from .gates import GateRule
+    from .groups import Groups
+    from .walk_access import WalkAccess
 
 log = logging.getLogger(__name__)
 
@@ -219,13 +240,13 @@ class CoverageResult:
     station_snap: Snapped = field(repr=False)
     household_snap: Snapped = field(repr=False)
     reach: ReachTable = field(repr=False)
-    _outside: np.ndarray = field(repr=False, default=None)
+    _outside: np.ndarray | None = field(repr=False, default=None)
     capacity: np.ndarray | None = field(repr=False, default=None)  # households per station, when given
     staff: np.ndarray | None = field(repr=False, default=None)
     household_access: Access | None = field(repr=False, default=None)  # gated rule; None is the open rule
-    gate_rule: object = field(repr=False, default=None)  # coverage.gates.GateRule, with gated compounds
-    groups: object = field(repr=False, default=None)  # coverage.groups.Groups, with population groups
-    access_measure: object = field(repr=False, default=None)  # coverage.walk_access.WalkAccess, with access=
+    gate_rule: GateRule | None = field(repr=False, default=None)  # with gated compounds
+    groups: Groups | None = field(repr=False, default=None)  # with population groups
+    access_measure: WalkAccess | None = field(repr=False, default=None)  # with access=
     _raw: dict | None = field(
         repr=False, default=None
     )  # per-household distances before rounding (what-if reuse)
@@ -237,7 +258,7 @@ class CoverageResult:
             self.household_access if self.household_access is not None else Access.open(self.household_snap)
         )
 
-    def compounds_table(self):
+    def compounds_table(self) -> pd.DataFrame | None:
         """One row per compound: gates, households, and coverage by the open and the gated rule (a DataFrame).
 
         Compounds whose households change verdict come first. None without
@@ -298,7 +319,7 @@ class CoverageResult:
 
         return gap_areas(self, isochrones, cell_m=cell_m)
 
-    def to_files(self, out_dir, *, isochrones: tuple | None = None) -> dict[str, str]:
+    def to_files(self, out_dir: PathLike, *, isochrones: tuple | None = None) -> dict[str, str]:
         """Write households/stations CSV + GeoPackage and summary.json to ``out_dir``.
 
         With ``isochrones`` (from :meth:`isochrones`), also ``isochrones.gpkg``
@@ -311,7 +332,9 @@ class CoverageResult:
             analyse(self, isochrones=isochrones, compute_isochrones=False), out_dir, command="files"
         )
 
-    def isochrones(self, minutes=None, **kw):
+    def isochrones(
+        self, minutes: Iterable[float] | float | None = None, **kw: Any
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """``(per_station, union)`` isochrone GeoDataFrames; see :func:`coverage.isochrones.isochrones`."""
         from .isochrones import isochrones
 
@@ -320,19 +343,19 @@ class CoverageResult:
     def what_if(
         self,
         *,
-        add_stations=None,
-        remove_stations=(),
+        add_stations: PointsSource | None = None,
+        remove_stations: Ids = (),
         minutes: float | None = None,
         profile: str | None = None,
         speed_kph: float | None = None,
-        new_capacity=None,
-        crs=None,
-        add_gates=None,
-        open_compounds=(),
-        add_paths=None,
-        close_ways=None,
-        gate_crs=None,
-        path_crs=None,
+        new_capacity: float | Numbers | None = None,
+        crs: CRSLike = None,
+        add_gates: PointsSource | None = None,
+        open_compounds: Ids | None = (),
+        add_paths: LinesSource | None = None,
+        close_ways: WaysSource | None = None,
+        gate_crs: CRSLike = None,
+        path_crs: CRSLike = None,
     ) -> CoverageResult:
         """Coverage after adding or removing stations, gates or paths, or with other minutes or speed.
 
@@ -456,6 +479,8 @@ class CoverageResult:
             st, s_snap = st.concat(new.points), s_snap.concat(new.snap)
             if cap is not None:
                 n_new = len(new.points)
+                add_cap: np.ndarray
+                add_staff: np.ndarray | None
                 if new_capacity is not None:
                     add_cap = np.broadcast_to(np.asarray(new_capacity, dtype=float), (n_new,)).copy()
                     add_staff = np.full(n_new, np.nan)
@@ -518,7 +543,7 @@ class CoverageResult:
             out = with_groups(out, self.groups.specs)
         return out
 
-    def explore(self, **kw):
+    def explore(self, **kw: Any) -> folium.Map:
         """The interactive coverage map (folium); see :func:`coverage.output.explore.coverage_map`."""
         from .output.explore import coverage_map
 
@@ -526,15 +551,15 @@ class CoverageResult:
 
 
 def assess(
-    network,
-    stations,
-    households,
+    network: NetworkSource,
+    stations: PointsSource,
+    households: PointsSource,
     *,
     minutes: float | None = None,
     profile: str | None = None,
     speed_kph: float | None = None,
     weight: str | None = None,
-    crs=None,
+    crs: CRSLike = None,
     id_col: str | None = "id",
     max_snap_m: float | None = None,
     cutoffs_min: tuple[float, ...] | None = None,
@@ -547,14 +572,14 @@ def assess(
     staff: str | None = None,
     caseload: float | None = None,
     default_capacity: float | None = None,
-    compounds=None,
-    gates=None,
+    compounds: PolygonsSource | None = None,
+    gates: PointsSource | None = None,
     compound_id_col: str | None = None,
     compound_options: dict | None = None,
     gate_options: dict | None = None,
     horizon_min: float | None = None,
     require_stations: bool = True,
-    groups=None,
+    groups: GroupsSpec | None = None,
     access: str | None = None,
     access_level: float | None = None,
     rules: WalkRules | None = None,
@@ -639,7 +664,7 @@ def assess(
         share below is reported (default: half the mean).
     """
     t0 = time.perf_counter()
-    values = {
+    values: dict[str, Any] = {
         "minutes": minutes,
         "cutoffs_min": cutoffs_min,
         "profile": profile,
@@ -854,11 +879,13 @@ def _added_supply(result: CoverageResult, st, keep, add_stations):
     the kept stations' own, then the added ones' (from their columns)."""
     from .walk_access import station_supply
 
-    old = result.access_measure.supply[keep]
+    am = result.access_measure
+    assert am is not None  # called for results with access= only
+    old = am.supply[keep]
     if add_stations is None:
         return old
     new_rows = st.subset(np.arange(len(st)) >= int(keep.sum()))
-    spec = result.access_measure.spec
+    spec = am.spec
     col = spec.staff_col or spec.capacity_col
     frame = new_rows.frame
     found = {str(c).lower(): c for c in frame.columns}.get(str(col).lower()) if col is not None else None

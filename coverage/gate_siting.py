@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +43,10 @@ import pandas as pd
 
 from ._csr import gather
 from ._errors import CoverageInputError
+
+if TYPE_CHECKING:
+    from ._types import CRSLike, PathLike, PointsSource
+    from .assessment import CoverageResult
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ class GateSitingResult:
     def __repr__(self) -> str:
         return f"GateSitingResult({self.text()})"
 
-    def to_files(self, out_dir) -> dict[str, str]:
+    def to_files(self, out_dir: PathLike) -> dict[str, str]:
         """``gate_sites.csv``, ``gate_sites.gpkg`` (layers gate_sites, compounds, households_added,
         candidates)
         and ``gate_sites.json`` (the summary), through the writer
@@ -146,12 +151,12 @@ def check_options(k, spacing_m: float, max_street_m: float, *, spacing_flag: str
 
 
 def suggest_gates(
-    result,
+    result: CoverageResult,
     *,
     k: int = 5,
     spacing_m: float = SPACING_M,
-    candidates=None,
-    crs=None,
+    candidates: PointsSource | None = None,
+    crs: CRSLike = None,
     max_street_m: float = CANDIDATE_STREET_M,
     method: str = "exact",
     time_limit_s: float = 60.0,
@@ -651,7 +656,11 @@ def _capacitated(
     x_of[useful] = np.arange(useful.size)
     n_x = useful.size
     n_var = n_x + n_p
-    rows, cols, vals, lo, hi = [], [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lo: list[np.ndarray | list[float]] = []
+    hi: list[np.ndarray | list[float]] = []
     r = 0
     # z[new pair] - sum x[j] <= 0
     n_new = new_key.size
@@ -700,7 +709,9 @@ def _capacitated(
         return assign(walks, w, cap).served_weight
 
     base = float(result.summary.weight_served if result.summary.weight_served is not None else served([]))
-    order, gains, have, left = [], [], base, list(chosen)
+    order: list[int] = []
+    gains: list[float] = []
+    have, left = base, list(chosen)
     while left:  # rank by marginal gain, ties to the lower candidate
         vals_ = [(served([*order, j]), -j) for j in sorted(left)]
         best, neg = max(vals_)

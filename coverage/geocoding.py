@@ -93,6 +93,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -114,6 +115,9 @@ from .address import (
     strip_admin,
 )
 from .geocoders import Geocoder, Hit, make_geocoder
+
+if TYPE_CHECKING:
+    from ._types import FilePath
 
 log = logging.getLogger(__name__)
 
@@ -899,9 +903,9 @@ def _place_offline(
 
 
 def geocode(
-    table,
+    table: FilePath | pd.DataFrame,
     *,
-    extract=None,
+    extract: FilePath | GeocodeIndex | None = None,
     address_col: str | None = None,
     name_col: str | None = None,
     provider: str | Geocoder | None = None,

@@ -31,6 +31,7 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +41,11 @@ import shapely
 
 from ._errors import CoverageInputError, rows_text
 from .crs import is_china_offset, parse_crs, suggest_projected_crs, to_wgs84
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ._types import CRSLike, PointsTable
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +151,7 @@ class Points:
             return self.numbers
         return np.arange(len(self), dtype=np.int64) + self.row_base
 
-    def rows(self, idx) -> str:
+    def rows(self, idx: ArrayLike) -> str:
         """Rows for a message, numbered as the user sees them (spreadsheet rows: header = row 1)."""
         return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
 
@@ -157,7 +163,7 @@ class Points:
         return self.reason == ""
 
     @property
-    def crs(self):
+    def crs(self) -> pyproj.CRS | None:
         return self.frame.crs
 
     @property
@@ -453,7 +459,7 @@ class _Source:
             else np.arange(len(self.table), dtype=np.int64) + self.row_base
         )
 
-    def rows(self, idx) -> str:
+    def rows(self, idx: ArrayLike) -> str:
         return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
 
 
@@ -883,13 +889,13 @@ def _weights(
 
 
 def read_points(
-    source,
+    source: PointsTable,
     *,
     role: str = "points",
     id_col: str | None = "id",
     name_col: str | None = "name",
     weight: str | None = None,
-    crs=None,
+    crs: CRSLike = None,
     lon_col: str | None = None,
     lat_col: str | None = None,
     sheet: str | None = None,
@@ -1124,7 +1130,7 @@ class Polygons:
             self.numbers if self.numbers is not None else np.arange(len(self), dtype=np.int64) + self.row_base
         )
 
-    def rows(self, idx) -> str:
+    def rows(self, idx: ArrayLike) -> str:
         return f"{self.row_word} {rows_text(self.row_numbers[np.asarray(idx, dtype=np.int64)])}"
 
     def __len__(self) -> int:

@@ -32,6 +32,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -43,6 +44,13 @@ from ._files import write_cache
 from .options import snap_limit_m
 from .reach import nearest_for_points, nearest_station, point_distances, same_chain_pairs, station_reach
 from .topology import chains_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._types import CRSLike, NetworkSource, PointsSource, PolygonsSource
+    from .assessment import CoverageResult
+    from .options import WalkRules
 
 log = logging.getLogger(__name__)
 
@@ -439,24 +447,24 @@ def isochrones(result, minutes=(5, 10, 15), *, cell_m: float = CELL_M):
 
 
 def isochrones_for_stations(
-    network,
-    stations,
-    minutes=None,
+    network: NetworkSource,
+    stations: PointsSource,
+    minutes: Iterable[float] | None = None,
     *,
-    profile=None,
-    speed_kph=None,
-    crs=None,
-    id_col="id",
-    max_snap_m=None,
+    profile: str | None = None,
+    speed_kph: float | None = None,
+    crs: CRSLike = None,
+    id_col: str | None = "id",
+    max_snap_m: float | None = None,
     cell_m: float = CELL_M,
     read_options: dict | None = None,
-    compounds=None,
-    gates=None,
+    compounds: PolygonsSource | None = None,
+    gates: PointsSource | None = None,
     compound_id_col: str | None = None,
     compound_options: dict | None = None,
     gate_options: dict | None = None,
-    rules=None,
-):
+    rules: WalkRules | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Isochrones of stations alone (no households): ``(per_station, union)``.
 
     The same areas as :func:`isochrones` gives after :func:`~coverage.assess.assess`
@@ -509,7 +517,12 @@ def isochrones_for_stations(
     return _frames(polys, unions, located.points.ids, minutes, bands_m, net.crs, located.points.frame.crs)
 
 
-def gap_areas(result, isochrones=None, *, cell_m: float = 150.0) -> gpd.GeoDataFrame:
+def gap_areas(
+    result: CoverageResult,
+    isochrones: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+    *,
+    cell_m: float = 150.0,
+) -> gpd.GeoDataFrame:
     """The residential area left uncovered, as polygons in the households' CRS.
 
     Residential area is approximated by hexagonal cells (``cell_m`` across the

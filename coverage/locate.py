@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,13 +22,16 @@ from .network import WalkNetwork
 from .options import snap_limit_m
 from .snapping import Snapped, snap_points
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 log = logging.getLogger(__name__)
 
 #: Points this far (degrees) outside the network's bounding box are "outside its extent".
 EXTENT_MARGIN_DEG = 0.005
 
 
-def project(network: WalkNetwork, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def project(network: WalkNetwork, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS-84 longitude/latitude to the network's work CRS (metres).
 
     ``network.crs`` is the projected CRS every distance is computed in; this

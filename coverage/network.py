@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pyproj
@@ -64,7 +65,18 @@ from .osm import (  # noqa: F401  (the tag rules, importable from here too)
     way_flags,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import geopandas as gpd
+    import networkx as nx
+    import shapely
+
+    from ._types import NetworkSource
+
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 #: Bump when the cached arrays change meaning.
 _CACHE_VERSION = 3
@@ -163,7 +175,7 @@ class WalkNetwork:
             float(self.lat.max()),
         )
 
-    def derived(self, name: str, build):
+    def derived(self, name: str, build: Callable[[WalkNetwork], _T]) -> _T:
         """A structure derived from the network (search graph, snapping index), built once and kept."""
         value = self.__dict__.get(name)
         if value is None:
@@ -186,7 +198,7 @@ class WalkNetwork:
         """Symmetric adjacency matrix with the shortest parallel edge's length."""
         return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
 
-    def to_networkx(self):
+    def to_networkx(self) -> nx.Graph:
         """The network as an undirected ``networkx.Graph`` (lengths as ``length``).
 
         Parallel segments keep the shorter length. Meant for checks and for
@@ -212,7 +224,13 @@ class WalkNetwork:
         """Walking time of every segment in seconds at a speed or profile (default: adult)."""
         return self.edge_length_m / settings.speed_m_s(profile, speed_kph)
 
-    def edges_gdf(self, crs="EPSG:4326", *, speed_kph: float | None = None, profile: str | None = None):
+    def edges_gdf(
+        self,
+        crs: str | int | pyproj.CRS = "EPSG:4326",
+        *,
+        speed_kph: float | None = None,
+        profile: str | None = None,
+    ) -> gpd.GeoDataFrame:
         """The segments as a GeoDataFrame: ``u``, ``v``, ``length_m``, ``walk_s`` (at the given
         speed or profile, default adult 4.8 km/h) and ``way_id``."""
         import geopandas as gpd
@@ -619,10 +637,10 @@ def _cache_path(key: str) -> Path:
 
 
 def load_network(
-    source=None,
+    source: NetworkSource | None = None,
     *,
     place: str | None = None,
-    polygon=None,
+    polygon: shapely.Polygon | shapely.MultiPolygon | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     retain_all: bool = False,
     cache: bool | None = None,

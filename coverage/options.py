@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from . import settings
 from ._errors import CoverageInputError
@@ -140,7 +141,7 @@ class WalkRules:
         )
 
     @staticmethod
-    def resolve(rules: WalkRules | None, built: Callable[[], WalkRules], **values) -> WalkRules:
+    def resolve(rules: WalkRules | None, built: Callable[[], WalkRules], **values: Any) -> WalkRules:
         """``rules`` when given (and then none of ``values`` may be), else ``built()``: one options object,
         whether the caller built it (the command line) or gave the values one by one."""
         if rules is None:
@@ -154,7 +155,7 @@ class WalkRules:
             raise CoverageInputError(msg)
         return rules
 
-    def but(self, **changes) -> WalkRules:
+    def but(self, **changes: Any) -> WalkRules:
         """These rules with some values changed
         (``minutes``, ``profile``/``speed_kph``, ...), checked again."""
         if "profile" in changes or "speed_kph" in changes:

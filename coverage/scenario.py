@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +32,9 @@ import pandas as pd
 
 from .locate import locate
 from .reach import station_reach
+
+if TYPE_CHECKING:
+    from ._types import Ids
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ class Scenario:
     def n_gates(self) -> int:
         return 0 if self.gate_id is None else len(self.gate_id)
 
-    def gates_of(self, ids) -> np.ndarray:
+    def gates_of(self, ids: Ids) -> np.ndarray:
         """A boolean mask over the candidate openings: those with these ids."""
         index = {str(i): k for k, i in enumerate(self.gate_id or [])}
         missing = [i for i in ids if str(i) not in index]
@@ -124,7 +128,7 @@ class Scenario:
     def n_sites(self) -> int:
         return len(self.site_id)
 
-    def sites_of(self, ids) -> np.ndarray:
+    def sites_of(self, ids: Ids) -> np.ndarray:
         index = {str(i): k for k, i in enumerate(self.site_id)}
         missing = [i for i in ids if str(i) not in index]
         if missing:
@@ -132,14 +136,14 @@ class Scenario:
             raise KeyError(msg)
         return np.array([index[str(i)] for i in ids], dtype=np.int64)
 
-    def open_mask(self, *, remove=(), add=()) -> np.ndarray:
+    def open_mask(self, *, remove: Ids = (), add: Ids = ()) -> np.ndarray:
         """The starting stations, less ``remove``, plus ``add`` (ids)."""
         mask = self.start_open.copy()
         mask[self.sites_of(remove)] = False
         mask[self.sites_of(add)] = True
         return mask
 
-    def evaluate(self, open_mask, open_gates=None) -> dict:
+    def evaluate(self, open_mask: np.ndarray, open_gates: np.ndarray | None = None) -> dict:
         """The summary for the open sites (and open gate openings): the same numbers the what-if map shows."""
         n_codes = len(self.bands_m)
         best = np.full(self.weight.size, n_codes, dtype=np.int64)
@@ -179,7 +183,7 @@ class Scenario:
             out["share_served_weight"] = out["weight_served"] / w_total if w_total else None
         return out
 
-    def served(self, open_mask, open_gates=None) -> float:
+    def served(self, open_mask: np.ndarray, open_gates: np.ndarray | None = None) -> float:
         """Households served within the open sites' capacities (the maximum; what_if's ``weight_served``)."""
         from scipy import sparse
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -29,6 +30,9 @@ from ._csr import gather
 from ._progress import n_threads
 from .network import WalkNetwork
 from .options import snap_limit_m
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Snapped:
     def __len__(self) -> int:
         return int(self.edge.size)
 
-    def subset(self, rows) -> Snapped:
+    def subset(self, rows: ArrayLike) -> Snapped:
         """The rows ``rows`` (a boolean mask or indices), in that order."""
         return Snapped(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
 
@@ -378,7 +382,9 @@ def segment_index(network: WalkNetwork) -> SegmentIndex:
     return network.derived("_segment_index", SegmentIndex)
 
 
-def snap_points(network: WalkNetwork, x, y, *, max_snap_m: float | None = None) -> Snapped:
+def snap_points(
+    network: WalkNetwork, x: ArrayLike, y: ArrayLike, *, max_snap_m: float | None = None
+) -> Snapped:
     """Snap points (work-CRS metres) to the nearest walkable segment.
 
     Points farther than ``max_snap_m`` from every segment (default

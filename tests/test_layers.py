@@ -7,7 +7,7 @@ run, are left out), and importing ``a.b`` counts as importing the package
 
 Layers, lowest first (a module may import from its own layer or below):
 
-0. helpers: errors, CSR, hex grid, progress, version, settings, CRS, the walking rules
+0. helpers: errors, CSR, hex grid, progress, version, settings, CRS, the walking rules, the API's type aliases
 1. the network: its arrays, the junction graph, OSM readers (and the cache)
 2. points, the locate step, snapping, reach and the nearest-segment raster
 3. the analyses: assess (and what-if), isochrones, areas, siting, tiles, and the analyse step of a run
@@ -41,6 +41,7 @@ LAYERS = {
         "options",
         "address",
         "_costs",
+        "_types",
     ],
     1: ["network", "topology", "osm", "geocoders", "edits"],
     2: ["io", "geocoding", "snapping", "reach", "access", "locate", "raster", "gates", "demand"],

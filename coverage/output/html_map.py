@@ -27,6 +27,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -56,6 +57,11 @@ from .mapdata import (
     band_label,
     rgba,
 )
+
+if TYPE_CHECKING:
+    import folium
+
+    from .._types import PathLike
 
 CANDIDATE_COLOUR = "#f4a582"
 #: The page code, in the order it runs.
@@ -628,7 +634,7 @@ def render_map(
     )
 
 
-def save_map(m, path) -> Path:
+def save_map(m: folium.Map, path: PathLike) -> Path:
     """Save a map as a self-contained HTML file (written to a temporary name, then renamed into place)."""
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +49,10 @@ from .problem import (
     solve_mclp,
 )
 
+if TYPE_CHECKING:
+    from .._types import CRSLike, PointsSource
+    from ..assessment import CoverageResult
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -72,18 +77,18 @@ __all__ = [
 
 
 def suggest_sites(
-    result,
+    result: CoverageResult,
     *,
     k: int | None = None,
     target_share: float | None = None,
-    candidates=None,
+    candidates: PointsSource | None = None,
     spacing_m: float = 150.0,
     min_spacing_m: float | None = None,
     method: str = "exact",
     time_limit_s: float = 60.0,
     curve_max_k: int | None = None,
     id_col: str = "id",
-    crs=None,
+    crs: CRSLike = None,
     new_capacity: float | None = None,
     objective: str = "coverage",
     weight_groups: dict | None = None,
@@ -343,7 +348,7 @@ def siting_weights(result, weight_groups: dict | None, siting_weight: str | None
         return w, {"siting_weight": str(siting_weight), "siting_weight_total": float(w[pts.valid].sum())}
     w = base.copy()
     used = {}
-    for name, factor in weight_groups.items():
+    for name, factor in (weight_groups or {}).items():  # given here (checked above)
         try:
             f = float(factor)
         except (TypeError, ValueError):

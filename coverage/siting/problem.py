@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from .median import Pairs, solve_capacitated_median, solve_median
 from .reduction import SitingProblem, build_problem, covered_weight_of, merge_rows
 from .result import Siting, SitingResult, curve_rows, median_sites, median_summary, sites_frame
 from .solvers import Solution, greedy, mclp_lp_bound, rank_sites, solve_lscp, solve_mclp
+
+if TYPE_CHECKING:
+    from .._types import CostMatrix, Ids, Numbers
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +149,7 @@ def solve_covering(
             problem, int(k), method=method, xy=xy_red, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s
         )
     else:
+        assert target_share is not None  # exactly one of k and target_share (checked on entry)
         needed = target_share * total - base
         reachable = needed <= problem.coverable_weight + 1e-9
         extra = {"target_reachable": bool(reachable)}
@@ -235,17 +240,17 @@ def _cover_from_cost(cost, max_cost: float):
 
 
 def from_cost_matrix(
-    cost,
-    weights=None,
+    cost: CostMatrix,
+    weights: Numbers | None = None,
     *,
     max_cost: float | None = None,
     k: int | None = None,
     target_share: float | None = None,
-    fixed=(),
+    fixed: Ids = (),
     method: str = "exact",
     time_limit_s: float = 60.0,
     curve_max_k: int | None = None,
-    capacity=None,
+    capacity: Numbers | None = None,
     objective: str = "coverage",
 ) -> SitingResult:
     """Covering, p-median or p-center on your own cost matrix
@@ -450,16 +455,16 @@ def _median_from_matrix(
             raise CoverageInputError(msg)
         is_fixed = np.zeros(pairs.n_cols, dtype=bool)
         is_fixed[fixed_pos] = True
-        sol = solve_capacitated_median(
+        csol = solve_capacitated_median(
             pairs, w, capc, fixed=is_fixed, k=int(k), cap=cap, time_limit_s=time_limit_s
         )
         summary = median_summary(
-            sol,
+            csol,
             w,
             k=int(k),
             extra={**extra, "splitting": "allowed", "seconds": {"total": time.perf_counter() - t0}},
         )
-        sites = median_sites(sol, labels, float(w[~sol.unreachable].sum()))
+        sites = median_sites(csol, labels, float(w[~csol.unreachable].sum()))
         return SitingResult(sites=sites, summary=summary, problem=_empty_problem(w), candidates=labels)
     open_cols = np.setdiff1d(np.arange(pairs.n_cols), fixed_pos)
     base = pairs.base_of(fixed_pos) if fixed_pos.size else None

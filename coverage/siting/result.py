@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .reduction import SitingProblem
 from .solvers import Solution
+
+if TYPE_CHECKING:
+    from .._types import PathLike
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ class SitingResult:
             )
         return line
 
-    def to_files(self, out_dir) -> dict[str, str]:
+    def to_files(self, out_dir: PathLike) -> dict[str, str]:
         """Write ``sites.csv``, ``sites.gpkg`` (when the sites are places) and ``siting.json``."""
         from ..output.files import write_siting
 

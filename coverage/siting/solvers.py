@@ -128,7 +128,7 @@ def _swap(problem: SitingProblem, chosen: list[int], nbr) -> list[int]:
 class Solution:
     columns: list[int]
     objective: float  # covered weight (recomputed)
-    solver: str
+    solver: str | None  # None when nothing was solved (nothing to cover)
     status: str
     gap: float | None  # proven relative gap (0 = optimal), None when unknown
     seconds: float
