@@ -101,7 +101,7 @@ def offline_assets() -> dict[str, tuple[tuple[str, str], ...]]:
 @cache
 def page_script(name: str) -> str:
     """One of the page's scripts (package data in ``coverage/output/js``)."""
-    return resources.files("coverage.output").joinpath("js", name).read_text(encoding="utf-8")
+    return resources.files("coverage.output").joinpath("js").joinpath(name).read_text(encoding="utf-8")
 
 
 _STYLE = (
