@@ -344,7 +344,7 @@ class SegmentIndex:
         bcut = np.unique(np.r_[np.searchsorted(pb, np.arange(0, bnx * bny, 1 << 14)), pb.size])
         big = np.iinfo(np.int64).max
 
-        def cells(i: int) -> tuple[np.ndarray, ...]:
+        def cells(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             a, z = int(bcut[i]), int(bcut[i + 1])
             b, sg = pb[a:z], ps[a:z]
             # the cell centres computed exactly as a caller of snap() computes them
@@ -365,12 +365,12 @@ class SegmentIndex:
             return (row * nx + col)[hit], best[hit], t[hit], dist[hit]
 
         with ThreadPoolExecutor(max_workers=n_threads()) as pool:
-            parts = list(pool.map(cells, range(bcut.size - 1)))
+            found = list(pool.map(cells, range(bcut.size - 1)))
         # back to cell order (each cell is in exactly one block)
         seg = np.full(nx * ny, -1, dtype=np.int64)
         t = np.zeros(nx * ny)
         dist = np.zeros(nx * ny)
-        for c, sg, tt, dd in parts:
+        for c, sg, tt, dd in found:
             seg[c], t[c], dist[c] = sg, tt, dd
         cell = np.flatnonzero(seg >= 0)
         edge = self.segments[seg[cell]]
