@@ -82,6 +82,9 @@ HEADERS = {
         "covered_gated": "经出入口覆盖住户",
         "points_changed": "结论改变的居住点",
         "households_changed": "结论改变的住户",
+        "supply": "供给（社工人数、容量或每站计1）",
+        "supply_ratio": "供需比（{m}分钟内每千户供给）",
+        "catchment_demand": "服务范围内需求住户（{m}分钟内，按衰减加权）",
     },
     "en": {
         "id": "ID",
@@ -142,6 +145,9 @@ HEADERS = {
         "covered_gated": "Households covered, through gates",
         "points_changed": "Points whose verdict changes",
         "households_changed": "Households whose verdict changes",
+        "supply": "Supply (social workers, capacity or 1 per station)",
+        "supply_ratio": "Supply per 1,000 households within {m} min",
+        "catchment_demand": "Households within {m} min (decay-weighted)",
     },
 }
 SHEETS = {
