@@ -449,6 +449,8 @@ def test_toy_workbook_speaks_one_language(tmp_path, lang):
         acc = {r_[0]: r_[1] for r_ in book["可达性"].iter_rows(min_row=2, values_only=True)}
         assert acc["供给"] == "社工人数（社工列）" and acc["单位"] == "每千户社工人数"
         assert acc["距离衰减"].startswith("分段衰减") and acc["参考水平为默认值（全体均值的一半）"] == "是"
+        notes = {r_[0]: r_[1] for r_ in book["说明"].iter_rows(values_only=True)}
+        assert notes["供需比（5分钟内每千户供给）"].startswith("supply_ratio：")
     else:
         cjk = re.compile("[\\u4e00-\\u9fff]")
         bad = {

@@ -351,6 +351,44 @@ COLUMN_NOTES = {
     ],
 }
 
+#: With an access measure (--access), the By station sheet's supply columns explained (coverage.walk_access).
+ACCESS_COLUMN_NOTES = {
+    "en": [
+        (
+            "Supply per 1,000 households within {m} min",
+            (
+                "supply_ratio: the station's supply (its social workers, else its capacity, else 1) per "
+                "1,000 households within {m} min of it (decay-weighted), the first step of the floating "
+                "catchment; a household's access adds up these ratios over the stations within its reach."
+            ),
+        ),
+        (
+            "Households within {m} min (decay-weighted)",
+            (
+                "catchment_demand: the households within {m} min of the station, each counted for every "
+                "station it reaches (unlike the nearest-station columns), weighted by the distance decay."
+            ),
+        ),
+    ],
+    "zh": [
+        (
+            "供需比（{m}分钟内每千户供给）",
+            (
+                "supply_ratio：本站的供给（社工人数；没有时用容量；再没有时每站计1）除以本站{m}分钟内"
+                "（按衰减加权）的住户，按每千户计；这是两步移动搜索法的第一步，每户的可达性是其{m}分钟内"
+                "各站供需比之和。"
+            ),
+        ),
+        (
+            "服务范围内需求住户（{m}分钟内，按衰减加权）",
+            (
+                "catchment_demand：本站{m}分钟步行范围内的住户（按距离衰减加权）；一户能走到几个站，"
+                "就在几个站各计一次，与“以本站为最近站”的各列不同。"
+            ),
+        ),
+    ],
+}
+
 
 def _crs_label(crs) -> str:
     """'GCJ-02', 'BD-09', 'EPSG:4547' ... for a header."""
@@ -600,8 +638,11 @@ def write_workbook(
             notes.append([names[k], _cell_value(v)])
     notes.append(["列说明" if lang == "zh" else "Columns", None])
     notes.cell(row=notes.max_row, column=1).font = Font(bold=True, size=12)
-    for a, b in COLUMN_NOTES.get(lang, COLUMN_NOTES["en"]):
-        notes.append([a.replace("{m}", f"{m:g}"), b])
+    column_notes = list(COLUMN_NOTES.get(lang, COLUMN_NOTES["en"]))
+    if getattr(result, "access_measure", None) is not None:
+        column_notes += ACCESS_COLUMN_NOTES.get(lang, ACCESS_COLUMN_NOTES["en"])
+    for a, b in column_notes:
+        notes.append([a.replace("{m}", f"{m:g}"), b.replace("{m}", f"{m:g}")])
     notes.append(
         [
             "坐标" if lang == "zh" else "Coordinates",
