@@ -66,6 +66,13 @@ def _num(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
+def _profile_zh(profile) -> str:
+    """A walking profile's Chinese name (a group at a custom speed has none)."""
+    from .settings import PROFILE_NAMES
+
+    return PROFILE_NAMES["zh"].get(profile, str(profile)) if profile else "自定义速度"
+
+
 @dataclass(frozen=True)
 class Summary:
     """Totals and shares, by count and by household weight.
@@ -136,6 +143,8 @@ class Summary:
             for x in self.bands
         )
         if lang == "zh":
+            from .walk_access import supply_label, unit_label
+
             return (
                 f"{self.threshold_min:g} 分钟步行（{self.speed_kph:g} km/h）覆盖 {self.n_covered:,} / "
                 f"{self.n_valid:,} 个居住点（{self.share_covered:.1%}），住户 {self.weight_covered:,.0f} "
@@ -155,12 +164,13 @@ class Summary:
                 )
                 + "".join(
                     f"{name}：{x['covered']:,.0f} / {x['total']:,.0f} 人在{x['threshold_min']:g}分钟内"
-                    f"（{x['profile'] or '自定义速度'}，{_pct(x['share_covered'])}）。"
+                    f"（{_profile_zh(x['profile'])}，{_pct(x['share_covered'])}）。"
                     for name, x in (self.groups or {}).items()
                 )
                 + (
-                    f"可达性（{self.access['method']}，{self.access['supply']}）：平均每千户 "
-                    f"{self.access['mean']:.3g}，基尼系数 {_num(self.access['gini'])}。"
+                    f"可达性（{self.access['method']}，供给：{supply_label(self.access['supply'], 'zh')}）："
+                    f"平均{unit_label(self.access, 'zh')} {self.access['mean']:.3g}，"
+                    f"基尼系数 {_num(self.access['gini'])}。"
                     if self.access
                     else ""
                 )

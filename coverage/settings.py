@@ -45,6 +45,23 @@ SPEED_PROFILES_KPH: dict[str, float] = {
     "wheelchair": 3.24,
 }
 
+#: The profiles' names as a reader sees them, per language. Group tables, the zh summary line, the brief
+#: and the map use them; the data (summary.json, CSVs) keep the codes.
+PROFILE_NAMES: dict[str, dict[str, str]] = {
+    "en": {
+        "adult": "adult pace",
+        "elderly": "older adults' pace",
+        "planning": "planning pace",
+        "wheelchair": "wheelchair pace, step-free routes",
+    },
+    "zh": {
+        "adult": "成人步速",
+        "elderly": "老年人步速",
+        "planning": "规划步速",
+        "wheelchair": "无障碍（轮椅）",
+    },
+}
+
 #: Segments each profile leaves out, by :data:`coverage.osm.EDGE_FLAGS` name (profiles not listed use every
 #: walkable segment). ``steps``: highway=steps; ``no_wheelchair``: wheelchair=no; ``steep``: an incline tagged
 #: steeper than :data:`wheelchair_max_incline_pct`; ``kerb``: a segment ending at a raised kerb node.

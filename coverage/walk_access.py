@@ -46,6 +46,70 @@ PER_HOUSEHOLDS = 1000.0
 E2SFCA_WEIGHTS = (1.0, 0.68, 0.22)
 
 
+#: The supply and decay in words per language; ``summary["supply"]``, ``["unit"]`` and ``["decay"]`` keep
+#: the English text (summary.json), the readers' texts go through :func:`supply_label`,
+#: :func:`unit_label` and :func:`decay_label`.
+ACCESS_WORDS = {
+    "zh": {
+        "staff": "社工人数（{col}列）",
+        "capacity": "容量（{col}列，户）",
+        "one": "每站计1",
+        "unit_staff": "每千户社工人数",
+        "unit_capacity": "每千户容量（户）",
+        "unit_one": "每千户站点数",
+        "none": "无（阈值内每对权重均为1）",
+        "step": "分段衰减（分钟: 权重）{arg}",
+        "gaussian": "高斯衰减（带宽 {arg} 分钟）",
+        "power": "幂函数衰减 {arg}",
+    }
+}
+
+
+def _supply_kind(text: str) -> tuple[str, str | None]:
+    """("staff" | "capacity" | "one" | "", column) of an :attr:`AccessSpec.supply_text`."""
+    if text == "1 per station":
+        return "one", None
+    for kind in ("staff", "capacity"):
+        if text.startswith(f"{kind} (") and text.endswith(")"):
+            return kind, text[len(kind) + 2 : -1]
+    return "", None
+
+
+def supply_label(text, lang: str = "en") -> str:
+    """The supply (``summary["supply"]``, e.g. ``staff (社工)``) in the chosen language."""
+    words = ACCESS_WORDS.get(lang)
+    kind, col = _supply_kind(str(text))
+    if not words or not kind:
+        return str(text)
+    return words[kind].format(col=col)
+
+
+def unit_label(summary: dict, lang: str = "en") -> str:
+    """The unit of the access values (``summary["unit"]``) in the chosen language."""
+    words = ACCESS_WORDS.get(lang)
+    kind, _ = _supply_kind(str(summary.get("supply", "")))
+    if not words or not kind:
+        return str(summary.get("unit", ""))
+    return words[f"unit_{kind}"]
+
+
+def decay_label(text, lang: str = "en") -> str:
+    """The decay (``summary["decay"]``: ``none``, ``step({...})``, ``gaussian(bandwidth=7.5)``) in words."""
+    words = ACCESS_WORDS.get(lang)
+    text = str(text)
+    if not words:
+        return text
+    if text == "none":
+        return words["none"]
+    for kind in ("step", "gaussian", "power"):
+        if text.startswith(f"{kind}(") and text.endswith(")"):
+            arg = text[len(kind) + 1 : -1]
+            if kind == "gaussian":
+                arg = arg.removeprefix("bandwidth=")
+            return words[kind].format(arg=arg)
+    return text
+
+
 def parse_access(method, level=None) -> tuple[str, float | None]:
     """The method name (lower case) and level, checked."""
     m = str(method).strip().lower()

@@ -9,6 +9,7 @@ stations inserted on their segments) for the walks; the library's
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -379,6 +380,112 @@ def test_cli_groups_and_access_with_chinese_inputs(tmp_path):
     assert set(ga["area"]) >= {"东{区}", '西"区"'} and set(ga["group"]) == {"老年人", "残疾人"}
     fair = pd.read_csv(tmp_path / "r" / "fairness_by_area.csv")
     assert {"gini_walk_min", "access_mean", "access_median", "access_share_below", "gini_access"} <= set(fair)
+    # issue 21: under --lang zh no sheet shows a snake_case key or a bare English code; the only such cells
+    # are the data (input columns, names) and the name of the access column in households.csv
+    assert "elderly" not in p.stdout and "staff" not in p.stdout and "老年人步速" in p.stdout
+    book = load_workbook(tmp_path / "r" / "summary.xlsx")
+    data = {s["access"]["column"]} | set(homes.columns) | set(stations.columns)
+    english = {
+        (ws.title, c.coordinate, c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value not in data and ENGLISH_KEY.match(c.value.strip())
+    }
+    assert not english, sorted(english)[:20]
+    assert {"区域", "全体住户覆盖率", "与全体住户差距"} <= {c.value for c in book["人群 残疾人"][1]}
+    head = [c.value for c in book["可达性 供给"][1]]
+    assert head[:2] == ["编号", "名称"] and head[2].startswith("供给（") and head[3].startswith("供需比")
+    assert "供需比（15分钟内每千户供给）" in {c.value for c in book["各站点"][1]}
+
+
+#: A snake_case identifier (``share_covered``) or a bare lower-case English word (``profile``, ``none``).
+ENGLISH_KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$|^[a-z]+$")
+
+
+def _cells(path):
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    return {
+        (ws.title, c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    }, book
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_toy_workbook_speaks_one_language(tmp_path, lang):
+    """The group and access sheets of a toy (no areas: item / value sheets) in zh hold no English keys or
+    codes, in en no Chinese but the data's (group columns, the staff and weight columns)."""
+    from coverage.output.people import add_people_sheets
+    from coverage.output.workbook import write_workbook
+
+    net, st, hh = _toy()
+    r = assess(
+        net,
+        st,
+        hh,
+        minutes=5,
+        weight="户数",
+        groups={"老年人": ("老年人", "elderly"), "残疾人": ("残疾人", "wheelchair")},
+        staff="社工",
+        access="e2sfca",
+    )
+    path = tmp_path / "summary.xlsx"
+    write_workbook(path, r, lang=lang)
+    add_people_sheets(path, r, lang=lang)
+    cells, book = _cells(path)
+    data = {"老年人", "残疾人", "社工", "户数", r.summary.access["column"], "a", "b"}
+    if lang == "zh":
+        bad = {
+            (t, v) for t, v in cells if isinstance(v, str) and v not in data and ENGLISH_KEY.match(v.strip())
+        }
+        items = {r_[0]: r_[1] for r_ in book["人群 残疾人"].iter_rows(min_row=2, values_only=True)}
+        assert items["步行方式"] == "无障碍（轮椅）" and items["步行速度（km/h）"] == pytest.approx(3.24)
+        assert items["5分钟内人数"] == items["已覆盖"] and items["人数列（住户文件）"] == "残疾人"
+        acc = {r_[0]: r_[1] for r_ in book["可达性"].iter_rows(min_row=2, values_only=True)}
+        assert acc["供给"] == "社工人数（社工列）" and acc["单位"] == "每千户社工人数"
+        assert acc["距离衰减"].startswith("分段衰减") and acc["参考水平为默认值（全体均值的一半）"] == "是"
+        notes = {r_[0]: r_[1] for r_ in book["说明"].iter_rows(values_only=True)}
+        assert notes["供需比（5分钟内每千户供给）"].startswith("supply_ratio：")
+    else:
+        cjk = re.compile("[\\u4e00-\\u9fff]")
+        bad = {
+            (t, v)
+            for t, v in cells
+            if isinstance(v, str) and cjk.search(v) and not any(d in v for d in data if cjk.search(d))
+        }
+        bad |= {(t, v) for t, v in cells if cjk.search(t) and not any(d in t for d in data)}
+        items = {r_[0]: r_[1] for r_ in book["Group 老年人"].iter_rows(min_row=2, values_only=True)}
+        assert items["Walking profile"] == "older adults' pace"
+    assert not bad, sorted(bad)[:20]
+
+
+def test_labels_of_groups_and_access_in_both_languages():
+    """Every group and access label exists in en and zh; the en ones hold no Chinese, the zh ones no keys."""
+    from coverage import settings
+    from coverage.output.people import ACCESS_ITEMS, LABELS
+    from coverage.output.workbook import HEADERS
+    from coverage.walk_access import decay_label, supply_label, unit_label
+
+    cjk = re.compile("[\u4e00-\u9fff]")
+    for table in (LABELS, ACCESS_ITEMS, settings.PROFILE_NAMES):
+        assert set(table["en"]) == set(table["zh"])
+        assert not [v for v in table["en"].values() if cjk.search(v)]
+        assert all(cjk.search(v) for v in table["zh"].values())
+    assert set(settings.PROFILE_NAMES["zh"]) == set(settings.SPEED_PROFILES_KPH)
+    for key in ("supply", "supply_ratio", "catchment_demand"):
+        assert cjk.search(HEADERS["zh"][key]) and not cjk.search(HEADERS["en"][key])
+    assert supply_label("staff (社工)", "zh") == "社工人数（社工列）"
+    assert supply_label("capacity (容量)", "zh") == "容量（容量列，户）"
+    assert supply_label("1 per station", "zh") == "每站计1" and supply_label("staff (x)", "en") == "staff (x)"
+    assert unit_label({"supply": "1 per station", "unit": "u"}, "zh") == "每千户站点数"
+    assert unit_label({"supply": "1 per station", "unit": "u"}, "en") == "u"
+    assert decay_label("gaussian(bandwidth=7.5)", "zh") == "高斯衰减（带宽 7.5 分钟）"
+    assert decay_label("step({5: 1, 10: 0.68, 15: 0.22})", "zh").endswith("{5: 1, 10: 0.68, 15: 0.22}")
 
 
 def test_map_access_layer_and_groups_follow_the_scenario(browser, tmp_path):

@@ -19,9 +19,13 @@ Kept apart from the writers of the other outputs, which they only call.
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from .._files import OutputFolder, safe_cell
+from ..settings import PROFILE_NAMES
 from .formats import to_csv, write_table
 
 #: Files this module may write.
@@ -30,22 +34,31 @@ FILES = ("groups.csv", "groups_uncovered.csv", "groups_by_area.csv", "fairness_b
 LABELS = {
     "en": {
         "group": "Group",
-        "column": "Column",
+        "column": "Column (households file)",
         "profile": "Walking profile",
         "speed_kph": "Speed (km/h)",
+        "threshold_min": "Threshold (min)",
+        "invalid": "Invalid rows",
+        "n_points": "Residential points with the group",
+        "n_points_uncovered": "Of them not covered",
+        "within": "Within {b:g} min",
+        "share_within": "Share within {b:g} min",
+        "area_id": "Area ID",
+        "area": "Area",
+        "supply_sheet": "Supply",
         "people": "People",
         "total": "People",
         "covered": "Covered",
         "uncovered": "Uncovered",
         "share_covered": "Share covered",
-        "share_covered_all": "Share covered, everyone",
-        "gap_to_all": "Gap to everyone",
+        "share_covered_all": "Share covered, all households",
+        "gap_to_all": "Gap to all households",
         "gini_walk_min": "Gini of walking time",
         "mean_walk_min": "Mean walk (min)",
         "access": "Accessibility",
-        "supply": "Supply",
-        "supply_ratio": "Supply per 1,000 households in reach",
-        "catchment_demand": "Households in reach (weighted)",
+        "supply": "Supply (social workers, capacity or 1 per station)",
+        "supply_ratio": "Supply per 1,000 households within {m} min",
+        "catchment_demand": "Households within {m} min (decay-weighted)",
         "item": "Item",
         "value": "Value",
         "fairness": "Fairness by area",
@@ -58,22 +71,31 @@ LABELS = {
     },
     "zh": {
         "group": "人群",
-        "column": "列",
+        "column": "人数列（住户文件）",
         "profile": "步行方式",
-        "speed_kph": "速度（km/h）",
+        "speed_kph": "步行速度（km/h）",
+        "threshold_min": "步行时间阈值（分钟）",
+        "invalid": "输入无效",
+        "n_points": "有该人群的居住点",
+        "n_points_uncovered": "其中未覆盖的居住点",
+        "within": "{b:g}分钟内人数",
+        "share_within": "{b:g}分钟覆盖率",
+        "area_id": "区域编号",
+        "area": "区域",
+        "supply_sheet": "供给",
         "people": "人数",
         "total": "人数",
         "covered": "已覆盖",
         "uncovered": "未覆盖",
         "share_covered": "覆盖率",
-        "share_covered_all": "全体覆盖率",
-        "gap_to_all": "与全体差距",
+        "share_covered_all": "全体住户覆盖率",
+        "gap_to_all": "与全体住户差距",
         "gini_walk_min": "步行时间基尼系数",
         "mean_walk_min": "平均步行（分钟）",
         "access": "可达性",
-        "supply": "供给",
-        "supply_ratio": "可达范围内每千户供给",
-        "catchment_demand": "可达范围内住户（加权）",
+        "supply": "供给（社工人数、容量或每站计1）",
+        "supply_ratio": "供需比（{m}分钟内每千户供给）",
+        "catchment_demand": "服务范围内需求住户（{m}分钟内，按衰减加权）",
         "item": "项目",
         "value": "数值",
         "fairness": "各区域公平性",
@@ -85,6 +107,75 @@ LABELS = {
         "gini_access": "可达性基尼系数",
     },
 }
+
+#: The accessibility sheet's items (``summary["access"]``'s keys) per language.
+ACCESS_ITEMS = {
+    "en": {
+        "method": "Method",
+        "measure": "--access",
+        "column": "Column (households file)",
+        "decay": "Distance decay",
+        "catchment_min": "Catchment (walking min)",
+        "supply": "Supply",
+        "supply_total": "Supply, all stations",
+        "unit": "Unit",
+        "level": "Level",
+        "level_default": "Level is the default (half the mean)",
+        "n_pairs": "Household-station pairs within the catchment",
+        "mean": "Mean (households weighted)",
+        "median": "Median",
+        "share_below_level": "Share of households below the level",
+        "gini": "Gini",
+        "weight_without_access": "Households with no station within the catchment",
+    },
+    "zh": {
+        "method": "方法",
+        "measure": "--access 参数",
+        "column": "结果列（住户文件）",
+        "decay": "距离衰减",
+        "catchment_min": "服务范围（步行分钟）",
+        "supply": "供给",
+        "supply_total": "供给合计",
+        "unit": "单位",
+        "level": "参考水平",
+        "level_default": "参考水平为默认值（全体均值的一半）",
+        "n_pairs": "服务范围内的住户-站点对数",
+        "mean": "均值（按住户加权）",
+        "median": "中位数",
+        "share_below_level": "低于参考水平的住户比例",
+        "gini": "基尼系数",
+        "weight_without_access": "服务范围内没有站点的住户",
+    },
+}
+#: Yes / no in the chosen language (the item / value sheets' flags).
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def _item_label(key, L) -> str:
+    """A group's or the access's item in words; bands (``within_5min``, ``share_5min``) by their minutes."""
+    k = str(key)
+    m = re.fullmatch(r"(within|share)_(\d+(?:\.\d+)?)min", k)
+    if m:
+        return L["within" if m.group(1) == "within" else "share_within"].format(b=float(m.group(2)))
+    return L.get(k, k)
+
+
+def _item_value(key, value, lang: str, access: dict | None = None):
+    """A value of an item / value sheet in the chosen language (codes from the run, never input data)."""
+    from ..walk_access import decay_label, supply_label, unit_label
+
+    if isinstance(value, (bool, np.bool_)):
+        return YES_NO.get(lang, YES_NO["en"])[0 if value else 1]
+    if key == "profile" and isinstance(value, str):
+        return PROFILE_NAMES.get(lang, {}).get(value, value)
+    if access is not None:
+        if key == "supply":
+            return supply_label(value, lang)
+        if key == "unit":
+            return unit_label(access, lang)
+        if key == "decay":
+            return decay_label(value, lang)
+    return value
 
 
 def group_table(result) -> pd.DataFrame:
@@ -163,7 +254,20 @@ def _formats(cols, L) -> dict:
 
 def _translated(frame: pd.DataFrame, L) -> tuple[pd.DataFrame, dict]:
     cols = [str(c) for c in frame.columns]
-    return frame.rename(columns={c: L[c] for c in cols if c in L}), _formats(cols, L)
+    names = {c: _item_label(c, L) for c in cols}
+    return frame.rename(columns=names), {names[c]: f for c, f in _formats(cols, {}).items()}
+
+
+def _items(frame: pd.DataFrame, L, lang: str, *, items=None, access: dict | None = None) -> pd.DataFrame:
+    """An item / value frame with its items, its values and its header in the chosen language."""
+    keys = list(frame["item"])
+    labels = items or L
+    return pd.DataFrame(
+        {
+            L["item"]: [_item_label(k, labels) for k in keys],
+            L["value"]: [_item_value(k, v, lang, access) for k, v in zip(keys, frame["value"], strict=True)],
+        }
+    )
 
 
 def _sheet_name(text: str, taken: set) -> str:
@@ -186,7 +290,7 @@ def add_people_sheets(
         return
     from openpyxl import load_workbook
 
-    from .workbook import write_sheet
+    from .workbook import station_table, write_sheet
 
     L = LABELS.get(lang, LABELS["en"])
     m = result.summary.threshold_min
@@ -200,10 +304,11 @@ def add_people_sheets(
         for name in result.groups.names:
             if g_area is not None:
                 frame = g_area[g_area["group"] == name].drop(columns="group")
+                frame, fmt = _translated(frame, L)
             else:
                 frame = table[table["group"] == name].drop(columns="group").T.reset_index()
                 frame.columns = ["item", "value"]
-            frame, fmt = _translated(frame, L)
+                frame, fmt = _items(frame, L, lang), {}
             write_sheet(
                 wb.create_sheet(_sheet_name(f"{L['group']} {name}", taken)),
                 frame,
@@ -213,13 +318,15 @@ def add_people_sheets(
             )
     if result.access_measure is not None:
         ws = wb.create_sheet(_sheet_name(L["access"], taken))
-        rows = access_rows(result).rename(columns={c: L.get(c, c) for c in ("item", "value")})
+        access = result.summary.access or {}
+        items = ACCESS_ITEMS.get(lang, ACCESS_ITEMS["en"])
+        rows = _items(access_rows(result), L, lang, items=items, access=access)
         write_sheet(ws, rows, lang=lang, minutes=m)
-        st = result.stations
+        st = station_table(result)  # the stations' id and name as the By station sheet shows them
         cols = [c for c in ("id", "name", "supply", "supply_ratio", "catchment_demand") if c in st.columns]
         frame, fmt = _translated(pd.DataFrame(st[cols]), L)
         write_sheet(
-            wb.create_sheet(_sheet_name(f"{L['access']} {L['supply']}", taken)),
+            wb.create_sheet(_sheet_name(f"{L['access']} {L['supply_sheet']}", taken)),
             frame,
             lang=lang,
             minutes=m,
@@ -306,9 +413,9 @@ def brief_page(pdf, result, *, lang: str = "en", table=None) -> None:
 
 def _brief_page(pdf, result, *, lang, table) -> None:
     import matplotlib.pyplot as plt
-    import numpy as np
 
     from ..equity import gini, lorenz
+    from ..walk_access import supply_label
     from .static_map import plain_text
 
     X = BRIEF.get(lang, BRIEF["en"])
@@ -318,8 +425,6 @@ def _brief_page(pdf, result, *, lang, table) -> None:
     fig.text(0.06, 0.96, X["title"], fontsize=14, weight="bold", va="top")
     top = 0.92
     if s.groups:
-        from .people_map import PROFILE_NAMES
-
         names = PROFILE_NAMES.get(lang, {})
         rows = [
             [
@@ -346,7 +451,7 @@ def _brief_page(pdf, result, *, lang, table) -> None:
     if a:
         line = X["access_line"].format(
             method=a["method"],
-            supply=a["supply"],
+            supply=supply_label(a["supply"], lang),
             mean=_g(a["mean"]),
             median=_g(a["median"]),
             below="-" if a["share_below_level"] is None else f"{a['share_below_level']:.1%}",

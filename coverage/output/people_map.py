@@ -20,7 +20,9 @@ import logging
 
 import numpy as np
 
+from .. import settings
 from .._encode import b64_array
+from ..walk_access import unit_label
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,8 @@ LABELS = {
         "unit": "每千户社工数",
     },
 }
-PROFILE_NAMES = {
-    "zh": {
-        "elderly": "老年人速度",
-        "wheelchair": "轮椅无障碍路线",
-        "adult": "成人速度",
-        "planning": "规划速度",
-    }
-}
+#: The walking profiles' names per language (one table, kept in :mod:`coverage.settings`).
+PROFILE_NAMES = settings.PROFILE_NAMES
 
 
 def _fmt(x: float) -> str:
@@ -92,7 +88,7 @@ def people_block(result, pos: np.ndarray, lang: str = "en") -> dict | None:
         legend += [
             [ACCESS_COLOURS[k], f"{_fmt(edges[k])} - {_fmt(edges[k + 1])}"] for k in range(len(edges) - 1)
         ]
-        unit = L["unit"] if wa.spec.staff_col is not None else wa.summary["unit"]
+        unit = L["unit"] if wa.spec.staff_col is not None else unit_label(wa.summary, lang)
         out["access"] = {
             "label": L["access"].format(method=wa.summary["method"], unit=unit),
             "values": b64_array(values),

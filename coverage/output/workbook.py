@@ -82,6 +82,9 @@ HEADERS = {
         "covered_gated": "经出入口覆盖住户",
         "points_changed": "结论改变的居住点",
         "households_changed": "结论改变的住户",
+        "supply": "供给（社工人数、容量或每站计1）",
+        "supply_ratio": "供需比（{m}分钟内每千户供给）",
+        "catchment_demand": "服务范围内需求住户（{m}分钟内，按衰减加权）",
     },
     "en": {
         "id": "ID",
@@ -142,6 +145,9 @@ HEADERS = {
         "covered_gated": "Households covered, through gates",
         "points_changed": "Points whose verdict changes",
         "households_changed": "Households whose verdict changes",
+        "supply": "Supply (social workers, capacity or 1 per station)",
+        "supply_ratio": "Supply per 1,000 households within {m} min",
+        "catchment_demand": "Households within {m} min (decay-weighted)",
     },
 }
 SHEETS = {
@@ -340,6 +346,44 @@ COLUMN_NOTES = {
                 "建议新增站点：这些站点是按该站点数整体选出的最优组合；序号只表示按各站新增覆盖住户从多到少排列"
                 "（在前面站点的基础上），不是建设顺序：最优的3个站点与最优的5个站点的第1个可以不同"
                 "（分期建设请看 siting.json 中的逐个增加曲线）。"
+            ),
+        ),
+    ],
+}
+
+#: With an access measure (--access), the By station sheet's supply columns explained (coverage.walk_access).
+ACCESS_COLUMN_NOTES = {
+    "en": [
+        (
+            "Supply per 1,000 households within {m} min",
+            (
+                "supply_ratio: the station's supply (its social workers, else its capacity, else 1) per "
+                "1,000 households within {m} min of it (decay-weighted), the first step of the floating "
+                "catchment; a household's access adds up these ratios over the stations within its reach."
+            ),
+        ),
+        (
+            "Households within {m} min (decay-weighted)",
+            (
+                "catchment_demand: the households within {m} min of the station, each counted for every "
+                "station it reaches (unlike the nearest-station columns), weighted by the distance decay."
+            ),
+        ),
+    ],
+    "zh": [
+        (
+            "供需比（{m}分钟内每千户供给）",
+            (
+                "supply_ratio：本站的供给（社工人数；没有时用容量；再没有时每站计1）除以本站{m}分钟内"
+                "（按衰减加权）的住户，按每千户计；这是两步移动搜索法的第一步，每户的可达性是其{m}分钟内"
+                "各站供需比之和。"
+            ),
+        ),
+        (
+            "服务范围内需求住户（{m}分钟内，按衰减加权）",
+            (
+                "catchment_demand：本站{m}分钟步行范围内的住户（按距离衰减加权）；一户能走到几个站，"
+                "就在几个站各计一次，与“以本站为最近站”的各列不同。"
             ),
         ),
     ],
@@ -594,8 +638,11 @@ def write_workbook(
             notes.append([names[k], _cell_value(v)])
     notes.append(["列说明" if lang == "zh" else "Columns", None])
     notes.cell(row=notes.max_row, column=1).font = Font(bold=True, size=12)
-    for a, b in COLUMN_NOTES.get(lang, COLUMN_NOTES["en"]):
-        notes.append([a.replace("{m}", f"{m:g}"), b])
+    column_notes = list(COLUMN_NOTES.get(lang, COLUMN_NOTES["en"]))
+    if getattr(result, "access_measure", None) is not None:
+        column_notes += ACCESS_COLUMN_NOTES.get(lang, ACCESS_COLUMN_NOTES["en"])
+    for a, b in column_notes:
+        notes.append([a.replace("{m}", f"{m:g}"), b.replace("{m}", f"{m:g}")])
     notes.append(
         [
             "坐标" if lang == "zh" else "Coordinates",
