@@ -398,11 +398,12 @@ class CoverageResult:
         if net_changed:
             from .edits import edit_network
             from .locate import outside_extent
-            from .snapping import snap_points
+            from .snapping import snap_again
 
             net = edit_network(net, add_paths=add_paths, close_ways=close_ways, crs=path_crs)
-            s_snap = snap_points(net, s_snap.px, s_snap.py, max_snap_m=p["max_snap_m"])
-            h_snap = snap_points(net, h_snap.px, h_snap.py, max_snap_m=p["max_snap_m"])
+            # only the points whose nearest segment can change are snapped again (snapping.snap_edited)
+            s_snap = snap_again(net, s_snap, max_snap_m=p["max_snap_m"])
+            h_snap = snap_again(net, h_snap, max_snap_m=p["max_snap_m"])
             outside = outside_extent(net, hh.lon, hh.lat)
             p["network"] = dict(net.meta)
         changed = None
