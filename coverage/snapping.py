@@ -267,6 +267,7 @@ def snap_edited(
     old_to_new: np.ndarray,
     *,
     max_snap_m: float | None = None,
+    _prepared: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Snapped:
     """Points snapped on ``source``, snapped on ``target``: ``source`` with paths added or ways closed.
 
@@ -284,18 +285,8 @@ def snap_edited(
     from scipy.spatial import cKDTree
 
     max_snap_m = snap_limit_m(max_snap_m)
-    o2n = np.asarray(old_to_new, dtype=np.int64).copy()
-    has = np.flatnonzero(o2n >= 0)
-    # a kept segment must lie exactly where it lay (same node coordinates): else it counts as new
-    sx, tx = source.xy, target.xy
-    moved = ~(
-        (sx[source.edge_u[has]] == tx[target.edge_u[o2n[has]]]).all(axis=1)
-        & (sx[source.edge_v[has]] == tx[target.edge_v[o2n[has]]]).all(axis=1)
-    )
-    o2n[has[moved]] = -1
-    from_old = np.zeros(target.n_edges, dtype=bool)
-    from_old[o2n[o2n >= 0]] = True
-    fresh = np.flatnonzero(target.ground & ~from_old)
+    o2n, fresh = _prepared if _prepared is not None else _edit_map(source, target, old_to_new)
+    tx = target.xy
     ok = np.isfinite(snap.px) & np.isfinite(snap.py)
     edge = np.where(snap.edge >= 0, o2n[np.maximum(snap.edge, 0)], -1)
     was_on = snap.edge >= 0
@@ -335,6 +326,22 @@ def snap_edited(
     return out
 
 
+def _edit_map(source: WalkNetwork, target: WalkNetwork, old_to_new) -> tuple[np.ndarray, np.ndarray]:
+    """The segment map checked (a kept segment lies exactly where it lay, else it counts as new) and
+    ``target``'s new ground segments."""
+    o2n = np.asarray(old_to_new, dtype=np.int64).copy()
+    has = np.flatnonzero(o2n >= 0)
+    sx, tx = source.xy, target.xy
+    moved = ~(
+        (sx[source.edge_u[has]] == tx[target.edge_u[o2n[has]]]).all(axis=1)
+        & (sx[source.edge_v[has]] == tx[target.edge_v[o2n[has]]]).all(axis=1)
+    )
+    o2n[has[moved]] = -1
+    from_old = np.zeros(target.n_edges, dtype=bool)
+    from_old[o2n[o2n >= 0]] = True
+    return o2n, np.flatnonzero(target.ground & ~from_old)
+
+
 def snap_again(network: WalkNetwork, snap: Snapped, *, max_snap_m: float | None = None) -> Snapped:
     """Points snapped on the network ``network`` was edited from, snapped on ``network``.
 
@@ -345,7 +352,8 @@ def snap_again(network: WalkNetwork, snap: Snapped, *, max_snap_m: float | None 
     origin = network.__dict__.get("_edited_from")
     if origin is None:
         return snap_points(network, snap.px, snap.py, max_snap_m=max_snap_m)
-    return snap_edited(snap, origin[0], network, origin[1], max_snap_m=max_snap_m)
+    prepared = network.derived("_edit_map", lambda t: _edit_map(origin[0], t, origin[1]))
+    return snap_edited(snap, origin[0], network, origin[1], max_snap_m=max_snap_m, _prepared=prepared)
 
 
 def translate(
