@@ -376,8 +376,10 @@ class CoverageResult:
         ``close_ways``
             OSM way ids, or lines drawn along the streets to close.
 
-        A changed network is a new network: every station, household and gate
-        is snapped to it again and every station's search reruns (the files
+        A changed network is a new network: a station, household or gate
+        keeps its snap unless its segment was closed or split or a new segment
+        is as near (those are snapped again: :func:`coverage.snapping.snap_edited`,
+        equal to a fresh snap), and every station's search reruns (the files
         are not read again). ``params["what_if"]`` records what changed.
         """
         net = self.network
