@@ -409,8 +409,10 @@ class CoverageResult:
         ``close_ways``
             OSM way ids, or lines drawn along the streets to close.
 
-        A changed network is a new network: every station, household and gate
-        is snapped to it again and every station's search reruns (the files
+        A changed network is a new network: a station, household or gate
+        keeps its snap unless its segment was closed or split or a new segment
+        is as near (those are snapped again: :func:`coverage.snapping.snap_edited`,
+        equal to a fresh snap), and every station's search reruns (the files
         are not read again). ``params["what_if"]`` records what changed.
         """
         net = self.network
@@ -431,11 +433,12 @@ class CoverageResult:
         if net_changed:
             from .edits import edit_network
             from .locate import outside_extent
-            from .snapping import snap_points
+            from .snapping import snap_again
 
             net = edit_network(net, add_paths=add_paths, close_ways=close_ways, crs=path_crs)
-            s_snap = snap_points(net, s_snap.px, s_snap.py, max_snap_m=p["max_snap_m"])
-            h_snap = snap_points(net, h_snap.px, h_snap.py, max_snap_m=p["max_snap_m"])
+            # only the points whose nearest segment can change are snapped again (snapping.snap_edited)
+            s_snap = snap_again(net, s_snap, max_snap_m=p["max_snap_m"])
+            h_snap = snap_again(net, h_snap, max_snap_m=p["max_snap_m"])
             outside = outside_extent(net, hh.lon, hh.lat)
             p["network"] = dict(net.meta)
         changed = None

@@ -225,6 +225,24 @@ def _cross(p0, p1, q0, q1):
     return None
 
 
+def _near_boxes(p0: np.ndarray, p1: np.ndarray, is_path: np.ndarray, pad_m: float) -> np.ndarray:
+    """Rows (ascending) of the segments whose bounding box comes within ``pad_m`` of a path segment's."""
+    lo, hi = np.minimum(p0, p1), np.maximum(p0, p1)
+    rows = np.flatnonzero(is_path)
+    near = is_path.copy()
+    for i in range(0, rows.size, 64):  # a few path segments at a time against every segment
+        r = rows[i : i + 64]
+        plo, phi = lo[r] - pad_m, hi[r] + pad_m
+        hit = (
+            (lo[:, None, 0] <= phi[None, :, 0])
+            & (hi[:, None, 0] >= plo[None, :, 0])
+            & (lo[:, None, 1] <= phi[None, :, 1])
+            & (hi[:, None, 1] >= plo[None, :, 1])
+        )
+        near |= hit.any(axis=1)
+    return np.flatnonzero(near)
+
+
 def edit_network(
     net: WalkNetwork, *, add_paths=None, close_ways=None, crs=None, join_m: float = JOIN_M
 ) -> WalkNetwork:
@@ -277,11 +295,17 @@ def edit_network(
         joinable = (flags_a & OFF_GROUND) == 0  # paths are on the ground
         all_xy = np.vstack([xy, np.column_stack([nodes.x, nodes.y])]) if nodes.x else xy
         p0, p1 = all_xy[su], all_xy[sv]
-        lines = shapely.linestrings(np.stack([p0, p1], axis=1))
         is_path = np.arange(su.size) >= n_street
-        tree = shapely.STRtree(lines)
+        # only segments whose box comes within join_m of a path's box can cross it or join its ends:
+        # geometries and trees are built for those few (ascending, so ties still go to the lowest index)
+        near_rows = _near_boxes(p0, p1, is_path, join_m + 1.0)
+        lines = np.full(su.size, None, dtype=object)
+        lines[near_rows] = shapely.linestrings(np.stack([p0[near_rows], p1[near_rows]], axis=1))
+        tree = shapely.STRtree(lines[near_rows])
         a, b = tree.query(lines[is_path], predicate="intersects")
-        a = np.flatnonzero(is_path)[a]
+        a, b = np.flatnonzero(is_path)[a], near_rows[b]
+        o = np.lexsort((b, a))  # crossings in a fixed order, whatever the tree's
+        a, b = a[o], b[o]
         ok = (a != b) & joinable[b] & ~(is_path[b] & (b < a))  # each path-path pair once
         length = np.hypot(*(p1 - p0).T)
         at_end_node: set[int] = set()
@@ -308,7 +332,7 @@ def edit_network(
             if ends_j is None:
                 splits.setdefault(j, []).append((s, node))
         # path ends not yet on a street: join the nearest ground-level street within join_m
-        street = np.flatnonzero(joinable[:n_street])
+        street = near_rows[(near_rows < n_street) & joinable[near_rows]]
         s_tree = shapely.STRtree(lines[street])
         joined_paths: set[int] = set()
         for node, k in path_ends:
@@ -360,6 +384,9 @@ def edit_network(
     whole = np.ones(su.size, dtype=bool)
     whole[list(splits)] = False
     u_out, v_out, w_out, f_out = [su[whole]], [sv[whole]], [sway[whole]], [sflags[whole]]
+    origin = np.full(su.size, -1, dtype=np.int64)  # the original segment each row is, whole
+    origin[:n_street] = keep
+    o_out = [origin[whole]]
     for i in sorted(splits):  # the few segments split by a path
         chain = [int(su[i])] + [n for _, n in sorted(splits[i])] + [int(sv[i])]
         pairs = np.array(list(pairwise(chain)), dtype=np.int64)
@@ -367,11 +394,13 @@ def edit_network(
         v_out.append(pairs[:, 1])
         w_out.append(np.full(len(pairs), sway[i], dtype=np.int64))
         f_out.append(np.full(len(pairs), sflags[i], dtype=np.uint8))
+        o_out.append(np.full(len(pairs), -1, dtype=np.int64))
     n_new = len(nodes.x)
     rep = np.arange(n0 + n_new, dtype=np.int64)
     for a_ in list(nodes.parent):
         rep[a_] = nodes.find(a_)
-    u_a, v_a = rep[np.concatenate(u_out)], rep[np.concatenate(v_out)]
+    u_pre, v_pre = np.concatenate(u_out), np.concatenate(v_out)
+    u_a, v_a = rep[u_pre], rep[v_pre]
     w_out, f_out = np.concatenate(w_out), np.concatenate(f_out)
     if n_new:
         t = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
@@ -397,6 +426,16 @@ def edit_network(
         f_out,
         meta=meta,
     )
+    # where each original segment is in the edited network, if there whole (for snap_edited): the
+    # segments from_arrays keeps are those not collapsed to a point and on nodes it keeps, in order
+    origin = np.concatenate(o_out)
+    kept = (u_a != v_a) & np.isin(node_id[u_a], out.node_id)
+    old_to_new = np.full(net.n_edges, -1, dtype=np.int64)
+    if int(kept.sum()) == out.n_edges:
+        at = np.cumsum(kept) - 1
+        whole_old = kept & (origin >= 0) & (u_a == u_pre) & (v_a == v_pre)
+        old_to_new[origin[whole_old]] = at[whole_old]
+    out.__dict__["_edited_from"] = (net, old_to_new)
     log.info(
         "Edited network: %d paths added, %d segments closed -> %d nodes, %d segments",
         n_paths,

@@ -590,9 +590,12 @@ def changed_rule(
         g_comp, status = np.concatenate([g_comp, comp]), np.concatenate([status, st])
         touched[comp[comp >= 0]] = True
     if new_network is not None:
-        from .snapping import snap_points
+        from .snapping import snap_again, snap_points
 
-        g_snap = snap_points(new_network, g_snap.px, g_snap.py, max_snap_m=max_snap_m)
+        if add_gates is None:  # every gate snapped on the original network: keep the snaps that hold
+            g_snap = snap_again(new_network, g_snap, max_snap_m=max_snap_m)
+        else:
+            g_snap = snap_points(new_network, g_snap.px, g_snap.py, max_snap_m=max_snap_m)
         live = (status == "used") | (status == "off_network")
         status = status.copy()
         status[live] = np.where(g_snap.on_network[live], "used", "off_network")

@@ -82,12 +82,13 @@ class Snapped:
 class SegmentIndex:
     """Exact nearest-segment search over a network's ground-level segments."""
 
-    def __init__(self, network: WalkNetwork, step_m: float = 10.0, k: int = 8):
+    def __init__(self, network: WalkNetwork, step_m: float = 10.0, k: int = 8, *, segments=None):
         self.network = network
         self.step_m = float(step_m)
         self.k = int(k)
-        #: the segments points may snap to (ascending, so ties still go to the lowest segment index)
-        self.segments = np.flatnonzero(network.ground)
+        #: the segments points may snap to (ascending, so ties still go to the lowest segment index);
+        #: ``segments`` restricts them to some ground segments (ascending), for :func:`snap_edited`
+        self.segments = np.flatnonzero(network.ground) if segments is None else np.asarray(segments)
         xy = network.xy
         self.a = xy[network.edge_u[self.segments]]
         self.b = xy[network.edge_v[self.segments]]
@@ -391,6 +392,102 @@ def snap_points(
     :data:`coverage.settings.max_snap_m`) get ``edge == -1``.
     """
     return segment_index(network).snap(x, y, max_snap_m=max_snap_m)
+
+
+def snap_edited(
+    snap: Snapped,
+    source: WalkNetwork,
+    target: WalkNetwork,
+    old_to_new: np.ndarray,
+    *,
+    max_snap_m: float | None = None,
+    _prepared: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Snapped:
+    """Points snapped on ``source``, snapped on ``target``: ``source`` with paths added or ways closed.
+
+    ``old_to_new`` gives, for each segment of ``source``, its index in
+    ``target`` where it is there whole (same end nodes at the same place),
+    else -1; these kept segments come first in ``target``, in their order,
+    before every new one (added paths, connectors, the pieces of split
+    segments). Equals :func:`snap_points` on ``target``, but snaps again only
+    the points whose answer can change: those whose segment is gone or was
+    split, and those as near to a new segment as to theirs (or, off the
+    network, within ``max_snap_m`` of one). Every other point keeps its
+    segment: none of ``target``'s other segments is nearer, and ties go to
+    the lowest index, which its segment keeps among them.
+    """
+    from scipy.spatial import cKDTree
+
+    max_snap_m = snap_limit_m(max_snap_m)
+    o2n, fresh = _prepared if _prepared is not None else _edit_map(source, target, old_to_new)
+    tx = target.xy
+    ok = np.isfinite(snap.px) & np.isfinite(snap.py)
+    edge = np.where(snap.edge >= 0, o2n[np.maximum(snap.edge, 0)], -1)
+    was_on = snap.edge >= 0
+    redo = ok & was_on & (edge < 0)  # its segment closed, split or cut off
+    if fresh.size:
+        near = SegmentIndex(target, segments=fresh).snap(snap.px, snap.py, max_snap_m)
+        d_new = np.where(near.edge >= 0, near.access_m, np.inf)
+        # as near to a new segment as to its own (a margin for rounding), or newly within reach
+        redo |= ok & (edge >= 0) & (d_new <= snap.access_m * (1 + 1e-9) + 1e-6)
+        redo |= ok & ~was_on & (near.edge >= 0)
+    edge = np.where(ok & ~redo, edge, -1)
+    out = Snapped(
+        edge,
+        np.where(edge >= 0, snap.along_m, np.nan),
+        np.where(edge >= 0, snap.access_m, np.nan),
+        np.where(edge >= 0, snap.x, np.nan),
+        np.where(edge >= 0, snap.y, np.nan),
+        snap.px.copy(),
+        snap.py.copy(),
+    )
+    idx = np.flatnonzero(redo)
+    if idx.size:
+        # every segment within max_snap_m of a point to snap again (its midpoint lies within
+        # max_snap_m + half its length): the nearest such is the answer on the whole network
+        g = np.flatnonzero(target.ground)
+        a, b = tx[target.edge_u[g]], tx[target.edge_v[g]]
+        mid, half = (a + b) / 2, np.hypot(*(b - a).T) / 2
+        reach = max_snap_m + half + 1e-6
+        d_mid, _ = cKDTree(np.column_stack([snap.px[idx], snap.py[idx]])).query(
+            mid, distance_upper_bound=float(reach.max()) if reach.size else 0.0
+        )
+        sub = g[d_mid <= reach]
+        if sub.size:
+            r = SegmentIndex(target, segments=sub).snap(snap.px[idx], snap.py[idx], max_snap_m)
+            for f in ("edge", "along_m", "access_m", "x", "y"):
+                getattr(out, f)[idx] = getattr(r, f)
+    return out
+
+
+def _edit_map(source: WalkNetwork, target: WalkNetwork, old_to_new) -> tuple[np.ndarray, np.ndarray]:
+    """The segment map checked (a kept segment lies exactly where it lay, else it counts as new) and
+    ``target``'s new ground segments."""
+    o2n = np.asarray(old_to_new, dtype=np.int64).copy()
+    has = np.flatnonzero(o2n >= 0)
+    sx, tx = source.xy, target.xy
+    moved = ~(
+        (sx[source.edge_u[has]] == tx[target.edge_u[o2n[has]]]).all(axis=1)
+        & (sx[source.edge_v[has]] == tx[target.edge_v[o2n[has]]]).all(axis=1)
+    )
+    o2n[has[moved]] = -1
+    from_old = np.zeros(target.n_edges, dtype=bool)
+    from_old[o2n[o2n >= 0]] = True
+    return o2n, np.flatnonzero(target.ground & ~from_old)
+
+
+def snap_again(network: WalkNetwork, snap: Snapped, *, max_snap_m: float | None = None) -> Snapped:
+    """Points snapped on the network ``network`` was edited from, snapped on ``network``.
+
+    Uses :func:`snap_edited` when ``network`` came from
+    :func:`coverage.edits.edit_network` (which records where), else snaps
+    every point again.
+    """
+    origin = network.__dict__.get("_edited_from")
+    if origin is None:
+        return snap_points(network, snap.px, snap.py, max_snap_m=max_snap_m)
+    prepared = network.derived("_edit_map", lambda t: _edit_map(origin[0], t, origin[1]))
+    return snap_edited(snap, origin[0], network, origin[1], max_snap_m=max_snap_m, _prepared=prepared)
 
 
 def translate(

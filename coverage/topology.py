@@ -75,7 +75,83 @@ class Chains:
 
 
 def build_chains(network: WalkNetwork) -> Chains:
-    """Split the network into chains between junctions (degree != 2)."""
+    """Split the network into chains between junctions (degree != 2).
+
+    Vectorised: the same chains, numbering, directions and (bit for bit) positions as the walk of
+    :func:`_build_chains_walk`, which it falls back to when a chain is a pure cycle (no junction).
+    """
+    from scipy.sparse import csgraph
+
+    n, m = network.n_nodes, network.n_edges
+    u = network.edge_u.astype(np.int64)
+    v = network.edge_v.astype(np.int64)
+    length = network.edge_length_m
+    deg = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+    ends = np.concatenate([u, v])
+    eid = np.concatenate([np.arange(m), np.arange(m)])
+    order = np.argsort(ends, kind="stable")
+    inc_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))])
+    inc = eid[order]
+    inc_node = ends[order]
+    junction = deg != 2
+    # segments joined through each degree-two node (a line graph of paths)
+    mid = np.flatnonzero(~junction & (deg > 0))
+    e_a, e_b = inc[inc_ptr[mid]], inc[inc_ptr[mid] + 1]
+    # the walk starts each chain at its first junction incidence in (junction, incidence) order
+    jk = np.flatnonzero(junction[inc_node])
+    g = sparse.coo_matrix((np.ones(e_a.size), (e_a, e_b)), shape=(m, m))
+    n_comp, comp = csgraph.connected_components(g, directed=False)
+    start_k = np.full(n_comp, np.iinfo(np.int64).max)
+    np.minimum.at(start_k, comp[inc[jk]], jk)
+    if (start_k == np.iinfo(np.int64).max).any():  # a pure cycle: the walk handles it
+        return _build_chains_walk(network)
+    chain_rank = np.empty(n_comp, dtype=np.int64)
+    chain_rank[np.argsort(start_k, kind="stable")] = np.arange(n_comp)
+    first_edge = inc[start_k]
+    # hops from the chain's first segment (a root joined to every first segment)
+    root = m
+    rows = np.concatenate([e_a, np.full(n_comp, root)])
+    cols = np.concatenate([e_b, first_edge])
+    lg = sparse.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(m + 1, m + 1)).tocsr()
+    hop = csgraph.shortest_path(lg, directed=False, unweighted=True, indices=root)[:m].astype(np.int64)
+    # each segment's entry node: the chain's start junction, or the degree-two node before it
+    cur = np.empty(m, dtype=np.int64)
+    cur[first_edge] = inc_node[start_k]
+    prev = np.full(m, -1, dtype=np.int64)
+    later_b = hop[e_b] > hop[e_a]
+    nxt_e = np.where(later_b, e_b, e_a)
+    cur[nxt_e] = mid
+    prev[nxt_e] = np.where(later_b, e_a, e_b)
+    fwd = u == cur
+    # positions: the walk's running sum, one hop at a time (the same float additions)
+    by_hop = np.argsort(hop, kind="stable")
+    bounds = np.searchsorted(hop[by_hop], np.arange(1, int(hop.max()) + 2))
+    before = np.zeros(m)
+    after = np.zeros(m)
+    for h in range(bounds.size - 1):
+        e = by_hop[bounds[h] : bounds[h + 1]]
+        if h:
+            before[e] = after[prev[e]]
+        after[e] = before[e] + length[e]
+    ec = chain_rank[comp]
+    ep = np.where(fwd, before, after)
+    ed = np.where(fwd, 1, -1).astype(np.int8)
+    # each chain's last segment (most hops) and where the walk leaves it
+    last = np.full(n_comp, -1, dtype=np.int64)
+    order_last = np.lexsort((hop, comp))
+    last[comp[order_last]] = order_last  # the last write per chain is its most hops
+    far = np.where(fwd, v, u)
+    ca_node = np.empty(n_comp, dtype=np.int64)
+    cb_node = np.empty(n_comp, dtype=np.int64)
+    cl = np.empty(n_comp)
+    ca_node[chain_rank] = inc_node[start_k]
+    cb_node[chain_rank] = far[last]
+    cl[chain_rank] = after[last]
+    return _chains_from(network, junction, ec, ep, ed, ca_node, cb_node, cl)
+
+
+def _build_chains_walk(network: WalkNetwork) -> Chains:
+    """Split the network into chains between junctions (degree != 2), walking each chain."""
     n, m = network.n_nodes, network.n_edges
     u = network.edge_u.astype(np.int64)
     v = network.edge_v.astype(np.int64)
@@ -127,15 +203,29 @@ def build_chains(network: WalkNetwork) -> Chains:
             is_junction[ul[e]] = True
             walk(ul[e], e)
 
-    junction_mask = np.asarray(is_junction)
+    return _chains_from(
+        network,
+        np.asarray(is_junction),
+        np.asarray(edge_chain, dtype=np.int64),
+        np.asarray(edge_pos0),
+        np.asarray(edge_dir, dtype=np.int8),
+        np.asarray(chain_a, dtype=np.int64),
+        np.asarray(chain_b, dtype=np.int64),
+        np.asarray(chain_len),
+    )
+
+
+def _chains_from(network, junction_mask, ec, ep, ed, chain_a, chain_b, chain_len) -> Chains:
+    """The :class:`Chains` of per-segment chain, position and direction and per-chain end nodes."""
+    n = network.n_nodes
+    u = network.edge_u.astype(np.int64)
+    v = network.edge_v.astype(np.int64)
+    length = network.edge_length_m
     junction_node = np.flatnonzero(junction_mask)
     core_of = np.full(n, -1, dtype=np.int64)
     core_of[junction_node] = np.arange(junction_node.size)
-    ec = np.asarray(edge_chain, dtype=np.int64)
-    ep = np.asarray(edge_pos0)
-    ed = np.asarray(edge_dir, dtype=np.int8)
-    ca = core_of[np.asarray(chain_a, dtype=np.int64)]
-    cb = core_of[np.asarray(chain_b, dtype=np.int64)]
+    ca = core_of[chain_a]
+    cb = core_of[chain_b]
     # node positions: the u end of each segment (and the v end for chain ends)
     node_chain = np.full(n, -1, dtype=np.int64)
     node_pos = np.zeros(n)
@@ -150,7 +240,7 @@ def build_chains(network: WalkNetwork) -> Chains:
         edge_dir=ed,
         chain_a=ca,
         chain_b=cb,
-        chain_len=np.asarray(chain_len),
+        chain_len=np.asarray(chain_len, dtype=float),
         junction_node=junction_node,
         node_chain=node_chain,
         node_pos=node_pos,

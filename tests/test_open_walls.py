@@ -367,6 +367,43 @@ def test_hongqi_paths_and_closures(hongqi, tmp_path):
     assert_same(w3, assess(net_closed, stations, households, compounds=compounds, gates=gates, **kw))
 
 
+def test_hongqi_edited_network_keeps_only_snaps_that_hold(hongqi):
+    """What-ifs on an edited network snap again only the points whose nearest segment can change
+    (snapping.snap_edited): bit for bit the full snap, for stations, households and gates, with paths
+    drawn a metre from households (many snaps move), closures and both, and cut-off pieces dropped."""
+    import pyproj
+
+    from coverage.edits import edit_network
+    from coverage.snapping import snap_again, snap_points
+
+    net, _, _, _, _, _, r = hongqi
+    hs = r.household_snap
+    to_ll = pyproj.Transformer.from_crs(net.crs, 4326, always_xy=True)
+    lon, lat = to_ll.transform(hs.px[::25] + 1.0, hs.py[::25] + 1.0)
+    zigzag = shapely.LineString(list(zip(lon, lat, strict=True)))
+    lon0, lat0 = np.median(net.lon), np.median(net.lat)
+    cross = shapely.LineString([(lon0 - 0.004, lat0 - 0.003), (lon0 + 0.004, lat0 + 0.003)])
+    ways = pd.Series(net.edge_way[hs.edge[hs.on_network]]).value_counts().index
+    ways = [int(x) for x in ways[:12] if x > 0]
+    cases = [
+        {"add_paths": gpd.GeoDataFrame(geometry=[zigzag, cross], crs=4326)},
+        {"close_ways": ways},
+        {"add_paths": gpd.GeoDataFrame(geometry=[cross], crs=4326), "close_ways": ways[:3]},
+    ]
+    for case in cases:
+        edited = edit_network(net, **case)
+        kept = edited.__dict__["_edited_from"][1] >= 0
+        assert 0.9 * net.n_edges < kept.sum() < net.n_edges
+        for snap in (r.station_snap, hs, r.gate_rule.gate_snap):
+            again = snap_again(edited, snap, max_snap_m=r.params["max_snap_m"])
+            full = snap_points(edited, snap.px, snap.py, max_snap_m=r.params["max_snap_m"])
+            for f in ("edge", "along_m", "access_m", "x", "y"):
+                assert np.array_equal(getattr(again, f), getattr(full, f), equal_nan=True), (case, f)
+        again = snap_again(edited, hs, max_snap_m=r.params["max_snap_m"])
+        moved = edited.__dict__["_edited_from"][1][np.maximum(hs.edge, 0)] != again.edge
+        assert moved.any()  # households moved to a new segment or off a closed one
+
+
 def test_cli_site_gates_then_analyze_covers_what_it_claims(hongqi, tmp_path):
     """A planner's files (GCJ-02 CSVs with Chinese headers, compound names with braces and quotes, --lang zh):
     site-gates proposes openings; analyze rerun with them added covers exactly the households it claimed."""
