@@ -140,8 +140,10 @@ class RunProducts:
     areas_source
         The areas file (for the manifest), or None.
     area_options
-        How the areas are read (``name_col``, ``id_col``, ``crs``), for the per-area tables of groups and
-        fairness.
+        How the areas were read (``name_col``, ``id_col``, ``crs``).
+    people_by_area
+        With areas and population groups or an access measure: ``(groups by area or None, fairness by
+        area)`` (:func:`people_by_area`), else None.
     timings
         Seconds spent on each product.
     """
@@ -159,6 +161,7 @@ class RunProducts:
     area_layer: gpd.GeoDataFrame | None = None
     areas_source: Any = None
     area_options: dict = field(default_factory=dict)
+    people_by_area: tuple | None = None
     timings: dict = field(default_factory=dict)
 
 
@@ -289,6 +292,8 @@ def analyse(
             )
             area_polys, _ = read_areas(areas, area_name_col, area_id_col, crs=area_crs)
             out.area_layer = area_polys.merge(out.by_area.drop(columns="area"), on="area_id", how="left")
+            if result.groups is not None or result.access_measure is not None:
+                out.people_by_area = people_by_area(result, areas, name_col=area_name_col, id_col=area_id_col)
         else:
             from . import settings
 
@@ -305,3 +310,13 @@ def analyse(
 def isochrone_products(isochrones: tuple) -> RunProducts:
     """The products of an isochrones-only run (no households, no result)."""
     return RunProducts(None, isochrones=isochrones)
+
+
+def people_by_area(
+    result: RunResult, areas: Any, *, name_col: str | None = None, id_col: str | None = None
+) -> tuple:
+    """(each population group by area, or None without groups; fairness of walking and access by area)."""
+    from .walk_access import by_area
+
+    groups = result.groups.by_area(result, areas, name_col=name_col, id_col=id_col) if result.groups else None
+    return groups, by_area(result, areas, name_col=name_col, id_col=id_col)

@@ -479,14 +479,7 @@ def _pack(
         if people:  # population groups and accessibility: a sheet each
             from .people import add_people_sheets
 
-            add_people_sheets(
-                tmp,
-                result,
-                areas=products.areas_source,
-                area_name_col=products.area_options.get("name_col"),
-                area_id_col=products.area_options.get("id_col"),
-                lang=lang,
-            )
+            add_people_sheets(tmp, result, by_area=products.people_by_area, lang=lang)
     files["xlsx"] = str(out.path("summary.xlsx"))
     files.update(_people(out, products))
     if brief and result.merged:
@@ -511,14 +504,7 @@ def _people(out: OutputFolder, products: RunProducts) -> dict[str, str]:
         return {}
     from .people import write_people
 
-    opts = products.area_options
-    return write_people(
-        result,
-        out,
-        areas=products.areas_source,
-        area_name_col=opts.get("name_col"),
-        area_id_col=opts.get("id_col"),
-    )
+    return write_people(result, out, by_area=products.people_by_area)
 
 
 def _is_frame(value) -> bool:

@@ -196,20 +196,16 @@ def access_rows(result) -> pd.DataFrame:
     return pd.DataFrame([{"item": k, "value": v} for k, v in a.items() if k != "lorenz"])
 
 
-def areas_tables(result, areas, *, name_col=None, id_col=None):
-    """(groups by area or None, fairness by area)."""
-    from ..walk_access import by_area
-
-    groups = result.groups.by_area(result, areas, name_col=name_col, id_col=id_col) if result.groups else None
-    return groups, by_area(result, areas, name_col=name_col, id_col=id_col)
-
-
 def _safe(df: pd.DataFrame) -> pd.DataFrame:
     return df.map(lambda v: safe_cell(v, csv=True))
 
 
-def write_people(result, out_dir, *, areas=None, area_name_col=None, area_id_col=None) -> dict[str, str]:
-    """Write the groups', accessibility's and fairness's files (see the module notes); returns them."""
+def write_people(result, out_dir, *, by_area=None) -> dict[str, str]:
+    """Write the groups', accessibility's and fairness's files (see the module notes); returns them.
+
+    ``by_area`` is ``(groups by area or None, fairness by area)`` from the analyse step
+    (:func:`coverage.products.people_by_area`), or None without areas.
+    """
     out = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
     files = {}
     if result.groups is not None:
@@ -219,8 +215,8 @@ def write_people(result, out_dir, *, areas=None, area_name_col=None, area_id_col
         with out.write("groups_uncovered.csv") as tmp:
             to_csv(result.groups.uncovered(result.households), tmp)
         files["groups_uncovered_csv"] = str(out.path("groups_uncovered.csv"))
-    if areas is not None and (result.groups is not None or result.access_measure is not None):
-        g_area, fair = areas_tables(result, areas, name_col=area_name_col, id_col=area_id_col)
+    if by_area is not None:
+        g_area, fair = by_area
         if g_area is not None:
             with out.write("groups_by_area.csv") as tmp:
                 write_table(_safe(g_area), tmp)
@@ -281,11 +277,9 @@ def _sheet_name(text: str, taken: set) -> str:
     return name
 
 
-def add_people_sheets(
-    path, result, *, areas=None, area_name_col=None, area_id_col=None, lang: str = "en"
-) -> None:
+def add_people_sheets(path, result, *, by_area=None, lang: str = "en") -> None:
     """Add a sheet per group and an accessibility sheet to the workbook at ``path``
-    (when the run has them)."""
+    (when the run has them); ``by_area`` as for :func:`write_people`."""
     if result.groups is None and result.access_measure is None:
         return
     from openpyxl import load_workbook
@@ -296,9 +290,7 @@ def add_people_sheets(
     m = result.summary.threshold_min
     wb = load_workbook(path)
     taken = {s.lower() for s in wb.sheetnames}
-    g_area = fair = None
-    if areas is not None:
-        g_area, fair = areas_tables(result, areas, name_col=area_name_col, id_col=area_id_col)
+    g_area, fair = by_area if by_area is not None else (None, None)
     if result.groups is not None:
         table = group_table(result)
         for name in result.groups.names:
