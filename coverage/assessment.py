@@ -285,15 +285,7 @@ class CoverageResult:
     @property
     def rules(self) -> WalkRules:
         """The walking rules of this run (:class:`~coverage.options.WalkRules`)."""
-        p = self.params
-        return WalkRules(
-            p["minutes"],
-            tuple(p["cutoffs_min"]),
-            p["speed_kph"],
-            p["profile"],
-            p["max_snap_m"],
-            p.get("horizon_min"),
-        )
+        return WalkRules.from_params(self.params)
 
     @property
     def bands_min(self) -> list[float]:

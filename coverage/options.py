@@ -140,6 +140,18 @@ class WalkRules:
             max_snap_m=max_snap_m,
         )
 
+    @classmethod
+    def from_params(cls, params: dict) -> WalkRules:
+        """The rules a finished run recorded in its ``params`` (its horizon too, when it had one)."""
+        return cls(
+            params["minutes"],
+            tuple(params["cutoffs_min"]),
+            params["speed_kph"],
+            params["profile"],
+            params["max_snap_m"],
+            params.get("horizon_min"),
+        )
+
     @staticmethod
     def resolve(rules: WalkRules | None, built: Callable[[], WalkRules], **values: Any) -> WalkRules:
         """``rules`` when given (and then none of ``values`` may be), else ``built()``: one options object,

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests draw the same examples on every run and keep no example database: a green suite stays green,
+# and a red one is red again on the next run (set HYPOTHESIS_PROFILE=explore to search afresh).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 #: Debian's Chromium, headless, with nothing that reaches out to the network by itself.

@@ -239,7 +239,7 @@ def test_capacitated_p_median_equals_brute_force_min_cost_flow(seed, n_rows, n_c
         _min_cost_flow(cost, w, capacity, fixed + list(s), cap) for s in itertools.combinations(free, k)
     )
     r = from_cost_matrix(cost, w, k=k, objective="median", fixed=fixed, capacity=capacity)
-    assert r.objective == pytest.approx(best, abs=1e-6)
+    assert r.objective == pytest.approx(best, rel=1e-8, abs=1e-6)  # an LP recomputes it: HiGHS tolerances
     assert r.status == "optimal" and r.summary["splitting"] == "allowed"
     # each new site serves no more than its capacity
     assert all(a <= capacity[c] + 1e-6 for a, c in zip(r.sites["households_assigned"], r.chosen, strict=True))

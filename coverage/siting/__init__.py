@@ -227,15 +227,8 @@ def suggest_sites(
     threshold_m = result.params["threshold_m"]
     w_all = result.household_points.weight if weights is None else weights
     if len(cand_gdf):
-        # the CRS option is for the user's candidates file, never for places the library made (WGS-84 already)
-        cl = locate(
-            net,
-            cand_gdf,
-            role="candidates",
-            id_col=id_col,
-            crs=crs if candidates is not None else None,
-            max_snap_m=result.params["max_snap_m"],
-            check_crs=candidates is not None,
+        cl = _locate_candidates(
+            net, cand_gdf, result, user_file=candidates is not None, id_col=id_col, crs=crs
         )
         cand_pts, c_snap = cl.points, cl.snap
         reach = station_reach(net, c_snap, threshold_m, progress=True)
@@ -418,14 +411,8 @@ def _median_walk(
     cand_gdf = _candidate_places(result, candidates, spacing_m)
     t_cand = time.perf_counter()
     if len(cand_gdf):
-        cl = locate(
-            net,
-            cand_gdf,
-            role="candidates",
-            id_col=id_col,
-            crs=crs if candidates is not None else None,
-            max_snap_m=result.params["max_snap_m"],
-            check_crs=candidates is not None,
+        cl = _locate_candidates(
+            net, cand_gdf, result, user_file=candidates is not None, id_col=id_col, crs=crs
         )
         reach = station_reach(net, cl.snap, cap_m, progress=True)
         walks = result.access.within(net, cl.snap, reach, cap_m, walk=True).tocoo()
@@ -596,6 +583,23 @@ def sites_result(
     )
 
 
+def _locate_candidates(net, cand_gdf, result, *, user_file: bool, id_col: str, crs: CRSLike):
+    """Candidates read, checked and snapped.
+
+    The CRS option is for the user's candidates file, never for places the library made (network places and
+    facilities are WGS-84 already).
+    """
+    return locate(
+        net,
+        cand_gdf,
+        role="candidates",
+        id_col=id_col,
+        crs=crs if user_file else None,
+        max_snap_m=result.params["max_snap_m"],
+        check_crs=user_file,
+    )
+
+
 def _candidate_places(result, candidates, spacing_m):
     """The candidates given, or network places near the gaps plus the extract's community facilities."""
     if candidates is not None:
@@ -628,14 +632,8 @@ def _capacitated(
     st_pairs = acc.within(net, result.station_snap, result.reach, threshold_m)
     n_st = st_pairs.shape[1]
     if len(cand_gdf):
-        cl = locate(
-            net,
-            cand_gdf,
-            role="candidates",
-            id_col=id_col,
-            crs=crs if candidates is not None else None,
-            max_snap_m=result.params["max_snap_m"],
-            check_crs=candidates is not None,
+        cl = _locate_candidates(
+            net, cand_gdf, result, user_file=candidates is not None, id_col=id_col, crs=crs
         )
         c_pairs = acc.within(net, cl.snap, station_reach(net, cl.snap, threshold_m), threshold_m)
         labels = [str(i) for i in result.station_points.ids] + [str(i) for i in cl.points.ids]
@@ -740,14 +738,8 @@ def _capacitated_median_walk(
     cand_gdf = _candidate_places(result, candidates, spacing_m)
     n_st = st_walk.shape[1]
     if len(cand_gdf):
-        cl = locate(
-            net,
-            cand_gdf,
-            role="candidates",
-            id_col=id_col,
-            crs=crs if candidates is not None else None,
-            max_snap_m=result.params["max_snap_m"],
-            check_crs=candidates is not None,
+        cl = _locate_candidates(
+            net, cand_gdf, result, user_file=candidates is not None, id_col=id_col, crs=crs
         )
         c_walk = acc.within(net, cl.snap, station_reach(net, cl.snap, cap_m), cap_m, walk=True)
         labels = [str(i) for i in result.station_points.ids] + [str(i) for i in cl.points.ids]
