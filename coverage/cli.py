@@ -678,51 +678,32 @@ def cmd_isochrones(args) -> int:
 
     bands = _minutes_list(args.minutes)
     out = _out_folder(args, "isochrones")
+    common = {
+        "crs": args.crs,
+        "id_col": args.station_id_col or args.id_col,
+        "rules": args.rules,
+        "read_options": _options(args, "station"),
+        **_gate_kwargs(args),
+    }
     if args.tiles:
         from .tiles.run import isochrones_tiled
 
         iso = isochrones_tiled(
-            _load(args),
-            args.stations,
-            tiles=args.tiles,
-            scheduler=args.scheduler,
-            crs=args.crs,
-            id_col=args.station_id_col or args.id_col,
-            rules=args.rules,
-            read_options=_options(args, "station"),
-            **_gate_kwargs(args),
+            _load(args), args.stations, tiles=args.tiles, scheduler=args.scheduler, **common
         )
-        files = write_run(
-            isochrone_products(iso),
-            out,
-            command="isochrones",
-            manifest={"command": "isochrones", "minutes": bands, "tiles": args.tiles},
-        )
-        files.pop("manifest")
-        print(
-            f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands, tile by tile: "
-            f"{', '.join(files.values())}"
-        )
-        return 0
-    iso = isochrones_for_stations(
-        _load(args),
-        args.stations,
-        crs=args.crs,
-        id_col=args.station_id_col or args.id_col,
-        rules=args.rules,
-        read_options=_options(args, "station"),
-        **_gate_kwargs(args),
-    )
+    else:
+        iso = isochrones_for_stations(_load(args), args.stations, **common)
+    tiled = {"tiles": args.tiles} if args.tiles else {}
     files = write_run(
         isochrone_products(iso),
         out,
         command="isochrones",
-        manifest={"command": "isochrones", "minutes": bands},
+        manifest={"command": "isochrones", "minutes": bands, **tiled},
     )
     files.pop("manifest")
     print(
-        f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands: "
-        f"{', '.join(files.values())}"
+        f"Isochrones for {iso[0]['station_id'].nunique()} stations x {len(bands)} bands"
+        f"{', tile by tile' if args.tiles else ''}: {', '.join(files.values())}"
     )
     return 0
 

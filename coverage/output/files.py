@@ -63,6 +63,8 @@ MAP_OUTPUTS = ("map.html", "map.png")
 SITING_OUTPUTS = ("sites.csv", "sites.gpkg", "siting.json")
 #: Proposed gate openings (``site-gates``, ``site --with-gates``).
 GATE_SITING_OUTPUTS = ("gate_sites.csv", "gate_sites.gpkg", "gate_sites.json")
+#: The commands whose folder gets the interactive map (and, when asked, the PNG) beside their own files.
+_MAP_COMMANDS = ("analyze", "demo", "site", "site-gates")
 #: Files each command may write into its folder (checked against the inputs before any work).
 OUTPUTS = {
     "files": RESULT_OUTPUTS,
@@ -185,46 +187,13 @@ def write_run(
         files.update(_people(out, products))
         if products.isochrones is not None:
             files.update(_isochrones(out, products, geojson=geojson))
-        if command != "files" and _result_of(products).drawable:
-            files.update(
-                _maps(
-                    out,
-                    products,
-                    lang=lang,
-                    map_path=map_path,
-                    png=png,
-                    png_path=png_path,
-                    map_options=map_options,
-                )
-            )
     elif command == "site":
         files.update(write_siting(products.siting, out))
-        if _result_of(products).drawable:
-            files.update(
-                _maps(
-                    out,
-                    products,
-                    lang=lang,
-                    map_path=map_path,
-                    png=png,
-                    png_path=png_path,
-                    map_options=map_options,
-                )
-            )
-    elif command == "site-gates":  # the gate openings' own files come from GateSitingResult.to_files
-        if _result_of(products).drawable:
-            files.update(
-                _maps(
-                    out,
-                    products,
-                    lang=lang,
-                    map_path=map_path,
-                    png=png,
-                    png_path=png_path,
-                    map_options=map_options,
-                )
-            )
-    elif command == "report":
+    # site-gates: the gate openings' own files come from GateSitingResult.to_files; here only its map
+    if command in _MAP_COMMANDS and _result_of(products).drawable:
+        maps = {"map_path": map_path, "png": png, "png_path": png_path, "map_options": map_options}
+        files.update(_maps(out, products, lang=lang, **maps))
+    if command == "report":
         files.update(_pack(out, products, lang=lang, png=png, brief=brief, map_options=map_options))
     if manifest is not None:
         out.finish(cleanup=cleanup, extra=manifest, default=json_default)
