@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .._files import atomic_path
-from .mapdata import LABELS, named_sites
+from .mapdata import LABELS
 from .static_map import cjk_font, draw_map, font_rc, plain_text, shown_text
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ def write_brief(
     s = result.summary
     rc = {**font_rc(lang), "pdf.fonttype": 42}
     path = Path(path)
-    site_gdf = named_sites(result, sites.sites, lang) if sites is not None and len(sites.sites) else None
+    site_gdf = sites.sites if sites is not None and len(sites.sites) else None  # named in the analyse step
     blocks = _blocks(X, by_area, site_gdf, max_rows)
     key_rows = key_figures(result, lang, sites)
     with (

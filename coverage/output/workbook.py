@@ -720,9 +720,7 @@ def write_workbook(
     if by_area is not None:
         write_sheet(wb.create_sheet(S["areas"]), _plain(by_area), lang=lang, minutes=m)
     if sites is not None:
-        from .mapdata import named_sites
-
-        sf = named_sites(result, sites.sites, lang)
+        sf = sites.sites  # named in the analyse step (coverage.products.analyse)
         write_sheet(
             wb.create_sheet(S["sites"]),
             _plain(pd.DataFrame(sf.drop(columns=sf.geometry.name))),
