@@ -191,8 +191,17 @@ def write_run(
         files.update(write_siting(products.siting, out))
     # site-gates: the gate openings' own files come from GateSitingResult.to_files; here only its map
     if command in _MAP_COMMANDS and _result_of(products).drawable:
-        maps = {"map_path": map_path, "png": png, "png_path": png_path, "map_options": map_options}
-        files.update(_maps(out, products, lang=lang, **maps))
+        files.update(
+            _maps(
+                out,
+                products,
+                lang=lang,
+                map_path=map_path,
+                png=png,
+                png_path=png_path,
+                map_options=map_options,
+            )
+        )
     if command == "report":
         files.update(_pack(out, products, lang=lang, png=png, brief=brief, map_options=map_options))
     if manifest is not None:
